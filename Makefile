@@ -1,0 +1,66 @@
+# The two commands a newcomer needs: `make run` (local stack) and `make test` (every suite).
+# Each target installs what it needs from the project's own files: nothing is assumed installed.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# The Lambda runtime is python3.13; use the same interpreter locally when the machine has it.
+PYTHON ?= $(shell PYENV_VERSION=3.13.0 pyenv which python 2>/dev/null || command -v python3.13 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+TOOLS := .tools
+PORT ?= 3000
+BACKEND ?= moto
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: help run test invoke lint typecheck openapi tools clean
+
+help:
+	@echo "make run      start the local stack on http://127.0.0.1:$(PORT) (BACKEND=moto|dynamodb-local)"
+	@echo "make test     run every test suite (moto, DynamoDB Local, template checks)"
+	@echo "make invoke   FUNCTION=<LogicalId> EVENT=<file> against the running local stack"
+	@echo "make lint     ruff + mypy (strict on the layer)"
+	@echo "make openapi  regenerate docs/openapi.json from the resolvers"
+
+$(VENV)/.installed: requirements-dev.txt layers/core/requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# SAM CLI and checkov pin libraries that clash with ours, so each lives in its own virtualenv.
+$(TOOLS)/sam/.installed:
+	$(PYTHON) -m venv $(TOOLS)/sam
+	$(TOOLS)/sam/bin/pip install --quiet aws-sam-cli==1.170.0
+	touch $@
+
+$(TOOLS)/checkov/.installed:
+	$(PYTHON) -m venv $(TOOLS)/checkov
+	$(TOOLS)/checkov/bin/pip install --quiet checkov==3.3.30
+	touch $@
+
+tools: $(TOOLS)/sam/.installed $(TOOLS)/checkov/.installed
+
+run: $(VENV)/.installed node_modules/.installed
+	PORT=$(PORT) BACKEND=$(BACKEND) $(PY) -m local.stack
+
+test: $(VENV)/.installed node_modules/.installed tools
+	$(PY) -m pytest
+
+invoke: $(VENV)/.installed
+	@test -n "$(FUNCTION)" || (echo "usage: make invoke FUNCTION=<LogicalId> EVENT=<file>" && exit 2)
+	@$(PY) -m local.invoke $(FUNCTION) $(EVENT)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+openapi: $(VENV)/.installed
+	$(PY) -m local.openapi --write
+
+clean:
+	rm -rf $(VENV) $(TOOLS) node_modules .aws-sam

@@ -1,0 +1,56 @@
+"""Admin routes (scope admin): program configuration and API keys."""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from loyalty.adapters.http import resolver, serve
+from loyalty.models.api_key import KeyCreated, KeyRequest
+from loyalty.models.program import Program
+from loyalty.services import api_keys, program
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = resolver()
+
+KeyId = Annotated[str, Path(pattern=r"^key_[0-9a-f]{16}$")]
+
+
+@app.put("/v1/admin/program", summary="Store the program (validated as a whole)", tags=["admin"])
+@tracer.capture_method
+def put_program(body: Annotated[Program, Body()]) -> Program:
+    return program.save(body)
+
+
+@app.get("/v1/admin/program", summary="Read the program", tags=["admin"])
+@tracer.capture_method
+def get_program() -> Program:
+    return program.current()
+
+
+@app.post("/v1/admin/keys", summary="Issue an API key (shown once)", tags=["admin"], responses={201: {"description": "Issued"}})
+@tracer.capture_method
+def create_key(body: Annotated[KeyRequest, Body()]) -> tuple[KeyCreated, int]:
+    created = api_keys.create(body)
+    logger.info("api key issued", extra={"key_id": created.key_id, "scope": created.scope})
+    return created, 201
+
+
+@app.delete("/v1/admin/keys/<key_id>", summary="Revoke an API key", tags=["admin"], responses={204: {"description": "Revoked"}})
+@tracer.capture_method
+def delete_key(key_id: KeyId) -> Response:
+    api_keys.revoke(key_id)
+    logger.info("api key revoked", extra={"key_id": key_id})
+    return Response(status_code=204)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return serve(app, event, context)

@@ -1,0 +1,29 @@
+"""HTTP API Lambda authorizer (payload 2.0, simple responses).
+
+It never denies: it tells the route which scope the key has ("none" for a missing, unknown or revoked
+key), and the handlers answer 401/403 as problem+json, which API Gateway's own denial cannot do.
+"""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from loyalty.services import api_keys
+
+logger = Logger()
+tracer = Tracer()
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    headers = event.get("headers") or {}
+    record = api_keys.resolve(headers.get("authorization"))
+    if record is None:
+        return {"isAuthorized": True, "context": {"scope": "none"}}
+    logger.debug("key resolved", extra={"key_id": record["key_id"], "scope": record["scope"]})
+    return {
+        "isAuthorized": True,
+        "context": {"scope": record["scope"], "key_id": record["key_id"], "label": record["label"]},
+    }

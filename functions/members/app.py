@@ -1,0 +1,48 @@
+"""Member routes: enroll, read, update. Parsing and shaping only; rules live in the layer."""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from loyalty.adapters.http import resolver, serve
+from loyalty.models.common import CLIENT_ID_PATTERN
+from loyalty.models.member import EnrollRequest, Member, MemberPatch
+from loyalty.services import members
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = resolver()
+
+MemberId = Annotated[str, Path(pattern=CLIENT_ID_PATTERN, max_length=64)]
+
+
+@app.post("/v1/members", summary="Enroll a member", tags=["members"], responses={201: {"description": "Enrolled"}})
+@tracer.capture_method
+def enroll(body: Annotated[EnrollRequest, Body()]) -> tuple[Member, int]:
+    member, created = members.enroll(body)
+    metrics.add_metric(name="MembersEnrolled" if created else "EnrollmentReplays", unit=MetricUnit.Count, value=1)
+    return member, 201 if created else 200
+
+
+@app.get("/v1/members/<member_id>", summary="Read a member", tags=["members"])
+@tracer.capture_method
+def get_member(member_id: MemberId) -> Member:
+    return members.get(member_id)
+
+
+@app.patch("/v1/members/<member_id>", summary="Update a member's profile", tags=["members"])
+@tracer.capture_method
+def patch_member(member_id: MemberId, body: Annotated[MemberPatch, Body()]) -> Member:
+    return members.update(member_id, body)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return serve(app, event, context)

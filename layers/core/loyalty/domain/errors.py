@@ -1,0 +1,61 @@
+"""Errors the API contract names. Every one carries its stable ``code`` and HTTP status."""
+
+from __future__ import annotations
+
+
+class LoyaltyError(Exception):
+    """A failure the client can act on; ``http.problems`` renders it as problem+json."""
+
+    status = 400
+    code = "bad_request"
+    title = "Bad request"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class Unauthorized(LoyaltyError):
+    status, code, title = 401, "unauthorized", "Missing or unknown API key"
+
+
+class Forbidden(LoyaltyError):
+    status, code, title = 403, "forbidden", "This key's scope does not allow this route"
+
+
+class NotFound(LoyaltyError):
+    status, code, title = 404, "not_found", "Not found"
+
+
+class MemberNotFound(NotFound):
+    code, title = "member_not_found", "Member not found"
+
+
+class Conflict(LoyaltyError):
+    status, code, title = 409, "conflict", "Conflict"
+
+
+class MemberExists(Conflict):
+    code, title = "member_exists", "Member id already enrolled with another email"
+
+
+class EmailTaken(Conflict):
+    code, title = "email_taken", "Email belongs to another member"
+
+
+class MemberErased(Conflict):
+    code, title = "member_erased", "Member was erased"
+
+
+class ProgramNotConfigured(Conflict):
+    code, title = "program_not_configured", "No loyalty program is configured yet"
+
+
+class InvalidInput(LoyaltyError):
+    """A request that parses but breaks a rule only the service can check (e.g. an unknown referral code)."""
+
+    status, code, title = 422, "validation_error", "Request validation failed"
+
+    def __init__(self, detail: str, loc: list[str | int]) -> None:
+        super().__init__(detail)
+        self.loc = loc

@@ -1,0 +1,77 @@
+"""Member request bodies and the Member resource of the contract."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, Field, model_validator
+
+from loyalty.models.common import ApiModel, Bool, ClientId, Email, Timestamp
+
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+# BCP 47 language tag, e.g. "en", "fr-CA".
+Locale = Annotated[str, Field(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", max_length=35)]
+ReferralCode = Annotated[str, Field(pattern=r"^[23456789A-Z]{4,32}$")]
+
+
+class EnrollRequest(ApiModel):
+    member_id: ClientId
+    email: Email
+    name: Name | None = None
+    marketing_opt_in: Bool = False
+    locale: Locale | None = None
+    referral_code: ReferralCode | None = Field(default=None, description="Code of the member who referred this one.")
+
+
+class MemberPatch(ApiModel):
+    """Only the fields sent change; ``name`` and ``locale`` may be cleared with null."""
+
+    email: Email | None = None
+    name: Name | None = None
+    marketing_opt_in: Bool | None = None
+    locale: Locale | None = None
+
+    @model_validator(mode="after")
+    def _required_values(self) -> Self:
+        for field_name in ("email", "marketing_opt_in"):
+            if field_name in self.model_fields_set and getattr(self, field_name) is None:
+                raise ValueError(f"{field_name} cannot be null")
+        return self
+
+
+class Tier(BaseModel):
+    name: str
+    multiplier: float
+
+
+class NextTier(BaseModel):
+    name: str
+    points_needed: int
+
+
+class Points(BaseModel):
+    available: int
+    pending: int
+    lifetime_earned: int
+    qualifying: int
+
+
+class Expiring(BaseModel):
+    points: int
+    expires_on: str = Field(description="Date (YYYY-MM-DD) in the program's timezone, end of day.")
+
+
+class Member(BaseModel):
+    member_id: str
+    email: str | None
+    name: str | None
+    status: Literal["active", "erased"]
+    enrolled_at: Timestamp
+    last_activity_at: Timestamp
+    marketing_opt_in: bool
+    locale: str | None
+    referral_code: str
+    tier: Tier
+    next_tier: NextTier | None
+    points: Points
+    expiring: list[Expiring]

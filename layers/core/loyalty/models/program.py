@@ -1,0 +1,104 @@
+"""The program configuration, validated as a whole: a stored program is always a consistent one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AwareDatetime, Field, PlainSerializer, field_validator, model_validator
+
+from loyalty.models.common import ApiModel, ClientId, Email
+from loyalty.models.currencies import ISO_4217
+
+Name = Annotated[str, Field(min_length=1, max_length=64)]
+# A multiplier is exact (Decimal) inside, and a plain JSON number outside.
+Multiplier = Annotated[Decimal, Field(gt=0, le=1000), PlainSerializer(float, return_type=float, when_used="json")]
+Count = Annotated[int, Field(ge=0, strict=True)]
+
+
+class Campaign(ApiModel):
+    campaign_id: ClientId
+    multiplier: Multiplier | None = None
+    bonus_points: Annotated[int, Field(ge=1, strict=True)] | None = None
+    categories: list[Name] | None = Field(default=None, description="Limit the multiplier to these categories.")
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        if self.multiplier is None and self.bonus_points is None:
+            raise ValueError("a campaign needs a multiplier, bonus_points or both")
+        return self
+
+    def active_at(self, moment: datetime) -> bool:
+        """Start instant included, end instant excluded: back-to-back campaigns never overlap."""
+        return self.starts_at <= moment < self.ends_at
+
+
+class TierRule(ApiModel):
+    name: Name
+    threshold: Count
+    multiplier: Multiplier
+
+
+class EmailSettings(ApiModel):
+    sender: Email
+    expiring_notice_days: Annotated[int, Field(ge=1, le=365, strict=True)]
+    dormant_after_days: Annotated[int, Field(ge=1, le=3650, strict=True)]
+    dormant_min_points: Count
+    cooldown_days: Annotated[int, Field(ge=0, le=365, strict=True)]
+
+
+class Program(ApiModel):
+    currency: str = Field(description="ISO 4217 code, e.g. USD.")
+    timezone: str = Field(description="IANA timezone; day boundaries are computed in it.")
+    points_per_unit: Annotated[Decimal, Field(gt=0, le=100000), PlainSerializer(str, return_type=str, when_used="json")]
+    category_multipliers: dict[Name, Multiplier] = Field(default_factory=dict)
+    sku_multipliers: dict[Name, Multiplier] = Field(default_factory=dict)
+    excluded_categories: list[Name] = Field(default_factory=list)
+    campaigns: list[Campaign] = Field(default_factory=list)
+    pending_days: Count
+    expiry_months: Annotated[int, Field(ge=1, le=120, strict=True)] | None
+    tier_window_days: Annotated[int, Field(ge=1, le=3650, strict=True)]
+    tiers: Annotated[list[TierRule], Field(min_length=1, max_length=20)]
+    point_value_minor: Annotated[Decimal, Field(ge=0), PlainSerializer(float, return_type=float, when_used="json")]
+    emails: EmailSettings
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        if value not in ISO_4217:
+            raise ValueError("not an ISO 4217 currency code in circulation")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError("not an IANA timezone") from error
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.tiers[0].threshold != 0:
+            raise ValueError("the first tier must have threshold 0")
+        thresholds = [tier.threshold for tier in self.tiers]
+        if any(b <= a for a, b in zip(thresholds, thresholds[1:], strict=False)):
+            raise ValueError("tiers must be sorted by strictly increasing threshold")
+        names = [tier.name for tier in self.tiers]
+        if len(set(names)) != len(names):
+            raise ValueError("tier names must be unique")
+        campaign_ids = [campaign.campaign_id for campaign in self.campaigns]
+        if len(set(campaign_ids)) != len(campaign_ids):
+            raise ValueError("campaign_id values must be unique")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)

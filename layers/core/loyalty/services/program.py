@@ -1,0 +1,50 @@
+"""Program configuration: store it validated, read it through a short in-process cache."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from loyalty.adapters import clock
+from loyalty.domain.errors import ProgramNotConfigured
+from loyalty.domain.tiers import TierLevel
+from loyalty.models.program import Program
+from loyalty.store import program as program_store
+
+# (monotonic time read, program). A warm function re-reads the program at most once per
+# PROGRAM_CACHE_SECONDS, so a request normally costs no read for it.
+_cached: tuple[float, Program] | None = None
+
+
+def _ttl() -> float:
+    return float(os.environ.get("PROGRAM_CACHE_SECONDS", "30"))
+
+
+def current() -> Program:
+    """The program in force; raises ProgramNotConfigured until an admin has stored one."""
+    global _cached
+    if _cached is not None and time.monotonic() - _cached[0] < _ttl():
+        return _cached[1]
+    document = program_store.read()
+    if document is None:
+        raise ProgramNotConfigured("An admin must PUT /v1/admin/program before members and orders can be used.")
+    loaded = Program.model_validate_json(document)
+    _cached = (time.monotonic(), loaded)
+    return loaded
+
+
+def save(program: Program) -> Program:
+    global _cached
+    program_store.write(program.model_dump_json(), clock.isoformat(clock.now()))
+    _cached = (time.monotonic(), program)
+    return program
+
+
+def forget() -> None:
+    """Drop the cache (tests; a new backend)."""
+    global _cached
+    _cached = None
+
+
+def tier_levels(program: Program) -> list[TierLevel]:
+    return [TierLevel(tier.name, tier.threshold, tier.multiplier) for tier in program.tiers]

@@ -1,0 +1,62 @@
+"""The DynamoDB client and the (de)serialisation of items. Created lazily, once per process."""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.config import Config
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+Item = dict[str, Any]
+
+
+@cache
+def dynamodb() -> DynamoDBClient:
+    """One client per process; boto3 honours AWS_ENDPOINT_URL(_DYNAMODB) for local backends."""
+    config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
+    return boto3.client("dynamodb", config=config)
+
+
+def table_name() -> str:
+    """Read at call time, not import time, so tests and the local stack can point it elsewhere."""
+    return os.environ["TABLE_NAME"]
+
+
+def reset() -> None:
+    """Forget the cached client (tests start a fresh moto backend per test)."""
+    dynamodb.cache_clear()
+
+
+def to_item(values: Item) -> dict[str, AttributeValueTypeDef]:
+    """Python values to DynamoDB attribute values; floats are refused, use int or Decimal."""
+    return {k: _serializer.serialize(v) for k, v in values.items() if v is not None}
+
+
+def to_value(value: Any) -> AttributeValueTypeDef:
+    return _serializer.serialize(value)  # type: ignore[no-any-return]
+
+
+def from_item(item: dict[str, Any]) -> Item:
+    """DynamoDB attribute values to Python; integral numbers come back as ``int``."""
+    return {k: _plain(_deserializer.deserialize(v)) for k, v in item.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else value
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
