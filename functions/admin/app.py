@@ -33,7 +33,12 @@ def get_program() -> Program:
     return program.current()
 
 
-@app.post("/v1/admin/keys", summary="Issue an API key (shown once)", tags=["admin"], responses={201: {"description": "Issued"}})
+@app.post(
+    "/v1/admin/keys",
+    summary="Issue an API key (shown once)",
+    tags=["admin"],
+    responses={201: {"description": "Issued"}},
+)
 @tracer.capture_method
 def create_key(body: Annotated[KeyRequest, Body()]) -> tuple[KeyCreated, int]:
     created = api_keys.create(body)
@@ -41,7 +46,9 @@ def create_key(body: Annotated[KeyRequest, Body()]) -> tuple[KeyCreated, int]:
     return created, 201
 
 
-@app.delete("/v1/admin/keys/<key_id>", summary="Revoke an API key", tags=["admin"], responses={204: {"description": "Revoked"}})
+@app.delete(
+    "/v1/admin/keys/<key_id>", summary="Revoke an API key", tags=["admin"], responses={204: {"description": "Revoked"}}
+)
 @tracer.capture_method
 def delete_key(key_id: KeyId) -> Response:
     api_keys.revoke(key_id)

@@ -3,15 +3,16 @@
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.adapters.http import resolver, serve
-from loyalty.models.common import CLIENT_ID_PATTERN
+from loyalty.models.common import CLIENT_ID_PATTERN, Page
 from loyalty.models.member import EnrollRequest, Member, MemberPatch
-from loyalty.services import members
+from loyalty.models.order import Entry
+from loyalty.services import activity, members
 
 logger = Logger()
 tracer = Tracer()
@@ -39,6 +40,16 @@ def get_member(member_id: MemberId) -> Member:
 @tracer.capture_method
 def patch_member(member_id: MemberId, body: Annotated[MemberPatch, Body()]) -> Member:
     return members.update(member_id, body)
+
+
+@app.get("/v1/members/<member_id>/activity", summary="A member's ledger, newest first", tags=["members"])
+@tracer.capture_method
+def get_activity(
+    member_id: MemberId,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+) -> Page[Entry]:
+    return activity.page(member_id, limit, cursor)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

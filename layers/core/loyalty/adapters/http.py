@@ -25,14 +25,22 @@ SCOPES_FOR = {"storefront": frozenset({"storefront", "admin"}), "admin": frozens
 logger = Logger(child=True)
 
 
-def problem(status: int, code: str, title: str, detail: str, errors: list[dict[str, Any]] | None = None) -> Response:
-    body: dict[str, Any] = {"type": PROBLEM_BASE + code, "title": title, "status": status, "detail": detail, "code": code}
+def problem(
+    status: int, code: str, title: str, detail: str, errors: list[dict[str, Any]] | None = None
+) -> Response[str]:
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + code,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
     if errors is not None:
         body["errors"] = errors
     return Response(status_code=status, content_type=PROBLEM_JSON, body=json.dumps(body))
 
 
-def error_response(error: LoyaltyError) -> Response:
+def error_response(error: LoyaltyError) -> Response[str]:
     errors = [{"loc": error.loc, "msg": error.detail}] if isinstance(error, InvalidInput) else None
     return problem(error.status, error.code, error.title, error.detail, errors)
 
@@ -54,18 +62,18 @@ def resolver() -> APIGatewayHttpResolver:
     """An HTTP API resolver that validates bodies with pydantic and answers errors as problem+json."""
     app = APIGatewayHttpResolver(enable_validation=True)
 
-    @app.exception_handler(RequestValidationError)
-    def _invalid(error: RequestValidationError) -> Response:
+    @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
+    def _invalid(error: RequestValidationError) -> Response[str]:
         errors = _validation_errors(error)
         detail = "; ".join(f"{'.'.join(str(p) for p in item['loc'])}: {item['msg']}" for item in errors)
         return problem(422, "validation_error", "Request validation failed", detail, errors)
 
-    @app.exception_handler(LoyaltyError)
-    def _known(error: LoyaltyError) -> Response:
+    @app.exception_handler(LoyaltyError)  # type: ignore[untyped-decorator]
+    def _known(error: LoyaltyError) -> Response[str]:
         return error_response(error)
 
     @app.not_found
-    def _no_route(_: Exception) -> Response:
+    def _no_route(_: Exception) -> Response[str]:
         return problem(404, "not_found", "Not found", "No such route.")
 
     return app

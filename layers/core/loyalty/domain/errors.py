@@ -31,6 +31,10 @@ class MemberNotFound(NotFound):
     code, title = "member_not_found", "Member not found"
 
 
+class OrderNotFound(NotFound):
+    code, title = "order_not_found", "Order not found"
+
+
 class Conflict(LoyaltyError):
     status, code, title = 409, "conflict", "Conflict"
 
@@ -45,6 +49,10 @@ class EmailTaken(Conflict):
 
 class MemberErased(Conflict):
     code, title = "member_erased", "Member was erased"
+
+
+class RefundExceedsOrder(Conflict):
+    code, title = "refund_exceeds_order", "Refund exceeds what the order has left"
 
 
 class ProgramNotConfigured(Conflict):

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, PlainSerializer, StrictBool, StrictInt
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    PlainSerializer,
+    StrictBool,
+    StrictInt,
+)
 
 CLIENT_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
 
@@ -14,7 +24,6 @@ ClientId = Annotated[str, Field(pattern=CLIENT_ID_PATTERN, min_length=1, max_len
 
 # Emails are unique per program in their lower-cased form.
 Email = Annotated[EmailStr, Field(max_length=254), AfterValidator(lambda value: value.lower())]
-
 
 
 def rfc3339(moment: datetime) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Self
@@ -89,7 +90,7 @@ class Program(ApiModel):
         if self.tiers[0].threshold != 0:
             raise ValueError("the first tier must have threshold 0")
         thresholds = [tier.threshold for tier in self.tiers]
-        if any(b <= a for a, b in zip(thresholds, thresholds[1:], strict=False)):
+        if any(b <= a for a, b in itertools.pairwise(thresholds)):
             raise ValueError("tiers must be sorted by strictly increasing threshold")
         names = [tier.name for tier in self.tiers]
         if len(set(names)) != len(names):

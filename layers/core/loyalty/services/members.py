@@ -8,6 +8,7 @@ from loyalty.models.member import EnrollRequest, Member, MemberPatch
 from loyalty.services import program as programs
 from loyalty.services.member_view import member_view
 from loyalty.store import members as member_store
+from loyalty.store.client import Item
 
 # A clash of two random 68-bit referral codes is astronomically rare; retry a few times anyway.
 REFERRAL_ATTEMPTS = 3
@@ -19,7 +20,7 @@ def enroll(request: EnrollRequest) -> tuple[Member, bool]:
     now = clock.isoformat(clock.now())
     first_tier = program.tiers[0].name
     for _ in range(REFERRAL_ATTEMPTS):
-        profile = {
+        profile: Item = {
             "member_id": request.member_id,
             "email": request.email,
             "name": request.name,
@@ -74,7 +75,6 @@ def update(member_id: str, patch: MemberPatch) -> Member:
     changes = patch.model_dump(exclude_unset=True)
     if changes.get("email") is None:
         changes.pop("email", None)
-    if changes:
-        if not member_store.update_profile(member_id, changes, profile["email"], changes.get("email")):
-            raise EmailTaken("Another member is enrolled with this email.")
+    if changes and not member_store.update_profile(member_id, changes, profile["email"], changes.get("email")):
+        raise EmailTaken("Another member is enrolled with this email.")
     return get(member_id)

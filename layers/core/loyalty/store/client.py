@@ -44,7 +44,7 @@ def to_item(values: Item) -> dict[str, AttributeValueTypeDef]:
 
 
 def to_value(value: Any) -> AttributeValueTypeDef:
-    return _serializer.serialize(value)  # type: ignore[no-any-return]
+    return _serializer.serialize(value)
 
 
 def from_item(item: dict[str, Any]) -> Item:

@@ -5,6 +5,8 @@ Entity prefixes keep the item types apart; see docs/access-patterns.md for who r
 
 from __future__ import annotations
 
+import zlib
+
 PROFILE = "PROFILE"
 
 
@@ -40,3 +42,39 @@ def api_key(key_hash: str) -> dict[str, str]:
 def api_key_id(key_id: str) -> dict[str, str]:
     """Pointer from a key's public id to its hash, so DELETE /v1/admin/keys/{key_id} can find it."""
     return {"PK": f"KEYID#{key_id}", "SK": "KEYID"}
+
+
+def lot(member_id: str, expires_on: str) -> dict[str, str]:
+    """Earned points sharing an expiry day: at most one lot per member per day (9999-12-31 = never)."""
+    return {"PK": f"MEMBER#{member_id}", "SK": f"LOT#{expires_on}"}
+
+
+def order(order_id: str) -> dict[str, str]:
+    """An accrued order; keyed by the client's id so a second credit cannot be written."""
+    return {"PK": f"ORDER#{order_id}", "SK": "ORDER"}
+
+
+def refund(refund_id: str) -> dict[str, str]:
+    return {"PK": f"REFUND#{refund_id}", "SK": "REFUND"}
+
+
+def activity(member_id: str, occurred_at: str, entry_id: str) -> dict[str, str]:
+    """GSI1 keys that put a ledger entry in its member's activity, in time order."""
+    return {"GSI1PK": f"ACTIVITY#{member_id}", "GSI1SK": f"{occurred_at}#{entry_id}"}
+
+
+def activity_partition(member_id: str) -> str:
+    return f"ACTIVITY#{member_id}"
+
+
+DUE_SHARDS = 16
+
+
+def shard_of(member_id: str) -> int:
+    """A stable shard (0..15) per member, so a day's due work spreads over 16 index partitions."""
+    return zlib.crc32(member_id.encode()) % DUE_SHARDS
+
+
+def due(kind: str, day: str, member_id: str, sort: str) -> dict[str, str]:
+    """GSI2 keys of time-driven work: DUE#<kind>#<day>#<shard>, read only on the day it is due."""
+    return {"GSI2PK": f"DUE#{kind}#{day}#{shard_of(member_id):02d}", "GSI2SK": sort}

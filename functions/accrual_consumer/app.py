@@ -1,0 +1,46 @@
+"""Accrual queue consumer: the same services as the API, one SQS record at a time.
+
+A record that fails (malformed, unknown member, a refund beyond the order) is reported alone in
+``batchItemFailures``; the rest of the batch is deleted. After 3 receives SQS moves it to the DLQ.
+"""
+
+import json
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from loyalty.adapters import metrics as record
+from loyalty.models.order import AccrualMessage, OrderCompleted
+from loyalty.services import accrual, refunds
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+@tracer.capture_method
+def handle_record(message_record: SQSRecord) -> None:
+    try:
+        message = AccrualMessage.model_validate({"message": json.loads(message_record.body)}).message
+    except ValueError:
+        metrics.add_metric(name="MalformedMessages", unit=MetricUnit.Count, value=1)
+        logger.warning("malformed accrual message", extra={"message_id": message_record.message_id})
+        raise
+    if isinstance(message, OrderCompleted):
+        logger.set_correlation_id(message.order.order_id)
+        record.accrued(metrics, accrual.accrue(message.order))
+    else:
+        logger.set_correlation_id(message.order_id)
+        record.refunded(metrics, refunds.refund(message.order_id, message.refund))
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)

@@ -1,0 +1,25 @@
+"""CloudWatch metric names in one place, shared by the API and the queue consumer."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+from loyalty.services.accrual import Accrued
+from loyalty.services.refunds import Refunded
+
+
+def accrued(sink: Metrics, outcome: Accrued) -> None:
+    if outcome.created:
+        sink.add_metric(name="OrdersAccrued", unit=MetricUnit.Count, value=1)
+        sink.add_metric(name="PointsEarned", unit=MetricUnit.Count, value=outcome.result.points)
+    else:
+        sink.add_metric(name="OrderReplays", unit=MetricUnit.Count, value=1)
+
+
+def refunded(sink: Metrics, outcome: Refunded) -> None:
+    if outcome.created:
+        sink.add_metric(name="Refunds", unit=MetricUnit.Count, value=1)
+        sink.add_metric(name="PointsReversed", unit=MetricUnit.Count, value=outcome.result.points_reversed)
+    else:
+        sink.add_metric(name="RefundReplays", unit=MetricUnit.Count, value=1)

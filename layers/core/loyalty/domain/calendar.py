@@ -1,0 +1,43 @@
+"""Day arithmetic in the program's timezone: expiry dates and the day pending points mature."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+NEVER = date(9999, 12, 31)
+
+
+def add_months(day: date, months: int) -> date:
+    """Same day of month ``months`` later, clamped to the month's end (Jan 31 + 1 month = Feb 28/29)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def local_day(moment: datetime, zone: ZoneInfo) -> date:
+    return moment.astimezone(zone).date()
+
+
+def start_of_day(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=zone)
+
+
+def end_of_day(day: date, zone: ZoneInfo) -> datetime:
+    """The last millisecond of ``day`` in ``zone``: when points expiring that day leave the balance."""
+    return start_of_day(day + timedelta(days=1), zone) - timedelta(milliseconds=1)
+
+
+def expires_on(earned_at: datetime, zone: ZoneInfo, expiry_months: int | None) -> date:
+    """Points earned on local day D expire at the end of D + expiry_months (NEVER when unset)."""
+    if expiry_months is None:
+        return NEVER
+    return add_months(local_day(earned_at, zone), expiry_months)
+
+
+def available_at(earned_at: datetime, zone: ZoneInfo, pending_days: int) -> datetime:
+    """Pending points become available at the start of local day D + pending_days (at once if 0)."""
+    if pending_days == 0:
+        return earned_at
+    return start_of_day(local_day(earned_at, zone) + timedelta(days=pending_days), zone)

@@ -1,0 +1,111 @@
+"""Order and refund bodies (API and queue), their answers, and ledger entries."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Self
+
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
+
+from loyalty.models.common import ApiModel, ClientId, Timestamp
+from loyalty.models.member import Member
+
+Label = Annotated[str, Field(min_length=1, max_length=64)]
+Positive = Annotated[int, Field(gt=0, le=1_000_000, strict=True)]
+Minor = Annotated[int, Field(ge=0, le=10**12, strict=True)]
+
+
+class OrderLineIn(ApiModel):
+    sku: Label
+    category: Label
+    quantity: Positive
+    unit_price_minor: Minor
+
+
+class OrderRequest(ApiModel):
+    order_id: ClientId
+    member_id: ClientId
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+    placed_at: AwareDatetime
+    lines: Annotated[list[OrderLineIn], Field(min_length=1, max_length=100)]
+    discount_minor: Minor = 0
+
+
+class BreakdownLine(BaseModel):
+    sku: str
+    points: int
+    rules: list[str]
+
+
+class BonusOut(BaseModel):
+    campaign_id: str
+    points: int
+
+
+class OrderAccrued(BaseModel):
+    order_id: str
+    member_id: str
+    points: int
+    status: Literal["pending", "available"]
+    available_at: Timestamp
+    breakdown: list[BreakdownLine]
+    bonuses: list[BonusOut] = Field(default_factory=list, description="Campaign bonus points, once per order.")
+    member: Member
+
+
+class RefundLineIn(ApiModel):
+    sku: Label
+    quantity: Positive
+
+
+class RefundRequest(ApiModel):
+    """Either ``lines`` (what was returned) or ``amount_minor`` (money given back), not both."""
+
+    refund_id: ClientId
+    lines: Annotated[list[RefundLineIn], Field(min_length=1, max_length=100)] | None = None
+    amount_minor: Annotated[int, Field(gt=0, le=10**12, strict=True)] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Self:
+        if (self.lines is None) == (self.amount_minor is None):
+            raise ValueError("send either lines or amount_minor")
+        return self
+
+
+class RefundResult(BaseModel):
+    refund_id: str
+    order_id: str
+    points_reversed: int
+    member: Member
+
+
+EntryKind = Literal["earn", "refund", "redeem", "redemption_cancel", "expire", "adjust", "referral", "bonus"]
+
+
+class Entry(BaseModel):
+    entry_id: str
+    kind: EntryKind
+    points: int
+    balance_after: int
+    occurred_at: Timestamp
+    order_id: str | None = None
+    refund_id: str | None = None
+    redemption_id: str | None = None
+    adjustment_id: str | None = None
+    reason: str | None = None
+
+
+class OrderCompleted(ApiModel):
+    type: Literal["order.completed"]
+    order: OrderRequest
+
+
+class OrderRefunded(ApiModel):
+    type: Literal["order.refunded"]
+    order_id: ClientId
+    refund: RefundRequest
+
+
+class AccrualMessage(BaseModel):
+    """An accrual queue message body: a completed or a refunded order."""
+
+    message: Annotated[OrderCompleted | OrderRefunded, Field(discriminator="type")]

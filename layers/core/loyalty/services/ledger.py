@@ -1,0 +1,85 @@
+"""Shared pieces of every balance-changing use case: reading a member's state, entry fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from loyalty.domain.balances import Balances, Lot
+from loyalty.domain.errors import MemberErased, MemberNotFound
+from loyalty.models.order import Entry
+from loyalty.store import keys
+from loyalty.store.client import Item
+from loyalty.store.members import MemberPartition, read_partition
+
+
+def active_partition(member_id: str) -> MemberPartition:
+    partition = read_partition(member_id)
+    if partition is None:
+        raise MemberNotFound(f"No member '{member_id}'.")
+    if partition.profile.get("status") == "erased":
+        raise MemberErased(f"Member '{member_id}' was erased.")
+    return partition
+
+
+def balances_of(profile: Item) -> Balances:
+    return Balances(
+        available=int(profile.get("available", 0)),
+        pending=int(profile.get("pending", 0)),
+        lifetime_earned=int(profile.get("lifetime_earned", 0)),
+        debt=int(profile.get("debt", 0)),
+        earned_by_day={str(k): int(v) for k, v in (profile.get("earned_by_day") or {}).items()},
+    )
+
+
+def lots_of(items: list[Item]) -> list[Lot]:
+    return [
+        Lot(
+            expires_on=str(item["expires_on"]),
+            available=int(item.get("available", 0)),
+            pending=int(item.get("pending", 0)),
+        )
+        for item in items
+    ]
+
+
+def apply_lot(items: list[Item], member_id: str, expires_on: str, available: int, pending: int) -> list[Item]:
+    """The member's lots after a change, to show ``expiring`` without reading them again."""
+    updated = [dict(item) for item in items]
+    for item in updated:
+        if item["expires_on"] == expires_on:
+            item["available"] = int(item.get("available", 0)) + available
+            item["pending"] = int(item.get("pending", 0)) + pending
+            return updated
+    return [
+        *updated,
+        {**keys.lot(member_id, expires_on), "expires_on": expires_on, "available": available, "pending": pending},
+    ]
+
+
+def entry_fields(
+    member_id: str, kind: str, entry_id: str, points: int, balance_after: int, occurred_at: str
+) -> dict[str, Any]:
+    """Attributes that make an item a ledger entry in its member's activity."""
+    return {
+        **keys.activity(member_id, occurred_at, entry_id),
+        "kind": kind,
+        "entry_id": entry_id,
+        "entry_points": points,
+        "balance_after": balance_after,
+        "occurred_at": occurred_at,
+    }
+
+
+def entry_view(item: Item) -> Entry:
+    return Entry(
+        entry_id=item["entry_id"],
+        kind=item["kind"],
+        points=int(item["entry_points"]),
+        balance_after=int(item["balance_after"]),
+        occurred_at=item["occurred_at"],
+        order_id=item.get("order_id"),
+        refund_id=item.get("refund_id"),
+        redemption_id=item.get("redemption_id"),
+        adjustment_id=item.get("adjustment_id"),
+        reason=item.get("reason"),
+    )

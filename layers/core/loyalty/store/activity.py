@@ -1,0 +1,41 @@
+"""A member's ledger entries, newest first, one Query per page."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from loyalty.store import keys
+from loyalty.store.client import Item, dynamodb, from_item, table_name, to_value
+
+
+def page(member_id: str, limit: int, cursor: str | None) -> tuple[list[Item], str | None]:
+    request: dict[str, Any] = {
+        "TableName": table_name(),
+        "IndexName": "GSI1",
+        "KeyConditionExpression": "GSI1PK = :pk",
+        "ExpressionAttributeValues": {":pk": to_value(keys.activity_partition(member_id))},
+        "ScanIndexForward": False,
+        "Limit": limit,
+    }
+    if cursor:
+        request["ExclusiveStartKey"] = decode_cursor(cursor, member_id)
+    answer = dynamodb().query(**request)
+    last = answer.get("LastEvaluatedKey")
+    return [from_item(item) for item in answer.get("Items", [])], encode_cursor(last) if last else None
+
+
+def encode_cursor(key: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, member_id: str) -> dict[str, Any]:
+    """The cursor is opaque to clients; a tampered one or one from another member is refused."""
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, json.JSONDecodeError) as error:
+        raise ValueError("invalid cursor") from error
+    if not isinstance(key, dict) or key.get("GSI1PK") != {"S": keys.activity_partition(member_id)}:
+        raise ValueError("invalid cursor")
+    return key
