@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loyalty.adapters import metrics as record
+from loyalty.adapters import metrics as emit
 from loyalty.models.order import AccrualMessage, OrderCompleted
 from loyalty.services import accrual, refunds
 
@@ -24,19 +24,19 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 
 @tracer.capture_method
-def handle_record(message_record: SQSRecord) -> None:
+def handle_record(record: SQSRecord) -> None:
     try:
-        message = AccrualMessage.model_validate({"message": json.loads(message_record.body)}).message
+        message = AccrualMessage.model_validate({"message": json.loads(record.body)}).message
     except ValueError:
         metrics.add_metric(name="MalformedMessages", unit=MetricUnit.Count, value=1)
-        logger.warning("malformed accrual message", extra={"message_id": message_record.message_id})
+        logger.warning("malformed accrual message", extra={"message_id": record.message_id})
         raise
     if isinstance(message, OrderCompleted):
         logger.set_correlation_id(message.order.order_id)
-        record.accrued(metrics, accrual.accrue(message.order))
+        emit.accrued(metrics, accrual.accrue(message.order))
     else:
         logger.set_correlation_id(message.order_id)
-        record.refunded(metrics, refunds.refund(message.order_id, message.refund))
+        emit.refunded(metrics, refunds.refund(message.order_id, message.refund))
 
 
 @logger.inject_lambda_context

@@ -50,7 +50,7 @@ def create_key(body: Annotated[KeyRequest, Body()]) -> tuple[KeyCreated, int]:
     "/v1/admin/keys/<key_id>", summary="Revoke an API key", tags=["admin"], responses={204: {"description": "Revoked"}}
 )
 @tracer.capture_method
-def delete_key(key_id: KeyId) -> Response:
+def delete_key(key_id: KeyId) -> Response[None]:
     api_keys.revoke(key_id)
     logger.info("api key revoked", extra={"key_id": key_id})
     return Response(status_code=204)

@@ -6,7 +6,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loyalty.adapters import metrics as record
+from loyalty.adapters import metrics as emit
 from loyalty.adapters.http import resolver, serve
 from loyalty.models.common import CLIENT_ID_PATTERN
 from loyalty.models.order import OrderAccrued, OrderRequest, RefundRequest, RefundResult
@@ -27,7 +27,7 @@ OrderId = Annotated[str, Path(pattern=CLIENT_ID_PATTERN, max_length=64)]
 def post_order(body: Annotated[OrderRequest, Body()]) -> tuple[OrderAccrued, int]:
     logger.set_correlation_id(body.order_id)
     accrued = accrual.accrue(body)
-    record.accrued(metrics, accrued)
+    emit.accrued(metrics, accrued)
     return accrued.result, 201 if accrued.created else 200
 
 
@@ -41,7 +41,7 @@ def post_order(body: Annotated[OrderRequest, Body()]) -> tuple[OrderAccrued, int
 def post_refund(order_id: OrderId, body: Annotated[RefundRequest, Body()]) -> tuple[RefundResult, int]:
     logger.set_correlation_id(order_id)
     refunded = refunds.refund(order_id, body)
-    record.refunded(metrics, refunded)
+    emit.refunded(metrics, refunded)
     return refunded.result, 201 if refunded.created else 200
 
 

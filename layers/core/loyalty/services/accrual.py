@@ -97,7 +97,9 @@ def plan(
     earned_day = calendar.local_day(request.placed_at, zone).isoformat()
     first_day = balances.window_start(calendar.local_day(now, zone), program.tier_window_days)
     available_at = calendar.available_at(request.placed_at, zone, program.pending_days)
-    pending = available_at > now
+    # Without a pending period points are available at once, even when the storefront's clock runs
+    # ahead of ours and placed_at lies a little in the future.
+    pending = program.pending_days > 0 and available_at > now
     credit = balances.credit(
         balances_of(profile), earned.points, pending=pending, earned_day=earned_day, first_day=first_day
     )

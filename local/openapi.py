@@ -1,0 +1,112 @@
+"""The OpenAPI document, generated from the powertools resolvers of every API function.
+
+``python -m local.openapi --write`` refreshes docs/openapi.json; ``--check`` fails when the committed
+document differs from what the code declares (the drift test runs the same comparison).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from local import runtime
+from local import template as template_loader
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCUMENT = ROOT / "docs" / "openapi.json"
+PROBLEM = {"$ref": "#/components/schemas/Problem"}
+ERRORS = {
+    "401": "Missing, unknown or revoked API key",
+    "403": "The key's scope does not allow this route",
+    "404": "Not found",
+    "409": "Conflict (see code)",
+    "422": "Validation failed (errors lists each field)",
+}
+
+
+def _problem_schema() -> dict[str, Any]:
+    from loyalty.models.problem import Problem
+
+    schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    definitions = schema.pop("$defs", {})
+    return {"Problem": schema, **definitions}
+
+
+def generate(template: template_loader.Template | None = None) -> dict[str, Any]:
+    template = template or template_loader.load(str(ROOT / "template.yaml"))
+    runtime.add_layers(template)
+    public = {(route.method, route.path) for route in template.http_routes() if route.auth_none}
+    functions = sorted({route.function for route in template.http_routes()})
+    document: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Loyalty API",
+            "version": "1.0.0",
+            "description": (
+                "Serverless customer-loyalty platform. Contract: shared/API.md. Errors are RFC 9457 problem+json."
+            ),
+        },
+        "servers": [{"url": "http://127.0.0.1:3000", "description": "make run"}],
+        "paths": {},
+        "components": {
+            "schemas": _problem_schema(),
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "API key (lk_...)"}},
+        },
+    }
+    for logical_id in functions:
+        handler = runtime.load_handler(template, logical_id)
+        app = sys.modules[handler.__module__].app
+        schema = json.loads(app.get_openapi_json_schema())
+        for path, operations in schema.get("paths", {}).items():
+            for method, operation in operations.items():
+                _shape(operation, (method.upper(), path) in public)
+            document["paths"].setdefault(path, {}).update(operations)
+        for name, component in schema.get("components", {}).get("schemas", {}).items():
+            if name not in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
+                document["components"]["schemas"][name] = component
+    return document
+
+
+def _shape(operation: dict[str, Any], public: bool) -> None:
+    """Errors as the API really answers them (problem+json), and the bearer key where one is needed."""
+    responses = operation.setdefault("responses", {})
+    for status, description in ERRORS.items():
+        if public and status in ("401", "403"):
+            continue
+        responses[status] = {"description": description, "content": {"application/problem+json": {"schema": PROBLEM}}}
+    if not public:
+        operation["security"] = [{"bearer": []}]
+    # A created resource has the same body as its replay (200), which the resolver documents alone.
+    if "201" in responses and "content" not in responses["201"] and "content" in responses.get("200", {}):
+        responses["201"]["content"] = responses["200"]["content"]
+        responses["200"]["description"] = "Replay of an earlier request with the same client id: the first result"
+
+
+def render(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--write", action="store_true", help="write docs/openapi.json")
+    parser.add_argument("--check", action="store_true", help="fail if docs/openapi.json is out of date")
+    args = parser.parse_args()
+    text = render(generate())
+    if args.write:
+        DOCUMENT.parent.mkdir(exist_ok=True)
+        DOCUMENT.write_text(text)
+        print(f"wrote {DOCUMENT.relative_to(ROOT)}")
+    elif args.check:
+        if not DOCUMENT.is_file() or DOCUMENT.read_text() != text:
+            print("docs/openapi.json is out of date: run make openapi", file=sys.stderr)
+            return 1
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

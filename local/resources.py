@@ -1,0 +1,184 @@
+"""Create the template's table, queues and SES identity on a local backend, from the template itself.
+
+Physical names are the logical ids (unless ``names`` says otherwise), so what a developer sees locally
+reads like the template. Creating into a backend that already has the resources is not an error.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from local.template import Template
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_sqs import SQSClient
+
+TABLE = "AWS::DynamoDB::Table"
+QUEUE = "AWS::SQS::Queue"
+EMAIL_IDENTITY = "AWS::SES::EmailIdentity"
+
+# AWS::SQS::Queue properties that are plain queue attributes of the same name.
+_QUEUE_ATTRIBUTES = (
+    "DelaySeconds",
+    "MaximumMessageSize",
+    "MessageRetentionPeriod",
+    "ReceiveMessageWaitTimeSeconds",
+    "VisibilityTimeout",
+    "SqsManagedSseEnabled",
+    "FifoQueue",
+    "ContentBasedDeduplication",
+    "DeduplicationScope",
+    "FifoThroughputLimit",
+)
+
+
+def _error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def _attribute(value: Any) -> str:
+    """SQS attributes are strings; CloudFormation booleans become "true"/"false"."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def create_table(
+    client: DynamoDBClient,
+    template: Template,
+    logical_id: str | None = None,
+    name: str | None = None,
+) -> str:
+    """Create the template's table (the only one, unless ``logical_id`` says which); returns its name."""
+    tables = template.resources(TABLE)
+    if logical_id is None:
+        if len(tables) != 1:
+            raise ValueError(f"the template has {len(tables)} tables; say which with logical_id")
+        logical_id = next(iter(tables))
+    props = template.resolve(tables[logical_id].get("Properties", {}), {})
+    table_name = name or logical_id
+    request: dict[str, Any] = {
+        "TableName": table_name,
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "KeySchema": props["KeySchema"],
+        "BillingMode": props.get("BillingMode", "PROVISIONED"),
+    }
+    provisioned = request["BillingMode"] == "PROVISIONED"
+    if provisioned:
+        request["ProvisionedThroughput"] = props["ProvisionedThroughput"]
+    if props.get("GlobalSecondaryIndexes"):
+        request["GlobalSecondaryIndexes"] = [
+            {key: value for key, value in index.items() if provisioned or key != "ProvisionedThroughput"}
+            for index in props["GlobalSecondaryIndexes"]
+        ]
+    if props.get("LocalSecondaryIndexes"):
+        request["LocalSecondaryIndexes"] = props["LocalSecondaryIndexes"]
+    if props.get("StreamSpecification"):
+        request["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
+    # Deletion protection, SSE and point-in-time recovery are left out on purpose: they protect real
+    # data and would only get in the way of throwaway local tables.
+    try:
+        client.create_table(**request)
+    except ClientError as error:
+        if _error_code(error) != "ResourceInUseException":
+            raise
+    client.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    ttl = props.get("TimeToLiveSpecification")
+    if ttl and ttl.get("Enabled"):
+        try:
+            client.update_time_to_live(
+                TableName=table_name,
+                TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": True},
+            )
+        except ClientError as error:
+            # Already enabled (a reused backend), or a backend without TTL: expiry is not worth failing on.
+            already = "already enabled" in str(error)
+            if not already and _error_code(error) != "UnknownOperationException":
+                raise
+    return table_name
+
+
+def _queue_order(template: Template) -> list[str]:
+    """Dead-letter queues first: a RedrivePolicy needs its target's ARN."""
+    queues = template.resources(QUEUE)
+    targets = set()
+    for resource in queues.values():
+        redrive = resource.get("Properties", {}).get("RedrivePolicy") or {}
+        target = redrive.get("deadLetterTargetArn")
+        if isinstance(target, dict) and "Fn::GetAtt" in target:
+            att = target["Fn::GetAtt"]
+            targets.add(att.split(".")[0] if isinstance(att, str) else att[0])
+    return sorted(queues, key=lambda logical_id: logical_id not in targets)
+
+
+def _create_queue(client: SQSClient, template: Template, logical_id: str, name: str, physical: dict[str, str]) -> str:
+    props = template.resolve(template.resources(QUEUE)[logical_id].get("Properties", {}), physical)
+    attributes = {key: _attribute(props[key]) for key in _QUEUE_ATTRIBUTES if key in props}
+    if "RedrivePolicy" in props:
+        attributes["RedrivePolicy"] = json.dumps(props["RedrivePolicy"])
+    if props.get("FifoQueue") and not name.endswith(".fifo"):
+        name += ".fifo"  # SQS insists on the suffix for FIFO queues
+    return client.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]  # type: ignore[arg-type]
+
+
+def create_resources(
+    template: Template,
+    session: boto3.Session | None = None,
+    names: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Create tables, queues and email identities; returns logical id -> table name / queue URL / identity.
+
+    ``names`` overrides physical names (tests give each DynamoDB Local table a unique one); clients
+    follow AWS_ENDPOINT_URL(_<SERVICE>) from the environment, so this works on moto's server, inside
+    ``mock_aws`` and on DynamoDB Local alike.
+    """
+    session = session or boto3.Session()
+    names = names or {}
+    physical: dict[str, str] = {}
+    tables = template.resources(TABLE)
+    if tables:
+        dynamodb = session.client("dynamodb")
+        for logical_id in tables:
+            physical[logical_id] = create_table(dynamodb, template, logical_id, names.get(logical_id, logical_id))
+    queue_ids = _queue_order(template)
+    if queue_ids:
+        sqs = session.client("sqs")
+        for logical_id in queue_ids:
+            physical[logical_id] = _create_queue(sqs, template, logical_id, names.get(logical_id, logical_id), physical)
+    identities = template.resources(EMAIL_IDENTITY)
+    if identities:
+        sesv2 = session.client("sesv2")
+        for logical_id, resource in identities.items():
+            identity = str(template.resolve(resource["Properties"]["EmailIdentity"], physical))
+            try:
+                sesv2.create_email_identity(EmailIdentity=identity)
+            except ClientError as error:
+                if _error_code(error) != "AlreadyExistsException":
+                    raise
+            physical[logical_id] = identity
+    return physical
+
+
+def _env_value(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def function_environment(template: Template, physical: Mapping[str, str]) -> dict[str, str]:
+    """Every function's environment, resolved and merged: the local stack runs them all in one process."""
+    merged: dict[str, str] = {}
+    owner: dict[str, str] = {}
+    for logical_id, spec in template.functions().items():
+        for name, raw in template.resolve(spec.environment, physical).items():
+            value = _env_value(raw)
+            if name in merged and merged[name] != value:
+                raise ValueError(
+                    f"{name} is {merged[name]!r} for {owner[name]} but {value!r} for {logical_id}; "
+                    "the local stack runs every function in one process, so one value must serve all"
+                )
+            merged[name] = value
+            owner.setdefault(name, logical_id)
+    return merged

@@ -1,0 +1,154 @@
+"""``python -m local.stack`` (``make run``): the whole platform on this machine, no AWS account, no Docker.
+
+Environment: PORT (default 3000), BACKEND (moto | dynamodb-local), LOYALTY_ADMIN_KEY (else one is
+generated and printed), optional MOTO_PORT / DYNAMODB_PORT (default: free ports), LOCAL_TEMPLATE.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import secrets
+import signal
+import sys
+import threading
+from contextlib import ExitStack
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+
+from local import gateway, poller, redact, resources, runtime, state
+from local.backend import HOST, DynamoDBLocal, MotoServer, local_aws_env
+from local.template import Template, load
+
+BACKENDS = ("moto", "dynamodb-local")
+ADMIN_KEY_ENV = "LOYALTY_ADMIN_KEY"
+SHUTDOWN_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _port(name: str) -> int | None:
+    value = os.environ.get(name)
+    return int(value) if value else None
+
+
+@dataclass(frozen=True)
+class AdminKey:
+    value: str
+    generated: bool  # only a generated key is printed: a chosen one is already known to its owner
+
+
+def bootstrap_admin_key(template: Template) -> AdminKey | None:
+    """Store the admin key (idempotently); None when the layer cannot do it yet."""
+    runtime.add_layers(template)
+    try:
+        api_keys: Any = importlib.import_module("loyalty.services.api_keys")
+    except ModuleNotFoundError as error:
+        if error.name not in ("loyalty", "loyalty.services", "loyalty.services.api_keys"):
+            raise
+        print("warning: loyalty.services.api_keys is missing; no admin key was created", file=sys.stderr)
+        return None
+    chosen = os.environ.get(ADMIN_KEY_ENV)
+    key = AdminKey(chosen, False) if chosen else AdminKey("lk_" + secrets.token_urlsafe(32), True)
+    api_keys.bootstrap_key(key.value, "admin", "local admin")
+    return key
+
+
+def _banner(
+    template: Template, api: str, endpoints: dict[str, str], physical: dict[str, str], key: AdminKey | None
+) -> str:
+    """What a developer needs to start; never the SES identity or anything else that may be an email."""
+    dynamodb = endpoints.get("AWS_ENDPOINT_URL_DYNAMODB")
+    served = "SQS, SES" if dynamodb else "SQS, SES, DynamoDB"
+    lines = [
+        f"Loyalty local stack (backend: {'dynamodb-local' if dynamodb else 'moto'})",
+        f"  API           {api}",
+        f"  Swagger UI    {api}/docs",
+        f"  AWS endpoint  {endpoints['AWS_ENDPOINT_URL']}  (AWS_ENDPOINT_URL: {served})",
+    ]
+    if dynamodb:
+        lines.append(f"  DynamoDB      {dynamodb}  (AWS_ENDPOINT_URL_DYNAMODB)")
+    lines += [f"  Table         {physical[logical_id]}" for logical_id in template.resources(resources.TABLE)]
+    lines += [f"  Queue         {physical[logical_id]}" for logical_id in template.resources(resources.QUEUE)]
+    if key is None:
+        lines.append("  Admin key     none (the layer cannot store keys yet)")
+    elif key.generated:
+        lines.append(f"  Admin key     {key.value}  (generated; set {ADMIN_KEY_ENV} to choose it)")
+    else:
+        lines.append(f"  Admin key     the value of {ADMIN_KEY_ENV}")
+    lines += [
+        "  Credentials   AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1",
+        "Ctrl+C stops the stack.",
+    ]
+    return "\n".join(lines)
+
+
+def run(stop: threading.Event) -> int:
+    port = _port("PORT") or 3000
+    backend = os.environ.get("BACKEND") or "moto"
+    if backend not in BACKENDS:
+        print(f"BACKEND must be one of {', '.join(BACKENDS)}, not {backend!r}", file=sys.stderr)
+        return 2
+    template = load(os.environ.get("LOCAL_TEMPLATE") or "template.yaml")
+    with ExitStack() as cleanup:
+        try:
+            server = gateway.GatewayServer(gateway.Gateway(template), port)
+        except OSError as error:
+            print(f"cannot listen on {HOST}:{port}: {error.strerror}; set PORT to another port", file=sys.stderr)
+            return 1
+        cleanup.callback(server.server_close)
+        moto = cleanup.enter_context(MotoServer(_port("MOTO_PORT")))
+        dynamodb_endpoint = None
+        if backend == "dynamodb-local":
+            dynamodb_endpoint = cleanup.enter_context(DynamoDBLocal(_port("DYNAMODB_PORT"))).endpoint
+        # A profile could point boto3 at a real account or endpoint; the dummy credentials must win.
+        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+            os.environ.pop(name, None)
+        aws_env = local_aws_env(moto.endpoint, dynamodb_endpoint)
+        os.environ.update(aws_env)
+        physical = resources.create_resources(template)
+        function_env = resources.function_environment(template, physical)
+        # No X-Ray daemon listens locally; Powertools' tracer would otherwise try to reach one.
+        env = {**aws_env, **function_env, "POWERTOOLS_TRACE_DISABLED": "true"}
+        os.environ.update(env)
+        key = bootstrap_admin_key(template)
+        api = f"http://{HOST}:{server.server_port}"
+        endpoints = {name: value for name, value in aws_env.items() if name.startswith("AWS_ENDPOINT_URL")}
+        state.write(
+            {
+                "pid": os.getpid(),
+                "api_url": api,
+                "backend": backend,
+                "template": str(template.root / "template.yaml"),
+                "endpoints": endpoints,
+                "physical": physical,
+                "env": env,
+            }
+        )
+        cleanup.callback(state.remove, os.getpid())
+        # Bound first (a busy port fails before anything starts), served only now that the backend is ready.
+        server.start_thread()
+        cleanup.callback(server.shutdown)
+        pollers = poller.start_pollers(template, physical, stop)
+        for each in pollers:
+            cleanup.callback(each.join, timeout=5)
+        print(_banner(template, api, endpoints, physical, key), flush=True)
+        while not stop.wait(0.5):
+            pass
+        print("Stopping the local stack...", flush=True)
+    return 0
+
+
+def main() -> int:
+    redact.install()
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    for signum in SHUTDOWN_SIGNALS:
+        signal.signal(signum, request_stop)
+    return run(stop)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

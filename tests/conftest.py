@@ -1,0 +1,122 @@
+"""Shared fixtures. The table is built from template.yaml itself, on moto or on DynamoDB Local.
+
+The ``aws`` fixture is parametrised over both backends, so every test that uses it runs twice:
+once on moto (fast, in-process) and once on DynamoDB Local (the real engine's rules).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from local import resources
+from local import template as template_loader
+from local.backend import DynamoDBLocal
+from loyalty.adapters import clock
+from loyalty.services import api_keys, program
+from loyalty.store import client as store_client
+
+ROOT = Path(__file__).resolve().parent.parent
+BACKENDS = ["moto", "dynamodb-local"]
+
+# Credentials and region that can never reach a real account.
+os.environ.update(
+    AWS_ACCESS_KEY_ID="testing",
+    AWS_SECRET_ACCESS_KEY="testing",
+    AWS_SESSION_TOKEN="testing",
+    AWS_DEFAULT_REGION="us-east-1",
+    POWERTOOLS_TRACE_DISABLED="true",
+    POWERTOOLS_DEV="false",
+)
+for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
+    os.environ.pop(name, None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def template() -> template_loader.Template:
+    """The template, with every function's environment in os.environ as Lambda would set it, so a
+    handler module imported by any test (the OpenAPI generator too) sees its real configuration."""
+    loaded = template_loader.load(str(ROOT / "template.yaml"))
+    names = {logical_id: logical_id for logical_id in loaded.types()}
+    os.environ.update(resources.function_environment(loaded, names))
+    return loaded
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local() -> Iterator[DynamoDBLocal]:
+    """One DynamoDB Local process for the whole session, started only if a test asks for it."""
+    with DynamoDBLocal() as engine:
+        yield engine
+
+
+def _reset_process_state() -> None:
+    store_client.reset()
+    program.forget()
+    api_keys._seen.clear()
+    clock.set_clock(None)
+
+
+@pytest.fixture(params=BACKENDS)
+def aws(
+    request: pytest.FixtureRequest, template: template_loader.Template, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """A fresh table (from the template) and moto for every other AWS service; yields the backend name."""
+    backend: str = request.param
+    with mock_aws():
+        physical = {"LoyaltyTable": "LoyaltyTable"}
+        if backend == "dynamodb-local":
+            engine: DynamoDBLocal = request.getfixturevalue("dynamodb_local")
+            monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", engine.endpoint)
+            physical["LoyaltyTable"] = f"loyalty-{uuid.uuid4().hex[:12]}"
+        created = resources.create_resources(template, boto3.Session(), names=physical)
+        for name, value in resources.function_environment(template, created).items():
+            monkeypatch.setenv(name, value)
+        _reset_process_state()
+        yield backend
+        if backend == "dynamodb-local":
+            boto3.client("dynamodb").delete_table(TableName=created["LoyaltyTable"])
+        _reset_process_state()
+
+
+@pytest.fixture
+def ddb(aws: str) -> Any:
+    """The same DynamoDB client the layer uses, for assertions."""
+    return store_client.dynamodb()
+
+
+ADMIN_KEY = "lk_test-admin-key-0123456789abcdefghijklmnop"
+
+
+@pytest.fixture
+def admin_api(aws: str, template: template_loader.Template) -> Any:
+    """An API client holding an admin key (bootstrapped as the local stack does)."""
+    from tests.api import Api
+
+    api_keys.bootstrap_key(ADMIN_KEY, "admin", "test admin")
+    return Api(template, ADMIN_KEY)
+
+
+@pytest.fixture
+def api(admin_api: Any) -> Any:
+    """A storefront client, with the program configured."""
+    from tests.api import Api
+    from tests.programs import program_document
+
+    assert admin_api.put("/v1/admin/program", program_document()).status == 200
+    key = admin_api.post("/v1/admin/keys", {"scope": "storefront", "label": "web shop"}).body["key"]
+    return Api(admin_api.gateway.template, key)
+
+
+def table_items(client: Any) -> list[dict[str, Any]]:
+    """Every item of the table under test (small test tables only)."""
+    items: list[dict[str, Any]] = []
+    for page in client.get_paginator("scan").paginate(TableName=os.environ["TABLE_NAME"]):
+        items.extend(page["Items"])
+    return items

@@ -1,0 +1,451 @@
+"""template.yaml's contract: the static checkers pass, and the properties a reviewer relies on hold.
+
+The checkers come from ``make tools`` (which ``make test`` runs first): SAM CLI and checkov live in their own
+virtualenvs under .tools/, cfn-lint in .venv. A missing checker fails its test, with the command that
+installs it; it never skips.
+
+checkov runs twice. On template.yaml it sees the resources as written, but a SAM template is mostly
+shorthand: the function roles, Lambda permissions and the API stage only exist after the SAM transform.
+So it also runs on the transformed template (the same translation ``sam validate`` performs, done offline),
+which is what CloudFormation would deploy. (checkov has no "sam" framework; "serverless" means the
+Serverless Framework's serverless.yml, and ``sam build`` leaves the template untransformed.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cfn_flip import load_yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "template.yaml"
+
+CFN_LINT = ROOT / ".venv" / "bin" / "cfn-lint"
+SAM = ROOT / ".tools" / "sam" / "bin" / "sam"
+SAM_PYTHON = ROOT / ".tools" / "sam" / "bin" / "python"
+CHECKOV = ROOT / ".tools" / "checkov" / "bin" / "checkov"
+TOOL_TIMEOUT_SECONDS = 600
+
+REGION = "us-east-1"
+DEFAULT_AUTHORIZER = "ApiKeyAuthorizer"
+# Routes reachable without an API key. The unsubscribe link in emails is authorised by its token.
+PUBLIC_ROUTES = {("GET", "/v1/health"), ("POST", "/v1/unsubscribe/{token}")}
+# Managed policies a function role may carry; SAM attaches both to every role it generates.
+ALLOWED_MANAGED_POLICIES = {
+    # logs:CreateLogGroup / CreateLogStream / PutLogEvents: how every SAM function writes its logs.
+    "AWSLambdaBasicExecutionRole",
+    # Tracing: Active. X-Ray has no resource-level permissions, so this is Resource "*" by necessity.
+    "AWSXrayWriteOnlyAccess",
+}
+CHECK_ID = re.compile(r"^CKV2?_AWS_\d+$")
+
+# Translates the template exactly as `sam validate` (without --lint) does, but with no IAM call: local
+# CodeUri/ContentUri become placeholder S3 URIs, and a managed policy SAM cannot resolve offline is an error.
+_TRANSFORM_SCRIPT = """
+import sys
+from samcli.lib.translate.sam_template_validator import SamTemplateValidator
+from samcli.yamlhelper import yaml_parse
+
+class OfflineManagedPolicies:
+    def load(self):
+        raise SystemExit("a managed policy SAM cannot resolve offline is named: use its ARN")
+
+with open(sys.argv[1], encoding="utf-8") as source:
+    template = yaml_parse(source.read())
+validator = SamTemplateValidator(template, OfflineManagedPolicies(), region=sys.argv[2])
+sys.stdout.write(validator.get_translated_template_if_valid())
+"""
+
+
+# --- running the tools -------------------------------------------------------------------------------
+
+
+def _tool_env() -> dict[str, str]:
+    """The caller's environment minus anything that could reach a real AWS account or the network."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
+    env.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_SESSION_TOKEN="testing",
+        AWS_DEFAULT_REGION=REGION,
+        AWS_REGION=REGION,
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        SAM_CLI_TELEMETRY="0",
+        CKV_SKIP_PACKAGE_UPDATE_CHECK="true",
+        BC_SKIP_MAPPING="TRUE",
+    )
+    return env
+
+
+def _run(tool: Path, *args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    if not os.access(tool, os.X_OK):
+        pytest.fail(
+            f"{tool.relative_to(ROOT)} is not installed: run `make tools` (`make test` installs it first)",
+            pytrace=False,
+        )
+    return subprocess.run(
+        [str(tool), *args],
+        cwd=cwd,
+        env=_tool_env(),
+        capture_output=True,
+        text=True,
+        timeout=TOOL_TIMEOUT_SECONDS,
+        check=False,
+    )
+
+
+def _report(proc: subprocess.CompletedProcess[str]) -> str:
+    command = " ".join(str(arg) for arg in proc.args)
+    return f"$ {command}\nexit code {proc.returncode}\n--- stdout ---\n{proc.stdout}\n--- stderr ---\n{proc.stderr}"
+
+
+def _checkov_problems(proc: subprocess.CompletedProcess[str]) -> list[str]:
+    """What checkov found, readably. Also catches a scan that parsed nothing, which checkov exits 0 on."""
+    try:
+        report = json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        return ["checkov did not print a JSON report"]
+    if isinstance(report, list):
+        report = next((item for item in report if item.get("check_type") == "cloudformation"), {})
+    summary = report.get("summary", {})
+    results = report.get("results", {})
+    problems = [
+        f"FAILED {check['check_id']} {check['check_name']}: {check['resource']} "
+        f"({check['file_path']} lines {'-'.join(map(str, check['file_line_range']))})"
+        for check in results.get("failed_checks", [])
+    ]
+    problems += [f"could not parse {path}" for path in results.get("parsing_errors", [])]
+    problems += [
+        f"SKIPPED {check['check_id']} on {check['resource']} without a reason"
+        for check in results.get("skipped_checks", [])
+        if not str((check.get("check_result") or {}).get("suppress_comment") or "").strip()
+    ]
+    if not summary.get("resource_count"):
+        problems.append(f"checkov scanned no resources (summary: {summary})")
+    if proc.returncode != 0:
+        problems.append(f"checkov exited {proc.returncode}")
+    return problems
+
+
+def _checkov(path: Path) -> None:
+    proc = _run(
+        CHECKOV,
+        *("--file", path.name, "--framework", "cloudformation", "--skip-download", "--output", "json", "--compact"),
+        cwd=path.parent,
+    )
+    problems = _checkov_problems(proc)
+    assert not problems, "\n".join(problems) + f"\n\nstderr:\n{proc.stderr}"
+
+
+@pytest.fixture(scope="module")
+def transformed_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    proc = _run(SAM_PYTHON, "-c", _TRANSFORM_SCRIPT, str(TEMPLATE), REGION)
+    assert proc.returncode == 0, "the SAM transform failed:\n" + _report(proc)
+    path = tmp_path_factory.mktemp("sam-transform") / "template.transformed.yaml"
+    path.write_text(proc.stdout, encoding="utf-8")
+    return path
+
+
+def _load(path: Path) -> dict[str, Any]:
+    """cfn_flip understands the short intrinsic tags (!Ref, !GetAtt, !Sub...) and returns their long form."""
+    template: dict[str, Any] = load_yaml(path.read_text(encoding="utf-8"))
+    return template
+
+
+@pytest.fixture(scope="module")
+def source() -> dict[str, Any]:
+    return _load(TEMPLATE)
+
+
+@pytest.fixture(scope="module")
+def transformed(transformed_path: Path) -> dict[str, Any]:
+    return _load(transformed_path)
+
+
+# --- helpers over a parsed template ------------------------------------------------------------------
+
+
+def _resources(template: dict[str, Any], *types: str) -> dict[str, dict[str, Any]]:
+    return {name: res for name, res in template.get("Resources", {}).items() if res.get("Type") in types}
+
+
+def _props(resource: dict[str, Any]) -> dict[str, Any]:
+    props: dict[str, Any] = resource.get("Properties", {})
+    return props
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _has_bare_star(value: Any) -> bool:
+    """True if "*" appears as a value on its own, including inside Fn::If and lists."""
+    if value == "*":
+        return True
+    if isinstance(value, list):
+        return any(_has_bare_star(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_bare_star(item) for item in value.values())
+    return False
+
+
+def _statement_problems(where: str, statement: dict[str, Any]) -> list[str]:
+    if statement.get("Effect") != "Allow":
+        return []
+    problems = [
+        f"{where}: uses {key}; list what is allowed instead" for key in ("NotAction", "NotResource") if key in statement
+    ]
+    actions = _as_list(statement.get("Action"))
+    resource = statement.get("Resource")
+    if resource is None:
+        problems.append(f"{where}: names no Resource")
+    xray_only = bool(actions) and all(isinstance(a, str) and a.lower().startswith("xray:") for a in actions)
+    if _has_bare_star(resource) and not xray_only:
+        problems.append(f'{where}: Resource "*" for {actions}; name the resources (only X-Ray actions may use "*")')
+    problems += [
+        f"{where}: action {action!r} grants a whole service; list the actions"
+        for action in actions
+        if isinstance(action, str) and (action == "*" or action.endswith(":*"))
+    ]
+    return problems
+
+
+def _document_problems(where: str, document: Any) -> list[str]:
+    if not isinstance(document, dict) or "Statement" not in document:
+        return [f"{where}: not a policy document with a Statement"]
+    return [
+        problem
+        for index, statement in enumerate(_as_list(document["Statement"]))
+        for problem in _statement_problems(f"{where} statement {index}", statement)
+    ]
+
+
+def _managed_policy_name(policy: Any) -> str | None:
+    """AWSXrayWriteOnlyAccess from its name, its ARN, or an Fn::Sub of its ARN; None if not a string."""
+    if isinstance(policy, dict) and "Fn::Sub" in policy and isinstance(policy["Fn::Sub"], str):
+        policy = policy["Fn::Sub"]
+    return policy.rsplit("/", 1)[-1] if isinstance(policy, str) else None
+
+
+def _managed_policy_problems(where: str, policy: Any) -> list[str]:
+    name = _managed_policy_name(policy)
+    if name in ALLOWED_MANAGED_POLICIES:
+        return []
+    return [f"{where}: managed policy {policy!r} is not scoped to this stack's resources; write a statement"]
+
+
+def _sam_policy_problems(where: str, policy: Any) -> list[str]:
+    """One entry of a SAM function's Policies: a managed policy, a policy document, or a policy template."""
+    if isinstance(policy, str) or (isinstance(policy, dict) and "Fn::Sub" in policy):
+        return _managed_policy_problems(where, policy)
+    if isinstance(policy, dict) and "Statement" in policy:
+        return _document_problems(where, policy)
+    if isinstance(policy, dict) and len(policy) == 1:
+        template_name, parameters = next(iter(policy.items()))
+        if _has_bare_star(parameters):
+            return [f'{where}: policy template {template_name} given "*"; name the resource']
+        return []
+    return [f"{where}: unrecognised policy {policy!r}"]
+
+
+def _iam_problems(template: dict[str, Any]) -> Iterator[str]:
+    for name, res in _resources(template, "AWS::Serverless::Function", "AWS::Serverless::StateMachine").items():
+        for index, policy in enumerate(_as_list(_props(res).get("Policies"))):
+            yield from _sam_policy_problems(f"{name} Policies[{index}]", policy)
+    for name, res in _resources(template, "AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group").items():
+        for index, policy in enumerate(_as_list(_props(res).get("Policies"))):
+            yield from _document_problems(f"{name} Policies[{index}]", policy.get("PolicyDocument"))
+        for policy in _as_list(_props(res).get("ManagedPolicyArns")):
+            yield from _managed_policy_problems(f"{name} ManagedPolicyArns", policy)
+    policy_types = ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy")
+    for name, res in _resources(template, *policy_types).items():
+        yield from _document_problems(name, _props(res).get("PolicyDocument"))
+
+
+# --- the checkers ------------------------------------------------------------------------------------
+
+
+def test_cfn_lint_passes() -> None:
+    proc = _run(CFN_LINT, str(TEMPLATE.relative_to(ROOT)))
+    assert proc.returncode == 0, _report(proc)
+
+
+def test_sam_validate_lint_passes() -> None:
+    proc = _run(SAM, "validate", "--lint", "--region", REGION, "--template-file", str(TEMPLATE))
+    assert proc.returncode == 0, _report(proc)
+
+
+def test_checkov_passes_on_the_template() -> None:
+    _checkov(TEMPLATE)
+
+
+def test_checkov_passes_on_the_transformed_template(transformed_path: Path) -> None:
+    _checkov(transformed_path)
+
+
+# --- what a reviewer relies on -----------------------------------------------------------------------
+
+
+def test_every_function_runs_python313_on_arm64_via_globals(
+    source: dict[str, Any], transformed: dict[str, Any]
+) -> None:
+    globals_ = source["Globals"]["Function"]
+    assert globals_.get("Runtime") == "python3.13"
+    assert globals_.get("Architectures") == ["arm64"]
+    functions = _resources(source, "AWS::Serverless::Function")
+    assert functions, "the template defines no functions"
+    overriding = {name for name, res in functions.items() if {"Runtime", "Architectures"} & set(_props(res))}
+    assert not overriding, f"{sorted(overriding)} override Runtime/Architectures: set them once, in Globals"
+    assert not _resources(source, "AWS::Lambda::Function"), "declare functions as AWS::Serverless::Function"
+
+    deployed = _resources(transformed, "AWS::Lambda::Function")
+    assert set(deployed) == set(functions)
+    wrong = {
+        name: (_props(res).get("Runtime"), _props(res).get("Architectures"))
+        for name, res in deployed.items()
+        if (_props(res).get("Runtime"), _props(res).get("Architectures")) != ("python3.13", ["arm64"])
+    }
+    assert not wrong, f"deployed functions not on python3.13/arm64: {wrong}"
+
+    for name, layer in _resources(source, "AWS::Serverless::LayerVersion").items():
+        assert "python3.13" in _props(layer).get("CompatibleRuntimes", []), name
+        assert "arm64" in _props(layer).get("CompatibleArchitectures", []), name
+        assert layer.get("Metadata", {}).get("BuildArchitecture") == "arm64", name
+
+
+def test_table_has_pitr_sse_ttl_and_prod_deletion_protection(source: dict[str, Any]) -> None:
+    assert source["Conditions"]["IsProd"] == {"Fn::Equals": [{"Ref": "Stage"}, "prod"]}
+    table = source["Resources"]["LoyaltyTable"]
+    props = _props(table)
+    assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert props["SSESpecification"]["SSEEnabled"] is True
+    assert props["SSESpecification"].get("SSEType") == "KMS"
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "ttl", "Enabled": True}
+    assert props["DeletionProtectionEnabled"] == {"Fn::If": ["IsProd", True, False]}
+    assert table.get("DeletionPolicy") == "Retain"
+    assert table.get("UpdateReplacePolicy") == "Retain"
+
+
+def test_accrual_queue_redrives_to_its_dlq_after_three_receives(source: dict[str, Any]) -> None:
+    redrive = _props(source["Resources"]["AccrualQueue"])["RedrivePolicy"]
+    assert redrive["maxReceiveCount"] == 3
+    assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": ["AccrualDeadLetterQueue", "Arn"]}
+    # Failed accruals wait the longest SQS allows (14 days) for someone to redrive them.
+    assert _props(source["Resources"]["AccrualDeadLetterQueue"])["MessageRetentionPeriod"] == 1209600
+
+
+def test_every_iam_policy_statement_names_its_resources(source: dict[str, Any], transformed: dict[str, Any]) -> None:
+    # Key policies (AWS::KMS::Key) are not checked here: in a key policy, Resource "*" means the key itself.
+    problems = list(_iam_problems(source))
+    assert not problems, "\n".join(problems)
+    # The roles SAM generates, as deployed: the statements above plus the managed policies it attaches.
+    problems = list(_iam_problems(transformed))
+    assert not problems, "\n".join(problems)
+    assert _resources(transformed, "AWS::IAM::Role"), "the transform produced no roles to check"
+
+
+def test_http_api_routes_use_the_default_authorizer_except_public_ones(source: dict[str, Any]) -> None:
+    api = _props(source["Resources"]["HttpApi"])
+    auth = api["Auth"]
+    assert auth["DefaultAuthorizer"] == DEFAULT_AUTHORIZER
+    authorizer = auth["Authorizers"][DEFAULT_AUTHORIZER]
+    assert authorizer["FunctionArn"] == {"Fn::GetAtt": ["AuthorizerFunction", "Arn"]}
+    # Deliberately no identity source (see the comment in template.yaml): keyless requests reach the authorizer.
+    assert not {"Headers", "QueryStrings", "Context", "StageVariables"} & set(authorizer.get("Identity", {}))
+    assert "DefinitionBody" not in api and "DefinitionUri" not in api, "declare routes as function events"
+
+    routes: dict[tuple[str, str], str | None] = {}
+    problems = []
+    for name, function in _resources(source, "AWS::Serverless::Function").items():
+        for event_name, event in _props(function).get("Events", {}).items():
+            if event.get("Type") != "HttpApi":
+                continue
+            props = event.get("Properties", {})
+            where = f"{name}.Events.{event_name}"
+            if props.get("ApiId") != {"Ref": "HttpApi"}:
+                problems.append(f"{where}: not attached to HttpApi (ApiId: !Ref HttpApi), so it has no authorizer")
+            route = (str(props.get("Method", "")).upper(), props.get("Path"))
+            routes[route] = props.get("Auth", {}).get("Authorizer")
+            if route in PUBLIC_ROUTES and routes[route] != "NONE":
+                problems.append(f"{where}: public route {route} must say Auth: {{Authorizer: NONE}}")
+            if route not in PUBLIC_ROUTES and routes[route] not in (None, DEFAULT_AUTHORIZER):
+                problems.append(f"{where}: {route} overrides the default authorizer with {routes[route]!r}")
+    assert not problems, "\n".join(problems)
+    assert routes.get(("GET", "/v1/health")) == "NONE"
+    assert len(routes) > len(PUBLIC_ROUTES & set(routes)), "no authorised routes found"
+
+
+def test_deployed_api_authorises_every_non_public_route(transformed: dict[str, Any]) -> None:
+    apis = _resources(transformed, "AWS::ApiGatewayV2::Api")
+    assert set(apis) == {"HttpApi"}, f"routes must all live on HttpApi, found APIs {sorted(apis)}"
+    paths = _props(apis["HttpApi"])["Body"]["paths"]
+    security = {
+        (method.upper(), path): operation.get("security")
+        for path, operations in paths.items()
+        for method, operation in operations.items()
+    }
+    wrong = {
+        route: value
+        for route, value in security.items()
+        if value != ([{"NONE": []}] if route in PUBLIC_ROUTES else [{DEFAULT_AUTHORIZER: []}])
+    }
+    assert not wrong, f"routes with unexpected security: {wrong}"
+
+
+def test_every_checkov_skip_gives_a_reason(source: dict[str, Any]) -> None:
+    problems = []
+    skips = 0
+    for name, res in source["Resources"].items():
+        for skip in _as_list(res.get("Metadata", {}).get("checkov", {}).get("skip")):
+            skips += 1
+            check = skip.get("id") if isinstance(skip, dict) else skip
+            if not CHECK_ID.match(str(check)):
+                problems.append(f"{name}: skip {skip!r} does not name a check id like CKV_AWS_123")
+            if not isinstance(skip, dict) or not str(skip.get("comment") or "").strip():
+                problems.append(f"{name}: skip of {check} has no comment saying why")
+    assert not problems, "\n".join(problems)
+    assert skips, "no checkov skips found: has the Metadata format changed?"
+    # Skips live in resource Metadata only, where they carry a reason; not as inline YAML comments.
+    assert "checkov:skip" not in TEMPLATE.read_text(encoding="utf-8").replace(" ", "")
+
+
+def test_every_function_logs_to_a_log_group_that_expires(source: dict[str, Any]) -> None:
+    log_groups = _resources(source, "AWS::Logs::LogGroup")
+    never_expire = sorted(name for name, res in log_groups.items() if "RetentionInDays" not in _props(res))
+    assert not never_expire, f"log groups without RetentionInDays: {never_expire}"
+    problems = []
+    for name, function in _resources(source, "AWS::Serverless::Function").items():
+        target = _props(function).get("LoggingConfig", {}).get("LogGroup")
+        if not (isinstance(target, dict) and target.get("Ref") in log_groups):
+            problems.append(f"{name}: LoggingConfig.LogGroup must !Ref a log group of this template (got {target!r})")
+    assert not problems, "\n".join(problems)
+
+
+def test_alarm_topic_key_lets_cloudwatch_publish(source: dict[str, Any]) -> None:
+    # CloudWatch cannot use the AWS managed alias/aws/sns key, so alarms on such a topic are never delivered.
+    key_ref = _props(source["Resources"]["AlarmTopic"]).get("KmsMasterKeyId")
+    assert isinstance(key_ref, dict) and "Ref" in key_ref, f"AlarmTopic must use a key of this stack, not {key_ref!r}"
+    key = source["Resources"][key_ref["Ref"]]
+    assert key["Type"] == "AWS::KMS::Key"
+    assert _props(key).get("EnableKeyRotation") is True
+    grants = [
+        statement
+        for statement in _props(key)["KeyPolicy"]["Statement"]
+        if statement.get("Effect") == "Allow"
+        and "cloudwatch.amazonaws.com" in _as_list(statement.get("Principal", {}).get("Service"))
+    ]
+    assert grants, "the key policy does not let cloudwatch.amazonaws.com use the key"
+    actions = {action for statement in grants for action in _as_list(statement.get("Action"))}
+    assert {"kms:Decrypt", "kms:GenerateDataKey*"} <= actions
+    for alarm_name, alarm in _resources(source, "AWS::CloudWatch::Alarm").items():
+        assert "AlarmName" not in _props(alarm), f"{alarm_name}: the key policy expects <stack name>-* alarm names"

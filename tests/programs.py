@@ -1,0 +1,35 @@
+"""Program documents used across suites: one realistic program, built fresh each call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def program_document(**overrides: Any) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "currency": "USD",
+        "timezone": "America/New_York",
+        "points_per_unit": "1",
+        "category_multipliers": {"electronics": 2},
+        "sku_multipliers": {"SKU-GIFTCARD": 0.5},
+        "excluded_categories": ["tobacco"],
+        "campaigns": [],
+        "pending_days": 0,
+        "expiry_months": 12,
+        "tier_window_days": 365,
+        "tiers": [
+            {"name": "Bronze", "threshold": 0, "multiplier": 1},
+            {"name": "Silver", "threshold": 1000, "multiplier": 1.25},
+            {"name": "Gold", "threshold": 5000, "multiplier": 1.5},
+        ],
+        "point_value_minor": 1,
+        "emails": {
+            "sender": "rewards@shop.example",
+            "expiring_notice_days": 14,
+            "dormant_after_days": 90,
+            "dormant_min_points": 100,
+            "cooldown_days": 7,
+        },
+    }
+    document.update(overrides)
+    return document
