@@ -20,7 +20,7 @@ from local import resources
 from local import template as template_loader
 from local.backend import DynamoDBLocal
 from loyalty.adapters import clock
-from loyalty.services import api_keys, program
+from loyalty.services import api_keys, program, rewards
 from loyalty.store import client as store_client
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +59,7 @@ def dynamodb_local() -> Iterator[DynamoDBLocal]:
 def _reset_process_state() -> None:
     store_client.reset()
     program.forget()
+    rewards.forget()
     api_keys._seen.clear()
     clock.set_clock(None)
 

@@ -1,4 +1,4 @@
-"""Admin routes (scope admin): program configuration and API keys."""
+"""Admin routes (scope admin): program configuration, API keys and point adjustments."""
 
 from typing import Annotated, Any
 
@@ -8,10 +8,13 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loyalty.adapters.http import resolver, serve
+from loyalty.adapters.http import caller, resolver, serve
 from loyalty.models.api_key import KeyCreated, KeyRequest
+from loyalty.models.common import CLIENT_ID_PATTERN
+from loyalty.models.order import Entry
 from loyalty.models.program import Program
-from loyalty.services import api_keys, program
+from loyalty.models.reward import AdjustmentRequest
+from loyalty.services import adjustments, api_keys, program
 
 logger = Logger()
 tracer = Tracer()
@@ -19,6 +22,7 @@ metrics = Metrics()
 app = resolver()
 
 KeyId = Annotated[str, Path(pattern=r"^key_[0-9a-f]{16}$")]
+MemberId = Annotated[str, Path(pattern=CLIENT_ID_PATTERN, max_length=64)]
 
 
 @app.put("/v1/admin/program", summary="Store the program (validated as a whole)", tags=["admin"])
@@ -54,6 +58,20 @@ def delete_key(key_id: KeyId) -> Response[None]:
     api_keys.revoke(key_id)
     logger.info("api key revoked", extra={"key_id": key_id})
     return Response(status_code=204)
+
+
+@app.post(
+    "/v1/admin/members/<member_id>/adjustments",
+    summary="Credit or debit a member's points",
+    tags=["admin"],
+    responses={201: {"description": "Recorded"}},
+)
+@tracer.capture_method
+def adjust(member_id: MemberId, body: Annotated[AdjustmentRequest, Body()]) -> tuple[Entry, int]:
+    # The acting key's label goes on the entry, so the ledger says who changed the balance.
+    actor = str(caller(app.current_event.raw_event).get("label") or "unknown")
+    adjusted = adjustments.adjust(member_id, body, actor)
+    return adjusted.entry, 201 if adjusted.created else 200
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

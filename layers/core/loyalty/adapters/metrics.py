@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Metrics
+from aws_lambda_powertools import Metrics, single_metric
 from aws_lambda_powertools.metrics import MetricUnit
 
 from loyalty.services.accrual import Accrued
+from loyalty.services.redemptions import Redeemed
 from loyalty.services.refunds import Refunded
 
 
@@ -23,3 +24,17 @@ def refunded(sink: Metrics, outcome: Refunded) -> None:
         sink.add_metric(name="PointsReversed", unit=MetricUnit.Count, value=outcome.result.points_reversed)
     else:
         sink.add_metric(name="RefundReplays", unit=MetricUnit.Count, value=1)
+
+
+def redeemed(sink: Metrics, outcome: Redeemed) -> None:
+    if outcome.created:
+        sink.add_metric(name="Redemptions", unit=MetricUnit.Count, value=1)
+        sink.add_metric(name="PointsRedeemed", unit=MetricUnit.Count, value=outcome.result.points_spent)
+    else:
+        sink.add_metric(name="RedemptionReplays", unit=MetricUnit.Count, value=1)
+
+
+def redemption_failed(sink: Metrics, reason: str) -> None:
+    """Failures by reason (insufficient_points, out_of_stock, ...) as their own dimension."""
+    with single_metric(name="RedemptionFailures", unit=MetricUnit.Count, value=1, namespace=sink.namespace) as metric:
+        metric.add_dimension(name="reason", value=reason)

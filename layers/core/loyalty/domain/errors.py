@@ -35,6 +35,14 @@ class OrderNotFound(NotFound):
     code, title = "order_not_found", "Order not found"
 
 
+class RewardNotFound(NotFound):
+    code, title = "reward_not_found", "Reward not found"
+
+
+class RedemptionNotFound(NotFound):
+    code, title = "redemption_not_found", "Redemption not found"
+
+
 class Conflict(LoyaltyError):
     status, code, title = 409, "conflict", "Conflict"
 
@@ -53,6 +61,30 @@ class MemberErased(Conflict):
 
 class RefundExceedsOrder(Conflict):
     code, title = "refund_exceeds_order", "Refund exceeds what the order has left"
+
+
+class RewardUnavailable(Conflict):
+    code, title = "reward_unavailable", "Reward is not available to this member now"
+
+
+class InsufficientPoints(Conflict):
+    code, title = "insufficient_points", "Not enough available points"
+
+
+class OutOfStock(Conflict):
+    code, title = "out_of_stock", "Reward is out of stock"
+
+
+class LimitReached(Conflict):
+    code, title = "limit_reached", "Per-member limit for this reward reached"
+
+
+class RedemptionUsed(Conflict):
+    code, title = "redemption_used", "Redemption was already used"
+
+
+class RedemptionCancelled(Conflict):
+    code, title = "redemption_cancelled", "Redemption was cancelled"
 
 
 class ProgramNotConfigured(Conflict):

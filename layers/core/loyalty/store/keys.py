@@ -78,3 +78,33 @@ def shard_of(member_id: str) -> int:
 def due(kind: str, day: str, member_id: str, sort: str) -> dict[str, str]:
     """GSI2 keys of time-driven work: DUE#<kind>#<day>#<shard>, read only on the day it is due."""
     return {"GSI2PK": f"DUE#{kind}#{day}#{shard_of(member_id):02d}", "GSI2SK": sort}
+
+
+def reward(reward_id: str) -> dict[str, str]:
+    return {"PK": f"REWARD#{reward_id}", "SK": "REWARD"}
+
+
+CATALOG = "CATALOG"
+
+
+def catalog_entry(reward_id: str) -> dict[str, str]:
+    """GSI1 keys listing every reward in one small partition, by id (the catalog is small)."""
+    return {"GSI1PK": CATALOG, "GSI1SK": reward_id}
+
+
+def redemption(redemption_id: str) -> dict[str, str]:
+    return {"PK": f"REDEMPTION#{redemption_id}", "SK": "REDEMPTION"}
+
+
+def voucher(code: str) -> dict[str, str]:
+    """Uniqueness guard and lookup of a voucher code."""
+    return {"PK": f"VOUCHER#{code}", "SK": "VOUCHER"}
+
+
+def redeemed_count(member_id: str, reward_id: str) -> dict[str, str]:
+    """How often a member redeemed a reward: in the member partition, so the redeem read sees it."""
+    return {"PK": f"MEMBER#{member_id}", "SK": f"REDEEMED#{reward_id}"}
+
+
+def adjustment(adjustment_id: str) -> dict[str, str]:
+    return {"PK": f"ADJUSTMENT#{adjustment_id}", "SK": "ADJUSTMENT"}

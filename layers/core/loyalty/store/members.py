@@ -18,6 +18,7 @@ class MemberPartition:
 
     profile: Item
     lots: list[Item] = field(default_factory=list)
+    redeemed: dict[str, int] = field(default_factory=dict)  # reward_id -> redemptions counted
 
 
 @dataclass(frozen=True)
@@ -90,10 +91,11 @@ def enroll(profile: Item, referrer_code: str | None) -> EnrollConflict | None:
 
 
 def read_partition(member_id: str) -> MemberPartition | None:
-    """Profile and lots in one strongly consistent Query (lots sort before the profile)."""
+    """Profile, lots and redemption counters in one strongly consistent Query."""
     paginator = dynamodb().get_paginator("query")
     profile: Item | None = None
     lots: list[Item] = []
+    redeemed: dict[str, int] = {}
     for page in paginator.paginate(
         TableName=table_name(),
         KeyConditionExpression="PK = :pk",
@@ -106,7 +108,9 @@ def read_partition(member_id: str) -> MemberPartition | None:
                 profile = item
             elif item["SK"].startswith("LOT#"):
                 lots.append(item)
-    return MemberPartition(profile, lots) if profile is not None else None
+            elif item["SK"].startswith("REDEEMED#"):
+                redeemed[item["SK"].removeprefix("REDEEMED#")] = int(item.get("count", 0))
+    return MemberPartition(profile, lots, redeemed) if profile is not None else None
 
 
 def read_profile(member_id: str) -> Item | None:

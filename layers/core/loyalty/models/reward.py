@@ -1,0 +1,78 @@
+"""Rewards (the catalog), redemptions (vouchers) and admin adjustments."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Self
+
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
+
+from loyalty.models.common import ApiModel, Bool, ClientId, Timestamp
+from loyalty.models.member import Member
+
+RewardKind = Literal["discount_fixed", "discount_percent", "free_product", "voucher"]
+Count = Annotated[int, Field(ge=0, le=10**9, strict=True)]
+
+
+class RewardFields(BaseModel):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    kind: RewardKind
+    cost_points: Annotated[int, Field(ge=1, le=10**9, strict=True)]
+    value_minor: Annotated[int, Field(ge=1, le=10**12, strict=True)] | None = None
+    percent: Annotated[int, Field(ge=1, le=100, strict=True)] | None = None
+    sku: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    active: Bool = True
+    available_from: AwareDatetime | None = None
+    available_until: AwareDatetime | None = None
+    per_member_limit: Annotated[int, Field(ge=1, le=10**6, strict=True)] | None = None
+    min_tier: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+
+
+class RewardPut(ApiModel, RewardFields):
+    """PUT /v1/admin/rewards/{reward_id}: the whole reward; ``stock`` null means unlimited."""
+
+    stock: Count | None = None
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> Self:
+        needs = {"discount_fixed": "value_minor", "discount_percent": "percent", "free_product": "sku"}
+        field_name = needs.get(self.kind)
+        if field_name is not None and getattr(self, field_name) is None:
+            raise ValueError(f"a {self.kind} reward needs {field_name}")
+        if self.available_from and self.available_until and self.available_until <= self.available_from:
+            raise ValueError("available_until must be after available_from")
+        return self
+
+
+class Reward(RewardFields):
+    reward_id: str
+    available_from: Timestamp | None = None
+    available_until: Timestamp | None = None
+    stock_remaining: int | None = Field(description="null: unlimited")
+
+
+class RedemptionRequest(ApiModel):
+    redemption_id: ClientId
+    reward_id: ClientId
+
+
+class Redemption(BaseModel):
+    redemption_id: str
+    reward_id: str
+    member_id: str
+    code: str
+    points_spent: int
+    status: Literal["issued", "used", "cancelled"]
+    issued_at: Timestamp
+    member: Member
+
+
+class AdjustmentRequest(ApiModel):
+    adjustment_id: ClientId
+    points: Annotated[int, Field(ge=-(10**9), le=10**9, strict=True)]
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+
+    @model_validator(mode="after")
+    def _not_zero(self) -> Self:
+        if self.points == 0:
+            raise ValueError("points must not be 0")
+        return self
