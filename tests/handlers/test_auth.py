@@ -15,12 +15,19 @@ STOREFRONT_ROUTES = [
     ("GET", "/v1/members/m-1/activity"),
     ("POST", "/v1/orders"),
     ("POST", "/v1/orders/o-1/refunds"),
+    ("GET", "/v1/rewards"),
+    ("POST", "/v1/members/m-1/redemptions"),
+    ("GET", "/v1/vouchers/ABCDEFGHJKMNPQ"),
+    ("POST", "/v1/redemptions/r-1/use"),
+    ("POST", "/v1/redemptions/r-1/cancel"),
 ]
 ADMIN_ROUTES = [
     ("PUT", "/v1/admin/program"),
     ("GET", "/v1/admin/program"),
     ("POST", "/v1/admin/keys"),
     ("DELETE", "/v1/admin/keys/key_0123456789abcdef"),
+    ("PUT", "/v1/admin/rewards/coffee"),
+    ("POST", "/v1/admin/members/m-1/adjustments"),
 ]
 
 

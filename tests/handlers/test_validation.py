@@ -27,6 +27,9 @@ BODY_ROUTES = [
     ("POST", "/v1/orders/o-1/refunds", {"refund_id": "r-9", "amount_minor": 100}, "amount_minor", "100"),
     ("PUT", "/v1/admin/program", program_document(), "pending_days", "3"),
     ("POST", "/v1/admin/keys", {"scope": "storefront", "label": "x"}, "scope", "root"),
+    ("PUT", "/v1/admin/rewards/coffee", {"name": "Coffee", "kind": "voucher", "cost_points": 10}, "cost_points", "10"),
+    ("POST", "/v1/members/m-1/redemptions", {"redemption_id": "x-9", "reward_id": "coffee"}, "reward_id", 7),
+    ("POST", "/v1/admin/members/m-1/adjustments", {"adjustment_id": "a-9", "points": 5, "reason": "x"}, "points", "5"),
 ]
 
 
@@ -115,6 +118,12 @@ def test_a_refund_needs_exactly_one_of_lines_or_amount(seeded: Api, ddb: Any) ->
         ("GET", f"/v1/members/{LONG_ID}/activity"),
         ("POST", f"/v1/orders/{LONG_ID}/refunds"),
         ("DELETE", "/v1/admin/keys/not-a-key-id"),
+        ("PUT", f"/v1/admin/rewards/{LONG_ID}"),
+        ("POST", f"/v1/members/{LONG_ID}/redemptions"),
+        ("GET", "/v1/vouchers/lowercase-code"),
+        ("POST", f"/v1/redemptions/{LONG_ID}/use"),
+        ("POST", f"/v1/redemptions/{LONG_ID}/cancel"),
+        ("POST", f"/v1/admin/members/{LONG_ID}/adjustments"),
     ],
 )
 def test_oversize_or_malformed_ids_in_the_path_are_refused(seeded: Api, ddb: Any, method: str, path: str) -> None:
