@@ -10,6 +10,7 @@ Policies (also in the README):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -37,6 +38,20 @@ class Credit:
     balances: Balances
     credited: int
     debt_paid: int
+
+
+def take_in_order(lots: Sequence[Lot], points: int) -> tuple[dict[str, int], int]:
+    """Available points from ``lots`` in the order given; what was taken per lot, and what is left."""
+    taken: dict[str, int] = {}
+    left = points
+    for lot in lots:
+        if left == 0:
+            break
+        take = min(left, lot.available)
+        if take > 0:
+            taken[lot.expires_on] = take
+            left -= take
+    return taken, left
 
 
 def window_start(today: date, window_days: int) -> str:
@@ -90,16 +105,9 @@ def reverse(
     by_lot = {lot.expires_on: lot for lot in lots}
     own_pending = by_lot[order_lot].pending if order_lot in by_lot else 0
     from_pending = min(points, order_pending, own_pending, balances.pending)
-    left = points - from_pending
-    taken: dict[str, int] = {}
+    # The order's own lot first, then the soonest-expiring ones.
     candidates = sorted(lots, key=lambda lot: (lot.expires_on != order_lot, lot.expires_on))
-    for lot in candidates:
-        if left == 0:
-            break
-        take = min(left, lot.available)
-        if take > 0:
-            taken[lot.expires_on] = take
-            left -= take
+    taken, left = take_in_order(candidates, points - from_pending)
     from_available = sum(taken.values())
     by_day = _pruned(balances.earned_by_day, first_day)
     if earned_day in by_day:

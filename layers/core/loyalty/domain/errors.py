@@ -91,6 +91,12 @@ class ProgramNotConfigured(Conflict):
     code, title = "program_not_configured", "No loyalty program is configured yet"
 
 
+class Contended(LoyaltyError):
+    """Still conflicting with concurrent writes after every attempt: the client should retry later."""
+
+    status, code, title = 503, "contended", "Too many concurrent changes; retry the request"
+
+
 class InvalidInput(LoyaltyError):
     """A request that parses but breaks a rule only the service can check (e.g. an unknown referral code)."""
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from loyalty.domain.balances import Lot
+from loyalty.domain.balances import Lot, take_in_order
 
 
 class NotEnoughPoints(ValueError):
@@ -15,15 +15,7 @@ class NotEnoughPoints(ValueError):
 
 def take_soonest_first(lots: Sequence[Lot], points: int) -> dict[str, int]:
     """Available points from the lots that expire soonest (never-expiring last); pending ones are not spendable."""
-    taken: dict[str, int] = {}
-    left = points
-    for lot in sorted(lots, key=lambda lot: lot.expires_on):
-        if left == 0:
-            break
-        take = min(left, lot.available)
-        if take > 0:
-            taken[lot.expires_on] = take
-            left -= take
+    taken, left = take_in_order(sorted(lots, key=lambda lot: lot.expires_on), points)
     if left > 0:
         raise NotEnoughPoints(f"{left} points short")
     return taken

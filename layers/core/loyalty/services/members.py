@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from loyalty.adapters import clock, randomness
-from loyalty.domain.errors import EmailTaken, InvalidInput, MemberErased, MemberExists, MemberNotFound
+from loyalty.domain.errors import Contended, EmailTaken, InvalidInput, MemberErased, MemberExists, MemberNotFound
 from loyalty.models.member import EnrollRequest, Member, MemberPatch
 from loyalty.services import program as programs
 from loyalty.services.member_view import member_view
+from loyalty.services.retry import pause
 from loyalty.store import members as member_store
 from loyalty.store.client import Item
 
-# A clash of two random 68-bit referral codes is astronomically rare; retry a few times anyway.
-REFERRAL_ATTEMPTS = 3
+# A clash of two random 68-bit referral codes is astronomically rare, a concurrent transaction on
+# the same email less so: both are retried a few times.
+ATTEMPTS = 5
 
 
 def enroll(request: EnrollRequest) -> tuple[Member, bool]:
@@ -19,7 +21,7 @@ def enroll(request: EnrollRequest) -> tuple[Member, bool]:
     program = programs.current()
     now = clock.isoformat(clock.now())
     first_tier = program.tiers[0].name
-    for _ in range(REFERRAL_ATTEMPTS):
+    for attempt in range(ATTEMPTS):
         profile: Item = {
             "member_id": request.member_id,
             "email": request.email,
@@ -39,7 +41,11 @@ def enroll(request: EnrollRequest) -> tuple[Member, bool]:
             "earned_by_day": {},
             "version": 0,
         }
-        conflict = member_store.enroll(profile, request.referral_code)
+        try:
+            conflict = member_store.enroll(profile, request.referral_code)
+        except Contended:
+            pause(attempt)
+            continue
         if conflict is None:
             return member_view(profile, [], program), True
         if conflict.existing_member is not None:
@@ -48,7 +54,7 @@ def enroll(request: EnrollRequest) -> tuple[Member, bool]:
             raise EmailTaken("Another member is enrolled with this email.")
         if conflict.unknown_referrer:
             raise InvalidInput("No member has this referral code.", ["body", "referral_code"])
-    raise RuntimeError("could not allocate a unique referral code")
+    raise Contended(f"Member '{request.member_id}' could not be enrolled; retry it.")
 
 
 def _replay(request: EnrollRequest, stored_email: str | None) -> Member:

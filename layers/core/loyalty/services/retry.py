@@ -5,15 +5,10 @@ from __future__ import annotations
 import random
 import time
 
-from loyalty.domain.errors import LoyaltyError
+from loyalty.domain.errors import Contended
 
 MAX_ATTEMPTS = 10
-
-
-class Contended(LoyaltyError):
-    """Still conflicting after every attempt: the client (or the queue) should retry later."""
-
-    status, code, title = 503, "contended", "Too many concurrent changes to this member"
+__all__ = ["MAX_ATTEMPTS", "Contended", "pause"]
 
 
 def pause(attempt: int) -> None:

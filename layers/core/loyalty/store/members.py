@@ -5,11 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from loyalty.store import keys
+from loyalty.store import keys, transactions
 from loyalty.store.client import Item, dynamodb, from_item, table_name, to_item, to_value
-from loyalty.store.conflicts import cancellation
 
 
 @dataclass(frozen=True)
@@ -75,19 +72,17 @@ def enroll(profile: Item, referrer_code: str | None) -> EnrollConflict | None:
                 }
             }
         )
-    try:
-        dynamodb().transact_write_items(TransactItems=items)
-    except ClientError as error:
-        cancelled = cancellation(error)
-        if cancelled is None:
-            raise
-        return EnrollConflict(
-            existing_member=cancelled.old(0) if cancelled.failed_at(0) else None,
-            email_owner=cancelled.old(1) if cancelled.failed_at(1) else None,
-            referral_clash=cancelled.failed_at(2),
-            unknown_referrer=cancelled.failed_at(3),
-        )
-    return None
+    outcome = transactions.run(items)
+    if outcome.written:
+        return None
+    if not outcome.failed:
+        raise transactions.Contended("enrollment collided with a concurrent write")
+    return EnrollConflict(
+        existing_member=outcome.failed.get(0) if outcome.failed_at(0) else None,
+        email_owner=outcome.failed.get(1) if outcome.failed_at(1) else None,
+        referral_clash=outcome.failed_at(2),
+        unknown_referrer=outcome.failed_at(3),
+    )
 
 
 def read_partition(member_id: str) -> MemberPartition | None:
@@ -158,11 +153,9 @@ def update_profile(member_id: str, changes: Item, old_email: str, new_email: str
             }
         },
     ]
-    try:
-        dynamodb().transact_write_items(TransactItems=items)
-    except ClientError as error:
-        cancelled = cancellation(error)
-        if cancelled is not None and cancelled.failed == {2: None}:
-            return False
-        raise
-    return True
+    outcome = transactions.run(items)
+    if outcome.written:
+        return True
+    if set(outcome.failed) == {2}:
+        return False
+    raise transactions.Contended("the profile changed while it was being updated")

@@ -7,12 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from botocore.exceptions import ClientError
-
 from loyalty.domain.balances import Balances
-from loyalty.store import keys
+from loyalty.store import keys, transactions
 from loyalty.store.client import Item, dynamodb, from_item, table_name, to_item, to_value
-from loyalty.store.conflicts import cancellation
 
 Outcome = Literal["written", "replay", "retry"]
 
@@ -31,6 +28,24 @@ class LotChange:
     due_key: dict[str, str] | None = None
 
 
+def _versioned_update(key: dict[str, str], version: int, values: dict[str, Any], condition: str = "") -> dict[str, Any]:
+    """SET every value and bump ``version``, only if the item is still at the version it was read at."""
+    values = {**values, "version": version + 1}
+    names = {f"#a{i}": name for i, name in enumerate(values)}
+    attribute_values = {f":a{i}": to_value(value) for i, value in enumerate(values.values())}
+    attribute_values[":read_version"] = to_value(version)
+    return {
+        "Update": {
+            "TableName": table_name(),
+            "Key": to_item(key),
+            "UpdateExpression": "SET " + ", ".join(f"#a{i} = :a{i}" for i in range(len(values))),
+            "ConditionExpression": "#version = :read_version" + condition,
+            "ExpressionAttributeNames": {**names, "#version": "version"},
+            "ExpressionAttributeValues": attribute_values,
+        }
+    }
+
+
 def member_update(member_id: str, version: int, balances: Balances, **fields: Any) -> dict[str, Any]:
     """Set the member's balances (computed from a read at ``version``) if nobody wrote since."""
     values: dict[str, Any] = {
@@ -39,23 +54,12 @@ def member_update(member_id: str, version: int, balances: Balances, **fields: An
         "lifetime_earned": balances.lifetime_earned,
         "debt": balances.debt,
         "earned_by_day": balances.earned_by_day,
-        "version": version + 1,
         **fields,
     }
-    names = {f"#a{i}": name for i, name in enumerate(values)}
-    attribute_values = {f":a{i}": to_value(value) for i, value in enumerate(values.values())}
-    attribute_values[":read_version"] = to_value(version)
-    attribute_values[":active"] = to_value("active")
-    return {
-        "Update": {
-            "TableName": table_name(),
-            "Key": to_item(keys.member(member_id)),
-            "UpdateExpression": "SET " + ", ".join(f"#a{i} = :a{i}" for i in range(len(values))),
-            "ConditionExpression": "#version = :read_version AND #status = :active",
-            "ExpressionAttributeNames": {**names, "#version": "version", "#status": "status"},
-            "ExpressionAttributeValues": attribute_values,
-        }
-    }
+    update = _versioned_update(keys.member(member_id), version, values, " AND #status = :active")
+    update["Update"]["ExpressionAttributeNames"]["#status"] = "status"
+    update["Update"]["ExpressionAttributeValues"][":active"] = to_value("active")
+    return update
 
 
 def lot_update(member_id: str, change: LotChange, *, guard: bool = False) -> dict[str, Any]:
@@ -86,19 +90,14 @@ def lot_update(member_id: str, change: LotChange, *, guard: bool = False) -> dic
 
 def _write(items: list[dict[str, Any]]) -> WriteResult:
     """Run a transaction whose first item is the idempotency-keyed put."""
-    try:
-        dynamodb().transact_write_items(TransactItems=items)  # type: ignore[arg-type]
-    except ClientError as error:
-        code = error.response.get("Error", {}).get("Code")
-        cancelled = cancellation(error)
-        if cancelled is not None and cancelled.failed_at(0):
-            return WriteResult("replay", cancelled.old(0))
-        if cancelled is not None or code in ("TransactionCanceledException", "TransactionConflictException"):
-            # Someone changed the member or a lot since we read them, or a concurrent transaction
-            # holds them: read again and recompute.
-            return WriteResult("retry")
-        raise
-    return WriteResult("written")
+    outcome = transactions.run(items)
+    if outcome.written:
+        return WriteResult("written")
+    if outcome.failed_at(0):
+        return WriteResult("replay", outcome.failed[0])
+    # Someone changed the member or a lot since we read them, or a concurrent transaction holds
+    # them: read again and recompute.
+    return WriteResult("retry")
 
 
 def record_accrual(order: Item, member: dict[str, Any], lot: dict[str, Any] | None) -> WriteResult:
@@ -128,19 +127,7 @@ def record_refund(
 
 
 def order_update(order_id: str, version: int, **values: Any) -> dict[str, Any]:
-    names = {f"#o{i}": name for i, name in enumerate({**values, "version": 0})}
-    attribute_values = {f":o{i}": to_value(value) for i, value in enumerate([*values.values(), version + 1])}
-    attribute_values[":read_version"] = to_value(version)
-    return {
-        "Update": {
-            "TableName": table_name(),
-            "Key": to_item(keys.order(order_id)),
-            "UpdateExpression": "SET " + ", ".join(f"#o{i} = :o{i}" for i in range(len(names))),
-            "ConditionExpression": "#version = :read_version",
-            "ExpressionAttributeNames": {**names, "#version": "version"},
-            "ExpressionAttributeValues": attribute_values,
-        }
-    }
+    return _versioned_update(keys.order(order_id), version, values)
 
 
 def get_order(order_id: str) -> Item | None:

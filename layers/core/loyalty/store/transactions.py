@@ -8,7 +8,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from loyalty.domain.errors import Contended
 from loyalty.store.client import Item, dynamodb, from_item
+
+__all__ = ["Contended", "Outcome", "run"]
 
 RETRYABLE = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflictException"}
 
