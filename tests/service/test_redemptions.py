@@ -144,3 +144,19 @@ def test_a_reward_change_is_seen_by_the_next_redemption(shop: None, aws: Any) ->
     )
     assert redeem("m-1", "r-2", "coffee").result.points_spent == 300
     assert RewardPut  # imported for clarity of what an admin write is
+
+
+def test_an_emptied_lot_leaves_the_expiry_index_and_a_cancel_puts_it_back(shop: None) -> None:
+    from loyalty.store import keys
+    from loyalty.store.entries import get
+
+    member_with_points("m-1", 100, placed_at="2026-03-10T15:00:00Z")
+    reward("all", 100)
+    lot_key = keys.lot("m-1", "2027-03-10")
+    assert "GSI2PK" in (get(lot_key) or {})
+    redeem("m-1", "r-1", "all")
+    emptied = get(lot_key) or {}
+    assert emptied["available"] == 0 and "GSI2PK" not in emptied
+    redemptions.cancel("r-1")
+    restored = get(lot_key) or {}
+    assert restored["available"] == 100 and restored["GSI2PK"].startswith("DUE#EXPIRE#2027-03-10#")

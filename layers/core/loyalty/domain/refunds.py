@@ -1,31 +1,37 @@
 """How many points a refund takes back: in proportion to what the refunded part earned.
 
-Cumulative by design: each refund adds its share of the order's exact (unrounded) points, and the
-order's reversed total is ``floor`` of that sum, or all its points once everything is refunded. Two
-refunds of half an order therefore reverse the whole earning, never one point more.
+Exact arithmetic (fractions), cumulative by design: each refund adds the share of the order it gives
+back, and the order's reversed total is ``floor`` of that share of the lines' exact points, or all the
+order's points once everything is refunded. Two refunds of half an order therefore reverse the whole
+earning, never one point more.
+
+Campaign bonus points belong to the order, not to a line: they are taken back only when the whole
+order has been refunded.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_FLOOR, Decimal
+from fractions import Fraction
 
 
 @dataclass(frozen=True)
 class EarnedLine:
     sku: str
     quantity: int
-    exact: Decimal  # exact points the line earned before the order's floor
+    exact: Fraction  # exact points the line earned before the order's floor
 
 
 @dataclass(frozen=True)
 class RefundState:
     points: int  # what the order credited, bonuses included
-    net_total: Decimal  # what the customer paid, minor units
+    net_total: Fraction  # what the customer paid, minor units
     lines: Sequence[EarnedLine]
     reversed: int = 0
-    refunded_value: Decimal = Decimal(0)  # minor units refunded so far
+    refunded_share: Fraction = Fraction(0)  # share of the lines' exact points refunded so far (0..1)
+    refunded_value: Fraction = Fraction(0)  # minor units refunded by amount so far
     refunded_qty: Mapping[str, int] | None = None
 
 
@@ -33,7 +39,8 @@ class RefundState:
 class RefundPlan:
     points_reversed: int
     reversed_total: int
-    refunded_value: Decimal
+    refunded_share: Fraction
+    refunded_value: Fraction
     refunded_qty: dict[str, int]
 
 
@@ -42,44 +49,44 @@ class Exceeds(ValueError):
 
 
 def by_amount(state: RefundState, amount_minor: int) -> RefundPlan:
-    left = state.net_total - state.refunded_value
-    if amount_minor > left:
-        raise Exceeds(f"only {left} minor units of this order are left to refund")
-    value = state.refunded_value + amount_minor
-    return _plan(state, value, dict(state.refunded_qty or {}))
+    """Money given back: the same share of what the order earned."""
+    paid_left = state.net_total * (1 - state.refunded_share)
+    if amount_minor > paid_left:
+        raise Exceeds(f"only {math.floor(paid_left)} minor units of this order are left to refund")
+    share = state.refunded_share + (Fraction(amount_minor) / state.net_total if state.net_total else 1)
+    return _plan(state, min(share, Fraction(1)), state.refunded_value + amount_minor, dict(state.refunded_qty or {}))
 
 
 def by_lines(state: RefundState, lines: Sequence[tuple[str, int]]) -> RefundPlan:
+    """Units returned: what those units earned, as a share of what all lines earned."""
     bought: dict[str, int] = {}
-    share: dict[str, Decimal] = {}
-    total_exact = sum((line.exact for line in state.lines), Decimal(0))
+    earned: dict[str, Fraction] = {}
     for line in state.lines:
         bought[line.sku] = bought.get(line.sku, 0) + line.quantity
-        share[line.sku] = share.get(line.sku, Decimal(0)) + line.exact
+        earned[line.sku] = earned.get(line.sku, Fraction(0)) + line.exact
+    total = sum(earned.values(), Fraction(0))
     refunded = dict(state.refunded_qty or {})
-    value = state.refunded_value
+    share = state.refunded_share
     for sku, quantity in lines:
         if sku not in bought:
             raise Exceeds(f"sku {sku!r} is not in this order")
         if refunded.get(sku, 0) + quantity > bought[sku]:
             raise Exceeds(f"only {bought[sku] - refunded.get(sku, 0)} of {sku!r} are left to refund")
         refunded[sku] = refunded.get(sku, 0) + quantity
-        # The refunded units' share of what the order earned, expressed as refunded value so that
-        # line and amount refunds of one order add up on one scale.
-        if total_exact > 0:
-            value += state.net_total * share[sku] * quantity / bought[sku] / total_exact
-    everything_back = all(refunded.get(sku, 0) >= qty for sku, qty in bought.items())
-    if everything_back:
-        value = state.net_total
-    return _plan(state, min(value, state.net_total), refunded)
+        if total > 0:
+            share += earned[sku] * quantity / bought[sku] / total
+    if all(refunded.get(sku, 0) >= quantity for sku, quantity in bought.items()):
+        share = Fraction(1)
+    return _plan(state, min(share, Fraction(1)), state.refunded_value, refunded)
 
 
-def _plan(state: RefundState, value: Decimal, refunded_qty: dict[str, int]) -> RefundPlan:
-    if state.reversed >= state.points and state.points > 0:
+def _plan(state: RefundState, share: Fraction, value: Fraction, refunded_qty: dict[str, int]) -> RefundPlan:
+    if state.points > 0 and state.reversed >= state.points:
         raise Exceeds("this order's points were already reversed in full")
-    if state.net_total <= 0 or value >= state.net_total:
+    if share >= 1:
         target = state.points
     else:
-        target = int((Decimal(state.points) * value / state.net_total).to_integral_value(rounding=ROUND_FLOOR))
-    target = max(min(target, state.points), state.reversed)
-    return RefundPlan(target - state.reversed, target, value, refunded_qty)
+        line_points = sum((line.exact for line in state.lines), Fraction(0))
+        target = min(math.floor(line_points * share), state.points)
+    target = max(target, state.reversed)
+    return RefundPlan(target - state.reversed, target, share, value, refunded_qty)

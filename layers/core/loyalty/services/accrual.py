@@ -17,6 +17,7 @@ from loyalty.domain.errors import InvalidInput, MemberNotFound
 from loyalty.models.common import rfc3339
 from loyalty.models.order import BonusOut, BreakdownLine, OrderAccrued, OrderRequest
 from loyalty.models.program import Program
+from loyalty.services import member_due
 from loyalty.services import program as programs
 from loyalty.services.ledger import active_partition, apply_lot, balances_of, entry_fields
 from loyalty.services.member_view import member_view
@@ -123,7 +124,10 @@ def plan(
             ),
         )
     version = int(profile.get("version", 0))
-    member_change = order_store.member_update(member_id, version, after, tier=new_tier.name, last_activity_at=now_text)
+    due = member_due.after_accrual(profile, new_tier, after.earned_by_day, program, calendar.local_day(now, zone))
+    member_change = order_store.member_update(
+        member_id, version, after, keep=due.keep, tier=new_tier.name, last_activity_at=now_text, **due.fields
+    )
     status = "pending" if pending else "available"
     breakdown = [BreakdownLine(sku=line.sku, points=line.points, rules=line.rules) for line in earned.lines]
     bonuses = [BonusOut(campaign_id=bonus.campaign_id, points=bonus.points) for bonus in earned.bonuses]
@@ -148,6 +152,7 @@ def plan(
         "lot": expires_on if lot_change else None,
         "pending_left": credit.credited if pending else 0,
         "reversed": 0,
+        "refunded_share": "0",
         "refunded_value": "0",
         "refunded_qty": {},
         "version": 0,

@@ -15,10 +15,10 @@ from loyalty.models.reward import AdjustmentRequest
 from loyalty.services import program as programs
 from loyalty.services.ledger import active_partition, balances_of, entry_fields, entry_view, lots_of
 from loyalty.services.retry import MAX_ATTEMPTS, Contended, pause
-from loyalty.store import keys, transactions
+from loyalty.store import entries, keys, transactions
 from loyalty.store import orders as order_store
 from loyalty.store import redemptions as redemption_store
-from loyalty.store.client import Item, dynamodb, from_item, table_name, to_item
+from loyalty.store.client import Item
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,4 @@ def _attempt(member_id: str, request: AdjustmentRequest, actor: str, program: An
 
 
 def _stored(adjustment_id: str) -> Item | None:
-    answer = dynamodb().get_item(
-        TableName=table_name(), Key=to_item(keys.adjustment(adjustment_id)), ConsistentRead=True
-    )
-    return from_item(answer["Item"]) if "Item" in answer else None
+    return entries.get(keys.adjustment(adjustment_id))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from loyalty.adapters import clock, randomness
 from loyalty.domain.errors import Contended, EmailTaken, InvalidInput, MemberErased, MemberExists, MemberNotFound
 from loyalty.models.member import EnrollRequest, Member, MemberPatch
+from loyalty.services import member_due
 from loyalty.services import program as programs
 from loyalty.services.member_view import member_view
 from loyalty.services.retry import pause
@@ -19,8 +20,10 @@ ATTEMPTS = 5
 def enroll(request: EnrollRequest) -> tuple[Member, bool]:
     """Enroll a member; ``(member, True)`` when created, ``(member, False)`` for a replay."""
     program = programs.current()
-    now = clock.isoformat(clock.now())
+    moment = clock.now()
+    now = clock.isoformat(moment)
     first_tier = program.tiers[0].name
+    dormancy = member_due.at_enrollment(request.member_id, program, moment.astimezone(program.zone).date())
     for attempt in range(ATTEMPTS):
         profile: Item = {
             "member_id": request.member_id,
@@ -40,6 +43,7 @@ def enroll(request: EnrollRequest) -> tuple[Member, bool]:
             "debt": 0,
             "earned_by_day": {},
             "version": 0,
+            **dormancy,
         }
         try:
             conflict = member_store.enroll(profile, request.referral_code)

@@ -111,10 +111,14 @@ def _attempt(member_id: str, request: RedemptionRequest, program: Program, *, fr
     if limit is not None:
         items.append(redemption_store.count_redemption(member_id, request.reward_id, int(limit)))
     lots_after = partition.lots
+    emptied = {
+        lot.expires_on
+        for lot in lots_of(partition.lots)
+        if not lot.pending and lot.available == takes.get(lot.expires_on)
+    }
     for expires_on, points in takes.items():
-        items.append(
-            order_store.lot_update(member_id, order_store.LotChange(expires_on, available=-points), guard=True)
-        )
+        change = order_store.LotChange(expires_on, available=-points)
+        items.append(order_store.lot_update(member_id, change, guard=True, clear_due=expires_on in emptied))
         lots_after = apply_lot(lots_after, member_id, expires_on, -points, 0)
     outcome = transactions.run(items)
     if outcome.written:
@@ -227,7 +231,7 @@ def _cancel(item: Item, program: Program) -> Redemption | None:
     items: list[dict[str, Any]] = [
         redemption_store.set_status(rid, "cancelled", now_text),
         redemption_store.put_entry(
-            {"PK": f"CANCEL#{rid}", "SK": "CANCEL"},
+            keys.redemption_cancel(rid),
             {
                 "redemption_id": rid,
                 "member_id": member_id,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from fractions import Fraction
 
 from loyalty.adapters import clock
 from loyalty.domain import balances, calendar, refunds
@@ -11,6 +11,7 @@ from loyalty.domain.errors import OrderNotFound, RefundExceedsOrder
 from loyalty.models.common import rfc3339
 from loyalty.models.order import RefundRequest, RefundResult
 from loyalty.models.program import Program
+from loyalty.services import member_due
 from loyalty.services import program as programs
 from loyalty.services.ledger import active_partition, apply_lot, balances_of, entry_fields, lots_of
 from loyalty.services.member_view import member_view
@@ -27,12 +28,14 @@ class Refunded:
 
 
 def refund_state(order: Item) -> refunds.RefundState:
+    """Exact values are stored as strings ("1/3", "12.5") so no rounding creeps in between refunds."""
     return refunds.RefundState(
         points=int(order["points"]),
-        net_total=Decimal(order["net_total"]),
-        lines=[refunds.EarnedLine(ln["sku"], int(ln["quantity"]), Decimal(ln["exact"])) for ln in order["lines"]],
+        net_total=Fraction(str(order["net_total"])),
+        lines=[refunds.EarnedLine(ln["sku"], int(ln["quantity"]), Fraction(str(ln["exact"]))) for ln in order["lines"]],
         reversed=int(order.get("reversed", 0)),
-        refunded_value=Decimal(order.get("refunded_value", "0")),
+        refunded_share=Fraction(str(order.get("refunded_share", "0"))),
+        refunded_value=Fraction(str(order.get("refunded_value", "0"))),
         refunded_qty={str(k): int(v) for k, v in (order.get("refunded_qty") or {}).items()},
     )
 
@@ -120,12 +123,17 @@ def _write(
         order["order_id"],
         int(order.get("version", 0)),
         reversed=planned.reversed_total,
+        refunded_share=str(planned.refunded_share),
         refunded_value=str(planned.refunded_value),
         refunded_qty=planned.refunded_qty,
         pending_left=pending_left - reversal.from_pending,
     )
+    # Fewer qualifying points may bring the member's tier review closer.
+    review = member_due.after_refund(
+        partition.profile, reversal.balances.earned_by_day, program, calendar.local_day(now, program.zone)
+    )
     member_change = order_store.member_update(
-        member_id, int(partition.profile.get("version", 0)), reversal.balances, last_activity_at=now_text
+        member_id, int(partition.profile.get("version", 0)), reversal.balances, last_activity_at=now_text, **review
     )
     written = order_store.record_refund(
         refund_item,

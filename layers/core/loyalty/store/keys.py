@@ -80,6 +80,35 @@ def due(kind: str, day: str, member_id: str, sort: str) -> dict[str, str]:
     return {"GSI2PK": f"DUE#{kind}#{day}#{shard_of(member_id):02d}", "GSI2SK": sort}
 
 
+def due_partition(kind: str, day: str, shard: int) -> str:
+    """One shard of a day's bucket, as the daily jobs read it (GSI2, GSI3 or GSI4 by kind)."""
+    return f"DUE#{kind}#{day}#{shard:02d}"
+
+
+def dormancy_check(day: str, member_id: str) -> dict[str, str]:
+    """GSI3 keys on a member profile: the day to check whether the member has gone dormant. A lower
+    bound (activity since only pushes the real day later); the dormancy job moves it forward."""
+    return {"GSI3PK": due_partition("DORMANT", day, shard_of(member_id)), "GSI3SK": f"MEMBER#{member_id}"}
+
+
+def tier_review(day: str, member_id: str) -> dict[str, str]:
+    """GSI4 keys on a member profile above the lowest tier: the day its tier must be reviewed (a lower
+    bound, like the dormancy check)."""
+    return {"GSI4PK": due_partition("TIER", day, shard_of(member_id)), "GSI4SK": f"MEMBER#{member_id}"}
+
+
+def expiry_entry(member_id: str, expires_on: str, due_day: str) -> dict[str, str]:
+    """The ledger entry of a lot's expiry, keyed so that it is written once. Points given back to an
+    already expired lot (a cancelled redemption) are queued for a later day and expire again then."""
+    suffix = "" if due_day == expires_on else f"#{due_day}"
+    return {"PK": f"EXPIRE#{member_id}#{expires_on}{suffix}", "SK": "EXPIRE"}
+
+
+def secret(name: str) -> dict[str, str]:
+    """A random secret the platform made for itself (e.g. the unsubscribe link signing key)."""
+    return {"PK": f"SECRET#{name}", "SK": "SECRET"}
+
+
 def reward(reward_id: str) -> dict[str, str]:
     return {"PK": f"REWARD#{reward_id}", "SK": "REWARD"}
 
@@ -108,3 +137,8 @@ def redeemed_count(member_id: str, reward_id: str) -> dict[str, str]:
 
 def adjustment(adjustment_id: str) -> dict[str, str]:
     return {"PK": f"ADJUSTMENT#{adjustment_id}", "SK": "ADJUSTMENT"}
+
+
+def redemption_cancel(redemption_id: str) -> dict[str, str]:
+    """The ledger entry of a cancelled redemption, written once."""
+    return {"PK": f"CANCEL#{redemption_id}", "SK": "CANCEL"}

@@ -46,8 +46,15 @@ def _versioned_update(key: dict[str, str], version: int, values: dict[str, Any],
     }
 
 
-def member_update(member_id: str, version: int, balances: Balances, **fields: Any) -> dict[str, Any]:
-    """Set the member's balances (computed from a read at ``version``) if nobody wrote since."""
+def member_update(
+    member_id: str, version: int, balances: Balances, *, keep: dict[str, str] | None = None, **fields: Any
+) -> dict[str, Any]:
+    """Set the member's balances (computed from a read at ``version``) if nobody wrote since.
+
+    ``keep`` attributes are set only where the item has none yet: due-work index keys that hold a lower
+    bound (a review or dormancy date), which the daily jobs move forward themselves. Leaving an existing
+    one alone means the index is not rewritten on every balance change.
+    """
     values: dict[str, Any] = {
         "available": balances.available,
         "pending": balances.pending,
@@ -57,13 +64,26 @@ def member_update(member_id: str, version: int, balances: Balances, **fields: An
         **fields,
     }
     update = _versioned_update(keys.member(member_id), version, values, " AND #status = :active")
-    update["Update"]["ExpressionAttributeNames"]["#status"] = "status"
-    update["Update"]["ExpressionAttributeValues"][":active"] = to_value("active")
+    request = update["Update"]
+    request["ExpressionAttributeNames"]["#status"] = "status"
+    request["ExpressionAttributeValues"][":active"] = to_value("active")
+    if isinstance(fields.get("last_activity_at"), str):
+        # Activity (re)arms the dormancy check of a member whose check was used up (a dormant spell
+        # ended). The UTC day of the activity is never after its local day + dormant_after_days (>= 1),
+        # so it is a valid lower bound; the dormancy job moves it to the exact day.
+        keep = {**keys.dormancy_check(fields["last_activity_at"][:10], member_id), **(keep or {})}
+    for i, (name, value) in enumerate((keep or {}).items()):
+        request["UpdateExpression"] += f", #k{i} = if_not_exists(#k{i}, :k{i})"
+        request["ExpressionAttributeNames"][f"#k{i}"] = name
+        request["ExpressionAttributeValues"][f":k{i}"] = to_value(value)
     return update
 
 
-def lot_update(member_id: str, change: LotChange, *, guard: bool = False) -> dict[str, Any]:
-    """Add (or with negative numbers, take) points in a lot; ``guard`` forbids going below zero."""
+def lot_update(member_id: str, change: LotChange, *, guard: bool = False, clear_due: bool = False) -> dict[str, Any]:
+    """Add (or with negative numbers, take) points in a lot; ``guard`` forbids going below zero.
+
+    ``clear_due`` takes an emptied lot out of the expiry index, so the expiry job never reads a lot
+    with nothing left to expire (its reads stay proportional to the work due)."""
     values: dict[str, Any] = {
         ":available": to_value(change.available),
         ":pending": to_value(change.pending),
@@ -75,6 +95,8 @@ def lot_update(member_id: str, change: LotChange, *, guard: bool = False) -> dic
         update += ", GSI2PK = :gsi2pk, GSI2SK = :gsi2sk"
         values[":gsi2pk"] = to_value(change.due_key["GSI2PK"])
         values[":gsi2sk"] = to_value(change.due_key["GSI2SK"])
+    if clear_due and not change.due_key:
+        update += " REMOVE GSI2PK, GSI2SK"
     request: dict[str, Any] = {
         "TableName": table_name(),
         "Key": to_item(keys.lot(member_id, change.expires_on)),

@@ -1,0 +1,42 @@
+"""POST /v1/unsubscribe/{token}: the one-click unsubscribe of the re-engagement emails (no API key: the
+signed token is the authorisation). Mail apps send it as RFC 8058 prescribes, with the form body
+``List-Unsubscribe=One-Click``, which is not read."""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from loyalty.adapters.http import resolver, serve
+from loyalty.models.jobs import Unsubscribed
+from loyalty.services import unsubscribe as unsubscribing
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = resolver()
+
+Token = Annotated[str, Path(min_length=3, max_length=200, pattern=r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")]
+
+
+@app.post(
+    "/v1/unsubscribe/<token>",
+    summary="Unsubscribe from re-engagement emails (one click)",
+    description="The link of an email's List-Unsubscribe header. Clears the member's marketing_opt_in.",
+    tags=["emails"],
+)
+@tracer.capture_method
+def unsubscribe(token: Token) -> Unsubscribed:
+    member_id = unsubscribing.unsubscribe(token)
+    logger.info("unsubscribed", extra={"member_id": member_id})
+    metrics.add_metric(name="Unsubscribes", unit=MetricUnit.Count, value=1)
+    return Unsubscribed()
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return serve(app, event, context)

@@ -1,0 +1,41 @@
+"""The jobs queue: where a daily job hands the shards it could not finish to the jobs worker."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+BATCH = 10  # SendMessageBatch's limit
+
+
+@cache
+def _client() -> SQSClient:
+    return boto3.client("sqs", config=Config(retries={"mode": "standard", "max_attempts": 5}))
+
+
+def reset() -> None:
+    _client.cache_clear()
+
+
+def send(messages: Sequence[dict[str, Any]]) -> None:
+    """Queue every message or raise: a shard left neither done nor queued would be lost until the
+    next run's catch-up reads it again."""
+    url = os.environ["JOBS_QUEUE_URL"]
+    for start in range(0, len(messages), BATCH):
+        chunk = messages[start : start + BATCH]
+        answer = _client().send_message_batch(
+            QueueUrl=url,
+            Entries=[{"Id": str(i), "MessageBody": json.dumps(body)} for i, body in enumerate(chunk)],
+        )
+        failed = answer.get("Failed") or []
+        if failed:
+            raise RuntimeError(f"{len(failed)} job messages were not queued: {[f.get('Code') for f in failed]}")

@@ -1,0 +1,33 @@
+"""Daily jobs: the scheduler's event, the jobs queue's messages, the unsubscribe answer."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from loyalty.models.common import ApiModel
+
+JobName = Literal["mature", "expire", "tier_review", "remind_expiring", "remind_dormant"]
+Day = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+
+
+class ScheduledEvent(ApiModel):
+    """What each schedule sends (its target Input): ``{"scheduled_time": "<aws.scheduler.scheduled-time>"}``.
+    The job's "now" is this time, never the clock, so an old event replays its day exactly."""
+
+    scheduled_time: AwareDatetime
+
+
+class JobMessage(ApiModel):
+    """One shard of one day's bucket for the jobs worker, and where in it to resume."""
+
+    job: JobName
+    scheduled_time: AwareDatetime
+    day: Day
+    shard: Annotated[int, Field(ge=0, le=255, strict=True)]
+    start: dict[str, Any] | None = Field(default=None, description="LastEvaluatedKey to resume from")
+
+
+class Unsubscribed(BaseModel):
+    status: Literal["unsubscribed"] = "unsubscribed"

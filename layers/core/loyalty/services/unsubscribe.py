@@ -1,0 +1,77 @@
+"""One-click unsubscribe: a signed token per member, and the use case that clears marketing_opt_in.
+
+Token: ``base64url(member_id) "." base64url(HMAC-SHA256(key, "unsubscribe:v1:" + member_id))``. It never
+expires (an unsubscribe link must keep working for as long as the email may be read) and reveals
+nothing but the member id, which the member already knows. The key is a random secret the platform made
+for itself in the table (loyalty.store.secrets): not in code, not in the environment, never logged.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+
+from loyalty.adapters import clock
+from loyalty.domain.errors import NotFound
+from loyalty.models.common import rfc3339
+from loyalty.store import reengagement as reengagement_store
+from loyalty.store import secrets
+from loyalty.store.client import table_name
+
+SIGNING_KEY_NAME = "unsubscribe"  # which secret item, not a secret itself
+PURPOSE = b"unsubscribe:v1:"
+MAX_TOKEN_LENGTH = 200
+
+# table name -> key: one read per process, and tests (a fresh table each) never see another table's key.
+_keys: dict[str, bytes] = {}
+
+
+class UnsubscribeLinkInvalid(NotFound):
+    code, title = "unsubscribe_link_invalid", "This unsubscribe link is not valid"
+
+
+def _key() -> bytes:
+    table = table_name()
+    if table not in _keys:
+        _keys[table] = secrets.get_or_create(SIGNING_KEY_NAME)
+    return _keys[table]
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _signature(member_id: str) -> bytes:
+    return hmac.new(_key(), PURPOSE + member_id.encode(), hashlib.sha256).digest()
+
+
+def token_for(member_id: str) -> str:
+    return f"{_b64(member_id.encode())}.{_b64(_signature(member_id))}"
+
+
+def member_of(token: str) -> str | None:
+    """The member a token was made for, or None if it was not made by us (or was altered)."""
+    if len(token) > MAX_TOKEN_LENGTH or token.count(".") != 1:
+        return None
+    encoded_id, encoded_mac = token.split(".")
+    try:
+        member_id = _unb64(encoded_id).decode()
+        mac = _unb64(encoded_mac)
+    except (binascii.Error, ValueError):
+        return None
+    return member_id if hmac.compare_digest(mac, _signature(member_id)) else None
+
+
+def unsubscribe(token: str) -> str:
+    """Clear the member's marketing_opt_in; the member id. Repeating it is harmless."""
+    member_id = member_of(token)
+    if member_id is None:
+        raise UnsubscribeLinkInvalid("This unsubscribe link was not issued by this program.")
+    reengagement_store.opt_out(member_id, rfc3339(clock.now()))
+    return member_id

@@ -1,0 +1,35 @@
+"""Secrets the platform makes for itself: created once, at random, by whichever function needs one first.
+
+Why the table and not code, environment or a parameter store: the value never appears in source, in a
+template, in an event or in a log, and every deployment (the local stack too) gets its own without a
+setup step. The table is encrypted at rest, and anyone who can read it could change members directly
+anyway, so keeping the key there grants nothing new. A conditional put settles the race between two
+first callers: both end up with the one value that was stored.
+"""
+
+from __future__ import annotations
+
+import secrets as random
+
+from loyalty.store import keys
+from loyalty.store.client import dynamodb, table_name, to_item
+
+SECRET_BYTES = 32  # HMAC-SHA256 keys gain nothing beyond the hash's block of output
+
+
+def get_or_create(name: str) -> bytes:
+    key = to_item(keys.secret(name))
+    answer = dynamodb().get_item(TableName=table_name(), Key=key, ConsistentRead=True)
+    if "Item" in answer:
+        return bytes(answer["Item"]["value"]["B"])
+    value = random.token_bytes(SECRET_BYTES)
+    try:
+        dynamodb().put_item(
+            TableName=table_name(),
+            Item={**key, "value": {"B": value}},
+            ConditionExpression="attribute_not_exists(PK)",
+        )
+    except dynamodb().exceptions.ConditionalCheckFailedException:
+        answer = dynamodb().get_item(TableName=table_name(), Key=key, ConsistentRead=True)
+        return bytes(answer["Item"]["value"]["B"])
+    return value

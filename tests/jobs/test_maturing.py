@@ -1,0 +1,93 @@
+"""Maturing, by time travel: pending points become available on the exact day, and only then can be
+redeemed; refunds in between are respected; a second run changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from loyalty.adapters import clock
+from loyalty.domain.errors import InsufficientPoints
+from loyalty.models.order import RefundRequest
+from loyalty.services import members, refunds
+from loyalty.store import keys
+from loyalty.store.due import get_item
+from tests.jobs.conftest import at, configure, earn, enroll, lot, profile, run
+from tests.rewarding import redeem, reward
+
+
+def points(member_id: str) -> tuple[int, int]:
+    member = members.get(member_id)
+    return member.points.pending, member.points.available
+
+
+def test_pending_points_become_available_on_the_exact_day_and_only_then_can_be_redeemed(jobs: str) -> None:
+    configure(pending_days=14)
+    enroll("m-1")
+    accrued = earn("m-1", "o-1", 500, "2026-11-22 10:00")
+    assert accrued.result.status == "pending"
+    assert clock.isoformat(accrued.result.available_at) == "2026-12-06T05:00:00.000Z"  # midnight, New York
+    reward("tote-bag", 200)
+
+    counts = run("mature", "2026-12-05 23:59")  # the day before: nothing is due yet
+    assert counts["orders_matured"] == 0
+    assert points("m-1") == (500, 0)
+    clock.set_clock(lambda: at("2026-12-05 23:59"))
+    with pytest.raises(InsufficientPoints):
+        redeem("m-1", "rd-early", "tote-bag")
+
+    counts = run("mature", "2026-12-06 00:05")
+    assert (counts["orders_matured"], counts["points_matured"], counts["failures"]) == (1, 500, 0)
+    assert points("m-1") == (0, 500)
+    assert lot("m-1", "2027-11-22") is not None
+    assert (lot("m-1", "2027-11-22")["pending"], lot("m-1", "2027-11-22")["available"]) == (0, 500)
+    order = get_item(keys.order("o-1"))
+    assert order is not None and order["status"] == "available" and "GSI2PK" not in order
+
+    clock.set_clock(lambda: at("2026-12-06 09:00"))
+    assert redeem("m-1", "rd-1", "tote-bag").result.points_spent == 200
+    assert points("m-1") == (0, 300)
+
+
+def test_a_second_run_changes_nothing(jobs: str) -> None:
+    configure(pending_days=14)
+    enroll("m-1")
+    earn("m-1", "o-1", 500, "2026-11-22 10:00")
+    assert run("mature", "2026-12-06 00:05")["points_matured"] == 500
+    before = profile("m-1")
+    again = run("mature", "2026-12-06 00:05")
+    assert again["items_read"] == 0 and again["points_matured"] == 0
+    assert profile("m-1") == before
+
+
+def test_only_what_a_refund_left_pending_matures(jobs: str) -> None:
+    configure(pending_days=14)
+    enroll("m-1")
+    earn("m-1", "o-1", 500, "2026-11-22 10:00")
+    clock.set_clock(lambda: at("2026-11-25 10:00"))
+    refunds.refund("o-1", RefundRequest.model_validate({"refund_id": "r-1", "amount_minor": 20_000}))
+    assert points("m-1") == (300, 0)
+    counts = run("mature", "2026-12-06 00:05")
+    assert counts["points_matured"] == 300
+    assert points("m-1") == (0, 300)
+
+
+def test_a_fully_refunded_order_leaves_its_bucket_with_nothing_to_move(jobs: str) -> None:
+    configure(pending_days=14)
+    enroll("m-1")
+    earn("m-1", "o-1", 500, "2026-11-22 10:00")
+    clock.set_clock(lambda: at("2026-11-25 10:00"))
+    refunds.refund("o-1", RefundRequest.model_validate({"refund_id": "r-1", "amount_minor": 50_000}))
+    counts = run("mature", "2026-12-06 00:05")
+    assert (counts["orders_matured"], counts["points_matured"]) == (1, 0)
+    assert points("m-1") == (0, 0)
+    assert run("mature", "2026-12-07 00:05")["items_read"] == 0
+
+
+def test_a_run_that_comes_late_catches_up(jobs: str) -> None:
+    configure(pending_days=14)
+    enroll("m-1")
+    earn("m-1", "o-1", 500, "2026-11-22 10:00")
+    earn("m-1", "o-2", 100, "2026-11-24 10:00")
+    counts = run("mature", "2026-12-08 00:05")  # covers the 5th to the 8th
+    assert counts["points_matured"] == 600
+    assert points("m-1") == (0, 600)
