@@ -111,11 +111,13 @@ def route_key(route: Route) -> str:
 
 
 def _is_text(content_type: str | None, body: bytes) -> bool:
+    # Bytes that are not UTF-8 reach the function base64-encoded whatever their declared type: the
+    # event is JSON text, so they could not travel any other way (a client's bad body must not crash us).
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
     if not content_type:
-        try:
-            body.decode("utf-8")
-        except UnicodeDecodeError:
-            return False
         return True
     media = content_type.split(";")[0].strip().lower()
     return media.startswith(_TEXT_TYPES) or media.endswith(_TEXT_SUFFIXES)

@@ -1,0 +1,240 @@
+"""The sample events in events/: each parses with its Powertools model and drives its real handler.
+
+events/README.md lists the files in the order a developer runs them with `make invoke` against
+`make run`; the handler test runs them in that order, so the documented order is proven too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_lambda_powertools.utilities.parser.models import (
+    ApiGatewayAuthorizerRequestV2,
+    APIGatewayProxyEventV2Model,
+    SqsModel,
+)
+from pydantic import BaseModel
+
+from local import runtime
+from local.apigw import match_route, route_key
+from local.template import Template, load
+from loyalty.models.jobs import JobMessage, ScheduledEvent
+from loyalty.services import api_keys
+
+ROOT = Path(__file__).resolve().parents[2]
+EVENTS = ROOT / "events"
+# The admin key `LOYALTY_ADMIN_KEY=local-admin-key make run` creates; the authorizer events send it.
+LOCAL_ADMIN_KEY = "local-admin-key"
+STEP = re.compile(r"make invoke FUNCTION=(\w+) EVENT=(events/[\w./-]+\.json)")
+
+# What each HTTP event must answer when run in the documented order (2xx: every step succeeds).
+STATUS = {
+    # Unsubscribe tokens are signed with each deployment's own key: the committed one is a placeholder.
+    "UnsubscribeFunction/unsubscribe.json": 404,
+    "HealthFunction/health.json": 200,
+    "AdminFunction/put-program.json": 200,
+    "AdminFunction/get-program.json": 200,
+    "AdminFunction/create-key.json": 201,
+    "MembersFunction/enroll.json": 201,
+    "MembersFunction/get-member.json": 200,
+    "MembersFunction/patch-member.json": 200,
+    "OrdersFunction/post-order.json": 201,
+    "OrdersFunction/post-refund.json": 201,
+    "AdminFunction/adjust-member.json": 201,
+    "RewardsFunction/put-reward.json": 201,
+    "RewardsFunction/list-rewards.json": 200,
+    "RedemptionsFunction/redeem.json": 201,
+    # Voucher codes are random: the committed event holds a placeholder code (see the test below).
+    "RedemptionsFunction/get-voucher.json": 404,
+    "RedemptionsFunction/use-redemption.json": 200,
+    "RedemptionsFunction/redeem-another.json": 201,
+    "RedemptionsFunction/cancel-redemption.json": 200,
+    "MembersFunction/activity.json": 200,
+    "AdminFunction/delete-key.json": 204,
+}
+SCOPE = {
+    "AuthorizerFunction/admin-key.json": "admin",
+    "AuthorizerFunction/unknown-key.json": "none",
+    "AuthorizerFunction/no-key.json": "none",
+}
+
+TEMPLATE = load(ROOT / "template.yaml")
+AUTHORIZER = TEMPLATE.authorizer()
+CONSUMERS = {source.function for source in TEMPLATE.sqs_sources()}
+# Functions the daily schedules invoke with {"scheduled_time": ...}.
+SCHEDULED = {
+    schedule["Properties"]["Target"]["Arn"]["Fn::GetAtt"][0]
+    for schedule in TEMPLATE.resources("AWS::Scheduler::Schedule").values()
+}
+FILES = sorted(path.relative_to(EVENTS).as_posix() for path in EVENTS.glob("*/*.json"))
+
+
+def documented_order() -> list[str]:
+    """The event files in the order events/README.md runs them."""
+    steps = []
+    for function, event in STEP.findall((EVENTS / "README.md").read_text(encoding="utf-8")):
+        relative = event.removeprefix("events/")
+        assert _function(relative) == function, f"{event} is not an event of {function}"
+        steps.append(relative)
+    return steps
+
+
+def _function(relative: str) -> str:
+    return relative.partition("/")[0]
+
+
+def _kind(relative: str) -> str:
+    function = _function(relative)
+    if function == AUTHORIZER:
+        return "authorizer"
+    if function in CONSUMERS:
+        return "sqs"
+    if function in SCHEDULED:
+        return "scheduled"
+    return "http"
+
+
+MODELS: dict[str, type[BaseModel]] = {
+    "http": APIGatewayProxyEventV2Model,
+    "authorizer": ApiGatewayAuthorizerRequestV2,
+    "sqs": SqsModel,
+    "scheduled": ScheduledEvent,
+}
+
+
+def _event(relative: str) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads((EVENTS / relative).read_text(encoding="utf-8"))
+    return event
+
+
+# --- static: coverage, shape, parsing ----------------------------------------------------------------
+
+
+def test_every_function_has_an_event_and_every_folder_is_a_function() -> None:
+    folders = {path.name for path in EVENTS.iterdir() if path.is_dir()}
+    functions = set(TEMPLATE.functions())
+    assert functions - folders == set(), "functions without a sample event"
+    assert folders - functions == set(), "event folders named after no function of template.yaml"
+    for folder in folders:
+        assert list((EVENTS / folder).glob("*.json")), f"events/{folder} holds no event"
+
+
+def test_every_route_has_an_event() -> None:
+    covered = {(_function(relative), _event(relative)["routeKey"]) for relative in FILES if _kind(relative) == "http"}
+    missing = {(route.function, route_key(route)) for route in TEMPLATE.http_routes()} - covered
+    assert missing == set(), "routes without a sample event (events/<function>/<name>.json)"
+
+
+def test_the_readme_runs_every_event_once() -> None:
+    order = documented_order()
+    assert sorted(order) == FILES, "events/README.md must list every event file exactly once"
+    assert order[0] == "HealthFunction/health.json"
+    assert order.index("AdminFunction/put-program.json") < order.index("MembersFunction/enroll.json")
+    expected = set(STATUS) | set(SCOPE) | {f for f in FILES if _kind(f) in ("sqs", "scheduled")}
+    assert expected == set(FILES), "every HTTP event needs its STATUS, every authorizer event its SCOPE"
+
+
+@pytest.mark.parametrize("relative", FILES)
+def test_event_parses_with_its_powertools_model(relative: str) -> None:
+    MODELS[_kind(relative)].model_validate(_event(relative))
+
+
+@pytest.mark.parametrize("relative", [f for f in FILES if _kind(f) in ("http", "authorizer")])
+def test_api_gateway_event_matches_its_route(relative: str) -> None:
+    """routeKey, path, method and pathParameters agree with each other and with a route of the template."""
+    event = _event(relative)
+    context = event["requestContext"]
+    assert event["version"] == "2.0"
+    assert context["stage"] == "$default"
+    assert context["routeKey"] == event["routeKey"]
+    assert context["http"]["path"] == event["rawPath"]
+    found = match_route(TEMPLATE.http_routes(), context["http"]["method"], event["rawPath"])
+    assert found is not None, f"no route of the template serves {context['http']['method']} {event['rawPath']}"
+    route, parameters = found
+    assert route_key(route) == event["routeKey"]
+    assert event.get("pathParameters", {}) == parameters
+    assert all(name == name.lower() for name in event["headers"]), "API Gateway lower-cases header names"
+    if _kind(relative) == "authorizer":
+        assert event["type"] == "REQUEST"
+        assert event["routeArn"].endswith(f"/$default/{context['http']['method']}{event['rawPath']}")
+        assert "body" not in event, "API Gateway does not send the body to an authorizer"
+        return
+    assert route.function == _function(relative)
+    if "body" in event:
+        assert event["headers"]["content-type"] == "application/json"
+        assert event["isBase64Encoded"] is False
+        json.loads(event["body"])
+    if route.auth_none:
+        assert "authorizer" not in context
+    else:
+        authorizer = context["authorizer"]["lambda"]
+        assert set(authorizer) == {"scope", "key_id", "label"}
+        assert authorizer["scope"] == ("admin" if event["rawPath"].startswith("/v1/admin/") else "storefront")
+
+
+def test_sqs_event_holds_a_completed_order_and_a_refund() -> None:
+    for relative in (f for f in FILES if _kind(f) == "sqs"):
+        records = _event(relative)["Records"]
+        if _function(relative) == "JobsWorkerFunction":  # the jobs queue: one bucket shard per message
+            assert [JobMessage.model_validate_json(record["body"]).job for record in records], relative
+        else:
+            types = [json.loads(record["body"])["type"] for record in records]
+            assert types == ["order.completed", "order.refunded"], relative
+        assert len({record["messageId"] for record in records}) == len(records)
+        for record in records:
+            assert record["md5OfBody"] == hashlib.md5(record["body"].encode()).hexdigest()
+
+
+# --- dynamic: the real handlers, on moto and on DynamoDB Local ----------------------------------------
+
+
+def _check(relative: str, result: Any) -> None:
+    kind = _kind(relative)
+    if kind == "authorizer":
+        assert result["isAuthorized"] is True, result
+        assert result["context"]["scope"] == SCOPE[relative], result
+    elif kind == "sqs":
+        assert result == {"batchItemFailures": []}, result
+    elif kind == "scheduled":  # what the run did, by name (per job for the email function)
+        runs = result.values() if all(isinstance(value, dict) for value in result.values()) else [result]
+        assert all(not counts.get("failures") for counts in runs), result
+    else:
+        assert result["statusCode"] == STATUS[relative], result
+        body = result.get("body") or ""
+        if result["statusCode"] == 204:
+            assert body == ""
+        else:
+            assert "json" in {k.lower(): v for k, v in result["headers"].items()}["content-type"]
+            assert isinstance(json.loads(body), dict)
+
+
+def _with_code(event: dict[str, Any], code: str) -> dict[str, Any]:
+    """The voucher event for a real code, edited the way events/README.md tells a developer to."""
+    path = event["rawPath"].rsplit("/", 1)[0] + "/" + code
+    context = {**event["requestContext"], "http": {**event["requestContext"]["http"], "path": path}}
+    return {**event, "rawPath": path, "pathParameters": {"code": code}, "requestContext": context}
+
+
+def test_events_drive_their_handlers_in_the_documented_order(aws: str, template: Template) -> None:
+    """Each event, in the order of events/README.md, through its real handler (on moto and DynamoDB Local)."""
+    api_keys.bootstrap_key(LOCAL_ADMIN_KEY, "admin", "local admin")  # what `make run` does with the key
+    code = None
+    for step in documented_order():
+        function = _function(step)
+        result = runtime.invoke(template, function, _event(step))
+        try:
+            _check(step, result)
+        except AssertionError as error:
+            raise AssertionError(f"events/{step}: {error}") from None
+        if step == "RedemptionsFunction/redeem.json":
+            code = json.loads(result["body"])["code"]
+        if step == "RedemptionsFunction/get-voucher.json":
+            assert code is not None, "get-voucher.json must come after redeem.json"
+            found = runtime.invoke(template, function, _with_code(_event(step), code))
+            assert found["statusCode"] == 200, found
+            assert json.loads(found["body"])["redemption_id"] == "rd-1001"
