@@ -12,12 +12,14 @@ PORT ?= 3000
 BACKEND ?= moto
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help run test invoke lint typecheck openapi tools clean
+.PHONY: help run test bench invoke audit lint typecheck openapi tools clean
 
 help:
 	@echo "make run      start the local stack on http://127.0.0.1:$(PORT) (BACKEND=moto|dynamodb-local)"
 	@echo "make test     run every test suite (moto, DynamoDB Local, template checks)"
+	@echo "make bench    measure the design's numbers on DynamoDB Local; writes bench/results.json"
 	@echo "make invoke   FUNCTION=<LogicalId> EVENT=<file> against the running local stack"
+	@echo "make audit    check every balance, lot, ledger and stock of the running local stack (exit 1 on problems)"
 	@echo "make lint     ruff + mypy (strict on the layer)"
 	@echo "make openapi  regenerate docs/openapi.json from the resolvers"
 
@@ -50,9 +52,17 @@ run: $(VENV)/.installed node_modules/.installed
 test: $(VENV)/.installed node_modules/.installed tools
 	$(PY) -m pytest
 
+# The benchmark suite: prints the table and writes bench/results.json (a few minutes on 2 cores).
+bench: $(VENV)/.installed node_modules/.installed
+	$(PY) -m bench
+
 invoke: $(VENV)/.installed
 	@test -n "$(FUNCTION)" || (echo "usage: make invoke FUNCTION=<LogicalId> EVENT=<file>" && exit 2)
 	@$(PY) -m local.invoke $(FUNCTION) $(EVENT)
+
+# Reads the whole table (the one Scan in the code base): for the local stack, never a deployed one.
+audit: $(VENV)/.installed
+	@$(PY) -m local.audit
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

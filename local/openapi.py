@@ -24,6 +24,7 @@ ERRORS = {
     "404": "Not found",
     "409": "Conflict (see code)",
     "422": "Validation failed (errors lists each field)",
+    "503": "Busy: concurrent changes or the data store; retry with the same client id",
 }
 
 
@@ -79,10 +80,14 @@ def _shape(operation: dict[str, Any], public: bool) -> None:
         responses[status] = {"description": description, "content": {"application/problem+json": {"schema": PROBLEM}}}
     if not public:
         operation["security"] = [{"bearer": []}]
-    # A created resource has the same body as its replay (200), which the resolver documents alone.
-    if "201" in responses and "content" not in responses["201"] and "content" in responses.get("200", {}):
-        responses["201"]["content"] = responses["200"]["content"]
-        responses["200"]["description"] = "Replay of an earlier request with the same client id: the first result"
+    # A created resource and its replay (200: the first result) share one body.
+    if "content" in responses.get("201", {}):
+        responses["200"] = {
+            "description": "Replay of an earlier request with the same client id: the first result",
+            "content": responses["201"]["content"],
+        }
+    # 204 has no body; the resolver's placeholder schema would make generated clients try to parse one.
+    responses.get("204", {}).pop("content", None)
 
 
 def render(document: dict[str, Any]) -> str:

@@ -12,6 +12,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
 
 from loyalty.adapters import metrics as emit
 from loyalty.models.order import AccrualMessage, OrderCompleted
@@ -23,14 +24,29 @@ metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
+class MalformedMessage(ValueError):
+    """A queue record that is not an accrual message: it fails alone and reaches the DLQ."""
+
+
+def _kinds(error: ValueError) -> str:
+    """Where and how the message is wrong, never what it contains."""
+    if isinstance(error, ValidationError):
+        return "; ".join(f"{'.'.join(str(part) for part in item['loc'])}: {item['type']}" for item in error.errors())
+    return "not JSON"
+
+
 @tracer.capture_method
 def handle_record(record: SQSRecord) -> None:
     try:
         message = AccrualMessage.model_validate({"message": json.loads(record.body)}).message
-    except ValueError:
+    except ValueError as error:
         metrics.add_metric(name="MalformedMessages", unit=MetricUnit.Count, value=1)
         logger.warning("malformed accrual message", extra={"message_id": record.message_id})
-        raise
+        # The parser's own message quotes the input, which may hold personal data: fail the record
+        # with a message of our own, and without chaining the original.
+        raise MalformedMessage(
+            f"message {record.message_id} is not a valid accrual message ({_kinds(error)})"
+        ) from None
     if isinstance(message, OrderCompleted):
         logger.set_correlation_id(message.order.order_id)
         emit.accrued(metrics, accrual.accrue(message.order))

@@ -41,7 +41,7 @@ def get_program() -> Program:
     "/v1/admin/keys",
     summary="Issue an API key (shown once)",
     tags=["admin"],
-    responses={201: {"description": "Issued"}},
+    responses={201: {"description": "Issued", "content": {"application/json": {"model": KeyCreated}}}},
 )
 @tracer.capture_method
 def create_key(body: Annotated[KeyRequest, Body()]) -> tuple[KeyCreated, int]:
@@ -64,7 +64,7 @@ def delete_key(key_id: KeyId) -> Response[None]:
     "/v1/admin/members/<member_id>/adjustments",
     summary="Credit or debit a member's points",
     tags=["admin"],
-    responses={201: {"description": "Recorded"}},
+    responses={201: {"description": "Recorded", "content": {"application/json": {"model": Entry}}}},
 )
 @tracer.capture_method
 def adjust(member_id: MemberId, body: Annotated[AdjustmentRequest, Body()]) -> tuple[Entry, int]:

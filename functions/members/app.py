@@ -22,7 +22,12 @@ app = resolver()
 MemberId = Annotated[str, Path(pattern=CLIENT_ID_PATTERN, max_length=64)]
 
 
-@app.post("/v1/members", summary="Enroll a member", tags=["members"], responses={201: {"description": "Enrolled"}})
+@app.post(
+    "/v1/members",
+    summary="Enroll a member",
+    tags=["members"],
+    responses={201: {"description": "Enrolled", "content": {"application/json": {"model": Member}}}},
+)
 @tracer.capture_method
 def enroll(body: Annotated[EnrollRequest, Body()]) -> tuple[Member, int]:
     member, created = members.enroll(body)

@@ -21,7 +21,10 @@ OrderId = Annotated[str, Path(pattern=CLIENT_ID_PATTERN, max_length=64)]
 
 
 @app.post(
-    "/v1/orders", summary="Accrue points for an order", tags=["orders"], responses={201: {"description": "Accrued"}}
+    "/v1/orders",
+    summary="Accrue points for an order",
+    tags=["orders"],
+    responses={201: {"description": "Accrued", "content": {"application/json": {"model": OrderAccrued}}}},
 )
 @tracer.capture_method
 def post_order(body: Annotated[OrderRequest, Body()]) -> tuple[OrderAccrued, int]:
@@ -35,7 +38,7 @@ def post_order(body: Annotated[OrderRequest, Body()]) -> tuple[OrderAccrued, int
     "/v1/orders/<order_id>/refunds",
     summary="Refund an order by lines or by amount",
     tags=["orders"],
-    responses={201: {"description": "Refunded"}},
+    responses={201: {"description": "Refunded", "content": {"application/json": {"model": RefundResult}}}},
 )
 @tracer.capture_method
 def post_refund(order_id: OrderId, body: Annotated[RefundRequest, Body()]) -> tuple[RefundResult, int]:

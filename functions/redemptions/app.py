@@ -27,7 +27,7 @@ Code = Annotated[str, Path(pattern=r"^[23456789A-Z]{8,32}$")]
     "/v1/members/<member_id>/redemptions",
     summary="Redeem points for a reward",
     tags=["redemptions"],
-    responses={201: {"description": "Issued"}},
+    responses={201: {"description": "Issued", "content": {"application/json": {"model": Redemption}}}},
 )
 @tracer.capture_method
 def redeem(member_id: ClientIdPath, body: Annotated[RedemptionRequest, Body()]) -> tuple[Redemption, int]:

@@ -33,7 +33,7 @@ def list_rewards(
     "/v1/admin/rewards/<reward_id>",
     summary="Create or replace a reward",
     tags=["admin"],
-    responses={201: {"description": "Created"}},
+    responses={201: {"description": "Created", "content": {"application/json": {"model": Reward}}}},
 )
 @tracer.capture_method
 def put_reward(reward_id: RewardId, body: Annotated[RewardPut, Body()]) -> tuple[Reward, int]:

@@ -15,6 +15,7 @@ from loyalty.models.member import EnrollRequest
 from loyalty.models.order import OrderRequest
 from loyalty.models.program import Program
 from loyalty.services import accrual, activity, members, program
+from tests.auditing import audit_clean
 from tests.programs import program_document
 
 # Only the real engine referees concurrent transactions as DynamoDB does; moto serialises everything.
@@ -47,6 +48,7 @@ def test_two_members_racing_for_one_email_one_wins(configured: None) -> None:
     refused = [o for o in outcomes if isinstance(o, EmailTaken)]
     assert len(created) == 1 and created[0][1] is True
     assert len(refused) == 1
+    audit_clean()
 
 
 def test_the_same_order_posted_twenty_times_at_once_is_credited_once(configured: None) -> None:
@@ -67,3 +69,4 @@ def test_the_same_order_posted_twenty_times_at_once_is_credited_once(configured:
     assert members.get("m-1").points.available == 123
     entries = activity.page("m-1", 100, None).items
     assert [(e.kind, e.points) for e in entries] == [("earn", 123)]
+    audit_clean()

@@ -13,6 +13,7 @@ from local import runtime
 from loyalty.services import activity
 from tests import sqs
 from tests.api import Api
+from tests.auditing import audit_clean
 from tests.programs import program_document
 
 MEMBERS = 50
@@ -77,3 +78,4 @@ def test_every_order_is_credited_exactly_once_whatever_the_path(admin_api: Api, 
             if cursor is None:
                 break
     assert earn_entries == ORDERS
+    audit_clean()

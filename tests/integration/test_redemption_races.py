@@ -6,6 +6,7 @@ import pytest
 
 from loyalty.domain.errors import InsufficientPoints, LimitReached, OutOfStock
 from loyalty.services import members, redemptions, rewards
+from tests.auditing import audit_clean
 from tests.integration.test_concurrency import race
 from tests.rewarding import configure, member_with_points, redeem, reward
 
@@ -21,6 +22,7 @@ def test_fifty_redemptions_of_a_member_holding_ten_rewards_worth(aws: str) -> No
     refused = [o for o in outcomes if isinstance(o, InsufficientPoints)]
     assert len(issued) == 10 and len(refused) == 40, outcomes
     assert members.get("m-1").points.available == 0
+    audit_clean()
 
 
 def test_a_stock_of_five_among_a_hundred_members(aws: str) -> None:
@@ -35,6 +37,7 @@ def test_a_stock_of_five_among_a_hundred_members(aws: str) -> None:
     assert all(isinstance(o, OutOfStock) for o in outcomes if not isinstance(o, redemptions.Redeemed)), outcomes
     assert sum(members.get(f"m-{n}").points.available for n in range(100)) == 100 * 100 - 5 * 50
     assert rewards.cached("scarce", fresh=True)["stock_remaining"] == 0  # type: ignore[index]
+    audit_clean()
 
 
 def test_a_per_member_limit_of_one_under_ten_concurrent_requests(aws: str) -> None:
@@ -46,3 +49,4 @@ def test_a_per_member_limit_of_one_under_ten_concurrent_requests(aws: str) -> No
     assert len(issued) == 1
     assert all(isinstance(o, LimitReached) for o in outcomes if not isinstance(o, redemptions.Redeemed)), outcomes
     assert members.get("m-1").points.available == 990
+    audit_clean()

@@ -3,6 +3,7 @@ that turns exceptions into problem+json answers."""
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -11,6 +12,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import BotoCoreError, ClientError
 
 from loyalty.domain.errors import Forbidden, InvalidInput, LoyaltyError, Unauthorized
 
@@ -72,6 +74,14 @@ def resolver() -> APIGatewayHttpResolver:
     def _known(error: LoyaltyError) -> Response[str]:
         return error_response(error)
 
+    @app.exception_handler([ClientError, BotoCoreError])  # type: ignore[untyped-decorator]
+    def _storage_down(error: Exception) -> Response[str]:
+        # DynamoDB still failing after boto3's own retries (throttling, timeouts, 5xx). Every write is
+        # idempotent by its client id, so telling the client to retry is safe.
+        logger.exception("storage unavailable")
+        detail = "The data store is busy or unreachable; retry the request with the same id."
+        return problem(503, "unavailable", "Service temporarily unavailable", detail)
+
     @app.not_found
     def _no_route(_: Exception) -> Response[str]:
         return problem(404, "not_found", "Not found", "No such route.")
@@ -103,10 +113,22 @@ def check_scope(event: Mapping[str, Any]) -> None:
         raise Forbidden(f"This route needs a key with scope '{need}'.")
 
 
+def _check_body_encoding(event: Mapping[str, Any]) -> None:
+    """A body that is not UTF-8 cannot be JSON: refuse it here, before the resolver decodes it."""
+    body = event.get("body")
+    if not body or not event.get("isBase64Encoded"):
+        return
+    try:
+        base64.b64decode(body).decode("utf-8")
+    except (ValueError, UnicodeDecodeError) as error:
+        raise InvalidInput("body is not valid UTF-8 JSON", ["body"]) from error
+
+
 def serve(app: APIGatewayHttpResolver, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Enforce the key's scope before anything reads the body, then let the resolver answer."""
     try:
         check_scope(event)
+        _check_body_encoding(event)
     except LoyaltyError as error:
         answer = error_response(error)
         return {

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, model_validator
 
 from loyalty.models.common import ApiModel, ClientId, Timestamp
 from loyalty.models.member import Member
@@ -12,6 +13,14 @@ from loyalty.models.member import Member
 Label = Annotated[str, Field(min_length=1, max_length=64)]
 Positive = Annotated[int, Field(gt=0, le=1_000_000, strict=True)]
 Minor = Annotated[int, Field(ge=0, le=10**12, strict=True)]
+
+
+def _plausible(moment: datetime) -> datetime:
+    """Orders from the year 2000 to 2999: anything else is a client bug, and expiry dates computed
+    from the calendar's edges would overflow."""
+    if not 2000 <= moment.astimezone(UTC).year <= 2999:
+        raise ValueError("placed_at must be between the years 2000 and 2999")
+    return moment
 
 
 class OrderLineIn(ApiModel):
@@ -25,7 +34,7 @@ class OrderRequest(ApiModel):
     order_id: ClientId
     member_id: ClientId
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-    placed_at: AwareDatetime
+    placed_at: Annotated[AwareDatetime, AfterValidator(_plausible)]
     lines: Annotated[list[OrderLineIn], Field(min_length=1, max_length=100)]
     discount_minor: Minor = 0
 

@@ -1,0 +1,210 @@
+"""Due-work jobs: items the expiry job reads at two table sizes ten times apart, with the same work due.
+
+Each size gets a table of its own (the template's schema, on DynamoDB Local) holding that many
+members, each with a profile and one lot of points, cloned from a member the real services enrolled
+and credited during this run, so the items have the services' shape. The lots' expiry days spread
+over a year; ``DUE`` of them expire on the measured day, whatever the size. The job must read about
+what is due (DESIGN.md: items read <= 1.1 x items due), never more as the table grows.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from bench.counting import Capacity
+from bench.stack import Stack, progress, quiet_stdout
+
+SIZES = (5_000, 50_000)
+DUE = 500
+DUE_DAY = date(2027, 12, 1)
+SEED_THREADS = 3
+BATCH = 25
+
+
+def _seed_client() -> Any:
+    return boto3.client("dynamodb", config=Config(max_pool_connections=SEED_THREADS * 2))
+
+
+def _templates(stack: Stack, member_id: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
+    """A real member's profile and lot, and the program item, as stored (DynamoDB JSON)."""
+    from loyalty.store import keys
+
+    client = _seed_client()
+    table = stack.physical["LoyaltyTable"]
+    items = client.query(
+        TableName=table,
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": keys.member_partition(member_id)}},
+        ConsistentRead=True,
+    )["Items"]
+    profile = next(item for item in items if item["SK"]["S"] == keys.PROFILE)
+    lot = next(item for item in items if item["SK"]["S"].startswith("LOT#"))
+    program = client.get_item(TableName=table, Key={k: {"S": v} for k, v in keys.program().items()}).get("Item")
+    return profile, lot, program
+
+
+def _member_items(profile: dict[str, Any], lot: dict[str, Any], member_id: str, day: str) -> list[dict[str, Any]]:
+    from loyalty.store import keys
+
+    partition = {"S": keys.member_partition(member_id)}
+    new_profile = copy.deepcopy(profile)
+    new_profile.update(PK=partition, member_id={"S": member_id}, email={"S": f"{member_id}@example.com"})
+    if "referral_code" in new_profile:
+        new_profile["referral_code"] = {"S": f"R{member_id.upper()}"}
+    template_id = profile["member_id"]["S"]
+    for name, value in profile.items():
+        # Due-work keys on the profile (dormancy check, tier review): the clone's own shard and id.
+        text = value.get("S", "")
+        if re.fullmatch(r"GSI\d+PK", name) and text.startswith("DUE#"):
+            new_profile[name] = {"S": f"{text.rsplit('#', 1)[0]}#{keys.shard_of(member_id):02d}"}
+        elif re.fullmatch(r"GSI\d+SK", name) and template_id in text:
+            new_profile[name] = {"S": text.replace(template_id, member_id)}
+    new_lot = copy.deepcopy(lot)
+    new_lot.update(PK=partition, SK={"S": keys.lot(member_id, day)["SK"]}, member_id={"S": member_id})
+    new_lot["expires_on"] = {"S": day}
+    for name, value in keys.due("EXPIRE", day, member_id, f"LOT#{member_id}#{day}").items():
+        new_lot[name] = {"S": value}
+    return [new_profile, new_lot]
+
+
+def seed(table: str, members: int, profile: dict[str, Any], lot: dict[str, Any], program: dict[str, Any] | None) -> int:
+    """``members`` members, ``DUE`` of them (spread evenly) with a lot expiring on DUE_DAY."""
+    every = max(members // DUE, 1)
+
+    def day_of(index: int) -> str:
+        if index % every == 0 and index // every < DUE:
+            return DUE_DAY.isoformat()
+        return (DUE_DAY + timedelta(days=1 + index % 364)).isoformat()
+
+    def write(start: int) -> None:
+        client = _seed_client()
+        items: list[dict[str, Any]] = []
+        for index in range(start, min(start + 1000, members)):
+            items += _member_items(profile, lot, f"bench-{index:06d}", day_of(index))
+        for offset in range(0, len(items), BATCH):
+            pending = [{"PutRequest": {"Item": item}} for item in items[offset : offset + BATCH]]
+            while pending:
+                answer = client.batch_write_item(RequestItems={table: pending})
+                pending = answer.get("UnprocessedItems", {}).get(table, [])
+
+    with ThreadPoolExecutor(SEED_THREADS) as pool:
+        list(pool.map(write, range(0, members, 1000)))
+    if program is not None:
+        _seed_client().put_item(TableName=table, Item=program)
+    return sum(1 for index in range(members) if day_of(index) == DUE_DAY.isoformat())
+
+
+def expiry_function(stack: Stack) -> tuple[str, str | None] | None:
+    """The expiry job's function in the template and the function that works its jobs queue, if any."""
+    names = [name for name in stack.template.functions() if "expir" in name.lower()]
+    if not names:
+        return None
+    queue = os.environ.get("JOBS_QUEUE_URL")
+    workers = [source.function for source in stack.template.sqs_sources() if stack.physical.get(source.queue) == queue]
+    return names[0], (workers[0] if workers else None)
+
+
+def run_expiry(stack: Stack, function: str, worker: str | None) -> dict[str, int]:
+    """The scheduled invocation that expires DUE_DAY's lots (it fires just after local midnight of the
+    next day, in the program's timezone), then the worker on every shard it handed to the jobs queue."""
+    from local import runtime
+    from local.poller import sqs_record
+    from loyalty.services import program
+
+    zone = program.current().zone
+    scheduled = datetime.combine(DUE_DAY + timedelta(days=1), time(0, 5), tzinfo=zone)
+    answer = runtime.invoke(stack.template, function, {"scheduled_time": scheduled.isoformat()})
+    counts: Counter[str] = Counter(answer if isinstance(answer, dict) else {})
+    queue = os.environ.get("JOBS_QUEUE_URL")
+    if worker is None or not queue:
+        return dict(counts)
+    sqs = boto3.client("sqs")
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    while messages := sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", []):
+        runtime.invoke(stack.template, worker, {"Records": [sqs_record(message, arn) for message in messages]})
+        counts["worker_messages"] += len(messages)
+        for message in messages:
+            sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+    return dict(counts)
+
+
+def query_due_buckets(day: str) -> None:
+    """What the job must read at the least: every shard of the day's EXPIRE bucket on GSI2, all pages."""
+    from loyalty.store import keys
+    from loyalty.store.client import dynamodb, table_name
+
+    client = dynamodb()
+    for shard in range(keys.DUE_SHARDS):
+        request: dict[str, Any] = {
+            "TableName": table_name(),
+            "IndexName": "GSI2",
+            "KeyConditionExpression": "GSI2PK = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": f"DUE#EXPIRE#{day}#{shard:02d}"}},
+        }
+        while True:
+            answer = client.query(**request)
+            if "LastEvaluatedKey" not in answer:
+                break
+            request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+
+def _measure(stack: Stack, table: str, job: tuple[str, str | None] | None) -> tuple[Capacity, dict[str, int]]:
+    from loyalty.services import program
+
+    saved = os.environ["TABLE_NAME"]
+    os.environ["TABLE_NAME"] = table
+    program.forget()  # each run reads the program once, as a scheduled invocation does
+    counts: dict[str, int] = {}
+    try:
+        with quiet_stdout(), Capacity() as counted:
+            if job is None:
+                query_due_buckets(DUE_DAY.isoformat())
+            else:
+                counts = run_expiry(stack, *job)
+    finally:
+        os.environ["TABLE_NAME"] = saved
+    return counted, counts
+
+
+def run(stack: Stack, template_member: str) -> dict[str, Any]:
+    profile, lot, program = _templates(stack, template_member)
+    job = expiry_function(stack)
+    method = (
+        f"the expiry job: {job[0]} invoked with the scheduled event of the run after {DUE_DAY} "
+        f"(and {job[1] or 'no worker'} on any shard it queued)"
+        if job
+        else "NO EXPIRY JOB IN THE LAYER YET: measured a Query of every GSI2 shard of the day's bucket "
+        f"(DUE#EXPIRE#{DUE_DAY}#00..15, all pages), which is what the job must read at the least"
+    )
+    results: dict[str, Any] = {"method": method, "job_found": job is not None, "sizes": []}
+    for members in SIZES:
+        table = stack.new_table("bench-jobs")
+        progress(f"jobs: seeding {members:,} members ({DUE} with a lot due on {DUE_DAY}), running expiry")
+        due = seed(table, members, profile, lot, program)
+        counted, counts = _measure(stack, table, job)
+        results["sizes"].append(
+            {
+                "members": members,
+                "due": due,
+                "items_read": counted.items_read,
+                "index_items_read": counted.index_items_read,
+                "ratio": round(counted.items_read / due, 3) if due else None,
+                "index_ratio": round(counted.index_items_read / due, 3) if due else None,
+                "round_trips": counted.round_trips,
+                "calls": dict(Counter(counted.operations)),
+                "rcu": counted.read_units,
+                "wcu": counted.write_units,
+                "job_counts": counts,
+            }
+        )
+        stack.drop_table(table)
+    return results

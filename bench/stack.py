@@ -1,0 +1,112 @@
+"""The local stack the benchmarks run on: DynamoDB Local for the table (the real engine's capacity
+accounting), moto's server for SQS and SES, the template's functions in this process.
+
+It is the same sequence as ``make run BACKEND=dynamodb-local`` (local.stack), without the HTTP socket:
+requests go through the API Gateway emulation in-process (tests.api.Api).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+
+from local import resources, runtime
+from local.backend import DynamoDBLocal, MotoServer, local_aws_env
+from local.template import ROOT, Template, load
+
+TABLE = "LoyaltyTable"
+
+
+def template() -> Template:
+    """The template, with its layer on sys.path as Lambda puts it under /opt/python."""
+    loaded = load(ROOT / "template.yaml")
+    runtime.add_layers(loaded)
+    root = str(ROOT)
+    if root not in sys.path:
+        sys.path.insert(0, root)  # tests.api, tests.counting, tests.programs
+    return loaded
+
+
+@dataclass
+class Stack:
+    template: Template
+    physical: dict[str, str]
+    admin_key: str
+
+    def new_table(self, prefix: str) -> str:
+        """Another table with the template's schema (the job benchmarks give each table size its own)."""
+        name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+        resources.create_table(boto3.client("dynamodb"), self.template, TABLE, name)
+        return name
+
+    def drop_table(self, name: str) -> None:
+        boto3.client("dynamodb").delete_table(TableName=name)
+
+
+def reset_process_state() -> None:
+    """What a new Lambda execution environment starts without: cached clients, program, rewards, keys."""
+    from loyalty.services import api_keys, program, rewards
+    from loyalty.store import client
+
+    client.reset()
+    program.forget()
+    rewards.forget()
+    api_keys._seen.clear()
+
+
+@contextmanager
+def local_stack(loaded: Template) -> Iterator[Stack]:
+    """Start DynamoDB Local and moto, create the template's resources, and set every function's
+    environment in os.environ, as the Lambda service would; stop both on exit."""
+    saved = dict(os.environ)
+    with MotoServer() as moto, DynamoDBLocal() as dynamodb:
+        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+            os.environ.pop(name, None)
+        os.environ.update(local_aws_env(moto.endpoint, dynamodb.endpoint))
+        physical = resources.create_resources(loaded)
+        os.environ.update(resources.function_environment(loaded, physical))
+        # No X-Ray daemon listens here; with tracing on, every segment would be sent into the void.
+        os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"
+        reset_process_state()
+        from loyalty.services import api_keys
+
+        admin_key = "lk_" + secrets.token_urlsafe(32)
+        api_keys.bootstrap_key(admin_key, "admin", "bench admin")
+        try:
+            yield Stack(loaded, physical, admin_key)
+        finally:
+            reset_process_state()
+            os.environ.clear()
+            os.environ.update(saved)
+
+
+@contextmanager
+def quiet_stdout() -> Iterator[None]:
+    """Send file descriptor 1 to /dev/null: the handlers' log lines and EMF metrics (CloudWatch's
+    business in Lambda) would bury the table. Errors still reach stderr."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with Path(os.devnull).open("wb") as sink:
+        os.dup2(sink.fileno(), 1)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
+_STARTED = time.monotonic()
+
+
+def progress(message: str) -> None:
+    print(f"[bench {time.monotonic() - _STARTED:5.0f}s] {message}", file=sys.stderr, flush=True)

@@ -1,0 +1,432 @@
+"""Audit: check every member's balances against its ledger, its lots and its orders, from one Scan.
+
+What must hold, derived from the code that writes each item (accrual, refunds, redemptions,
+adjustments). "Entries" are the items in a member's activity (GSI1PK ``ACTIVITY#<member>``); each
+carries ``kind``, ``entry_points`` (signed) and ``balance_after``.
+
+ledger   available + pending - debt = the sum of the member's entry_points. An earn entry carries the
+         order's full points: the credited part went to available (or to pending while the order
+         matures), the rest paid debt. A refund entry carries minus its reversed points: they came
+         from the order's pending points first, then from available lots, and what was missing became
+         debt. Redemptions, their cancellations, adjustments and expiries move available only.
+pending  pending = the sum of ``pending_left`` over the member's orders that are still pending.
+lots     the lots' available points add up to available, their pending points to pending; no lot
+         holds a negative number.
+signs    available, pending, debt and every balance_after are >= 0.
+once     one earn entry per order id and one entry per entry id: nothing was credited twice.
+orders   0 <= credited <= points, 0 <= pending_left <= credited, reversed = the sum of the order's
+         refunds <= points.
+redeem   the points taken from lots add up to the points spent; a cancelled redemption has exactly
+         one cancellation entry giving them back; every code has its voucher item.
+stock    no reward's stock_remaining and no per-member redemption counter is below zero.
+chain    balance_after follows from one entry to the next wherever the change each entry made to
+         available is known: for members none of whose orders was ever pending (maturing points move
+         available without an entry of their own). Entries are ordered by ``occurred_at``; entries of
+         the same millisecond may have committed in any order, and any consistent order is accepted.
+emails   an active member's email guard exists and names that member.
+
+Erased members are checked for signs only. The audit reads the whole table into memory: it is an
+operator's tool for tests and the local stack (``make audit``), not a request path.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from loyalty.store import audit as audit_store
+from loyalty.store import keys
+from loyalty.store.client import Item
+
+MEMBER_PREFIX = keys.member_partition("")
+ACTIVITY_PREFIX = keys.activity_partition("")
+ORDER_PREFIX = keys.order("")["PK"]
+REFUND_PREFIX = keys.refund("")["PK"]
+REDEMPTION_PREFIX = keys.redemption("")["PK"]
+VOUCHER_PREFIX = keys.voucher("")["PK"]
+REWARD_PREFIX = keys.reward("")["PK"]
+EMAIL_PREFIX = keys.email("")["PK"]
+LOT_PREFIX = keys.lot("", "")["SK"]
+COUNTER_PREFIX = keys.redeemed_count("", "")["SK"]
+
+# Entries whose change to available is their own points.
+AVAILABLE_ONLY_KINDS = frozenset({"redeem", "redemption_cancel", "adjust", "expire"})
+# Kinds whose effect on lifetime_earned is known: earn adds the order's points, refund takes back
+# what it reversed, the others leave it alone.
+KNOWN_KINDS = AVAILABLE_ONLY_KINDS | {"earn", "refund"}
+REDEMPTION_STATUSES = frozenset({"issued", "used", "cancelled"})
+# Orderings tried for one millisecond's entries before the chain is left undecided for it.
+CHAIN_SEARCH_BUDGET = 20_000
+
+
+@dataclass(frozen=True)
+class Problem:
+    subject: str  # "member m-1", "reward coffee", ...
+    check: str  # stable name of the rule, e.g. "ledger"
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.subject}: [{self.check}] {self.detail}"
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    items_scanned: int
+    members_checked: int
+    entries_checked: int
+    problems: tuple[Problem, ...]
+
+    @property
+    def clean(self) -> bool:
+        return not self.problems
+
+    def by_subject(self) -> dict[str, list[Problem]]:
+        grouped: dict[str, list[Problem]] = defaultdict(list)
+        for problem in self.problems:
+            grouped[problem.subject].append(problem)
+        return dict(grouped)
+
+    def checks(self) -> set[str]:
+        return {problem.check for problem in self.problems}
+
+    def render(self) -> str:
+        """A human report; it names members by id only, never by email."""
+        summary = (
+            f"Audit: {self.items_scanned} items, {self.members_checked} members, "
+            f"{self.entries_checked} ledger entries: "
+        )
+        if self.clean:
+            return summary + "clean"
+        lines = [summary + f"{len(self.problems)} problem(s)"]
+        for subject, problems in sorted(self.by_subject().items()):
+            lines.append(subject)
+            lines += [f"  [{problem.check}] {problem.detail}" for problem in problems]
+        return "\n".join(lines)
+
+
+def run() -> AuditReport:
+    """Audit the table the layer is configured for (TABLE_NAME)."""
+    return audit(audit_store.scan())
+
+
+def audit(items: Iterable[Item]) -> AuditReport:
+    """Audit a set of items (the whole table): pure, so a test can feed it anything."""
+    book = _Book()
+    scanned = 0
+    for item in items:
+        scanned += 1
+        book.add(item)
+    problems = [*book.member_problems(), *book.reward_problems()]
+    return AuditReport(
+        items_scanned=scanned,
+        members_checked=len(book.profiles),
+        entries_checked=sum(len(entries) for entries in book.entries.values()),
+        problems=tuple(problems),
+    )
+
+
+def _int(item: Item, name: str) -> int:
+    value = item.get(name)
+    return int(value) if value is not None else 0
+
+
+def _member_subject(member_id: str) -> str:
+    return f"member {member_id}"
+
+
+@dataclass
+class _Book:
+    """The table's items, sorted by what they are."""
+
+    profiles: dict[str, Item] = field(default_factory=dict)
+    lots: dict[str, list[Item]] = field(default_factory=lambda: defaultdict(list))
+    counters: dict[str, list[Item]] = field(default_factory=lambda: defaultdict(list))
+    entries: dict[str, list[Item]] = field(default_factory=lambda: defaultdict(list))
+    orders: dict[str, Item] = field(default_factory=dict)
+    refunds: list[Item] = field(default_factory=list)
+    redemptions: dict[str, Item] = field(default_factory=dict)
+    vouchers: dict[str, Item] = field(default_factory=dict)
+    rewards: dict[str, Item] = field(default_factory=dict)
+    emails: dict[str, Item] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.reversed_by_order: dict[str, int] = defaultdict(int)
+
+    def add(self, item: Item) -> None:
+        pk, sk = str(item.get("PK", "")), str(item.get("SK", ""))
+        gsi1pk = item.get("GSI1PK")
+        if isinstance(gsi1pk, str) and gsi1pk.startswith(ACTIVITY_PREFIX):
+            self.entries[gsi1pk.removeprefix(ACTIVITY_PREFIX)].append(item)
+        if pk.startswith(MEMBER_PREFIX):
+            member_id = pk.removeprefix(MEMBER_PREFIX)
+            if sk == keys.PROFILE:
+                self.profiles[member_id] = item
+            elif sk.startswith(LOT_PREFIX):
+                self.lots[member_id].append(item)
+            elif sk.startswith(COUNTER_PREFIX):
+                self.counters[member_id].append(item)
+        elif pk.startswith(ORDER_PREFIX):
+            self.orders[pk.removeprefix(ORDER_PREFIX)] = item
+        elif pk.startswith(REFUND_PREFIX):
+            self.refunds.append(item)
+            self.reversed_by_order[str(item.get("order_id"))] += _int(item, "points_reversed")
+        elif pk.startswith(REDEMPTION_PREFIX):
+            self.redemptions[pk.removeprefix(REDEMPTION_PREFIX)] = item
+        elif pk.startswith(VOUCHER_PREFIX):
+            self.vouchers[pk.removeprefix(VOUCHER_PREFIX)] = item
+        elif pk.startswith(REWARD_PREFIX):
+            self.rewards[pk.removeprefix(REWARD_PREFIX)] = item
+        elif pk.startswith(EMAIL_PREFIX):
+            self.emails[pk.removeprefix(EMAIL_PREFIX)] = item
+
+    # --- members ------------------------------------------------------------------------------------
+
+    def member_problems(self) -> Iterator[Problem]:
+        member_ids = set(self.profiles) | set(self.lots) | set(self.entries) | set(self.counters)
+        for member_id in sorted(member_ids):
+            subject = _member_subject(member_id)
+            for check, detail in self._member(member_id):
+                yield Problem(subject, check, detail)
+
+    def _member(self, member_id: str) -> Iterator[tuple[str, str]]:
+        profile = self.profiles.get(member_id)
+        entries = self.entries.get(member_id, [])
+        lots = self.lots.get(member_id, [])
+        if profile is None:
+            what = [f"{len(lots)} lot(s)"] * bool(lots) + [f"{len(entries)} ledger entr(ies)"] * bool(entries)
+            yield "orphan", f"no member profile, yet {' and '.join(what) or 'counters'} name this member"
+            return
+        available, pending, debt = _int(profile, "available"), _int(profile, "pending"), _int(profile, "debt")
+        for name, value in (("available", available), ("pending", pending), ("debt", debt)):
+            if value < 0:
+                yield "signs", f"{name} is {value}"
+        for lot in lots:
+            for name in ("available", "pending"):
+                if _int(lot, name) < 0:
+                    yield "lots", f"lot {lot.get('SK')} holds {_int(lot, name)} {name} points"
+        for counter in self.counters.get(member_id, []):
+            if _int(counter, "count") < 0:
+                yield "stock", f"redemption counter {counter.get('SK')} is {_int(counter, 'count')}"
+        for entry in entries:
+            if _int(entry, "balance_after") < 0:
+                yield "signs", f"entry {entry.get('entry_id')} has balance_after {_int(entry, 'balance_after')}"
+        if profile.get("status") == "erased":
+            return
+        yield from self._balances(member_id, profile, entries, lots)
+        yield from self._uniqueness(entries)
+        yield from self._orders(member_id, entries)
+        yield from self._redemptions(member_id, entries)
+        yield from self._chain(profile, entries)
+        yield from self._email(member_id, profile)
+
+    def _balances(
+        self, member_id: str, profile: Item, entries: list[Item], lots: list[Item]
+    ) -> Iterator[tuple[str, str]]:
+        available, pending, debt = _int(profile, "available"), _int(profile, "pending"), _int(profile, "debt")
+        ledger = sum(_int(entry, "entry_points") for entry in entries)
+        if available + pending - debt != ledger:
+            yield (
+                "ledger",
+                f"available {available} + pending {pending} - debt {debt} = {available + pending - debt}, "
+                f"but the {len(entries)} ledger entries add up to {ledger}",
+            )
+        lots_available = sum(_int(lot, "available") for lot in lots)
+        lots_pending = sum(_int(lot, "pending") for lot in lots)
+        if lots_available != available:
+            yield "lots", f"the lots hold {lots_available} available points, the member {available}"
+        if lots_pending != pending:
+            yield "lots", f"the lots hold {lots_pending} pending points, the member {pending}"
+        orders_pending = sum(
+            _int(entry, "pending_left")
+            for entry in entries
+            if entry.get("kind") == "earn" and entry.get("status") == "pending"
+        )
+        if orders_pending != pending:
+            yield "pending", f"pending is {pending}, but the member's pending orders have {orders_pending} left"
+        if {str(entry.get("kind")) for entry in entries} <= KNOWN_KINDS:
+            earned = sum(_int(entry, "entry_points") for entry in entries if entry.get("kind") in ("earn", "refund"))
+            if _int(profile, "lifetime_earned") != earned:
+                yield (
+                    "lifetime",
+                    f"lifetime_earned is {_int(profile, 'lifetime_earned')}, earnings less refunds are {earned}",
+                )
+
+    def _uniqueness(self, entries: list[Item]) -> Iterator[tuple[str, str]]:
+        earns = Counter(str(entry.get("order_id")) for entry in entries if entry.get("kind") == "earn")
+        for order_id, count in sorted(earns.items()):
+            if count > 1:
+                yield "once", f"order {order_id} has {count} earn entries: it was credited {count} times"
+        ids = Counter(str(entry.get("entry_id")) for entry in entries)
+        for entry_id, count in sorted(ids.items()):
+            if count > 1:
+                yield "once", f"entry id {entry_id} appears {count} times"
+        for entry in entries:
+            expected = f"{entry.get('occurred_at')}#{entry.get('entry_id')}"
+            if entry.get("GSI1SK") != expected:
+                yield "once", f"entry {entry.get('entry_id')} is filed under {entry.get('GSI1SK')!r}"
+
+    def _orders(self, member_id: str, entries: list[Item]) -> Iterator[tuple[str, str]]:
+        reversed_by_order = self.reversed_by_order
+        for entry in entries:
+            kind = entry.get("kind")
+            if kind == "earn":
+                order_id = str(entry.get("order_id"))
+                stored = self.orders.get(order_id)
+                if stored is not entry:
+                    yield "once", f"earn entry {entry.get('entry_id')} is not the item of order {order_id}"
+                    continue
+                points, credited, left = _int(entry, "points"), _int(entry, "credited"), _int(entry, "pending_left")
+                if _int(entry, "entry_points") != points:
+                    yield "orders", f"order {order_id}'s entry says {_int(entry, 'entry_points')}, it earned {points}"
+                if not 0 <= credited <= points:
+                    yield "orders", f"order {order_id} credited {credited} of its {points} points"
+                if not 0 <= left <= credited:
+                    yield "orders", f"order {order_id} has {left} pending points left of {credited} credited"
+                reversed_ = _int(entry, "reversed")
+                if reversed_ != reversed_by_order.get(order_id, 0) or reversed_ > points:
+                    yield (
+                        "orders",
+                        f"order {order_id} says {reversed_} points reversed, its refunds "
+                        f"{reversed_by_order.get(order_id, 0)}, of {points} earned",
+                    )
+            elif kind == "refund":
+                order = self.orders.get(str(entry.get("order_id")))
+                if order is None or order.get("member_id") != member_id:
+                    yield (
+                        "orders",
+                        f"refund {entry.get('refund_id')} names order {entry.get('order_id')} of no such member",
+                    )
+                if _int(entry, "points_reversed") < 0 or _int(entry, "to_debt") < 0:
+                    yield "orders", f"refund {entry.get('refund_id')} reverses a negative number of points"
+                if _int(entry, "entry_points") != -_int(entry, "points_reversed"):
+                    yield "orders", f"refund {entry.get('refund_id')}'s entry does not match what it reversed"
+
+    def _redemptions(self, member_id: str, entries: list[Item]) -> Iterator[tuple[str, str]]:
+        cancellations: dict[str, list[Item]] = defaultdict(list)
+        for entry in entries:
+            if entry.get("kind") == "redemption_cancel":
+                cancellations[str(entry.get("redemption_id"))].append(entry)
+        for entry in entries:
+            if entry.get("kind") != "redeem":
+                continue
+            rid = str(entry.get("redemption_id"))
+            spent = _int(entry, "points_spent")
+            taken = sum(int(points) for points in dict(entry.get("takes") or {}).values())
+            if taken != spent or _int(entry, "entry_points") != -spent:
+                yield "redeem", f"redemption {rid} spent {spent} points but took {taken} from lots"
+            status = entry.get("status")
+            if status not in REDEMPTION_STATUSES:
+                yield "redeem", f"redemption {rid} has status {status!r}"
+            given_back = cancellations.pop(rid, [])
+            if (status == "cancelled") != bool(given_back) or len(given_back) > 1:
+                yield "redeem", f"redemption {rid} is {status} with {len(given_back)} cancellation entries"
+            elif given_back and _int(given_back[0], "entry_points") != spent:
+                yield "redeem", f"redemption {rid}'s cancellation gave back {_int(given_back[0], 'entry_points')}"
+            voucher = self.vouchers.get(str(entry.get("code")))
+            if voucher is None or voucher.get("redemption_id") != rid:
+                yield "redeem", f"redemption {rid} has no voucher item for its code"
+        for rid in sorted(cancellations):
+            yield "redeem", f"cancellation of redemption {rid}, which is not this member's"
+
+    def _chain(self, profile: Item, entries: list[Item]) -> Iterator[tuple[str, str]]:
+        steps: list[tuple[str, int, int, str]] = []  # occurred_at, change to available, balance_after, id
+        for entry in entries:
+            change = self._change_to_available(entry)
+            if change is None:
+                return  # not derivable for this member (see the module docstring)
+            steps.append(
+                (str(entry.get("occurred_at")), change, _int(entry, "balance_after"), str(entry.get("entry_id")))
+            )
+        steps.sort()
+        balance = 0
+        index = 0
+        while index < len(steps):
+            group = [step for step in steps[index:] if step[0] == steps[index][0]]
+            if _orderable(balance, [(change, after) for _, change, after, _ in group]) is False:
+                shown = ", ".join(f"{entry_id} ({change:+d} -> {after})" for _, change, after, entry_id in group)
+                yield "chain", f"after a balance of {balance}, no order of {shown} gives their balance_after"
+            balance += sum(change for _, change, _, _ in group)
+            index += len(group)
+        if steps and balance != _int(profile, "available"):
+            yield (
+                "chain",
+                f"following the entries gives a balance of {balance}, available is {_int(profile, 'available')}",
+            )
+
+    def _change_to_available(self, entry: Item) -> int | None:
+        """What an entry did to available, when its item tells; None when it may have been pending."""
+        kind = entry.get("kind")
+        if kind in AVAILABLE_ONLY_KINDS:
+            return _int(entry, "entry_points")
+        if kind == "earn":
+            return None if _maybe_pending(entry) else _int(entry, "credited")
+        if kind == "refund":
+            order = self.orders.get(str(entry.get("order_id")))
+            if order is None or _maybe_pending(order):
+                return None
+            return -(_int(entry, "points_reversed") - _int(entry, "to_debt"))
+        return None
+
+    def _email(self, member_id: str, profile: Item) -> Iterator[tuple[str, str]]:
+        guard = self.emails.get(str(profile.get("email")))
+        if guard is None:
+            yield "emails", "the member's email has no uniqueness guard"
+        elif guard.get("member_id") != member_id:
+            yield "emails", f"the member's email guard names member {guard.get('member_id')}"
+
+    # --- rewards ------------------------------------------------------------------------------------
+
+    def reward_problems(self) -> Iterator[Problem]:
+        for reward_id, reward in sorted(self.rewards.items()):
+            stock = reward.get("stock_remaining")
+            if stock is not None and int(stock) < 0:
+                yield Problem(f"reward {reward_id}", "stock", f"stock_remaining is {int(stock)}")
+
+
+def _maybe_pending(order: Item) -> bool:
+    """Whether an order's points may have gone to pending: only when they were due later than it was
+    recorded (available_at > occurred_at), which is how accrual decides."""
+    try:
+        return _moment(order.get("available_at")) > _moment(order.get("occurred_at"))
+    except (TypeError, ValueError):
+        return True
+
+
+def _moment(value: Any) -> datetime:
+    return datetime.fromisoformat(str(value))
+
+
+class _Undecided(Exception):
+    pass
+
+
+def _orderable(start: int, steps: list[tuple[int, int]]) -> bool | None:
+    """Whether some order of ``steps`` (change, balance_after) chains from ``start``; None if the
+    search gave up (many entries in one millisecond that look alike)."""
+    used = [False] * len(steps)
+    budget = [CHAIN_SEARCH_BUDGET]
+
+    def walk(balance: int, left: int) -> bool:
+        if left == 0:
+            return True
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise _Undecided
+        tried: set[tuple[int, int]] = set()
+        for index, (change, after) in enumerate(steps):
+            if used[index] or balance + change != after or (change, after) in tried:
+                continue
+            tried.add((change, after))
+            used[index] = True
+            if walk(after, left - 1):
+                return True
+            used[index] = False
+        return False
+
+    try:
+        return walk(start, len(steps))
+    except _Undecided:
+        return None

@@ -1,0 +1,34 @@
+"""``python -m local.audit`` (``make audit``): audit the running local stack's table and print the report.
+
+Finds the stack as ``local.invoke`` does (.local/stack.json, or LOCAL_STACK_FILE), points the layer at
+its backend and table, and runs loyalty.services.audit. Exit status: 0 clean, 1 problems found, 2 no
+stack. The report names members by id only, never by email.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from typing import Any
+
+from local import runtime, state
+from local.template import load
+
+
+def main() -> int:
+    try:
+        stack = state.read()
+    except RuntimeError as error:
+        print(error, file=sys.stderr)
+        return 2
+    os.environ.update(stack["env"])
+    runtime.add_layers(load(stack["template"]))
+    audit: Any = importlib.import_module("loyalty.services.audit")
+    report = audit.run()
+    print(report.render())
+    return 0 if report.clean else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

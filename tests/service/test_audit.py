@@ -1,0 +1,147 @@
+"""The audit: clean after every kind of balance change, and it names the member (or reward) a corrupted
+item belongs to. Corruptions are written straight to the table, as a bug or a bad migration would."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from loyalty.adapters import clock
+from loyalty.models.order import RefundRequest
+from loyalty.models.reward import AdjustmentRequest
+from loyalty.services import adjustments, audit, redemptions, refunds
+from loyalty.store import keys
+from loyalty.store.client import dynamodb, from_item, table_name, to_item, to_value
+from tests.auditing import audit_clean
+from tests.rewarding import configure, earn, member_with_points, redeem, reward
+
+NOW = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
+
+
+def populate() -> None:
+    """Every balance change the platform makes, on four members. The clock stands still, so many
+    entries share a millisecond and the chain check must find their order itself."""
+    clock.set_clock(lambda: NOW)
+    configure()
+    # m-1: earnings, a partial refund, a redemption kept and one cancelled.
+    member_with_points("m-1", 500)
+    earn("m-1", "o-2", 200, "2026-11-22T12:00:00Z")
+    refunds.refund("o-2", RefundRequest(refund_id="rf-1", amount_minor=5_000))
+    reward("r100", 100, stock=3)
+    redeem("m-1", "x-1", "r100")
+    redeem("m-1", "x-2", "r100")
+    redemptions.cancel("x-2")
+    # m-2: adjustments both ways, then a refund larger than the balance (debt) partly paid back.
+    member_with_points("m-2", 300)
+    adjustments.adjust("m-2", AdjustmentRequest(adjustment_id="a-1", points=50, reason="goodwill"), "ops")
+    adjustments.adjust("m-2", AdjustmentRequest(adjustment_id="a-2", points=-30, reason="correction"), "ops")
+    reward("r300", 300)
+    redeem("m-2", "x-3", "r300")
+    refunds.refund("seed-m-2-2026-11-22T15:00:00Z", RefundRequest(refund_id="rf-2", amount_minor=30_000))
+    earn("m-2", "o-3", 100, "2026-11-22T13:00:00Z")
+    # m-3: pending points, partly refunded while still pending.
+    configure(pending_days=14)
+    member_with_points("m-3", 400)
+    refunds.refund("seed-m-3-2026-11-22T15:00:00Z", RefundRequest(refund_id="rf-3", amount_minor=10_000))
+    # m-4: enrolled, nothing else.
+    member_with_points("m-4", 0)
+
+
+def _update(key: dict[str, str], expression: str, values: dict[str, Any]) -> None:
+    dynamodb().update_item(
+        TableName=table_name(),
+        Key=to_item(key),
+        UpdateExpression=expression,
+        ExpressionAttributeValues={name: to_value(value) for name, value in values.items()},
+    )
+
+
+def _copy(key: dict[str, str], new_key: dict[str, str], **changes: Any) -> None:
+    answer = dynamodb().get_item(TableName=table_name(), Key=to_item(key), ConsistentRead=True)
+    item = {**from_item(answer["Item"]), **new_key, **changes}
+    dynamodb().put_item(TableName=table_name(), Item=to_item(item))
+
+
+def _lot_of(member_id: str) -> dict[str, str]:
+    answer = dynamodb().query(
+        TableName=table_name(),
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :lot)",
+        ExpressionAttributeValues={":pk": to_value(keys.member_partition(member_id)), ":lot": to_value("LOT#")},
+    )
+    first = from_item(answer["Items"][0])
+    return {"PK": first["PK"], "SK": first["SK"]}
+
+
+def test_a_table_after_every_kind_of_change_is_clean(aws: str) -> None:
+    populate()
+    report = audit_clean()
+    assert report.members_checked == 4
+    assert report.entries_checked >= 14
+    assert "clean" in report.render()
+
+
+CORRUPTIONS: dict[str, tuple[Callable[[], None], set[tuple[str, str]]]] = {
+    "lot sum differs from the balance": (
+        lambda: _update(_lot_of("m-1"), "ADD available :five", {":five": 5}),
+        {("member m-1", "lots")},
+    ),
+    "negative stock": (
+        lambda: _update(keys.reward("r100"), "SET stock_remaining = :minus", {":minus": -1}),
+        {("reward r100", "stock")},
+    ),
+    "an order credited twice": (
+        lambda: _copy(keys.order("o-2"), {"PK": "ORDER#o-2-copy", "SK": "ORDER"}),
+        {("member m-1", "once"), ("member m-1", "ledger"), ("member m-1", "chain")},
+    ),
+    "balance raised without an entry": (
+        lambda: _update(keys.member("m-2"), "ADD available :ten", {":ten": 10}),
+        {("member m-2", "ledger"), ("member m-2", "lots"), ("member m-2", "chain")},
+    ),
+    "negative balance": (
+        lambda: _update(keys.member("m-4"), "SET available = :minus", {":minus": -7}),
+        {("member m-4", "signs"), ("member m-4", "ledger"), ("member m-4", "lots")},
+    ),
+    "a balance_after that does not follow": (
+        lambda: _update(keys.redemption("x-1"), "SET balance_after = :wrong", {":wrong": 555}),
+        {("member m-1", "chain")},
+    ),
+    "pending points no order owns": (
+        lambda: _update(keys.order("seed-m-3-2026-11-22T15:00:00Z"), "SET pending_left = :one", {":one": 1}),
+        {("member m-3", "pending")},
+    ),
+    "a refund applied twice": (
+        lambda: _copy(
+            keys.refund("rf-1"), keys.refund("rf-1-copy"), entry_id="refund:rf-1-copy", refund_id="rf-1-copy"
+        ),
+        {("member m-1", "ledger"), ("member m-1", "orders"), ("member m-1", "once"), ("member m-1", "lifetime")},
+    ),
+    "a redemption whose points came from nowhere": (
+        lambda: _update(keys.redemption("x-1"), "SET takes = :none", {":none": {}}),
+        {("member m-1", "redeem")},
+    ),
+    "a lot without a member": (
+        lambda: _update(keys.lot("ghost", "2027-11-22"), "SET available = :one", {":one": 1}),
+        {("member ghost", "orphan")},
+    ),
+    "an email guard lost": (
+        lambda: dynamodb().delete_item(TableName=table_name(), Key=to_item(keys.email("m-4@example.com"))),
+        {("member m-4", "emails")},
+    ),
+}
+
+
+@pytest.mark.parametrize("corruption", list(CORRUPTIONS))
+def test_the_audit_reports_a_corruption_against_its_owner(aws: str, corruption: str) -> None:
+    populate()
+    audit_clean()
+    corrupt, expected = CORRUPTIONS[corruption]
+    corrupt()
+    report = audit.run()
+    found = {(problem.subject, problem.check) for problem in report.problems}
+    assert expected <= found, report.render()
+    # Only the corrupted member (or reward) is reported: the audit does not smear one fault over others.
+    assert {subject for subject, _ in found} == {subject for subject, _ in expected}, report.render()
+    assert "@" not in report.render()
