@@ -6,7 +6,7 @@ exact request that showed it, so it cannot come back unnoticed:
 - the 204 of DELETE /v1/admin/keys/{key_id} was documented with a JSON body;
 - an order placed at the calendar's edge (year 1 / 9999) overflowed accrual's date arithmetic (500).
 
-One is still open (strict xfail, at the end): a Unix time is accepted where an RFC 3339 time is due.
+The last one (a Unix time accepted where an RFC 3339 time is due) is fixed too.
 """
 
 from __future__ import annotations
@@ -85,14 +85,7 @@ def test_an_order_placed_at_the_edge_of_the_calendar_is_refused(api: Api, placed
     assert answer.content_type == "application/problem+json" and answer.body["code"] == "validation_error"
 
 
-# Still open: a strict xfail until fixed (then remove the marker and its KNOWN_ISSUES entry in
-# test_openapi_fuzz.py).
-@pytest.mark.xfail(
-    strict=True,
-    reason="OPEN: times must be RFC 3339 with an offset (API.md; the document says string/date-time), but "
-    "pydantic's lax AwareDatetime also takes a Unix time, as a number or a digit string: placed_at: 1795372983 "
-    "is accepted as 2026-11-22T18:43:03Z (found by schemathesis' negative mode on PUT /v1/admin/rewards)",
-)
+# Found by schemathesis' negative mode: times must be RFC 3339 text, never a Unix time.
 @pytest.mark.parametrize("aws", ["moto"], indirect=True)
 @pytest.mark.parametrize(
     ("route", "moment"),

@@ -177,10 +177,8 @@ def _time_given_as_unix_seconds(case: Any, response: Any) -> bool:
     return response.status_code < 300 and walk(case.body)
 
 
-# Deviations reported and awaiting a fix (each with a strict xfail in test_fuzz_findings.py).
-KNOWN_ISSUES: list[KnownIssue] = [
-    KnownIssue("a Unix time is accepted for an RFC 3339 time", _time_given_as_unix_seconds, (negative_data_rejection,)),
-]
+# Deviations reported and awaiting a fix (each with a strict xfail in test_fuzz_findings.py): none now.
+KNOWN_ISSUES: list[KnownIssue] = []
 
 
 def _negation_not_ours_to_judge(case: Any) -> bool:

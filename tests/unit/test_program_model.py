@@ -86,7 +86,7 @@ TIERS_BASE = [{"name": "Bronze", "threshold": 0, "multiplier": 1}]
                     }
                 ]
             },
-            "timezone",
+            "with an offset",
         ),
         (
             {

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal, Self
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, model_validator
+from pydantic import AfterValidator, BaseModel, Field, model_validator
 
-from loyalty.models.common import ApiModel, ClientId, Timestamp
+from loyalty.models.common import ApiModel, ClientId, Rfc3339, Timestamp
 from loyalty.models.member import Member
 
 Label = Annotated[str, Field(min_length=1, max_length=64)]
@@ -34,7 +34,7 @@ class OrderRequest(ApiModel):
     order_id: ClientId
     member_id: ClientId
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-    placed_at: Annotated[AwareDatetime, AfterValidator(_plausible)]
+    placed_at: Annotated[Rfc3339, AfterValidator(_plausible)]
     lines: Annotated[list[OrderLineIn], Field(min_length=1, max_length=100)]
     discount_minor: Minor = 0
 

@@ -8,9 +8,9 @@ from decimal import Decimal
 from typing import Annotated, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AwareDatetime, Field, PlainSerializer, field_validator, model_validator
+from pydantic import Field, PlainSerializer, field_validator, model_validator
 
-from loyalty.models.common import ApiModel, ClientId, Email
+from loyalty.models.common import ApiModel, ClientId, Email, Rfc3339
 from loyalty.models.currencies import ISO_4217
 
 Name = Annotated[str, Field(min_length=1, max_length=64)]
@@ -24,8 +24,8 @@ class Campaign(ApiModel):
     multiplier: Multiplier | None = None
     bonus_points: Annotated[int, Field(ge=1, strict=True)] | None = None
     categories: list[Name] | None = Field(default=None, description="Limit the multiplier to these categories.")
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Rfc3339
+    ends_at: Rfc3339
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
-from loyalty.models.common import ApiModel, Bool, ClientId, Timestamp
+from loyalty.models.common import ApiModel, Bool, ClientId, Rfc3339, Timestamp
 from loyalty.models.member import Member
 
 RewardKind = Literal["discount_fixed", "discount_percent", "free_product", "voucher"]
@@ -21,8 +21,8 @@ class RewardFields(BaseModel):
     percent: Annotated[int, Field(ge=1, le=100, strict=True)] | None = None
     sku: Annotated[str, Field(min_length=1, max_length=64)] | None = None
     active: Bool = True
-    available_from: AwareDatetime | None = None
-    available_until: AwareDatetime | None = None
+    available_from: Rfc3339 | None = None
+    available_until: Rfc3339 | None = None
     per_member_limit: Annotated[int, Field(ge=1, le=10**6, strict=True)] | None = None
     min_tier: Annotated[str, Field(min_length=1, max_length=64)] | None = None
 

@@ -53,7 +53,9 @@ def _attempt(member_id: str, request: AdjustmentRequest, actor: str, program: An
     changes: list[order_store.LotChange] = []
     if request.points < 0:
         try:
-            takes = take_soonest_first(lots_of(partition.lots), -request.points)
+            today = calendar.local_day(now, program.zone).isoformat()
+            spendable = [lot for lot in lots_of(partition.lots) if lot.expires_on >= today]  # ended lots are expired
+            takes = take_soonest_first(spendable, -request.points)
         except NotEnoughPoints as error:
             raise InsufficientPoints(f"Only {balances.available} points are available to debit.") from error
         changes = [order_store.LotChange(day, available=-points) for day, points in takes.items()]

@@ -81,7 +81,9 @@ def _attempt(member_id: str, request: RedemptionRequest, program: Program, *, fr
     if balances.available < cost:
         raise InsufficientPoints(f"The reward costs {cost} points; {balances.available} are available.")
     try:
-        takes = take_soonest_first(lots_of(partition.lots), cost)
+        # A lot whose day has ended is expired even before the expiry run settles it: never spend it.
+        today = calendar.local_day(now, program.zone).isoformat()
+        takes = take_soonest_first([lot for lot in lots_of(partition.lots) if lot.expires_on >= today], cost)
     except NotEnoughPoints as error:  # balance and lots disagree only mid-change: read again
         raise InsufficientPoints(str(error)) from error
     now_text = rfc3339(now)
