@@ -1,6 +1,6 @@
 """Make the layer's DynamoDB client fail at chosen points, below boto3's own retries.
 
-Each *attempt* boto3 makes (its standard mode makes up to 3 per call, see loyalty.store.client) goes
+Each *attempt* boto3 makes (4 per call: store/client.py's ``max_attempts: 3`` counts retries) goes
 through ``Endpoint._do_get_response``; the harness wraps that method on the layer's client, so a fault
 hits one attempt and boto3 reacts as it would in production: it retries throttling, server errors and
 timeouts with the *same* request (same body, same auto-generated ClientRequestToken), and surfaces
