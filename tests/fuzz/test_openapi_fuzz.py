@@ -162,21 +162,6 @@ class KnownIssue:
     breaks: tuple[Callable[..., Any], ...]
 
 
-def _time_given_as_unix_seconds(case: Any, response: Any) -> bool:
-    """A negative case accepted although a time field holds a number or a digit string."""
-    times = ("placed_at", "available_from", "available_until", "starts_at", "ends_at")
-
-    def numeric(value: Any) -> bool:
-        return isinstance(value, int | float) or (isinstance(value, str) and value.lstrip("-").isdigit())
-
-    def walk(value: Any) -> bool:
-        if isinstance(value, dict):
-            return any((key in times and numeric(item)) or walk(item) for key, item in value.items())
-        return isinstance(value, list) and any(walk(item) for item in value)
-
-    return response.status_code < 300 and walk(case.body)
-
-
 # Deviations reported and awaiting a fix (each with a strict xfail in test_fuzz_findings.py): none now.
 KNOWN_ISSUES: list[KnownIssue] = []
 
