@@ -68,6 +68,11 @@ def _member_items(profile: dict[str, Any], lot: dict[str, Any], member_id: str, 
             new_profile[name] = {"S": f"{text.rsplit('#', 1)[0]}#{keys.shard_of(member_id):02d}"}
         elif re.fullmatch(r"GSI\d+SK", name) and template_id in text:
             new_profile[name] = {"S": text.replace(template_id, member_id)}
+    # The clone's expiry schedule and key (GSI5): its own lot, on its own day.
+    new_profile["expiry_schedule"] = {"M": {day: lot["available"]}}
+    new_profile["expiry_due_on"] = {"S": day}
+    for name, text in keys.expiry_check(day, member_id).items():
+        new_profile[name] = {"S": text}
     new_lot = copy.deepcopy(lot)
     new_lot.update(PK=partition, SK={"S": keys.lot(member_id, day)["SK"]}, member_id={"S": member_id})
     new_lot["expires_on"] = {"S": day}
@@ -138,7 +143,7 @@ def run_expiry(stack: Stack, function: str, worker: str | None) -> dict[str, int
 
 
 def query_due_buckets(day: str) -> None:
-    """What the job must read at the least: every shard of the day's EXPIRE bucket on GSI2, all pages."""
+    """What the job must read at the least: every shard of the day's EXPIRY bucket on GSI5, all pages."""
     from loyalty.store import keys
     from loyalty.store.client import dynamodb, table_name
 
@@ -146,9 +151,9 @@ def query_due_buckets(day: str) -> None:
     for shard in range(keys.DUE_SHARDS):
         request: dict[str, Any] = {
             "TableName": table_name(),
-            "IndexName": "GSI2",
-            "KeyConditionExpression": "GSI2PK = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": f"DUE#EXPIRE#{day}#{shard:02d}"}},
+            "IndexName": "GSI5",
+            "KeyConditionExpression": "GSI5PK = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": f"DUE#EXPIRY#{day}#{shard:02d}"}},
         }
         while True:
             answer = client.query(**request)
@@ -182,8 +187,8 @@ def run(stack: Stack, template_member: str) -> dict[str, Any]:
         f"the expiry job: {job[0]} invoked with the scheduled event of the run after {DUE_DAY} "
         f"(and {job[1] or 'no worker'} on any shard it queued)"
         if job
-        else "NO EXPIRY JOB IN THE LAYER YET: measured a Query of every GSI2 shard of the day's bucket "
-        f"(DUE#EXPIRE#{DUE_DAY}#00..15, all pages), which is what the job must read at the least"
+        else "NO EXPIRY JOB IN THE LAYER YET: measured a Query of every GSI5 shard of the day's bucket "
+        f"(DUE#EXPIRY#{DUE_DAY}#00..15, all pages), which is what the job must read at the least"
     )
     results: dict[str, Any] = {"method": method, "job_found": job is not None, "sizes": []}
     for members in SIZES:

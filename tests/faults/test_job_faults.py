@@ -182,14 +182,6 @@ def test_a_reminder_whose_claim_failed_is_sent_once_by_the_next_run(
     assert remind_twice(faults, plan) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="OPEN: a lost response to the claim loses the reminder for good. boto3 resends the claim's UpdateItem "
-    "(no idempotency token for single-item writes), its condition now fails on our own claim, claim_email "
-    "returns None ('not due'), and the landed claim (last_email_on, reminded_until) makes every later run skip "
-    "the member. Asking for ReturnValuesOnConditionCheckFailure=ALL_OLD and recognising email_claim == "
-    "claim_id would send it (still at most once).",
-)
 @pytest.mark.parametrize("plan", [FAULTS[0]])
 def test_a_reminder_whose_claim_response_was_lost_is_still_sent(faults: Faults, plan: list[tuple[Fault, int]]) -> None:
     assert remind_twice(faults, plan) == 1

@@ -42,6 +42,32 @@ def test_what_is_left_in_a_lot_expires_never_more_than_the_balance(lot: int, mem
     assert due_work.points_to_expire(lot, member) == expired
 
 
+def test_the_expiry_schedule_holds_available_points_by_day_and_never_the_points_that_never_expire() -> None:
+    lots = [("2027-11-22", 500), ("2027-11-23", 0), ("9999-12-31", 40), ("2027-11-22", 5), ("2028-01-01", 7)]
+    assert due_work.expiry_schedule(lots) == {"2027-11-22": 505, "2028-01-01": 7}
+    assert due_work.expiring_by({"2027-11-23": 1, "2027-11-21": 2, "2027-11-24": 3}, "2027-11-23") == {
+        "2027-11-21": 2,
+        "2027-11-23": 1,
+    }
+
+
+@pytest.mark.parametrize(
+    ("schedule", "current", "bucket"),
+    [
+        ({}, "2027-11-22", None),  # nothing left to expire: out of the index
+        ({"2027-12-01": 5, "2027-11-25": 1}, None, "2027-11-25"),  # the soonest day
+        ({"2027-11-25": 1}, "2027-11-22", "2027-11-25"),  # moved on when the sooner points were spent
+        ({"2027-11-20": 1}, "2027-11-20", "2027-11-20"),  # ended, waiting for the run that settles it
+        ({"2027-11-20": 1}, "2027-12-01", "2027-11-22"),  # given back to an ended lot: today's bucket
+        ({"2027-11-20": 1}, None, "2027-11-22"),
+    ],
+)
+def test_a_member_waits_in_the_bucket_of_its_soonest_points_or_today_for_ended_ones_given_back(
+    schedule: dict[str, int], current: str | None, bucket: str | None
+) -> None:
+    assert due_work.expiry_due_day(schedule, D("2027-11-22"), current) == bucket
+
+
 # --- tier review -------------------------------------------------------------------------------------
 
 

@@ -3,12 +3,26 @@ what was redeemed from the lot is not expired again, and a second run changes no
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
+
 from loyalty.adapters import clock
 from loyalty.models.common import rfc3339
 from loyalty.models.order import Entry
-from loyalty.services import activity, members, redemptions
+from loyalty.services import activity, expiry, members, redemptions
+from loyalty.store import keys
+from loyalty.store.client import dynamodb, table_name, to_item, to_value
+from tests.auditing import audit_clean
 from tests.jobs.conftest import at, configure, earn, enroll, lot, profile, run
 from tests.rewarding import redeem, reward
+
+
+@pytest.fixture(autouse=True)
+def sound_afterwards(jobs: str) -> Iterator[None]:
+    """Every test here ends with the audit: balances, lots, ledger and the expiry schedule agree."""
+    yield
+    audit_clean()
 
 
 def entries(member_id: str) -> list[Entry]:
@@ -110,3 +124,64 @@ def test_points_without_expiry_never_expire(jobs: str) -> None:
     earn("m-1", "o-1", 500, "2026-11-22 10:00")
     assert run("expire", "2036-11-23 00:15")["items_read"] == 0
     assert balance("m-1") == (500, [])
+
+
+def test_the_expiry_job_reads_only_the_members_due_once_each(jobs: str) -> None:
+    for member_id in ("m-1", "m-2", "m-3"):
+        enroll(member_id)
+    earn("m-1", "o-1", 500, "2026-11-22 10:00")
+    earn("m-1", "o-2", 40, "2026-11-22 11:00")  # the same lot
+    earn("m-2", "o-3", 300, "2026-11-23 10:00")  # ends a day later
+    earn("m-3", "o-4", 80, "2026-11-21 10:00")  # ended the day before
+    assert profile("m-1")["expiry_schedule"] == {"2027-11-22": 540}
+    assert profile("m-1")["expiry_due_on"] == "2027-11-22"
+    counts = run("expire", "2027-11-23 00:15")
+    # m-3's lot ended on the 21st and no run has happened since: the catch-up days cover it.
+    assert (counts["items_read"], counts["lots_expired"], counts["points_expired"]) == (2, 2, 620)
+    assert counts["members_read"] == 0
+    assert "expiry_due_on" not in profile("m-1") and profile("m-1")["expiry_schedule"] == {}
+    assert profile("m-2")["expiry_due_on"] == "2027-11-23"
+
+
+def test_points_maturing_into_a_sooner_lot_move_the_member_to_that_day(jobs: str) -> None:
+    configure(pending_days=14, expiry_months=24)
+    enroll("m-1")
+    earn("m-1", "o-1", 500, "2026-11-22 10:00")  # pending; will expire on 2028-11-22
+    configure(pending_days=14, expiry_months=12)
+    earn("m-1", "o-2", 70, "2026-11-23 10:00")  # pending; will expire on 2027-11-23, sooner
+    assert run("mature", "2026-12-06 00:05")["orders_matured"] == 1
+    assert profile("m-1")["expiry_due_on"] == "2028-11-22"
+    counts = run("mature", "2026-12-07 00:05")
+    assert (counts["orders_matured"], counts["failures"]) == (1, 0)
+    assert profile("m-1")["expiry_schedule"] == {"2027-11-23": 70, "2028-11-22": 500}
+    assert profile("m-1")["expiry_due_on"] == "2027-11-23"
+    assert run("expire", "2027-11-24 00:15")["points_expired"] == 70
+    assert balance("m-1") == (500, [("2028-11-22", 500)])
+
+
+def test_more_ended_lots_than_one_transaction_holds_all_expire(jobs: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(expiry, "LOTS_PER_WRITE", 2)
+    enroll("m-1")
+    for day, points in ((20, 10), (21, 20), (22, 30), (23, 40)):
+        earn("m-1", f"o-{day}", points, f"2026-11-{day} 10:00")
+    counts = run("expire", "2027-11-23 00:15")  # the 20th to the 22nd have ended (catch-up of 3 days)
+    assert (counts["lots_expired"], counts["points_expired"], counts["failures"]) == (3, 60, 0)
+    clock.set_clock(lambda: at("2027-11-23 08:00"))
+    expired = [(e.points, e.balance_after) for e in entries("m-1") if e.kind == "expire"]
+    assert sorted(expired) == [(-30, 40), (-20, 70), (-10, 90)]
+    assert balance("m-1") == (40, [("2027-11-23", 40)])
+
+
+def test_a_schedule_that_disagrees_with_the_lots_is_rebuilt_from_them(jobs: str) -> None:
+    enroll("m-1")
+    earn("m-1", "o-1", 500, "2026-11-22 10:00")
+    dynamodb().update_item(  # a schedule gone wrong (say, by a hand edit): the lot is the truth
+        TableName=table_name(),
+        Key=to_item(keys.member("m-1")),
+        UpdateExpression="SET expiry_schedule.#day = :wrong",
+        ExpressionAttributeNames={"#day": "2027-11-22"},
+        ExpressionAttributeValues={":wrong": to_value(999)},
+    )
+    counts = run("expire", "2027-11-23 00:15")
+    assert (counts["schedules_rebuilt"], counts["points_expired"], counts["failures"]) == (1, 500, 0)
+    assert balance("m-1") == (0, [])

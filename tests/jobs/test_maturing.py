@@ -3,6 +3,8 @@ redeemed; refunds in between are respected; a second run changes nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from loyalty.adapters import clock
@@ -11,8 +13,16 @@ from loyalty.models.order import RefundRequest
 from loyalty.services import members, refunds
 from loyalty.store import keys
 from loyalty.store.due import get_item
+from tests.auditing import audit_clean
 from tests.jobs.conftest import at, configure, earn, enroll, lot, profile, run
 from tests.rewarding import redeem, reward
+
+
+@pytest.fixture(autouse=True)
+def sound_afterwards(jobs: str) -> Iterator[None]:
+    """Every test here ends with the audit: balances, lots, ledger and the expiry schedule agree."""
+    yield
+    audit_clean()
 
 
 def points(member_id: str) -> tuple[int, int]:

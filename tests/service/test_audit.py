@@ -122,6 +122,10 @@ CORRUPTIONS: dict[str, tuple[Callable[[], None], set[tuple[str, str]]]] = {
         lambda: _update(keys.redemption("x-1"), "SET takes = :none", {":none": {}}),
         {("member m-1", "redeem")},
     ),
+    "an expiry schedule that disagrees with the lots": (
+        lambda: _update(keys.member("m-1"), "SET expiry_schedule = :none", {":none": {}}),
+        {("member m-1", "expiry")},
+    ),
     "a lot without a member": (
         lambda: _update(keys.lot("ghost", "2027-11-22"), "SET available = :one", {":one": 1}),
         {("member ghost", "orphan")},

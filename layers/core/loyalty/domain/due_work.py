@@ -8,6 +8,7 @@ run, while a bucket that was already handled costs one empty Query per shard (ha
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -37,6 +38,38 @@ def expiry_target(today: date) -> date:
 def reminder_target(today: date, notice_days: int) -> date:
     """Lots ending ``notice_days`` from today are the ones whose reminder is due today."""
     return today + timedelta(days=notice_days)
+
+
+def expiry_schedule(lots: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """Available points by the day they expire, for days that have any (points that never expire
+    are not scheduled)."""
+    never = calendar.NEVER.isoformat()
+    schedule: dict[str, int] = {}
+    for expires_on, available in lots:
+        if available > 0 and expires_on != never:
+            schedule[expires_on] = schedule.get(expires_on, 0) + available
+    return schedule
+
+
+def expiry_due_day(schedule: dict[str, int], today: date, current: str | None) -> str | None:
+    """The day bucket a member waits in for the expiry job: the day its soonest points expire.
+
+    Points on a day that has already ended normally wait in that day's bucket for the run that
+    settles it (``current``). Points that arrive on an ended day later (a cancelled redemption gives
+    them back with their date) wait in today's bucket, which the next run reads, so they leave
+    through the expiry job like any other instead of becoming a gift."""
+    days = [day for day, points in schedule.items() if points > 0]
+    if not days:
+        return None
+    soonest = min(days)
+    if soonest >= today.isoformat() or soonest == current:
+        return soonest
+    return today.isoformat()
+
+
+def expiring_by(schedule: dict[str, int], last_day: str) -> dict[str, int]:
+    """The scheduled points whose day ends on or before ``last_day``, soonest first."""
+    return {day: schedule[day] for day in sorted(schedule) if day <= last_day and schedule[day] > 0}
 
 
 def points_to_expire(lot_available: int, member_available: int) -> int:

@@ -19,7 +19,7 @@ from loyalty.models.order import BonusOut, BreakdownLine, OrderAccrued, OrderReq
 from loyalty.models.program import Program
 from loyalty.services import member_due
 from loyalty.services import program as programs
-from loyalty.services.ledger import active_partition, apply_lot, balances_of, entry_fields
+from loyalty.services.ledger import active_partition, apply_lot, balances_of, entry_fields, expiry_index
 from loyalty.services.member_view import member_view
 from loyalty.services.retry import MAX_ATTEMPTS, Contended, pause
 from loyalty.store import keys
@@ -123,10 +123,27 @@ def plan(
                 due_key=expiry_due,
             ),
         )
+    lots_after = (
+        apply_lot(
+            lot_items, member_id, expires_on, 0 if pending else credit.credited, credit.credited if pending else 0
+        )
+        if lot_change
+        else lot_items
+    )
     version = int(profile.get("version", 0))
-    due = member_due.after_accrual(profile, new_tier, after.earned_by_day, program, calendar.local_day(now, zone))
+    today = calendar.local_day(now, zone)
+    due = member_due.after_accrual(profile, new_tier, after.earned_by_day, program, today)
+    expiry = expiry_index(profile, lots_after, today)
     member_change = order_store.member_update(
-        member_id, version, after, keep=due.keep, tier=new_tier.name, last_activity_at=now_text, **due.fields
+        member_id,
+        version,
+        after,
+        keep=due.keep,
+        remove=expiry.remove,
+        tier=new_tier.name,
+        last_activity_at=now_text,
+        **due.fields,
+        **expiry.fields,
     )
     status = "pending" if pending else "available"
     breakdown = [BreakdownLine(sku=line.sku, points=line.points, rules=line.rules) for line in earned.lines]
@@ -171,13 +188,6 @@ def plan(
         "tier": new_tier.name,
         "last_activity_at": now_text,
     }
-    lots_after = (
-        apply_lot(
-            lot_items, member_id, expires_on, 0 if pending else credit.credited, credit.credited if pending else 0
-        )
-        if lot_change
-        else lot_items
-    )
     answer = OrderAccrued(
         order_id=request.order_id,
         member_id=member_id,

@@ -13,7 +13,15 @@ from loyalty.models.common import rfc3339
 from loyalty.models.order import Entry
 from loyalty.models.reward import AdjustmentRequest
 from loyalty.services import program as programs
-from loyalty.services.ledger import active_partition, balances_of, entry_fields, entry_view, lots_of
+from loyalty.services.ledger import (
+    active_partition,
+    apply_lot,
+    balances_of,
+    entry_fields,
+    entry_view,
+    expiry_index,
+    lots_of,
+)
 from loyalty.services.retry import MAX_ATTEMPTS, Contended, pause
 from loyalty.store import entries, keys, transactions
 from loyalty.store import orders as order_store
@@ -75,10 +83,19 @@ def _attempt(member_id: str, request: AdjustmentRequest, actor: str, program: An
             member_id, "adjust", f"adjust:{request.adjustment_id}", request.points, after.available, now_text
         ),
     }
+    lots_after = partition.lots
+    for change in changes:
+        lots_after = apply_lot(lots_after, member_id, change.expires_on, change.available, 0)
+    expiry = expiry_index(partition.profile, lots_after, calendar.local_day(now, program.zone))
     items = [
         redemption_store.put_entry(keys.adjustment(request.adjustment_id), entry),
         order_store.member_update(
-            member_id, int(partition.profile.get("version", 0)), after, last_activity_at=now_text
+            member_id,
+            int(partition.profile.get("version", 0)),
+            after,
+            remove=expiry.remove,
+            last_activity_at=now_text,
+            **expiry.fields,
         ),
         *(order_store.lot_update(member_id, change, guard=change.available < 0) for change in changes),
     ]

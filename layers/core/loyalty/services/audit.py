@@ -12,6 +12,9 @@ ledger   available + pending - debt = the sum of the member's entry_points. An e
 pending  pending = the sum of ``pending_left`` over the member's orders that are still pending.
 lots     the lots' available points add up to available, their pending points to pending; no lot
          holds a negative number.
+expiry   ``expiry_schedule`` lists exactly the lots' available points by day (points that never expire
+         aside), and the expiry key (GSI5) is set exactly when it lists any: on the soonest day, or on a
+         later one where points given back to an ended lot by a cancellation wait (never earlier).
 signs    available, pending, debt and every balance_after are >= 0.
 once     one earn entry per order id and one entry per entry id: nothing was credited twice.
 orders   0 <= credited <= points, 0 <= pending_left <= credited, reversed = the sum of the order's
@@ -37,6 +40,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from loyalty.domain import due_work
 from loyalty.store import audit as audit_store
 from loyalty.store import keys
 from loyalty.store.client import Item
@@ -239,6 +243,7 @@ class _Book:
             yield "lots", f"the lots hold {lots_available} available points, the member {available}"
         if lots_pending != pending:
             yield "lots", f"the lots hold {lots_pending} pending points, the member {pending}"
+        yield from self._expiry(member_id, profile, lots)
         orders_pending = sum(
             _int(entry, "pending_left")
             for entry in entries
@@ -253,6 +258,20 @@ class _Book:
                     "lifetime",
                     f"lifetime_earned is {_int(profile, 'lifetime_earned')}, earnings less refunds are {earned}",
                 )
+
+    def _expiry(self, member_id: str, profile: Item, lots: list[Item]) -> Iterator[tuple[str, str]]:
+        schedule = {str(day): int(points) for day, points in (profile.get("expiry_schedule") or {}).items()}
+        held = due_work.expiry_schedule((str(lot.get("expires_on")), _int(lot, "available")) for lot in lots)
+        if schedule != held:
+            yield "expiry", f"expiry_schedule is {schedule}, but the lots hold {held}"
+        due_on = profile.get("expiry_due_on")
+        key = keys.expiry_check(str(due_on), member_id) if due_on else {}
+        if held and (not due_on or str(due_on) < min(held)):
+            yield "expiry", f"expiry key {due_on or 'missing'}, but the soonest points expire on {min(held)}"
+        elif not held and due_on:
+            yield "expiry", f"expiry key {due_on} with no points to expire"
+        elif any(profile.get(name) != value for name, value in key.items()):
+            yield "expiry", f"expiry index keys {profile.get('GSI5PK')} do not match expiry_due_on {due_on}"
 
     def _uniqueness(self, entries: list[Item]) -> Iterator[tuple[str, str]]:
         earns = Counter(str(entry.get("order_id")) for entry in entries if entry.get("kind") == "earn")

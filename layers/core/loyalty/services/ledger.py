@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
+from loyalty.domain import due_work
 from loyalty.domain.balances import Balances, Lot
 from loyalty.domain.errors import MemberErased, MemberNotFound
 from loyalty.models.order import Entry
@@ -54,6 +57,30 @@ def apply_lot(items: list[Item], member_id: str, expires_on: str, available: int
         *updated,
         {**keys.lot(member_id, expires_on), "expires_on": expires_on, "available": available, "pending": pending},
     ]
+
+
+@dataclass(frozen=True)
+class ExpiryIndex:
+    """What a member update writes so the expiry job finds the member on the right day (GSI5)."""
+
+    fields: dict[str, Any]
+    remove: tuple[str, ...]
+
+
+EXPIRY_KEY_ATTRIBUTES = ("GSI5PK", "GSI5SK", "expiry_due_on")
+
+
+def expiry_index(profile: Item, lots_after: list[Item], today: date) -> ExpiryIndex:
+    """The member's expiry schedule after a change to its lots, and the bucket it waits in."""
+    schedule = due_work.expiry_schedule((str(lot["expires_on"]), int(lot.get("available", 0))) for lot in lots_after)
+    return schedule_index(str(profile["member_id"]), schedule, today, profile.get("expiry_due_on"))
+
+
+def schedule_index(member_id: str, schedule: dict[str, int], today: date, current: str | None) -> ExpiryIndex:
+    day = due_work.expiry_due_day(schedule, today, current)
+    if day is None:
+        return ExpiryIndex({"expiry_schedule": schedule}, EXPIRY_KEY_ATTRIBUTES)
+    return ExpiryIndex({"expiry_schedule": schedule, "expiry_due_on": day, **keys.expiry_check(day, member_id)}, ())
 
 
 def entry_fields(

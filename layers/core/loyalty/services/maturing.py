@@ -2,7 +2,8 @@
 
 A run on local day D settles the MATURE bucket of D (and the catch-up days before it): each pending
 order moves what it still holds pending (``pending_left``: refunds may have taken some) to available,
-in its lot and on its member, and leaves the bucket. One item read per order.
+in its lot and on its member (and the member's expiry schedule), and leaves the bucket. One item read
+per order: the member is updated arithmetically, never read.
 """
 
 from __future__ import annotations
@@ -52,7 +53,12 @@ def mature(order: Item, run: Run) -> None:
         points = int(order.get("pending_left", 0))
         if points > 0 and not order.get("lot"):
             raise ValueError("a pending order without a lot")
-        outcome = due_store.mature(order, points, at)
+        schedule = due_work.expiry_schedule([(str(order.get("lot")), points)])  # empty if they never expire
+        expiry_day = due_work.expiry_due_day(schedule, run.today, None)
+        outcome = due_store.mature(order, points, at, expiry_day)
+        if outcome.failed_at(due_store.MATURE_MEMBER) and expiry_day is not None:
+            # The member's expiry key is later than these points' day: this lot is now its soonest.
+            outcome = due_store.mature(order, points, at, expiry_day, sooner=True)
         if outcome.written:
             run.counts["orders_matured"] += 1
             run.counts["points_matured"] += points

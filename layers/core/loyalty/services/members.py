@@ -42,6 +42,7 @@ def enroll(request: EnrollRequest) -> tuple[Member, bool]:
             "lifetime_earned": 0,
             "debt": 0,
             "earned_by_day": {},
+            "expiry_schedule": {},  # maturing adds to it in place, so it exists from the start
             "version": 0,
             **dormancy,
         }

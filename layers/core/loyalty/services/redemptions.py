@@ -9,6 +9,7 @@ reward itself comes from a short cache; its revision is a condition of the trans
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 from loyalty.adapters import clock, randomness
@@ -30,7 +31,7 @@ from loyalty.models.program import Program
 from loyalty.models.reward import Redemption, RedemptionRequest
 from loyalty.services import program as programs
 from loyalty.services import rewards
-from loyalty.services.ledger import active_partition, apply_lot, balances_of, entry_fields, lots_of
+from loyalty.services.ledger import active_partition, apply_lot, balances_of, entry_fields, expiry_index, lots_of
 from loyalty.services.member_view import member_view
 from loyalty.services.retry import Contended, pause
 from loyalty.store import keys, transactions
@@ -101,18 +102,26 @@ def _attempt(member_id: str, request: RedemptionRequest, program: Program, *, fr
         "stock_taken": reward.get("stock_remaining") is not None,
         **entry_fields(member_id, "redeem", f"redeem:{request.redemption_id}", -cost, after.available, now_text),
     }
+    lots_after = partition.lots
+    for expires_on, points in takes.items():
+        lots_after = apply_lot(lots_after, member_id, expires_on, -points, 0)
+    expiry = expiry_index(partition.profile, lots_after, calendar.local_day(now, program.zone))
     items: list[dict[str, Any]] = [
         redemption_store.put_new(item),
         redemption_store.put_voucher(code, request.redemption_id),
         order_store.member_update(
-            member_id, int(partition.profile.get("version", 0)), after, last_activity_at=now_text
+            member_id,
+            int(partition.profile.get("version", 0)),
+            after,
+            remove=expiry.remove,
+            last_activity_at=now_text,
+            **expiry.fields,
         ),
         redemption_store.take_stock(request.reward_id, int(reward.get("revision", 0)), item["stock_taken"]),
     ]
     limit = reward.get("per_member_limit")
     if limit is not None:
         items.append(redemption_store.count_redemption(member_id, request.reward_id, int(limit)))
-    lots_after = partition.lots
     emptied = {
         lot.expires_on
         for lot in lots_of(partition.lots)
@@ -121,7 +130,6 @@ def _attempt(member_id: str, request: RedemptionRequest, program: Program, *, fr
     for expires_on, points in takes.items():
         change = order_store.LotChange(expires_on, available=-points)
         items.append(order_store.lot_update(member_id, change, guard=True, clear_due=expires_on in emptied))
-        lots_after = apply_lot(lots_after, member_id, expires_on, -points, 0)
     outcome = transactions.run(items)
     if outcome.written:
         profile = {**partition.profile, "available": after.available, "last_activity_at": now_text}
@@ -240,24 +248,37 @@ def _cancel(item: Item, program: Program) -> Redemption | None:
                 **entry_fields(member_id, "redemption_cancel", f"cancel:{rid}", spent, after.available, now_text),
             },
         ),
-        order_store.member_update(
-            member_id, int(partition.profile.get("version", 0)), after, last_activity_at=now_text
-        ),
     ]
     lots_after = partition.lots
     for expires_on, points in dict(item.get("takes") or {}).items():
-        # Points whose lot has already expired go back with their date and are queued for today's
-        # expiry run, so they leave through the normal expiry path instead of becoming a gift.
-        due_day = expires_on if expires_on >= today else today
+        # Points go back with their date. Those whose day has ended wait in today's expiry bucket (see
+        # expiry_index), so they leave through the normal expiry path instead of becoming a gift; the
+        # others are back in their lot's reminder bucket.
         due = (
             None
-            if expires_on == calendar.NEVER.isoformat()
-            else keys.due("EXPIRE", due_day, member_id, f"LOT#{member_id}#{expires_on}")
+            if expires_on < today or expires_on == calendar.NEVER.isoformat()
+            else keys.due("EXPIRE", expires_on, member_id, f"LOT#{member_id}#{expires_on}")
         )
         items.append(
-            order_store.lot_update(member_id, order_store.LotChange(expires_on, available=int(points), due_key=due))
+            order_store.lot_update(
+                member_id,
+                order_store.LotChange(expires_on, available=int(points), due_key=due),
+                clear_due=due is None,
+            )
         )
         lots_after = apply_lot(lots_after, member_id, expires_on, int(points), 0)
+    expiry = expiry_index(partition.profile, lots_after, date.fromisoformat(today))
+    items.insert(
+        2,
+        order_store.member_update(
+            member_id,
+            int(partition.profile.get("version", 0)),
+            after,
+            remove=expiry.remove,
+            last_activity_at=now_text,
+            **expiry.fields,
+        ),
+    )
     if item.get("stock_taken"):
         items.append(redemption_store.return_stock(str(item["reward_id"])))
     if partition.redeemed.get(str(item["reward_id"]), 0) > 0:

@@ -1,8 +1,9 @@
 """Due work: reading a day bucket's shard page by page, and the writes that settle what it holds.
 
-Buckets live in three indexes (GSI2: orders to mature and lots to expire, on the items themselves;
-GSI3: dormancy checks and GSI4: tier reviews, keys only, on member profiles). Settling an item always
-takes it out of its bucket in the same write, so a bucket that was handled reads empty the next time.
+Buckets live in four indexes (GSI2: orders to mature and lots by their last day, on the items
+themselves; GSI3: dormancy checks and GSI4: tier reviews, keys only, on member profiles; GSI5: members by
+the day their soonest points expire, with what expiring them needs). Settling an item always takes it
+out of its bucket in the same write, so a bucket that was handled reads empty the next time.
 """
 
 from __future__ import annotations
@@ -12,12 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from loyalty.domain.balances import Balances
 from loyalty.store import keys, transactions
 from loyalty.store.client import Item, dynamodb, from_item, table_name, to_item, to_value
-from loyalty.store.orders import member_update
 
-INDEX_OF_KIND = {"MATURE": "GSI2", "EXPIRE": "GSI2", "DORMANT": "GSI3", "TIER": "GSI4"}
+INDEX_OF_KIND = {"MATURE": "GSI2", "EXPIRE": "GSI2", "DORMANT": "GSI3", "TIER": "GSI4", "EXPIRY": "GSI5"}
 BATCH_GET_KEYS = 100  # BatchGetItem's limit
 PAGE_SIZE = BATCH_GET_KEYS  # so one page's members come in one BatchGetItem
 BATCH_GET_ATTEMPTS = 8
@@ -112,11 +111,16 @@ def get_item(key: dict[str, str]) -> Item | None:
 MATURE_ORDER, MATURE_LOT, MATURE_MEMBER = 0, 1, 2
 
 
-def mature(order: Item, points: int, at: str) -> transactions.Outcome:
+def mature(order: Item, points: int, at: str, expiry_day: str | None, *, sooner: bool = False) -> transactions.Outcome:
     """Pending -> available for one order: the order leaves its bucket, its lot and its member move
     ``points`` from pending to available. The member update is arithmetic (no read of the member):
     pending can only go down by what this order still holds, and it bumps ``version`` so a writer that
-    read the member before this change retries."""
+    read the member before this change retries.
+
+    The points join the member's expiry schedule, and ``expiry_day`` (their bucket) becomes the member's
+    expiry key unless an earlier one is set. Without a read that takes two forms: by default the key is
+    kept when it is no later (or set when there is none); ``sooner`` replaces a later one. One of the
+    two conditions always holds, so a caller whose first form failed on the member tries the other."""
     order_update: dict[str, Any] = {
         "Update": {
             "TableName": table_name(),
@@ -140,84 +144,126 @@ def mature(order: Item, points: int, at: str) -> transactions.Outcome:
     }
     items = [order_update]
     if points > 0:
+        member_id = str(order["member_id"])
         move = {":points": to_value(points), ":minus": to_value(-points)}
         items.append(
             {
                 "Update": {
                     "TableName": table_name(),
-                    "Key": to_item(keys.lot(str(order["member_id"]), str(order["lot"]))),
+                    "Key": to_item(keys.lot(member_id, str(order["lot"]))),
                     "UpdateExpression": "ADD available :points, pending :minus",
                     "ConditionExpression": "pending >= :points",
                     "ExpressionAttributeValues": move,
                 }
             }
         )
-        items.append(
-            {
-                "Update": {
-                    "TableName": table_name(),
-                    "Key": to_item(keys.member(str(order["member_id"]))),
-                    "UpdateExpression": "ADD available :points, pending :minus, version :one",
-                    "ConditionExpression": "pending >= :points AND #status = :active",
-                    "ExpressionAttributeNames": {"#status": "status"},
-                    "ExpressionAttributeValues": {**move, ":one": to_value(1), ":active": to_value("active")},
-                }
-            }
-        )
+        member: dict[str, Any] = {
+            "TableName": table_name(),
+            "Key": to_item(keys.member(member_id)),
+            "UpdateExpression": "ADD available :points, pending :minus, version :one",
+            "ConditionExpression": "pending >= :points AND #status = :active",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": {**move, ":one": to_value(1), ":active": to_value("active")},
+        }
+        if expiry_day is not None:
+            _schedule(member, str(order["lot"]), expiry_day, keys.expiry_check(expiry_day, member_id), sooner)
+        items.append({"Update": member})
     return transactions.run(items)
+
+
+def _schedule(member: dict[str, Any], lot_day: str, expiry_day: str, key: dict[str, str], sooner: bool) -> None:
+    """Add the matured points to ``expiry_schedule`` in place and point the expiry key at ``expiry_day``
+    when it is the member's soonest."""
+    names, values = member["ExpressionAttributeNames"], member["ExpressionAttributeValues"]
+    names.update({"#schedule": "expiry_schedule", "#lot": lot_day, "#due": "expiry_due_on"})
+    values.update(
+        {
+            ":none": to_value(0),
+            ":due": to_value(expiry_day),
+            ":pk": to_value(key["GSI5PK"]),
+            ":sk": to_value(key["GSI5SK"]),
+        }
+    )
+    member["UpdateExpression"] += " SET #schedule.#lot = if_not_exists(#schedule.#lot, :none) + :points, "
+    if sooner:
+        member["UpdateExpression"] += "#due = :due, GSI5PK = :pk, GSI5SK = :sk"
+        member["ConditionExpression"] += " AND #due > :due"
+    else:
+        member["UpdateExpression"] += (
+            "#due = if_not_exists(#due, :due), GSI5PK = if_not_exists(GSI5PK, :pk), GSI5SK = if_not_exists(GSI5SK, :sk)"
+        )
+        member["ConditionExpression"] += " AND (attribute_not_exists(#due) OR #due <= :due)"
 
 
 # --- expiry ------------------------------------------------------------------------------------------
 
-EXPIRE_ENTRY, EXPIRE_LOT, EXPIRE_MEMBER = 0, 1, 2
+# Attributes of a member the expiry job works from: what GSI5 projects (template.yaml).
+EXPIRY_FIELDS = ("member_id", "status", "version", "available", "expiry_schedule", "expiry_due_on")
 
 
-def expire(lot: Item, profile: Item, points: int, after: Balances, due_day: str, entry: Item) -> transactions.Outcome:
-    """One lot's expiry: its ledger entry (written once, by its key), the lot emptied of what it still
-    held and taken out of its bucket, and the member's balance (version-checked)."""
-    member_id = str(lot["member_id"])
-    expires_on = str(lot["expires_on"])
-    due_pk = keys.due_partition("EXPIRE", due_day, keys.shard_of(member_id))
+@dataclass(frozen=True)
+class LotExpiry:
+    expires_on: str
+    held: int  # what the lot holds: all of it goes
+    points: int  # what leaves the balance (the same, unless the balance is lower)
+    entry: Item  # the ledger entry, with its key
+
+
+def expire(
+    member: Item, expiries: list[LotExpiry], available_after: int, fields: dict[str, Any], remove: tuple[str, ...]
+) -> transactions.Outcome:
+    """Expire some of a member's scheduled lots in one transaction: per lot its ledger entry (written
+    once, by its key) and the lot emptied of exactly what the schedule says it holds (and taken out of
+    its reminder bucket); then the member's balance, schedule and expiry key, version-checked.
+    Items: entries at 0..n-1, lots at n..2n-1, the member last."""
+    member_id = str(member["member_id"])
     items: list[dict[str, Any]] = [
         {
             "Put": {
                 "TableName": table_name(),
-                "Item": to_item({**keys.expiry_entry(member_id, expires_on, due_day), **entry}),
+                "Item": to_item(expiry.entry),
                 "ConditionExpression": "attribute_not_exists(PK)",
             }
-        },
+        }
+        for expiry in expiries
+    ]
+    items += [
         {
             "Update": {
                 "TableName": table_name(),
-                "Key": to_item(keys.lot(member_id, expires_on)),
+                "Key": to_item(keys.lot(member_id, expiry.expires_on)),
                 "UpdateExpression": "ADD available :minus REMOVE GSI2PK, GSI2SK",
-                # Exactly what was read, still in this bucket: a redemption or a cancellation since then
-                # makes the job read the lot again.
-                "ConditionExpression": "available = :seen AND GSI2PK = :due",
+                "ConditionExpression": "available = :held",
+                "ExpressionAttributeValues": {":minus": to_value(-expiry.held), ":held": to_value(expiry.held)},
+            }
+        }
+        for expiry in expiries
+    ]
+    values: dict[str, Any] = {"available": available_after, **fields, "version": int(member["version"]) + 1}
+    update = "SET " + ", ".join(f"#a{i} = :a{i}" for i in range(len(values)))
+    if remove:
+        update += " REMOVE " + ", ".join(remove)
+    items.append(
+        {
+            "Update": {
+                "TableName": table_name(),
+                "Key": to_item(keys.member(member_id)),
+                "UpdateExpression": update,
+                "ConditionExpression": "#version = :read AND #status = :active",
+                "ExpressionAttributeNames": {
+                    **{f"#a{i}": name for i, name in enumerate(values)},
+                    "#version": "version",
+                    "#status": "status",
+                },
                 "ExpressionAttributeValues": {
-                    ":minus": to_value(-points),
-                    ":seen": to_value(int(lot.get("available", 0))),
-                    ":due": to_value(due_pk),
+                    **{f":a{i}": to_value(value) for i, value in enumerate(values.values())},
+                    ":read": to_value(int(member["version"])),
+                    ":active": to_value("active"),
                 },
             }
-        },
-        member_update(member_id, int(profile.get("version", 0)), after),
-    ]
-    return transactions.run(items)
-
-
-def clear_expiry(lot: Item, due_day: str) -> bool:
-    """Take a lot with nothing left to expire out of its bucket; False if it changed meanwhile."""
-    member_id = str(lot["member_id"])
-    return _update_if(
-        keys.lot(member_id, str(lot["expires_on"])),
-        "REMOVE GSI2PK, GSI2SK",
-        "available = :seen AND GSI2PK = :due",
-        {
-            ":seen": to_value(int(lot.get("available", 0))),
-            ":due": to_value(keys.due_partition("EXPIRE", due_day, keys.shard_of(member_id))),
-        },
+        }
     )
+    return transactions.run(items)
 
 
 # --- member due keys (GSI3 dormancy checks, GSI4 tier reviews) ---------------------------------------

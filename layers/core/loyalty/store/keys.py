@@ -81,7 +81,7 @@ def due(kind: str, day: str, member_id: str, sort: str) -> dict[str, str]:
 
 
 def due_partition(kind: str, day: str, shard: int) -> str:
-    """One shard of a day's bucket, as the daily jobs read it (GSI2, GSI3 or GSI4 by kind)."""
+    """One shard of a day's bucket, as the daily jobs read it (GSI2 to GSI5 by kind)."""
     return f"DUE#{kind}#{day}#{shard:02d}"
 
 
@@ -95,6 +95,13 @@ def tier_review(day: str, member_id: str) -> dict[str, str]:
     """GSI4 keys on a member profile above the lowest tier: the day its tier must be reviewed (a lower
     bound, like the dormancy check)."""
     return {"GSI4PK": due_partition("TIER", day, shard_of(member_id)), "GSI4SK": f"MEMBER#{member_id}"}
+
+
+def expiry_check(day: str, member_id: str) -> dict[str, str]:
+    """GSI5 keys on a member profile: the day its soonest points expire (or, for points given back to
+    an already ended lot, the day they are queued for). Every write that changes the member's lots
+    keeps it exact, so the expiry job reads only members with something to expire."""
+    return {"GSI5PK": due_partition("EXPIRY", day, shard_of(member_id)), "GSI5SK": f"MEMBER#{member_id}"}
 
 
 def expiry_entry(member_id: str, expires_on: str, due_day: str) -> dict[str, str]:

@@ -47,13 +47,20 @@ def _versioned_update(key: dict[str, str], version: int, values: dict[str, Any],
 
 
 def member_update(
-    member_id: str, version: int, balances: Balances, *, keep: dict[str, str] | None = None, **fields: Any
+    member_id: str,
+    version: int,
+    balances: Balances,
+    *,
+    keep: dict[str, str] | None = None,
+    remove: tuple[str, ...] = (),
+    **fields: Any,
 ) -> dict[str, Any]:
     """Set the member's balances (computed from a read at ``version``) if nobody wrote since.
 
     ``keep`` attributes are set only where the item has none yet: due-work index keys that hold a lower
     bound (a review or dormancy date), which the daily jobs move forward themselves. Leaving an existing
-    one alone means the index is not rewritten on every balance change.
+    one alone means the index is not rewritten on every balance change. ``remove`` attributes are
+    deleted (an expiry key when no points are left to expire).
     """
     values: dict[str, Any] = {
         "available": balances.available,
@@ -76,6 +83,9 @@ def member_update(
         request["UpdateExpression"] += f", #k{i} = if_not_exists(#k{i}, :k{i})"
         request["ExpressionAttributeNames"][f"#k{i}"] = name
         request["ExpressionAttributeValues"][f":k{i}"] = to_value(value)
+    if remove:
+        request["UpdateExpression"] += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(remove)))
+        request["ExpressionAttributeNames"].update({f"#r{i}": name for i, name in enumerate(remove)})
     return update
 
 

@@ -4,7 +4,7 @@ never send the same email), its release when SES refuses, and the unsubscribe.""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from loyalty.store import keys
 from loyalty.store.client import dynamodb, table_name, to_item, to_value
@@ -70,9 +70,14 @@ def claim_email(
             ConditionExpression=" AND ".join(conditions),
             ExpressionAttributeNames={**names, "#status": "status"},
             ExpressionAttributeValues=values,
+            # When the response to a claim that landed is lost, the SDK sends it again and the condition
+            # fails on the claim itself: the old item tells that case apart from "not due any more".
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
-    except dynamodb().exceptions.ConditionalCheckFailedException:
-        return None
+    except dynamodb().exceptions.ConditionalCheckFailedException as error:
+        current = cast(dict[str, Any], error.response.get("Item") or {})
+        if current.get("email_claim") != to_value(claim_id):
+            return None
     return Claim(member_id, claim_id, {name: previous.get(name) for name in sets if name != "email_claim"})
 
 
