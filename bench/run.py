@@ -43,7 +43,7 @@ def notes(results: dict[str, Any]) -> list[str]:
         f"({under or 'no operation is above what DynamoDB Local reported this run'}); cost uses the measured units.",
         f"Jobs: {expiry['method']}. At {largest['members']:,} members it made {calls}: "
         f"{largest['index_items_read']} items from the due index and {other_reads} other reads "
-        "(the due lots' member profiles, and any re-reads).",
+        "(the program, and a member read again when its index item lagged behind a write).",
         f"Cold start: median of {cold['runs']} fresh processes per function, interleaved; Lambda's environment "
         "(tracing on); interpreter start-up excluded; bytecode cached on both sides. The verdict is on wall "
         "time, as Lambda's Init Duration; the CPU-time ratio of the same runs is shown beside it, as a check "
