@@ -6,8 +6,6 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loyalty.adapters import job_metrics
-from loyalty.models.jobs import ScheduledEvent
 from loyalty.services import due_runner
 
 logger = Logger()
@@ -19,11 +17,5 @@ metrics = Metrics()
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, dict[str, int]]:
-    scheduled = ScheduledEvent.model_validate(event)
-    budget = due_runner.Budget.for_invocation(context.get_remaining_time_in_millis())
-    results = {}
-    for job in ("remind_expiring", "remind_dormant"):
-        counts = due_runner.run_day(job, scheduled.scheduled_time, budget)
-        job_metrics.publish(metrics, counts)
-        results[job] = dict(counts)
-    return results
+    jobs = ["remind_expiring", "remind_dormant"]  # one email per member per cooldown: whichever claims it first
+    return due_runner.run_scheduled(jobs, event, context.get_remaining_time_in_millis(), metrics)

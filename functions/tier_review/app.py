@@ -5,8 +5,6 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loyalty.adapters import job_metrics
-from loyalty.models.jobs import ScheduledEvent
 from loyalty.services import due_runner
 
 logger = Logger()
@@ -18,8 +16,5 @@ metrics = Metrics()
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
-    scheduled = ScheduledEvent.model_validate(event)
-    budget = due_runner.Budget.for_invocation(context.get_remaining_time_in_millis())
-    counts = due_runner.run_day("tier_review", scheduled.scheduled_time, budget)
-    job_metrics.publish(metrics, counts)
-    return dict(counts)
+    counts = due_runner.run_scheduled(["tier_review"], event, context.get_remaining_time_in_millis(), metrics)
+    return counts["tier_review"]

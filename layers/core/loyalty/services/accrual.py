@@ -19,7 +19,7 @@ from loyalty.models.order import BonusOut, BreakdownLine, OrderAccrued, OrderReq
 from loyalty.models.program import Program
 from loyalty.services import member_due
 from loyalty.services import program as programs
-from loyalty.services.ledger import active_partition, apply_lot, balances_of, entry_fields, expiry_index
+from loyalty.services.ledger import active_partition, apply_lot, balance_update, balances_of, entry_fields
 from loyalty.services.member_view import member_view
 from loyalty.services.retry import MAX_ATTEMPTS, Contended, pause
 from loyalty.store import keys
@@ -130,20 +130,10 @@ def plan(
         if lot_change
         else lot_items
     )
-    version = int(profile.get("version", 0))
     today = calendar.local_day(now, zone)
     due = member_due.after_accrual(profile, new_tier, after.earned_by_day, program, today)
-    expiry = expiry_index(profile, lots_after, today)
-    member_change = order_store.member_update(
-        member_id,
-        version,
-        after,
-        keep=due.keep,
-        remove=expiry.remove,
-        tier=new_tier.name,
-        last_activity_at=now_text,
-        **due.fields,
-        **expiry.fields,
+    member_change = balance_update(
+        profile, after, lots_after, today, keep=due.keep, tier=new_tier.name, last_activity_at=now_text, **due.fields
     )
     status = "pending" if pending else "available"
     breakdown = [BreakdownLine(sku=line.sku, points=line.points, rules=line.rules) for line in earned.lines]

@@ -16,10 +16,10 @@ from loyalty.services import program as programs
 from loyalty.services.ledger import (
     active_partition,
     apply_lot,
+    balance_update,
     balances_of,
     entry_fields,
     entry_view,
-    expiry_index,
     lots_of,
 )
 from loyalty.services.retry import MAX_ATTEMPTS, Contended, pause
@@ -86,17 +86,10 @@ def _attempt(member_id: str, request: AdjustmentRequest, actor: str, program: An
     lots_after = partition.lots
     for change in changes:
         lots_after = apply_lot(lots_after, member_id, change.expires_on, change.available, 0)
-    expiry = expiry_index(partition.profile, lots_after, calendar.local_day(now, program.zone))
+    local_day = calendar.local_day(now, program.zone)
     items = [
         redemption_store.put_entry(keys.adjustment(request.adjustment_id), entry),
-        order_store.member_update(
-            member_id,
-            int(partition.profile.get("version", 0)),
-            after,
-            remove=expiry.remove,
-            last_activity_at=now_text,
-            **expiry.fields,
-        ),
+        balance_update(partition.profile, after, lots_after, local_day, last_activity_at=now_text),
         *(order_store.lot_update(member_id, change, guard=change.available < 0) for change in changes),
     ]
     outcome = transactions.run(items)

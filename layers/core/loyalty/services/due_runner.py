@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
 
-from loyalty.adapters import jobs_queue
+from loyalty.adapters import job_metrics, jobs_queue
 from loyalty.domain import due_work
 from loyalty.domain.errors import ProgramNotConfigured
-from loyalty.models.jobs import JobMessage, JobName
+from loyalty.models.jobs import JobMessage, JobName, ScheduledEvent
 from loyalty.models.program import Program
 from loyalty.services import program as programs
 from loyalty.store import due as due_store
@@ -123,6 +123,21 @@ def run_day(name: str, scheduled_time: datetime, budget: Budget, enqueue: Enqueu
     logger.info("job run", extra={"job": name, "today": run.today.isoformat(), "days": [d.isoformat() for d in days]})
     _drain(the_job, units, run, budget, enqueue)
     return run.counts
+
+
+def run_scheduled(
+    names: Sequence[str], event: dict[str, Any], remaining_millis: int | None, metrics: Metrics
+) -> dict[str, dict[str, int]]:
+    """What a scheduled job's Lambda handler does: read the scheduled time its event carries, run each
+    named job for that day within one invocation's budget, and publish their counts as metrics."""
+    scheduled = ScheduledEvent.model_validate(event)
+    budget = Budget.for_invocation(remaining_millis)
+    results: dict[str, dict[str, int]] = {}
+    for name in names:
+        counts = run_day(name, scheduled.scheduled_time, budget)
+        job_metrics.publish(metrics, counts)
+        results[name] = dict(counts)
+    return results
 
 
 def run_shard(message: JobMessage, budget: Budget, enqueue: Enqueue = jobs_queue.send) -> Counter[str]:

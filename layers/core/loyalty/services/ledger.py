@@ -11,6 +11,7 @@ from loyalty.domain.balances import Balances, Lot
 from loyalty.domain.errors import MemberErased, MemberNotFound
 from loyalty.models.order import Entry
 from loyalty.store import keys
+from loyalty.store import orders as order_store
 from loyalty.store.client import Item
 from loyalty.store.members import MemberPartition, read_partition
 
@@ -74,6 +75,29 @@ def expiry_index(profile: Item, lots_after: list[Item], today: date) -> ExpiryIn
     """The member's expiry schedule after a change to its lots, and the bucket it waits in."""
     schedule = due_work.expiry_schedule((str(lot["expires_on"]), int(lot.get("available", 0))) for lot in lots_after)
     return schedule_index(str(profile["member_id"]), schedule, today, profile.get("expiry_due_on"))
+
+
+def balance_update(
+    profile: Item,
+    balances: Balances,
+    lots_after: list[Item],
+    today: date,
+    *,
+    keep: dict[str, str] | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
+    """The member's versioned update for a balance change: its balances and fields, and the expiry
+    schedule and key that follow from its lots after the change."""
+    expiry = expiry_index(profile, lots_after, today)
+    return order_store.member_update(
+        str(profile["member_id"]),
+        int(profile.get("version", 0)),
+        balances,
+        keep=keep,
+        remove=expiry.remove,
+        **fields,
+        **expiry.fields,
+    )
 
 
 def schedule_index(member_id: str, schedule: dict[str, int], today: date, current: str | None) -> ExpiryIndex:

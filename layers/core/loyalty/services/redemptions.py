@@ -31,7 +31,7 @@ from loyalty.models.program import Program
 from loyalty.models.reward import Redemption, RedemptionRequest
 from loyalty.services import program as programs
 from loyalty.services import rewards
-from loyalty.services.ledger import active_partition, apply_lot, balances_of, entry_fields, expiry_index, lots_of
+from loyalty.services.ledger import active_partition, apply_lot, balance_update, balances_of, entry_fields, lots_of
 from loyalty.services.member_view import member_view
 from loyalty.services.retry import Contended, pause
 from loyalty.store import keys, transactions
@@ -105,18 +105,11 @@ def _attempt(member_id: str, request: RedemptionRequest, program: Program, *, fr
     lots_after = partition.lots
     for expires_on, points in takes.items():
         lots_after = apply_lot(lots_after, member_id, expires_on, -points, 0)
-    expiry = expiry_index(partition.profile, lots_after, calendar.local_day(now, program.zone))
+    local_day = calendar.local_day(now, program.zone)
     items: list[dict[str, Any]] = [
         redemption_store.put_new(item),
         redemption_store.put_voucher(code, request.redemption_id),
-        order_store.member_update(
-            member_id,
-            int(partition.profile.get("version", 0)),
-            after,
-            remove=expiry.remove,
-            last_activity_at=now_text,
-            **expiry.fields,
-        ),
+        balance_update(partition.profile, after, lots_after, local_day, last_activity_at=now_text),
         redemption_store.take_stock(request.reward_id, int(reward.get("revision", 0)), item["stock_taken"]),
     ]
     limit = reward.get("per_member_limit")
@@ -267,18 +260,8 @@ def _cancel(item: Item, program: Program) -> Redemption | None:
             )
         )
         lots_after = apply_lot(lots_after, member_id, expires_on, int(points), 0)
-    expiry = expiry_index(partition.profile, lots_after, date.fromisoformat(today))
-    items.insert(
-        2,
-        order_store.member_update(
-            member_id,
-            int(partition.profile.get("version", 0)),
-            after,
-            remove=expiry.remove,
-            last_activity_at=now_text,
-            **expiry.fields,
-        ),
-    )
+    member = balance_update(partition.profile, after, lots_after, date.fromisoformat(today), last_activity_at=now_text)
+    items.insert(2, member)
     if item.get("stock_taken"):
         items.append(redemption_store.return_stock(str(item["reward_id"])))
     if partition.redeemed.get(str(item["reward_id"]), 0) > 0:

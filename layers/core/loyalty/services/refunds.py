@@ -13,7 +13,7 @@ from loyalty.models.order import RefundRequest, RefundResult
 from loyalty.models.program import Program
 from loyalty.services import member_due
 from loyalty.services import program as programs
-from loyalty.services.ledger import active_partition, apply_lot, balances_of, entry_fields, expiry_index, lots_of
+from loyalty.services.ledger import active_partition, apply_lot, balance_update, balances_of, entry_fields, lots_of
 from loyalty.services.member_view import member_view
 from loyalty.services.retry import MAX_ATTEMPTS, Contended, pause
 from loyalty.store import orders as order_store
@@ -131,15 +131,8 @@ def _write(
     # Fewer qualifying points may bring the member's tier review closer.
     today = calendar.local_day(now, program.zone)
     review = member_due.after_refund(partition.profile, reversal.balances.earned_by_day, program, today)
-    expiry = expiry_index(partition.profile, lots_after, today)
-    member_change = order_store.member_update(
-        member_id,
-        int(partition.profile.get("version", 0)),
-        reversal.balances,
-        remove=expiry.remove,
-        last_activity_at=now_text,
-        **review,
-        **expiry.fields,
+    member_change = balance_update(
+        partition.profile, reversal.balances, lots_after, today, last_activity_at=now_text, **review
     )
     written = order_store.record_refund(
         refund_item,
