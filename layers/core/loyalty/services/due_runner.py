@@ -74,6 +74,22 @@ class DueJob(Protocol):
         ...
 
 
+def each_member(
+    items: list[Item], index: str, run: Run, settle: Callable[[str, Item | None, str, Run], None], what: str
+) -> None:
+    """Settle every member a page of a keys-only member bucket (GSI3, GSI4) names, given its profile
+    (one BatchGetItem per page) and the bucket key it was found under. One member's failure is counted
+    and logged, never raised: it stays in its bucket and the next run retries it."""
+    profiles = due_store.profiles(due_store.member_id_of(item) for item in items)
+    for item in items:
+        member_id = due_store.member_id_of(item)
+        try:
+            settle(member_id, profiles.get(member_id), str(item[f"{index}PK"]), run)
+        except Exception:
+            run.counts["failures"] += 1
+            logger.exception(f"could not {what}", extra={"member_id": member_id})
+
+
 def job(name: str) -> DueJob:
     module = importlib.import_module(MODULES[name])
     found: DueJob = module.JOBS[name]

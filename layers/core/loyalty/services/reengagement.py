@@ -24,7 +24,7 @@ from loyalty.adapters import email
 from loyalty.domain import calendar, due_work, reengagement
 from loyalty.models.jobs import JobName
 from loyalty.services import unsubscribe
-from loyalty.services.due_runner import Run, catch_up_days
+from loyalty.services.due_runner import Run, catch_up_days, each_member
 from loyalty.store import due as due_store
 from loyalty.store import keys
 from loyalty.store import reengagement as store
@@ -69,14 +69,7 @@ class DormantReminders:
         return due_work.window(run.today, catch_up_days())
 
     def handle(self, items: list[Item], day: str, run: Run) -> None:
-        profiles = due_store.profiles(due_store.member_id_of(item) for item in items)
-        for item in items:
-            member_id = due_store.member_id_of(item)
-            try:
-                check_dormancy(member_id, profiles.get(member_id), str(item["GSI3PK"]), run)
-            except Exception:  # one member's failure must not stop the others
-                run.counts["failures"] += 1
-                logger.exception("could not check dormancy", extra={"member_id": member_id})
+        each_member(items, "GSI3", run, check_dormancy, "check dormancy")
 
 
 def remind(member_id: str, lots: list[Item], profile: Item | None, run: Run) -> None:

@@ -11,7 +11,7 @@ from aws_lambda_powertools import Logger
 from loyalty.domain import due_work, tier_review
 from loyalty.domain.tiers import by_name
 from loyalty.models.jobs import JobName
-from loyalty.services.due_runner import Run, catch_up_days
+from loyalty.services.due_runner import Run, catch_up_days, each_member
 from loyalty.services.ledger import balances_of
 from loyalty.services.program import tier_levels
 from loyalty.store import due as due_store
@@ -31,14 +31,7 @@ class TierReviews:
         return due_work.window(run.today, catch_up_days())
 
     def handle(self, items: list[Item], day: str, run: Run) -> None:
-        profiles = due_store.profiles(due_store.member_id_of(item) for item in items)
-        for item in items:
-            member_id = due_store.member_id_of(item)
-            try:
-                review(member_id, profiles.get(member_id), str(item["GSI4PK"]), run)
-            except Exception:  # one member's failure must not stop the others; the next run retries it
-                run.counts["failures"] += 1
-                logger.exception("could not review a tier", extra={"member_id": member_id})
+        each_member(items, "GSI4", run, review, "review a tier")
 
 
 def review(member_id: str, profile: Item | None, seen_pk: str, run: Run) -> None:
