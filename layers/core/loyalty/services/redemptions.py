@@ -9,7 +9,6 @@ reward itself comes from a short cache; its revision is a condition of the trans
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
 from typing import Any
 
 from loyalty.adapters import clock, randomness
@@ -226,7 +225,8 @@ def _cancel(item: Item, program: Program) -> Redemption | None:
     assert partition is not None
     now = clock.now()
     now_text = rfc3339(now)
-    today = calendar.local_day(now, program.zone).isoformat()
+    local_day = calendar.local_day(now, program.zone)
+    today = local_day.isoformat()
     spent = int(item["points_spent"])
     balances = balances_of(partition.profile)
     after = replace(balances, available=balances.available + spent)
@@ -260,8 +260,7 @@ def _cancel(item: Item, program: Program) -> Redemption | None:
             )
         )
         lots_after = apply_lot(lots_after, member_id, expires_on, int(points), 0)
-    member = balance_update(partition.profile, after, lots_after, date.fromisoformat(today), last_activity_at=now_text)
-    items.insert(2, member)
+    items.append(balance_update(partition.profile, after, lots_after, local_day, last_activity_at=now_text))
     if item.get("stock_taken"):
         items.append(redemption_store.return_stock(str(item["reward_id"])))
     if partition.redeemed.get(str(item["reward_id"]), 0) > 0:

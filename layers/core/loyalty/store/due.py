@@ -197,9 +197,6 @@ def _schedule(member: dict[str, Any], lot_day: str, expiry_day: str, key: dict[s
 
 # --- expiry ------------------------------------------------------------------------------------------
 
-# Attributes of a member the expiry job works from: what GSI5 projects (template.yaml).
-EXPIRY_FIELDS = ("member_id", "status", "version", "available", "expiry_schedule", "expiry_due_on")
-
 
 @dataclass(frozen=True)
 class LotExpiry:
