@@ -163,10 +163,12 @@ def query_due_buckets(day: str) -> None:
 
 
 def _measure(stack: Stack, table: str, job: tuple[str, str | None] | None) -> tuple[Capacity, dict[str, int]]:
+    from loyalty import settings
     from loyalty.services import program
 
     saved = os.environ["TABLE_NAME"]
     os.environ["TABLE_NAME"] = table
+    settings.reset()
     program.forget()  # each run reads the program once, as a scheduled invocation does
     counts: dict[str, int] = {}
     try:
@@ -177,6 +179,7 @@ def _measure(stack: Stack, table: str, job: tuple[str, str | None] | None) -> tu
                 counts = run_expiry(stack, *job)
     finally:
         os.environ["TABLE_NAME"] = saved
+        settings.reset()
     return counted, counts
 
 

@@ -19,6 +19,7 @@ from moto import mock_aws
 from local import resources
 from local import template as template_loader
 from local.backend import DynamoDBLocal
+from loyalty import settings
 from loyalty.adapters import clock
 from loyalty.services import api_keys, program, rewards
 from loyalty.store import client as store_client
@@ -57,6 +58,7 @@ def dynamodb_local() -> Iterator[DynamoDBLocal]:
 
 
 def _reset_process_state() -> None:
+    settings.reset()
     store_client.reset()
     program.forget()
     rewards.forget()

@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from loyalty.adapters import metrics as emit
+from loyalty.entrypoints import metrics as emit
 from loyalty.models.order import AccrualMessage, OrderCompleted
 from loyalty.services import accrual, refunds
 

@@ -8,12 +8,12 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loyalty.adapters.http import caller, resolver, serve
+from loyalty.entrypoints.http import caller, resolver, serve
+from loyalty.models.adjustment import AdjustmentRequest
 from loyalty.models.api_key import KeyCreated, KeyRequest
 from loyalty.models.common import CLIENT_ID_PATTERN
-from loyalty.models.order import Entry
+from loyalty.models.entry import Entry
 from loyalty.models.program import Program
-from loyalty.models.reward import AdjustmentRequest
 from loyalty.services import adjustments, api_keys, program
 
 logger = Logger()

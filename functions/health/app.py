@@ -5,7 +5,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from loyalty.adapters.http import resolver, serve
+from loyalty.entrypoints.http import resolver, serve
 
 app = resolver()
 

@@ -12,9 +12,9 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loyalty.adapters import job_metrics
+from loyalty.entrypoints import job_metrics
 from loyalty.models.jobs import JobMessage
-from loyalty.services import due_runner
+from loyalty.services.jobs import runner
 
 logger = Logger()
 tracer = Tracer()
@@ -27,7 +27,7 @@ def handle_record(record: SQSRecord, lambda_context: LambdaContext | None = None
     message = JobMessage.model_validate_json(record.body)
     logger.append_keys(job=message.job, day=message.day, shard=message.shard)
     remaining = lambda_context.get_remaining_time_in_millis() if lambda_context else None
-    counts = due_runner.run_shard(message, due_runner.Budget.for_invocation(remaining))
+    counts = runner.run_shard(message, runner.Budget.for_invocation(remaining))
     job_metrics.publish(metrics, counts)
 
 

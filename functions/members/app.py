@@ -8,10 +8,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loyalty.adapters.http import resolver, serve
+from loyalty.entrypoints.http import resolver, serve
 from loyalty.models.common import CLIENT_ID_PATTERN, Page
+from loyalty.models.entry import Entry
 from loyalty.models.member import EnrollRequest, Member, MemberPatch
-from loyalty.models.order import Entry
 from loyalty.services import activity, members
 
 logger = Logger()

@@ -6,8 +6,8 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loyalty.adapters import metrics as emit
-from loyalty.adapters.http import resolver, serve
+from loyalty.entrypoints import metrics as emit
+from loyalty.entrypoints.http import resolver, serve
 from loyalty.models.common import CLIENT_ID_PATTERN
 from loyalty.models.order import OrderAccrued, OrderRequest, RefundRequest, RefundResult
 from loyalty.services import accrual, refunds

@@ -7,9 +7,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loyalty.adapters import metrics as emit
-from loyalty.adapters.http import resolver, serve
 from loyalty.domain.errors import Conflict
+from loyalty.entrypoints import metrics as emit
+from loyalty.entrypoints.http import resolver, serve
 from loyalty.models.common import CLIENT_ID_PATTERN
 from loyalty.models.reward import Redemption, RedemptionRequest
 from loyalty.services import redemptions

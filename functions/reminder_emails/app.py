@@ -6,7 +6,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loyalty.services import due_runner
+from loyalty.services.jobs import runner
 
 logger = Logger()
 tracer = Tracer()
@@ -18,4 +18,4 @@ metrics = Metrics()
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, dict[str, int]]:
     jobs = ["remind_expiring", "remind_dormant"]  # one email per member per cooldown: whichever claims it first
-    return due_runner.run_scheduled(jobs, event, context.get_remaining_time_in_millis(), metrics)
+    return runner.run_scheduled(jobs, event, context.get_remaining_time_in_millis(), metrics)

@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loyalty.adapters.http import resolver, serve
+from loyalty.entrypoints.http import resolver, serve
 from loyalty.models.common import CLIENT_ID_PATTERN, Page
 from loyalty.models.reward import Reward, RewardPut
 from loyalty.services import rewards

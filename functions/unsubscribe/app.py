@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loyalty.adapters.http import resolver, serve
+from loyalty.entrypoints.http import resolver, serve
 from loyalty.models.jobs import Unsubscribed
 from loyalty.services import unsubscribe as unsubscribing
 

@@ -13,12 +13,14 @@ import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from local import runtime
+from loyalty import settings
 from loyalty.adapters import clock, jobs_queue
 from loyalty.models.member import EnrollRequest
 from loyalty.models.order import OrderRequest, RefundRequest
 from loyalty.models.program import Program
 from loyalty.models.reward import RedemptionRequest, RewardPut
-from loyalty.services import accrual, activity, due_runner, members, program, redemptions, refunds, rewards
+from loyalty.services import accrual, activity, members, program, redemptions, refunds, rewards
+from loyalty.services.jobs import runner
 from tests import sqs
 from tests.auditing import audit_clean
 from tests.faults.harness import Fault, Faults
@@ -58,7 +60,7 @@ def entries() -> list[tuple[str, int]]:
 
 
 def run(job: str, local: str) -> Any:
-    return due_runner.run_day(job, at(local), due_runner.Budget(100_000))
+    return runner.run_day(job, at(local), runner.Budget(100_000))
 
 
 # --- maturing ----------------------------------------------------------------------------------------
@@ -111,10 +113,11 @@ def test_expiry_through_the_jobs_queue(
     """A run with no budget queues every shard; the worker settles them. Its message is delivered
     again after the fault (SQS: at least once), and once more for good measure."""
     monkeypatch.setenv("JOB_CATCH_UP_DAYS", "0")
+    settings.reset()
     setup_member()
     spend_100()
     queued: list[dict[str, Any]] = []
-    counts = due_runner.run_day("expire", at("2027-11-23 00:05"), due_runner.Budget(0), queued.extend)
+    counts = runner.run_day("expire", at("2027-11-23 00:05"), runner.Budget(0), queued.extend)
     assert counts["shards_queued"] == 16 and len(queued) == 16
     for fault, times in plan:
         faults.add("TransactWriteItems", fault, times=times, touching="EXPIRE#m-1")

@@ -23,7 +23,8 @@ from loyalty.adapters import email as email_adapter
 from loyalty.models.member import EnrollRequest
 from loyalty.models.order import OrderRequest
 from loyalty.models.program import Program
-from loyalty.services import accrual, due_runner, members, program, unsubscribe
+from loyalty.services import accrual, members, program, unsubscribe
+from loyalty.services.jobs import runner
 from loyalty.store import keys
 from loyalty.store.client import dynamodb, from_item, table_name, to_item
 from tests.programs import program_document
@@ -81,7 +82,7 @@ def earn(member_id: str, order_id: str, points: int, when: str) -> accrual.Accru
 
 def run(job: str, local: str, *, items: int = 100_000) -> Counter[str]:
     """Run a daily job as its schedule would at local time ``local`` (the event's scheduled_time)."""
-    return due_runner.run_day(job, at(local), due_runner.Budget(items))
+    return runner.run_day(job, at(local), runner.Budget(items))
 
 
 def profile(member_id: str) -> dict[str, Any]:

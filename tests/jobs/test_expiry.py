@@ -9,8 +9,9 @@ import pytest
 
 from loyalty.adapters import clock
 from loyalty.models.common import rfc3339
-from loyalty.models.order import Entry
-from loyalty.services import activity, expiry, members, redemptions
+from loyalty.models.entry import Entry
+from loyalty.services import activity, members, redemptions
+from loyalty.services.jobs import expiry
 from loyalty.store import keys
 from loyalty.store.client import dynamodb, table_name, to_item, to_value
 from tests.auditing import audit_clean

@@ -10,6 +10,7 @@ import pytest
 
 from local import runtime
 from local.template import Template
+from loyalty import settings
 from loyalty.services import members
 from loyalty.store import due as due_store
 from loyalty.store import keys
@@ -39,6 +40,7 @@ def test_a_run_beyond_its_budget_fans_out_through_the_queue_and_finishes(
     # Pages of 3 and budgets of 4 items make a small bucket behave like a huge one.
     monkeypatch.setattr(due_store, "PAGE_SIZE", 3)
     monkeypatch.setenv("JOB_BATCH_ITEMS", "4")
+    settings.reset()
     ids = [f"m-{i:03d}" for i in range(MEMBERS)]
     for member_id in ids:
         enroll(member_id)

@@ -29,7 +29,8 @@ import pytest
 from local import runtime
 from loyalty.adapters import clock, jobs_queue
 from loyalty.adapters import email as email_adapter
-from loyalty.services import due_runner, unsubscribe
+from loyalty.services import unsubscribe
+from loyalty.services.jobs import runner
 from tests import sqs
 from tests.api import Api
 from tests.conftest import ADMIN_KEY
@@ -126,9 +127,9 @@ def realistic_day(admin: Api, shop: Api, template: Any) -> set[str]:
 
     # Reminders of the points expiring on 2027-11-22: SES refuses first (sender not verified), then sends.
     run_at = datetime(2027, 11, 8, 0, 5, tzinfo=NEW_YORK)
-    due_runner.run_day("remind_expiring", run_at, due_runner.Budget(1000))
+    runner.run_day("remind_expiring", run_at, runner.Budget(1000))
     boto3.client("sesv2", region_name="us-east-1").create_email_identity(EmailIdentity=SENDER)
-    sent = due_runner.run_day("remind_expiring", run_at.replace(day=9), due_runner.Budget(1000))
+    sent = runner.run_day("remind_expiring", run_at.replace(day=9), runner.Budget(1000))
     assert sent["emails_sent"] >= 1, sent
     assert Api(admin.gateway.template).post(f"/v1/unsubscribe/{unsubscribe.token_for('m-2')}").status == 200
     return {secret for secret in secrets if secret}

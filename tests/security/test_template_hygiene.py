@@ -13,6 +13,7 @@ import pytest
 from cfn_flip import load_yaml
 
 from local.template import ROOT
+from loyalty import settings
 from loyalty.services import api_keys
 from tests.api import Api
 
@@ -84,6 +85,7 @@ def test_a_revoked_key_works_at_most_auth_cache_seconds_in_a_warm_authorizer(
     )
     assert ttl <= 60
     monkeypatch.setenv("AUTH_CACHE_SECONDS", str(ttl))
+    settings.reset()
     created = admin_api.post("/v1/admin/keys", {"scope": "storefront", "label": "pos"}).body
     header = f"Bearer {created['key']}"
     assert api_keys.resolve(header) is not None

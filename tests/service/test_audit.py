@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from loyalty.adapters import clock
+from loyalty.models.adjustment import AdjustmentRequest
 from loyalty.models.order import RefundRequest
-from loyalty.models.reward import AdjustmentRequest
 from loyalty.services import adjustments, audit, redemptions, refunds
 from loyalty.store import keys
 from loyalty.store.client import dynamodb, from_item, table_name, to_item, to_value

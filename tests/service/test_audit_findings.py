@@ -13,7 +13,8 @@ from loyalty.models.member import EnrollRequest
 from loyalty.models.order import OrderRequest
 from loyalty.models.program import Program
 from loyalty.models.reward import RedemptionRequest, RewardPut
-from loyalty.services import accrual, audit, due_runner, members, program, redemptions, rewards
+from loyalty.services import accrual, audit, members, program, redemptions, rewards
+from loyalty.services.jobs import runner
 from tests.programs import program_document
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -35,7 +36,7 @@ def test_a_redemption_between_a_lots_end_and_its_expiry_run_leaves_a_ledger_that
     # The ended lot is not spendable: the redemption is refused and nothing is written.
     with pytest.raises(InsufficientPoints):
         redemptions.redeem("m-1", RedemptionRequest(redemption_id="x-1", reward_id="coffee"))
-    due_runner.run_day("expire", at("2027-11-23 00:05"), due_runner.Budget(1000))
+    runner.run_day("expire", at("2027-11-23 00:05"), runner.Budget(1000))
     assert members.get("m-1").points.available == 0
     report = audit.run()
     assert report.clean, report.render()

@@ -17,7 +17,7 @@ from loyalty.domain.errors import (
     RewardNotFound,
     RewardUnavailable,
 )
-from loyalty.models.reward import AdjustmentRequest
+from loyalty.models.adjustment import AdjustmentRequest
 from loyalty.services import adjustments, members, redemptions, rewards
 from tests.counting import DynamoCalls
 from tests.rewarding import configure, earn, member_with_points, redeem, reward

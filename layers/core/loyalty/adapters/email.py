@@ -11,7 +11,6 @@ for HTML except the ``*_html`` fragments, which callers build from escaped parts
 from __future__ import annotations
 
 import html
-import os
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,6 +23,8 @@ from typing import TYPE_CHECKING
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+
+from loyalty.settings import settings
 
 if TYPE_CHECKING:
     from mypy_boto3_sesv2 import SESV2Client
@@ -125,4 +126,4 @@ def send(outgoing: Outgoing) -> str:
 
 def unsubscribe_base_url() -> str:
     """Where the one-click unsubscribe route is served; the token is appended."""
-    return os.environ.get("UNSUBSCRIBE_URL", "http://127.0.0.1:3000/v1/unsubscribe/")
+    return settings().unsubscribe_url

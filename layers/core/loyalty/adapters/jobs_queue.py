@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
+
+from loyalty.settings import settings
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -29,7 +30,9 @@ def reset() -> None:
 def send(messages: Sequence[dict[str, Any]]) -> None:
     """Queue every message or raise: a shard left neither done nor queued would be lost until the
     next run's catch-up reads it again."""
-    url = os.environ["JOBS_QUEUE_URL"]
+    url = settings().jobs_queue_url
+    if not url:
+        raise RuntimeError("JOBS_QUEUE_URL is not set: this function cannot hand work on")
     for start in range(0, len(messages), BATCH):
         chunk = messages[start : start + BATCH]
         answer = _client().send_message_batch(

@@ -1,4 +1,4 @@
-"""Order and refund bodies (API and queue), their answers, and ledger entries."""
+"""Order and refund bodies (API and queue) and their answers."""
 
 from __future__ import annotations
 
@@ -85,22 +85,6 @@ class RefundResult(BaseModel):
     order_id: str
     points_reversed: int
     member: Member
-
-
-EntryKind = Literal["earn", "refund", "redeem", "redemption_cancel", "expire", "adjust", "referral", "bonus"]
-
-
-class Entry(BaseModel):
-    entry_id: str
-    kind: EntryKind
-    points: int
-    balance_after: int
-    occurred_at: Timestamp
-    order_id: str | None = None
-    refund_id: str | None = None
-    redemption_id: str | None = None
-    adjustment_id: str | None = None
-    reason: str | None = None
 
 
 class OrderCompleted(ApiModel):

@@ -1,4 +1,4 @@
-"""Rewards (the catalog), redemptions (vouchers) and admin adjustments."""
+"""Rewards (the catalog) and redemptions (vouchers)."""
 
 from __future__ import annotations
 
@@ -64,15 +64,3 @@ class Redemption(BaseModel):
     status: Literal["issued", "used", "cancelled"]
     issued_at: Timestamp
     member: Member
-
-
-class AdjustmentRequest(ApiModel):
-    adjustment_id: ClientId
-    points: Annotated[int, Field(ge=-(10**9), le=10**9, strict=True)]
-    reason: Annotated[str, Field(min_length=1, max_length=500)]
-
-    @model_validator(mode="after")
-    def _not_zero(self) -> Self:
-        if self.points == 0:
-            raise ValueError("points must not be 0")
-        return self

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from loyalty.domain.errors import InvalidInput, MemberNotFound
 from loyalty.models.common import Page
-from loyalty.models.order import Entry
+from loyalty.models.entry import Entry
 from loyalty.services import program as programs
 from loyalty.services.ledger import entry_view
 from loyalty.store import activity

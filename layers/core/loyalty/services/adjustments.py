@@ -9,9 +9,9 @@ from loyalty.adapters import clock
 from loyalty.domain import calendar
 from loyalty.domain.errors import InsufficientPoints, LoyaltyError
 from loyalty.domain.spending import NotEnoughPoints, take_soonest_first
+from loyalty.models.adjustment import AdjustmentRequest
 from loyalty.models.common import rfc3339
-from loyalty.models.order import Entry
-from loyalty.models.reward import AdjustmentRequest
+from loyalty.models.entry import Entry
 from loyalty.services import program as programs
 from loyalty.services.ledger import (
     active_partition,

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 
 from botocore.exceptions import ClientError
 
 from loyalty.adapters import clock, randomness
 from loyalty.models.api_key import KeyCreated, KeyRequest
+from loyalty.settings import settings
 from loyalty.store import api_keys as key_store
 from loyalty.store.client import Item
 
@@ -55,7 +55,7 @@ def resolve(authorization: str | None) -> Item | None:
     if scheme.lower() != "bearer" or not key.strip():
         return None
     key_hash = digest(key.strip())
-    ttl = float(os.environ.get("AUTH_CACHE_SECONDS", "0"))
+    ttl = settings().auth_cache_seconds
     hit = _seen.get(key_hash)
     if hit is not None and time.monotonic() - hit[0] < ttl:
         return hit[1]

@@ -9,7 +9,7 @@ from typing import Any
 from loyalty.domain import due_work
 from loyalty.domain.balances import Balances, Lot
 from loyalty.domain.errors import MemberErased, MemberNotFound
-from loyalty.models.order import Entry
+from loyalty.models.entry import Entry
 from loyalty.store import keys
 from loyalty.store import orders as order_store
 from loyalty.store.client import Item

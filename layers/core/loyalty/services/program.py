@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import time
 
 from loyalty.adapters import clock
 from loyalty.domain.errors import ProgramNotConfigured
 from loyalty.domain.tiers import TierLevel
 from loyalty.models.program import Program
+from loyalty.settings import settings
 from loyalty.store import program as program_store
 
 # (monotonic time read, program). A warm function re-reads the program at most once per
@@ -17,7 +17,7 @@ _cached: tuple[float, Program] | None = None
 
 
 def _ttl() -> float:
-    return float(os.environ.get("PROGRAM_CACHE_SECONDS", "30"))
+    return settings().program_cache_seconds
 
 
 def current() -> Program:

@@ -4,7 +4,6 @@ that lets a redemption skip reading the reward (its transaction re-checks the re
 from __future__ import annotations
 
 import base64
-import os
 import time
 from datetime import datetime
 
@@ -14,6 +13,7 @@ from loyalty.domain.spending import Availability
 from loyalty.models.common import Page, rfc3339
 from loyalty.models.reward import Reward, RewardPut
 from loyalty.services import program as programs
+from loyalty.settings import settings
 from loyalty.store import rewards as reward_store
 from loyalty.store.client import Item
 
@@ -21,7 +21,7 @@ _cache: dict[str, tuple[float, Item]] = {}
 
 
 def _ttl() -> float:
-    return float(os.environ.get("PROGRAM_CACHE_SECONDS", "30"))
+    return settings().program_cache_seconds
 
 
 def put(reward_id: str, body: RewardPut) -> tuple[Reward, bool]:

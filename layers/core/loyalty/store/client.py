@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -10,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
+
+from loyalty.settings import settings
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -30,7 +31,7 @@ def dynamodb() -> DynamoDBClient:
 
 def table_name() -> str:
     """Read at call time, not import time, so tests and the local stack can point it elsewhere."""
-    return os.environ["TABLE_NAME"]
+    return settings().table_name
 
 
 def reset() -> None:

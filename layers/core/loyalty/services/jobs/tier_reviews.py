@@ -11,7 +11,7 @@ from aws_lambda_powertools import Logger
 from loyalty.domain import due_work, tier_review
 from loyalty.domain.tiers import by_name
 from loyalty.models.jobs import JobName
-from loyalty.services.due_runner import Run, catch_up_days, each_member
+from loyalty.services.jobs.runner import Run, catch_up_days, each_member
 from loyalty.services.ledger import balances_of
 from loyalty.services.program import tier_levels
 from loyalty.store import due as due_store

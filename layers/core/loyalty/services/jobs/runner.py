@@ -15,7 +15,6 @@ by bounded invocations, in parallel across shards, each well inside Lambda's tim
 from __future__ import annotations
 
 import importlib
-import os
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -25,12 +24,14 @@ from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger, Metrics
 
-from loyalty.adapters import job_metrics, jobs_queue
+from loyalty.adapters import jobs_queue
 from loyalty.domain import due_work
 from loyalty.domain.errors import ProgramNotConfigured
+from loyalty.entrypoints import job_metrics
 from loyalty.models.jobs import JobMessage, JobName, ScheduledEvent
 from loyalty.models.program import Program
 from loyalty.services import program as programs
+from loyalty.settings import settings
 from loyalty.store import due as due_store
 from loyalty.store import keys
 from loyalty.store.client import Item
@@ -41,11 +42,11 @@ Enqueue = Callable[[Sequence[dict[str, Any]]], None]
 
 # Where each job lives; imported on first use, so a function loads only the job it runs.
 MODULES: dict[str, str] = {
-    "mature": "loyalty.services.maturing",
-    "expire": "loyalty.services.expiry",
-    "tier_review": "loyalty.services.tier_reviews",
-    "remind_expiring": "loyalty.services.reengagement",
-    "remind_dormant": "loyalty.services.reengagement",
+    "mature": "loyalty.services.jobs.maturing",
+    "expire": "loyalty.services.jobs.expiry",
+    "tier_review": "loyalty.services.jobs.tier_reviews",
+    "remind_expiring": "loyalty.services.jobs.reminders",
+    "remind_dormant": "loyalty.services.jobs.reminders",
 }
 
 
@@ -97,7 +98,7 @@ def job(name: str) -> DueJob:
 
 
 def catch_up_days() -> int:
-    return int(os.environ.get("JOB_CATCH_UP_DAYS", "3"))
+    return settings().job_catch_up_days
 
 
 @dataclass
@@ -110,7 +111,7 @@ class Budget:
 
     @classmethod
     def for_invocation(cls, remaining_millis: int | None) -> Budget:
-        items = int(os.environ.get("JOB_BATCH_ITEMS", "1000"))
+        items = settings().job_batch_items
         # Half the remaining time: a page takes well under a second per item batch, and what is left of
         # the budget covers the queueing of the rest and the metrics flush.
         deadline = time.monotonic() + remaining_millis / 2000 if remaining_millis else None
@@ -172,7 +173,7 @@ def _start(name: str, scheduled_time: datetime) -> Run | None:
     except ProgramNotConfigured:
         logger.warning("no program configured: nothing is due", extra={"job": name})
         return None
-    expected = os.environ.get("PROGRAM_TIMEZONE")
+    expected = settings().program_timezone
     if expected and expected != program.timezone:
         # The schedules fire at local midnight of the template's ProgramTimezone; with another program
         # timezone the days are still right (they follow the program) but the runs come at odd hours.

@@ -21,7 +21,7 @@ from aws_lambda_powertools import Logger
 from loyalty.domain import calendar, due_work
 from loyalty.models.common import rfc3339
 from loyalty.models.jobs import JobName
-from loyalty.services.due_runner import Run, catch_up_days
+from loyalty.services.jobs.runner import Run, catch_up_days
 from loyalty.services.ledger import entry_fields, schedule_index
 from loyalty.services.retry import pause
 from loyalty.store import due as due_store

@@ -24,7 +24,7 @@ from loyalty.adapters import email
 from loyalty.domain import calendar, due_work, reengagement
 from loyalty.models.jobs import JobName
 from loyalty.services import unsubscribe
-from loyalty.services.due_runner import Run, catch_up_days, each_member
+from loyalty.services.jobs.runner import Run, catch_up_days, each_member
 from loyalty.store import due as due_store
 from loyalty.store import keys
 from loyalty.store import reengagement as store

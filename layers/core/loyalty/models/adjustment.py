@@ -1,0 +1,21 @@
+"""Admin adjustments: signed points with a reason."""
+
+from __future__ import annotations
+
+from typing import Annotated, Self
+
+from pydantic import Field, model_validator
+
+from loyalty.models.common import ApiModel, ClientId
+
+
+class AdjustmentRequest(ApiModel):
+    adjustment_id: ClientId
+    points: Annotated[int, Field(ge=-(10**9), le=10**9, strict=True)]
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+
+    @model_validator(mode="after")
+    def _not_zero(self) -> Self:
+        if self.points == 0:
+            raise ValueError("points must not be 0")
+        return self

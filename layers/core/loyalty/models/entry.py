@@ -1,0 +1,24 @@
+"""Ledger entries: what GET /v1/members/{member_id}/activity lists, and what an adjustment answers."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+from loyalty.models.common import Timestamp
+
+EntryKind = Literal["earn", "refund", "redeem", "redemption_cancel", "expire", "adjust", "referral", "bonus"]
+
+
+class Entry(BaseModel):
+    entry_id: str
+    kind: EntryKind
+    points: int
+    balance_after: int
+    occurred_at: Timestamp
+    order_id: str | None = None
+    refund_id: str | None = None
+    redemption_id: str | None = None
+    adjustment_id: str | None = None
+    reason: str | None = None
