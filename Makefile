@@ -20,7 +20,7 @@ help:
 	@echo "make bench    measure the design's numbers on DynamoDB Local; writes bench/results.json"
 	@echo "make invoke   FUNCTION=<LogicalId> EVENT=<file> against the running local stack"
 	@echo "make audit    check every balance, lot, ledger and stock of the running local stack (exit 1 on problems)"
-	@echo "make lint     ruff + mypy (strict on the layer)"
+	@echo "make lint     ruff + mypy (strict on the layer) + import-linter (the layer's arrows)"
 	@echo "make openapi  regenerate docs/openapi.json from the resolvers"
 
 $(VENV)/.installed: requirements-dev.txt layers/core/requirements.txt
@@ -68,6 +68,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	PYTHONPATH=layers/core:. $(VENV)/bin/lint-imports --no-cache
 
 openapi: $(VENV)/.installed
 	$(PY) -m local.openapi --write

@@ -1,7 +1,7 @@
 """``python -m local.audit`` (``make audit``): audit the running local stack's table and print the report.
 
 Finds the stack as ``local.invoke`` does (.local/stack.json, or LOCAL_STACK_FILE), points the layer at
-its backend and table, and runs loyalty.services.audit. Exit status: 0 clean, 1 problems found, 2 no
+its backend and table, and runs local.ledger_audit. Exit status: 0 clean, 1 problems found, 2 no
 stack. The report names members by id only, never by email.
 """
 
@@ -24,7 +24,7 @@ def main() -> int:
         return 2
     os.environ.update(stack["env"])
     runtime.add_layers(load(stack["template"]))
-    audit: Any = importlib.import_module("loyalty.services.audit")
+    audit: Any = importlib.import_module("local.ledger_audit")  # after the layer is on sys.path
     report = audit.run()
     print(report.render())
     return 0 if report.clean else 1

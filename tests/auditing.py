@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from loyalty.services import audit
+from local import ledger_audit as audit
 
 
 def audit_clean() -> audit.AuditReport:

@@ -68,8 +68,9 @@ def delete_key(key_id: KeyId) -> Response[None]:
 )
 @tracer.capture_method
 def adjust(member_id: MemberId, body: Annotated[AdjustmentRequest, Body()]) -> tuple[Entry, int]:
-    # The acting key's label goes on the entry, so the ledger says who changed the balance.
-    actor = str(caller(app.current_event.raw_event).get("label") or "unknown")
+    # The acting key goes on the entry, so the ledger says who changed the balance.
+    acting = caller(app.current_event.raw_event)
+    actor = adjustments.Actor(key_id=acting.get("key_id"), label=str(acting.get("label") or "unknown"))
     adjusted = adjustments.adjust(member_id, body, actor)
     return adjusted.entry, 201 if adjusted.created else 200
 

@@ -5,7 +5,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loyalty.services.jobs import runner
+from loyalty.entrypoints import jobs
 
 logger = Logger()
 tracer = Tracer()
@@ -16,5 +16,5 @@ metrics = Metrics()
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
-    counts = runner.run_scheduled(["expire"], event, context.get_remaining_time_in_millis(), metrics)
+    counts = jobs.run_scheduled(["expire"], event, context.get_remaining_time_in_millis(), metrics)
     return counts["expire"]

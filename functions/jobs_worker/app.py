@@ -1,8 +1,8 @@
-"""JobsWorkerFunction: works through the bucket shards a daily job queued (SQS, one shard per message).
+"""JobsWorkerFunction: works through the index shards a daily job queued (SQS, one shard per message).
 
 A shard that is still not finished when the invocation's budget runs out is queued again from where it
 stopped. A failing record is reported alone (batchItemFailures) and reaches the dead-letter queue after
-three receives; its items stay in their bucket for the next daily run either way.
+three receives; its items stay due for the next daily run either way.
 """
 
 from typing import Any
@@ -12,9 +12,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loyalty.entrypoints import job_metrics
-from loyalty.models.jobs import JobMessage
-from loyalty.services.jobs import runner
+from loyalty.entrypoints import jobs
 
 logger = Logger()
 tracer = Tracer()
@@ -24,11 +22,9 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 @tracer.capture_method
 def handle_record(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:
-    message = JobMessage.model_validate_json(record.body)
-    logger.append_keys(job=message.job, day=message.day, shard=message.shard)
     remaining = lambda_context.get_remaining_time_in_millis() if lambda_context else None
-    counts = runner.run_shard(message, runner.Budget.for_invocation(remaining))
-    job_metrics.publish(metrics, counts)
+    message = jobs.run_message(record.body, remaining, metrics)
+    logger.info("shard worked", extra={"job": message.job, "shard": message.shard})
 
 
 @logger.inject_lambda_context

@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.entrypoints import metrics as emit
-from loyalty.entrypoints.http import resolver, serve
+from loyalty.entrypoints.http import caller, resolver, serve
 from loyalty.models.common import CLIENT_ID_PATTERN
 from loyalty.models.order import OrderAccrued, OrderRequest, RefundRequest, RefundResult
 from loyalty.services import accrual, refunds
@@ -29,7 +29,7 @@ OrderId = Annotated[str, Path(pattern=CLIENT_ID_PATTERN, max_length=64)]
 @tracer.capture_method
 def post_order(body: Annotated[OrderRequest, Body()]) -> tuple[OrderAccrued, int]:
     logger.set_correlation_id(body.order_id)
-    accrued = accrual.accrue(body)
+    accrued = accrual.accrue(body, caller(app.current_event.raw_event).get("key_id"))
     emit.accrued(metrics, accrued)
     return accrued.result, 201 if accrued.created else 200
 
@@ -43,7 +43,7 @@ def post_order(body: Annotated[OrderRequest, Body()]) -> tuple[OrderAccrued, int
 @tracer.capture_method
 def post_refund(order_id: OrderId, body: Annotated[RefundRequest, Body()]) -> tuple[RefundResult, int]:
     logger.set_correlation_id(order_id)
-    refunded = refunds.refund(order_id, body)
+    refunded = refunds.refund(order_id, body, caller(app.current_event.raw_event).get("key_id"))
     emit.refunded(metrics, refunded)
     return refunded.result, 201 if refunded.created else 200
 

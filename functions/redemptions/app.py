@@ -7,9 +7,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loyalty.domain.errors import Conflict
 from loyalty.entrypoints import metrics as emit
-from loyalty.entrypoints.http import resolver, serve
+from loyalty.entrypoints.http import caller, resolver, serve
 from loyalty.models.common import CLIENT_ID_PATTERN
 from loyalty.models.reward import Redemption, RedemptionRequest
 from loyalty.services import redemptions
@@ -20,7 +19,9 @@ metrics = Metrics()
 app = resolver()
 
 ClientIdPath = Annotated[str, Path(pattern=CLIENT_ID_PATTERN, max_length=64)]
-Code = Annotated[str, Path(pattern=r"^[23456789A-Z]{8,32}$")]
+# Codes as shoppers type them (any case, spaces, dashes): the service normalises, and answers 404 for
+# anything that cannot be a code.
+Code = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @app.post(
@@ -32,11 +33,8 @@ Code = Annotated[str, Path(pattern=r"^[23456789A-Z]{8,32}$")]
 @tracer.capture_method
 def redeem(member_id: ClientIdPath, body: Annotated[RedemptionRequest, Body()]) -> tuple[Redemption, int]:
     logger.set_correlation_id(body.redemption_id)
-    try:
-        outcome = redemptions.redeem(member_id, body)
-    except Conflict as refused:
-        emit.redemption_failed(metrics, refused.code)
-        raise
+    with emit.refusals_counted(metrics):
+        outcome = redemptions.redeem(member_id, body, caller(app.current_event.raw_event).get("key_id"))
     emit.redeemed(metrics, outcome)
     return outcome.result, 201 if outcome.created else 200
 
@@ -58,7 +56,7 @@ def use(redemption_id: ClientIdPath) -> Redemption:
 )
 @tracer.capture_method
 def cancel(redemption_id: ClientIdPath) -> Redemption:
-    return redemptions.cancel(redemption_id)
+    return redemptions.cancel(redemption_id, caller(app.current_event.raw_event).get("key_id"))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -6,7 +6,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loyalty.services.jobs import runner
+from loyalty.entrypoints import jobs
 
 logger = Logger()
 tracer = Tracer()
@@ -17,5 +17,5 @@ metrics = Metrics()
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, dict[str, int]]:
-    jobs = ["remind_expiring", "remind_dormant"]  # one email per member per cooldown: whichever claims it first
-    return runner.run_scheduled(jobs, event, context.get_remaining_time_in_millis(), metrics)
+    names = ["remind_expiring", "remind_dormant"]  # one email per member per cooldown: whichever claims it first
+    return jobs.run_scheduled(names, event, context.get_remaining_time_in_millis(), metrics)

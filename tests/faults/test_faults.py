@@ -225,7 +225,7 @@ def test_refunds_taking_pending_points_then_running_into_debt(
 
 @pytest.mark.parametrize("plan", FAULTS)
 def test_redemption(aws: str, shop: Api, faults: Faults, plan: list[tuple[Fault, int]]) -> None:
-    arm(faults, "TransactWriteItems", plan, "REDEMPTION#x-1")
+    arm(faults, "TransactWriteItems", plan, "redeem:x-1")
     first, again = first_then_retry(
         faults, lambda: shop.post("/v1/members/m-1/redemptions", {"redemption_id": "x-1", "reward_id": "coffee"})
     )
@@ -254,9 +254,8 @@ def test_cancellation(shop: Api, faults: Faults, plan: list[tuple[Fault, int]]) 
 @pytest.mark.parametrize("plan", FEW_FAULTS)
 def test_use(shop: Api, faults: Faults, plan: list[tuple[Fault, int]]) -> None:
     assert shop.post("/v1/members/m-1/redemptions", {"redemption_id": "x-1", "reward_id": "coffee"}).status == 201
-    # A single-item write meets TransactionConflictException where a transaction would be cancelled.
-    plan = [(Fault.ITEM_CONFLICT if fault is Fault.CONFLICT else fault, times) for fault, times in plan]
-    arm(faults, "UpdateItem", plan, "REDEMPTION#x-1")
+    # Using a voucher is a transaction of two items: its status and the member's event.
+    arm(faults, "TransactWriteItems", plan, "redemption.used")
     _, again = first_then_retry(faults, lambda: shop.post("/v1/redemptions/x-1/use"))
     assert again.body["status"] == "used"
     assert balance(shop)["available"] == 400
@@ -313,7 +312,7 @@ def test_redeeming_the_last_points_the_last_unit_and_the_only_allowed_time(
     answer the first result, not insufficient_points / out_of_stock / limit_reached."""
     reward = {"name": "All in", "kind": "voucher", "cost_points": 500, "stock": 1, "per_member_limit": 1}
     assert admin_api.put("/v1/admin/rewards/all-in", reward).status == 201
-    arm(faults, "TransactWriteItems", plan, "REDEMPTION#x-1")
+    arm(faults, "TransactWriteItems", plan, "redeem:x-1")
     _, again = first_then_retry(
         faults, lambda: shop.post("/v1/members/m-1/redemptions", {"redemption_id": "x-1", "reward_id": "all-in"})
     )

@@ -13,7 +13,6 @@ import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from local import runtime
-from loyalty import settings
 from loyalty.adapters import clock, jobs_queue
 from loyalty.models.member import EnrollRequest
 from loyalty.models.order import OrderRequest, RefundRequest
@@ -60,6 +59,8 @@ def entries() -> list[tuple[str, int]]:
 
 
 def run(job: str, local: str) -> Any:
+    """A run as its schedule fires it: the clock says the scheduled time too."""
+    clock.set_clock(lambda: at(local))
     return runner.run_day(job, at(local), runner.Budget(100_000))
 
 
@@ -112,10 +113,9 @@ def test_expiry_through_the_jobs_queue(
 ) -> None:
     """A run with no budget queues every shard; the worker settles them. Its message is delivered
     again after the fault (SQS: at least once), and once more for good measure."""
-    monkeypatch.setenv("JOB_CATCH_UP_DAYS", "0")
-    settings.reset()
     setup_member()
     spend_100()
+    clock.set_clock(lambda: at("2027-11-23 00:05"))
     queued: list[dict[str, Any]] = []
     counts = runner.run_day("expire", at("2027-11-23 00:05"), runner.Budget(0), queued.extend)
     assert counts["shards_queued"] == 16 and len(queued) == 16

@@ -36,7 +36,8 @@ def test_a_stock_of_five_among_a_hundred_members(aws: str) -> None:
     assert len({o.result.code for o in issued}) == 5
     assert all(isinstance(o, OutOfStock) for o in outcomes if not isinstance(o, redemptions.Redeemed)), outcomes
     assert sum(members.get(f"m-{n}").points.available for n in range(100)) == 100 * 100 - 5 * 50
-    assert rewards.cached("scarce", fresh=True)["stock_remaining"] == 0  # type: ignore[index]
+    scarce = rewards.cached("scarce", fresh=True)
+    assert scarce is not None and scarce.stock_remaining == 0
     audit_clean()
 
 

@@ -26,6 +26,7 @@ from loyalty.models.program import Program
 from loyalty.services import accrual, members, program, unsubscribe
 from loyalty.services.jobs import runner
 from loyalty.store import keys
+from loyalty.store import members as member_store
 from loyalty.store.client import dynamodb, from_item, table_name, to_item
 from tests.programs import program_document
 
@@ -81,7 +82,9 @@ def earn(member_id: str, order_id: str, points: int, when: str) -> accrual.Accru
 
 
 def run(job: str, local: str, *, items: int = 100_000) -> Counter[str]:
-    """Run a daily job as its schedule would at local time ``local`` (the event's scheduled_time)."""
+    """Run a daily job as its schedule would at local time ``local`` (the event's scheduled_time): the
+    clock says that time too, as it does when a schedule fires."""
+    clock.set_clock(lambda: at(local))
     return runner.run_day(job, at(local), runner.Budget(items))
 
 
@@ -90,11 +93,11 @@ def profile(member_id: str) -> dict[str, Any]:
     return from_item(answer["Item"])
 
 
-def lot(member_id: str, expires_on: str) -> dict[str, Any] | None:
-    answer = dynamodb().get_item(
-        TableName=table_name(), Key=to_item(keys.lot(member_id, expires_on)), ConsistentRead=True
-    )
-    return from_item(answer["Item"]) if "Item" in answer else None
+def held(member_id: str) -> dict[str, int]:
+    """The member's points by expiry day, as its lots hold them."""
+    state = member_store.read(member_id, "all")
+    assert state is not None
+    return state.lots
 
 
 @dataclass(frozen=True)

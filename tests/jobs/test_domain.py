@@ -1,4 +1,4 @@
-"""The pure rules of the daily jobs: which buckets a run reads, what expires, tier reviews, dormancy,
+"""The pure rules of the daily jobs: the days a member is due on, what expires, tier reviews, dormancy,
 cooldown and what an email shows."""
 
 from __future__ import annotations
@@ -8,8 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from loyalty.domain import due_work, reengagement, tier_review
-from loyalty.domain.tiers import TierLevel
+from loyalty.domain import due_dates, reengagement, tier_review
+from loyalty.domain.tiers import Qualifying, TierLevel, bucket_days, drop_day
+from loyalty.domain.tiers import earn as earn_points
 
 BRONZE = TierLevel("Bronze", 0, Decimal(1))
 SILVER = TierLevel("Silver", 1000, Decimal("1.25"))
@@ -18,102 +19,132 @@ LEVELS = [BRONZE, SILVER, GOLD]
 D = date.fromisoformat
 
 
-# --- buckets -----------------------------------------------------------------------------------------
+# --- due days -----------------------------------------------------------------------------------------
 
 
-def test_a_run_reads_its_target_and_the_catch_up_days_before_it_oldest_first() -> None:
-    assert due_work.window(D("2027-11-22"), 2) == [D("2027-11-20"), D("2027-11-21"), D("2027-11-22")]
-    assert due_work.window(D("2027-11-22"), 0) == [D("2027-11-22")]
-    assert due_work.window(D("2027-11-22"), 3, not_before=D("2027-11-21")) == [D("2027-11-21"), D("2027-11-22")]
-
-
-def test_each_job_targets_its_own_day() -> None:
-    today = D("2027-11-23")
-    assert due_work.maturing_target(today) == today  # pending points mature at the start of their day
-    assert due_work.expiry_target(today) == D("2027-11-22")  # a lot ends at the end of its day
-    assert due_work.reminder_target(today, 14) == D("2027-12-07")
+def test_a_run_on_a_day_expires_every_day_before_it() -> None:
+    assert due_dates.expiry_through(D("2027-11-23")) == D("2027-11-22")
+    lots = {"2027-11-20": 5, "2027-11-21": 0, "2027-11-22": 7, "2027-11-23": 9, "9999-12-31": 4}
+    assert due_dates.ended(lots, D("2027-11-22")) == {"2027-11-20": 5, "2027-11-22": 7}
 
 
 @pytest.mark.parametrize(
-    ("lot", "member", "expired"),
+    ("held", "member", "expired"),
     [(300, 500, 300), (300, 120, 120), (0, 500, 0), (-5, 500, 0), (300, 0, 0)],
 )
-def test_what_is_left_in_a_lot_expires_never_more_than_the_balance(lot: int, member: int, expired: int) -> None:
-    assert due_work.points_to_expire(lot, member) == expired
+def test_what_is_left_on_a_day_expires_never_more_than_the_balance(held: int, member: int, expired: int) -> None:
+    assert due_dates.points_to_expire(held, member) == expired
 
 
-def test_the_expiry_schedule_holds_available_points_by_day_and_never_the_points_that_never_expire() -> None:
-    lots = [("2027-11-22", 500), ("2027-11-23", 0), ("9999-12-31", 40), ("2027-11-22", 5), ("2028-01-01", 7)]
-    assert due_work.expiry_schedule(lots) == {"2027-11-22": 505, "2028-01-01": 7}
-    assert due_work.expiring_by({"2027-11-23": 1, "2027-11-21": 2, "2027-11-24": 3}, "2027-11-23") == {
-        "2027-11-21": 2,
-        "2027-11-23": 1,
-    }
+def test_the_earliest_expiry_of_points_earned_from_today_allows_for_orders_placed_a_while_ago() -> None:
+    assert due_dates.earliest_expiry(D("2026-11-22"), 12, 30) == D("2027-10-23")
+    assert due_dates.earliest_expiry(D("2026-03-31"), 1, 30) == D("2026-04-01")
+    assert due_dates.earliest_expiry(D("2026-11-22"), None, 30) is None  # points that never expire
 
 
 @pytest.mark.parametrize(
-    ("schedule", "current", "bucket"),
+    ("current", "days", "after"),
     [
-        ({}, "2027-11-22", None),  # nothing left to expire: out of the index
-        ({"2027-12-01": 5, "2027-11-25": 1}, None, "2027-11-25"),  # the soonest day
-        ({"2027-11-25": 1}, "2027-11-22", "2027-11-25"),  # moved on when the sooner points were spent
-        ({"2027-11-20": 1}, "2027-11-20", "2027-11-20"),  # ended, waiting for the run that settles it
-        ({"2027-11-20": 1}, "2027-12-01", "2027-11-22"),  # given back to an ended lot: today's bucket
-        ({"2027-11-20": 1}, None, "2027-11-22"),
+        (None, ["2027-11-22"], "2027-11-22"),  # the first points a member gets
+        ("2027-10-23", ["2027-11-22"], "2027-10-23"),  # later than the lower bound: left alone
+        ("2027-11-22", ["2027-11-01", "2027-12-01"], "2027-11-01"),  # sooner ones move it
+        ("2027-11-22", ["9999-12-31"], "2027-11-22"),  # never-expiring points are not scheduled
+        (None, ["9999-12-31"], None),
     ],
 )
-def test_a_member_waits_in_the_bucket_of_its_soonest_points_or_today_for_ended_ones_given_back(
-    schedule: dict[str, int], current: str | None, bucket: str | None
+def test_a_write_moves_the_expiry_day_only_when_its_points_come_sooner(
+    current: str | None, days: list[str], after: str | None
 ) -> None:
-    assert due_work.expiry_due_day(schedule, D("2027-11-22"), current) == bucket
+    moved = due_dates.sooner(D(current) if current else None, days)
+    assert (moved.isoformat() if moved else None) == after
+
+
+def test_the_soonest_day_with_points() -> None:
+    assert due_dates.soonest_with_points({"2027-12-01": 5, "2027-11-25": 0, "9999-12-31": 4}) == D("2027-12-01")
+    assert due_dates.soonest_with_points({"9999-12-31": 4}) is None
+
+
+def test_the_next_reminder_is_the_notice_before_the_first_day_not_reminded_of() -> None:
+    lots = {"2027-11-22": 500, "2027-12-10": 40, "2028-03-01": 7, "9999-12-31": 3}
+    today = D("2027-11-08")
+    fallback = D("2028-09-24")
+    assert due_dates.next_reminder(lots, None, today, 14, cooldown_ends=None, fallback=fallback) == D("2027-11-09")
+    assert due_dates.next_reminder(lots, "2027-11-22", today, 14, cooldown_ends=None, fallback=fallback) == D(
+        "2027-11-26"
+    )
+    # Not before the cooldown ends.
+    assert due_dates.next_reminder(
+        lots, "2027-11-22", today, 14, cooldown_ends=D("2027-12-01"), fallback=fallback
+    ) == D("2027-12-01")
+    # Nothing left to remind of: the lower bound for points earned later.
+    assert due_dates.next_reminder(lots, "2028-03-01", today, 14, cooldown_ends=None, fallback=fallback) == fallback
+
+
+def test_new_points_bring_a_reminder_closer_only_for_members_who_have_one() -> None:
+    assert due_dates.reminder_for_new_points(D("2027-11-08"), ["2027-11-10"], 14) == D("2027-10-27")
+    assert due_dates.reminder_for_new_points(D("2027-11-08"), ["2028-11-10"], 14) == D("2027-11-08")
+    assert due_dates.reminder_for_new_points(None, ["2027-11-10"], 14) is None  # not opted in
+
+
+def test_dormancy_and_tier_review_start_a_period_after_enrollment() -> None:
+    assert due_dates.first_dormancy_check(D("2026-11-22"), 90) == D("2027-02-20")
+    assert due_dates.dormancy_recheck(D("2027-02-20"), 90) == D("2027-05-21")
+    assert due_dates.first_tier_review(D("2026-11-22"), 365) == D("2027-11-22")
 
 
 # --- tier review -------------------------------------------------------------------------------------
 
 
+def earned(points_by_day: dict[str, int], today: str, window: int = 365) -> Qualifying:
+    buckets = Qualifying(bucket_days(window))
+    for day, points in points_by_day.items():
+        buckets = earn_points(buckets, D(day), points, D(today), window)
+    return buckets
+
+
 def test_the_review_day_is_when_qualifying_points_would_drop_below_the_threshold() -> None:
-    earned = {"2026-01-10": 600, "2026-03-01": 500, "2026-06-01": 300}  # 1400 in the window
-    # Without 2026-01-10's 600 points (gone on 2027-01-10) 800 remain: below Silver's 1000.
-    assert tier_review.drop_day(earned, 1000, D("2026-07-01"), 365) == D("2027-01-10")
+    buckets = earned({"2026-01-10": 600, "2026-03-01": 500, "2026-06-01": 300}, "2026-07-01")
+    # Without the week of 2026-01-05 (600 points, gone on 2027-01-11) 800 remain: below Silver's 1000.
+    assert drop_day(buckets, 1000, D("2026-07-01"), 365) == D("2027-01-11")
     # Gold is not supported even today.
-    assert tier_review.drop_day(earned, 5000, D("2026-07-01"), 365) == D("2026-07-01")
-    # Days already out of the window do not count.
-    assert tier_review.drop_day({"2025-01-01": 5000, "2026-06-01": 1000}, 1000, D("2026-07-01"), 365) == D("2027-06-01")
+    assert drop_day(buckets, 5000, D("2026-07-01"), 365) == D("2026-07-01")
 
 
 def test_grace_keeps_a_tier_reached_by_earning_for_a_whole_window() -> None:
-    earned = {"2026-01-10": 1000}
-    review = tier_review.review(SILVER, earned, D("2027-01-10"), 365, LEVELS, tier_since="2026-06-01")
+    buckets = earned({"2026-01-10": 1000}, "2026-06-01")
+    review = tier_review.review(SILVER, buckets, D("2027-01-10"), 365, LEVELS, tier_since="2026-06-01")
     assert (review.tier, review.changed, review.next_review) == (SILVER, False, D("2027-06-01"))
-    after_grace = tier_review.review(SILVER, earned, D("2027-06-01"), 365, LEVELS, tier_since="2026-06-01")
-    assert (after_grace.tier, after_grace.changed, after_grace.next_review) == (BRONZE, True, None)
+    after_grace = tier_review.review(SILVER, buckets, D("2027-06-01"), 365, LEVELS, tier_since="2026-06-01")
+    assert (after_grace.tier, after_grace.changed) == (BRONZE, True)
+    assert after_grace.next_review == D("2028-05-31") and after_grace.tier_since is None
 
 
 def test_a_review_moves_down_to_the_supported_tier_several_steps_at_once() -> None:
-    earned = {"2026-01-10": 4500, "2026-09-01": 1200}
-    review = tier_review.review(GOLD, earned, D("2027-01-10"), 365, LEVELS, tier_since=None)
+    buckets = earned({"2026-01-10": 4500, "2026-09-01": 1200}, "2026-09-01")
+    review = tier_review.review(GOLD, buckets, D("2027-01-11"), 365, LEVELS, tier_since=None)
     assert (review.tier, review.changed) == (SILVER, True)
-    assert review.next_review == D("2027-09-01") and review.tier_since is None  # no grace after moving down
-    nothing = tier_review.review(GOLD, {}, D("2027-01-10"), 365, LEVELS, tier_since=None)
-    assert (nothing.tier, nothing.changed, nothing.next_review) == (BRONZE, True, None)
+    assert review.next_review == D("2027-09-06") and review.tier_since is None  # no grace after moving down
+    nothing = tier_review.review(GOLD, Qualifying(7), D("2027-01-10"), 365, LEVELS, tier_since=None)
+    assert (nothing.tier, nothing.changed) == (BRONZE, True)
 
 
 def test_an_early_review_keeps_the_tier_and_gives_the_next_date() -> None:
-    earned = {"2026-01-10": 600, "2026-12-01": 600}
-    review = tier_review.review(SILVER, earned, D("2027-01-05"), 365, LEVELS, tier_since=None)
-    assert (review.tier, review.changed, review.next_review) == (SILVER, False, D("2027-01-10"))
+    buckets = earned({"2026-01-10": 600, "2026-12-01": 600}, "2026-12-01")
+    review = tier_review.review(SILVER, buckets, D("2027-01-05"), 365, LEVELS, tier_since=None)
+    assert (review.tier, review.changed, review.next_review) == (SILVER, False, D("2027-01-11"))
 
 
-def test_the_lowest_tier_is_never_reviewed() -> None:
-    review = tier_review.review(BRONZE, {"2026-01-10": 50}, D("2027-01-05"), 365, LEVELS, tier_since=None)
-    assert (review.changed, review.next_review) == (False, None)
+def test_the_lowest_tier_is_looked_at_again_a_window_later() -> None:
+    review = tier_review.review(BRONZE, earned({"2026-01-10": 50}, "2026-01-10"), D("2027-01-05"), 365, LEVELS, None)
+    assert (review.changed, review.next_review) == (False, D("2028-01-05"))
 
 
 def test_next_review_is_the_later_of_grace_and_drop() -> None:
-    earned = {"2026-01-10": 1000}
-    assert tier_review.next_review(earned, SILVER, D("2026-02-01"), 365, "2026-01-10") == D("2027-01-10")
-    assert tier_review.next_review(earned, SILVER, D("2026-02-01"), 365, "2026-12-01") == D("2027-12-01")
-    assert tier_review.next_review(earned, SILVER, D("2026-02-01"), 365, None) == D("2027-01-10")
+    buckets = earned({"2026-01-10": 1000}, "2026-02-01")
+    today = D("2026-02-01")
+    assert tier_review.next_review(buckets, SILVER, today, 365, "2026-01-10", BRONZE) == D("2027-01-11")
+    assert tier_review.next_review(buckets, SILVER, today, 365, "2026-12-01", BRONZE) == D("2027-12-01")
+    assert tier_review.next_review(buckets, SILVER, today, 365, None, BRONZE) == D("2027-01-11")
 
 
 # --- dormancy, cooldown, reminders --------------------------------------------------------------------
@@ -156,16 +187,6 @@ def test_cooldown_arithmetic() -> None:
     assert reengagement.cooled_down(D("2027-01-01"), D("2027-01-08"), 7)
     assert reengagement.cooldown_cutoff(D("2027-01-08"), 7) == D("2027-01-01")
     assert reengagement.cooldown_cutoff(D("2027-01-08"), 0) is None
-
-
-def test_a_reminder_goes_once_per_expiry_date_and_only_to_opted_in_members() -> None:
-    base = {"opted_in": True, "reminded_until": None, "last_email_on": None, "cooldown_days": 7}
-    today = D("2027-11-08")
-    assert reengagement.reminder_wanted(today, "2027-11-22", **base)  # type: ignore[arg-type]
-    assert not reengagement.reminder_wanted(today, "2027-11-22", **{**base, "opted_in": False})  # type: ignore[arg-type]
-    assert not reengagement.reminder_wanted(today, "2027-11-22", **{**base, "reminded_until": "2027-11-22"})  # type: ignore[arg-type]
-    assert reengagement.reminder_wanted(today, "2027-11-23", **{**base, "reminded_until": "2027-11-22"})  # type: ignore[arg-type]
-    assert not reengagement.reminder_wanted(today, "2027-11-22", **{**base, "last_email_on": D("2027-11-05")})  # type: ignore[arg-type]
 
 
 # --- what an email shows -----------------------------------------------------------------------------

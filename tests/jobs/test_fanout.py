@@ -4,6 +4,7 @@ shard again when its own budget runs out. The outcome equals one run that does e
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -11,9 +12,9 @@ import pytest
 from local import runtime
 from local.template import Template
 from loyalty import settings
+from loyalty.adapters import clock
 from loyalty.services import members
-from loyalty.store import due as due_store
-from loyalty.store import keys
+from loyalty.store import due_index, keys
 from tests import sqs
 from tests.jobs.conftest import earn, enroll, queued_messages, run
 
@@ -37,8 +38,8 @@ def drain(template: Template, limit: int = 500) -> int:
 def test_a_run_beyond_its_budget_fans_out_through_the_queue_and_finishes(
     jobs: str, template: Template, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Pages of 3 and budgets of 4 items make a small bucket behave like a huge one.
-    monkeypatch.setattr(due_store, "PAGE_SIZE", 3)
+    # Pages of 3 and budgets of 4 items make a small day behave like a huge one.
+    monkeypatch.setattr(due_index, "PAGE_SIZE", 3)
     monkeypatch.setenv("JOB_BATCH_ITEMS", "4")
     settings.reset()
     ids = [f"m-{i:03d}" for i in range(MEMBERS)]
@@ -49,11 +50,11 @@ def test_a_run_beyond_its_budget_fans_out_through_the_queue_and_finishes(
     assert len(shards) > 8  # the members spread over the shards
 
     counts = run("expire", "2027-11-23 00:15", items=4)
-    assert counts["lots_expired"] in (3, 4, 6)  # one page or two, then the budget is spent
+    assert counts["days_expired"] in (3, 4, 6)  # one page or two, then the budget is spent
     assert counts["shards_queued"] > 0
     queued = queued_messages()
     assert all(message["job"] == "expire" and message["scheduled_time"].startswith("2027-11-23") for message in queued)
-    assert len({(m["day"], m["shard"]) for m in queued}) == len(queued) == counts["shards_queued"]
+    assert len({m["shard"] for m in queued}) == len(queued) == counts["shards_queued"]
     resumed = [message for message in queued if message["start"] is not None]
     assert len(resumed) <= 1  # only the shard it stopped in carries a key to resume from
 
@@ -72,10 +73,10 @@ def test_a_malformed_job_message_fails_alone(jobs: str, template: Template) -> N
     good: dict[str, Any] = {
         "job": "expire",
         "scheduled_time": "2027-11-23T05:15:00Z",
-        "day": "2027-11-22",
         "shard": 3,
         "start": None,
     }
+    clock.set_clock(lambda: datetime.fromisoformat("2027-11-23T05:15:00Z"))
     bad = sqs.record({**good, "job": "unknown"})
     result = runtime.invoke(template, "JobsWorkerFunction", sqs.batch(sqs.record(good), bad))
     assert result == {"batchItemFailures": [{"itemIdentifier": bad["messageId"]}]}

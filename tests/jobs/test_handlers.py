@@ -5,6 +5,7 @@ invoke the job functions and nothing else."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from cfn_flip import load_yaml
 
 from local import runtime
 from local.template import Template
+from loyalty.adapters import clock
 from tests.jobs.conftest import configure, earn, enroll, sent_emails
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,29 +26,38 @@ def event(path: str) -> dict[str, Any]:
     return loaded
 
 
+def scheduled(template: Template, function: str) -> Any:
+    """Invoke a job function with its sample event at the time it names, as the schedule would."""
+    sample = event(f"{function}/daily.json")
+    moment = datetime.fromisoformat(sample["scheduled_time"])
+    clock.set_clock(lambda: moment)
+    return runtime.invoke(template, function, sample)
+
+
 def test_each_job_runs_its_day_from_its_sample_event(jobs: str, template: Template) -> None:
     configure(pending_days=14)
     enroll("m-1001", name="Grace")
     earn("m-1001", "o-1001", 1200, "2026-11-22 10:00")  # Silver; pending until 2026-12-06; expires 2027-11-22
     assert event("MaturePointsFunction/daily.json") == {"scheduled_time": "2026-12-06T05:05:00Z"}
 
-    matured = runtime.invoke(template, "MaturePointsFunction", event("MaturePointsFunction/daily.json"))
+    matured = scheduled(template, "MaturePointsFunction")
     assert matured["points_matured"] == 1200
-    reminded = runtime.invoke(template, "ReminderEmailsFunction", event("ReminderEmailsFunction/daily.json"))
+    reminded = scheduled(template, "ReminderEmailsFunction")
     assert reminded["remind_expiring"]["emails_sent"] == 1
     assert [mail.subject for mail in sent_emails()] == ["1200 of your points expire on 22 November 2027"]
-    expired = runtime.invoke(template, "ExpirePointsFunction", event("ExpirePointsFunction/daily.json"))
+    expired = scheduled(template, "ExpirePointsFunction")
     assert expired["points_expired"] == 1200
-    reviewed = runtime.invoke(template, "TierReviewFunction", event("TierReviewFunction/daily.json"))
+    reviewed = scheduled(template, "TierReviewFunction")
     assert reviewed["tier_changes"] == 1
     # Each again: nothing left to do.
     for function in SCHEDULED:
-        again = runtime.invoke(template, function, event(f"{function}/daily.json"))
+        again = scheduled(template, function)
         counts = again if function != "ReminderEmailsFunction" else again["remind_expiring"]
         assert not counts.get("emails_sent") and not counts.get("points_expired") and not counts.get("tier_changes")
 
 
 def test_the_worker_event_and_the_unsubscribe_event_run(jobs: str, template: Template) -> None:
+    clock.set_clock(lambda: datetime.fromisoformat("2027-11-23T05:15:00Z"))
     worker = runtime.invoke(template, "JobsWorkerFunction", event("JobsWorkerFunction/expire-shard.json"))
     assert worker == {"batchItemFailures": []}
     # The committed token's signature is a placeholder: a valid link needs this deployment's key.
@@ -56,7 +67,7 @@ def test_the_worker_event_and_the_unsubscribe_event_run(jobs: str, template: Tem
 
 
 def test_a_job_without_a_program_does_nothing(aws: str, template: Template) -> None:
-    result = runtime.invoke(template, "ExpirePointsFunction", event("ExpirePointsFunction/daily.json"))
+    result = scheduled(template, "ExpirePointsFunction")
     assert result == {"program_not_configured": 1}
 
 

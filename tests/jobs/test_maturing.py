@@ -12,9 +12,10 @@ from loyalty.domain.errors import InsufficientPoints
 from loyalty.models.order import RefundRequest
 from loyalty.services import members, refunds
 from loyalty.store import keys
-from loyalty.store.due import get_item
+from loyalty.store import orders as order_store
+from loyalty.store.client import dynamodb, from_item, table_name, to_item
 from tests.auditing import audit_clean
-from tests.jobs.conftest import at, configure, earn, enroll, lot, profile, run
+from tests.jobs.conftest import at, configure, earn, enroll, held, profile, run
 from tests.rewarding import redeem, reward
 
 
@@ -48,10 +49,10 @@ def test_pending_points_become_available_on_the_exact_day_and_only_then_can_be_r
     counts = run("mature", "2026-12-06 00:05")
     assert (counts["orders_matured"], counts["points_matured"], counts["failures"]) == (1, 500, 0)
     assert points("m-1") == (0, 500)
-    assert lot("m-1", "2027-11-22") is not None
-    assert (lot("m-1", "2027-11-22")["pending"], lot("m-1", "2027-11-22")["available"]) == (0, 500)
-    order = get_item(keys.order("o-1"))
-    assert order is not None and order["status"] == "available" and "GSI2PK" not in order
+    assert held("m-1") == {"2027-11-22": 500}
+    stored = dynamodb().get_item(TableName=table_name(), Key=to_item(keys.order("o-1")), ConsistentRead=True)
+    order = from_item(stored["Item"])
+    assert order["status"] == "available" and "GSI2PK" not in order
 
     clock.set_clock(lambda: at("2026-12-06 09:00"))
     assert redeem("m-1", "rd-1", "tote-bag").result.points_spent == 200
@@ -93,11 +94,14 @@ def test_a_fully_refunded_order_leaves_its_bucket_with_nothing_to_move(jobs: str
     assert run("mature", "2026-12-07 00:05")["items_read"] == 0
 
 
-def test_a_run_that_comes_late_catches_up(jobs: str) -> None:
+def test_a_run_after_a_week_without_runs_catches_up_and_the_next_changes_nothing(jobs: str) -> None:
     configure(pending_days=14)
     enroll("m-1")
     earn("m-1", "o-1", 500, "2026-11-22 10:00")
     earn("m-1", "o-2", 100, "2026-11-24 10:00")
-    counts = run("mature", "2026-12-08 00:05")  # covers the 5th to the 8th
-    assert counts["points_matured"] == 600
-    assert points("m-1") == (0, 600)
+    earn("m-1", "o-3", 7, "2026-11-30 10:00")  # matures on 14 December
+    counts = run("mature", "2026-12-13 00:05")  # no run since the 5th
+    assert (counts["orders_matured"], counts["points_matured"], counts["items_read"]) == (2, 600, 2)
+    assert points("m-1") == (7, 600)
+    assert run("mature", "2026-12-13 00:06")["items_read"] == 0
+    assert order_store.get_pending("o-3") is not None

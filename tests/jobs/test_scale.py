@@ -1,10 +1,10 @@
-"""The expiry job reads what is due, whatever the table size: 50,000 members, 500 of them with a lot
-ending on the day; 10,000 others hold lots ending on other days (some in the catch-up days, already
-expired and out of their bucket), so the due index is far from empty.
+"""The expiry job reads what is due, whatever the table size: 50,000 members, 500 of them with points
+ending on the day; 10,000 others hold points ending on other days (some before it, already expired), so
+the expiry index is far from empty.
 
 Runs on DynamoDB Local only (moto would take minutes to seed, and only the real engine's Query cost
-matters here). The table is seeded with BatchWriteItem directly, in parallel, as items shaped exactly like
-the ones accrual writes.
+matters here). The table is seeded with BatchWriteItem directly, in parallel, with items built by the
+store's own records, so they are shaped exactly like the ones enrollment and accrual write.
 """
 
 from __future__ import annotations
@@ -18,9 +18,12 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from loyalty.domain.balances import Balances
+from loyalty.domain.tiers import Qualifying
 from loyalty.services import activity, members
-from loyalty.store import keys
+from loyalty.store import keys, lots
 from loyalty.store.client import table_name, to_item
+from loyalty.store.members import DueDays, MemberRecord
 from tests.counting import DynamoCalls
 from tests.jobs.conftest import profile, run
 
@@ -28,59 +31,48 @@ pytestmark = pytest.mark.parametrize("aws", ["dynamodb-local"], indirect=True)
 
 MEMBERS = 50_000
 DUE = 500
-DAY = date(2027, 11, 22)  # the lots that end on this day expire on the run of 2027-11-23
-
-
-LOT_HOLDERS = 10_000  # members with a lot (the due ones among them); the rest hold nothing yet
+DAY = date(2027, 11, 22)  # points that end on this day expire on the run of 2027-11-23
+LOT_HOLDERS = 10_000  # members holding points (the due ones among them); the rest hold nothing yet
 
 
 def _member(index: int) -> list[dict[str, Any]]:
-    """A member as enrollment and accrual leave it, with its one lot if it holds one (without the
-    dormancy check key: GSI3 plays no part here, and its index writes would double the seeding time)."""
+    """A member as enrollment and accrual leave it, with its lot if it holds points (the member indexes
+    other than expiry play no part here, and their index writes would double the seeding time)."""
     member_id = f"m-{index:05d}"
     holder = index % (MEMBERS // LOT_HOLDERS) == 0
-    due = index % (MEMBERS // DUE) == 0  # every 100th member: 500 in all, all lot holders
+    due = index % (MEMBERS // DUE) == 0  # every 100th member: 500 in all, all holders
     if due:
         expires_on = DAY
     elif index % 7 == 0:
-        expires_on = DAY - timedelta(days=1 + index % 3)  # in the catch-up days, but expired already
+        expires_on = DAY - timedelta(days=1 + index % 3)  # ended before, already expired: nothing held
     else:
         expires_on = DAY + timedelta(days=1 + index % 360)
     points = 100 + index % 50 if holder and (due or expires_on > DAY) else 0
     earned_at = f"{(expires_on - timedelta(days=365)).isoformat()}T15:00:00.000Z"
-    member: dict[str, Any] = {
-        **keys.member(member_id),
-        "member_id": member_id,
-        "email": f"{member_id}@example.com",
-        "name": None,
-        "status": "active",
-        "enrolled_at": earned_at,
-        "last_activity_at": earned_at,
-        "marketing_opt_in": index % 2 == 0,
-        "referral_code": f"R{index:05d}",
-        "tier": "Bronze",
-        "available": points,
-        "pending": 0,
-        "lifetime_earned": points,
-        "debt": 0,
-        "earned_by_day": {},
-        "expiry_schedule": {expires_on.isoformat(): points} if points else {},
-        "version": 1,
-    }
-    if points:  # waiting in the bucket of its soonest expiring day (GSI5)
-        member.update(keys.expiry_check(expires_on.isoformat(), member_id), expiry_due_on=expires_on.isoformat())
-    if not holder:
-        return [member]
-    lot: dict[str, Any] = {
-        **keys.lot(member_id, expires_on.isoformat()),
-        "member_id": member_id,
-        "expires_on": expires_on.isoformat(),
-        "available": points,
-        "pending": 0,
-    }
-    if points:  # an expired lot has left its bucket
-        lot.update(keys.due("EXPIRE", expires_on.isoformat(), member_id, f"LOT#{member_id}#{expires_on}"))
-    return [member, lot]
+    # Waiting on the day of its soonest points; with none, on a lower bound well after the run's day.
+    waits_on = expires_on if points else DAY + timedelta(days=300)
+    record = MemberRecord(
+        member_id=member_id,
+        email=f"{member_id}@example.com",
+        name=None,
+        locale=None,
+        status="active",
+        enrolled_at=earned_at,
+        last_activity_at=earned_at,
+        marketing_opt_in=index % 2 == 0,
+        referral_code=f"R{index:05d}",
+        referred_by=None,
+        tier="Bronze",
+        tier_since=None,
+        balances=Balances(available=points, lifetime_earned=points),
+        qualifying=Qualifying(7),
+        due=DueDays(expiry=waits_on),
+        version=1,
+    )
+    if not points:
+        return [record.to_item()]
+    day = expires_on.isoformat()
+    return [record.to_item(), {**keys.lot(member_id, lots.month_of(day)), lots.attribute(day): points}]
 
 
 def seed() -> None:
@@ -122,17 +114,17 @@ def test_the_expiry_job_reads_what_is_due_not_the_table(jobs: str) -> None:
 
     with HonestCount() as calls:
         counts = run("expire", "2027-11-23 00:15")
-    assert counts["lots_expired"] == DUE and counts["failures"] == 0
+    assert counts["days_expired"] == DUE and counts["failures"] == 0
     read = calls.items_returned + calls.other_items
     print(  # the figures for the report (pytest -s)
-        f"\nseeded {MEMBERS + LOT_HOLDERS} items in {seeded:.1f}s; expiry: {DUE} due lots, {read} items read "
+        f"\nseeded {MEMBERS + LOT_HOLDERS} items in {seeded:.1f}s; expiry: {DUE} due members, {read} items read "
         f"({calls.operations.count('Query')} queries), {calls.operations.count('TransactWriteItems')} transactions"
     )
-    # The due members (one index item each, which carries what expiring needs) and the program: nothing
-    # of the 49,500 other members, nor the expired lots, nor a second read per member.
-    assert read <= 550
-    assert counts["items_read"] == DUE and counts["members_read"] == 0
-    assert calls.operations.count("BatchGetItem") == 0 and calls.operations.count("GetItem") <= 1
+    # Per due member: its index entry (keys only), then one Query that returns its profile and the lot
+    # that expires; and the program. Nothing of the 49,500 other members, nor of the expired ones.
+    assert counts["items_read"] == DUE and counts["members_read"] == DUE
+    assert read <= DUE * 3 + 1
+    assert calls.operations.count("Query") <= DUE + 16 + 1 and calls.operations.count("GetItem") <= 1
     assert profile("m-00000")["available"] == 0 and members.get("m-00005").points.available > 0
     expired = [entry for entry in activity.page("m-00100", 10, None).items if entry.kind == "expire"]
     assert [(entry.points, entry.balance_after) for entry in expired] == [(-due_balance, 0)]

@@ -28,7 +28,7 @@ def test_dynamodb_local_starts_creates_the_template_table_and_stops() -> None:
         client = _client(engine.endpoint, "dynamodb")
         name = create_table(client, load(ROOT / "template.yaml"))
         table = client.describe_table(TableName=name)["Table"]
-        assert {index["IndexName"] for index in table["GlobalSecondaryIndexes"]} == {f"GSI{n}" for n in range(1, 6)}
+        assert {index["IndexName"] for index in table["GlobalSecondaryIndexes"]} == {f"GSI{n}" for n in range(1, 7)}
         assert create_table(client, load(ROOT / "template.yaml")) == name
         process = engine._process
         assert process is not None and process.poll() is None

@@ -127,8 +127,10 @@ def realistic_day(admin: Api, shop: Api, template: Any) -> set[str]:
 
     # Reminders of the points expiring on 2027-11-22: SES refuses first (sender not verified), then sends.
     run_at = datetime(2027, 11, 8, 0, 5, tzinfo=NEW_YORK)
+    clock.set_clock(lambda: run_at)
     runner.run_day("remind_expiring", run_at, runner.Budget(1000))
     boto3.client("sesv2", region_name="us-east-1").create_email_identity(EmailIdentity=SENDER)
+    clock.set_clock(lambda: run_at.replace(day=9))
     sent = runner.run_day("remind_expiring", run_at.replace(day=9), runner.Budget(1000))
     assert sent["emails_sent"] >= 1, sent
     assert Api(admin.gateway.template).post(f"/v1/unsubscribe/{unsubscribe.token_for('m-2')}").status == 200

@@ -7,13 +7,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from local import ledger_audit as audit
 from loyalty.adapters import clock
 from loyalty.domain.errors import InsufficientPoints
 from loyalty.models.member import EnrollRequest
 from loyalty.models.order import OrderRequest
 from loyalty.models.program import Program
 from loyalty.models.reward import RedemptionRequest, RewardPut
-from loyalty.services import accrual, audit, members, program, redemptions, rewards
+from loyalty.services import accrual, members, program, redemptions, rewards
 from loyalty.services.jobs import runner
 from tests.programs import program_document
 

@@ -29,7 +29,6 @@ class Settings(BaseSettings):
     program_timezone: str | None = Field(
         default=None, description="The timezone the daily schedules fire in (template parameter ProgramTimezone)."
     )
-    job_catch_up_days: int = Field(default=3, ge=0, description="Earlier days a daily job reads again.")
     job_batch_items: int = Field(default=1000, ge=0, description="Items one job invocation settles before fanning out.")
     unsubscribe_url: str = Field(
         default="http://127.0.0.1:3000/v1/unsubscribe/", description="Base of the one-click unsubscribe links."

@@ -4,15 +4,17 @@ Policies (also in the README):
 - Debt first: a refund that must take back more than the member still holds takes what exists and
   records the rest as ``debt``; later earnings pay the debt before anything is credited.
 - Pending first: a refund reverses the order's still-pending points before available ones.
-- Lots: reversed available points come from the order's own lot first, then from the lots that
+- Lots: reversed available points come from the order's own expiry day first, then from the days that
   expire soonest. The available balance never goes below zero.
+
+Available points are held by expiry day (``{"2027-11-22": 120, ...}``, the day they expire at the end
+of); pending points are held by their order until they mature, and only counted on the member.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -21,16 +23,6 @@ class Balances:
     pending: int = 0
     lifetime_earned: int = 0
     debt: int = 0
-    earned_by_day: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Lot:
-    """Points sharing one expiry day. ``pending`` ones are not spendable yet."""
-
-    expires_on: str
-    available: int = 0
-    pending: int = 0
 
 
 @dataclass(frozen=True)
@@ -40,43 +32,31 @@ class Credit:
     debt_paid: int
 
 
-def take_in_order(lots: Sequence[Lot], points: int) -> tuple[dict[str, int], int]:
-    """Available points from ``lots`` in the order given; what was taken per lot, and what is left."""
+def take_in_order(lots: Mapping[str, int], days: Iterable[str], points: int) -> tuple[dict[str, int], int]:
+    """Available points from ``lots`` taken day by day in the order ``days`` gives; what was taken per
+    day, and what is still missing."""
     taken: dict[str, int] = {}
     left = points
-    for lot in lots:
+    for day in days:
         if left == 0:
             break
-        take = min(left, lot.available)
+        take = min(left, lots.get(day, 0))
         if take > 0:
-            taken[lot.expires_on] = take
+            taken[day] = take
             left -= take
     return taken, left
 
 
-def window_start(today: date, window_days: int) -> str:
-    return (today - timedelta(days=window_days - 1)).isoformat()
-
-
-def _pruned(earned_by_day: dict[str, int], first_day: str) -> dict[str, int]:
-    """Days before the tier window no longer matter: dropping them keeps the member item small."""
-    return {day: points for day, points in earned_by_day.items() if day >= first_day and points > 0}
-
-
-def credit(balances: Balances, points: int, *, pending: bool, earned_day: str, first_day: str) -> Credit:
+def credit(balances: Balances, points: int, *, pending: bool) -> Credit:
     """Earn ``points``: pay the debt first, then add the rest to pending or available."""
     debt_paid = min(balances.debt, points)
     credited = points - debt_paid
-    by_day = _pruned(balances.earned_by_day, first_day)
-    if earned_day >= first_day and points > 0:
-        by_day[earned_day] = by_day.get(earned_day, 0) + points
     return Credit(
         balances=Balances(
             available=balances.available + (0 if pending else credited),
             pending=balances.pending + (credited if pending else 0),
             lifetime_earned=balances.lifetime_earned + points,
             debt=balances.debt - debt_paid,
-            earned_by_day=by_day,
         ),
         credited=credited,
         debt_paid=debt_paid,
@@ -87,39 +67,24 @@ def credit(balances: Balances, points: int, *, pending: bool, earned_day: str, f
 class Reversal:
     balances: Balances
     from_pending: int
-    from_lots: dict[str, int]  # expires_on -> available points taken
+    from_lots: dict[str, int]  # expiry day -> available points taken
     to_debt: int
 
 
 def reverse(
-    balances: Balances,
-    points: int,
-    *,
-    order_pending: int,
-    order_lot: str | None,
-    lots: list[Lot],
-    earned_day: str,
-    first_day: str,
+    balances: Balances, points: int, *, order_pending: int, order_day: str | None, lots: Mapping[str, int]
 ) -> Reversal:
-    """Take back ``points`` an order earned: its pending points, then available lots, then debt."""
-    by_lot = {lot.expires_on: lot for lot in lots}
-    own_pending = by_lot[order_lot].pending if order_lot in by_lot else 0
-    from_pending = min(points, order_pending, own_pending, balances.pending)
-    # The order's own lot first, then the soonest-expiring ones.
-    candidates = sorted(lots, key=lambda lot: (lot.expires_on != order_lot, lot.expires_on))
-    taken, left = take_in_order(candidates, points - from_pending)
-    from_available = sum(taken.values())
-    by_day = _pruned(balances.earned_by_day, first_day)
-    if earned_day in by_day:
-        by_day[earned_day] = max(by_day[earned_day] - points, 0)
-        by_day = _pruned(by_day, first_day)
+    """Take back ``points`` an order earned: its pending points, then available points (its own expiry
+    day first, then the soonest), then debt. ``lots`` holds spendable points only."""
+    from_pending = min(points, order_pending, balances.pending)
+    days = sorted(lots, key=lambda day: (day != order_day, day))
+    taken, left = take_in_order(lots, days, points - from_pending)
     return Reversal(
         balances=Balances(
-            available=balances.available - from_available,
+            available=balances.available - sum(taken.values()),
             pending=balances.pending - from_pending,
             lifetime_earned=max(balances.lifetime_earned - points, 0),
             debt=balances.debt + left,
-            earned_by_day=by_day,
         ),
         from_pending=from_pending,
         from_lots=taken,

@@ -63,6 +63,10 @@ class RefundExceedsOrder(Conflict):
     code, title = "refund_exceeds_order", "Refund exceeds what the order has left"
 
 
+class IdempotencyConflict(Conflict):
+    code, title = "idempotency_conflict", "This id was already used for another member"
+
+
 class RewardUnavailable(Conflict):
     code, title = "reward_unavailable", "Reward is not available to this member now"
 
@@ -94,7 +98,7 @@ class ProgramNotConfigured(Conflict):
 class Contended(LoyaltyError):
     """Still conflicting with concurrent writes after every attempt: the client should retry later."""
 
-    status, code, title = 503, "contended", "Too many concurrent changes; retry the request"
+    status, code, title = 503, "unavailable", "Too many concurrent changes; retry the request"
 
 
 class InvalidInput(LoyaltyError):

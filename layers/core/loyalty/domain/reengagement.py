@@ -3,9 +3,9 @@
 - Dormant: no activity (earning, refund, redemption, adjustment) for ``dormant_after_days`` days, counted
   in local days from the day of the last activity. A dormant member gets one dormant email per dormant
   spell, if opted in and holding at least ``dormant_min_points``; new activity starts a new spell.
-- Expiring: a reminder when points will expire in ``expiring_notice_days`` days (a run also looks one day
-  back, so a reminder that failed or was missed yesterday goes out today). A member is reminded once per
-  expiring lot date (``reminded_until`` remembers the latest date covered).
+- Expiring: a reminder when points will expire within ``expiring_notice_days`` days; a member is reminded
+  once per expiry day (``reminded_until`` remembers the latest day an email spoke of; see
+  loyalty.domain.due_dates for when a member is next looked at).
 - Cooldown: never more than one email per member per ``cooldown_days`` (0: no cooldown), across both kinds.
 """
 
@@ -75,21 +75,6 @@ def dormant_step(
     if not cooled_down(last_email_on, today, cooldown_days):
         return DormantStep("wait", next_email_day(last_email_on, cooldown_days))
     return DormantStep("send")
-
-
-def reminder_wanted(
-    today: date,
-    latest_expiry: str,
-    *,
-    opted_in: bool,
-    reminded_until: str | None,
-    last_email_on: date | None,
-    cooldown_days: int,
-) -> bool:
-    """Whether a member with points expiring (at the latest) on ``latest_expiry`` gets a reminder now."""
-    if not opted_in or (reminded_until is not None and reminded_until >= latest_expiry):
-        return False
-    return cooled_down(last_email_on, today, cooldown_days)
 
 
 def money_minor(points: int, point_value_minor: Decimal) -> Decimal:

@@ -1,7 +1,8 @@
 """Tier review: when a member's tier must be looked at again, and what it becomes then. Pure.
 
 The rule (also in docs/jobs.md):
-- Qualifying points are the points earned over the last ``tier_window_days`` days, today included.
+- Qualifying points are the points earned over the last ``tier_window_days`` days, counted in buckets
+  (loyalty.domain.tiers: exact for windows up to 53 days, by week beyond).
 - Upgrades are immediate (accrual moves a member up as soon as qualifying points reach a threshold).
 - Grace: a tier reached by earning is kept for at least ``tier_window_days`` from the day it was
   reached (``tier_since``), whatever happens to the qualifying points meanwhile.
@@ -9,7 +10,8 @@ The rule (also in docs/jobs.md):
   tier's threshold if they earned nothing more. At the review the member moves down to the tier their
   qualifying points support (several steps at once if need be). A tier reached by moving down carries
   no grace of its own.
-- Members at the lowest tier are never reviewed.
+- Members at the lowest tier have nothing to review; they are looked at again a window later (a tier
+  they reach meanwhile has a grace at least that long).
 
 Review dates are stored as lower bounds: a date may be early (new points pushed the real one later), in
 which case the review finds nothing to do and stores the next date. It must never be late.
@@ -17,26 +19,11 @@ which case the review finds nothing to do and stores the next date. It must neve
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from loyalty.domain.tiers import TierLevel, qualifying_points, tier_for
-
-
-def drop_day(earned_by_day: Mapping[str, int], threshold: int, today: date, window_days: int) -> date:
-    """The first day (today or later) on which qualifying points fall below ``threshold``, assuming
-    nothing more is earned: each earning day leaves the window ``window_days`` days after it."""
-    left = qualifying_points(earned_by_day, today, window_days)
-    if left < threshold:
-        return today
-    first = (today - timedelta(days=window_days - 1)).isoformat()
-    for day in sorted(d for d in earned_by_day if d >= first):
-        left -= earned_by_day[day]
-        if left < threshold:
-            return date.fromisoformat(day) + timedelta(days=window_days)
-    # Unreachable for a positive threshold (every point leaves eventually); today keeps callers total.
-    return today
+from loyalty.domain.tiers import Qualifying, TierLevel, drop_day, qualifying_points, tier_for
 
 
 def grace_end(tier_since: str | None, window_days: int) -> date | None:
@@ -44,10 +31,12 @@ def grace_end(tier_since: str | None, window_days: int) -> date | None:
 
 
 def next_review(
-    earned_by_day: Mapping[str, int], tier: TierLevel, today: date, window_days: int, tier_since: str | None
+    buckets: Qualifying, tier: TierLevel, today: date, window_days: int, tier_since: str | None, lowest: TierLevel
 ) -> date:
     """When ``tier`` must be reviewed: the later of the end of its grace and the day its points drop."""
-    day = drop_day(earned_by_day, tier.threshold, today, window_days)
+    if tier.threshold <= lowest.threshold:
+        return today + timedelta(days=window_days)
+    day = drop_day(buckets, tier.threshold, today, window_days)
     grace = grace_end(tier_since, window_days)
     return max(day, grace) if grace else day
 
@@ -56,13 +45,13 @@ def next_review(
 class Review:
     tier: TierLevel
     changed: bool
-    next_review: date | None  # None: lowest tier, nothing to review any more
+    next_review: date
     tier_since: str | None  # the grace anchor to keep (None: remove it)
 
 
 def review(
     current: TierLevel,
-    earned_by_day: Mapping[str, int],
+    buckets: Qualifying,
     today: date,
     window_days: int,
     levels: Sequence[TierLevel],
@@ -70,14 +59,12 @@ def review(
 ) -> Review:
     lowest = levels[0]
     if current.threshold <= lowest.threshold:
-        return Review(current, changed=False, next_review=None, tier_since=None)
+        return Review(current, False, today + timedelta(days=window_days), None)
     grace = grace_end(tier_since, window_days)
     if grace is not None and today < grace:
-        return Review(current, False, next_review(earned_by_day, current, today, window_days, tier_since), tier_since)
-    supported = tier_for(qualifying_points(earned_by_day, today, window_days), levels)
+        return Review(current, False, next_review(buckets, current, today, window_days, tier_since, lowest), tier_since)
+    supported = tier_for(qualifying_points(buckets, today, window_days), levels)
     if supported.threshold >= current.threshold:
         # Still supported (or more: upgrades are accrual's business). No grace from here on.
-        return Review(current, False, drop_day(earned_by_day, current.threshold, today, window_days), None)
-    if supported.threshold <= lowest.threshold:
-        return Review(supported, changed=True, next_review=None, tier_since=None)
-    return Review(supported, True, drop_day(earned_by_day, supported.threshold, today, window_days), None)
+        return Review(current, False, next_review(buckets, current, today, window_days, None, lowest), None)
+    return Review(supported, True, next_review(buckets, supported, today, window_days, None, lowest), None)

@@ -11,7 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 NAMES = {
     "orders_matured": "OrdersMatured",
     "points_matured": "PointsMatured",
-    "lots_expired": "LotsExpired",
+    "days_expired": "ExpiryDaysSettled",
     "points_expired": "PointsExpired",
     "tier_reviews": "TierReviews",
     "tier_changes": "TierChanges",

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from aws_lambda_powertools import Metrics, single_metric
 from aws_lambda_powertools.metrics import MetricUnit
 
+from loyalty.domain.errors import Conflict
 from loyalty.services.accrual import Accrued
 from loyalty.services.redemptions import Redeemed
 from loyalty.services.refunds import Refunded
@@ -32,6 +36,16 @@ def redeemed(sink: Metrics, outcome: Redeemed) -> None:
         sink.add_metric(name="PointsRedeemed", unit=MetricUnit.Count, value=outcome.result.points_spent)
     else:
         sink.add_metric(name="RedemptionReplays", unit=MetricUnit.Count, value=1)
+
+
+@contextmanager
+def refusals_counted(sink: Metrics) -> Iterator[None]:
+    """Count a redemption the rules refused (insufficient_points, out_of_stock, ...) by its reason."""
+    try:
+        yield
+    except Conflict as refused:
+        redemption_failed(sink, refused.code)
+        raise
 
 
 def redemption_failed(sink: Metrics, reason: str) -> None:

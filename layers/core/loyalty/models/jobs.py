@@ -9,7 +9,6 @@ from pydantic import AwareDatetime, BaseModel, Field
 from loyalty.models.common import ApiModel
 
 JobName = Literal["mature", "expire", "tier_review", "remind_expiring", "remind_dormant"]
-Day = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 
 
 class ScheduledEvent(ApiModel):
@@ -20,11 +19,10 @@ class ScheduledEvent(ApiModel):
 
 
 class JobMessage(ApiModel):
-    """One shard of one day's bucket for the jobs worker, and where in it to resume."""
+    """One shard of a job's due index for the jobs worker, and where in it to resume."""
 
     job: JobName
     scheduled_time: AwareDatetime
-    day: Day
     shard: Annotated[int, Field(ge=0, le=255, strict=True)]
     start: dict[str, Any] | None = Field(default=None, description="LastEvaluatedKey to resume from")
 

@@ -63,6 +63,9 @@ class Program(ApiModel):
     excluded_categories: list[Name] = Field(default_factory=list)
     campaigns: list[Campaign] = Field(default_factory=list)
     pending_days: Count
+    max_order_age_days: Annotated[
+        int, Field(ge=1, le=365, strict=True, description="Orders placed longer ago than this are refused.")
+    ] = 30
     expiry_months: Annotated[int, Field(ge=1, le=120, strict=True)] | None
     tier_window_days: Annotated[int, Field(ge=1, le=3650, strict=True)]
     tiers: Annotated[list[TierRule], Field(min_length=1, max_length=20)]

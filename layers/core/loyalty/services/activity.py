@@ -6,9 +6,9 @@ from loyalty.domain.errors import InvalidInput, MemberNotFound
 from loyalty.models.common import Page
 from loyalty.models.entry import Entry
 from loyalty.services import program as programs
-from loyalty.services.ledger import entry_view
+from loyalty.services.ledger import activity_view
 from loyalty.store import activity
-from loyalty.store.members import read_profile
+from loyalty.store import members as member_store
 
 
 def page(member_id: str, limit: int, cursor: str | None) -> Page[Entry]:
@@ -19,6 +19,6 @@ def page(member_id: str, limit: int, cursor: str | None) -> Page[Entry]:
         raise InvalidInput("The cursor is not one this API gave out for this member.", ["query", "cursor"]) from error
     # An empty first page is the one case where the member's existence is in doubt: check it then
     # (one more read), never on the pages that have entries.
-    if not items and cursor is None and read_profile(member_id) is None:
+    if not items and cursor is None and member_store.read(member_id, "none") is None:
         raise MemberNotFound(f"No member '{member_id}'.")
-    return Page[Entry](items=[entry_view(item) for item in items], next_cursor=next_cursor)
+    return Page[Entry](items=[activity_view(item) for item in items], next_cursor=next_cursor)

@@ -1,136 +1,121 @@
-"""Shared pieces of every balance-changing use case: reading a member's state, entry fields."""
+"""What every balance-changing use case shares: reading the member it changes, the entry it writes,
+and the answer a client sees."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
 
-from loyalty.domain import due_work
-from loyalty.domain.balances import Balances, Lot
-from loyalty.domain.errors import MemberErased, MemberNotFound
+from loyalty.domain import calendar, due_dates, tiers
+from loyalty.domain.errors import IdempotencyConflict, MemberErased, MemberNotFound
 from loyalty.models.entry import Entry
-from loyalty.store import keys
-from loyalty.store import orders as order_store
-from loyalty.store.client import Item
-from loyalty.store.members import MemberPartition, read_partition
+from loyalty.models.member import Expiring, Member, NextTier, Points, Tier
+from loyalty.models.program import Program
+from loyalty.services.program import tier_levels
+from loyalty.store import members as member_store
+from loyalty.store.entries import ActivityItem, EntryFields
+from loyalty.store.members import MemberRecord, MemberState, ReadLots
+
+EXPIRING_SHOWN = 3
 
 
-def active_partition(member_id: str) -> MemberPartition:
-    partition = read_partition(member_id)
-    if partition is None:
+def active_state(member_id: str, lots: ReadLots = "first") -> MemberState:
+    """The member to change, as one strongly consistent read; erased members take no writes."""
+    state = member_store.read(member_id, lots)
+    if state is None:
         raise MemberNotFound(f"No member '{member_id}'.")
-    if partition.profile.get("status") == "erased":
+    if state.member.status == "erased":
         raise MemberErased(f"Member '{member_id}' was erased.")
-    return partition
+    return state
 
 
-def balances_of(profile: Item) -> Balances:
-    return Balances(
-        available=int(profile.get("available", 0)),
-        pending=int(profile.get("pending", 0)),
-        lifetime_earned=int(profile.get("lifetime_earned", 0)),
-        debt=int(profile.get("debt", 0)),
-        earned_by_day={str(k): int(v) for k, v in (profile.get("earned_by_day") or {}).items()},
+def check_owner(stored_member_id: str, member_id: str, what: str) -> None:
+    """A client id belongs to the member it was first used for: reusing it for another member is a
+    conflict, and the answer says nothing of the first one."""
+    if stored_member_id != member_id:
+        raise IdempotencyConflict(f"This {what} was already used for another member.")
+
+
+def with_points(member: MemberRecord, lot_days: Mapping[str, int], program: Program) -> MemberRecord:
+    """The member's due days after a write that brings points to ``lot_days``: the expiry and reminder
+    days move only when the new points come sooner than they say (see loyalty.domain.due_dates)."""
+    days = [day for day, points in lot_days.items() if points > 0]
+    if not days:
+        return member
+    due = replace(
+        member.due,
+        expiry=due_dates.sooner(member.due.expiry, days),
+        reminder=due_dates.reminder_for_new_points(member.due.reminder, days, program.emails.expiring_notice_days),
+    )
+    return replace(member, due=due)
+
+
+def lots_after(lots: Mapping[str, int], deltas: Mapping[str, int]) -> dict[str, int]:
+    after = dict(lots)
+    for day, delta in deltas.items():
+        after[day] = after.get(day, 0) + delta
+    return {day: points for day, points in after.items() if points > 0}
+
+
+def member_view(
+    member: MemberRecord, lots: Mapping[str, int], program: Program, now: datetime, *, through_month: str | None = None
+) -> Member:
+    """The contract's Member. ``expiring`` lists the next days with available points; after a read of
+    only the first months of lots (``through_month`` the last one read), later days are left out: an
+    unread month may hold sooner ones."""
+    today = calendar.local_day(now, program.zone)
+    levels = tier_levels(program)
+    qualifying = tiers.qualifying_points(member.qualifying, today, program.tier_window_days)
+    tier = tiers.by_name(member.tier, levels)
+    upcoming = tiers.next_tier(tier, qualifying, levels)
+    never = calendar.NEVER.isoformat()
+    shown = sorted(
+        day
+        for day, points in lots.items()
+        if points > 0 and today.isoformat() <= day != never and (through_month is None or day[:7] <= through_month)
+    )
+    return Member(
+        member_id=member.member_id,
+        email=member.email,
+        name=member.name,
+        status=member.status,
+        enrolled_at=member.enrolled_at,
+        last_activity_at=member.last_activity_at,
+        marketing_opt_in=member.marketing_opt_in,
+        locale=member.locale,
+        referral_code=member.referral_code,
+        tier=Tier(name=tier.name, multiplier=float(tier.multiplier)),
+        next_tier=NextTier(name=upcoming[0].name, points_needed=upcoming[1]) if upcoming else None,
+        points=Points(
+            available=member.balances.available,
+            pending=member.balances.pending,
+            lifetime_earned=member.balances.lifetime_earned,
+            qualifying=qualifying,
+        ),
+        expiring=[Expiring(points=lots[day], expires_on=day) for day in shown[:EXPIRING_SHOWN]],
     )
 
 
-def lots_of(items: list[Item]) -> list[Lot]:
-    return [
-        Lot(
-            expires_on=str(item["expires_on"]),
-            available=int(item.get("available", 0)),
-            pending=int(item.get("pending", 0)),
-        )
-        for item in items
-    ]
+def state_view(state: MemberState, program: Program, now: datetime) -> Member:
+    return member_view(state.member, state.lots, program, now, through_month=state.through_month)
 
 
-def apply_lot(items: list[Item], member_id: str, expires_on: str, available: int, pending: int) -> list[Item]:
-    """The member's lots after a change, to show ``expiring`` without reading them again."""
-    updated = [dict(item) for item in items]
-    for item in updated:
-        if item["expires_on"] == expires_on:
-            item["available"] = int(item.get("available", 0)) + available
-            item["pending"] = int(item.get("pending", 0)) + pending
-            return updated
-    return [
-        *updated,
-        {**keys.lot(member_id, expires_on), "expires_on": expires_on, "available": available, "pending": pending},
-    ]
-
-
-@dataclass(frozen=True)
-class ExpiryIndex:
-    """What a member update writes so the expiry job finds the member on the right day (GSI5)."""
-
-    fields: dict[str, Any]
-    remove: tuple[str, ...]
-
-
-EXPIRY_KEY_ATTRIBUTES = ("GSI5PK", "GSI5SK", "expiry_due_on")
-
-
-def expiry_index(profile: Item, lots_after: list[Item], today: date) -> ExpiryIndex:
-    """The member's expiry schedule after a change to its lots, and the bucket it waits in."""
-    schedule = due_work.expiry_schedule((str(lot["expires_on"]), int(lot.get("available", 0))) for lot in lots_after)
-    return schedule_index(str(profile["member_id"]), schedule, today, profile.get("expiry_due_on"))
-
-
-def balance_update(
-    profile: Item,
-    balances: Balances,
-    lots_after: list[Item],
-    today: date,
-    *,
-    keep: dict[str, str] | None = None,
-    **fields: Any,
-) -> dict[str, Any]:
-    """The member's versioned update for a balance change: its balances and fields, and the expiry
-    schedule and key that follow from its lots after the change."""
-    expiry = expiry_index(profile, lots_after, today)
-    return order_store.member_update(
-        str(profile["member_id"]),
-        int(profile.get("version", 0)),
-        balances,
-        keep=keep,
-        remove=expiry.remove,
-        **fields,
-        **expiry.fields,
-    )
-
-
-def schedule_index(member_id: str, schedule: dict[str, int], today: date, current: str | None) -> ExpiryIndex:
-    day = due_work.expiry_due_day(schedule, today, current)
-    if day is None:
-        return ExpiryIndex({"expiry_schedule": schedule}, EXPIRY_KEY_ATTRIBUTES)
-    return ExpiryIndex({"expiry_schedule": schedule, "expiry_due_on": day, **keys.expiry_check(day, member_id)}, ())
-
-
-def entry_fields(
-    member_id: str, kind: str, entry_id: str, points: int, balance_after: int, occurred_at: str
-) -> dict[str, Any]:
-    """Attributes that make an item a ledger entry in its member's activity."""
-    return {
-        **keys.activity(member_id, occurred_at, entry_id),
-        "kind": kind,
-        "entry_id": entry_id,
-        "entry_points": points,
-        "balance_after": balance_after,
-        "occurred_at": occurred_at,
-    }
-
-
-def entry_view(item: Item) -> Entry:
+def entry_view(entry: EntryFields, refs: Mapping[str, str] | None = None, reason: str | None = None) -> Entry:
+    refs = refs or {}
     return Entry(
-        entry_id=item["entry_id"],
-        kind=item["kind"],
-        points=int(item["entry_points"]),
-        balance_after=int(item["balance_after"]),
-        occurred_at=item["occurred_at"],
-        order_id=item.get("order_id"),
-        refund_id=item.get("refund_id"),
-        redemption_id=item.get("redemption_id"),
-        adjustment_id=item.get("adjustment_id"),
-        reason=item.get("reason"),
+        entry_id=entry.entry_id,
+        kind=entry.kind,
+        points=entry.points,
+        balance_after=entry.balance_after,
+        occurred_at=entry.occurred_at,
+        order_id=refs.get("order_id"),
+        refund_id=refs.get("refund_id"),
+        redemption_id=refs.get("redemption_id"),
+        adjustment_id=refs.get("adjustment_id"),
+        reason=reason,
     )
+
+
+def activity_view(item: ActivityItem) -> Entry:
+    return entry_view(item.entry, item.refs, item.reason)

@@ -2,59 +2,75 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date, timedelta
+
 from loyalty.adapters import clock, randomness
+from loyalty.domain import calendar, due_dates, tiers
+from loyalty.domain.balances import Balances
 from loyalty.domain.errors import Contended, EmailTaken, InvalidInput, MemberErased, MemberExists, MemberNotFound
+from loyalty.domain.events import Event
+from loyalty.domain.tiers import Qualifying
+from loyalty.models.common import rfc3339
 from loyalty.models.member import EnrollRequest, Member, MemberPatch
-from loyalty.services import member_due
+from loyalty.models.program import Program
 from loyalty.services import program as programs
-from loyalty.services.member_view import member_view
+from loyalty.services.ledger import member_view, state_view
 from loyalty.services.retry import pause
 from loyalty.store import members as member_store
-from loyalty.store.client import Item
+from loyalty.store.members import DueDays, EnrollConflict, MemberRecord, Refused, Retry, Written
 
 # A clash of two random 68-bit referral codes is astronomically rare, a concurrent transaction on
 # the same email less so: both are retried a few times.
 ATTEMPTS = 5
 
 
+def first_due_days(program: Program, today: date, opted_in: bool) -> DueDays:
+    """A new member's due days: lower bounds, so that no later write has to move them (see
+    loyalty.domain.due_dates)."""
+    expiry = due_dates.earliest_expiry(today, program.expiry_months, program.max_order_age_days)
+    reminder = expiry - timedelta(days=program.emails.expiring_notice_days) if expiry and opted_in else None
+    return DueDays(
+        dormancy=due_dates.first_dormancy_check(today, program.emails.dormant_after_days),
+        tier_review=due_dates.first_tier_review(today, program.tier_window_days),
+        expiry=expiry,
+        reminder=reminder,
+    )
+
+
 def enroll(request: EnrollRequest) -> tuple[Member, bool]:
     """Enroll a member; ``(member, True)`` when created, ``(member, False)`` for a replay."""
     program = programs.current()
     moment = clock.now()
-    now = clock.isoformat(moment)
-    first_tier = program.tiers[0].name
-    dormancy = member_due.at_enrollment(request.member_id, program, moment.astimezone(program.zone).date())
+    now = rfc3339(moment)
+    today = calendar.local_day(moment, program.zone)
     for attempt in range(ATTEMPTS):
-        profile: Item = {
-            "member_id": request.member_id,
-            "email": request.email,
-            "name": request.name,
-            "status": "active",
-            "enrolled_at": now,
-            "last_activity_at": now,
-            "marketing_opt_in": request.marketing_opt_in,
-            "locale": request.locale,
-            "referral_code": randomness.code(),
-            "referred_by": request.referral_code,
-            "tier": first_tier,
-            "available": 0,
-            "pending": 0,
-            "lifetime_earned": 0,
-            "debt": 0,
-            "earned_by_day": {},
-            "expiry_schedule": {},  # maturing adds to it in place, so it exists from the start
-            "version": 0,
-            **dormancy,
-        }
-        try:
-            conflict = member_store.enroll(profile, request.referral_code)
-        except Contended:
+        record = MemberRecord(
+            member_id=request.member_id,
+            email=request.email,
+            name=request.name,
+            locale=request.locale,
+            status="active",
+            enrolled_at=now,
+            last_activity_at=now,
+            marketing_opt_in=request.marketing_opt_in,
+            referral_code=randomness.code(),
+            referred_by=request.referral_code,
+            tier=program.tiers[0].name,
+            tier_since=None,
+            balances=Balances(),
+            qualifying=Qualifying(tiers.bucket_days(program.tier_window_days)),
+            due=first_due_days(program, today, request.marketing_opt_in),
+            version=1,
+        )
+        conflict = member_store.enroll(record, [Event("member.enrolled", {"tier": record.tier})], now)
+        if conflict is None:
+            return member_view(record, {}, program, moment), True
+        if isinstance(conflict, Retry):
             pause(attempt)
             continue
-        if conflict is None:
-            return member_view(profile, [], program), True
-        if conflict.existing_member is not None:
-            return _replay(request, conflict.existing_member.get("email")), False
+        if conflict.existing is not None:
+            return _replay(request, conflict), False
         if conflict.email_owner is not None:
             raise EmailTaken("Another member is enrolled with this email.")
         if conflict.unknown_referrer:
@@ -62,30 +78,48 @@ def enroll(request: EnrollRequest) -> tuple[Member, bool]:
     raise Contended(f"Member '{request.member_id}' could not be enrolled; retry it.")
 
 
-def _replay(request: EnrollRequest, stored_email: str | None) -> Member:
-    if stored_email != request.email:
+def _replay(request: EnrollRequest, conflict: EnrollConflict) -> Member:
+    assert conflict.existing is not None
+    if conflict.existing.email != request.email:
         raise MemberExists(f"Member '{request.member_id}' is already enrolled with another email.")
     return get(request.member_id)
 
 
 def get(member_id: str) -> Member:
     program = programs.current()
-    partition = member_store.read_partition(member_id)
-    if partition is None:
+    state = member_store.read(member_id)
+    if state is None:
         raise MemberNotFound(f"No member '{member_id}'.")
-    return member_view(partition.profile, partition.lots, program)
+    return state_view(state, program, clock.now())
 
 
 def update(member_id: str, patch: MemberPatch) -> Member:
-    programs.current()
-    profile = member_store.read_profile(member_id)
-    if profile is None:
-        raise MemberNotFound(f"No member '{member_id}'.")
-    if profile.get("status") == "erased":
-        raise MemberErased(f"Member '{member_id}' was erased.")
-    changes = patch.model_dump(exclude_unset=True)
-    if changes.get("email") is None:
-        changes.pop("email", None)
-    if changes and not member_store.update_profile(member_id, changes, profile["email"], changes.get("email")):
-        raise EmailTaken("Another member is enrolled with this email.")
-    return get(member_id)
+    program = programs.current()
+    for attempt in range(ATTEMPTS):
+        state = member_store.read(member_id)
+        if state is None:
+            raise MemberNotFound(f"No member '{member_id}'.")
+        member = state.member
+        if member.status == "erased":
+            raise MemberErased(f"Member '{member_id}' was erased.")
+        changes = patch.model_dump(exclude_unset=True)
+        if changes.get("email") is None:
+            changes.pop("email", None)
+        after = replace(member, **changes)
+        if after == member:
+            return state_view(state, program, clock.now())
+        now = clock.now()
+        today = calendar.local_day(now, program.zone)
+        if after.marketing_opt_in != member.marketing_opt_in:
+            # Opting in puts the member in the reminder index from tomorrow (the job then finds its exact
+            # day); opting out takes it out.
+            reminder = today + timedelta(days=1) if after.marketing_opt_in else None
+            after = replace(after, due=replace(after.due, reminder=reminder))
+        event = Event("member.updated", {"changed": sorted(changes)})
+        outcome = member_store.update_profile(member, after, [event], rfc3339(now))
+        if isinstance(outcome, Written):
+            return member_view(after, state.lots, program, now, through_month=state.through_month)
+        if isinstance(outcome, Refused):
+            raise EmailTaken("Another member is enrolled with this email.")
+        pause(attempt)
+    raise Contended(f"Member '{member_id}' could not be updated; retry it.")

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from fractions import Fraction
 
 from loyalty.adapters import clock
-from loyalty.domain import balances, calendar, refunds
-from loyalty.domain.errors import OrderNotFound, RefundExceedsOrder
+from loyalty.domain import balances, calendar, refunds, tier_review, tiers
+from loyalty.domain.errors import Contended, OrderNotFound, RefundExceedsOrder
+from loyalty.domain.events import Event
+from loyalty.domain.spending import spendable
 from loyalty.models.common import rfc3339
 from loyalty.models.order import RefundRequest, RefundResult
 from loyalty.models.program import Program
-from loyalty.services import member_due
 from loyalty.services import program as programs
-from loyalty.services.ledger import active_partition, apply_lot, balance_update, balances_of, entry_fields, lots_of
-from loyalty.services.member_view import member_view
-from loyalty.services.retry import MAX_ATTEMPTS, Contended, pause
+from loyalty.services.ledger import active_state, check_owner, lots_after, member_view, state_view
+from loyalty.services.retry import MAX_ATTEMPTS, pause
+from loyalty.store import members as member_store
 from loyalty.store import orders as order_store
-from loyalty.store.client import Item
-from loyalty.store.members import read_partition
+from loyalty.store.entries import EntryFields
+from loyalty.store.members import EntryPut, MemberChange, MemberRecord, Replay, Written
+from loyalty.store.orders import OrderRecord, RefundRecord
 
 
 @dataclass(frozen=True)
@@ -27,148 +30,149 @@ class Refunded:
     created: bool
 
 
-def refund_state(order: Item) -> refunds.RefundState:
+def refund_state(order: OrderRecord) -> refunds.RefundState:
     """Exact values are stored as strings ("1/3", "12.5") so no rounding creeps in between refunds."""
     return refunds.RefundState(
-        points=int(order["points"]),
-        net_total=Fraction(str(order["net_total"])),
-        lines=[refunds.EarnedLine(ln["sku"], int(ln["quantity"]), Fraction(str(ln["exact"]))) for ln in order["lines"]],
-        reversed=int(order.get("reversed", 0)),
-        refunded_share=Fraction(str(order.get("refunded_share", "0"))),
-        refunded_value=Fraction(str(order.get("refunded_value", "0"))),
-        refunded_qty={str(k): int(v) for k, v in (order.get("refunded_qty") or {}).items()},
+        points=order.points,
+        net_total=Fraction(order.net_total),
+        lines=[refunds.EarnedLine(ln.sku, ln.quantity, Fraction(ln.exact)) for ln in order.lines],
+        reversed=order.reversed,
+        refunded_share=Fraction(order.refunded_share),
+        refunded_value=Fraction(order.refunded_value),
+        refunded_qty=order.refunded_qty,
     )
 
 
-def refund(order_id: str, request: RefundRequest) -> Refunded:
+def refund(order_id: str, request: RefundRequest, key_id: str | None = None) -> Refunded:
     program = programs.current()
     for attempt in range(MAX_ATTEMPTS):
         existing = order_store.get_refund(request.refund_id)
-        if existing is not None:
-            return Refunded(replay(existing, program), created=False)
         order = order_store.get_order(order_id)
+        if existing is not None:
+            check_owner(existing.order_id, order_id, "refund_id")
+            return Refunded(replay(existing, program), created=False)
         if order is None:
             raise OrderNotFound(f"No order '{order_id}'.")
-        state = refund_state(order)
-        try:
-            if request.amount_minor is not None:
-                planned = refunds.by_amount(state, request.amount_minor)
-            else:
-                planned = refunds.by_lines(state, [(ln.sku, ln.quantity) for ln in request.lines or []])
-        except refunds.Exceeds as error:
-            raise RefundExceedsOrder(str(error)) from error
-        written = _write(order, request, planned, program)
-        if isinstance(written, RefundResult):
-            return Refunded(written, created=True)
-        if written is not None:
-            return Refunded(replay(written, program), created=False)
+        state = refunds_planned(order, request)
+        outcome = _write(order, request, state, program, key_id)
+        if isinstance(outcome, RefundResult):
+            return Refunded(outcome, created=True)
+        if isinstance(outcome, RefundRecord):
+            check_owner(outcome.order_id, order_id, "refund_id")
+            return Refunded(replay(outcome, program), created=False)
         pause(attempt)
     raise Contended(f"Refund '{request.refund_id}' could not be recorded; retry it.")
 
 
+def refunds_planned(order: OrderRecord, request: RefundRequest) -> refunds.RefundPlan:
+    state = refund_state(order)
+    try:
+        if request.amount_minor is not None:
+            return refunds.by_amount(state, request.amount_minor)
+        return refunds.by_lines(state, [(ln.sku, ln.quantity) for ln in request.lines or []])
+    except refunds.Exceeds as error:
+        raise RefundExceedsOrder(str(error)) from error
+
+
+def _review_sooner(member: MemberRecord, program: Program, today: date) -> date | None:
+    """Fewer qualifying points may bring the tier review closer: the exact day when it is sooner than
+    the stored one (a refund is the one write that can), else the stored one."""
+    levels = programs.tier_levels(program)
+    tier = tiers.by_name(member.tier, levels)
+    if tier.threshold <= levels[0].threshold:
+        return member.due.tier_review
+    exact = tier_review.next_review(
+        member.qualifying, tier, today, program.tier_window_days, member.tier_since, levels[0]
+    )
+    current = member.due.tier_review
+    return exact if current is None or exact < current else current
+
+
 def _write(
-    order: Item, request: RefundRequest, planned: refunds.RefundPlan, program: Program
-) -> RefundResult | Item | None:
-    """Write the refund; the result when written, the stored refund on a replay, None to retry."""
-    member_id = order["member_id"]
-    partition = active_partition(member_id)
+    order: OrderRecord, request: RefundRequest, planned: refunds.RefundPlan, program: Program, key_id: str | None
+) -> RefundResult | RefundRecord | None:
+    """Write the refund: the result when written, the stored refund on a replay, None to retry."""
+    state = active_state(order.member_id, "all")
+    member = state.member
     now = clock.now()
     now_text = rfc3339(now)
-    first_day = balances.window_start(calendar.local_day(now, program.zone), program.tier_window_days)
-    pending_left = int(order.get("pending_left", 0))
+    today = calendar.local_day(now, program.zone)
     reversal = balances.reverse(
-        balances_of(partition.profile),
+        member.balances,
         planned.points_reversed,
-        order_pending=pending_left,
-        order_lot=order.get("lot"),
-        lots=lots_of(partition.lots),
-        earned_day=str(order.get("earned_day", "")),
-        first_day=first_day,
+        order_pending=order.pending_left,
+        order_day=order.expires_on,
+        lots=spendable(state.lots, today.isoformat()),
     )
-    lot_changes = []
-    lots_after = partition.lots
-    if reversal.from_pending:
-        change = order_store.LotChange(expires_on=str(order["lot"]), pending=-reversal.from_pending)
-        lot_changes.append(change)
-        lots_after = apply_lot(lots_after, member_id, change.expires_on, 0, change.pending)
-    for expires_on, taken in reversal.from_lots.items():
-        lot_changes.append(order_store.LotChange(expires_on=expires_on, available=-taken))
-        lots_after = apply_lot(lots_after, member_id, expires_on, -taken, 0)
-    # Merge the pending and available takes of the same lot into one update: a transaction may
-    # touch an item only once.
-    merged: dict[str, order_store.LotChange] = {}
-    for change in lot_changes:
-        before = merged.get(change.expires_on, order_store.LotChange(change.expires_on))
-        merged[change.expires_on] = order_store.LotChange(
-            change.expires_on, before.available + change.available, before.pending + change.pending
-        )
-    refund_item: Item = {
-        "refund_id": request.refund_id,
-        "order_id": order["order_id"],
-        "member_id": member_id,
-        "points_reversed": planned.points_reversed,
-        "to_debt": reversal.to_debt,
-        "amount_minor": request.amount_minor,
-        "lines": [ln.model_dump() for ln in request.lines] if request.lines else None,
-        **entry_fields(
-            member_id,
+    deltas = {day: -taken for day, taken in reversal.from_lots.items()}
+    qualifying = tiers.take_back(
+        member.qualifying,
+        date.fromisoformat(order.earned_day),
+        planned.points_reversed,
+        today,
+        program.tier_window_days,
+    )
+    after = replace(member, balances=reversal.balances, qualifying=qualifying, last_activity_at=now_text)
+    after = replace(after, due=replace(after.due, tier_review=_review_sooner(after, program, today)))
+    record = RefundRecord(
+        refund_id=request.refund_id,
+        order_id=order.order_id,
+        points_reversed=planned.points_reversed,
+        to_debt=reversal.to_debt,
+        amount_minor=request.amount_minor,
+        lines=[ln.model_dump() for ln in request.lines] if request.lines else None,
+        entry=EntryFields(
+            member.member_id,
             "refund",
             f"refund:{request.refund_id}",
             -planned.points_reversed,
             reversal.balances.available,
             now_text,
+            key_id,
         ),
-    }
-    order_change = order_store.order_update(
-        order["order_id"],
-        int(order.get("version", 0)),
+    )
+    order_after = replace(
+        order,
         reversed=planned.reversed_total,
         refunded_share=str(planned.refunded_share),
         refunded_value=str(planned.refunded_value),
         refunded_qty=planned.refunded_qty,
-        pending_left=pending_left - reversal.from_pending,
+        pending_left=order.pending_left - reversal.from_pending,
     )
-    # Fewer qualifying points may bring the member's tier review closer.
-    today = calendar.local_day(now, program.zone)
-    review = member_due.after_refund(partition.profile, reversal.balances.earned_by_day, program, today)
-    member_change = balance_update(
-        partition.profile, reversal.balances, lots_after, today, last_activity_at=now_text, **review
+    change = MemberChange(
+        before=member,
+        after=after,
+        at=now_text,
+        events=[
+            Event(
+                "points.refunded",
+                {"order_id": order.order_id, "refund_id": request.refund_id, "points": planned.points_reversed},
+            )
+        ],
+        entry=EntryPut(record.to_item(), RefundRecord.from_item),
+        lots_before=state.lots,
+        lot_deltas=deltas,
+        more=[order_store.refund_state_update(order, order_after)],
     )
-    written = order_store.record_refund(
-        refund_item,
-        order_change,
-        member_change,
-        [order_store.lot_update(member_id, change, guard=True) for change in merged.values()],
-    )
-    if written.outcome == "replay":
-        return written.existing
-    if written.outcome == "retry":
-        return None
-    profile_after = {**partition.profile, **_balances_item(reversal.balances), "last_activity_at": now_text}
+    outcome = member_store.commit(change)
+    if isinstance(outcome, Written):
+        return RefundResult(
+            refund_id=request.refund_id,
+            order_id=order.order_id,
+            points_reversed=planned.points_reversed,
+            member=member_view(after, lots_after(state.lots, deltas), program, now),
+        )
+    if isinstance(outcome, Replay):
+        return outcome.existing
+    return None
+
+
+def replay(stored: RefundRecord, program: Program) -> RefundResult:
+    state = member_store.read(stored.entry.member_id)
+    assert state is not None  # a refund exists only for an enrolled member
     return RefundResult(
-        refund_id=request.refund_id,
-        order_id=order["order_id"],
-        points_reversed=planned.points_reversed,
-        member=member_view(profile_after, lots_after, program, now),
-    )
-
-
-def _balances_item(after: balances.Balances) -> Item:
-    return {
-        "available": after.available,
-        "pending": after.pending,
-        "lifetime_earned": after.lifetime_earned,
-        "debt": after.debt,
-        "earned_by_day": after.earned_by_day,
-    }
-
-
-def replay(stored: Item, program: Program) -> RefundResult:
-    partition = read_partition(stored["member_id"])
-    assert partition is not None  # a refund exists only for an enrolled member
-    return RefundResult(
-        refund_id=stored["refund_id"],
-        order_id=stored["order_id"],
-        points_reversed=int(stored["points_reversed"]),
-        member=member_view(partition.profile, partition.lots, program),
+        refund_id=stored.refund_id,
+        order_id=stored.order_id,
+        points_reversed=stored.points_reversed,
+        member=state_view(state, program, clock.now()),
     )

@@ -15,8 +15,9 @@ import hmac
 
 from loyalty.adapters import clock
 from loyalty.domain.errors import NotFound
+from loyalty.domain.events import Event
 from loyalty.models.common import rfc3339
-from loyalty.store import reengagement as reengagement_store
+from loyalty.store import members as member_store
 from loyalty.store import secrets
 from loyalty.store.client import table_name
 
@@ -73,5 +74,5 @@ def unsubscribe(token: str) -> str:
     member_id = member_of(token)
     if member_id is None:
         raise UnsubscribeLinkInvalid("This unsubscribe link was not issued by this program.")
-    reengagement_store.opt_out(member_id, rfc3339(clock.now()))
+    member_store.opt_out(member_id, rfc3339(clock.now()), [Event("member.updated", {"changed": ["marketing_opt_in"]})])
     return member_id

@@ -7,10 +7,11 @@ import json
 from typing import Any
 
 from loyalty.store import keys
-from loyalty.store.client import Item, dynamodb, from_item, table_name, to_value
+from loyalty.store.client import dynamodb, from_item, table_name, to_value
+from loyalty.store.entries import ActivityItem
 
 
-def page(member_id: str, limit: int, cursor: str | None) -> tuple[list[Item], str | None]:
+def page(member_id: str, limit: int, cursor: str | None) -> tuple[list[ActivityItem], str | None]:
     request: dict[str, Any] = {
         "TableName": table_name(),
         "IndexName": "GSI1",
@@ -23,7 +24,8 @@ def page(member_id: str, limit: int, cursor: str | None) -> tuple[list[Item], st
         request["ExclusiveStartKey"] = decode_cursor(cursor, member_id)
     answer = dynamodb().query(**request)
     last = answer.get("LastEvaluatedKey")
-    return [from_item(item) for item in answer.get("Items", [])], encode_cursor(last) if last else None
+    items = [ActivityItem.from_item(from_item(item)) for item in answer.get("Items", [])]
+    return items, encode_cursor(last) if last else None
 
 
 def encode_cursor(key: dict[str, Any]) -> str:

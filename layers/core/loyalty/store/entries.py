@@ -1,10 +1,138 @@
-"""Reading one ledger entry item by its key (adjustments, cancellations, expiries)."""
+"""Ledger entries: the items that record a change of a member's points.
+
+The item that records a change *is* its ledger entry (an order its ``earn`` entry, a refund its
+``refund`` entry, ...): it carries the entry attributes and the GSI1 keys that put it in the member's
+activity, and it is written in the same transaction as the balance it changes. Adjustments,
+cancellations and expiries have items of their own, defined here.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from loyalty.store import keys
 from loyalty.store.client import Item, dynamodb, from_item, table_name, to_item
 
 
-def get(key: dict[str, str]) -> Item | None:
-    answer = dynamodb().get_item(TableName=table_name(), Key=to_item(key), ConsistentRead=True)
-    return from_item(answer["Item"]) if "Item" in answer else None
+@dataclass(frozen=True)
+class EntryFields:
+    member_id: str
+    kind: str
+    entry_id: str
+    points: int  # signed
+    balance_after: int
+    occurred_at: str
+    key_id: str | None = None  # the API key that made the write (None: a job)
+
+    def to_item(self) -> Item:
+        return {
+            **keys.activity(self.member_id, self.occurred_at, self.entry_id),
+            "member_id": self.member_id,
+            "kind": self.kind,
+            "entry_id": self.entry_id,
+            "entry_points": self.points,
+            "balance_after": self.balance_after,
+            "occurred_at": self.occurred_at,
+            **({"key_id": self.key_id} if self.key_id else {}),
+        }
+
+    @classmethod
+    def from_item(cls, item: Item) -> EntryFields:
+        return cls(
+            member_id=str(item["member_id"]),
+            kind=str(item["kind"]),
+            entry_id=str(item["entry_id"]),
+            points=int(item["entry_points"]),
+            balance_after=int(item["balance_after"]),
+            occurred_at=str(item["occurred_at"]),
+            key_id=item.get("key_id"),
+        )
+
+
+@dataclass(frozen=True)
+class AdjustmentRecord:
+    adjustment_id: str
+    reason: str
+    actor: str  # the acting key's label
+    entry: EntryFields
+
+    def to_item(self) -> Item:
+        return {
+            **keys.adjustment(self.adjustment_id),
+            "adjustment_id": self.adjustment_id,
+            "reason": self.reason,
+            "actor": self.actor,
+            **self.entry.to_item(),
+        }
+
+    @classmethod
+    def from_item(cls, item: Item) -> AdjustmentRecord:
+        return cls(
+            str(item["adjustment_id"]), str(item["reason"]), str(item.get("actor", "")), EntryFields.from_item(item)
+        )
+
+
+@dataclass(frozen=True)
+class CancelRecord:
+    redemption_id: str
+    entry: EntryFields
+
+    def to_item(self) -> Item:
+        return {
+            **keys.redemption_cancel(self.redemption_id),
+            "redemption_id": self.redemption_id,
+            **self.entry.to_item(),
+        }
+
+    @classmethod
+    def from_item(cls, item: Item) -> CancelRecord:
+        return cls(str(item["redemption_id"]), EntryFields.from_item(item))
+
+
+@dataclass(frozen=True)
+class ExpiryRecord:
+    """One day's expiry of a member's points; ``run_day`` is set when points a cancellation gave back to
+    an already expired day expire again."""
+
+    expires_on: str
+    run_day: str | None
+    entry: EntryFields
+
+    def to_item(self) -> Item:
+        return {
+            **keys.expiry_entry(self.entry.member_id, self.expires_on, self.run_day),
+            "expires_on": self.expires_on,
+            **self.entry.to_item(),
+        }
+
+
+@dataclass(frozen=True)
+class ActivityItem:
+    """An entry as the activity index returns it, with the ids of what it records."""
+
+    entry: EntryFields
+    refs: dict[str, str]  # order_id, refund_id, redemption_id, adjustment_id when present
+    reason: str | None
+
+    @classmethod
+    def from_item(cls, item: Item) -> ActivityItem:
+        refs: dict[str, str] = {
+            name: str(item[name])
+            for name in ("order_id", "refund_id", "redemption_id", "adjustment_id")
+            if name in item
+        }
+        return cls(EntryFields.from_item(item), refs, item.get("reason"))
+
+
+def get_adjustment(adjustment_id: str) -> AdjustmentRecord | None:
+    answer = dynamodb().get_item(
+        TableName=table_name(), Key=to_item(keys.adjustment(adjustment_id)), ConsistentRead=True
+    )
+    return AdjustmentRecord.from_item(from_item(answer["Item"])) if "Item" in answer else None
+
+
+def get_cancel(redemption_id: str) -> CancelRecord | None:
+    answer = dynamodb().get_item(
+        TableName=table_name(), Key=to_item(keys.redemption_cancel(redemption_id)), ConsistentRead=True
+    )
+    return CancelRecord.from_item(from_item(answer["Item"])) if "Item" in answer else None

@@ -1,6 +1,11 @@
 """Every primary and index key of the single table is built here, and nowhere else.
 
-Entity prefixes keep the item types apart; see docs/access-patterns.md for who reads what.
+Entity prefixes keep the item types apart; docs/access-patterns.md says who reads what.
+
+A member's partition (``MEMBER#<id>``) holds its profile (SK ``PROFILE``) and, right after it in sort
+order, its lots (SK ``PROFILE#LOT#<YYYY-MM>``: the points expiring in that month, by day). One Query on
+``begins_with(SK, "PROFILE")`` therefore returns the profile followed by the lots that expire soonest,
+and a ``Limit`` bounds it to the first few months.
 """
 
 from __future__ import annotations
@@ -8,15 +13,35 @@ from __future__ import annotations
 import zlib
 
 PROFILE = "PROFILE"
+LOT_PREFIX = "PROFILE#LOT#"
+NEVER_MONTH = "9999-12"  # the lot of points that never expire (expiry day 9999-12-31)
 
 
 def member(member_id: str) -> dict[str, str]:
-    """The member's profile and balances; lots share the partition so one Query reads both."""
+    """The member's profile: balances, tier, qualifying buckets, due days, email bookkeeping."""
     return {"PK": f"MEMBER#{member_id}", "SK": PROFILE}
 
 
 def member_partition(member_id: str) -> str:
     return f"MEMBER#{member_id}"
+
+
+def member_id_of(partition_key: str) -> str:
+    return partition_key.removeprefix("MEMBER#")
+
+
+def lot(member_id: str, month: str) -> dict[str, str]:
+    """The member's points that expire in ``month`` (YYYY-MM), one attribute per day of the month."""
+    return {"PK": f"MEMBER#{member_id}", "SK": f"{LOT_PREFIX}{month}"}
+
+
+def month_of_lot(sort_key: str) -> str:
+    return sort_key.removeprefix(LOT_PREFIX)
+
+
+def redeemed_count(member_id: str, reward_id: str) -> dict[str, str]:
+    """How often a member redeemed a reward that has a per-member limit."""
+    return {"PK": f"MEMBER#{member_id}", "SK": f"REDEEMED#{reward_id}"}
 
 
 def email(address: str) -> dict[str, str]:
@@ -44,18 +69,50 @@ def api_key_id(key_id: str) -> dict[str, str]:
     return {"PK": f"KEYID#{key_id}", "SK": "KEYID"}
 
 
-def lot(member_id: str, expires_on: str) -> dict[str, str]:
-    """Earned points sharing an expiry day: at most one lot per member per day (9999-12-31 = never)."""
-    return {"PK": f"MEMBER#{member_id}", "SK": f"LOT#{expires_on}"}
-
-
 def order(order_id: str) -> dict[str, str]:
-    """An accrued order; keyed by the client's id so a second credit cannot be written."""
+    """An accrued order (and its earn entry); keyed by the client's id so a second credit cannot be written."""
     return {"PK": f"ORDER#{order_id}", "SK": "ORDER"}
 
 
 def refund(refund_id: str) -> dict[str, str]:
     return {"PK": f"REFUND#{refund_id}", "SK": "REFUND"}
+
+
+def redemption(code: str) -> dict[str, str]:
+    """A redemption, keyed by its voucher code (derived from the redemption_id, see store.redemptions),
+    so the idempotency key, the voucher lookup and the ledger entry are one item."""
+    return {"PK": f"VOUCHER#{code}", "SK": "REDEMPTION"}
+
+
+def redemption_cancel(redemption_id: str) -> dict[str, str]:
+    """The ledger entry of a cancelled redemption, written once."""
+    return {"PK": f"CANCEL#{redemption_id}", "SK": "CANCEL"}
+
+
+def adjustment(adjustment_id: str) -> dict[str, str]:
+    return {"PK": f"ADJUSTMENT#{adjustment_id}", "SK": "ADJUSTMENT"}
+
+
+def expiry_entry(member_id: str, expires_on: str, run_day: str | None) -> dict[str, str]:
+    """The ledger entry of one day's expiry, keyed so that it is written once. Points a cancelled
+    redemption gives back to a day that has already expired expire again on a later run: that entry
+    carries the run's day too."""
+    suffix = "" if run_day is None else f"#{run_day}"
+    return {"PK": f"EXPIRE#{member_id}#{expires_on}{suffix}", "SK": "EXPIRE"}
+
+
+def secret(name: str) -> dict[str, str]:
+    """A random secret the platform made for itself (link signing, voucher codes)."""
+    return {"PK": f"SECRET#{name}", "SK": "SECRET"}
+
+
+def reward(reward_id: str) -> dict[str, str]:
+    return {"PK": f"REWARD#{reward_id}", "SK": "REWARD"}
+
+
+# --- GSI1: activity and the reward catalog -----------------------------------------------------------
+
+CATALOG = "CATALOG"
 
 
 def activity(member_id: str, occurred_at: str, entry_id: str) -> dict[str, str]:
@@ -67,85 +124,30 @@ def activity_partition(member_id: str) -> str:
     return f"ACTIVITY#{member_id}"
 
 
-DUE_SHARDS = 16
-
-
-def shard_of(member_id: str) -> int:
-    """A stable shard (0..15) per member, so a day's due work spreads over 16 index partitions."""
-    return zlib.crc32(member_id.encode()) % DUE_SHARDS
-
-
-def due(kind: str, day: str, member_id: str, sort: str) -> dict[str, str]:
-    """GSI2 keys of time-driven work: DUE#<kind>#<day>#<shard>, read only on the day it is due."""
-    return {"GSI2PK": f"DUE#{kind}#{day}#{shard_of(member_id):02d}", "GSI2SK": sort}
-
-
-def due_partition(kind: str, day: str, shard: int) -> str:
-    """One shard of a day's bucket, as the daily jobs read it (GSI2 to GSI5 by kind)."""
-    return f"DUE#{kind}#{day}#{shard:02d}"
-
-
-def dormancy_check(day: str, member_id: str) -> dict[str, str]:
-    """GSI3 keys on a member profile: the day to check whether the member has gone dormant. A lower
-    bound (activity since only pushes the real day later); the dormancy job moves it forward."""
-    return {"GSI3PK": due_partition("DORMANT", day, shard_of(member_id)), "GSI3SK": f"MEMBER#{member_id}"}
-
-
-def tier_review(day: str, member_id: str) -> dict[str, str]:
-    """GSI4 keys on a member profile above the lowest tier: the day its tier must be reviewed (a lower
-    bound, like the dormancy check)."""
-    return {"GSI4PK": due_partition("TIER", day, shard_of(member_id)), "GSI4SK": f"MEMBER#{member_id}"}
-
-
-def expiry_check(day: str, member_id: str) -> dict[str, str]:
-    """GSI5 keys on a member profile: the day its soonest points expire (or, for points given back to
-    an already ended lot, the day they are queued for). Every write that changes the member's lots
-    keeps it exact, so the expiry job reads only members with something to expire."""
-    return {"GSI5PK": due_partition("EXPIRY", day, shard_of(member_id)), "GSI5SK": f"MEMBER#{member_id}"}
-
-
-def expiry_entry(member_id: str, expires_on: str, due_day: str) -> dict[str, str]:
-    """The ledger entry of a lot's expiry, keyed so that it is written once. Points given back to an
-    already expired lot (a cancelled redemption) are queued for a later day and expire again then."""
-    suffix = "" if due_day == expires_on else f"#{due_day}"
-    return {"PK": f"EXPIRE#{member_id}#{expires_on}{suffix}", "SK": "EXPIRE"}
-
-
-def secret(name: str) -> dict[str, str]:
-    """A random secret the platform made for itself (e.g. the unsubscribe link signing key)."""
-    return {"PK": f"SECRET#{name}", "SK": "SECRET"}
-
-
-def reward(reward_id: str) -> dict[str, str]:
-    return {"PK": f"REWARD#{reward_id}", "SK": "REWARD"}
-
-
-CATALOG = "CATALOG"
-
-
 def catalog_entry(reward_id: str) -> dict[str, str]:
     """GSI1 keys listing every reward in one small partition, by id (the catalog is small)."""
     return {"GSI1PK": CATALOG, "GSI1SK": reward_id}
 
 
-def redemption(redemption_id: str) -> dict[str, str]:
-    return {"PK": f"REDEMPTION#{redemption_id}", "SK": "REDEMPTION"}
+# --- GSI2 to GSI6: due work ---------------------------------------------------------------------------
+# Partition DUE#<kind>#<shard>, sort key the day the work is due: a job reads every shard's range up to
+# its day, so a run after any outage still finds everything due, and nothing that is not.
+
+DUE_SHARDS = 16
+DUE_INDEX = {"MATURE": "GSI2", "DORMANT": "GSI3", "TIER": "GSI4", "EXPIRY": "GSI5", "REMIND": "GSI6"}
 
 
-def voucher(code: str) -> dict[str, str]:
-    """Uniqueness guard and lookup of a voucher code."""
-    return {"PK": f"VOUCHER#{code}", "SK": "VOUCHER"}
+def shard_of(member_id: str) -> int:
+    """A stable shard (0..15) per member: one member's due items always share a shard, so two workers
+    never race on one member, while a day's work spreads over 16 index partitions."""
+    return zlib.crc32(member_id.encode()) % DUE_SHARDS
 
 
-def redeemed_count(member_id: str, reward_id: str) -> dict[str, str]:
-    """How often a member redeemed a reward: in the member partition, so the redeem read sees it."""
-    return {"PK": f"MEMBER#{member_id}", "SK": f"REDEEMED#{reward_id}"}
+def due_partition(kind: str, shard: int) -> str:
+    return f"DUE#{kind}#{shard:02d}"
 
 
-def adjustment(adjustment_id: str) -> dict[str, str]:
-    return {"PK": f"ADJUSTMENT#{adjustment_id}", "SK": "ADJUSTMENT"}
-
-
-def redemption_cancel(redemption_id: str) -> dict[str, str]:
-    """The ledger entry of a cancelled redemption, written once."""
-    return {"PK": f"CANCEL#{redemption_id}", "SK": "CANCEL"}
+def due(kind: str, member_id: str, day: str) -> dict[str, str]:
+    """The index attributes that put an item in ``kind``'s due index on ``day``."""
+    index = DUE_INDEX[kind]
+    return {f"{index}PK": due_partition(kind, shard_of(member_id)), f"{index}SK": day}

@@ -1,161 +1,730 @@
-"""Member profile items, their email and referral-code guards, and the member partition read."""
+"""The member partition: the profile item and its lots, how they are read, and every write to them.
+
+The profile (``MemberRecord``) carries the balances, the tier and its qualifying buckets, the days the
+daily jobs are next due for the member (as keys of their indexes), the email bookkeeping and the
+outbox of the member's last write. Everything on it is bounded: no attribute grows with the member's
+history, so the item stays well under 1 KB for a typical member and its writes cost the same on day 1
+and on day 1,000.
+
+``commit`` is the one unit of work for a change of a member's balance: the ledger entry put once (its
+key is the client's id), the member version-checked, the lots taken from or given to, and whatever the
+use case adds (an order's refund state, a reward's stock, a per-member limit), in one TransactWriteItems
+that answers a named outcome.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any, Literal
 
-from loyalty.store import keys, transactions
+from botocore.exceptions import ClientError
+
+from loyalty.domain.balances import Balances
+from loyalty.domain.events import Event
+from loyalty.domain.tiers import Qualifying
+from loyalty.store import keys, lots, transactions
 from loyalty.store.client import Item, dynamodb, from_item, table_name, to_item, to_value
+from loyalty.store.transactions import TxItem
+
+Status = Literal["active", "erased"]
+FIRST_LOT_MONTHS = 4  # enough for the next three expiry days even with a month of ended days first
+DUE_KINDS = ("DORMANT", "TIER", "EXPIRY", "REMIND")
 
 
 @dataclass(frozen=True)
-class MemberPartition:
-    """The profile and every lot of a member, as one Query returns them."""
+class DueDays:
+    """The days the member waits for in each member index (None: not in it)."""
 
-    profile: Item
-    lots: list[Item] = field(default_factory=list)
-    redeemed: dict[str, int] = field(default_factory=dict)  # reward_id -> redemptions counted
+    dormancy: date | None = None
+    tier_review: date | None = None
+    expiry: date | None = None
+    reminder: date | None = None
+
+    def by_kind(self) -> dict[str, date | None]:
+        return {"DORMANT": self.dormancy, "TIER": self.tier_review, "EXPIRY": self.expiry, "REMIND": self.reminder}
+
+
+@dataclass(frozen=True)
+class EmailState:
+    last_email_on: str | None = None
+    last_email_kind: str | None = None
+    reminded_until: str | None = None  # the last expiry day an expiry reminder spoke of
+    dormant_notified_for: str | None = None  # the last_activity_at of the dormant spell already emailed
+
+
+@dataclass(frozen=True)
+class MemberRecord:
+    member_id: str
+    email: str | None
+    name: str | None
+    locale: str | None
+    status: Status
+    enrolled_at: str
+    last_activity_at: str
+    marketing_opt_in: bool
+    referral_code: str
+    referred_by: str | None
+    tier: str
+    tier_since: str | None
+    balances: Balances
+    qualifying: Qualifying
+    due: DueDays
+    emails: EmailState = field(default_factory=EmailState)
+    version: int = 0
+
+    def to_item(self) -> Item:
+        item: Item = {
+            **keys.member(self.member_id),
+            "member_id": self.member_id,
+            "email": self.email,
+            "name": self.name,
+            "locale": self.locale,
+            "status": self.status,
+            "enrolled_at": self.enrolled_at,
+            "last_activity_at": self.last_activity_at,
+            "marketing_opt_in": self.marketing_opt_in,
+            "referral_code": self.referral_code,
+            "referred_by": self.referred_by,
+            "tier": self.tier,
+            "tier_since": self.tier_since,
+            "available": self.balances.available,
+            "pending": self.balances.pending,
+            "lifetime_earned": self.balances.lifetime_earned,
+            "debt": self.balances.debt,
+            "q_size": self.qualifying.size,
+            "q_first": self.qualifying.first,
+            "q": list(self.qualifying.counts),
+            "last_email_on": self.emails.last_email_on,
+            "last_email_kind": self.emails.last_email_kind,
+            "reminded_until": self.emails.reminded_until,
+            "dormant_notified_for": self.emails.dormant_notified_for,
+            "version": self.version,
+        }
+        for kind, day in self.due.by_kind().items():
+            if day is not None:
+                item.update(keys.due(kind, self.member_id, day.isoformat()))
+        return {name: value for name, value in item.items() if value is not None}
+
+    @classmethod
+    def from_item(cls, item: Item) -> MemberRecord:
+        def day(kind: str) -> date | None:
+            value = item.get(f"{keys.DUE_INDEX[kind]}SK")
+            return date.fromisoformat(str(value)) if value else None
+
+        return cls(
+            member_id=str(item["member_id"]),
+            email=item.get("email"),
+            name=item.get("name"),
+            locale=item.get("locale"),
+            status=item.get("status", "active"),
+            enrolled_at=str(item["enrolled_at"]),
+            last_activity_at=str(item["last_activity_at"]),
+            marketing_opt_in=bool(item.get("marketing_opt_in", False)),
+            referral_code=str(item["referral_code"]),
+            referred_by=item.get("referred_by"),
+            tier=str(item["tier"]),
+            tier_since=item.get("tier_since"),
+            balances=Balances(
+                available=int(item.get("available", 0)),
+                pending=int(item.get("pending", 0)),
+                lifetime_earned=int(item.get("lifetime_earned", 0)),
+                debt=int(item.get("debt", 0)),
+            ),
+            qualifying=Qualifying(
+                int(item.get("q_size", 1)), int(item.get("q_first", 0)), tuple(int(n) for n in item.get("q", []))
+            ),
+            due=DueDays(day("DORMANT"), day("TIER"), day("EXPIRY"), day("REMIND")),
+            emails=EmailState(
+                last_email_on=item.get("last_email_on"),
+                last_email_kind=item.get("last_email_kind"),
+                reminded_until=item.get("reminded_until"),
+                dormant_notified_for=item.get("dormant_notified_for"),
+            ),
+            version=int(item.get("version", 0)),
+        )
+
+
+@dataclass(frozen=True)
+class MemberState:
+    """One read of the member: the profile and the points it holds by expiry day. ``complete`` is
+    False when only the first months of lots were read (enough to show and to add, not to spend);
+    ``through_month`` is then the last month read."""
+
+    member: MemberRecord
+    lots: dict[str, int]
+    complete: bool
+    through_month: str | None = None
+
+
+ReadLots = Literal["none", "first", "all"]
+
+
+def read(member_id: str, lots_wanted: ReadLots = "first") -> MemberState | None:
+    """The profile and its lots in one strongly consistent Query: the first few months (a member's
+    view, an accrual: one read unit) or all of them (spending: bounded by the expiry horizon)."""
+    if lots_wanted == "none":
+        found = dynamodb().get_item(TableName=table_name(), Key=to_item(keys.member(member_id)), ConsistentRead=True)
+        if "Item" not in found:
+            return None
+        # No lot was read: every month is "beyond what was read".
+        return MemberState(
+            MemberRecord.from_item(from_item(found["Item"])), {}, complete=False, through_month="0000-00"
+        )
+    request: dict[str, Any] = {
+        "TableName": table_name(),
+        "KeyConditionExpression": "PK = :pk AND begins_with(SK, :profile)",
+        "ExpressionAttributeValues": {
+            ":pk": to_value(keys.member_partition(member_id)),
+            ":profile": to_value(keys.PROFILE),
+        },
+        "ConsistentRead": True,
+    }
+    if lots_wanted == "first":
+        request["Limit"] = 1 + FIRST_LOT_MONTHS
+    profile: MemberRecord | None = None
+    held: dict[str, int] = {}
+    last_month: str | None = None
+    while True:
+        answer = dynamodb().query(**request)
+        for raw in answer.get("Items", []):
+            item = from_item(raw)
+            if item["SK"] == keys.PROFILE:
+                profile = MemberRecord.from_item(item)
+            else:
+                held.update(lots.days_of(item))
+                last_month = keys.month_of_lot(str(item["SK"]))
+        start = answer.get("LastEvaluatedKey")
+        if start is None:
+            last_month = None
+            break
+        if lots_wanted == "first":
+            break
+        request["ExclusiveStartKey"] = start
+    if profile is None:
+        return None
+    return MemberState(profile, held, complete=last_month is None, through_month=last_month)
+
+
+# --- the unit of work --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EntryPut[T]:
+    """The ledger entry a change is recorded by, put once: its key is the client's id (or an id derived
+    from what it records), so a retry finds the first one. ``decode`` reads the stored one back."""
+
+    item: Item
+    decode: Callable[[Item], T]
+
+    def tx(self) -> TxItem:
+        return TxItem(
+            "entry",
+            {
+                "Put": {
+                    "TableName": table_name(),
+                    "Item": to_item(self.item),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            },
+        )
+
+
+@dataclass(frozen=True)
+class MemberChange[T]:
+    """A change of one member, described by what it read and what it decided."""
+
+    before: MemberRecord
+    after: MemberRecord
+    at: str
+    events: Sequence[Event] = ()
+    entry: EntryPut[T] | None = None
+    lots_before: Mapping[str, int] = field(default_factory=dict)
+    lot_deltas: Mapping[str, int] = field(default_factory=dict)
+    more: Sequence[TxItem] = ()  # other items of the same transaction (their own roles)
+
+
+@dataclass(frozen=True)
+class Written:
+    pass
+
+
+@dataclass(frozen=True)
+class Replay[T]:
+    existing: T
+
+
+@dataclass(frozen=True)
+class Retry:
+    why: str
+    failed: frozenset[str] = frozenset()  # the roles whose conditions failed
+
+
+@dataclass(frozen=True)
+class Refused:
+    reason: str
+
+
+type Outcome[T] = Written | Replay[T] | Retry | Refused
+
+_NAMES = ("PK", "SK")
+
+
+def outbox(events: Sequence[Event]) -> list[dict[str, Any]]:
+    # Event data goes through JSON so it is made of what DynamoDB stores (no floats or dates).
+    return [{"type": event.type, "data": json.loads(json.dumps(dict(event.data), default=str))} for event in events]
+
+
+def member_update(change: MemberChange[Any]) -> TxItem:
+    """The member's versioned update: only the attributes that changed, the version bumped, the outbox
+    replaced. GSI keys change only when a due day changes, so the write costs an index write then only."""
+    old = change.before.to_item()
+    new = {
+        **replace(change.after, version=change.before.version + 1).to_item(),
+        "outbox": outbox(change.events),
+        "outbox_at": change.at,
+    }
+    sets = {name: value for name, value in new.items() if name not in _NAMES and old.get(name) != value}
+    removes = [name for name in old if name not in new and name not in _NAMES]
+    names: dict[str, str] = {"#version": "version", "#status": "status"}
+    values: dict[str, Any] = {":read": to_value(change.before.version), ":active": to_value("active")}
+    parts = []
+    for i, (name, value) in enumerate(sets.items()):
+        names[f"#s{i}"] = name
+        values[f":s{i}"] = to_value(value)
+        parts.append(f"#s{i} = :s{i}")
+    expression = "SET " + ", ".join(parts)
+    if removes:
+        names.update({f"#r{i}": name for i, name in enumerate(removes)})
+        expression += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(removes)))
+    condition = "#version = :read AND #status = :active"
+    return TxItem(
+        "member",
+        {
+            "Update": {
+                "TableName": table_name(),
+                "Key": to_item(keys.member(change.before.member_id)),
+                "UpdateExpression": expression,
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": values,
+            }
+        },
+    )
+
+
+def decide[T](result: transactions.TxResult, entry: EntryPut[T] | None) -> Outcome[T]:
+    """A transaction's result as a named outcome: the entry existed (replay), a rule refused it, or
+    something changed since the read (retry)."""
+    if result.written:
+        return Written()
+    if entry is not None and result.failed_role("entry"):
+        old = result.failed["entry"][0]
+        if old is not None:
+            return Replay(entry.decode(old))
+    if result.refusals:
+        return Refused(result.refusals[0])
+    if result.contended:
+        return Retry("another transaction held one of the items")
+    return Retry("something changed since it was read", frozenset(result.failed))
+
+
+def commit[T](change: MemberChange[T]) -> Outcome[T]:
+    items: list[TxItem] = []
+    if change.entry is not None:
+        items.append(change.entry.tx())
+    items.append(member_update(change))
+    items += lots.writes(change.before.member_id, change.lots_before, change.lot_deltas)
+    items += change.more
+    return decide(transactions.run(items), change.entry)
+
+
+def entry_put(item: Item, role: str = "entry") -> TxItem:
+    """A ledger entry of its own that a change writes besides its main one (an expiry writes one per
+    day): put once; an existing one means the change was already made."""
+    return TxItem(
+        role,
+        {"Put": {"TableName": table_name(), "Item": to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}},
+    )
+
+
+# --- writes outside the unit of work ----------------------------------------------------------------
+
+
+def mature(
+    member_id: str,
+    points: int,
+    expires_on: str,
+    at: str,
+    events: Sequence[Event],
+    order: TxItem,
+    *,
+    expiry: Literal["keep", "sooner", "none"],
+) -> transactions.TxResult:
+    """Pending -> available for one order, without reading the member: the order item leaves its
+    bucket (``order``), its points join their expiry day, the member's pending and available move by
+    ``points`` and its version is bumped (a writer that read the member before retries).
+
+    The member's expiry day must stay a lower bound of its soonest points. Without a read that takes two
+    forms: ``keep`` leaves the day alone if it is no later than ``expires_on``; ``sooner`` moves a later
+    (or missing) one to ``expires_on``. One of the two conditions always holds. Points that never expire
+    (``none``) leave it alone."""
+    key = keys.due("EXPIRY", member_id, expires_on)
+    names = {"#status": "status", "#pk": "GSI5PK", "#sk": "GSI5SK"}
+    values: dict[str, Any] = {
+        ":points": to_value(points),
+        ":minus": to_value(-points),
+        ":one": to_value(1),
+        ":active": to_value("active"),
+        ":outbox": to_value(outbox(events)),
+        ":at": to_value(at),
+        ":day": to_value(expires_on),
+    }
+    expression = "ADD available :points, pending :minus, version :one SET outbox = :outbox, outbox_at = :at"
+    condition = "pending >= :points AND #status = :active"
+    if expiry == "sooner":
+        expression += ", #pk = :pk, #sk = :day"
+        values[":pk"] = to_value(key["GSI5PK"])
+        condition += " AND (attribute_not_exists(#sk) OR #sk > :day)"
+    elif expiry == "keep":
+        condition += " AND #sk <= :day"
+        del names["#pk"]
+    else:
+        del names["#pk"], names["#sk"], values[":day"]
+    member = TxItem(
+        "member",
+        {
+            "Update": {
+                "TableName": table_name(),
+                "Key": to_item(keys.member(member_id)),
+                "UpdateExpression": expression,
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": values,
+            }
+        },
+    )
+    items = [order, member, *lots.writes(member_id, {}, {expires_on: points})] if points > 0 else [order]
+    return transactions.run(items)
+
+
+def touch(member_id: str, events: Sequence[Event], at: str) -> TxItem:
+    """Publish events of a write that changes no balance (a voucher used): the version bumps and the
+    outbox carries them, so they come out in order with the member's other events."""
+    return TxItem(
+        "member",
+        {
+            "Update": {
+                "TableName": table_name(),
+                "Key": to_item(keys.member(member_id)),
+                "UpdateExpression": "ADD version :one SET outbox = :outbox, outbox_at = :at",
+                "ConditionExpression": "attribute_exists(PK)",
+                "ExpressionAttributeValues": {
+                    ":one": to_value(1),
+                    ":outbox": to_value(outbox(events)),
+                    ":at": to_value(at),
+                },
+            }
+        },
+    )
+
+
+def move_due(member_id: str, kind: str, seen: date, day: date | None) -> bool:
+    """Move the member's ``kind`` due day from ``seen`` (as a job found it) to ``day`` (None: out of the
+    index), unless someone moved it since: then their day stands. No version bump: no balance changes."""
+    index = keys.DUE_INDEX[kind]
+    names = {"#pk": f"{index}PK", "#sk": f"{index}SK"}
+    values: dict[str, Any] = {":seen": to_value(seen.isoformat())}
+    if day is None:
+        expression = "REMOVE #pk, #sk"
+    else:
+        expression = "SET #pk = :pk, #sk = :day"
+        new = keys.due(kind, member_id, day.isoformat())
+        values[":pk"] = to_value(new[f"{index}PK"])
+        values[":day"] = to_value(day.isoformat())
+    try:
+        dynamodb().update_item(
+            TableName=table_name(),
+            Key=to_item(keys.member(member_id)),
+            UpdateExpression=expression,
+            ConditionExpression="#sk = :seen",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            raise
+        return False
+    return True
+
+
+# --- enrollment and the profile ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class EnrollConflict:
-    """Why an enrollment transaction was cancelled, with the items that stood in its way."""
+    """Why an enrollment transaction was cancelled, with what stood in its way."""
 
-    existing_member: Item | None
-    email_owner: Item | None
+    existing: MemberRecord | None
+    email_owner: str | None
     referral_clash: bool
     unknown_referrer: bool
 
 
-def enroll(profile: Item, referrer_code: str | None) -> EnrollConflict | None:
-    """Create the member, claim its email and its referral code in one transaction.
+def enroll(record: MemberRecord, events: Sequence[Event], at: str) -> EnrollConflict | Retry | None:
+    """Create the member, claim its email and its referral code in one transaction; None on success.
 
-    Returns ``None`` on success, or what blocked it. The old member and email items come back with
-    the cancellation (ReturnValuesOnConditionCheckFailure), so deciding between an idempotent replay
-    and a conflict costs no extra read.
-    """
+    The old member and email items come back with the cancellation (ReturnValuesOnConditionCheckFailure),
+    so telling an idempotent replay from a conflict costs no extra read."""
     table = table_name()
-    member_id = profile["member_id"]
-    items: list[Any] = [
-        {
-            "Put": {
-                "TableName": table,
-                "Item": to_item({**keys.member(member_id), **profile}),
-                "ConditionExpression": "attribute_not_exists(PK)",
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-            }
-        },
-        {
-            "Put": {
-                "TableName": table,
-                "Item": to_item({**keys.email(profile["email"]), "member_id": member_id}),
-                "ConditionExpression": "attribute_not_exists(PK)",
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-            }
-        },
-        {
-            "Put": {
-                "TableName": table,
-                "Item": to_item({**keys.referral(profile["referral_code"]), "member_id": member_id}),
-                "ConditionExpression": "attribute_not_exists(PK)",
-            }
-        },
-    ]
-    if referrer_code is not None:
-        items.append(
+    item = {**record.to_item(), "outbox": outbox(events), "outbox_at": at}
+    items = [
+        TxItem(
+            "member",
             {
-                "ConditionCheck": {
+                "Put": {
                     "TableName": table,
-                    "Key": to_item(keys.referral(referrer_code)),
-                    "ConditionExpression": "attribute_exists(PK)",
+                    "Item": to_item(item),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                 }
-            }
+            },
+        ),
+        TxItem(
+            "email",
+            {
+                "Put": {
+                    "TableName": table,
+                    "Item": to_item({**keys.email(str(record.email)), "member_id": record.member_id}),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            },
+        ),
+        TxItem(
+            "referral_code",
+            {
+                "Put": {
+                    "TableName": table,
+                    "Item": to_item({**keys.referral(record.referral_code), "member_id": record.member_id}),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+        ),
+    ]
+    if record.referred_by is not None:
+        items.append(
+            TxItem(
+                "referrer",
+                {
+                    "ConditionCheck": {
+                        "TableName": table,
+                        "Key": to_item(keys.referral(record.referred_by)),
+                        "ConditionExpression": "attribute_exists(PK)",
+                    }
+                },
+            )
         )
-    outcome = transactions.run(items)
-    if outcome.written:
+    result = transactions.run(items)
+    if result.written:
         return None
-    if not outcome.failed:
-        raise transactions.Contended("enrollment collided with a concurrent write")
+    if not result.failed:
+        return Retry("enrollment collided with a concurrent write")
+    existing = result.failed.get("member", [None])[0]
+    owner = result.failed.get("email", [None])[0]
     return EnrollConflict(
-        existing_member=outcome.failed.get(0) if outcome.failed_at(0) else None,
-        email_owner=outcome.failed.get(1) if outcome.failed_at(1) else None,
-        referral_clash=outcome.failed_at(2),
-        unknown_referrer=outcome.failed_at(3),
+        existing=MemberRecord.from_item(existing) if existing else None,
+        email_owner=str(owner["member_id"]) if owner else None,
+        referral_clash=result.failed_role("referral_code"),
+        unknown_referrer=result.failed_role("referrer"),
     )
 
 
-def read_partition(member_id: str) -> MemberPartition | None:
-    """Profile, lots and redemption counters in one strongly consistent Query."""
-    paginator = dynamodb().get_paginator("query")
-    profile: Item | None = None
-    lots: list[Item] = []
-    redeemed: dict[str, int] = {}
-    for page in paginator.paginate(
-        TableName=table_name(),
-        KeyConditionExpression="PK = :pk",
-        ExpressionAttributeValues={":pk": to_value(keys.member_partition(member_id))},
-        ConsistentRead=True,
-    ):
-        for raw in page.get("Items", []):
-            item = from_item(raw)
-            if item["SK"] == keys.PROFILE:
-                profile = item
-            elif item["SK"].startswith("LOT#"):
-                lots.append(item)
-            elif item["SK"].startswith("REDEEMED#"):
-                redeemed[item["SK"].removeprefix("REDEEMED#")] = int(item.get("count", 0))
-    return MemberPartition(profile, lots, redeemed) if profile is not None else None
+def update_profile(before: MemberRecord, after: MemberRecord, events: Sequence[Event], at: str) -> Outcome[None]:
+    """Profile changes, versioned like every member write; when the email changes its guard moves in the
+    same transaction (Refused("email_taken") when another member holds the new one)."""
+    items = [member_update(MemberChange(before, after, at, events))]
+    if after.email != before.email and after.email is not None:
+        items.append(
+            TxItem(
+                "email",
+                {
+                    "Put": {
+                        "TableName": table_name(),
+                        "Item": to_item({**keys.email(after.email), "member_id": after.member_id}),
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                    }
+                },
+                # Held by this member already: our own earlier attempt landed (its answer was lost).
+                explain=lambda old: None if old and old.get("member_id") == after.member_id else "email_taken",
+            )
+        )
+        if before.email is not None:
+            items.append(
+                TxItem(
+                    "old_email",
+                    {
+                        "Delete": {
+                            "TableName": table_name(),
+                            "Key": to_item(keys.email(before.email)),
+                            "ConditionExpression": "member_id = :me",
+                            "ExpressionAttributeValues": {":me": to_value(before.member_id)},
+                        }
+                    },
+                )
+            )
+    return decide(transactions.run(items), None)
 
 
-def read_profile(member_id: str) -> Item | None:
-    answer = dynamodb().get_item(TableName=table_name(), Key=to_item(keys.member(member_id)), ConsistentRead=True)
-    return from_item(answer["Item"]) if "Item" in answer else None
+def email_owner(address: str) -> str | None:
+    """The member holding an email (the guard item), or None."""
+    answer = dynamodb().get_item(TableName=table_name(), Key=to_item(keys.email(address)), ConsistentRead=True)
+    return str(from_item(answer["Item"])["member_id"]) if "Item" in answer else None
 
 
-def update_profile(member_id: str, changes: Item, old_email: str, new_email: str | None) -> bool:
-    """Apply profile changes; when the email changes, move its guard in the same transaction.
+# --- email bookkeeping: claims before a send, their release, the unsubscribe ------------------------
 
-    Returns False when the new email is held by another member. The member update is conditioned on
-    the email it was read with, so two concurrent email changes cannot both pass.
-    """
-    table = table_name()
-    names = {f"#f{i}": name for i, name in enumerate(changes)}
-    values = {f":v{i}": to_value(value) for i, value in enumerate(changes.values())}
-    values[":old"] = to_value(old_email)
-    values[":active"] = to_value("active")
-    update = {
-        "TableName": table,
-        "Key": to_item(keys.member(member_id)),
-        "UpdateExpression": "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(changes))),
-        "ConditionExpression": "#email = :old AND #status = :active",
-        "ExpressionAttributeNames": {**names, "#email": "email", "#status": "status"},
-        "ExpressionAttributeValues": values,
+
+@dataclass(frozen=True)
+class Claim:
+    """What a send changed on the profile, to put back if the send fails."""
+
+    member_id: str
+    claim_id: str
+    previous: dict[str, Any]  # attribute -> old value (None: it was absent)
+
+
+def claim_email(
+    member_id: str,
+    *,
+    claim_id: str,
+    kind: str,
+    today: str,
+    cooldown_cutoff: str | None,
+    sets: Mapping[str, Any],
+    conditions: Mapping[str, Any],
+    due_kind: str,
+    seen_due: str,
+    next_due: str | None,
+    previous: Mapping[str, Any],
+) -> Claim | None:
+    """Record an email as sent before sending it; None when the member may not get it (any more).
+
+    Conditions re-check, on the current item, what the decision was based on: still active and opted in
+    (an unsubscribe wins), the cooldown, the due day the job found (nobody handled it meanwhile) and the
+    ``conditions`` given (attribute -> value it must still have). Success means this run, and no other,
+    sends the email: at most once, even when two runs overlap. The due day moves on in the same write."""
+    index = keys.DUE_INDEX[due_kind]
+    fields = {"last_email_on": today, "last_email_kind": kind, "email_claim": claim_id, **sets}
+    names: dict[str, str] = {"#status": "status", "#duesk": f"{index}SK", "#duepk": f"{index}PK"}
+    values: dict[str, Any] = {
+        ":active": to_value("active"),
+        ":yes": to_value(True),
+        ":seen": to_value(seen_due),
     }
-    if new_email is None or new_email == old_email:
-        dynamodb().update_item(**update)  # type: ignore[arg-type]
-        return True
-    items: list[Any] = [
-        {"Update": update},
-        {
-            "Delete": {
-                "TableName": table,
-                "Key": to_item(keys.email(old_email)),
-                "ConditionExpression": "member_id = :me",
-                "ExpressionAttributeValues": {":me": to_value(member_id)},
-            }
-        },
-        {
-            "Put": {
-                "TableName": table,
-                "Item": to_item({**keys.email(new_email), "member_id": member_id}),
-                "ConditionExpression": "attribute_not_exists(PK)",
-            }
-        },
-    ]
-    outcome = transactions.run(items)
-    if outcome.written:
-        return True
-    if set(outcome.failed) == {2}:
+    checks = ["#status = :active", "marketing_opt_in = :yes", "#duesk = :seen"]
+    if cooldown_cutoff is not None:
+        checks.append("(attribute_not_exists(last_email_on) OR last_email_on <= :cutoff)")
+        values[":cutoff"] = to_value(cooldown_cutoff)
+    for i, (name, value) in enumerate(conditions.items()):
+        names[f"#c{i}"] = name
+        if value is None:
+            checks.append(f"attribute_not_exists(#c{i})")
+        else:
+            values[f":c{i}"] = to_value(value)
+            checks.append(f"#c{i} = :c{i}")
+    parts = []
+    for i, (name, value) in enumerate(fields.items()):
+        names[f"#f{i}"] = name
+        values[f":f{i}"] = to_value(value)
+        parts.append(f"#f{i} = :f{i}")
+    expression = "SET " + ", ".join(parts)
+    if next_due is None:
+        expression += " REMOVE #duepk, #duesk"
+    else:
+        values[":duepk"] = to_value(keys.due(due_kind, member_id, next_due)[f"{index}PK"])
+        values[":duesk"] = to_value(next_due)
+        expression += ", #duepk = :duepk, #duesk = :duesk"
+    try:
+        dynamodb().update_item(
+            TableName=table_name(),
+            Key=to_item(keys.member(member_id)),
+            UpdateExpression=expression,
+            ConditionExpression=" AND ".join(checks),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            # When the response to a claim that landed is lost, the SDK sends it again and the condition
+            # fails on the claim itself: the old item tells that case apart from "not due any more".
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            raise
+        current: dict[str, Any] = error.response.get("Item") or {}  # type: ignore[assignment]
+        if current.get("email_claim") != to_value(claim_id):
+            return None
+    restore = {name: previous.get(name) for name in fields if name != "email_claim"}
+    restore[f"{index}SK"] = seen_due
+    restore[f"{index}PK"] = keys.due(due_kind, member_id, seen_due)[f"{index}PK"]
+    return Claim(member_id, claim_id, restore)
+
+
+def release(claim: Claim) -> bool:
+    """Undo a claim whose email SES refused, so the member is due again and the next run tries again.
+    Only our own claim is undone."""
+    sets = {name: value for name, value in claim.previous.items() if value is not None}
+    removes = [name for name, value in claim.previous.items() if value is None] + ["email_claim"]
+    names = {f"#s{i}": name for i, name in enumerate(sets)} | {f"#r{i}": name for i, name in enumerate(removes)}
+    values = {f":s{i}": to_value(value) for i, value in enumerate(sets.values())}
+    values[":claim"] = to_value(claim.claim_id)
+    expression = " ".join(
+        part
+        for part in (
+            "SET " + ", ".join(f"#s{i} = :s{i}" for i in range(len(sets))) if sets else "",
+            "REMOVE " + ", ".join(f"#r{i}" for i in range(len(removes))),
+        )
+        if part
+    )
+    try:
+        dynamodb().update_item(
+            TableName=table_name(),
+            Key=to_item(keys.member(claim.member_id)),
+            UpdateExpression=expression,
+            ConditionExpression="email_claim = :claim",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            raise
         return False
-    raise transactions.Contended("the profile changed while it was being updated")
+    return True
+
+
+def opt_out(member_id: str, at: str, events: Sequence[Event]) -> bool:
+    """Clear marketing_opt_in and leave the reminder index; False when there is no such member."""
+    try:
+        dynamodb().update_item(
+            TableName=table_name(),
+            Key=to_item(keys.member(member_id)),
+            UpdateExpression=(
+                "SET marketing_opt_in = :no, unsubscribed_at = :at, outbox = :outbox, outbox_at = :at "
+                "ADD version :one REMOVE GSI6PK, GSI6SK"
+            ),
+            ConditionExpression="attribute_exists(PK)",
+            ExpressionAttributeValues={
+                ":no": to_value(False),
+                ":at": to_value(at),
+                ":one": to_value(1),
+                ":outbox": to_value(outbox(events)),
+            },
+        )
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            raise
+        return False
+    return True

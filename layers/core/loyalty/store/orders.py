@@ -1,172 +1,250 @@
-"""Orders and refunds: each is written in the same transaction as the balance and lot changes
-it causes, keyed by the client's id with ``attribute_not_exists`` so a retry can never credit twice.
-The order and refund items double as the member's ledger entries (GSI1 = activity)."""
+"""Orders and refunds. An order item is the order's ``earn`` entry, its idempotency key (the client's
+order_id) and its refund state; while its points are pending it waits in the maturing index (GSI2) on
+the day they become available, with what maturing needs projected, so the job reads one item per order.
+A refund item is the ``refund`` entry, keyed by the client's refund_id."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Any
 
-from loyalty.domain.balances import Balances
-from loyalty.store import keys, transactions
+from loyalty.store import keys
 from loyalty.store.client import Item, dynamodb, from_item, table_name, to_item, to_value
-
-Outcome = Literal["written", "replay", "retry"]
-
-
-@dataclass(frozen=True)
-class WriteResult:
-    outcome: Outcome
-    existing: Item | None = None
+from loyalty.store.entries import EntryFields
+from loyalty.store.transactions import TxItem
 
 
 @dataclass(frozen=True)
-class LotChange:
-    expires_on: str
-    available: int = 0
-    pending: int = 0
-    due_key: dict[str, str] | None = None
+class OrderLine:
+    sku: str
+    quantity: int
+    points: int
+    rules: list[str]
+    exact: str  # the exact points the line earned, as a fraction or decimal string
 
 
-def _versioned_update(key: dict[str, str], version: int, values: dict[str, Any], condition: str = "") -> dict[str, Any]:
-    """SET every value and bump ``version``, only if the item is still at the version it was read at."""
-    values = {**values, "version": version + 1}
+@dataclass(frozen=True)
+class Bonus:
+    campaign_id: str
+    points: int
+
+
+@dataclass(frozen=True)
+class OrderRecord:
+    order_id: str
+    member_id: str
+    placed_at: str
+    points: int
+    credited: int  # what reached the balance (the rest paid debt)
+    status: str  # pending | available
+    available_at: str
+    lines: list[OrderLine]
+    bonuses: list[Bonus]
+    net_total: str  # what the customer paid, minor units (exact)
+    earned_day: str  # the local day the points count for the tier
+    expires_on: str | None  # the expiry day of its points (None: nothing credited)
+    pending_left: int  # pending points refunds have not taken
+    entry: EntryFields
+    matures_on: str | None = None  # the local day pending points mature (in the maturing index until then)
+    reversed: int = 0
+    refunded_share: str = "0"
+    refunded_value: str = "0"
+    refunded_qty: dict[str, int] = field(default_factory=dict)
+    version: int = 0
+
+    def to_item(self) -> Item:
+        item: Item = {
+            **keys.order(self.order_id),
+            "order_id": self.order_id,
+            "placed_at": self.placed_at,
+            "points": self.points,
+            "credited": self.credited,
+            "status": self.status,
+            "available_at": self.available_at,
+            "lines": [
+                {"sku": ln.sku, "quantity": ln.quantity, "points": ln.points, "rules": ln.rules, "exact": ln.exact}
+                for ln in self.lines
+            ],
+            "bonuses": [{"campaign_id": b.campaign_id, "points": b.points} for b in self.bonuses],
+            "net_total": self.net_total,
+            "earned_day": self.earned_day,
+            "lot": self.expires_on,
+            "pending_left": self.pending_left,
+            "reversed": self.reversed,
+            "refunded_share": self.refunded_share,
+            "refunded_value": self.refunded_value,
+            "refunded_qty": self.refunded_qty,
+            "version": self.version,
+            **self.entry.to_item(),
+        }
+        if self.status == "pending" and self.matures_on is not None:
+            item.update(keys.due("MATURE", self.member_id, self.matures_on))
+        return {name: value for name, value in item.items() if value is not None}
+
+    @classmethod
+    def from_item(cls, item: Item) -> OrderRecord:
+        return cls(
+            order_id=str(item["order_id"]),
+            member_id=str(item["member_id"]),
+            placed_at=str(item["placed_at"]),
+            points=int(item["points"]),
+            credited=int(item["credited"] if "credited" in item else item["points"]),
+            status=str(item["status"]),
+            available_at=str(item["available_at"]),
+            lines=[
+                OrderLine(str(ln["sku"]), int(ln["quantity"]), int(ln["points"]), list(ln["rules"]), str(ln["exact"]))
+                for ln in item.get("lines", [])
+            ],
+            bonuses=[Bonus(str(b["campaign_id"]), int(b["points"])) for b in item.get("bonuses", [])],
+            net_total=str(item.get("net_total", "0")),
+            earned_day=str(item.get("earned_day", "")),
+            expires_on=item.get("lot"),
+            pending_left=int(item.get("pending_left", 0)),
+            entry=EntryFields.from_item(item),
+            matures_on=item.get("GSI2SK"),
+            reversed=int(item.get("reversed", 0)),
+            refunded_share=str(item.get("refunded_share", "0")),
+            refunded_value=str(item.get("refunded_value", "0")),
+            refunded_qty={str(k): int(v) for k, v in (item.get("refunded_qty") or {}).items()},
+            version=int(item.get("version", 0)),
+        )
+
+
+@dataclass(frozen=True)
+class RefundRecord:
+    refund_id: str
+    order_id: str
+    points_reversed: int
+    to_debt: int
+    amount_minor: int | None
+    lines: list[dict[str, Any]] | None
+    entry: EntryFields
+
+    def to_item(self) -> Item:
+        item: Item = {
+            **keys.refund(self.refund_id),
+            "refund_id": self.refund_id,
+            "order_id": self.order_id,
+            "points_reversed": self.points_reversed,
+            "to_debt": self.to_debt,
+            "amount_minor": self.amount_minor,
+            "lines": self.lines,
+            **self.entry.to_item(),
+        }
+        return {name: value for name, value in item.items() if value is not None}
+
+    @classmethod
+    def from_item(cls, item: Item) -> RefundRecord:
+        return cls(
+            refund_id=str(item["refund_id"]),
+            order_id=str(item["order_id"]),
+            points_reversed=int(item["points_reversed"]),
+            to_debt=int(item.get("to_debt", 0)),
+            amount_minor=int(item["amount_minor"]) if item.get("amount_minor") is not None else None,
+            lines=item.get("lines"),
+            entry=EntryFields.from_item(item),
+        )
+
+
+def get_order(order_id: str) -> OrderRecord | None:
+    answer = dynamodb().get_item(TableName=table_name(), Key=to_item(keys.order(order_id)), ConsistentRead=True)
+    return OrderRecord.from_item(from_item(answer["Item"])) if "Item" in answer else None
+
+
+def get_refund(refund_id: str) -> RefundRecord | None:
+    answer = dynamodb().get_item(TableName=table_name(), Key=to_item(keys.refund(refund_id)), ConsistentRead=True)
+    return RefundRecord.from_item(from_item(answer["Item"])) if "Item" in answer else None
+
+
+def refund_state_update(before: OrderRecord, after: OrderRecord) -> TxItem:
+    """What a refund changes on its order, only if nobody refunded or matured it since it was read."""
+    values = {
+        "reversed": after.reversed,
+        "refunded_share": after.refunded_share,
+        "refunded_value": after.refunded_value,
+        "refunded_qty": after.refunded_qty,
+        "pending_left": after.pending_left,
+        "version": before.version + 1,
+    }
     names = {f"#a{i}": name for i, name in enumerate(values)}
     attribute_values = {f":a{i}": to_value(value) for i, value in enumerate(values.values())}
-    attribute_values[":read_version"] = to_value(version)
-    return {
-        "Update": {
-            "TableName": table_name(),
-            "Key": to_item(key),
-            "UpdateExpression": "SET " + ", ".join(f"#a{i} = :a{i}" for i in range(len(values))),
-            "ConditionExpression": "#version = :read_version" + condition,
-            "ExpressionAttributeNames": {**names, "#version": "version"},
-            "ExpressionAttributeValues": attribute_values,
-        }
-    }
+    attribute_values[":read"] = to_value(before.version)
+    return TxItem(
+        "order",
+        {
+            "Update": {
+                "TableName": table_name(),
+                "Key": to_item(keys.order(before.order_id)),
+                "UpdateExpression": "SET " + ", ".join(f"#a{i} = :a{i}" for i in range(len(values))),
+                "ConditionExpression": "#version = :read",
+                "ExpressionAttributeNames": {**names, "#version": "version"},
+                "ExpressionAttributeValues": attribute_values,
+            }
+        },
+    )
 
 
-def member_update(
-    member_id: str,
-    version: int,
-    balances: Balances,
-    *,
-    keep: dict[str, str] | None = None,
-    remove: tuple[str, ...] = (),
-    **fields: Any,
-) -> dict[str, Any]:
-    """Set the member's balances (computed from a read at ``version``) if nobody wrote since.
-
-    ``keep`` attributes are set only where the item has none yet: due-work index keys that hold a lower
-    bound (a review or dormancy date), which the daily jobs move forward themselves. Leaving an existing
-    one alone means the index is not rewritten on every balance change. ``remove`` attributes are
-    deleted (an expiry key when no points are left to expire).
-    """
-    values: dict[str, Any] = {
-        "available": balances.available,
-        "pending": balances.pending,
-        "lifetime_earned": balances.lifetime_earned,
-        "debt": balances.debt,
-        "earned_by_day": balances.earned_by_day,
-        **fields,
-    }
-    update = _versioned_update(keys.member(member_id), version, values, " AND #status = :active")
-    request = update["Update"]
-    request["ExpressionAttributeNames"]["#status"] = "status"
-    request["ExpressionAttributeValues"][":active"] = to_value("active")
-    if isinstance(fields.get("last_activity_at"), str):
-        # Activity (re)arms the dormancy check of a member whose check was used up (a dormant spell
-        # ended). The UTC day of the activity is never after its local day + dormant_after_days (>= 1),
-        # so it is a valid lower bound; the dormancy job moves it to the exact day.
-        keep = {**keys.dormancy_check(fields["last_activity_at"][:10], member_id), **(keep or {})}
-    for i, (name, value) in enumerate((keep or {}).items()):
-        request["UpdateExpression"] += f", #k{i} = if_not_exists(#k{i}, :k{i})"
-        request["ExpressionAttributeNames"][f"#k{i}"] = name
-        request["ExpressionAttributeValues"][f":k{i}"] = to_value(value)
-    if remove:
-        request["UpdateExpression"] += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(remove)))
-        request["ExpressionAttributeNames"].update({f"#r{i}": name for i, name in enumerate(remove)})
-    return update
+# What the maturing index (GSI2) projects: enough to mature an order without reading it again.
+PENDING_PROJECTION = ("order_id", "member_id", "status", "pending_left", "available_at", "lot", "version")
 
 
-def lot_update(member_id: str, change: LotChange, *, guard: bool = False, clear_due: bool = False) -> dict[str, Any]:
-    """Add (or with negative numbers, take) points in a lot; ``guard`` forbids going below zero.
+@dataclass(frozen=True)
+class PendingOrder:
+    """An order as the maturing job finds it in its index."""
 
-    ``clear_due`` takes an emptied lot out of the expiry index, so the expiry job never reads a lot
-    with nothing left to expire (its reads stay proportional to the work due)."""
-    values: dict[str, Any] = {
-        ":available": to_value(change.available),
-        ":pending": to_value(change.pending),
-        ":expires_on": to_value(change.expires_on),
-        ":member_id": to_value(member_id),
-    }
-    update = "ADD available :available, pending :pending SET expires_on = :expires_on, member_id = :member_id"
-    if change.due_key:
-        update += ", GSI2PK = :gsi2pk, GSI2SK = :gsi2sk"
-        values[":gsi2pk"] = to_value(change.due_key["GSI2PK"])
-        values[":gsi2sk"] = to_value(change.due_key["GSI2SK"])
-    if clear_due and not change.due_key:
-        update += " REMOVE GSI2PK, GSI2SK"
-    request: dict[str, Any] = {
-        "TableName": table_name(),
-        "Key": to_item(keys.lot(member_id, change.expires_on)),
-        "UpdateExpression": update,
-        "ExpressionAttributeValues": values,
-    }
-    if guard:
-        request["ConditionExpression"] = "available >= :need_available AND pending >= :need_pending"
-        values[":need_available"] = to_value(-change.available)
-        values[":need_pending"] = to_value(-change.pending)
-    return {"Update": request}
+    order_id: str
+    member_id: str
+    status: str
+    pending_left: int
+    available_at: str
+    expires_on: str | None
+    matures_on: str
+    version: int
+
+    @classmethod
+    def from_item(cls, item: Item) -> PendingOrder:
+        return cls(
+            order_id=str(item["order_id"]),
+            member_id=str(item["member_id"]),
+            status=str(item["status"]),
+            pending_left=int(item.get("pending_left", 0)),
+            available_at=str(item["available_at"]),
+            expires_on=item.get("lot"),
+            matures_on=str(item.get("GSI2SK", "")),
+            version=int(item.get("version", 0)),
+        )
 
 
-def _write(items: list[dict[str, Any]]) -> WriteResult:
-    """Run a transaction whose first item is the idempotency-keyed put."""
-    outcome = transactions.run(items)
-    if outcome.written:
-        return WriteResult("written")
-    if outcome.failed_at(0):
-        return WriteResult("replay", outcome.failed[0])
-    # Someone changed the member or a lot since we read them, or a concurrent transaction holds
-    # them: read again and recompute.
-    return WriteResult("retry")
-
-
-def record_accrual(order: Item, member: dict[str, Any], lot: dict[str, Any] | None) -> WriteResult:
-    put = {
-        "Put": {
-            "TableName": table_name(),
-            "Item": to_item({**keys.order(order["order_id"]), **order}),
-            "ConditionExpression": "attribute_not_exists(PK)",
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
-    }
-    return _write([put, member, *([lot] if lot else [])])
-
-
-def record_refund(
-    refund: Item, order_update: dict[str, Any], member: dict[str, Any], lots: list[dict[str, Any]]
-) -> WriteResult:
-    put = {
-        "Put": {
-            "TableName": table_name(),
-            "Item": to_item({**keys.refund(refund["refund_id"]), **refund}),
-            "ConditionExpression": "attribute_not_exists(PK)",
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
-    }
-    return _write([put, order_update, member, *lots])
-
-
-def order_update(order_id: str, version: int, **values: Any) -> dict[str, Any]:
-    return _versioned_update(keys.order(order_id), version, values)
-
-
-def get_order(order_id: str) -> Item | None:
+def get_pending(order_id: str) -> PendingOrder | None:
+    """The order again, strongly consistent (its index entry lagged behind a refund)."""
     answer = dynamodb().get_item(TableName=table_name(), Key=to_item(keys.order(order_id)), ConsistentRead=True)
-    return from_item(answer["Item"]) if "Item" in answer else None
+    return PendingOrder.from_item(from_item(answer["Item"])) if "Item" in answer else None
 
 
-def get_refund(refund_id: str) -> Item | None:
-    answer = dynamodb().get_item(TableName=table_name(), Key=to_item(keys.refund(refund_id)), ConsistentRead=True)
-    return from_item(answer["Item"]) if "Item" in answer else None
+def matured_update(order: PendingOrder, at: str) -> TxItem:
+    """Pending -> available on the order: it leaves the maturing index, only if still pending with the
+    points it was read with (a refund since changes both)."""
+    return TxItem(
+        "order",
+        {
+            "Update": {
+                "TableName": table_name(),
+                "Key": to_item(keys.order(order.order_id)),
+                "UpdateExpression": (
+                    "SET #status = :available, pending_left = :zero, matured_at = :at, version = version + :one "
+                    "REMOVE GSI2PK, GSI2SK"
+                ),
+                "ConditionExpression": "#status = :pending AND version = :version AND pending_left = :points",
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": {
+                    ":available": to_value("available"),
+                    ":pending": to_value("pending"),
+                    ":zero": to_value(0),
+                    ":one": to_value(1),
+                    ":at": to_value(at),
+                    ":version": to_value(order.version),
+                    ":points": to_value(order.pending_left),
+                },
+            }
+        },
+    )

@@ -1,36 +1,133 @@
-"""Redemption items, their voucher codes, and the transactions that issue, use and cancel them."""
+"""Redemptions: the redemption item is the ``redeem`` entry, its idempotency key and its voucher at once.
+
+It is keyed by its voucher code, and the code is derived from the client's redemption_id with a keyed
+hash (HMAC-SHA256 under a random secret of the platform's own, rendered in 14 characters of an
+unambiguous alphabet: 68 bits). So:
+- a retry of the same redemption_id derives the same code, hence the same key: it finds the first one;
+- a shopper's code is looked up with one GetItem, and so is a redemption by its id (derive, then get);
+- codes are as unguessable as random ones to anyone without the secret, and the redemption needs no
+  separate voucher item: two write units saved on every redemption.
+Should two redemption ids ever derive the same code (about one chance in 10^12 at a million codes),
+the second takes the code derived with the next ``attempt`` number.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+from dataclasses import dataclass
 from typing import Any
 
-from loyalty.store import keys
+from loyalty.store import keys, secrets
 from loyalty.store.client import Item, dynamodb, from_item, table_name, to_item, to_value
+from loyalty.store.entries import EntryFields
+from loyalty.store.transactions import TxItem
+
+# Crockford-style alphabet: no 0/O, 1/I/L, U, so codes read aloud or typed from paper don't get confused.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 14  # log2(30^14) = 68.7 bits
+CODE_ATTEMPTS = 3
+SECRET_NAME = "voucher-codes"  # noqa: S105 - which secret item, not a secret itself
+
+_secrets: dict[str, bytes] = {}  # table name -> secret, read once per process
 
 
-def put_new(item: Item) -> dict[str, Any]:
-    """The redemption, once: keyed by the client's redemption_id."""
-    return {
-        "Put": {
-            "TableName": table_name(),
-            "Item": to_item({**keys.redemption(item["redemption_id"]), **item}),
-            "ConditionExpression": "attribute_not_exists(PK)",
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+def _secret() -> bytes:
+    table = table_name()
+    if table not in _secrets:
+        _secrets[table] = secrets.get_or_create(SECRET_NAME)
+    return _secrets[table]
+
+
+def code_for(redemption_id: str, attempt: int = 0) -> str:
+    digest = hmac.new(_secret(), f"{redemption_id}#{attempt}".encode(), hashlib.sha256).digest()
+    number = int.from_bytes(digest, "big")
+    letters = []
+    for _ in range(CODE_LENGTH):
+        number, index = divmod(number, len(CODE_ALPHABET))
+        letters.append(CODE_ALPHABET[index])
+    return "".join(letters)
+
+
+def normalized(typed: str) -> str | None:
+    """A code as a shopper typed it (any case, spaces, dashes) in its stored form; None if it cannot be one."""
+    code = "".join(typed.split()).replace("-", "").upper()
+    if len(code) != CODE_LENGTH or any(letter not in CODE_ALPHABET for letter in code):
+        return None
+    return code
+
+
+@dataclass(frozen=True)
+class RedemptionRecord:
+    redemption_id: str
+    reward_id: str
+    member_id: str
+    code: str
+    points_spent: int
+    status: str  # issued | used | cancelled
+    issued_at: str
+    takes: dict[str, int]  # expiry day -> points taken from it (given back on cancel)
+    stock_taken: bool
+    limit_counted: bool
+    entry: EntryFields
+    used_at: str | None = None
+    cancelled_at: str | None = None
+
+    def to_item(self) -> Item:
+        item: Item = {
+            **keys.redemption(self.code),
+            "redemption_id": self.redemption_id,
+            "reward_id": self.reward_id,
+            "code": self.code,
+            "points_spent": self.points_spent,
+            "status": self.status,
+            "issued_at": self.issued_at,
+            "takes": self.takes,
+            "stock_taken": self.stock_taken,
+            "limit_counted": self.limit_counted,
+            "used_at": self.used_at,
+            "cancelled_at": self.cancelled_at,
+            **self.entry.to_item(),
         }
-    }
+        return {name: value for name, value in item.items() if value is not None}
+
+    @classmethod
+    def from_item(cls, item: Item) -> RedemptionRecord:
+        return cls(
+            redemption_id=str(item["redemption_id"]),
+            reward_id=str(item["reward_id"]),
+            member_id=str(item["member_id"]),
+            code=str(item["code"]),
+            points_spent=int(item["points_spent"]),
+            status=str(item["status"]),
+            issued_at=str(item["issued_at"]),
+            takes={str(day): int(points) for day, points in (item.get("takes") or {}).items()},
+            stock_taken=bool(item.get("stock_taken", False)),
+            limit_counted=bool(item.get("limit_counted", False)),
+            entry=EntryFields.from_item(item),
+            used_at=item.get("used_at"),
+            cancelled_at=item.get("cancelled_at"),
+        )
 
 
-def put_voucher(code: str, redemption_id: str) -> dict[str, Any]:
-    return {
-        "Put": {
-            "TableName": table_name(),
-            "Item": to_item({**keys.voucher(code), "redemption_id": redemption_id}),
-            "ConditionExpression": "attribute_not_exists(PK)",
-        }
-    }
+def by_code(code: str) -> RedemptionRecord | None:
+    answer = dynamodb().get_item(TableName=table_name(), Key=to_item(keys.redemption(code)), ConsistentRead=True)
+    return RedemptionRecord.from_item(from_item(answer["Item"])) if "Item" in answer else None
 
 
-def take_stock(reward_id: str, revision: int, limited: bool) -> dict[str, Any]:
+def get(redemption_id: str) -> RedemptionRecord | None:
+    """A redemption by its id: the code it derives, then that item (and the next attempt's code only
+    in the one-in-a-trillion case that another redemption holds it)."""
+    for attempt in range(CODE_ATTEMPTS):
+        found = by_code(code_for(redemption_id, attempt))
+        if found is None:
+            return None
+        if found.redemption_id == redemption_id:
+            return found
+    return None
+
+
+def take_stock(reward_id: str, revision: int, limited: bool) -> TxItem:
     """One unit of stock (when limited), only if the reward is still the revision we priced it at."""
     values: dict[str, Any] = {":one": to_value(1), ":revision": to_value(revision)}
     if limited:
@@ -40,108 +137,106 @@ def take_stock(reward_id: str, revision: int, limited: bool) -> dict[str, Any]:
     else:
         update = "ADD redeemed :one"
         condition = "revision = :revision AND attribute_not_exists(stock_remaining)"
-    return {
-        "Update": {
-            "TableName": table_name(),
-            "Key": to_item(keys.reward(reward_id)),
-            "UpdateExpression": update,
-            "ConditionExpression": condition,
-            "ExpressionAttributeValues": values,
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
-    }
 
+    def explain(old: Item | None) -> str:
+        if old is None or int(old.get("revision", -1)) != revision:
+            return "reward_changed"
+        if limited != (old.get("stock_remaining") is not None):
+            return "reward_changed"
+        return "out_of_stock"
 
-def return_stock(reward_id: str) -> dict[str, Any]:
-    return {
-        "Update": {
-            "TableName": table_name(),
-            "Key": to_item(keys.reward(reward_id)),
-            "UpdateExpression": "ADD stock_remaining :one, redeemed :minus_one",
-            "ExpressionAttributeValues": {":one": to_value(1), ":minus_one": to_value(-1)},
-        }
-    }
-
-
-def count_redemption(member_id: str, reward_id: str, limit: int) -> dict[str, Any]:
-    """The member's redemptions of a reward, below its per-member limit."""
-    return {
-        "Update": {
-            "TableName": table_name(),
-            "Key": to_item(keys.redeemed_count(member_id, reward_id)),
-            "UpdateExpression": "ADD #count :one",
-            "ConditionExpression": "attribute_not_exists(#count) OR #count < :limit",
-            "ExpressionAttributeNames": {"#count": "count"},
-            "ExpressionAttributeValues": {":one": to_value(1), ":limit": to_value(limit)},
-        }
-    }
-
-
-def uncount_redemption(member_id: str, reward_id: str) -> dict[str, Any]:
-    return {
-        "Update": {
-            "TableName": table_name(),
-            "Key": to_item(keys.redeemed_count(member_id, reward_id)),
-            "UpdateExpression": "ADD #count :minus_one",
-            "ConditionExpression": "#count >= :one",
-            "ExpressionAttributeNames": {"#count": "count"},
-            "ExpressionAttributeValues": {":one": to_value(1), ":minus_one": to_value(-1)},
-        }
-    }
-
-
-def set_status(redemption_id: str, status: str, at: str) -> dict[str, Any]:
-    """Move an issued redemption to used or cancelled; the old item comes back if it was not issued."""
-    return {
-        "Update": {
-            "TableName": table_name(),
-            "Key": to_item(keys.redemption(redemption_id)),
-            "UpdateExpression": "SET #status = :status, #at = :at",
-            "ConditionExpression": "#status = :issued",
-            "ExpressionAttributeNames": {"#status": "status", "#at": f"{status}_at"},
-            "ExpressionAttributeValues": {
-                ":status": to_value(status),
-                ":at": to_value(at),
-                ":issued": to_value("issued"),
-            },
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
-    }
-
-
-def put_entry(key: dict[str, str], item: Item) -> dict[str, Any]:
-    """A ledger entry of its own (a cancellation, an adjustment), written once."""
-    return {
-        "Put": {
-            "TableName": table_name(),
-            "Item": to_item({**key, **item}),
-            "ConditionExpression": "attribute_not_exists(PK)",
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
-    }
-
-
-def get(redemption_id: str) -> Item | None:
-    answer = dynamodb().get_item(
-        TableName=table_name(), Key=to_item(keys.redemption(redemption_id)), ConsistentRead=True
+    return TxItem(
+        "stock",
+        {
+            "Update": {
+                "TableName": table_name(),
+                "Key": to_item(keys.reward(reward_id)),
+                "UpdateExpression": update,
+                "ConditionExpression": condition,
+                "ExpressionAttributeValues": values,
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        },
+        explain=explain,
     )
-    return from_item(answer["Item"]) if "Item" in answer else None
 
 
-def by_code(code: str) -> Item | None:
-    answer = dynamodb().get_item(TableName=table_name(), Key=to_item(keys.voucher(code)), ConsistentRead=True)
-    if "Item" not in answer:
-        return None
-    return get(str(from_item(answer["Item"])["redemption_id"]))
+def return_stock(reward_id: str) -> TxItem:
+    """A unit back on cancel, only to a reward whose stock is still counted: a reward made unlimited
+    since stays unlimited."""
+    return TxItem(
+        "stock_return",
+        {
+            "Update": {
+                "TableName": table_name(),
+                "Key": to_item(keys.reward(reward_id)),
+                "UpdateExpression": "ADD stock_remaining :one, redeemed :minus_one",
+                "ConditionExpression": "attribute_exists(stock_remaining)",
+                "ExpressionAttributeValues": {":one": to_value(1), ":minus_one": to_value(-1)},
+            }
+        },
+    )
 
 
-def mark_used(redemption_id: str, at: str) -> Item | None:
-    """Issued -> used. Returns None when done, else the item as it was (used, cancelled, or {} if absent)."""
-    request = set_status(redemption_id, "used", at)["Update"]
-    request["ConditionExpression"] = "attribute_exists(PK) AND #status = :issued"
-    try:
-        dynamodb().update_item(**request)
-    except dynamodb().exceptions.ConditionalCheckFailedException as error:
-        old: dict[str, Any] | None = error.response.get("Item")  # type: ignore[assignment]
-        return from_item(old) if old else {}
-    return None
+def count_redemption(member_id: str, reward_id: str, limit: int) -> TxItem:
+    """The member's redemptions of a reward, below its per-member limit."""
+    return TxItem(
+        "limit",
+        {
+            "Update": {
+                "TableName": table_name(),
+                "Key": to_item(keys.redeemed_count(member_id, reward_id)),
+                "UpdateExpression": "ADD #count :one",
+                "ConditionExpression": "attribute_not_exists(#count) OR #count < :limit",
+                "ExpressionAttributeNames": {"#count": "count"},
+                "ExpressionAttributeValues": {":one": to_value(1), ":limit": to_value(limit)},
+            }
+        },
+        explain=lambda _old: "limit_reached",
+    )
+
+
+def uncount_redemption(member_id: str, reward_id: str) -> TxItem:
+    return TxItem(
+        "limit",
+        {
+            "Update": {
+                "TableName": table_name(),
+                "Key": to_item(keys.redeemed_count(member_id, reward_id)),
+                "UpdateExpression": "ADD #count :minus_one",
+                "ConditionExpression": "#count >= :one",
+                "ExpressionAttributeNames": {"#count": "count"},
+                "ExpressionAttributeValues": {":one": to_value(1), ":minus_one": to_value(-1)},
+            }
+        },
+    )
+
+
+def set_status(record: RedemptionRecord, status: str, at: str) -> TxItem:
+    """Issued -> used or cancelled; refused with the status it has when it is not issued any more."""
+
+    def explain(old: Item | None) -> str:
+        current = None if old is None else old.get("status")
+        return {"used": "redemption_used", "cancelled": "redemption_cancelled"}.get(
+            str(current), "redemption_not_found"
+        )
+
+    return TxItem(
+        "status",
+        {
+            "Update": {
+                "TableName": table_name(),
+                "Key": to_item(keys.redemption(record.code)),
+                "UpdateExpression": "SET #status = :status, #at = :at",
+                "ConditionExpression": "#status = :issued",
+                "ExpressionAttributeNames": {"#status": "status", "#at": f"{status}_at"},
+                "ExpressionAttributeValues": {
+                    ":status": to_value(status),
+                    ":at": to_value(at),
+                    ":issued": to_value("issued"),
+                },
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        },
+        explain=explain,
+    )

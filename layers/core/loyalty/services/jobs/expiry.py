@@ -1,136 +1,126 @@
-"""Expiry: at the end of a lot's expires_on day, what is left in it leaves the balance.
+"""Expiry: at the end of an expiry day, the points still held on it leave the balance.
 
-A run on local day D settles every lot whose day has ended (expires_on <= D - 1). It finds them through
-GSI5, where each member with points to expire waits in the bucket of its soonest expiring day, and the
-index item carries what settling needs: the balance, the version and ``expiry_schedule`` (available
-points by expiry day, kept exact by every write that changes the member's lots). So the job reads one
-item per member due and nothing else.
-
-Per member, one transaction writes an ``expire`` ledger entry per ended lot (keyed by member, lot and
-day, so it exists once, with the exact balance it leaves), empties those lots of what they still hold
-(points already redeemed from a lot are gone from it, so they are not expired again), and sets the
-member's balance, schedule and next expiry key, version-checked like every balance change.
+A run on local day D settles every day up to D - 1, for every member whose expiry day (GSI5) is due:
+it reads the member and its first lots (one Query), writes an ``expire`` ledger entry per ended day
+(keyed by member and day, so it exists once, with the exact balance it leaves), removes those days from
+their lots and sets the member's balance and next expiry day (the soonest day still holding points),
+version-checked like every balance change. A week of missed runs is one run's work: the member's days
+are all in that one read.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from aws_lambda_powertools import Logger
 
-from loyalty.domain import calendar, due_work
+from loyalty.adapters import clock
+from loyalty.domain import calendar, due_dates
+from loyalty.domain.events import Event
 from loyalty.models.common import rfc3339
 from loyalty.models.jobs import JobName
-from loyalty.services.jobs.runner import Run, catch_up_days
-from loyalty.services.ledger import entry_fields, schedule_index
+from loyalty.services.jobs.runner import Run, each
 from loyalty.services.retry import pause
-from loyalty.store import due as due_store
-from loyalty.store import keys
-from loyalty.store.client import Item
-from loyalty.store.members import read_partition
+from loyalty.store import members as member_store
+from loyalty.store.due_index import DueItem
+from loyalty.store.entries import EntryFields, ExpiryRecord
+from loyalty.store.members import MemberChange, MemberState, Retry, Written
 
 logger = Logger(child=True)
 
 ATTEMPTS = 5
-LOTS_PER_WRITE = 49  # two items per lot and the member: a transaction holds at most 100
+DAYS_PER_WRITE = 60  # an entry per day, up to one lot per month and the member: well inside 100 items
 
 
 class Expiry:
     name: JobName = "expire"
     kind = "EXPIRY"
 
-    def days(self, run: Run) -> list[date]:
-        return due_work.window(due_work.expiry_target(run.today), catch_up_days())
+    def through(self, run: Run) -> date:
+        return due_dates.expiry_through(run.today)
 
-    def handle(self, items: list[Item], day: str, run: Run) -> None:
-        for member in items:
-            try:
-                settle(member, run)
-            except Exception:  # one member's failure must not stop the others; the next run retries it
-                run.counts["failures"] += 1
-                logger.exception("could not expire points", extra={"member_id": member.get("member_id")})
+    def handle(self, items: list[DueItem], run: Run) -> None:
+        each(items, run, lambda item, run: settle(item.member_id, item.day, run), "expire points")
 
 
-def settle(member: Item | None, run: Run) -> None:
-    """Expire every ended lot on the member's schedule. ``member`` is its GSI5 item (eventually
-    consistent): a version that moved on costs one strongly consistent read, and a retry."""
-    last_ended = due_work.expiry_target(run.today).isoformat()
-    fresh = False
+def settle(member_id: str, seen: date, run: Run) -> None:
+    """Expire every ended day of one member; ``seen`` is the expiry day the index showed."""
+    through = due_dates.expiry_through(run.today)
+    again: set[str] = set()  # days already expired once, whose points a cancellation gave back
     for attempt in range(ATTEMPTS):
-        if member is None:
+        state = member_store.read(member_id)
+        run.counts["members_read"] += 1
+        if state is None:
             return
-        if member.get("status", "active") != "active":
+        if state.member.status != "active":
             run.counts["skipped_inactive_members"] += 1  # erased: its balance is not ours to change
+            if state.member.due.expiry is not None:
+                member_store.move_due(member_id, "EXPIRY", state.member.due.expiry, None)
             return
-        member_id = str(member["member_id"])
-        schedule = {str(day): int(points) for day, points in (member.get("expiry_schedule") or {}).items()}
-        ended = due_work.expiring_by(schedule, last_ended)
-        if not ended:
-            if fresh:
-                return  # settled by a run that overlapped this one
-            member, fresh = due_store.get_item(keys.member(member_id)), True
+        if not state.complete and not due_dates.ended(state.lots, through):
+            state = member_store.read(member_id, "all")  # the first months read hold nothing left to expire
             run.counts["members_read"] += 1
-            continue
-        batch = dict(list(ended.items())[:LOTS_PER_WRITE])
-        expiries, available = _plan(member, batch, run)
-        left = {day: points for day, points in schedule.items() if day not in batch}
-        index = schedule_index(member_id, left, run.today, member.get("expiry_due_on"))
-        outcome = due_store.expire(member, expiries, available, index.fields, index.remove)
-        if outcome.written:
-            run.counts["lots_expired"] += len(expiries)
-            run.counts["points_expired"] += sum(expiry.points for expiry in expiries)
+            assert state is not None
+        ended = due_dates.ended(state.lots, through)
+        batch = dict(list(ended.items())[:DAYS_PER_WRITE])
+        change = _change(state, batch, again, run)
+        outcome = member_store.commit(change)
+        if isinstance(outcome, Written):
+            run.counts["days_expired"] += len(batch)
+            run.counts["points_expired"] += state.member.balances.available - change.after.balances.available
             if len(batch) == len(ended):
                 return
-            # More ended lots than one transaction holds: go on from what was just written.
-            member = {**member, **index.fields, "available": available, "version": int(member["version"]) + 1}
+            continue  # more ended days than one transaction holds: go on from what was just written
+        failed = [day for day in batch if isinstance(outcome, Retry) and f"expire:{day}" in outcome.failed]
+        if failed:
+            again.update(failed)  # entries exist: these points expire a second time, under a new key
             continue
-        lots_at = range(len(expiries), 2 * len(expiries))
-        if any(outcome.failed_at(index) for index in lots_at):
-            # A lot holds other than its schedule says: rebuild the schedule from the lots themselves.
-            logger.error("expiry schedule disagrees with the lots; rebuilding it", extra={"member_id": member_id})
-            member, fresh = _rebuilt(member_id), True
-            run.counts["schedules_rebuilt"] += 1
-        elif outcome.failed:  # the member moved on (or an entry exists: the index lagged behind a run)
-            member, fresh = due_store.get_item(keys.member(member_id)), True
-            run.counts["members_read"] += 1
-        else:
-            pause(attempt)
+        pause(attempt)
     run.counts["failures"] += 1
 
 
-def _plan(member: Item, batch: dict[str, int], run: Run) -> tuple[list[due_store.LotExpiry], int]:
-    """The ledger entries of ``batch`` (ended lots, soonest first) and the balance they leave."""
-    member_id = str(member["member_id"])
-    queued_on = str(member.get("expiry_due_on") or "")
-    available = int(member.get("available", 0))
-    expiries = []
-    for expires_on, held in batch.items():
-        points = due_work.points_to_expire(held, available)
+def _change(state: MemberState, batch: dict[str, int], again: set[str], run: Run) -> MemberChange[None]:
+    member = state.member
+    available = member.balances.available
+    entries = []
+    events = []
+    for day, held in batch.items():
+        points = due_dates.points_to_expire(held, available)
         available -= points
-        # Points given back to an already ended lot wait in a later bucket: their entry is dated from
-        # that day (after the cancellation that returned them) and keyed by it, so it is a new entry.
-        day = max(expires_on, queued_on)
-        entry_id = f"expire:{expires_on}" if day == expires_on else f"expire:{expires_on}:{day}"
-        occurred_at = rfc3339(calendar.end_of_day(date.fromisoformat(day), run.program.zone))
-        entry: Item = {
-            **keys.expiry_entry(member_id, expires_on, day),
-            "member_id": member_id,
-            "expires_on": expires_on,
-            **entry_fields(member_id, "expire", entry_id, -points, available, occurred_at),
-        }
-        expiries.append(due_store.LotExpiry(expires_on, held, points, entry))
-    return expiries, available
-
-
-def _rebuilt(member_id: str) -> Item | None:
-    """The member with its schedule computed from its lots (the source of truth for what they hold)."""
-    partition = read_partition(member_id)
-    if partition is None:
-        return None
-    schedule = due_work.expiry_schedule(
-        (str(lot["expires_on"]), int(lot.get("available", 0))) for lot in partition.lots
+        run_day = run.today.isoformat() if day in again else None
+        entry_id = f"expire:{day}" if run_day is None else f"expire:{day}:{run_day}"
+        # Points expire at the end of their day; points given back to a day already past leave now.
+        ended_at = calendar.end_of_day(date.fromisoformat(day), run.program.zone) if run_day is None else clock.now()
+        occurred_at = rfc3339(ended_at)
+        record = ExpiryRecord(
+            day, run_day, EntryFields(member.member_id, "expire", entry_id, -points, available, occurred_at)
+        )
+        entries.append(member_store.entry_put(record.to_item(), role=f"expire:{day}"))
+        events.append(Event("points.expired", {"expires_on": day, "points": points}))
+    left = {day: points for day, points in state.lots.items() if day not in batch}
+    soonest = due_dates.soonest_with_points(left)
+    if soonest is None and state.through_month is not None:
+        # Only the first months were read, and they are all expiring now: the next points are in a
+        # later month, so its first day is a valid lower bound.
+        soonest = calendar.add_months(date.fromisoformat(f"{state.through_month}-01"), 1)
+    elif soonest is None:
+        # Nothing left to expire: wait where any point earned from now on could expire at the soonest.
+        soonest = due_dates.earliest_expiry(run.today, run.program.expiry_months, run.program.max_order_age_days)
+    after = replace(
+        member,
+        balances=replace(member.balances, available=available),
+        due=replace(member.due, expiry=soonest),
     )
-    return {**partition.profile, "expiry_schedule": schedule}
+    return MemberChange(
+        before=member,
+        after=after,
+        at=rfc3339(run.now),
+        events=events,
+        lots_before=state.lots,
+        lot_deltas={day: -held for day, held in batch.items()},
+        more=entries,
+    )
 
 
 JOBS = {"expire": Expiry()}

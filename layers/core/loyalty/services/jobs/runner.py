@@ -1,14 +1,14 @@
-"""Runs a daily job over its due buckets: inline while the invocation's budget lasts, then through the
-jobs queue, one message per bucket shard, to the jobs worker.
+"""Runs a daily job over its due index: inline while the invocation's budget lasts, then through the
+jobs queue, one message per unfinished shard, to the jobs worker.
 
-A job's day is fixed by the scheduled time of its event, in the program's timezone. It reads, for each
-day it covers (its target and a few days before, to catch up on missed or failed runs), the 16 shards
-of that day's bucket, page by page (100 items). Handled items leave their bucket in the same write, so
-running a day twice reads empty pages the second time and changes nothing.
+A job's day is fixed by the scheduled time of its event, in the program's timezone. It reads, in each
+of the 16 shards of its index, every entry due up to that day (one range per shard, page by page of
+100), so a run after any number of missed days finds everything they left, and a settled item has
+moved its day on in the same write, so running a day twice reads nothing the second time.
 
 Fan-out: a scheduled run handles pages until it has handled ``JOB_BATCH_ITEMS`` items (default 1000)
 or used half its time, then queues every shard it has not finished (with the key to resume from). A
-worker does the same for one shard and queues the rest of it, so a bucket of any size is worked through
+worker does the same for one shard and queues the rest of it, so a day of any size is worked through
 by bounded invocations, in parallel across shards, each well inside Lambda's time limit.
 """
 
@@ -19,22 +19,20 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger
 
-from loyalty.adapters import jobs_queue
-from loyalty.domain import due_work
-from loyalty.domain.errors import ProgramNotConfigured
-from loyalty.entrypoints import job_metrics
-from loyalty.models.jobs import JobMessage, JobName, ScheduledEvent
+from loyalty.adapters import clock, jobs_queue
+from loyalty.domain import due_dates
+from loyalty.domain.errors import InvalidInput, ProgramNotConfigured
+from loyalty.models.jobs import JobMessage, JobName
 from loyalty.models.program import Program
 from loyalty.services import program as programs
 from loyalty.settings import settings
-from loyalty.store import due as due_store
-from loyalty.store import keys
-from loyalty.store.client import Item
+from loyalty.store import due_index, keys
+from loyalty.store.due_index import DueItem
 
 logger = Logger(child=True)
 
@@ -46,8 +44,10 @@ MODULES: dict[str, str] = {
     "expire": "loyalty.services.jobs.expiry",
     "tier_review": "loyalty.services.jobs.tier_reviews",
     "remind_expiring": "loyalty.services.jobs.reminders",
-    "remind_dormant": "loyalty.services.jobs.reminders",
+    "remind_dormant": "loyalty.services.jobs.dormancy",
 }
+# A scheduled time further ahead than this is a mistake (or an attack): no job runs days in advance.
+MAX_AHEAD = timedelta(minutes=15)
 
 
 @dataclass
@@ -63,42 +63,32 @@ class Run:
 
 class DueJob(Protocol):
     name: JobName
-    kind: str  # the bucket kind: MATURE, EXPIRE, DORMANT or TIER
+    kind: str  # the index it reads: MATURE, EXPIRY, REMIND, DORMANT or TIER
 
-    def days(self, run: Run) -> list[date]:
-        """The buckets this run reads, oldest first."""
+    def through(self, run: Run) -> date:
+        """The last day this run handles (everything due up to it)."""
         ...
 
-    def handle(self, items: list[Item], day: str, run: Run) -> None:
-        """Settle one page of a bucket. One item's failure is counted and logged, never raised: it
-        stays in its bucket and the next run retries it."""
+    def handle(self, items: list[DueItem], run: Run) -> None:
+        """Settle one page. One item's failure is counted and logged, never raised: it stays due and the
+        next run retries it."""
         ...
 
 
-def each_member(
-    items: list[Item], index: str, run: Run, settle: Callable[[str, Item | None, str, Run], None], what: str
-) -> None:
-    """Settle every member a page of a keys-only member bucket (GSI3, GSI4) names, given its profile
-    (one BatchGetItem per page) and the bucket key it was found under. One member's failure is counted
-    and logged, never raised: it stays in its bucket and the next run retries it."""
-    profiles = due_store.profiles(due_store.member_id_of(item) for item in items)
+def each(items: list[DueItem], run: Run, settle: Callable[[DueItem, Run], None], what: str) -> None:
+    """Settle every item of a page, one at a time; one item's failure does not stop the others."""
     for item in items:
-        member_id = due_store.member_id_of(item)
         try:
-            settle(member_id, profiles.get(member_id), str(item[f"{index}PK"]), run)
+            settle(item, run)
         except Exception:
             run.counts["failures"] += 1
-            logger.exception(f"could not {what}", extra={"member_id": member_id})
+            logger.exception(f"could not {what}", extra={"item": item.key["PK"]})
 
 
 def job(name: str) -> DueJob:
     module = importlib.import_module(MODULES[name])
     found: DueJob = module.JOBS[name]
     return found
-
-
-def catch_up_days() -> int:
-    return settings().job_catch_up_days
 
 
 @dataclass
@@ -111,11 +101,10 @@ class Budget:
 
     @classmethod
     def for_invocation(cls, remaining_millis: int | None) -> Budget:
-        items = settings().job_batch_items
-        # Half the remaining time: a page takes well under a second per item batch, and what is left of
-        # the budget covers the queueing of the rest and the metrics flush.
+        # Half the remaining time: a page takes well under a second, and what is left of the budget
+        # covers queueing the rest and the metrics flush.
         deadline = time.monotonic() + remaining_millis / 2000 if remaining_millis else None
-        return cls(items, deadline)
+        return cls(settings().job_batch_items, deadline)
 
     def spent(self) -> bool:
         out_of_time = self.deadline is not None and time.monotonic() >= self.deadline
@@ -124,50 +113,35 @@ class Budget:
 
 @dataclass(frozen=True)
 class Unit:
-    day: str
     shard: int
     start: dict[str, Any] | None = None
 
 
 def run_day(name: str, scheduled_time: datetime, budget: Budget, enqueue: Enqueue = jobs_queue.send) -> Counter[str]:
-    """A scheduled run: every shard of every day the job covers."""
+    """A scheduled run: every shard of the job's index, up to the run's day."""
     the_job = job(name)
     run = _start(name, scheduled_time)
     if run is None:
         return Counter({"program_not_configured": 1})
-    days = the_job.days(run)
-    units = [Unit(day.isoformat(), shard) for day in days for shard in range(keys.DUE_SHARDS)]
-    logger.info("job run", extra={"job": name, "today": run.today.isoformat(), "days": [d.isoformat() for d in days]})
-    _drain(the_job, units, run, budget, enqueue)
+    through = the_job.through(run)
+    logger.info("job run", extra={"job": name, "today": run.today.isoformat(), "through": through.isoformat()})
+    _drain(the_job, [Unit(shard) for shard in range(keys.DUE_SHARDS)], through, run, budget, enqueue)
     return run.counts
 
 
-def run_scheduled(
-    names: Sequence[str], event: dict[str, Any], remaining_millis: int | None, metrics: Metrics
-) -> dict[str, dict[str, int]]:
-    """What a scheduled job's Lambda handler does: read the scheduled time its event carries, run each
-    named job for that day within one invocation's budget, and publish their counts as metrics."""
-    scheduled = ScheduledEvent.model_validate(event)
-    budget = Budget.for_invocation(remaining_millis)
-    results: dict[str, dict[str, int]] = {}
-    for name in names:
-        counts = run_day(name, scheduled.scheduled_time, budget)
-        job_metrics.publish(metrics, counts)
-        results[name] = dict(counts)
-    return results
-
-
 def run_shard(message: JobMessage, budget: Budget, enqueue: Enqueue = jobs_queue.send) -> Counter[str]:
-    """A worker's part: one shard of one day, from where the last invocation stopped."""
+    """A worker's part: one shard, from where the last invocation stopped."""
     the_job = job(message.job)
     run = _start(message.job, message.scheduled_time)
     if run is None:
         return Counter({"program_not_configured": 1})
-    _drain(the_job, [Unit(message.day, message.shard, message.start)], run, budget, enqueue)
+    _drain(the_job, [Unit(message.shard, message.start)], the_job.through(run), run, budget, enqueue)
     return run.counts
 
 
 def _start(name: str, scheduled_time: datetime) -> Run | None:
+    if scheduled_time > clock.now() + MAX_AHEAD:
+        raise InvalidInput("scheduled_time is in the future: a job runs for a day that has come.", ["scheduled_time"])
     try:
         program = programs.current()
     except ProgramNotConfigured:
@@ -178,22 +152,22 @@ def _start(name: str, scheduled_time: datetime) -> Run | None:
         # The schedules fire at local midnight of the template's ProgramTimezone; with another program
         # timezone the days are still right (they follow the program) but the runs come at odd hours.
         logger.warning("schedule timezone differs from the program's", extra={"schedule": expected})
-    return Run(name, program, scheduled_time, due_work.local_today(scheduled_time, program.zone))
+    return Run(name, program, scheduled_time, due_dates.local_today(scheduled_time, program.zone))
 
 
-def _drain(the_job: DueJob, units: list[Unit], run: Run, budget: Budget, enqueue: Enqueue) -> None:
+def _drain(the_job: DueJob, units: list[Unit], through: date, run: Run, budget: Budget, enqueue: Enqueue) -> None:
     for index, unit in enumerate(units):
         start = unit.start
         while True:
             if budget.spent():
-                rest = [Unit(unit.day, unit.shard, start), *units[index + 1 :]]
+                rest = [Unit(unit.shard, start), *units[index + 1 :]]
                 enqueue([_message(run, part) for part in rest])
                 run.counts["shards_queued"] += len(rest)
                 return
-            found = due_store.page(the_job.kind, unit.day, unit.shard, start)
+            found = due_index.page(the_job.kind, unit.shard, through, start)
             run.counts["items_read"] += len(found.items)
             if found.items:
-                the_job.handle(found.items, unit.day, run)
+                the_job.handle(found.items, run)
                 budget.used += len(found.items)
             start = found.next_start
             if start is None:
@@ -201,5 +175,5 @@ def _drain(the_job: DueJob, units: list[Unit], run: Run, budget: Budget, enqueue
 
 
 def _message(run: Run, unit: Unit) -> dict[str, Any]:
-    body = {"job": run.job, "scheduled_time": run.now, "day": unit.day, "shard": unit.shard, "start": unit.start}
+    body = {"job": run.job, "scheduled_time": run.now, "shard": unit.shard, "start": unit.start}
     return JobMessage.model_validate(body).model_dump(mode="json")

@@ -10,17 +10,16 @@ ledger   available + pending - debt = the sum of the member's entry_points. An e
          from the order's pending points first, then from available lots, and what was missing became
          debt. Redemptions, their cancellations, adjustments and expiries move available only.
 pending  pending = the sum of ``pending_left`` over the member's orders that are still pending.
-lots     the lots' available points add up to available, their pending points to pending; no lot
-         holds a negative number.
-expiry   ``expiry_schedule`` lists exactly the lots' available points by day (points that never expire
-         aside), and the expiry key (GSI5) is set exactly when it lists any: on the soonest day, or on a
-         later one where points given back to an ended lot by a cancellation wait (never earlier).
+lots     the lots' points add up to available (pending points live on their orders); no lot day holds a
+         negative number and no lot item is empty (an emptied month is deleted).
+expiry   a member holding points that expire has an expiry day (GSI5) no later than the soonest of them:
+         a lower bound, so the expiry run never comes late.
 signs    available, pending, debt and every balance_after are >= 0.
 once     one earn entry per order id and one entry per entry id: nothing was credited twice.
 orders   0 <= credited <= points, 0 <= pending_left <= credited, reversed = the sum of the order's
          refunds <= points.
 redeem   the points taken from lots add up to the points spent; a cancelled redemption has exactly
-         one cancellation entry giving them back; every code has its voucher item.
+         one cancellation entry giving them back; the redemption is filed under its own code.
 stock    no reward's stock_remaining and no per-member redemption counter is below zero.
 chain    balance_after follows from one entry to the next wherever the change each entry made to
          available is known: for members none of whose orders was ever pending (maturing points move
@@ -28,8 +27,9 @@ chain    balance_after follows from one entry to the next wherever the change ea
          the same millisecond may have committed in any order, and any consistent order is accepted.
 emails   an active member's email guard exists and names that member.
 
-Erased members are checked for signs only. The audit reads the whole table into memory: it is an
-operator's tool for tests and the local stack (``make audit``), not a request path.
+Erased members are checked for signs only. The audit reads the whole table into memory (the one Scan in
+the code base): it is an operator's tool for tests and the local stack (``make audit``), never a request
+path or a job, which is why it lives outside the Lambda layer.
 """
 
 from __future__ import annotations
@@ -40,20 +40,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from loyalty.domain import due_work
-from loyalty.store import audit as audit_store
-from loyalty.store import keys
-from loyalty.store.client import Item
+from loyalty.domain import calendar
+from loyalty.store import keys, lots
+from loyalty.store.client import Item, dynamodb, from_item, table_name
 
 MEMBER_PREFIX = keys.member_partition("")
 ACTIVITY_PREFIX = keys.activity_partition("")
 ORDER_PREFIX = keys.order("")["PK"]
 REFUND_PREFIX = keys.refund("")["PK"]
 REDEMPTION_PREFIX = keys.redemption("")["PK"]
-VOUCHER_PREFIX = keys.voucher("")["PK"]
 REWARD_PREFIX = keys.reward("")["PK"]
 EMAIL_PREFIX = keys.email("")["PK"]
-LOT_PREFIX = keys.lot("", "")["SK"]
+LOT_PREFIX = keys.LOT_PREFIX
 COUNTER_PREFIX = keys.redeemed_count("", "")["SK"]
 
 # Entries whose change to available is their own points.
@@ -111,9 +109,17 @@ class AuditReport:
         return "\n".join(lines)
 
 
+def scan() -> Iterator[Item]:
+    """Every item of the table, strongly consistent, page by page."""
+    paginator = dynamodb().get_paginator("scan")
+    for page in paginator.paginate(TableName=table_name(), ConsistentRead=True):
+        for raw in page.get("Items", []):
+            yield from_item(raw)
+
+
 def run() -> AuditReport:
     """Audit the table the layer is configured for (TABLE_NAME)."""
-    return audit(audit_store.scan())
+    return audit(scan())
 
 
 def audit(items: Iterable[Item]) -> AuditReport:
@@ -152,7 +158,6 @@ class _Book:
     orders: dict[str, Item] = field(default_factory=dict)
     refunds: list[Item] = field(default_factory=list)
     redemptions: dict[str, Item] = field(default_factory=dict)
-    vouchers: dict[str, Item] = field(default_factory=dict)
     rewards: dict[str, Item] = field(default_factory=dict)
     emails: dict[str, Item] = field(default_factory=dict)
 
@@ -179,8 +184,6 @@ class _Book:
             self.reversed_by_order[str(item.get("order_id"))] += _int(item, "points_reversed")
         elif pk.startswith(REDEMPTION_PREFIX):
             self.redemptions[pk.removeprefix(REDEMPTION_PREFIX)] = item
-        elif pk.startswith(VOUCHER_PREFIX):
-            self.vouchers[pk.removeprefix(VOUCHER_PREFIX)] = item
         elif pk.startswith(REWARD_PREFIX):
             self.rewards[pk.removeprefix(REWARD_PREFIX)] = item
         elif pk.startswith(EMAIL_PREFIX):
@@ -208,9 +211,12 @@ class _Book:
             if value < 0:
                 yield "signs", f"{name} is {value}"
         for lot in lots:
-            for name in ("available", "pending"):
-                if _int(lot, name) < 0:
-                    yield "lots", f"lot {lot.get('SK')} holds {_int(lot, name)} {name} points"
+            days = {name: int(value) for name, value in lot.items() if lots_attribute(name)}
+            if not days:
+                yield "lots", f"lot {lot.get('SK')} is empty (an emptied month must be deleted)"
+            for name, value in days.items():
+                if value <= 0:
+                    yield "lots", f"lot {lot.get('SK')} holds {value} points on {name}"
         for counter in self.counters.get(member_id, []):
             if _int(counter, "count") < 0:
                 yield "stock", f"redemption counter {counter.get('SK')} is {_int(counter, 'count')}"
@@ -237,13 +243,10 @@ class _Book:
                 f"available {available} + pending {pending} - debt {debt} = {available + pending - debt}, "
                 f"but the {len(entries)} ledger entries add up to {ledger}",
             )
-        lots_available = sum(_int(lot, "available") for lot in lots)
-        lots_pending = sum(_int(lot, "pending") for lot in lots)
-        if lots_available != available:
-            yield "lots", f"the lots hold {lots_available} available points, the member {available}"
-        if lots_pending != pending:
-            yield "lots", f"the lots hold {lots_pending} pending points, the member {pending}"
-        yield from self._expiry(member_id, profile, lots)
+        held = _days(lots)
+        if sum(held.values()) != available:
+            yield "lots", f"the lots hold {sum(held.values())} points, the member {available} available"
+        yield from self._expiry(member_id, profile, held)
         orders_pending = sum(
             _int(entry, "pending_left")
             for entry in entries
@@ -259,19 +262,14 @@ class _Book:
                     f"lifetime_earned is {_int(profile, 'lifetime_earned')}, earnings less refunds are {earned}",
                 )
 
-    def _expiry(self, member_id: str, profile: Item, lots: list[Item]) -> Iterator[tuple[str, str]]:
-        schedule = {str(day): int(points) for day, points in (profile.get("expiry_schedule") or {}).items()}
-        held = due_work.expiry_schedule((str(lot.get("expires_on")), _int(lot, "available")) for lot in lots)
-        if schedule != held:
-            yield "expiry", f"expiry_schedule is {schedule}, but the lots hold {held}"
-        due_on = profile.get("expiry_due_on")
-        key = keys.expiry_check(str(due_on), member_id) if due_on else {}
-        if held and (not due_on or str(due_on) < min(held)):
-            yield "expiry", f"expiry key {due_on or 'missing'}, but the soonest points expire on {min(held)}"
-        elif not held and due_on:
-            yield "expiry", f"expiry key {due_on} with no points to expire"
-        elif any(profile.get(name) != value for name, value in key.items()):
-            yield "expiry", f"expiry index keys {profile.get('GSI5PK')} do not match expiry_due_on {due_on}"
+    def _expiry(self, member_id: str, profile: Item, held: dict[str, int]) -> Iterator[tuple[str, str]]:
+        never = calendar.NEVER.isoformat()
+        expiring = sorted(day for day, points in held.items() if points > 0 and day != never)
+        day = profile.get("GSI5SK")
+        if expiring and (day is None or str(day) > expiring[0]):
+            yield "expiry", f"expiry day {day or 'missing'}, but points expire on {expiring[0]}"
+        if day is not None and profile.get("GSI5PK") != keys.due("EXPIRY", member_id, str(day))["GSI5PK"]:
+            yield "expiry", f"expiry index partition {profile.get('GSI5PK')} is not the member's shard"
 
     def _uniqueness(self, entries: list[Item]) -> Iterator[tuple[str, str]]:
         earns = Counter(str(entry.get("order_id")) for entry in entries if entry.get("kind") == "earn")
@@ -344,9 +342,8 @@ class _Book:
                 yield "redeem", f"redemption {rid} is {status} with {len(given_back)} cancellation entries"
             elif given_back and _int(given_back[0], "entry_points") != spent:
                 yield "redeem", f"redemption {rid}'s cancellation gave back {_int(given_back[0], 'entry_points')}"
-            voucher = self.vouchers.get(str(entry.get("code")))
-            if voucher is None or voucher.get("redemption_id") != rid:
-                yield "redeem", f"redemption {rid} has no voucher item for its code"
+            if entry.get("PK") != keys.redemption(str(entry.get("code")))["PK"]:
+                yield "redeem", f"redemption {rid} is not filed under its code"
         for rid in sorted(cancellations):
             yield "redeem", f"cancellation of redemption {rid}, which is not this member's"
 
@@ -403,6 +400,17 @@ class _Book:
             stock = reward.get("stock_remaining")
             if stock is not None and int(stock) < 0:
                 yield Problem(f"reward {reward_id}", "stock", f"stock_remaining is {int(stock)}")
+
+
+def lots_attribute(name: str) -> bool:
+    return len(name) == 3 and name[0] == "d" and name[1:].isdigit()
+
+
+def _days(lot_items: list[Item]) -> dict[str, int]:
+    held: dict[str, int] = {}
+    for item in lot_items:
+        held.update(lots.days_of(item))
+    return held
 
 
 def _maybe_pending(order: Item) -> bool:

@@ -1,0 +1,35 @@
+"""What the daily jobs' handlers do: read the event (the scheduler's, or the jobs queue's message), run
+the job for its day within the invocation's budget, and publish what it did as metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from aws_lambda_powertools import Metrics
+
+from loyalty.entrypoints import job_metrics
+from loyalty.models.jobs import JobMessage, ScheduledEvent
+from loyalty.services.jobs import runner
+
+
+def run_scheduled(
+    names: Sequence[str], event: dict[str, Any], remaining_millis: int | None, metrics: Metrics
+) -> dict[str, dict[str, int]]:
+    """A scheduled run: the scheduled time its event carries fixes the day; each named job runs for it."""
+    scheduled = ScheduledEvent.model_validate(event)
+    budget = runner.Budget.for_invocation(remaining_millis)
+    results: dict[str, dict[str, int]] = {}
+    for name in names:
+        counts = runner.run_day(name, scheduled.scheduled_time, budget)
+        job_metrics.publish(metrics, counts)
+        results[name] = dict(counts)
+    return results
+
+
+def run_message(body: str, remaining_millis: int | None, metrics: Metrics) -> JobMessage:
+    """A jobs queue message: one shard of a job's index, from where the last invocation stopped."""
+    message = JobMessage.model_validate_json(body)
+    counts = runner.run_shard(message, runner.Budget.for_invocation(remaining_millis))
+    job_metrics.publish(metrics, counts)
+    return message

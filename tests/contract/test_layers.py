@@ -1,0 +1,68 @@
+"""The arrows between the rooms hold: import-linter's contracts (pyproject.toml) pass on the code as it
+is, and fail, naming the contract, when a module imports against them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+LINT = Path(sys.executable).with_name("lint-imports")
+
+
+def lint(root: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root / "layers" / "core"), str(root)])}
+    return subprocess.run(
+        [str(LINT), "--no-cache", str(root / "pyproject.toml")],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def copy_of_the_code(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "layers" / "core" / "loyalty", tmp_path / "layers" / "core" / "loyalty")
+    shutil.copytree(ROOT / "functions", tmp_path / "functions")
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    return tmp_path
+
+
+def test_the_code_keeps_every_layer_contract() -> None:
+    result = lint(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "line", "contract"),
+    [
+        # A rule that reads the table: domain would depend on storage.
+        ("layers/core/loyalty/domain/tiers.py", "from loyalty.store import keys", "arrows point down"),
+        # An outbound edge that knows a use case.
+        ("layers/core/loyalty/adapters/clock.py", "from loyalty.domain import calendar", "Adapters are a leaf"),
+        # A handler that writes to DynamoDB itself instead of calling a service.
+        ("functions/orders/app.py", "from loyalty.store import orders", "Handlers reach the layer"),
+        # A pure rule that calls AWS.
+        ("layers/core/loyalty/domain/earning.py", "import boto3", "Rules and shapes are pure"),
+    ],
+)
+def test_an_import_against_the_contracts_breaks_the_lint(tmp_path: Path, module: str, line: str, contract: str) -> None:
+    root = copy_of_the_code(tmp_path)
+    path = root / module
+    source = path.read_text(encoding="utf-8")
+    marker = "from __future__ import annotations\n" if "from __future__" in source else ""
+    head, _, rest = source.partition(marker) if marker else ("", "", source)
+    path.write_text(f"{head}{marker}{line}  # noqa\n{rest}", encoding="utf-8")
+    result = lint(root)
+    assert result.returncode != 0, result.stdout
+    report = " ".join(result.stdout.split())  # the report wraps long contract names
+    assert "1 broken" in report, report
+    assert f"{contract}" in report.split("Broken contracts")[-1], report
