@@ -25,6 +25,7 @@ from bench import aws_units
 from bench.aws_units import Item, ItemWrite, Schema, WriteKind, WriteUnits
 from bench.counting import Capacity
 from local.template import Template
+from loyalty.store.client import dynamodb
 from tests.counting import WRITES
 
 TABLE_TYPE = "AWS::DynamoDB::Table"
@@ -272,10 +273,20 @@ class AwsMeter(Capacity):
             answer.get("Items", []), consistent=bool(params.get("ConsistentRead")), index=index, schema=self.schema
         )
 
+    def _lost(self, **_: Any) -> None:
+        # The request never got an answer (a connection error): nothing to bill, and after-call will not
+        # come for it, so its pending entry must not be taken for the next request's.
+        self._pending.pop()
+
     def __enter__(self) -> Self:
         if self._side is None:
             self._side = boto3.client("dynamodb")
+        dynamodb().meta.events.register("after-call-error.dynamodb", self._lost)
         return super().__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        dynamodb().meta.events.unregister("after-call-error.dynamodb", self._lost)
+        super().__exit__(*exc)
 
     # -- totals -----------------------------------------------------------------------------------------
 

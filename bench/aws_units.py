@@ -25,7 +25,10 @@ The rules, and where AWS publishes them (Amazon DynamoDB Developer Guide):
   units of the item checked (2 when it does not exist). The guide does not say it in so many words;
   the paritysuite/dynamodb-conformance suite measured it on DynamoDB (a standalone ConditionCheck
   reports 2 write units, no read units; its PR 67). It writes nothing, so it costs no index write.
-  Only the table side is doubled: the index writes a transaction causes are counted once each.
+  Only the table side is doubled: the index writes a transaction causes are counted once each, as
+  the issue's rule says and as the nubo-db/dynoxide emulator found when it checked against DynamoDB
+  (its PR 188: "the transactional 2x factor applies to the base table arm alone"). DynamoDB Local
+  differs on both points: it doubles a transaction's index writes and charges a ConditionCheck nothing.
 - Index writes (GSI.html, "Write capacity units" under "Provisioned throughput considerations for
   Global Secondary Indexes"), per index, comparing the item before and after the write: the item
   enters the index (it gains the index's key attributes): 1 write of its projected size; it leaves

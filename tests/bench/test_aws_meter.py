@@ -197,3 +197,16 @@ def test_the_meter_client_is_not_the_layers(ddb: Any) -> None:
     with AwsMeter(SCHEMA) as meter:
         boto3.client("dynamodb").get_item(TableName=TABLE, Key={"PK": {"S": "x"}, "SK": {"S": "S"}})
     assert meter.operations == []
+
+
+def test_a_request_that_never_got_an_answer_bills_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from botocore.exceptions import EndpointConnectionError
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:9")  # nothing listens there
+    store_client.reset()
+    try:
+        with AwsMeter(SCHEMA, side_client=object()) as meter, pytest.raises(EndpointConnectionError):
+            store_client.dynamodb().get_item(TableName=TABLE, Key={"PK": {"S": "a"}, "SK": {"S": "S"}})
+        assert (meter.calls, meter._pending) == ([], [])
+    finally:
+        store_client.reset()
