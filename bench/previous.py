@@ -37,7 +37,10 @@ def snapshot(results: dict[str, Any]) -> dict[str, Any]:
     for name, scenario in results["histories"]["scenarios"].items():
         scenarios[name] = {
             "label": scenario["label"],
-            "member_item_bytes": scenario["member_item_bytes"],
+            # The largest the member item was: after the history, or after the measured requests.
+            "member_item_bytes": max(
+                scenario["member_item_bytes"], scenario.get("member_item_bytes_after_measured") or 0
+            ),
             "partition_items": scenario["partition_items"],
             "partition_bytes": scenario["partition_bytes"],
             "operations": {
@@ -48,7 +51,7 @@ def snapshot(results: dict[str, Any]) -> dict[str, Any]:
     return {
         "what": "today's design, before the storage rewrite of issue 10",
         "commit": _git("rev-parse", "--short", "HEAD"),
-        "design_commit": _git("log", "-1", "--format=%h %s", "--", "layers", "template.yaml"),
+        "design_commit": _git("log", "-1", "--format=%h of %cs", "--", "layers", "template.yaml"),
         "measured_at": results["run"]["finished_at"],
         "machine": results["run"]["machine"],
         "cost_usd_per_million_accruals": {
