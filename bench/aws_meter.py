@@ -106,6 +106,14 @@ class _Pending:
     local: tuple[float, float] = (0.0, 0.0)
 
 
+_TRANSACT_KINDS: dict[str, WriteKind] = {
+    "Put": "put",
+    "Update": "update",
+    "Delete": "delete",
+    "ConditionCheck": "check",
+}
+
+
 def write_targets(
     operation: str, params: Mapping[str, Any], schema: Schema
 ) -> list[tuple[str, dict[str, Any], WriteKind, bool]]:
@@ -121,8 +129,7 @@ def write_targets(
         for action in params.get("TransactItems", []):
             ((verb, spec),) = action.items()
             key = schema.key_of(spec["Item"]) if verb == "Put" else dict(spec["Key"])
-            kind: WriteKind = {"Put": "put", "Update": "update", "Delete": "delete", "ConditionCheck": "check"}[verb]
-            found.append((spec["TableName"], key, kind, True))
+            found.append((spec["TableName"], key, _TRANSACT_KINDS[verb], True))
     elif operation == "BatchWriteItem":
         for table, requests in params.get("RequestItems", {}).items():
             for request in requests:

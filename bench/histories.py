@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as day_time
+from functools import partial
 from typing import Any
 
 import boto3
@@ -319,7 +320,7 @@ def run(stack: Stack, shop: Storefront) -> dict[str, Any]:
     progress(f"histories: a new member on {START}, then {DAYS} days of orders and {len(scheduled)} daily jobs")
     with without_catch_up():
         for day in range(DAYS + 1):
-            events: list[Event] = [(job.at, lambda moment, job=job: history.run_job(job, moment)) for job in scheduled]
+            events: list[Event] = [(job.at, partial(history.run_job, job)) for job in scheduled]
             if day == 0:
                 events += [(day_time(8), set_up), (day_time(9), measure_new)]
             if day < DAYS:
