@@ -1,14 +1,18 @@
 """Dollars per million accruals, all-in: API Gateway, Lambda (authorizer and orders function), DynamoDB.
 
-Units come from this run: the accrual's write and read request units as DynamoDB Local reported them
-(table and indexes), and each function's measured duration per call, billed at its configured memory
-on arm64. The bench cannot reach the web, so the prices are the published ones, written down here
-with where they are listed and when they were taken as valid.
+Units come from this run: the accrual's write and read request units by AWS's rules (bench/aws_units.py:
+each item sized, transactions doubling the table writes, index writes by what changed in each index),
+for a new member and for each history (bench/histories.py), and each function's measured duration per
+call, billed at its configured memory on arm64. DynamoDB Local's own count is not what AWS bills (it
+rounds a transaction's summed size and doubles its index writes), so it prices nothing here. The bench
+cannot reach the web, so the prices are the published ones, written down here with where they are
+listed and when they were taken as valid.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from local.template import Template
@@ -56,9 +60,9 @@ def _function_memory(template: Template, logical_id: str) -> int:
 
 
 def per_million_accruals(
-    template: Template, accrue: dict[str, Any], invocation_ms: dict[str, dict[str, float]]
+    template: Template, accrue: Mapping[str, float], invocation_ms: dict[str, dict[str, float]]
 ) -> dict[str, Any]:
-    """The bill for a million accruals, line by line."""
+    """The bill for a million accruals, line by line; ``accrue`` holds one accrual's ``wcu`` and ``rcu``."""
     lines: dict[str, float] = {}
     lines["api_gateway"] = PRICES["api_gateway_http_request"]["usd_per_million"]
     functions: dict[str, Any] = {}
@@ -90,3 +94,22 @@ def per_million_accruals(
         "prices_checked": PRICES_CHECKED,
         "not_included": NOT_INCLUDED,
     }
+
+
+def by_history(
+    template: Template, scenarios: Mapping[str, Mapping[str, Any]], invocation_ms: dict[str, dict[str, float]]
+) -> dict[str, dict[str, Any]]:
+    """USD per million accruals for each history's measured accrual (AWS-rule units), the same Lambda
+    durations for all: they were measured on members without history."""
+    bills = {}
+    for name, scenario in scenarios.items():
+        units = scenario["operations"]["accrue"]["aws"]
+        bill = per_million_accruals(template, units, invocation_ms)
+        bills[name] = {
+            "label": scenario.get("label", name),
+            "usd_per_million_accruals": bill["usd_per_million_accruals"],
+            "write_request_units": units["wcu"],
+            "read_request_units": units["rcu"],
+            "dynamodb_usd": round(bill["lines_usd"]["dynamodb_writes"] + bill["lines_usd"]["dynamodb_reads"], 4),
+        }
+    return bills

@@ -3,7 +3,9 @@
 Why INDEXES rather than TOTAL: DynamoDB Local's aggregate ``CapacityUnits`` under TOTAL leaves out the
 writes to global secondary indexes (an accrual reports 6.0 under TOTAL, 10.0 under INDEXES: 6 for the
 table, 2 for GSI1, 2 for GSI2). AWS's TOTAL aggregate includes them and on-demand billing charges them,
-so the benchmark asks for INDEXES and keeps the table's share apart.
+so the benchmark asks for INDEXES and keeps the table's share apart. What AWS would bill is priced
+separately, item by item, by bench.aws_meter (DynamoDB Local also rounds a transaction's summed size
+and doubles its index writes, where AWS does neither).
 """
 
 from __future__ import annotations
@@ -24,22 +26,12 @@ class Capacity(DynamoCalls):
         self.items_read = 0
         self.index_items_read = 0  # the part of items_read that came from a secondary index
         self._on_index = False
-        # The fewest table write units AWS can charge for the writes sent: it rounds every item up to
-        # 1 KB (and doubles it in a transaction), where DynamoDB Local rounds a transaction's summed size.
-        self.table_write_floor = 0.0
 
     def _before(self, model: Any, params: dict[str, Any], **kwargs: Any) -> None:
         super()._before(model, params, **kwargs)
         if "ReturnConsumedCapacity" in params:
             params["ReturnConsumedCapacity"] = "INDEXES"
         self._on_index = bool(params.get("IndexName"))
-        if model.name == "TransactWriteItems":
-            written = [item for item in params.get("TransactItems", []) if "ConditionCheck" not in item]
-            self.table_write_floor += 2 * len(written)
-        elif model.name == "BatchWriteItem":
-            self.table_write_floor += sum(len(requests) for requests in params.get("RequestItems", {}).values())
-        elif model.name in WRITES:
-            self.table_write_floor += 1
 
     def _after(self, parsed: dict[str, Any], model: Any, **kwargs: Any) -> None:
         super()._after(parsed, model, **kwargs)
@@ -65,9 +57,3 @@ class Capacity(DynamoCalls):
     @property
     def round_trips(self) -> int:
         return len(self.operations)
-
-    @property
-    def aws_write_floor(self) -> float:
-        """Write units AWS would charge at the least: the table's share, never below one unit per
-        item (two in a transaction), plus the index writes as DynamoDB Local counted them."""
-        return max(self.table_write_units, self.table_write_floor) + self.index_write_units

@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 
 import boto3
@@ -108,37 +109,64 @@ def seed(table: str, members: int, profile: dict[str, Any], lot: dict[str, Any],
     return sum(1 for index in range(members) if day_of(index) == DUE_DAY.isoformat())
 
 
+def queue_worker(stack: Stack) -> str | None:
+    """The function that works the jobs queue (what a scheduled run could not finish), if any."""
+    queue = os.environ.get("JOBS_QUEUE_URL")
+    workers = [source.function for source in stack.template.sqs_sources() if stack.physical.get(source.queue) == queue]
+    return workers[0] if workers else None
+
+
 def expiry_function(stack: Stack) -> tuple[str, str | None] | None:
     """The expiry job's function in the template and the function that works its jobs queue, if any."""
     names = [name for name in stack.template.functions() if "expir" in name.lower()]
     if not names:
         return None
+    return names[0], queue_worker(stack)
+
+
+@cache
+def _sqs(endpoint: str | None) -> Any:
+    """One SQS client per endpoint (the history bench works the queue after each of ~1,500 job runs)."""
+    return boto3.client("sqs")
+
+
+@cache
+def _queue_arn(queue: str) -> str:
+    answer = _sqs(os.environ.get("AWS_ENDPOINT_URL")).get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])
+    return str(answer["Attributes"]["QueueArn"])
+
+
+def work_queue(stack: Stack, worker: str | None) -> int:
+    """Hand every message on the jobs queue to ``worker``, as Lambda's SQS poller would; returns how many."""
+    from local import runtime
+    from local.poller import sqs_record
+
     queue = os.environ.get("JOBS_QUEUE_URL")
-    workers = [source.function for source in stack.template.sqs_sources() if stack.physical.get(source.queue) == queue]
-    return names[0], (workers[0] if workers else None)
+    if worker is None or not queue:
+        return 0
+    sqs = _sqs(os.environ.get("AWS_ENDPOINT_URL"))
+    arn = _queue_arn(queue)
+    handled = 0
+    while messages := sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", []):
+        runtime.invoke(stack.template, worker, {"Records": [sqs_record(message, arn) for message in messages]})
+        handled += len(messages)
+        for message in messages:
+            sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+    return handled
 
 
 def run_expiry(stack: Stack, function: str, worker: str | None) -> dict[str, int]:
     """The scheduled invocation that expires DUE_DAY's lots (it fires just after local midnight of the
     next day, in the program's timezone), then the worker on every shard it handed to the jobs queue."""
     from local import runtime
-    from local.poller import sqs_record
     from loyalty.services import program
 
     zone = program.current().zone
     scheduled = datetime.combine(DUE_DAY + timedelta(days=1), time(0, 5), tzinfo=zone)
     answer = runtime.invoke(stack.template, function, {"scheduled_time": scheduled.isoformat()})
     counts: Counter[str] = Counter(answer if isinstance(answer, dict) else {})
-    queue = os.environ.get("JOBS_QUEUE_URL")
-    if worker is None or not queue:
-        return dict(counts)
-    sqs = boto3.client("sqs")
-    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    while messages := sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", []):
-        runtime.invoke(stack.template, worker, {"Records": [sqs_record(message, arn) for message in messages]})
-        counts["worker_messages"] += len(messages)
-        for message in messages:
-            sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+    if handled := work_queue(stack, worker):
+        counts["worker_messages"] += handled
     return dict(counts)
 
 

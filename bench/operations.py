@@ -27,7 +27,6 @@ class Sample:
     wcu: float
     wcu_table: float
     wcu_indexes: float
-    wcu_aws_floor: float
     rcu: float
 
 
@@ -40,7 +39,6 @@ def _measure(call: Callable[[], Any]) -> Sample:
         wcu=counted.write_units,
         wcu_table=counted.table_write_units,
         wcu_indexes=counted.index_write_units,
-        wcu_aws_floor=counted.aws_write_floor,
         rcu=counted.read_units,
     )
 
@@ -72,7 +70,6 @@ def run(shop: Storefront) -> dict[str, dict[str, Any]]:
             "rcu": worst.rcu,
             "wcu_table": worst.wcu_table,
             "wcu_indexes": worst.wcu_indexes,
-            "wcu_aws_floor": worst.wcu_aws_floor,
             "calls": worst.calls,
             "stable": len({(s.round_trips, s.wcu, s.rcu) for s in taken}) == 1,
         }

@@ -1,4 +1,5 @@
-"""The table ``make bench`` prints: every figure beside its target (DESIGN.md, "Numbers to reach")."""
+"""The table ``make bench`` prints: every figure beside its target (DESIGN.md, "Numbers to reach"), and
+beside the figure of the design before (bench/previous.json) where the bench kept one."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 ROUND_TRIP_TARGETS = {"enroll": 1, "accrue": 2, "redeem": 2, "member_read": 1, "activity_page": 1}
-ACCRUAL_WCU_TARGET = 6.0
+# Units by AWS's rules, at any history (DESIGN.md): (write units, read units) at most; None: no target.
+UNIT_TARGETS: dict[str, tuple[float | None, float | None]] = {"accrue": (7.0, 1.0), "redeem": (9.0, None)}
+MEMBER_ITEM_LIMIT = 2 * 1024  # bytes, by AWS's rules
+WRITE_OPERATIONS = ("enroll", "accrue", "redeem")
 JOB_READ_FACTOR = 1.1
 COLD_START_RATIO = 1.2
 PASS, FAIL, INFO = "PASS", "FAIL", "-"
@@ -19,6 +23,7 @@ class Row:
     measured: str
     target: str
     result: str
+    before: str = ""  # the same figure for the design in bench/previous.json
 
 
 def _verdict(ok: bool) -> str:
@@ -52,6 +57,109 @@ def _layer_rows(layer: dict[str, Any]) -> list[Row]:
     return found
 
 
+def _split(units: dict[str, Any]) -> str:
+    indexes = "".join(f" + {name} {value:g}" for name, value in sorted(units["wcu_indexes"].items()))
+    return f"{units['wcu_table']:g} table{indexes}"
+
+
+def _unit_target(name: str) -> str:
+    """The target of an operation's (WCU, RCU), as the table prints it; empty when it has none."""
+    if name not in UNIT_TARGETS:
+        return ""
+    return " / ".join(f"<= {limit:g}" if limit is not None else "-" for limit in UNIT_TARGETS[name])
+
+
+def _meets(name: str, figures: dict[str, Any]) -> bool:
+    wcu, rcu = UNIT_TARGETS[name]
+    return (wcu is None or figures["wcu"] <= wcu) and (rcu is None or figures["rcu"] <= rcu)
+
+
+def _history_rows(histories: dict[str, Any], previous: dict[str, Any] | None) -> list[Row]:
+    """Units by AWS's rules per history and operation, DynamoDB Local's count and the round trips beside,
+    and the member item; each beside the old design's figure."""
+    found: list[Row] = []
+    old_scenarios = (previous or {}).get("scenarios", {})
+    for name, scenario in histories["scenarios"].items():
+        label = scenario["label"]
+        old = old_scenarios.get(name, {})
+        for operation, figures in scenario["operations"].items():
+            aws, local = figures["aws"], figures["local"]
+            before = old.get("operations", {}).get(operation)
+            if operation not in WRITE_OPERATIONS:
+                found.append(
+                    Row(
+                        "Units",
+                        f"{operation}, {label}: RCU, AWS's rules (DynamoDB Local's)",
+                        f"{aws['rcu']:g} ({local['rcu']:g})",
+                        "",
+                        INFO,
+                        f"{before['aws']['rcu']:g} ({before['local']['rcu']:g})" if before else "",
+                    )
+                )
+                continue
+            found.append(
+                Row(
+                    "Units",
+                    f"{operation}, {label}: WCU / RCU, AWS's rules",
+                    f"{aws['wcu']:g} / {aws['rcu']:g}",
+                    _unit_target(operation),
+                    _verdict(_meets(operation, aws)) if operation in UNIT_TARGETS else INFO,
+                    f"{before['aws']['wcu']:g} / {before['aws']['rcu']:g}" if before else "",
+                )
+            )
+            found.append(
+                Row(
+                    "Units", "  WCU: table + each index", _split(aws), "", INFO, _split(before["aws"]) if before else ""
+                )
+            )
+            found.append(
+                Row(
+                    "Units",
+                    "  DynamoDB Local's count (WCU / RCU), round trips",
+                    f"{local['wcu']:g} / {local['rcu']:g}, {figures['round_trips']} ({' + '.join(figures['calls'])})",
+                    "",
+                    INFO,
+                    f"{before['local']['wcu']:g} / {before['local']['rcu']:g}, {before['round_trips']}"
+                    if before
+                    else "",
+                )
+            )
+        size = max(scenario["member_item_bytes"], scenario.get("member_item_bytes_after_measured") or 0)
+        found.append(
+            Row(
+                "Units",
+                f"member item, {label} (partition: items, bytes)",
+                f"{size:,} B ({scenario['partition_items']:,}, {scenario['partition_bytes']:,} B)",
+                f"< {MEMBER_ITEM_LIMIT:,} B",
+                _verdict(size < MEMBER_ITEM_LIMIT),
+                f"{old['member_item_bytes']:,} B ({old['partition_items']:,}, {old['partition_bytes']:,} B)"
+                if old
+                else "",
+            )
+        )
+    return found
+
+
+def _growth_rows(histories: dict[str, Any]) -> list[Row]:
+    """DESIGN.md: no operation's units depend on how long a member has shopped."""
+    found = []
+    scenarios = list(histories["scenarios"].values())
+    first, later = scenarios[0], scenarios[1:]
+    for operation in ("accrue", "redeem"):
+        base = first["operations"][operation]["aws"]
+        seen = [scenario["operations"][operation]["aws"] for scenario in later if operation in scenario["operations"]]
+        found.append(
+            Row(
+                "Units",
+                f"{operation}: WCU / RCU, {' -> '.join(scenario['label'] for scenario in scenarios)}",
+                " -> ".join(f"{units['wcu']:g} / {units['rcu']:g}" for units in [base, *seen]),
+                "no growth",
+                _verdict(all(units["wcu"] <= base["wcu"] and units["rcu"] <= base["rcu"] for units in seen)),
+            )
+        )
+    return found
+
+
 def rows(results: dict[str, Any]) -> list[Row]:
     found: list[Row] = []
     operations = results["operations"]
@@ -66,35 +174,10 @@ def rows(results: dict[str, Any]) -> list[Row]:
                 _verdict(op["round_trips"] <= target),
             )
         )
-    for name in ROUND_TRIP_TARGETS:
-        op = operations[name]
-        if name == "accrue":
-            continue
-        measured = f"{_units(op['wcu'])} / {_units(op['rcu'])}"
-        if op["wcu_aws_floor"] > op["wcu"]:
-            measured += f" (AWS: >= {_units(op['wcu_aws_floor'])} WCU)"
-        found.append(Row("DynamoDB", f"{name}: WCU / RCU", measured, "", INFO))
-    accrue = operations["accrue"]
-    found.append(
-        Row(
-            "DynamoDB",
-            "accrue: WCU, table + indexes (billed)",
-            f"{_units(accrue['wcu'])} ({_units(accrue['wcu_table'])} + {_units(accrue['wcu_indexes'])})"
-            + (f", AWS >= {_units(accrue['wcu_aws_floor'])}" if accrue["wcu_aws_floor"] > accrue["wcu"] else ""),
-            f"<= {ACCRUAL_WCU_TARGET:g}",
-            _verdict(accrue["wcu"] <= ACCRUAL_WCU_TARGET),
-        )
-    )
-    found.append(
-        Row(
-            "DynamoDB",
-            "accrue: WCU, table only (3 items x 2, transactional)",
-            _units(accrue["wcu_table"]),
-            "",
-            INFO,
-        )
-    )
-    found.append(Row("DynamoDB", "accrue: RCU", _units(accrue["rcu"]), "", INFO))
+    previous = results.get("previous")
+    if "histories" in results:
+        found += _history_rows(results["histories"], previous)
+        found += _growth_rows(results["histories"])
 
     expiry = results["jobs"]["expiry"]
     label = "expiry job" if expiry["job_found"] else "expiry due-bucket Query (no job yet)"
@@ -161,9 +244,20 @@ def rows(results: dict[str, Any]) -> list[Row]:
         found += _layer_rows(layer)
 
     cost = results["cost"]
-    found.append(
-        Row("Cost", "USD per million accruals, all-in", f"${results['cost_per_million_accruals_usd']:.2f}", "", INFO)
-    )
+    old_costs = (previous or {}).get("cost_usd_per_million_accruals", {})
+    for name, bill in results.get("cost_by_history", {}).items():
+        found.append(
+            Row(
+                "Cost",
+                f"USD per million accruals, all-in, AWS's rules: {bill['label']}",
+                f"${bill['usd_per_million_accruals']:.2f} ({bill['write_request_units']:g} WRU, "
+                f"{bill['read_request_units']:g} RRU)",
+                "",
+                INFO,
+                f"${old_costs[name]:.2f}" if name in old_costs else "",
+            )
+        )
+    found.append(Row("Cost", "  the new member's, line by line:", "", "", INFO))
     for line, usd in cost["lines_usd"].items():
         found.append(Row("Cost", f"  {line}", f"${usd:.4f}", "", INFO))
 
@@ -186,11 +280,12 @@ def rows(results: dict[str, Any]) -> list[Row]:
 
 def render(results: dict[str, Any]) -> str:
     table = rows(results)
-    header = Row("Area", "Figure", "Measured", "Target", "Result")
-    widths = [max(len(getattr(row, field)) for row in [header, *table]) for field in Row.__dataclass_fields__]
+    header = Row("Area", "Figure", "Measured", "Target", "Result", "Before")
+    order = ("area", "figure", "measured", "before", "target", "result")
+    widths = [max(len(getattr(row, field)) for row in [header, *table]) for field in order]
 
     def line(row: Row) -> str:
-        cells = [getattr(row, field) for field in Row.__dataclass_fields__]
+        cells = [getattr(row, field) for field in order]
         return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
 
     rule = "  ".join("-" * width for width in widths)
@@ -207,4 +302,10 @@ def render(results: dict[str, Any]) -> str:
     out.append(f"Targets met: {len(checked) - len(failed)} of {len(checked)}")
     if failed:
         out.append("Missed: " + "; ".join(f"{row.area} / {row.figure.strip()}" for row in failed))
+    previous = results.get("previous")
+    if previous:
+        out.append(
+            f"Before: {previous['what']}, design {previous['design_commit']}, measured {previous['measured_at']} "
+            f"at {previous['commit']} (bench/previous.json)"
+        )
     return "\n".join(out)

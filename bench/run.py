@@ -20,27 +20,26 @@ RESULTS = Path(__file__).resolve().parent / "results.json"
 
 
 def notes(results: dict[str, Any]) -> list[str]:
-    operations = results["operations"]
-    accrue = operations["accrue"]
     expiry = results["jobs"]["expiry"]
     largest = expiry["sizes"][-1]
     cold = next(iter(results["cold_start"].values()))
     layer = results["deployment"]["layer"]
-    under = ", ".join(
-        f"{name} {figures['wcu']:g} here, >= {figures['wcu_aws_floor']:g} on AWS"
-        for name, figures in operations.items()
-        if figures["wcu_aws_floor"] > figures["wcu"]
-    )
+    histories = results["histories"]
     calls = ", ".join(f"{count} {call}" for call, count in largest["calls"].items())
     other_reads = largest["items_read"] - largest["index_items_read"]
     found = [
-        "Round trips and units: DynamoDB Local, through the real handlers (API emulation, authorizer, handler), "
-        "warm (caches filled by a first pass); units asked for with ReturnConsumedCapacity=INDEXES, because "
-        f"DynamoDB Local's TOTAL leaves index writes out (an accrual reads {accrue['wcu_table']:g} under TOTAL, "
-        f"{accrue['wcu']:g} with its index writes).",
-        "DynamoDB Local rounds a transaction's summed item size up to 1 KB; AWS rounds each item (then doubles "
-        "it), so a transaction of n small items costs at least 2n WCU there "
-        f"({under or 'no operation is above what DynamoDB Local reported this run'}); cost uses the measured units.",
+        "Round trips: DynamoDB Local, through the real handlers (API emulation, authorizer, handler), warm "
+        "(caches filled by a first pass).",
+        "Units by AWS's rules (bench/aws_units.py, rules and sources in its docstring): every item a request "
+        "touched is read before and after it (consistent reads through a client of the meter's own) and sized "
+        "by the published rules; write units per item, 1 per KB, on the larger of before and after, twice in a "
+        "transaction (a ConditionCheck too); index writes per index of template.yaml from what the change did "
+        "to the item there (enters / leaves / key moves: both / projected attribute changes / nothing); reads "
+        "sized on what the request evaluated, 4 KB a unit, half when eventually consistent. DynamoDB Local's "
+        "own count (ReturnConsumedCapacity=INDEXES) is shown beside: it rounds a transaction's summed size, "
+        "doubles a transaction's index writes and charges a ConditionCheck nothing.",
+        f"Histories: {histories['method']}; {histories['orders']:,} orders and {histories['job_runs']:,} job runs "
+        f"in {histories['seconds']:.0f} s.",
         f"Jobs: {expiry['method']}. At {largest['members']:,} members it made {calls}: "
         f"{largest['index_items_read']} items from the due index and {other_reads} other reads "
         "(the program, and a member read again when its index item lagged behind a write).",
@@ -63,6 +62,8 @@ def notes(results: dict[str, Any]) -> list[str]:
         "other work on the machine slows both sides of each ratio, not always alike) "
         "against DynamoDB Local, not Lambda on Graviton against DynamoDB; the cost's Lambda lines use them.",
         results["cost"]["prices_checked"] + ".",
+        "Cost per history: the accrual's units by AWS's rules in each history; the Lambda lines are the same for "
+        "all (durations measured on members without history, where the member Query is smallest).",
         f"Cost leaves out: {results['cost']['not_included']}.",
     ]
     return found
@@ -82,7 +83,7 @@ def main() -> int:
     from bench.stack import local_stack, progress, template
 
     loaded = template()  # puts the layer on sys.path: the imports below need it
-    from bench import cold_start, cost, deployment, jobs, operations, report, throughput
+    from bench import cold_start, cost, deployment, histories, jobs, operations, previous, report, throughput
     from bench.scenario import Storefront
 
     progress("deployment: zipping functions, installing the layer's requirements for arm64 with pip")
@@ -97,7 +98,9 @@ def main() -> int:
         progress(f"throughput: {throughput.ROUNDS * throughput.PER_ROUND} accruals each way")
         rates = throughput.run(shop)
         due_work = jobs.run(stack, throughput.FIRST_MEMBER)
-    bill = cost.per_million_accruals(loaded, ops["accrue"], rates["invocation_ms"])
+        lived = histories.run(stack, shop)
+    new_member = lived["scenarios"][histories.NEW]["operations"]["accrue"]["aws"]
+    bill = cost.per_million_accruals(loaded, new_member, rates["invocation_ms"])
     largest = due_work["sizes"][-1]
     results: dict[str, Any] = {
         "operations": ops,
@@ -110,12 +113,15 @@ def main() -> int:
                 **due_work,
             }
         },
+        "histories": lived,
         "cost_per_million_accruals_usd": bill["usd_per_million_accruals"],
         "cost": bill,
+        "cost_by_history": cost.by_history(loaded, lived["scenarios"], rates["invocation_ms"]),
         "throughput": rates,
         "deployment": deployed,
     }
     results["notes"] = notes(results)
+    results["previous"] = previous.load()
     results["run"] = {
         "finished_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "seconds": round(time.monotonic() - started, 1),

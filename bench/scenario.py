@@ -50,12 +50,13 @@ def enroll_body(member_id: str) -> dict[str, Any]:
     }
 
 
-def order_body(order_id: str, member_id: str) -> dict[str, Any]:
+def order_body(order_id: str, member_id: str, when: str | None = None) -> dict[str, Any]:
+    """An order placed now, or at ``when`` (RFC 3339) when a benchmark moves the clock."""
     return {
         "order_id": order_id,
         "member_id": member_id,
         "currency": "USD",
-        "placed_at": placed_at(),
+        "placed_at": when or placed_at(),
         "lines": [
             {"sku": "SKU-HEADPHONES", "category": "electronics", "quantity": 1, "unit_price_minor": 19999},
             {"sku": "SKU-SOCKS", "category": "apparel", "quantity": 3, "unit_price_minor": 1299},
@@ -86,8 +87,8 @@ class Storefront:
     def enroll(self, member_id: str) -> Answer:
         return expect(self.api.post("/v1/members", enroll_body(member_id)), 201)
 
-    def accrue(self, order_id: str, member_id: str) -> Answer:
-        return expect(self.api.post("/v1/orders", order_body(order_id, member_id)), 201)
+    def accrue(self, order_id: str, member_id: str, when: str | None = None) -> Answer:
+        return expect(self.api.post("/v1/orders", order_body(order_id, member_id, when)), 201)
 
     def redeem(self, member_id: str, redemption_id: str) -> Answer:
         return expect(self.api.post(f"/v1/members/{member_id}/redemptions", redeem_body(redemption_id)), 201)
