@@ -2,9 +2,11 @@
 
 Each size gets a table of its own (the template's schema, on DynamoDB Local) holding that many
 members, each with a profile and one lot of points, cloned from a member the real services enrolled
-and credited during this run, so the items have the services' shape. The lots' expiry days spread
-over a year; ``DUE`` of them expire on the measured day, whatever the size. The job must read about
-what is due (DESIGN.md: items read <= 1.1 x items due), never more as the table grows.
+and credited during this run, so the items have the services' shape. The expiry days spread over a
+year; ``DUE`` members have points expiring on the measured day, whatever the size. The job must read
+about what is due (DESIGN.md: items read <= 1.1 x items due), never more as the table grows. Per member
+due it reads its keys-only index entry, then its profile and the lot that expires (one Query): the
+report shows each share against what is due.
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ def _seed_client() -> Any:
 
 
 def _templates(stack: Stack, member_id: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
-    """A real member's profile and lot, and the program item, as stored (DynamoDB JSON)."""
+    """A real member's profile and lot (its points by day of an expiry month), and the program item, as
+    stored (DynamoDB JSON)."""
     from loyalty.store import keys
 
     client = _seed_client()
@@ -48,37 +51,29 @@ def _templates(stack: Stack, member_id: str) -> tuple[dict[str, Any], dict[str, 
         ConsistentRead=True,
     )["Items"]
     profile = next(item for item in items if item["SK"]["S"] == keys.PROFILE)
-    lot = next(item for item in items if item["SK"]["S"].startswith("LOT#"))
+    lot = next(item for item in items if item["SK"]["S"].startswith(keys.LOT_PREFIX))
     program = client.get_item(TableName=table, Key={k: {"S": v} for k, v in keys.program().items()}).get("Item")
     return profile, lot, program
 
 
 def _member_items(profile: dict[str, Any], lot: dict[str, Any], member_id: str, day: str) -> list[dict[str, Any]]:
-    from loyalty.store import keys
+    """A clone of the real member whose points all expire on ``day``, waiting on that day in the expiry
+    index (GSI5), in its own shard of every member index."""
+    from loyalty.store import keys, lots
 
     partition = {"S": keys.member_partition(member_id)}
     new_profile = copy.deepcopy(profile)
     new_profile.update(PK=partition, member_id={"S": member_id}, email={"S": f"{member_id}@example.com"})
     if "referral_code" in new_profile:
         new_profile["referral_code"] = {"S": f"R{member_id.upper()}"}
-    template_id = profile["member_id"]["S"]
     for name, value in profile.items():
-        # Due-work keys on the profile (dormancy check, tier review): the clone's own shard and id.
         text = value.get("S", "")
         if re.fullmatch(r"GSI\d+PK", name) and text.startswith("DUE#"):
             new_profile[name] = {"S": f"{text.rsplit('#', 1)[0]}#{keys.shard_of(member_id):02d}"}
-        elif re.fullmatch(r"GSI\d+SK", name) and template_id in text:
-            new_profile[name] = {"S": text.replace(template_id, member_id)}
-    # The clone's expiry schedule and key (GSI5): its own lot, on its own day.
-    new_profile["expiry_schedule"] = {"M": {day: lot["available"]}}
-    new_profile["expiry_due_on"] = {"S": day}
-    for name, text in keys.expiry_check(day, member_id).items():
-        new_profile[name] = {"S": text}
-    new_lot = copy.deepcopy(lot)
-    new_lot.update(PK=partition, SK={"S": keys.lot(member_id, day)["SK"]}, member_id={"S": member_id})
-    new_lot["expires_on"] = {"S": day}
-    for name, value in keys.due("EXPIRE", day, member_id, f"LOT#{member_id}#{day}").items():
-        new_lot[name] = {"S": value}
+    new_profile["GSI5SK"] = {"S": day}
+    points = next(value for name, value in lot.items() if re.fullmatch(r"d\d\d", name))
+    new_profile["available"] = points
+    new_lot = {"PK": partition, "SK": {"S": keys.lot(member_id, lots.month_of(day))["SK"]}, lots.attribute(day): points}
     return [new_profile, new_lot]
 
 
@@ -156,41 +151,27 @@ def work_queue(stack: Stack, worker: str | None) -> int:
 
 
 def run_expiry(stack: Stack, function: str, worker: str | None) -> dict[str, int]:
-    """The scheduled invocation that expires DUE_DAY's lots (it fires just after local midnight of the
-    next day, in the program's timezone), then the worker on every shard it handed to the jobs queue."""
+    """The scheduled invocation that expires DUE_DAY's points (it fires just after local midnight of the
+    next day, in the program's timezone, and the clock says so), then the worker on every shard it handed
+    to the jobs queue."""
     from local import runtime
+    from loyalty.adapters import clock
     from loyalty.services import program
 
     zone = program.current().zone
     scheduled = datetime.combine(DUE_DAY + timedelta(days=1), time(0, 5), tzinfo=zone)
-    answer = runtime.invoke(stack.template, function, {"scheduled_time": scheduled.isoformat()})
-    counts: Counter[str] = Counter(answer if isinstance(answer, dict) else {})
-    if handled := work_queue(stack, worker):
-        counts["worker_messages"] += handled
+    clock.set_clock(lambda: scheduled)
+    try:
+        answer = runtime.invoke(stack.template, function, {"scheduled_time": scheduled.isoformat()})
+        counts: Counter[str] = Counter(answer if isinstance(answer, dict) else {})
+        if handled := work_queue(stack, worker):
+            counts["worker_messages"] += handled
+    finally:
+        clock.set_clock(None)
     return dict(counts)
 
 
-def query_due_buckets(day: str) -> None:
-    """What the job must read at the least: every shard of the day's EXPIRY bucket on GSI5, all pages."""
-    from loyalty.store import keys
-    from loyalty.store.client import dynamodb, table_name
-
-    client = dynamodb()
-    for shard in range(keys.DUE_SHARDS):
-        request: dict[str, Any] = {
-            "TableName": table_name(),
-            "IndexName": "GSI5",
-            "KeyConditionExpression": "GSI5PK = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": f"DUE#EXPIRY#{day}#{shard:02d}"}},
-        }
-        while True:
-            answer = client.query(**request)
-            if "LastEvaluatedKey" not in answer:
-                break
-            request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
-
-
-def _measure(stack: Stack, table: str, job: tuple[str, str | None] | None) -> tuple[Capacity, dict[str, int]]:
+def _measure(stack: Stack, table: str, job: tuple[str, str | None]) -> tuple[Capacity, dict[str, int]]:
     from loyalty import settings
     from loyalty.services import program
 
@@ -201,10 +182,7 @@ def _measure(stack: Stack, table: str, job: tuple[str, str | None] | None) -> tu
     counts: dict[str, int] = {}
     try:
         with quiet_stdout(), Capacity() as counted:
-            if job is None:
-                query_due_buckets(DUE_DAY.isoformat())
-            else:
-                counts = run_expiry(stack, *job)
+            counts = run_expiry(stack, *job)
     finally:
         os.environ["TABLE_NAME"] = saved
         settings.reset()
@@ -214,30 +192,37 @@ def _measure(stack: Stack, table: str, job: tuple[str, str | None] | None) -> tu
 def run(stack: Stack, template_member: str) -> dict[str, Any]:
     profile, lot, program = _templates(stack, template_member)
     job = expiry_function(stack)
+    if job is None:
+        raise RuntimeError("the template has no expiry job function")
     method = (
         f"the expiry job: {job[0]} invoked with the scheduled event of the run after {DUE_DAY} "
         f"(and {job[1] or 'no worker'} on any shard it queued)"
-        if job
-        else "NO EXPIRY JOB IN THE LAYER YET: measured a Query of every GSI5 shard of the day's bucket "
-        f"(DUE#EXPIRY#{DUE_DAY}#00..15, all pages), which is what the job must read at the least"
     )
-    results: dict[str, Any] = {"method": method, "job_found": job is not None, "sizes": []}
+    results: dict[str, Any] = {"method": method, "job_found": True, "sizes": []}
     for members in SIZES:
         table = stack.new_table("bench-jobs")
-        progress(f"jobs: seeding {members:,} members ({DUE} with a lot due on {DUE_DAY}), running expiry")
+        progress(f"jobs: seeding {members:,} members ({DUE} with points due on {DUE_DAY}), running expiry")
         due = seed(table, members, profile, lot, program)
         counted, counts = _measure(stack, table, job)
+        table_items = counted.items_read - counted.index_items_read
+        # What the job changes for each member due: its profile and the lot that holds the day; and the
+        # program, read once per run.
+        settles = 2 * due + 1
         results["sizes"].append(
             {
                 "members": members,
                 "due": due,
                 "items_read": counted.items_read,
                 "index_items_read": counted.index_items_read,
+                "table_items_read": table_items,
+                "settled_items": settles,
                 "ratio": round(counted.items_read / due, 3) if due else None,
                 "index_ratio": round(counted.index_items_read / due, 3) if due else None,
+                "table_ratio": round(table_items / settles, 3) if due else None,
                 "round_trips": counted.round_trips,
                 "calls": dict(Counter(counted.operations)),
                 "rcu": counted.read_units,
+                "rcu_per_due": round(counted.read_units / due, 3) if due else None,
                 "wcu": counted.write_units,
                 "job_counts": counts,
             }

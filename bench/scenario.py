@@ -14,6 +14,7 @@ from tests.api import Answer, Api
 from tests.programs import program_document
 
 REWARD_ID = "coffee-voucher"
+# A reward as shops usually have them: a limited stock (the bench redeems it many times, hence its size).
 REWARD = {
     "name": "Free coffee",
     "kind": "free_product",
@@ -21,8 +22,10 @@ REWARD = {
     "cost_points": 150,
     "active": True,
     "stock": 1_000_000,
-    "per_member_limit": 1_000_000,
 }
+# The same with a per-member limit too: its redemption also counts the member's redemptions of it.
+LIMITED_REWARD_ID = "coffee-once-a-day"
+LIMITED_REWARD = {**REWARD, "name": "Coffee, limited per member", "per_member_limit": 1_000_000}
 
 
 class BenchError(RuntimeError):
@@ -65,8 +68,8 @@ def order_body(order_id: str, member_id: str, when: str | None = None) -> dict[s
     }
 
 
-def redeem_body(redemption_id: str) -> dict[str, Any]:
-    return {"redemption_id": redemption_id, "reward_id": REWARD_ID}
+def redeem_body(redemption_id: str, reward_id: str = REWARD_ID) -> dict[str, Any]:
+    return {"redemption_id": redemption_id, "reward_id": reward_id}
 
 
 @dataclass
@@ -82,6 +85,7 @@ class Storefront:
             expect(admin.put("/v1/admin/program", program_document()), 200)
             key = expect(admin.post("/v1/admin/keys", {"scope": "storefront", "label": "bench"}), 201).body["key"]
             expect(admin.put(f"/v1/admin/rewards/{REWARD_ID}", REWARD), 200, 201)
+            expect(admin.put(f"/v1/admin/rewards/{LIMITED_REWARD_ID}", LIMITED_REWARD), 200, 201)
         return cls(Api(stack.template, key))
 
     def enroll(self, member_id: str) -> Answer:
@@ -90,8 +94,9 @@ class Storefront:
     def accrue(self, order_id: str, member_id: str, when: str | None = None) -> Answer:
         return expect(self.api.post("/v1/orders", order_body(order_id, member_id, when)), 201)
 
-    def redeem(self, member_id: str, redemption_id: str) -> Answer:
-        return expect(self.api.post(f"/v1/members/{member_id}/redemptions", redeem_body(redemption_id)), 201)
+    def redeem(self, member_id: str, redemption_id: str, reward_id: str = REWARD_ID) -> Answer:
+        body = redeem_body(redemption_id, reward_id)
+        return expect(self.api.post(f"/v1/members/{member_id}/redemptions", body), 201)
 
     def member(self, member_id: str) -> Answer:
         return expect(self.api.get(f"/v1/members/{member_id}"), 200)

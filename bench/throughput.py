@@ -66,15 +66,15 @@ def _capture_accrual(shop: Storefront, member_id: str) -> list[dict[str, Any]]:
 
 
 def _version_placeholders(update: dict[str, Any]) -> tuple[str, str] | None:
-    """(placeholder of the new version, placeholder of the version read) in a member update."""
+    """(placeholder of the new version, placeholder of the version read) in a member update: the
+    version SET under some ``#name`` whose value is ``:name``, and the condition's ``:read``."""
     names = update.get("ExpressionAttributeNames", {})
-    placeholder = next((name for name, attribute in names.items() if attribute == "version"), None)
-    if placeholder is None:
-        return None
     values = update.get("ExpressionAttributeValues", {})
-    candidates = [":" + placeholder.removeprefix("#"), ":read_version"]
-    if all(candidate in values for candidate in candidates):
-        return candidates[0], candidates[1]
+    for placeholder, attribute in names.items():
+        new = ":" + placeholder.removeprefix("#")
+        if attribute == "version" and new in values:
+            read = ":read" if ":read" in values else ":read_version"
+            return (new, read) if read in values else None
     return None
 
 

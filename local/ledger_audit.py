@@ -49,7 +49,6 @@ ACTIVITY_PREFIX = keys.activity_partition("")
 ORDER_PREFIX = keys.order("")["PK"]
 REFUND_PREFIX = keys.refund("")["PK"]
 REDEMPTION_PREFIX = keys.redemption("")["PK"]
-REWARD_PREFIX = keys.reward("")["PK"]
 EMAIL_PREFIX = keys.email("")["PK"]
 LOT_PREFIX = keys.LOT_PREFIX
 COUNTER_PREFIX = keys.redeemed_count("", "")["SK"]
@@ -184,8 +183,8 @@ class _Book:
             self.reversed_by_order[str(item.get("order_id"))] += _int(item, "points_reversed")
         elif pk.startswith(REDEMPTION_PREFIX):
             self.redemptions[pk.removeprefix(REDEMPTION_PREFIX)] = item
-        elif pk.startswith(REWARD_PREFIX):
-            self.rewards[pk.removeprefix(REWARD_PREFIX)] = item
+        elif pk == keys.CATALOG and sk.startswith(keys.REWARD_PREFIX):
+            self.rewards[sk.removeprefix(keys.REWARD_PREFIX)] = item
         elif pk.startswith(EMAIL_PREFIX):
             self.emails[pk.removeprefix(EMAIL_PREFIX)] = item
 

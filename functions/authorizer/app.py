@@ -22,8 +22,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     record = api_keys.resolve(headers.get("authorization"))
     if record is None:
         return {"isAuthorized": True, "context": {"scope": "none"}}
-    logger.debug("key resolved", extra={"key_id": record["key_id"], "scope": record["scope"]})
+    logger.debug("key resolved", extra={"key_id": record.key_id, "scope": record.scope})
     return {
         "isAuthorized": True,
-        "context": {"scope": record["scope"], "key_id": record["key_id"], "label": record["label"]},
+        "context": {"scope": record.scope, "key_id": record.key_id, "label": record.label},
     }

@@ -11,7 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 NAMES = {
     "orders_matured": "OrdersMatured",
     "points_matured": "PointsMatured",
-    "days_expired": "ExpiryDaysSettled",
+    "days_expired": "DaysExpired",
     "points_expired": "PointsExpired",
     "tier_reviews": "TierReviews",
     "tier_changes": "TierChanges",

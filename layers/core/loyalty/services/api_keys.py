@@ -11,11 +11,11 @@ from loyalty.adapters import clock, randomness
 from loyalty.models.api_key import KeyCreated, KeyRequest
 from loyalty.settings import settings
 from loyalty.store import api_keys as key_store
-from loyalty.store.client import Item
+from loyalty.store.api_keys import KeyRecord
 
 # sha256(key) -> (monotonic time, item or None). Warm authorizers skip the GetItem for a key they saw
 # within AUTH_CACHE_SECONDS; a revoked key therefore stops working within that many seconds.
-_seen: dict[str, tuple[float, Item | None]] = {}
+_seen: dict[str, tuple[float, KeyRecord | None]] = {}
 _MAX_CACHED = 1000
 
 
@@ -47,7 +47,7 @@ def revoke(key_id: str) -> None:
     _seen.clear()
 
 
-def resolve(authorization: str | None) -> Item | None:
+def resolve(authorization: str | None) -> KeyRecord | None:
     """The stored key record for an ``Authorization: Bearer <key>`` header, or None."""
     if not authorization:
         return None

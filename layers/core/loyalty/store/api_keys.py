@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from loyalty.store import keys
-from loyalty.store.client import Item, dynamodb, from_item, table_name, to_item
+from loyalty.store.client import dynamodb, from_item, table_name, to_item
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    key_id: str
+    scope: str
+    label: str
+    created_at: str
 
 
 def create(key_hash: str, key_id: str, scope: str, label: str, created_at: str) -> None:
@@ -31,9 +40,12 @@ def create(key_hash: str, key_id: str, scope: str, label: str, created_at: str) 
     dynamodb().transact_write_items(TransactItems=items)
 
 
-def find(key_hash: str) -> Item | None:
+def find(key_hash: str) -> KeyRecord | None:
     answer = dynamodb().get_item(TableName=table_name(), Key=to_item(keys.api_key(key_hash)))
-    return from_item(answer["Item"]) if "Item" in answer else None
+    if "Item" not in answer:
+        return None
+    item = from_item(answer["Item"])
+    return KeyRecord(str(item["key_id"]), str(item["scope"]), str(item["label"]), str(item.get("created_at", "")))
 
 
 def revoke(key_id: str) -> bool:

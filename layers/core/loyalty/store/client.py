@@ -7,7 +7,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import boto3
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
 from botocore.config import Config
 
 from loyalty.settings import settings
@@ -54,6 +54,8 @@ def from_item(item: dict[str, Any]) -> Item:
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, Binary):
+        return value.__bytes__()  # the stubs do not know Binary converts to bytes
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else value
     if isinstance(value, dict):

@@ -106,13 +106,17 @@ def secret(name: str) -> dict[str, str]:
     return {"PK": f"SECRET#{name}", "SK": "SECRET"}
 
 
-def reward(reward_id: str) -> dict[str, str]:
-    return {"PK": f"REWARD#{reward_id}", "SK": "REWARD"}
-
-
-# --- GSI1: activity and the reward catalog -----------------------------------------------------------
-
 CATALOG = "CATALOG"
+REWARD_PREFIX = "REWARD#"
+
+
+def reward(reward_id: str) -> dict[str, str]:
+    """A reward, in the one partition of the catalog: the storefront lists it with a Query of the table,
+    so a redemption's stock update writes no index (the catalog is small: one partition holds it)."""
+    return {"PK": CATALOG, "SK": f"{REWARD_PREFIX}{reward_id}"}
+
+
+# --- GSI1: activity ----------------------------------------------------------------------------------
 
 
 def activity(member_id: str, occurred_at: str, entry_id: str) -> dict[str, str]:
@@ -122,11 +126,6 @@ def activity(member_id: str, occurred_at: str, entry_id: str) -> dict[str, str]:
 
 def activity_partition(member_id: str) -> str:
     return f"ACTIVITY#{member_id}"
-
-
-def catalog_entry(reward_id: str) -> dict[str, str]:
-    """GSI1 keys listing every reward in one small partition, by id (the catalog is small)."""
-    return {"GSI1PK": CATALOG, "GSI1SK": reward_id}
 
 
 # --- GSI2 to GSI6: due work ---------------------------------------------------------------------------

@@ -55,6 +55,32 @@ class EmailState:
     dormant_notified_for: str | None = None  # the last_activity_at of the dormant spell already emailed
 
 
+def packed(counts: Sequence[int]) -> bytes:
+    """Bucket counts as unsigned LEB128 varints: a year of weekly buckets in about 120 bytes, where a
+    list of numbers takes 215 (the member item's size prices every write of the member)."""
+    out = bytearray()
+    for count in counts:
+        value = max(int(count), 0)
+        while True:
+            byte, value = value & 0x7F, value >> 7
+            out.append(byte | (0x80 if value else 0))
+            if not value:
+                break
+    return bytes(out)
+
+
+def unpacked(data: object) -> tuple[int, ...]:
+    counts: list[int] = []
+    value = shift = 0
+    for byte in data if isinstance(data, bytes) else b"":
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            counts.append(value)
+            value = shift = 0
+    return tuple(counts)
+
+
 @dataclass(frozen=True)
 class MemberRecord:
     member_id: str
@@ -78,7 +104,6 @@ class MemberRecord:
     def to_item(self) -> Item:
         item: Item = {
             **keys.member(self.member_id),
-            "member_id": self.member_id,
             "email": self.email,
             "name": self.name,
             "locale": self.locale,
@@ -96,7 +121,7 @@ class MemberRecord:
             "debt": self.balances.debt,
             "q_size": self.qualifying.size,
             "q_first": self.qualifying.first,
-            "q": list(self.qualifying.counts),
+            "q": packed(self.qualifying.counts) or None,
             "last_email_on": self.emails.last_email_on,
             "last_email_kind": self.emails.last_email_kind,
             "reminded_until": self.emails.reminded_until,
@@ -115,7 +140,7 @@ class MemberRecord:
             return date.fromisoformat(str(value)) if value else None
 
         return cls(
-            member_id=str(item["member_id"]),
+            member_id=keys.member_id_of(str(item["PK"])),
             email=item.get("email"),
             name=item.get("name"),
             locale=item.get("locale"),
@@ -133,9 +158,7 @@ class MemberRecord:
                 lifetime_earned=int(item.get("lifetime_earned", 0)),
                 debt=int(item.get("debt", 0)),
             ),
-            qualifying=Qualifying(
-                int(item.get("q_size", 1)), int(item.get("q_first", 0)), tuple(int(n) for n in item.get("q", []))
-            ),
+            qualifying=Qualifying(int(item.get("q_size", 1)), int(item.get("q_first", 0)), unpacked(item.get("q"))),
             due=DueDays(day("DORMANT"), day("TIER"), day("EXPIRY"), day("REMIND")),
             emails=EmailState(
                 last_email_on=item.get("last_email_on"),

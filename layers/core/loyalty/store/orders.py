@@ -10,6 +10,7 @@ from typing import Any
 
 from loyalty.store import keys
 from loyalty.store.client import Item, dynamodb, from_item, table_name, to_item, to_value
+from loyalty.store.due_index import DueItem
 from loyalty.store.entries import EntryFields
 from loyalty.store.transactions import TxItem
 
@@ -213,6 +214,11 @@ class PendingOrder:
             matures_on=str(item.get("GSI2SK", "")),
             version=int(item.get("version", 0)),
         )
+
+
+def pending_of(found: DueItem) -> PendingOrder:
+    """The pending order an entry of the maturing index stands for (its projection holds it all)."""
+    return PendingOrder.from_item(found.attributes)
 
 
 def get_pending(order_id: str) -> PendingOrder | None:

@@ -1,4 +1,4 @@
-"""Reward items and the catalog listing (GSI1 partition CATALOG)."""
+"""Reward items (one partition, CATALOG) and the catalog listing: a Query of that partition."""
 
 from __future__ import annotations
 
@@ -63,7 +63,6 @@ class RewardRecord:
     def to_item(self) -> Item:
         item: Item = {
             **keys.reward(self.reward_id),
-            **keys.catalog_entry(self.reward_id),
             "reward_id": self.reward_id,
             **{name: value for name, value in self.fields.items() if name in FIELDS},
             "stock_remaining": self.stock_remaining,
@@ -100,13 +99,14 @@ def catalog_page(after: str | None, limit: int) -> tuple[list[RewardRecord], str
     """Rewards in id order after ``after``; the id of the last one read when more may follow."""
     request: dict[str, Any] = {
         "TableName": table_name(),
-        "IndexName": "GSI1",
-        "KeyConditionExpression": "GSI1PK = :catalog" + (" AND GSI1SK > :after" if after else ""),
+        "KeyConditionExpression": "PK = :catalog AND " + ("SK > :after" if after else "begins_with(SK, :prefix)"),
         "ExpressionAttributeValues": {":catalog": to_value(keys.CATALOG)},
         "Limit": limit,
     }
     if after:
-        request["ExpressionAttributeValues"][":after"] = to_value(after)
+        request["ExpressionAttributeValues"][":after"] = to_value(keys.reward(after)["SK"])
+    else:
+        request["ExpressionAttributeValues"][":prefix"] = to_value(keys.REWARD_PREFIX)
     answer = dynamodb().query(**request)
     items = [RewardRecord.from_item(from_item(item)) for item in answer.get("Items", [])]
     more = "LastEvaluatedKey" in answer and items

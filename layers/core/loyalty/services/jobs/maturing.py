@@ -36,7 +36,7 @@ class Maturing:
         return run.today
 
     def handle(self, items: list[DueItem], run: Run) -> None:
-        each(items, run, lambda item, run: mature(PendingOrder.from_item(item.attributes), run), "mature an order")
+        each(items, run, lambda item, run: mature(order_store.pending_of(item), run), "mature an order")
 
 
 def mature(order: PendingOrder | None, run: Run) -> None:
