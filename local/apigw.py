@@ -164,10 +164,13 @@ def http_event(route: Route, path_parameters: dict[str, str], request: Request, 
     headers, cookies = _headers_and_cookies(request.headers)
     now = time.time()
     key = route_key(route)
+    # An HTTP API hands the function its path percent-decoded, in rawPath and requestContext.http.path
+    # alike (REST APIs and function URLs keep the encoding): a voucher typed "ABCD EFGH" arrives so.
+    path = unquote(request.raw_path)
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": key,
-        "rawPath": request.raw_path,
+        "rawPath": path,
         "rawQueryString": request.raw_query,
     }
     if cookies:
@@ -182,7 +185,7 @@ def http_event(route: Route, path_parameters: dict[str, str], request: Request, 
         "domainPrefix": domain.split(".", maxsplit=1)[0],
         "http": {
             "method": request.method.upper(),
-            "path": request.raw_path,
+            "path": path,
             "protocol": request.protocol,
             "sourceIp": request.source_ip,
             "userAgent": headers.get("user-agent", ""),

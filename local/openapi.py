@@ -36,6 +36,83 @@ def _problem_schema() -> dict[str, Any]:
     return {"Problem": schema, **definitions}
 
 
+# How one operation's answer feeds the next (OpenAPI links): what a client does after each write, and what
+# schemathesis' stateful phase chains (enroll -> order -> refund -> redeem -> use or cancel). Each link:
+# (source method, source path) -> [(name, target method, target path, parameters, requestBody)].
+MEMBER = "$response.body#/member_id"
+LINKS: dict[tuple[str, str], list[tuple[str, str, str, dict[str, str], dict[str, str] | None]]] = {
+    ("POST", "/v1/members"): [
+        ("ReadMember", "GET", "/v1/members/{member_id}", {"path.member_id": MEMBER}, None),
+        ("UpdateMember", "PATCH", "/v1/members/{member_id}", {"path.member_id": MEMBER}, None),
+        ("ReadActivity", "GET", "/v1/members/{member_id}/activity", {"path.member_id": MEMBER}, None),
+        ("ListVouchers", "GET", "/v1/members/{member_id}/redemptions", {"path.member_id": MEMBER}, None),
+        ("PlaceOrder", "POST", "/v1/orders", {}, {"member_id": MEMBER}),
+        ("Redeem", "POST", "/v1/members/{member_id}/redemptions", {"path.member_id": MEMBER}, None),
+        ("Adjust", "POST", "/v1/admin/members/{member_id}/adjustments", {"path.member_id": MEMBER}, None),
+    ],
+    ("POST", "/v1/orders"): [
+        ("ReadOrder", "GET", "/v1/orders/{order_id}", {"path.order_id": "$response.body#/order_id"}, None),
+        ("Refund", "POST", "/v1/orders/{order_id}/refunds", {"path.order_id": "$response.body#/order_id"}, None),
+        ("Redeem", "POST", "/v1/members/{member_id}/redemptions", {"path.member_id": MEMBER}, None),
+        ("ReadMember", "GET", "/v1/members/{member_id}", {"path.member_id": MEMBER}, None),
+    ],
+    ("POST", "/v1/orders/{order_id}/refunds"): [
+        ("ReadOrder", "GET", "/v1/orders/{order_id}", {"path.order_id": "$response.body#/order_id"}, None),
+    ],
+    ("POST", "/v1/members/{member_id}/redemptions"): [
+        (
+            "Use",
+            "POST",
+            "/v1/redemptions/{redemption_id}/use",
+            {"path.redemption_id": "$response.body#/redemption_id"},
+            None,
+        ),
+        (
+            "Cancel",
+            "POST",
+            "/v1/redemptions/{redemption_id}/cancel",
+            {"path.redemption_id": "$response.body#/redemption_id"},
+            None,
+        ),
+        ("CheckVoucher", "GET", "/v1/vouchers/{code}", {"path.code": "$response.body#/code"}, None),
+        ("ReadReward", "GET", "/v1/rewards/{reward_id}", {"path.reward_id": "$response.body#/reward_id"}, None),
+    ],
+    ("PUT", "/v1/admin/rewards/{reward_id}"): [
+        ("ReadReward", "GET", "/v1/rewards/{reward_id}", {"path.reward_id": "$request.path.reward_id"}, None),
+        ("Redeem", "POST", "/v1/members/{member_id}/redemptions", {}, {"reward_id": "$request.path.reward_id"}),
+    ],
+    ("POST", "/v1/admin/members/{member_id}/adjustments"): [
+        (
+            "ReadActivity",
+            "GET",
+            "/v1/members/{member_id}/activity",
+            {"path.member_id": "$request.path.member_id"},
+            None,
+        ),
+    ],
+    ("POST", "/v1/admin/keys"): [
+        ("Revoke", "DELETE", "/v1/admin/keys/{key_id}", {"path.key_id": "$response.body#/key_id"}, None),
+    ],
+}
+
+
+def _link(document: dict[str, Any]) -> None:
+    """Put LINKS on the 201 and 200 answers of their operations, naming targets by operationId."""
+    for (method, path), links in LINKS.items():
+        operation = document["paths"][path][method.lower()]
+        declared: dict[str, Any] = {}
+        for name, target_method, target_path, parameters, body in links:
+            link: dict[str, Any] = {"operationId": document["paths"][target_path][target_method.lower()]["operationId"]}
+            if parameters:
+                link["parameters"] = parameters
+            if body is not None:
+                link["requestBody"] = body
+            declared[name] = link
+        for status in ("201", "200"):
+            if status in operation["responses"]:
+                operation["responses"][status]["links"] = declared
+
+
 def generate(template: template_loader.Template | None = None) -> dict[str, Any]:
     template = template or template_loader.load(str(ROOT / "template.yaml"))
     runtime.add_layers(template)
@@ -68,6 +145,7 @@ def generate(template: template_loader.Template | None = None) -> dict[str, Any]
         for name, component in schema.get("components", {}).get("schemas", {}).items():
             if name not in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
                 document["components"]["schemas"][name] = component
+    _link(document)
     return document
 
 

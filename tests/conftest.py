@@ -7,8 +7,10 @@ once on moto (fast, in-process) and once on DynamoDB Local (the real engine's ru
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,19 @@ from loyalty.services import api_keys, program, rewards
 from loyalty.store import client as store_client
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# In-process tests run from a fixed moment, a little after the fixed 2026 dates their orders are placed on
+# (a program refuses orders older than its max_order_age_days, so the wall clock would fail them one day),
+# and time goes on from there as it does, so writes made one after the other keep their order.
+# A test that moves time sets the clock itself.
+TEST_NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+
+
+def _test_clock() -> datetime:
+    return TEST_NOW + timedelta(seconds=time.monotonic() - _STARTED)
+
+
+_STARTED = time.monotonic()
 BACKENDS = ["moto", "dynamodb-local"]
 
 # Credentials and region that can never reach a real account.
@@ -63,7 +78,7 @@ def _reset_process_state() -> None:
     program.forget()
     rewards.forget()
     api_keys._seen.clear()
-    clock.set_clock(None)
+    clock.set_clock(_test_clock)
 
 
 @pytest.fixture(params=BACKENDS)

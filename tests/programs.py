@@ -23,6 +23,9 @@ def program_document(**overrides: Any) -> dict[str, Any]:
             {"name": "Gold", "threshold": 5000, "multiplier": 1.5},
         ],
         "point_value_minor": 1,
+        # Suites place orders anywhere in 2026 (their clock: tests/conftest.py TEST_NOW); the 30-day
+        # default has its own tests (tests/handlers/test_trust.py).
+        "max_order_age_days": 365,
         "emails": {
             "sender": "rewards@shop.example",
             "expiring_notice_days": 14,

@@ -4,7 +4,6 @@ A record that fails (malformed, unknown member, a refund beyond the order) is re
 ``batchItemFailures``; the rest of the batch is deleted. After 3 receives SQS moves it to the DLQ.
 """
 
-import json
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -15,6 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from loyalty.entrypoints import metrics as emit
+from loyalty.models.common import read_json
 from loyalty.models.order import AccrualMessage, OrderCompleted
 from loyalty.services import accrual, refunds
 
@@ -38,7 +38,7 @@ def _kinds(error: ValueError) -> str:
 @tracer.capture_method
 def handle_record(record: SQSRecord) -> None:
     try:
-        message = AccrualMessage.model_validate({"message": json.loads(record.body)}).message
+        message = AccrualMessage.model_validate({"message": read_json(record.body)}).message
     except ValueError as error:
         metrics.add_metric(name="MalformedMessages", unit=MetricUnit.Count, value=1)
         logger.warning("malformed accrual message", extra={"message_id": record.message_id})

@@ -4,17 +4,19 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loyalty.entrypoints.http import caller, resolver, serve
+from loyalty.entrypoints.http import answered, caller, created_doc, resolver, serve
+from loyalty.entrypoints.params import ClientIdPath
 from loyalty.models.adjustment import AdjustmentRequest
 from loyalty.models.api_key import KeyCreated, KeyRequest
-from loyalty.models.common import CLIENT_ID_PATTERN
+from loyalty.models.common import Page
 from loyalty.models.entry import Entry
+from loyalty.models.member import Member
 from loyalty.models.program import Program
-from loyalty.services import adjustments, api_keys, program
+from loyalty.services import adjustments, api_keys, members, program
 
 logger = Logger()
 tracer = Tracer()
@@ -22,7 +24,6 @@ metrics = Metrics()
 app = resolver()
 
 KeyId = Annotated[str, Path(pattern=r"^key_[0-9a-f]{16}$")]
-MemberId = Annotated[str, Path(pattern=CLIENT_ID_PATTERN, max_length=64)]
 
 
 @app.put("/v1/admin/program", summary="Store the program (validated as a whole)", tags=["admin"])
@@ -41,13 +42,13 @@ def get_program() -> Program:
     "/v1/admin/keys",
     summary="Issue an API key (shown once)",
     tags=["admin"],
-    responses={201: {"description": "Issued", "content": {"application/json": {"model": KeyCreated}}}},
+    responses=created_doc("Issued", KeyCreated),
 )
 @tracer.capture_method
-def create_key(body: Annotated[KeyRequest, Body()]) -> tuple[KeyCreated, int]:
+def create_key(body: Annotated[KeyRequest, Body()]) -> Response[KeyCreated]:
     created = api_keys.create(body)
     logger.info("api key issued", extra={"key_id": created.key_id, "scope": created.scope})
-    return created, 201
+    return answered(created, True, f"/v1/admin/keys/{created.key_id}")
 
 
 @app.delete(
@@ -60,6 +61,12 @@ def delete_key(key_id: KeyId) -> Response[None]:
     return Response(status_code=204)
 
 
+@app.get("/v1/admin/members", summary="Find a member by email", tags=["admin"])
+@tracer.capture_method
+def find_member(email: Annotated[str, Query(min_length=3, max_length=254)]) -> Page[Member]:
+    return members.find_by_email(email)
+
+
 @app.post(
     "/v1/admin/members/<member_id>/adjustments",
     summary="Credit or debit a member's points",
@@ -67,7 +74,7 @@ def delete_key(key_id: KeyId) -> Response[None]:
     responses={201: {"description": "Recorded", "content": {"application/json": {"model": Entry}}}},
 )
 @tracer.capture_method
-def adjust(member_id: MemberId, body: Annotated[AdjustmentRequest, Body()]) -> tuple[Entry, int]:
+def adjust(member_id: ClientIdPath, body: Annotated[AdjustmentRequest, Body()]) -> tuple[Entry, int]:
     # The acting key goes on the entry, so the ledger says who changed the balance.
     acting = caller(app.current_event.raw_event)
     actor = adjustments.Actor(key_id=acting.get("key_id"), label=str(acting.get("label") or "unknown"))

@@ -3,13 +3,15 @@
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loyalty.entrypoints.http import resolver, serve
-from loyalty.models.common import CLIENT_ID_PATTERN, Page
+from loyalty.entrypoints.http import answered, caller, created_doc, resolver, serve
+from loyalty.entrypoints.params import ClientIdPath, Cursor
+from loyalty.models.common import Page
 from loyalty.models.entry import Entry
 from loyalty.models.member import EnrollRequest, Member, MemberPatch
 from loyalty.services import activity, members
@@ -19,40 +21,38 @@ tracer = Tracer()
 metrics = Metrics()
 app = resolver()
 
-MemberId = Annotated[str, Path(pattern=CLIENT_ID_PATTERN, max_length=64)]
-
 
 @app.post(
     "/v1/members",
     summary="Enroll a member",
     tags=["members"],
-    responses={201: {"description": "Enrolled", "content": {"application/json": {"model": Member}}}},
+    responses=created_doc("Enrolled", Member),
 )
 @tracer.capture_method
-def enroll(body: Annotated[EnrollRequest, Body()]) -> tuple[Member, int]:
-    member, created = members.enroll(body)
+def enroll(body: Annotated[EnrollRequest, Body()]) -> Response[Member]:
+    member, created = members.enroll(body, caller(app.current_event.raw_event).get("key_id"))
     metrics.add_metric(name="MembersEnrolled" if created else "EnrollmentReplays", unit=MetricUnit.Count, value=1)
-    return member, 201 if created else 200
+    return answered(member, created, f"/v1/members/{member.member_id}")
 
 
 @app.get("/v1/members/<member_id>", summary="Read a member", tags=["members"])
 @tracer.capture_method
-def get_member(member_id: MemberId) -> Member:
+def get_member(member_id: ClientIdPath) -> Member:
     return members.get(member_id)
 
 
 @app.patch("/v1/members/<member_id>", summary="Update a member's profile", tags=["members"])
 @tracer.capture_method
-def patch_member(member_id: MemberId, body: Annotated[MemberPatch, Body()]) -> Member:
-    return members.update(member_id, body)
+def patch_member(member_id: ClientIdPath, body: Annotated[MemberPatch, Body()]) -> Member:
+    return members.update(member_id, body, caller(app.current_event.raw_event).get("key_id"))
 
 
 @app.get("/v1/members/<member_id>/activity", summary="A member's ledger, newest first", tags=["members"])
 @tracer.capture_method
 def get_activity(
-    member_id: MemberId,
+    member_id: ClientIdPath,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
-    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    cursor: Cursor = None,
 ) -> Page[Entry]:
     return activity.page(member_id, limit, cursor)
 

@@ -3,13 +3,14 @@
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.entrypoints import metrics as emit
-from loyalty.entrypoints.http import caller, resolver, serve
-from loyalty.models.common import CLIENT_ID_PATTERN
-from loyalty.models.order import OrderAccrued, OrderRequest, RefundRequest, RefundResult
+from loyalty.entrypoints.http import answered, caller, created_doc, resolver, serve
+from loyalty.entrypoints.params import ClientIdPath
+from loyalty.models.order import OrderAccrued, OrderRead, OrderRequest, RefundRequest, RefundResult
 from loyalty.services import accrual, refunds
 
 logger = Logger()
@@ -17,21 +18,25 @@ tracer = Tracer()
 metrics = Metrics()
 app = resolver()
 
-OrderId = Annotated[str, Path(pattern=CLIENT_ID_PATTERN, max_length=64)]
-
 
 @app.post(
     "/v1/orders",
     summary="Accrue points for an order",
     tags=["orders"],
-    responses={201: {"description": "Accrued", "content": {"application/json": {"model": OrderAccrued}}}},
+    responses=created_doc("Accrued", OrderAccrued),
 )
 @tracer.capture_method
-def post_order(body: Annotated[OrderRequest, Body()]) -> tuple[OrderAccrued, int]:
+def post_order(body: Annotated[OrderRequest, Body()]) -> Response[OrderAccrued]:
     logger.set_correlation_id(body.order_id)
     accrued = accrual.accrue(body, caller(app.current_event.raw_event).get("key_id"))
     emit.accrued(metrics, accrued)
-    return accrued.result, 201 if accrued.created else 200
+    return answered(accrued.result, accrued.created, f"/v1/orders/{body.order_id}")
+
+
+@app.get("/v1/orders/<order_id>", summary="Read an order's accrual and its refunds", tags=["orders"])
+@tracer.capture_method
+def get_order(order_id: ClientIdPath) -> OrderRead:
+    return accrual.read(order_id)
 
 
 @app.post(
@@ -41,7 +46,7 @@ def post_order(body: Annotated[OrderRequest, Body()]) -> tuple[OrderAccrued, int
     responses={201: {"description": "Refunded", "content": {"application/json": {"model": RefundResult}}}},
 )
 @tracer.capture_method
-def post_refund(order_id: OrderId, body: Annotated[RefundRequest, Body()]) -> tuple[RefundResult, int]:
+def post_refund(order_id: ClientIdPath, body: Annotated[RefundRequest, Body()]) -> tuple[RefundResult, int]:
     logger.set_correlation_id(order_id)
     refunded = refunds.refund(order_id, body, caller(app.current_event.raw_event).get("key_id"))
     emit.refunded(metrics, refunded)

@@ -3,13 +3,15 @@
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.entrypoints import metrics as emit
-from loyalty.entrypoints.http import caller, resolver, serve
-from loyalty.models.common import CLIENT_ID_PATTERN
+from loyalty.entrypoints.http import answered, caller, created_doc, resolver, serve
+from loyalty.entrypoints.params import ClientIdPath, Cursor
+from loyalty.models.common import Page
 from loyalty.models.reward import Redemption, RedemptionRequest
 from loyalty.services import redemptions
 
@@ -18,7 +20,6 @@ tracer = Tracer()
 metrics = Metrics()
 app = resolver()
 
-ClientIdPath = Annotated[str, Path(pattern=CLIENT_ID_PATTERN, max_length=64)]
 # Codes as shoppers type them (any case, spaces, dashes): the service normalises, and answers 404 for
 # anything that cannot be a code.
 Code = Annotated[str, Path(min_length=1, max_length=64)]
@@ -28,15 +29,25 @@ Code = Annotated[str, Path(min_length=1, max_length=64)]
     "/v1/members/<member_id>/redemptions",
     summary="Redeem points for a reward",
     tags=["redemptions"],
-    responses={201: {"description": "Issued", "content": {"application/json": {"model": Redemption}}}},
+    responses=created_doc("Issued", Redemption),
 )
 @tracer.capture_method
-def redeem(member_id: ClientIdPath, body: Annotated[RedemptionRequest, Body()]) -> tuple[Redemption, int]:
+def redeem(member_id: ClientIdPath, body: Annotated[RedemptionRequest, Body()]) -> Response[Redemption]:
     logger.set_correlation_id(body.redemption_id)
     with emit.refusals_counted(metrics):
         outcome = redemptions.redeem(member_id, body, caller(app.current_event.raw_event).get("key_id"))
     emit.redeemed(metrics, outcome)
-    return outcome.result, 201 if outcome.created else 200
+    return answered(outcome.result, outcome.created, f"/v1/vouchers/{outcome.result.code}")
+
+
+@app.get("/v1/members/<member_id>/redemptions", summary="A member's vouchers, newest first", tags=["redemptions"])
+@tracer.capture_method
+def member_redemptions(
+    member_id: ClientIdPath,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    cursor: Cursor = None,
+) -> Page[Redemption]:
+    return redemptions.for_member(member_id, limit, cursor)
 
 
 @app.get("/v1/vouchers/<code>", summary="Look up a voucher code", tags=["redemptions"])

@@ -3,12 +3,14 @@
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loyalty.entrypoints.http import resolver, serve
-from loyalty.models.common import CLIENT_ID_PATTERN, Page
+from loyalty.entrypoints.http import answered, created_doc, resolver, serve
+from loyalty.entrypoints.params import ClientIdPath, Cursor
+from loyalty.models.common import Page
 from loyalty.models.reward import Reward, RewardPut
 from loyalty.services import rewards
 
@@ -17,28 +19,41 @@ tracer = Tracer()
 metrics = Metrics()
 app = resolver()
 
-RewardId = Annotated[str, Path(pattern=CLIENT_ID_PATTERN, max_length=64)]
-
 
 @app.get("/v1/rewards", summary="Rewards that can be redeemed now", tags=["rewards"])
 @tracer.capture_method
 def list_rewards(
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Cursor = None,
 ) -> Page[Reward]:
     return rewards.redeemable(limit, cursor)
+
+
+@app.get("/v1/rewards/<reward_id>", summary="Read a reward", tags=["rewards"])
+@tracer.capture_method
+def get_reward(reward_id: ClientIdPath) -> Reward:
+    return rewards.one(reward_id)
+
+
+@app.get("/v1/admin/rewards", summary="Every reward, inactive ones included", tags=["admin"])
+@tracer.capture_method
+def list_every_reward(
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    cursor: Cursor = None,
+) -> Page[Reward]:
+    return rewards.every(limit, cursor)
 
 
 @app.put(
     "/v1/admin/rewards/<reward_id>",
     summary="Create or replace a reward",
     tags=["admin"],
-    responses={201: {"description": "Created", "content": {"application/json": {"model": Reward}}}},
+    responses=created_doc("Created", Reward),
 )
 @tracer.capture_method
-def put_reward(reward_id: RewardId, body: Annotated[RewardPut, Body()]) -> tuple[Reward, int]:
+def put_reward(reward_id: ClientIdPath, body: Annotated[RewardPut, Body()]) -> Response[Reward]:
     reward, created = rewards.put(reward_id, body)
-    return reward, 201 if created else 200
+    return answered(reward, created, f"/v1/rewards/{reward_id}")
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

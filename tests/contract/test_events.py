@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +59,11 @@ STATUS = {
     "RedemptionsFunction/cancel-redemption.json": 200,
     "MembersFunction/activity.json": 200,
     "AdminFunction/delete-key.json": 204,
+    "OrdersFunction/get-order.json": 200,
+    "RedemptionsFunction/member-redemptions.json": 200,
+    "RewardsFunction/get-reward.json": 200,
+    "RewardsFunction/list-every-reward.json": 200,
+    "AdminFunction/find-member.json": 200,
 }
 SCOPE = {
     "AuthorizerFunction/admin-key.json": "admin",
@@ -224,26 +229,35 @@ def _with_code(event: dict[str, Any], code: str) -> dict[str, Any]:
 
 
 def _scheduled_time(event: dict[str, Any]) -> datetime | None:
-    """The day a job event (or a jobs queue message) is for."""
+    """The day a job event (or a jobs queue message) is for; for a queue's batch, when its last message was
+    received."""
     if "scheduled_time" in event:
         return datetime.fromisoformat(event["scheduled_time"])
+    received = None
     for record in event.get("Records", []):
         body = json.loads(record.get("body") or "{}")
         if isinstance(body, dict) and "scheduled_time" in body:
             return datetime.fromisoformat(body["scheduled_time"])
-    return None
+        stamp = record.get("attributes", {}).get("ApproximateFirstReceiveTimestamp")
+        if stamp:
+            received = datetime.fromtimestamp(int(stamp) / 1000, UTC)
+    return received
+
+
+# The sample events' "now" (their requestContext.time): orders are placed a minute before, and a program
+# refuses orders placed longer ago than its max_order_age_days, so the sequence runs at that time.
+EVENTS_NOW = datetime(2026, 11, 22, 15, 30, tzinfo=UTC)
 
 
 def _at_its_time(call: Callable[[], Any], event: dict[str, Any]) -> Any:
-    """Run a job's event when its day has come (a job refuses a day ahead), as its schedule would."""
-    moment = _scheduled_time(event)
-    if moment is None:
-        return call()
+    """Run an event at the time it was sent: a job's when its day has come (a job refuses a day ahead),
+    as its schedule would; a queue's batch when it was received; any other at the sample events' own time."""
+    moment = _scheduled_time(event) or EVENTS_NOW
     clock.set_clock(lambda: moment)
     try:
         return call()
     finally:
-        clock.set_clock(None)
+        clock.set_clock(lambda: EVENTS_NOW)
 
 
 def test_events_drive_their_handlers_in_the_documented_order(aws: str, template: Template) -> None:

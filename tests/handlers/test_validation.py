@@ -10,7 +10,7 @@ from tests.api import Api
 from tests.conftest import table_items
 from tests.programs import program_document
 
-LONG_ID = "m" * 65
+LONG_ID = "m" * 129  # ids are 1-128 characters
 GOOD_ORDER = {
     "order_id": "o-1",
     "member_id": "m-1",

@@ -5,11 +5,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from loyalty.adapters import clock
 from loyalty.domain.errors import EmailTaken, LoyaltyError
 from loyalty.models.member import EnrollRequest
 from loyalty.models.order import OrderRequest
@@ -58,7 +58,7 @@ def test_the_same_order_posted_twenty_times_at_once_is_credited_once(configured:
             "order_id": "o-1",
             "member_id": "m-1",
             "currency": "USD",
-            "placed_at": datetime.now(UTC).isoformat(),
+            "placed_at": clock.now().isoformat(),
             "lines": [{"sku": "A", "category": "shoes", "quantity": 1, "unit_price_minor": 12_300}],
         }
     )

@@ -41,7 +41,9 @@ def at(local: str) -> datetime:
 
 
 def configure(**overrides: Any) -> Program:
-    return program.save(Program.model_validate(program_document(**overrides)))
+    """The test program with a deployment's default order window (30 days): the jobs' lower bounds count on
+    it, and these tests move the clock with every order."""
+    return program.save(Program.model_validate(program_document(**{"max_order_age_days": 30, **overrides})))
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +92,8 @@ def test_make_audit_reports_the_running_stack(stack: dict[str, Any]) -> None:
         "order_id": "o-1",
         "member_id": "m-1",
         "currency": "USD",
-        "placed_at": "2026-11-22T10:00:00Z",
+        # The stack runs on the wall clock, which refuses orders placed beyond max_order_age_days.
+        "placed_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
         "lines": [{"sku": "A", "category": "shoes", "quantity": 1, "unit_price_minor": 12_300}],
     }
     assert _request(api, "POST", "/v1/orders", order)[0] == 201

@@ -101,6 +101,7 @@ def test_pending_points_are_pending_until_the_start_of_their_day(aws: str) -> No
 
 
 def test_points_of_one_day_share_one_lot_that_expires_twelve_months_later(member: str) -> None:
+    clock.set_clock(lambda: datetime(2026, 11, 23, 3, 0, tzinfo=UTC))  # the orders have all been placed
     accrual.accrue(order("o-1", placed_at="2026-11-22T14:00:00Z"))
     accrual.accrue(order("o-2", placed_at="2026-11-22T20:00:00Z"))
     accrual.accrue(order("o-3", placed_at="2026-11-21T20:00:00Z"))

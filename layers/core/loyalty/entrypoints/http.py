@@ -6,16 +6,19 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 
 from loyalty.domain.errors import Forbidden, InvalidInput, LoyaltyError, Unauthorized
+from loyalty.models.common import read_json
 
+JSON = "application/json"
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://loyalty.dev/problems/"
 
@@ -62,7 +65,7 @@ def _validation_errors(error: RequestValidationError) -> list[dict[str, Any]]:
 
 def resolver() -> APIGatewayHttpResolver:
     """An HTTP API resolver that validates bodies with pydantic and answers errors as problem+json."""
-    app = APIGatewayHttpResolver(enable_validation=True)
+    app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=read_json)
 
     @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
     def _invalid(error: RequestValidationError) -> Response[str]:
@@ -138,3 +141,19 @@ def serve(app: APIGatewayHttpResolver, event: dict[str, Any], context: LambdaCon
             "headers": {"Content-Type": PROBLEM_JSON},
         }
     return app.resolve(event, context)
+
+
+def answered[T](body: T, created: bool, location: str) -> Response[T]:
+    """A write's answer: 201 with the new resource's URL in ``Location``, or 200 when it was a replay."""
+    if created:
+        return Response(status_code=201, content_type=JSON, body=body, headers={"Location": location})
+    return Response(status_code=200, content_type=JSON, body=body)
+
+
+def created_doc(description: str, model: type[Any]) -> dict[int, OpenAPIResponse]:
+    """The OpenAPI of a write's 201: its body, and the Location header it always carries."""
+    location = cast(
+        OpenAPIResponseHeader,
+        {"description": "The URL of what was created.", "required": True, "schema": {"type": "string"}},
+    )
+    return {201: {"description": description, "content": {JSON: {"model": model}}, "headers": {"Location": location}}}

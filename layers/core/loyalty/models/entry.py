@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from loyalty.models.common import Timestamp
 
@@ -22,3 +22,6 @@ class Entry(BaseModel):
     redemption_id: str | None = None
     adjustment_id: str | None = None
     reason: str | None = None
+    key_id: str | None = Field(
+        default=None, description="The API key that made the write; null for a scheduled job's entry (expiry)."
+    )

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from loyalty.models.common import ApiModel
+from loyalty.models.common import ApiModel, Int
 
 JobName = Literal["mature", "expire", "tier_review", "remind_expiring", "remind_dormant"]
 
@@ -23,7 +23,7 @@ class JobMessage(ApiModel):
 
     job: JobName
     scheduled_time: AwareDatetime
-    shard: Annotated[int, Field(ge=0, le=255, strict=True)]
+    shard: Annotated[Int, Field(ge=0, le=255)]
     start: dict[str, Any] | None = Field(default=None, description="LastEvaluatedKey to resume from")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from loyalty.models.common import ApiModel, Bool, ClientId, Email, Timestamp
 
@@ -20,20 +21,31 @@ class EnrollRequest(ApiModel):
     name: Name | None = None
     marketing_opt_in: Bool = False
     locale: Locale | None = None
-    referral_code: ReferralCode | None = Field(default=None, description="Code of the member who referred this one.")
+    referral_code: ReferralCode | None = Field(
+        default=None, description="The referral code of an existing member who referred this one (422 otherwise)."
+    )
 
 
 class MemberPatch(ApiModel):
-    """Only the fields sent change; ``name`` and ``locale`` may be cleared with null."""
+    """Only the fields sent change; ``name`` and ``locale`` may be cleared with null (``email`` and
+    ``marketing_opt_in`` may not, so the document shows no null for them)."""
 
-    email: Email | None = None
+    email: Email | SkipJsonSchema[None] = None
     name: Name | None = None
-    marketing_opt_in: Bool | None = None
+    marketing_opt_in: Bool | SkipJsonSchema[None] = None
     locale: Locale | None = None
+    consent_source: Literal["api"] | SkipJsonSchema[None] = Field(
+        default=None,
+        description=(
+            "Say that the member gave this consent now. A member who unsubscribed through an email's link is "
+            "opted in again only by a request that carries it: a PATCH that merely repeats a stale profile "
+            "leaves marketing_opt_in false."
+        ),
+    )
 
     @model_validator(mode="after")
     def _required_values(self) -> Self:
-        for field_name in ("email", "marketing_opt_in"):
+        for field_name in ("email", "marketing_opt_in", "consent_source"):
             if field_name in self.model_fields_set and getattr(self, field_name) is None:
                 raise ValueError(f"{field_name} cannot be null")
         return self

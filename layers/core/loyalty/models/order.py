@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
-from loyalty.models.common import ApiModel, ClientId, Rfc3339, Timestamp
+from loyalty.models.common import ApiModel, ClientId, Int, Rfc3339, Timestamp
 from loyalty.models.member import Member
 
 Label = Annotated[str, Field(min_length=1, max_length=64)]
-Positive = Annotated[int, Field(gt=0, le=1_000_000, strict=True)]
-Minor = Annotated[int, Field(ge=0, le=10**12, strict=True)]
-
-
-def _plausible(moment: datetime) -> datetime:
-    """Orders from the year 2000 to 2999: anything else is a client bug, and expiry dates computed
-    from the calendar's edges would overflow."""
-    if not 2000 <= moment.astimezone(UTC).year <= 2999:
-        raise ValueError("placed_at must be between the years 2000 and 2999")
-    return moment
+Positive = Annotated[Int, Field(gt=0, le=1_000_000)]
+Minor = Annotated[Int, Field(ge=0, le=10**12)]
 
 
 class OrderLineIn(ApiModel):
@@ -31,10 +23,23 @@ class OrderLineIn(ApiModel):
 
 
 class OrderRequest(ApiModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "description": "An order may earn at most the program's max_points_per_order, and never take a "
+            "member's points beyond 2^53 - 1 (422 otherwise)."
+        }
+    )
+
     order_id: ClientId
     member_id: ClientId
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-    placed_at: Annotated[Rfc3339, AfterValidator(_plausible)]
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="The program's currency (422 otherwise).")]
+    placed_at: Annotated[
+        Rfc3339,
+        Field(
+            description="When the order was placed: within the program's max_order_age_days and at most "
+            "5 minutes ahead of the server's clock (422 otherwise)."
+        ),
+    ]
     lines: Annotated[list[OrderLineIn], Field(min_length=1, max_length=100)]
     discount_minor: Minor = 0
 
@@ -61,6 +66,18 @@ class OrderAccrued(BaseModel):
     member: Member
 
 
+class RefundOut(BaseModel):
+    refund_id: str
+    points_reversed: int
+    created_at: Timestamp
+
+
+class OrderRead(OrderAccrued):
+    """GET /v1/orders/{order_id}: the accrual result as first answered, and the order's refunds since."""
+
+    refunds: list[RefundOut]
+
+
 class RefundLineIn(ApiModel):
     sku: Label
     quantity: Positive
@@ -69,12 +86,17 @@ class RefundLineIn(ApiModel):
 class RefundRequest(ApiModel):
     """Either ``lines`` (what was returned) or ``amount_minor`` (money given back), not both."""
 
+    model_config = ConfigDict(json_schema_extra={"oneOf": [{"required": ["lines"]}, {"required": ["amount_minor"]}]})
+
     refund_id: ClientId
-    lines: Annotated[list[RefundLineIn], Field(min_length=1, max_length=100)] | None = None
-    amount_minor: Annotated[int, Field(gt=0, le=10**12, strict=True)] | None = None
+    lines: Annotated[list[RefundLineIn], Field(min_length=1, max_length=100)] | SkipJsonSchema[None] = None
+    amount_minor: Annotated[Int, Field(gt=0, le=10**12)] | SkipJsonSchema[None] = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> Self:
+        for field_name in ("lines", "amount_minor"):
+            if field_name in self.model_fields_set and getattr(self, field_name) is None:
+                raise ValueError(f"{field_name} cannot be null: leave it out")
         if (self.lines is None) == (self.amount_minor is None):
             raise ValueError("send either lines or amount_minor")
         return self

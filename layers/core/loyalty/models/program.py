@@ -8,21 +8,60 @@ from decimal import Decimal
 from typing import Annotated, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, PlainSerializer, field_validator, model_validator
+from pydantic import ConfigDict, Field, PlainSerializer, field_validator, model_validator
 
-from loyalty.models.common import ApiModel, ClientId, Email, Rfc3339
+from loyalty.models.common import (
+    ApiModel,
+    ClientId,
+    Email,
+    Int,
+    Rfc3339,
+    decimal_input,
+    decimal_schema,
+    not_null,
+    one_of,
+)
 from loyalty.models.currencies import ISO_4217
+from loyalty.models.timezones import IANA_TIMEZONES
 
 Name = Annotated[str, Field(min_length=1, max_length=64)]
-# A multiplier is exact (Decimal) inside, and a plain JSON number outside.
-Multiplier = Annotated[Decimal, Field(gt=0, le=1000), PlainSerializer(float, return_type=float, when_used="json")]
-Count = Annotated[int, Field(ge=0, strict=True)]
+AsNumber = PlainSerializer(float, return_type=float, when_used="json")
+# A multiplier is exact (Decimal) inside, and a plain JSON number outside; in, a number or a decimal string.
+MULTIPLIER_TEXT = r"^(0\.[0-9]*[1-9][0-9]*|[1-9][0-9]{0,2}(\.[0-9]+)?)$"
+Multiplier = Annotated[
+    Decimal,
+    decimal_input(MULTIPLIER_TEXT),
+    Field(gt=0, le=1000, allow_inf_nan=False),
+    decimal_schema(MULTIPLIER_TEXT, minimum=0, exclusive=True, maximum=1000),
+    AsNumber,
+]
+# A product's multiplier may be 0: the product earns nothing (a gift card, a deposit).
+PRODUCT_MULTIPLIER_TEXT = r"^[0-9]{1,3}(\.[0-9]+)?$"
+ProductMultiplier = Annotated[
+    Decimal,
+    decimal_input(PRODUCT_MULTIPLIER_TEXT),
+    Field(ge=0, le=1000, allow_inf_nan=False),
+    decimal_schema(PRODUCT_MULTIPLIER_TEXT, minimum=0, exclusive=False, maximum=1000),
+    AsNumber,
+]
+RATE_TEXT = r"^(0\.[0-9]*[1-9][0-9]*|[1-9][0-9]{0,4}(\.[0-9]+)?)$"
+VALUE_TEXT = r"^[0-9]{1,12}(\.[0-9]+)?$"
+# The largest integer a JavaScript client reads exactly: no figure of the API goes beyond it.
+MAX_SAFE_INTEGER = 2**53 - 1
+Count = Annotated[Int, Field(ge=0)]
 
 
 class Campaign(ApiModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [not_null("multiplier"), not_null("bonus_points")],
+            "description": "ends_at must be after starts_at.",
+        }
+    )
+
     campaign_id: ClientId
     multiplier: Multiplier | None = None
-    bonus_points: Annotated[int, Field(ge=1, strict=True)] | None = None
+    bonus_points: Annotated[Int, Field(ge=1)] | None = None
     categories: list[Name] | None = Field(default=None, description="Limit the multiplier to these categories.")
     starts_at: Rfc3339
     ends_at: Rfc3339
@@ -48,28 +87,65 @@ class TierRule(ApiModel):
 
 class EmailSettings(ApiModel):
     sender: Email
-    expiring_notice_days: Annotated[int, Field(ge=1, le=365, strict=True)]
-    dormant_after_days: Annotated[int, Field(ge=1, le=3650, strict=True)]
+    expiring_notice_days: Annotated[Int, Field(ge=1, le=365)]
+    dormant_after_days: Annotated[Int, Field(ge=1, le=3650)]
     dormant_min_points: Count
-    cooldown_days: Annotated[int, Field(ge=0, le=365, strict=True)]
+    cooldown_days: Annotated[Int, Field(ge=0, le=365)]
 
 
 class Program(ApiModel):
-    currency: str = Field(description="ISO 4217 code, e.g. USD.")
-    timezone: str = Field(description="IANA timezone; day boundaries are computed in it.")
-    points_per_unit: Annotated[Decimal, Field(gt=0, le=100000), PlainSerializer(str, return_type=str, when_used="json")]
-    category_multipliers: dict[Name, Multiplier] = Field(default_factory=dict)
-    sku_multipliers: dict[Name, Multiplier] = Field(default_factory=dict)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "description": (
+                "Validated as a whole. Beyond each field's own rules: the first tier has threshold 0, thresholds "
+                "increase strictly, tier names and campaign ids are unique, and emails.sender is the "
+                "deployment's verified sender."
+            )
+        }
+    )
+
+    currency: str = Field(description="ISO 4217 code, e.g. USD.", json_schema_extra=one_of(sorted(ISO_4217)))
+    timezone: str = Field(
+        description="IANA timezone; day boundaries are computed in it.",
+        json_schema_extra=one_of(IANA_TIMEZONES),
+    )
+    points_per_unit: Annotated[
+        Decimal,
+        decimal_input(RATE_TEXT),
+        Field(gt=0, le=100000, allow_inf_nan=False),
+        decimal_schema(RATE_TEXT, minimum=0, exclusive=True, maximum=100000),
+        PlainSerializer(str, return_type=str, when_used="json"),
+    ]
+    category_multipliers: dict[Name, ProductMultiplier] = Field(default_factory=dict)
+    sku_multipliers: dict[Name, ProductMultiplier] = Field(default_factory=dict)
     excluded_categories: list[Name] = Field(default_factory=list)
     campaigns: list[Campaign] = Field(default_factory=list)
     pending_days: Count
     max_order_age_days: Annotated[
-        int, Field(ge=1, le=365, strict=True, description="Orders placed longer ago than this are refused.")
+        Int, Field(ge=1, le=365, description="Orders placed longer ago than this are refused.")
     ] = 30
-    expiry_months: Annotated[int, Field(ge=1, le=120, strict=True)] | None
-    tier_window_days: Annotated[int, Field(ge=1, le=3650, strict=True)]
+    max_points_per_order: (
+        Annotated[
+            Int,
+            Field(
+                ge=1,
+                le=MAX_SAFE_INTEGER,
+                description="An order that would earn more points than this is refused (422): a guard against "
+                "mistyped prices. None: only the API's bound (2^53 - 1) applies.",
+            ),
+        ]
+        | None
+    ) = None
+    expiry_months: Annotated[Int, Field(ge=1, le=120)] | None
+    tier_window_days: Annotated[Int, Field(ge=1, le=3650)]
     tiers: Annotated[list[TierRule], Field(min_length=1, max_length=20)]
-    point_value_minor: Annotated[Decimal, Field(ge=0), PlainSerializer(float, return_type=float, when_used="json")]
+    point_value_minor: Annotated[
+        Decimal,
+        decimal_input(VALUE_TEXT),
+        Field(ge=0, allow_inf_nan=False),
+        decimal_schema(VALUE_TEXT, minimum=0, exclusive=False),
+        AsNumber,
+    ]
     emails: EmailSettings
 
     @field_validator("currency")
@@ -82,6 +158,8 @@ class Program(ApiModel):
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, value: str) -> str:
+        if value not in IANA_TIMEZONES:
+            raise ValueError("not an IANA timezone")
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as error:

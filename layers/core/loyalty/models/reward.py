@@ -4,38 +4,57 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from loyalty.models.common import ApiModel, Bool, ClientId, Rfc3339, Timestamp
+from loyalty.models.common import ApiModel, Bool, ClientId, Int, Rfc3339, Timestamp, not_null
 from loyalty.models.member import Member
 
 RewardKind = Literal["discount_fixed", "discount_percent", "free_product", "voucher"]
-Count = Annotated[int, Field(ge=0, le=10**9, strict=True)]
+Count = Annotated[Int, Field(ge=0, le=10**9)]
 
 
 class RewardFields(BaseModel):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     kind: RewardKind
-    cost_points: Annotated[int, Field(ge=1, le=10**9, strict=True)]
-    value_minor: Annotated[int, Field(ge=1, le=10**12, strict=True)] | None = None
-    percent: Annotated[int, Field(ge=1, le=100, strict=True)] | None = None
+    cost_points: Annotated[Int, Field(ge=1, le=10**9)]
+    value_minor: Annotated[Int, Field(ge=1, le=10**12)] | None = None
+    percent: Annotated[Int, Field(ge=1, le=100)] | None = None
     sku: Annotated[str, Field(min_length=1, max_length=64)] | None = None
     active: Bool = True
     available_from: Rfc3339 | None = None
     available_until: Rfc3339 | None = None
-    per_member_limit: Annotated[int, Field(ge=1, le=10**6, strict=True)] | None = None
-    min_tier: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    per_member_limit: Annotated[Int, Field(ge=1, le=10**6)] | None = None
+    min_tier: (
+        Annotated[
+            str,
+            Field(min_length=1, max_length=64, description="The name of one of the program's tiers (422 otherwise)."),
+        ]
+        | None
+    ) = None
+
+
+# The field each kind needs (a discount's value, a free product's sku), in the model and in the document.
+KIND_NEEDS = {"discount_fixed": "value_minor", "discount_percent": "percent", "free_product": "sku"}
 
 
 class RewardPut(ApiModel, RewardFields):
     """PUT /v1/admin/rewards/{reward_id}: the whole reward; ``stock`` null means unlimited."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                {"if": {"properties": {"kind": {"const": kind}}}, "then": not_null(field_name)}
+                for kind, field_name in KIND_NEEDS.items()
+            ],
+            "description": "available_until, when both are given, must be after available_from.",
+        }
+    )
+
     stock: Count | None = None
 
     @model_validator(mode="after")
     def _kind_fields(self) -> Self:
-        needs = {"discount_fixed": "value_minor", "discount_percent": "percent", "free_product": "sku"}
-        field_name = needs.get(self.kind)
+        field_name = KIND_NEEDS.get(self.kind)
         if field_name is not None and getattr(self, field_name) is None:
             raise ValueError(f"a {self.kind} reward needs {field_name}")
         if self.available_from and self.available_until and self.available_until <= self.available_from:

@@ -8,16 +8,16 @@ month its points join), whatever the member's history.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from loyalty.adapters import clock
 from loyalty.domain import balances, calendar, earning, tiers
-from loyalty.domain.errors import Contended, InvalidInput, MemberNotFound
+from loyalty.domain.errors import Contended, InvalidInput, MemberNotFound, OrderNotFound
 from loyalty.domain.events import Event, tier_changed
 from loyalty.models.common import rfc3339
-from loyalty.models.order import BonusOut, BreakdownLine, OrderAccrued, OrderRequest
-from loyalty.models.program import Program
+from loyalty.models.order import BonusOut, BreakdownLine, OrderAccrued, OrderRead, OrderRequest, RefundOut
+from loyalty.models.program import MAX_SAFE_INTEGER, Program
 from loyalty.services import program as programs
 from loyalty.services.ledger import active_state, check_owner, lots_after, member_view, with_points
 from loyalty.services.retry import MAX_ATTEMPTS, pause
@@ -54,10 +54,38 @@ def earning_rules(program: Program) -> earning.EarningRules:
     )
 
 
-def accrue(request: OrderRequest, key_id: str | None = None) -> Accrued:
-    program = programs.current()
+# How far ahead of our clock a storefront's placed_at may be (clocks drift; a day ahead is a bug).
+FUTURE_SKEW = timedelta(minutes=5)
+
+
+def check_order(request: OrderRequest, program: Program, now: datetime) -> None:
+    """What only the program and the clock can tell of an order: its currency, and that it was placed
+    recently (within max_order_age_days) and not in the future."""
     if request.currency != program.currency:
         raise InvalidInput(f"This program's currency is {program.currency}.", ["body", "currency"])
+    if request.placed_at > now + FUTURE_SKEW:
+        raise InvalidInput("placed_at is in the future: an order is sent once it is placed.", ["body", "placed_at"])
+    if request.placed_at < now - timedelta(days=program.max_order_age_days):
+        raise InvalidInput(
+            f"placed_at is more than {program.max_order_age_days} days ago: this program takes orders for "
+            "that long after they are placed.",
+            ["body", "placed_at"],
+        )
+
+
+def check_points(points: int, balance_before: int, program: Program) -> None:
+    limit = min(program.max_points_per_order or MAX_SAFE_INTEGER, MAX_SAFE_INTEGER)
+    if points > limit:
+        raise InvalidInput(
+            f"This order would earn {points} points; an order may earn at most {limit}.", ["body", "lines"]
+        )
+    if balance_before + points > MAX_SAFE_INTEGER:
+        raise InvalidInput("This order would take the member's points beyond 2^53 - 1.", ["body", "lines"])
+
+
+def accrue(request: OrderRequest, key_id: str | None = None) -> Accrued:
+    program = programs.current()
+    check_order(request, program, clock.now())
     for attempt in range(MAX_ATTEMPTS):
         try:
             state = active_state(request.member_id)
@@ -95,6 +123,7 @@ def plan(
         earning_rules(program),
         earning.Context(request.placed_at, tier.name, tier.multiplier),
     )
+    check_points(earned.points, member.balances.lifetime_earned, program)
     earned_day = calendar.local_day(request.placed_at, zone)
     available_at = calendar.available_at(request.placed_at, zone, program.pending_days)
     # Without a pending period points are available at once, even when the storefront's clock runs
@@ -138,6 +167,7 @@ def plan(
         ],
         bonuses=[order_store.Bonus(b.campaign_id, b.points) for b in earned.bonuses],
         net_total=str(net_total),
+        answered_status=status,
         earned_day=earned_day.isoformat(),
         expires_on=expires_on if credit.credited > 0 else None,
         pending_left=credit.credited if pending else 0,
@@ -188,6 +218,24 @@ def plan(
 
 def replay(order: OrderRecord, program: Program) -> OrderAccrued:
     """The first result of an order, with the member as it is now."""
+    return _read(order, program)
+
+
+def read(order_id: str) -> OrderRead:
+    """GET /v1/orders/{order_id}: the accrual result as first answered, with the order's refunds."""
+    program = programs.current()
+    order = order_store.get_order(order_id)
+    if order is None:
+        raise OrderNotFound(f"No order '{order_id}'.")
+    first = _read(order, program)
+    refunds = [
+        RefundOut(refund_id=r.refund_id, points_reversed=r.points_reversed, created_at=r.created_at)
+        for r in order.refunds
+    ]
+    return OrderRead(**dict(first), refunds=refunds)
+
+
+def _read(order: OrderRecord, program: Program) -> OrderAccrued:
     state = member_store.read(order.member_id)
     if state is None:
         raise MemberNotFound(f"No member '{order.member_id}'.")
@@ -195,7 +243,7 @@ def replay(order: OrderRecord, program: Program) -> OrderAccrued:
         order_id=order.order_id,
         member_id=order.member_id,
         points=order.points,
-        status=order.status,
+        status=order.answered_status or order.status,
         available_at=order.available_at,
         breakdown=[BreakdownLine(sku=ln.sku, points=ln.points, rules=ln.rules) for ln in order.lines],
         bonuses=[BonusOut(campaign_id=b.campaign_id, points=b.points) for b in order.bonuses],

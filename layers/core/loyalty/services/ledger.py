@@ -114,6 +114,7 @@ def entry_view(entry: EntryFields, refs: Mapping[str, str] | None = None, reason
         redemption_id=refs.get("redemption_id"),
         adjustment_id=refs.get("adjustment_id"),
         reason=reason,
+        key_id=entry.key_id,
     )
 
 

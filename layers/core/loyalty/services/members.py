@@ -11,14 +11,14 @@ from loyalty.domain.balances import Balances
 from loyalty.domain.errors import Contended, EmailTaken, InvalidInput, MemberErased, MemberExists, MemberNotFound
 from loyalty.domain.events import Event
 from loyalty.domain.tiers import Qualifying
-from loyalty.models.common import rfc3339
+from loyalty.models.common import Page, rfc3339
 from loyalty.models.member import EnrollRequest, Member, MemberPatch
 from loyalty.models.program import Program
 from loyalty.services import program as programs
 from loyalty.services.ledger import member_view, state_view
 from loyalty.services.retry import pause
 from loyalty.store import members as member_store
-from loyalty.store.members import DueDays, EnrollConflict, MemberRecord, Refused, Retry, Written
+from loyalty.store.members import ConsentRecord, DueDays, EnrollConflict, MemberRecord, Refused, Retry, Written
 
 # A clash of two random 68-bit referral codes is astronomically rare, a concurrent transaction on
 # the same email less so: both are retried a few times.
@@ -38,7 +38,7 @@ def first_due_days(program: Program, today: date, opted_in: bool) -> DueDays:
     )
 
 
-def enroll(request: EnrollRequest) -> tuple[Member, bool]:
+def enroll(request: EnrollRequest, key_id: str | None = None) -> tuple[Member, bool]:
     """Enroll a member; ``(member, True)`` when created, ``(member, False)`` for a replay."""
     program = programs.current()
     moment = clock.now()
@@ -62,8 +62,11 @@ def enroll(request: EnrollRequest) -> tuple[Member, bool]:
             qualifying=Qualifying(tiers.bucket_days(program.tier_window_days)),
             due=first_due_days(program, today, request.marketing_opt_in),
             version=1,
+            consent_source="api",
+            consent_seq=1,
         )
-        conflict = member_store.enroll(record, [Event("member.enrolled", {"tier": record.tier})], now)
+        consent = ConsentRecord(request.marketing_opt_in, "api", key_id, now, seq=0)
+        conflict = member_store.enroll(record, [Event("member.enrolled", {"tier": record.tier})], now, consent)
         if conflict is None:
             return member_view(record, {}, program, moment), True
         if isinstance(conflict, Retry):
@@ -93,7 +96,16 @@ def get(member_id: str) -> Member:
     return state_view(state, program, clock.now())
 
 
-def update(member_id: str, patch: MemberPatch) -> Member:
+def find_by_email(address: str) -> Page[Member]:
+    """GET /v1/admin/members?email=: the member holding that email, or none (emails are unique)."""
+    program = programs.current()
+    member_id = member_store.email_owner(address.lower())
+    state = member_store.read(member_id) if member_id else None
+    items = [state_view(state, program, clock.now())] if state else []
+    return Page[Member](items=items, next_cursor=None)
+
+
+def update(member_id: str, patch: MemberPatch, key_id: str | None = None) -> Member:
     program = programs.current()
     for attempt in range(ATTEMPTS):
         state = member_store.read(member_id)
@@ -102,24 +114,40 @@ def update(member_id: str, patch: MemberPatch) -> Member:
         member = state.member
         if member.status == "erased":
             raise MemberErased(f"Member '{member_id}' was erased.")
-        changes = patch.model_dump(exclude_unset=True)
+        changes = patch.model_dump(exclude_unset=True, exclude={"consent_source"})
         if changes.get("email") is None:
             changes.pop("email", None)
+        opt_in = changes.pop("marketing_opt_in", member.marketing_opt_in)
+        if opt_in and not member.marketing_opt_in and member.consent_source == "unsubscribe_link":
+            # Unsubscribed by the link: only a request that says the member consents again opts it in.
+            opt_in = patch.consent_source is not None
         after = replace(member, **changes)
-        if after == member:
-            return state_view(state, program, clock.now())
         now = clock.now()
-        today = calendar.local_day(now, program.zone)
-        if after.marketing_opt_in != member.marketing_opt_in:
-            # Opting in puts the member in the reminder index from tomorrow (the job then finds its exact
-            # day); opting out takes it out.
-            reminder = today + timedelta(days=1) if after.marketing_opt_in else None
-            after = replace(after, due=replace(after.due, reminder=reminder))
-        event = Event("member.updated", {"changed": sorted(changes)})
-        outcome = member_store.update_profile(member, after, [event], rfc3339(now))
+        at = rfc3339(now)
+        consent = None
+        if opt_in != member.marketing_opt_in:
+            consent = ConsentRecord(opt_in, "api", key_id, at, member.consent_seq)
+            after = consent_changed(after, opt_in, "api", calendar.local_day(now, program.zone))
+        if after == member:
+            return state_view(state, program, now)
+        event = Event("member.updated", {"changed": sorted({*changes, *(["marketing_opt_in"] if consent else [])})})
+        outcome = member_store.update_profile(member, after, [event], at, consent)
         if isinstance(outcome, Written):
             return member_view(after, state.lots, program, now, through_month=state.through_month)
         if isinstance(outcome, Refused):
             raise EmailTaken("Another member is enrolled with this email.")
         pause(attempt)
     raise Contended(f"Member '{member_id}' could not be updated; retry it.")
+
+
+def consent_changed(member: MemberRecord, opt_in: bool, source: str, today: date) -> MemberRecord:
+    """The member after a change of consent: recorded (its source, one more consent record), and in the
+    reminder index from tomorrow when it opts in (the job then finds its exact day), out of it when not."""
+    reminder = today + timedelta(days=1) if opt_in else None
+    return replace(
+        member,
+        marketing_opt_in=opt_in,
+        consent_source=source,
+        consent_seq=member.consent_seq + 1,
+        due=replace(member.due, reminder=reminder),
+    )

@@ -17,8 +17,10 @@ from loyalty.domain import calendar, tiers
 from loyalty.domain.errors import (
     Contended,
     InsufficientPoints,
+    InvalidInput,
     LimitReached,
     LoyaltyError,
+    MemberNotFound,
     OutOfStock,
     RedemptionCancelled,
     RedemptionNotFound,
@@ -28,13 +30,14 @@ from loyalty.domain.errors import (
 )
 from loyalty.domain.events import Event
 from loyalty.domain.spending import NotEnoughPoints, may_redeem, take_soonest_first
-from loyalty.models.common import rfc3339
+from loyalty.models.common import Page, rfc3339
 from loyalty.models.program import Program
 from loyalty.models.reward import Redemption, RedemptionRequest
 from loyalty.services import program as programs
 from loyalty.services import rewards
 from loyalty.services.ledger import active_state, check_owner, lots_after, member_view, state_view, with_points
 from loyalty.services.retry import pause
+from loyalty.store import activity as activity_store
 from loyalty.store import members as member_store
 from loyalty.store import redemptions as redemption_store
 from loyalty.store import transactions
@@ -217,6 +220,24 @@ def view(record: RedemptionRecord, program: Program, now: datetime | None = None
     if state is None:
         raise RedemptionNotFound(f"No redemption '{record.redemption_id}'.")
     return _view(record, state_view(state, program, now or clock.now()))
+
+
+def for_member(member_id: str, limit: int, cursor: str | None) -> Page[Redemption]:
+    """The member's vouchers, newest first (GET /v1/members/{member_id}/redemptions)."""
+    program = programs.current()
+    try:
+        start = activity_store.decode_cursor(cursor, member_id) if cursor else None
+    except ValueError as error:
+        raise InvalidInput("The cursor is not one this API gave out for this member.", ["query", "cursor"]) from error
+    records, last = redemption_store.for_member(member_id, limit, start)
+    state = member_store.read(member_id)
+    if state is None:
+        raise MemberNotFound(f"No member '{member_id}'.")
+    member = state_view(state, program, clock.now())
+    return Page[Redemption](
+        items=[_view(record, member) for record in records],
+        next_cursor=activity_store.encode_cursor(last) if last else None,
+    )
 
 
 def by_code(typed: str) -> Redemption:

@@ -138,6 +138,7 @@ def _write(
         refunded_value=str(planned.refunded_value),
         refunded_qty=planned.refunded_qty,
         pending_left=order.pending_left - reversal.from_pending,
+        refunds=[*order.refunds, order_store.RefundSummary(request.refund_id, planned.points_reversed, now_text)],
     )
     change = MemberChange(
         before=member,

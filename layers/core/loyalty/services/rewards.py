@@ -7,7 +7,7 @@ import base64
 import time
 
 from loyalty.adapters import clock
-from loyalty.domain.errors import InvalidInput
+from loyalty.domain.errors import InvalidInput, RewardNotFound
 from loyalty.models.common import Page, rfc3339
 from loyalty.models.reward import Reward, RewardPut
 from loyalty.services import program as programs
@@ -67,16 +67,38 @@ def reward_view(record: RewardRecord) -> Reward:
     )
 
 
+def one(reward_id: str) -> Reward:
+    """GET /v1/rewards/{reward_id}: a reward as the catalog holds it (inactive ones too)."""
+    programs.current()
+    record = reward_store.get(reward_id)
+    if record is None:
+        raise RewardNotFound(f"No reward '{reward_id}'.")
+    return reward_view(record)
+
+
+def every(limit: int, cursor: str | None) -> Page[Reward]:
+    """GET /v1/admin/rewards: every reward, inactive and out of stock included, in id order."""
+    programs.current()
+    records, last = reward_store.catalog_page(_after(cursor), limit)
+    return Page[Reward](items=[reward_view(record) for record in records], next_cursor=_cursor(last))
+
+
+def _after(cursor: str | None) -> str | None:
+    try:
+        return base64.urlsafe_b64decode(cursor.encode() + b"=" * (-len(cursor) % 4)).decode() if cursor else None
+    except ValueError as error:
+        raise InvalidInput("The cursor is not one this API gave out.", ["query", "cursor"]) from error
+
+
+def _cursor(last: str | None) -> str | None:
+    return base64.urlsafe_b64encode(last.encode()).decode().rstrip("=") if last else None
+
+
 def redeemable(limit: int, cursor: str | None) -> Page[Reward]:
     """Rewards a member could redeem now: active, in their window, in stock. Filtered as read, so a
     page may hold fewer than ``limit`` items while ``next_cursor`` says more may follow."""
     programs.current()
     now = clock.now()
-    try:
-        after = base64.urlsafe_b64decode(cursor.encode() + b"=" * (-len(cursor) % 4)).decode() if cursor else None
-    except ValueError as error:
-        raise InvalidInput("The cursor is not one this API gave out.", ["query", "cursor"]) from error
-    records, last = reward_store.catalog_page(after, limit)
+    records, last = reward_store.catalog_page(_after(cursor), limit)
     shown = [reward_view(record) for record in records if record.availability().redeemable_at(now)]
-    next_cursor = base64.urlsafe_b64encode(last.encode()).decode().rstrip("=") if last else None
-    return Page[Reward](items=shown, next_cursor=next_cursor)
+    return Page[Reward](items=shown, next_cursor=_cursor(last))

@@ -14,16 +14,22 @@ import hashlib
 import hmac
 
 from loyalty.adapters import clock
-from loyalty.domain.errors import NotFound
+from loyalty.domain import calendar
+from loyalty.domain.errors import Contended, NotFound
 from loyalty.domain.events import Event
 from loyalty.models.common import rfc3339
+from loyalty.services import members
+from loyalty.services import program as programs
+from loyalty.services.retry import pause
 from loyalty.store import members as member_store
 from loyalty.store import secrets
 from loyalty.store.client import table_name
+from loyalty.store.members import ConsentRecord, Written
 
 SIGNING_KEY_NAME = "unsubscribe"  # which secret item, not a secret itself
 PURPOSE = b"unsubscribe:v1:"
 MAX_TOKEN_LENGTH = 200
+ATTEMPTS = 5
 
 # table name -> key: one read per process, and tests (a fresh table each) never see another table's key.
 _keys: dict[str, bytes] = {}
@@ -70,9 +76,23 @@ def member_of(token: str) -> str | None:
 
 
 def unsubscribe(token: str) -> str:
-    """Clear the member's marketing_opt_in; the member id. Repeating it is harmless."""
+    """Clear the member's marketing_opt_in, recording that the link did it; the member id. Repeating it
+    is harmless."""
     member_id = member_of(token)
     if member_id is None:
         raise UnsubscribeLinkInvalid("This unsubscribe link was not issued by this program.")
-    member_store.opt_out(member_id, rfc3339(clock.now()), [Event("member.updated", {"changed": ["marketing_opt_in"]})])
-    return member_id
+    program = programs.current()
+    for attempt in range(ATTEMPTS):
+        state = member_store.read(member_id, "none")
+        if state is None or not state.member.marketing_opt_in:
+            return member_id  # nothing (left) to do
+        member = state.member
+        now = clock.now()
+        at = rfc3339(now)
+        after = members.consent_changed(member, False, "unsubscribe_link", calendar.local_day(now, program.zone))
+        consent = ConsentRecord(False, "unsubscribe_link", None, at, member.consent_seq)
+        event = Event("member.updated", {"changed": ["marketing_opt_in"]})
+        if isinstance(member_store.update_profile(member, after, [event], at, consent), Written):
+            return member_id
+        pause(attempt)
+    raise Contended("The unsubscribe could not be recorded; use the link again.")

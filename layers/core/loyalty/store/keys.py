@@ -39,6 +39,14 @@ def month_of_lot(sort_key: str) -> str:
     return sort_key.removeprefix(LOT_PREFIX)
 
 
+CONSENT_PREFIX = "CONSENT#"
+
+
+def consent(member_id: str, slot: int) -> dict[str, str]:
+    """One of the member's kept consent changes (a ring of slots, so their number stays bounded)."""
+    return {"PK": f"MEMBER#{member_id}", "SK": f"{CONSENT_PREFIX}{slot:02d}"}
+
+
 def redeemed_count(member_id: str, reward_id: str) -> dict[str, str]:
     """How often a member redeemed a reward that has a per-member limit."""
     return {"PK": f"MEMBER#{member_id}", "SK": f"REDEEMED#{reward_id}"}

@@ -100,6 +100,8 @@ class MemberRecord:
     due: DueDays
     emails: EmailState = field(default_factory=EmailState)
     version: int = 0
+    consent_source: str | None = None  # where the current marketing_opt_in came from (api, unsubscribe_link, import)
+    consent_seq: int = 0  # consent records written so far (they sit in a ring of CONSENT_SLOTS items)
 
     def to_item(self) -> Item:
         item: Item = {
@@ -127,6 +129,8 @@ class MemberRecord:
             "reminded_until": self.emails.reminded_until,
             "dormant_notified_for": self.emails.dormant_notified_for,
             "version": self.version,
+            "consent_source": self.consent_source,
+            "consent_seq": self.consent_seq or None,
         }
         for kind, day in self.due.by_kind().items():
             if day is not None:
@@ -167,7 +171,61 @@ class MemberRecord:
                 dormant_notified_for=item.get("dormant_notified_for"),
             ),
             version=int(item.get("version", 0)),
+            consent_source=item.get("consent_source"),
+            consent_seq=int(item.get("consent_seq", 0)),
         )
+
+
+@dataclass(frozen=True)
+class ConsentRecord:
+    """One change of a member's marketing consent: what it became, who said so and when. The last
+    CONSENT_SLOTS changes are kept (a ring of items in the member's partition: bounded, no read to
+    write one), and a member's export shows them."""
+
+    marketing_opt_in: bool
+    source: str  # api | unsubscribe_link | import
+    key_id: str | None
+    at: str
+    seq: int
+
+    def to_item(self, member_id: str) -> Item:
+        item: Item = {
+            **keys.consent(member_id, self.seq % CONSENT_SLOTS),
+            "marketing_opt_in": self.marketing_opt_in,
+            "source": self.source,
+            "key_id": self.key_id,
+            "at": self.at,
+            "seq": self.seq,
+        }
+        return {name: value for name, value in item.items() if value is not None}
+
+    @classmethod
+    def from_item(cls, item: Item) -> ConsentRecord:
+        return cls(
+            bool(item["marketing_opt_in"]), str(item["source"]), item.get("key_id"), str(item["at"]), int(item["seq"])
+        )
+
+
+CONSENT_SLOTS = 20
+
+
+def consent_put(member_id: str, record: ConsentRecord) -> TxItem:
+    return TxItem("consent", {"Put": {"TableName": table_name(), "Item": to_item(record.to_item(member_id))}})
+
+
+def consents(member_id: str) -> list[ConsentRecord]:
+    """The member's kept consent changes, oldest first."""
+    answer = dynamodb().query(
+        TableName=table_name(),
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :consent)",
+        ExpressionAttributeValues={
+            ":pk": to_value(keys.member_partition(member_id)),
+            ":consent": to_value(keys.CONSENT_PREFIX),
+        },
+        ConsistentRead=True,
+    )
+    found = [ConsentRecord.from_item(from_item(raw)) for raw in answer.get("Items", [])]
+    return sorted(found, key=lambda record: record.seq)
 
 
 @dataclass(frozen=True)
@@ -497,7 +555,9 @@ class EnrollConflict:
     unknown_referrer: bool
 
 
-def enroll(record: MemberRecord, events: Sequence[Event], at: str) -> EnrollConflict | Retry | None:
+def enroll(
+    record: MemberRecord, events: Sequence[Event], at: str, consent: ConsentRecord
+) -> EnrollConflict | Retry | None:
     """Create the member, claim its email and its referral code in one transaction; None on success.
 
     The old member and email items come back with the cancellation (ReturnValuesOnConditionCheckFailure),
@@ -538,6 +598,7 @@ def enroll(record: MemberRecord, events: Sequence[Event], at: str) -> EnrollConf
             },
         ),
     ]
+    items.append(consent_put(record.member_id, consent))
     if record.referred_by is not None:
         items.append(
             TxItem(
@@ -566,10 +627,15 @@ def enroll(record: MemberRecord, events: Sequence[Event], at: str) -> EnrollConf
     )
 
 
-def update_profile(before: MemberRecord, after: MemberRecord, events: Sequence[Event], at: str) -> Outcome[None]:
-    """Profile changes, versioned like every member write; when the email changes its guard moves in the
-    same transaction (Refused("email_taken") when another member holds the new one)."""
+def update_profile(
+    before: MemberRecord, after: MemberRecord, events: Sequence[Event], at: str, consent: ConsentRecord | None = None
+) -> Outcome[None]:
+    """Profile changes, versioned like every member write; a change of consent is recorded in the same
+    transaction; when the email changes its guard moves too (Refused("email_taken") when another member
+    holds the new one)."""
     items = [member_update(MemberChange(before, after, at, events))]
+    if consent is not None:
+        items.append(consent_put(before.member_id, consent))
     if after.email != before.email and after.email is not None:
         items.append(
             TxItem(
@@ -720,31 +786,6 @@ def release(claim: Claim) -> bool:
             ConditionExpression="email_claim = :claim",
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
-        )
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-            raise
-        return False
-    return True
-
-
-def opt_out(member_id: str, at: str, events: Sequence[Event]) -> bool:
-    """Clear marketing_opt_in and leave the reminder index; False when there is no such member."""
-    try:
-        dynamodb().update_item(
-            TableName=table_name(),
-            Key=to_item(keys.member(member_id)),
-            UpdateExpression=(
-                "SET marketing_opt_in = :no, unsubscribed_at = :at, outbox = :outbox, outbox_at = :at "
-                "ADD version :one REMOVE GSI6PK, GSI6SK"
-            ),
-            ConditionExpression="attribute_exists(PK)",
-            ExpressionAttributeValues={
-                ":no": to_value(False),
-                ":at": to_value(at),
-                ":one": to_value(1),
-                ":outbox": to_value(outbox(events)),
-            },
         )
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":

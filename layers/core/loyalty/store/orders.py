@@ -31,13 +31,20 @@ class Bonus:
 
 
 @dataclass(frozen=True)
+class RefundSummary:
+    refund_id: str
+    points_reversed: int
+    created_at: str
+
+
+@dataclass(frozen=True)
 class OrderRecord:
     order_id: str
     member_id: str
     placed_at: str
     points: int
     credited: int  # what reached the balance (the rest paid debt)
-    status: str  # pending | available
+    status: str  # pending | available: now
     available_at: str
     lines: list[OrderLine]
     bonuses: list[Bonus]
@@ -51,7 +58,9 @@ class OrderRecord:
     refunded_share: str = "0"
     refunded_value: str = "0"
     refunded_qty: dict[str, int] = field(default_factory=dict)
+    refunds: list[RefundSummary] = field(default_factory=list)  # a few per order at most, in practice
     version: int = 0
+    answered_status: str | None = None  # the status the accrual answered (replays answer it again)
 
     def to_item(self) -> Item:
         item: Item = {
@@ -61,6 +70,7 @@ class OrderRecord:
             "points": self.points,
             "credited": self.credited,
             "status": self.status,
+            "answered": self.answered_status if self.answered_status != self.status else None,
             "available_at": self.available_at,
             "lines": [
                 {"sku": ln.sku, "quantity": ln.quantity, "points": ln.points, "rules": ln.rules, "exact": ln.exact}
@@ -75,6 +85,11 @@ class OrderRecord:
             "refunded_share": self.refunded_share,
             "refunded_value": self.refunded_value,
             "refunded_qty": self.refunded_qty,
+            "refunds": [
+                {"refund_id": r.refund_id, "points_reversed": r.points_reversed, "created_at": r.created_at}
+                for r in self.refunds
+            ]
+            or None,
             "version": self.version,
             **self.entry.to_item(),
         }
@@ -107,7 +122,12 @@ class OrderRecord:
             refunded_share=str(item.get("refunded_share", "0")),
             refunded_value=str(item.get("refunded_value", "0")),
             refunded_qty={str(k): int(v) for k, v in (item.get("refunded_qty") or {}).items()},
+            refunds=[
+                RefundSummary(str(r["refund_id"]), int(r["points_reversed"]), str(r["created_at"]))
+                for r in item.get("refunds") or []
+            ],
             version=int(item.get("version", 0)),
+            answered_status=str(item.get("answered") or item["status"]),
         )
 
 
@@ -165,6 +185,10 @@ def refund_state_update(before: OrderRecord, after: OrderRecord) -> TxItem:
         "refunded_value": after.refunded_value,
         "refunded_qty": after.refunded_qty,
         "pending_left": after.pending_left,
+        "refunds": [
+            {"refund_id": r.refund_id, "points_reversed": r.points_reversed, "created_at": r.created_at}
+            for r in after.refunds
+        ],
         "version": before.version + 1,
     }
     names = {f"#a{i}": name for i, name in enumerate(values)}
@@ -237,8 +261,8 @@ def matured_update(order: PendingOrder, at: str) -> TxItem:
                 "TableName": table_name(),
                 "Key": to_item(keys.order(order.order_id)),
                 "UpdateExpression": (
-                    "SET #status = :available, pending_left = :zero, matured_at = :at, version = version + :one "
-                    "REMOVE GSI2PK, GSI2SK"
+                    "SET #status = :available, answered = :pending, pending_left = :zero, matured_at = :at, "
+                    "version = version + :one REMOVE GSI2PK, GSI2SK"
                 ),
                 "ConditionExpression": "#status = :pending AND version = :version AND pending_left = :points",
                 "ExpressionAttributeNames": {"#status": "status"},

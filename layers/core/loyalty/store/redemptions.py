@@ -240,3 +240,41 @@ def set_status(record: RedemptionRecord, status: str, at: str) -> TxItem:
         },
         explain=explain,
     )
+
+
+SCAN_PAGE = 100  # activity entries examined per Query
+SCAN_PAGES = 5  # Queries per call at most: a call's cost is bounded whatever the member's history
+
+
+def for_member(
+    member_id: str, limit: int, start: dict[str, Any] | None
+) -> tuple[list[RedemptionRecord], dict[str, Any] | None]:
+    """A member's redemptions, newest first, from its activity (GSI1): the redemption items are entries
+    there, so no other index is written for them. The activity is read a page at a time and filtered;
+    the key to go on from comes back when more may follow (a call may return fewer than ``limit``)."""
+    found: list[RedemptionRecord] = []
+    request: dict[str, Any] = {
+        "TableName": table_name(),
+        "IndexName": "GSI1",
+        "KeyConditionExpression": "GSI1PK = :pk",
+        "FilterExpression": "kind = :redeem",
+        "ExpressionAttributeValues": {
+            ":pk": to_value(keys.activity_partition(member_id)),
+            ":redeem": to_value("redeem"),
+        },
+        "ScanIndexForward": False,
+        "Limit": SCAN_PAGE,
+    }
+    for _ in range(SCAN_PAGES):
+        if start:
+            request["ExclusiveStartKey"] = start
+        answer = dynamodb().query(**request)
+        for raw in answer.get("Items", []):
+            found.append(RedemptionRecord.from_item(from_item(raw)))
+            if len(found) == limit:
+                # Go on after this one next time (its index key), whatever is left of the page.
+                return found, {name: raw[name] for name in ("PK", "SK", "GSI1PK", "GSI1SK")}
+        start = answer.get("LastEvaluatedKey")
+        if start is None:
+            return found, None
+    return found, start
