@@ -24,7 +24,7 @@ def program_document(**overrides: Any) -> dict[str, Any]:
         ],
         "point_value_minor": 1,
         "emails": {
-            "sender": "rewards@shop.example",
+            "sender": "loyalty@example.com",
             "expiring_notice_days": 14,
             "dormant_after_days": 90,
             "dormant_min_points": 100,
