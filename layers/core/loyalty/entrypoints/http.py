@@ -11,9 +11,11 @@ request) and publishes ``InternalErrors``.
 Why a metric and not a raised exception: Lambda's ``Errors`` metric counts only invocations that end in
 a function error. A handler that answers, even with status 500, is a successful invocation; one that
 raises makes API Gateway answer its own ``{"message": "Internal Server Error"}``, not the problem+json
-the contract promises. So the handler answers, and ``InternalErrors`` (namespace Loyalty, dimension
-``service``) stands in for the Errors the invocation cannot report: template.yaml's FunctionErrorsAlarm
-adds it to the functions' Errors, and ApiServerErrorsAlarm sees the same answers as API 5xx.
+the contract promises (and the runtime logs the exception's message). A Powertools exception handler
+turns the exception into an answer, so Lambda never sees it either. So the handler answers, and
+``InternalErrors`` (namespace Loyalty, dimension ``service``) stands in for the Errors the invocation
+cannot report: template.yaml's FunctionErrorsAlarm adds it to the functions' Errors, and
+ApiServerErrorsAlarm sees the same answers as API 5xx.
 """
 
 from __future__ import annotations
