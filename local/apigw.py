@@ -52,7 +52,10 @@ class MalformedResponseError(ValueError):
 
 
 def json_response(status: int, payload: Any) -> HttpResponse:
-    return HttpResponse(status, [("Content-Type", "application/json")], json.dumps(payload).encode())
+    # API Gateway writes its own answers compactly: {"message":"Not Found"}.
+    return HttpResponse(
+        status, [("Content-Type", "application/json")], json.dumps(payload, separators=(",", ":")).encode()
+    )
 
 
 def _segments(path: str) -> list[str]:

@@ -3,11 +3,13 @@ plus Swagger UI at /docs for the committed docs/openapi.json."""
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
 import time
 import traceback
 from collections.abc import Callable
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -177,12 +179,46 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
+    def __getattr__(self, name: str) -> Any:
+        # http.server answers a method it has no do_<METHOD> for with an HTML 501. API Gateway matches
+        # routes by method and path, so any other method (TRACE, BREW, ...) is one more request that
+        # no route matches: the gateway answers it, {"message": "Not Found"} with 404.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """What http.server refuses before any route is looked at (a malformed request line, headers too
+        long, an unsupported HTTP version), answered as API Gateway answers: JSON ``{"message": ...}``,
+        never http.server's HTML page."""
+        try:
+            phrase = HTTPStatus(code).phrase
+        except ValueError:
+            phrase = "Error"
+        body = json.dumps({"message": phrase}, separators=(",", ":")).encode()
+        self.log_error("code %d, message %s", code, message)
+        # A request line too broken to name its version leaves http.server at HTTP/0.9, which has no
+        # status line or headers: answer as the HTTP/1.1 server this is.
+        if self.request_version == "HTTP/0.9":
+            self.request_version = self.protocol_version
+        self.send_response(code, phrase)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD" and code >= 200 and code not in (HTTPStatus.NO_CONTENT, HTTPStatus.NOT_MODIFIED):
+            self.wfile.write(body)
+
     def log_message(self, format: str, *args: Any) -> None:
         """Silenced: the default line includes the query string; ``_serve`` prints its own."""
 
 
 class GatewayServer(ThreadingHTTPServer):
     daemon_threads = True  # a client that keeps its connection open must not hold up shutdown
+    # socketserver listens with a backlog of 5: a burst of clients overflows it and the kernel drops
+    # their handshakes (seconds of SYN retries, then resets or timeouts). API Gateway takes bursts, so
+    # the local one queues as many connections as the kernel allows (capped by net.core.somaxconn).
+    request_queue_size = 1024
 
     def __init__(self, gateway: Gateway, port: int, host: str = HOST) -> None:
         self.gateway = gateway

@@ -24,6 +24,7 @@ ERRORS = {
     "404": "Not found",
     "409": "Conflict (see code)",
     "422": "Validation failed (errors lists each field)",
+    "500": "Internal error (internal_error): logged and counted; not worth retrying as is",
     "503": "Busy: concurrent changes or the data store; retry with the same client id",
 }
 

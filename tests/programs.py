@@ -27,7 +27,7 @@ def program_document(**overrides: Any) -> dict[str, Any]:
         # default has its own tests (tests/handlers/test_trust.py).
         "max_order_age_days": 365,
         "emails": {
-            "sender": "rewards@shop.example",
+            "sender": "loyalty@example.com",
             "expiring_notice_days": 14,
             "dormant_after_days": 90,
             "dormant_min_points": 100,

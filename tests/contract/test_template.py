@@ -449,3 +449,171 @@ def test_alarm_topic_key_lets_cloudwatch_publish(source: dict[str, Any]) -> None
     assert {"kms:Decrypt", "kms:GenerateDataKey*"} <= actions
     for alarm_name, alarm in _resources(source, "AWS::CloudWatch::Alarm").items():
         assert "AlarmName" not in _props(alarm), f"{alarm_name}: the key policy expects <stack name>-* alarm names"
+
+
+# --- issue 11: alarms on what callers and members see, stage throttling, the jobs queue's senders ----
+
+
+def _single_metric_alarms(template: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(namespace, metric name) -> the alarm's properties, for alarms on one metric."""
+    found = {}
+    for res in _resources(template, "AWS::CloudWatch::Alarm").values():
+        props = _props(res)
+        if "MetricName" in props:
+            found[(props["Namespace"], props["MetricName"])] = props
+    return found
+
+
+def _alarms_on_anything(props: dict[str, Any]) -> None:
+    assert props["ComparisonOperator"] == "GreaterThanThreshold" and props["Threshold"] == 0, props
+    assert props["Statistic"] == "Sum" and props["TreatMissingData"] == "notBreaching", props
+    assert props["AlarmActions"] == [{"Ref": "AlarmTopic"}], props
+
+
+def test_api_5xx_job_item_failures_and_failed_emails_raise_alarms(source: dict[str, Any]) -> None:
+    from loyalty.entrypoints import job_metrics
+
+    alarms = _single_metric_alarms(source)
+    # HTTP APIs publish "5xx" (not REST APIs' 5XXError) in AWS/ApiGateway, by ApiId.
+    api = alarms[("AWS/ApiGateway", "5xx")]
+    assert api["Dimensions"] == [{"Name": "ApiId", "Value": {"Ref": "HttpApi"}}]
+    _alarms_on_anything(api)
+    # The jobs' metrics, as Powertools publishes them: the Globals' namespace and service dimension.
+    variables = source["Globals"]["Function"]["Environment"]["Variables"]
+    namespace, service = variables["POWERTOOLS_METRICS_NAMESPACE"], variables["POWERTOOLS_SERVICE_NAME"]
+    for counted in ("failures", "emails_failed"):
+        alarm = alarms[(namespace, job_metrics.NAMES[counted])]
+        assert alarm["Dimensions"] == [{"Name": "service", "Value": service}]
+        _alarms_on_anything(alarm)
+
+
+def test_a_500_internal_error_counts_with_the_functions_errors(source: dict[str, Any]) -> None:
+    """A 500 internal_error is answered (problem+json), so Lambda's Errors never counts it: the API
+    functions publish InternalErrors instead, and the functions' error alarm adds it to their Errors."""
+    from loyalty.entrypoints import http
+
+    variables = source["Globals"]["Function"]["Environment"]["Variables"]
+    metrics = _props(source["Resources"]["FunctionErrorsAlarm"])["Metrics"]
+    stats = [query["MetricStat"]["Metric"] for query in metrics if "MetricStat" in query]
+    assert {
+        "Namespace": variables["POWERTOOLS_METRICS_NAMESPACE"],
+        "MetricName": http.INTERNAL_ERRORS_METRIC,
+        "Dimensions": [{"Name": "service", "Value": variables["POWERTOOLS_SERVICE_NAME"]}],
+    } in stats
+    assert [query["Expression"] for query in metrics if query.get("ReturnData")] == ["SUM(METRICS())"]
+    api_functions = {
+        name
+        for name, res in _resources(source, "AWS::Serverless::Function").items()
+        if any(event.get("Type") == "HttpApi" for event in _props(res).get("Events", {}).values())
+    }
+    counted = {
+        dimension["Value"]["Ref"]
+        for alarm in ("FunctionErrorsAlarm", "JobFunctionErrorsAlarm")
+        for query in _props(source["Resources"][alarm])["Metrics"]
+        if query.get("MetricStat", {}).get("Metric", {}).get("MetricName") == "Errors"
+        for dimension in query["MetricStat"]["Metric"]["Dimensions"]
+    }
+    assert api_functions <= counted, f"API functions whose Errors no alarm watches: {api_functions - counted}"
+
+
+def test_the_http_api_stage_is_throttled_by_parameters(source: dict[str, Any], transformed: dict[str, Any]) -> None:
+    settings = _props(source["Resources"]["HttpApi"])["DefaultRouteSettings"]
+    assert settings == {
+        "ThrottlingBurstLimit": {"Ref": "ApiThrottlingBurstLimit"},
+        "ThrottlingRateLimit": {"Ref": "ApiThrottlingRateLimit"},
+    }
+    for name in ("ApiThrottlingBurstLimit", "ApiThrottlingRateLimit"):
+        parameter = source["Parameters"][name]
+        assert parameter["Type"] == "Number" and parameter["MinValue"] >= 1 and parameter["Default"] >= 1
+    assert (
+        source["Parameters"]["ApiThrottlingBurstLimit"]["Default"]
+        >= source["Parameters"]["ApiThrottlingRateLimit"]["Default"]
+    )
+    (stage,) = _resources(transformed, "AWS::ApiGatewayV2::Stage").values()
+    assert _props(stage)["StageName"] == "$default"
+    assert _props(stage)["DefaultRouteSettings"] == settings
+
+
+def _text(value: Any) -> str:
+    """A comparable form of a parsed value (cfn_flip returns ordered dicts)."""
+    return json.dumps(value, sort_keys=True)
+
+
+def _allows(statement: dict[str, Any], action: str, resource: Any) -> bool:
+    return (
+        statement.get("Effect") == "Allow"
+        and action in _as_list(statement.get("Action"))
+        and resource in _as_list(statement.get("Resource"))
+    )
+
+
+def test_only_the_job_functions_may_send_to_the_jobs_queue(source: dict[str, Any], transformed: dict[str, Any]) -> None:
+    """A jobs queue message names a job, a shard and a day; whoever could send one could run that job's
+    writes. The queue's policy names the senders (the roles of the functions allowed to send) and denies
+    SendMessage to every other principal, whatever its own IAM policies say."""
+    queue_arn = {"Fn::GetAtt": ["JobsQueue", "Arn"]}
+    senders = {
+        name
+        for name, res in _resources(source, "AWS::Serverless::Function").items()
+        for policy in _as_list(_props(res).get("Policies"))
+        if isinstance(policy, dict)
+        for statement in _as_list(policy.get("Statement"))
+        if _allows(statement, "sqs:SendMessage", queue_arn)
+    }
+    assert senders == {
+        "MaturePointsFunction",
+        "ExpirePointsFunction",
+        "TierReviewFunction",
+        "ReminderEmailsFunction",
+        "JobsWorkerFunction",
+    }
+    roles = [{"Fn::GetAtt": [f"{name}Role", "Arn"]} for name in sorted(senders)]
+
+    policies = [
+        _props(res)
+        for res in _resources(source, "AWS::SQS::QueuePolicy").values()
+        if {"Ref": "JobsQueue"} in _as_list(_props(res).get("Queues"))
+    ]
+    assert len(policies) == 1, "JobsQueue needs exactly one AWS::SQS::QueuePolicy"
+    statements = _as_list(policies[0]["PolicyDocument"]["Statement"])
+    allowed = [statement for statement in statements if _allows(statement, "sqs:SendMessage", queue_arn)]
+    assert len(allowed) == 1
+    assert sorted(map(_text, _as_list(allowed[0]["Principal"]["AWS"]))) == sorted(map(_text, roles))
+    denied = [
+        statement
+        for statement in statements
+        if statement.get("Effect") == "Deny"
+        and "sqs:SendMessage" in _as_list(statement.get("Action"))
+        and "Condition" in statement
+        and "aws:PrincipalArn" in statement["Condition"].get("ArnNotEquals", {})
+    ]
+    assert len(denied) == 1, "deny SendMessage to every principal that is not a sender"
+    assert denied[0]["Principal"] == "*" and queue_arn in _as_list(denied[0]["Resource"])
+    others = denied[0]["Condition"]["ArnNotEquals"]["aws:PrincipalArn"]
+    assert sorted(map(_text, others)) == sorted(map(_text, roles))
+
+    # The roles named are the ones SAM generates for those functions, as deployed.
+    deployed = _resources(transformed, "AWS::Lambda::Function")
+    for name in senders:
+        assert _props(deployed[name])["Role"] == {"Fn::GetAtt": [f"{name}Role", "Arn"]}
+        assert transformed["Resources"][f"{name}Role"]["Type"] == "AWS::IAM::Role"
+
+
+def test_the_admin_function_knows_the_deployment_facts_a_program_must_agree_with(source: dict[str, Any]) -> None:
+    variables = _props(source["Resources"]["AdminFunction"])["Environment"]["Variables"]
+    assert variables["SENDER_EMAIL"] == {"Ref": "SenderEmail"}
+    assert variables["PROGRAM_TIMEZONE"] == {"Ref": "ProgramTimezone"}
+    assert variables["ALLOW_TIMEZONE_MISMATCH"] == {"Ref": "AllowTimezoneMismatch"}
+    allow = source["Parameters"]["AllowTimezoneMismatch"]
+    assert (allow["Default"], allow["AllowedValues"]) == ("false", ["false", "true"])
+    # The identity IAM lets the email functions send from is that same parameter.
+    for name in ("ReminderEmailsFunction", "JobsWorkerFunction"):
+        resources = [
+            statement["Resource"]
+            for policy in _props(source["Resources"][name])["Policies"]
+            for statement in policy["Statement"]
+            if "ses:SendEmail" in _as_list(statement["Action"])
+        ]
+        assert resources == [
+            {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${SenderEmail}"}
+        ]

@@ -18,6 +18,15 @@ Faults:
   LOST_REQUEST    a read timeout before the request reached DynamoDB: nothing written
   LOST_RESPONSE   a read timeout *after* DynamoDB applied the request: the write landed, the answer
                   never came back
+  UNREACHABLE     EndpointConnectionError: no connection to the endpoint (boto3 retries it)
+  CONNECT_TIMEOUT ConnectTimeoutError: the connection was not made in time (boto3 retries it)
+  PROVISIONED     ProvisionedThroughputExceededException (boto3 retries it)
+  REQUEST_LIMIT   RequestLimitExceeded, the account's throughput quota (boto3 retries it)
+Faults no retry fixes (boto3 surfaces them at once; nothing written):
+  VALIDATION      ValidationException (a request DynamoDB refuses as malformed)
+  TOO_LARGE       ValidationException "Item size has exceeded the maximum allowed size"
+  ACCESS_DENIED   AccessDeniedException (the role may not do this)
+  NO_TABLE        ResourceNotFoundException (the table is missing)
 
 The harness wraps a private botocore method; botocore is pinned in requirements-dev.txt, and a test
 (test_harness.py) proves every fault behaves as described on both backends.
@@ -37,7 +46,7 @@ import botocore.endpoint
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.endpoint import convert_to_response_dict
-from botocore.exceptions import ReadTimeoutError
+from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 
 from loyalty.store.client import dynamodb
 
@@ -50,6 +59,14 @@ class Fault(Enum):
     IN_PROGRESS = "in_progress"
     LOST_REQUEST = "lost_request"
     LOST_RESPONSE = "lost_response"
+    UNREACHABLE = "unreachable"
+    CONNECT_TIMEOUT = "connect_timeout"
+    PROVISIONED = "provisioned"
+    REQUEST_LIMIT = "request_limit"
+    VALIDATION = "validation"
+    TOO_LARGE = "too_large"
+    ACCESS_DENIED = "access_denied"
+    NO_TABLE = "no_table"
 
 
 _PREFIX = "com.amazonaws.dynamodb.v20120810#"
@@ -59,6 +76,25 @@ _ERRORS: dict[Fault, tuple[int, str, str]] = {
     Fault.CONFLICT: (400, "TransactionCanceledException", "Transaction cancelled"),
     Fault.ITEM_CONFLICT: (400, "TransactionConflictException", "Transaction is ongoing for the item"),
     Fault.IN_PROGRESS: (400, "TransactionInProgressException", "Transaction is in progress"),
+    Fault.PROVISIONED: (
+        400,
+        "ProvisionedThroughputExceededException",
+        "The level of configured provisioned throughput for the table was exceeded.",
+    ),
+    Fault.REQUEST_LIMIT: (
+        400,
+        "RequestLimitExceeded",
+        "Throughput exceeds the current throughput limit for your account.",
+    ),
+    # Messages as DynamoDB words them; the first quotes the request, which is why no log may carry one.
+    Fault.VALIDATION: (400, "ValidationException", "One or more parameter values were invalid: ada@example.com"),
+    Fault.TOO_LARGE: (400, "ValidationException", "Item size has exceeded the maximum allowed size"),
+    Fault.ACCESS_DENIED: (
+        400,
+        "AccessDeniedException",
+        "User: arn:aws:sts::123456789012:assumed-role/x is not authorized to perform: dynamodb:PutItem",
+    ),
+    Fault.NO_TABLE: (400, "ResourceNotFoundException", "Requested resource not found"),
 }
 
 
@@ -135,6 +171,10 @@ class Faults:
                 return None, ReadTimeoutError(endpoint_url=request.url)
             if rule.fault is Fault.LOST_REQUEST:
                 return None, ReadTimeoutError(endpoint_url=request.url)
+            if rule.fault is Fault.UNREACHABLE:
+                return None, EndpointConnectionError(endpoint_url=request.url)
+            if rule.fault is Fault.CONNECT_TIMEOUT:
+                return None, ConnectTimeoutError(endpoint_url=request.url)
             return _error_response(endpoint, operation_model, rule.fault, body)
 
         return attempt

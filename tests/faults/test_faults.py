@@ -38,9 +38,9 @@ from tests.faults.harness import Fault, Faults
 
 NOW = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
 OK = {200, 201}
-# What a caller may see while DynamoDB fails: success, or an error it must retry (API Gateway's 500
-# for an unhandled exception, 503 "contended" when our own retries ran out).
-RETRY_LATER = {500, 503}
+# What a caller may see while DynamoDB fails: success, or 503 "unavailable" when boto3's or our own
+# retries ran out. Never 500: every fault here is one a retry fixes (test_error_answers.py has the rest).
+RETRY_LATER = {503}
 
 FAULTS = [
     pytest.param([(Fault.LOST_RESPONSE, 1)], id="landed-response-lost-boto3-resends"),

@@ -152,7 +152,7 @@ def remind_twice(faults: Faults, plan: list[tuple[Fault, int]]) -> int:
     from loyalty.adapters import email as email_adapter
 
     email_adapter.reset()
-    boto3.client("sesv2", region_name="us-east-1").create_email_identity(EmailIdentity="rewards@shop.example")
+    boto3.client("sesv2", region_name="us-east-1").create_email_identity(EmailIdentity="loyalty@example.com")
     jobs_queue.reset()
     clock.set_clock(lambda: at("2026-11-22 10:00"))
     program.save(Program.model_validate(program_document()))

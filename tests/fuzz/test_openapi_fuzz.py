@@ -73,6 +73,8 @@ WORDED_RULES = [
     WordedRule("ends_at must be after starts_at", "ends_at must be after starts_at"),
     WordedRule("available_until must be after available_from", "must be after available_from"),
     WordedRule("min_tier must be one of the program's tiers", "The name of one of the program's tiers"),
+    WordedRule("the deployment's verified SES identity", "emails.sender is the deployment's verified SES identity"),
+    WordedRule("the timezone the daily jobs are scheduled in", "timezone is the one the daily jobs are scheduled in"),
 ]
 
 

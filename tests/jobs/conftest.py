@@ -31,7 +31,7 @@ from loyalty.store.client import dynamodb, from_item, table_name, to_item
 from tests.programs import program_document
 
 NEW_YORK = ZoneInfo("America/New_York")
-SENDER = "rewards@shop.example"
+SENDER = "loyalty@example.com"  # the template's SenderEmail, and the sender of tests.programs
 REGION = "us-east-1"
 
 

@@ -97,7 +97,7 @@ def test_dormant_emails_reach_exactly_the_opted_in_dormant_members_holding_enoug
 def test_the_cooldown_holds_across_runs_and_kinds(jobs: str) -> None:
     configure(
         emails={
-            "sender": "rewards@shop.example",
+            "sender": "loyalty@example.com",
             "expiring_notice_days": 14,
             "dormant_after_days": 353,  # dormant from 2027-11-10, two days after the expiry reminder
             "dormant_min_points": 100,

@@ -29,6 +29,15 @@ class Settings(BaseSettings):
     program_timezone: str | None = Field(
         default=None, description="The timezone the daily schedules fire in (template parameter ProgramTimezone)."
     )
+    allow_timezone_mismatch: bool = Field(
+        default=False,
+        description="Let a program's timezone differ from program_timezone (template parameter AllowTimezoneMismatch).",
+    )
+    sender_email: str | None = Field(
+        default=None,
+        description="The verified SES identity the emails may be sent from (template parameter SenderEmail); "
+        "a program's emails.sender must be it.",
+    )
     job_batch_items: int = Field(default=1000, ge=0, description="Items one job invocation settles before fanning out.")
     unsubscribe_url: str = Field(
         default="http://127.0.0.1:3000/v1/unsubscribe/", description="Base of the one-click unsubscribe links."

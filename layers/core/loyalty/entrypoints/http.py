@@ -1,19 +1,41 @@
 """API Gateway edge: the resolver every API function uses, scope enforcement, and the one place
-that turns exceptions into problem+json answers."""
+that turns exceptions into problem+json answers.
+
+Failures split in two. What a retry can fix (AWS throttling us, AWS's own 5xx, a transaction in the way,
+a timeout or a dropped connection) answers 503 ``unavailable``: every write is idempotent by its client
+id, so the client's retry is safe. Anything else (a request DynamoDB refuses as invalid, access denied,
+an item too large, a missing table, a bug of ours) answers 500 ``internal_error``, logs its cause (the
+exception's type, the AWS error code and where it was raised; never its message, which may quote the
+request) and publishes ``InternalErrors``.
+
+Why a metric and not a raised exception: Lambda's ``Errors`` metric counts only invocations that end in
+a function error. A handler that answers, even with status 500, is a successful invocation; one that
+raises makes API Gateway answer its own ``{"message": "Internal Server Error"}``, not the problem+json
+the contract promises (and the runtime logs the exception's message). A Powertools exception handler
+turns the exception into an answer, so Lambda never sees it either. So the handler answers, and
+``InternalErrors`` (namespace Loyalty, dimension ``service``) stands in for the Errors the invocation
+cannot report: template.yaml's FunctionErrorsAlarm adds it to the functions' Errors, and
+ApiServerErrorsAlarm sees the same answers as API 5xx.
+"""
 
 from __future__ import annotations
 
 import base64
 import json
+import re
+import traceback
 from collections.abc import Mapping
 from typing import Any, cast
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, single_metric
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics.exceptions import SchemaValidationError
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as AwsConnectionError
 
 from loyalty.domain.errors import Forbidden, InvalidInput, LoyaltyError, Unauthorized
 from loyalty.models.common import read_json
@@ -26,6 +48,35 @@ PROBLEM_BASE = "https://loyalty.dev/problems/"
 PUBLIC_PREFIXES = ("/v1/health", "/v1/unsubscribe/")
 ADMIN_PREFIX = "/v1/admin/"
 SCOPES_FOR = {"storefront": frozenset({"storefront", "admin"}), "admin": frozenset({"admin"})}
+
+# AWS error codes a later attempt can succeed with: throttling, the service's own failures, a
+# transaction holding the item. (A ClientError with an HTTP status of 500 or more is one too.)
+RETRYABLE_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "Throttling",
+        "RequestLimitExceeded",
+        "RequestThrottled",
+        "TooManyRequestsException",
+        "InternalServerError",
+        "InternalFailure",
+        "InternalError",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "TransactionConflictException",
+        "TransactionInProgressException",
+    }
+)
+# TransactionCanceledException reasons a retry can fix; any other reason (ValidationError, a condition
+# the store did not expect to fail) is ours to fix.
+RETRYABLE_CANCELLATIONS = frozenset(
+    {"None", "TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"}
+)
+# A body nested deeper than this is refused before anything parses it: no request of the contract nests
+# past 5, and json.loads (which the resolver calls) recurses once per level.
+MAX_BODY_DEPTH = 64
+INTERNAL_ERRORS_METRIC = "InternalErrors"
 
 logger = Logger(child=True)
 
@@ -46,7 +97,10 @@ def problem(
 
 
 def error_response(error: LoyaltyError) -> Response[str]:
-    errors = [{"loc": error.loc, "msg": error.detail}] if isinstance(error, InvalidInput) else None
+    errors = None
+    if isinstance(error, InvalidInput):
+        # An InvalidInput that found several problems lists them all (services.program.ContradictsDeployment).
+        errors = getattr(error, "errors", None) or [{"loc": error.loc, "msg": error.detail}]
     return problem(error.status, error.code, error.title, error.detail, errors)
 
 
@@ -78,18 +132,77 @@ def resolver() -> APIGatewayHttpResolver:
         return error_response(error)
 
     @app.exception_handler([ClientError, BotoCoreError])  # type: ignore[untyped-decorator]
-    def _storage_down(error: Exception) -> Response[str]:
-        # DynamoDB still failing after boto3's own retries (throttling, timeouts, 5xx). Every write is
-        # idempotent by its client id, so telling the client to retry is safe.
-        logger.exception("storage unavailable")
-        detail = "The data store is busy or unreachable; retry the request with the same id."
-        return problem(503, "unavailable", "Service temporarily unavailable", detail)
+    def _aws_failed(error: Exception) -> Response[str]:
+        # AWS still failing after boto3's own retries. Only what a retry can fix is the client's to retry.
+        if retryable(error):
+            logger.warning("storage unavailable", extra=failure_cause(error))
+            return unavailable()
+        return internal_error(error)
 
     @app.not_found
     def _no_route(_: Exception) -> Response[str]:
         return problem(404, "not_found", "Not found", "No such route.")
 
     return app
+
+
+def error_code(error: BaseException) -> str | None:
+    """The AWS error code of a ClientError (``ValidationException``, ...), else None."""
+    if isinstance(error, ClientError):
+        return str(error.response.get("Error", {}).get("Code") or "") or None
+    return None
+
+
+def retryable(error: BaseException) -> bool:
+    """True for what a retry can fix: throttling, AWS's 5xx, transaction conflicts, timeouts, lost connections."""
+    if isinstance(error, (AwsConnectionError, HTTPClientError)):
+        return True  # EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError...
+    if not isinstance(error, ClientError):
+        return False
+    code = error_code(error)
+    if code in RETRYABLE_CODES:
+        return True
+    if code == "TransactionCanceledException":
+        reasons = error.response.get("CancellationReasons") or []
+        codes = {str(reason.get("Code")) for reason in reasons}
+        return bool(codes - {"None"}) and codes <= RETRYABLE_CANCELLATIONS
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return isinstance(status, int) and status >= 500
+
+
+def failure_cause(error: BaseException) -> dict[str, Any]:
+    """What a log line may say about a failure: its type, the AWS error code and operation, and where it
+    was raised (file, line, function). Never the message: it can quote the request (a key, an email)."""
+    cause: dict[str, Any] = {"error_type": type(error).__name__}
+    code = error_code(error)
+    if code is not None:
+        cause["aws_error_code"] = code
+        cause["aws_operation"] = getattr(error, "operation_name", None)
+    frames = traceback.extract_tb(error.__traceback__)[-5:]
+    cause["raised_at"] = [f"{frame.filename.rsplit('/', 2)[-1]}:{frame.lineno} {frame.name}" for frame in frames]
+    return cause
+
+
+def count_internal_error() -> None:
+    """One InternalErrors data point, printed at once (EMF): it does not wait for the handler's flush."""
+    try:
+        with single_metric(name=INTERNAL_ERRORS_METRIC, unit=MetricUnit.Count, value=1):
+            pass
+    except SchemaValidationError:  # no namespace configured (POWERTOOLS_METRICS_NAMESPACE): the log line remains
+        logger.warning("InternalErrors not published: no metrics namespace")
+
+
+def unavailable() -> Response[str]:
+    detail = "The data store is busy or unreachable; retry the request with the same id."
+    return problem(503, "unavailable", "Service temporarily unavailable", detail)
+
+
+def internal_error(error: BaseException) -> Response[str]:
+    """A 500 problem+json for a failure a retry cannot fix; logged with its cause and counted."""
+    logger.error("internal error", extra=failure_cause(error))
+    count_internal_error()
+    detail = "The request failed on our side and was not applied; retrying it will not help until we fix it."
+    return problem(500, "internal_error", "Internal error", detail)
 
 
 def required_scope(path: str) -> str | None:
@@ -116,31 +229,68 @@ def check_scope(event: Mapping[str, Any]) -> None:
         raise Forbidden(f"This route needs a key with scope '{need}'.")
 
 
-def _check_body_encoding(event: Mapping[str, Any]) -> None:
-    """A body that is not UTF-8 cannot be JSON: refuse it here, before the resolver decodes it."""
+def _check_body(event: Mapping[str, Any]) -> None:
+    """Refuse, before the resolver parses it, a body that is not UTF-8 (it cannot be JSON) or that nests
+    deeper than MAX_BODY_DEPTH (json.loads would recurse through every level)."""
     body = event.get("body")
-    if not body or not event.get("isBase64Encoded"):
+    if not body:
         return
-    try:
-        base64.b64decode(body).decode("utf-8")
-    except (ValueError, UnicodeDecodeError) as error:
-        raise InvalidInput("body is not valid UTF-8 JSON", ["body"]) from error
+    text = str(body)
+    if event.get("isBase64Encoded"):
+        try:
+            text = base64.b64decode(body).decode("utf-8")
+        except (ValueError, UnicodeDecodeError) as error:
+            raise InvalidInput("body is not valid UTF-8 JSON", ["body"]) from error
+    if nesting_exceeds(text, MAX_BODY_DEPTH):
+        raise InvalidInput(f"body nests arrays and objects deeper than {MAX_BODY_DEPTH} levels", ["body"])
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def nesting_exceeds(text: str, limit: int) -> bool:
+    """True when the JSON text opens more than ``limit`` arrays or objects inside one another (brackets
+    inside strings do not count). Linear in the text, and no recursion."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
+    for bracket in _BRACKET.finditer(_JSON_STRING.sub("", text)):
+        if bracket.group() in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def _as_result(answer: Response[str]) -> dict[str, Any]:
+    return {
+        "statusCode": answer.status_code,
+        "body": answer.body,
+        "isBase64Encoded": False,
+        "headers": {"Content-Type": PROBLEM_JSON},
+    }
 
 
 def serve(app: APIGatewayHttpResolver, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Enforce the key's scope before anything reads the body, then let the resolver answer."""
+    """Enforce the key's scope and check the body before anything parses it, then let the resolver answer.
+
+    An exception no handler of the resolver takes (a bug) still answers problem+json: 500
+    ``internal_error``, logged and counted as ``InternalErrors`` (see the module docstring).
+    """
     try:
         check_scope(event)
-        _check_body_encoding(event)
+        _check_body(event)
     except LoyaltyError as error:
-        answer = error_response(error)
-        return {
-            "statusCode": answer.status_code,
-            "body": answer.body,
-            "isBase64Encoded": False,
-            "headers": {"Content-Type": PROBLEM_JSON},
-        }
-    return app.resolve(event, context)
+        return _as_result(error_response(error))
+    try:
+        return app.resolve(event, context)
+    except Exception as error:  # the resolver's handlers took every failure the contract names
+        if isinstance(error, (ClientError, BotoCoreError)) and retryable(error):
+            return _as_result(unavailable())
+        return _as_result(internal_error(error))
 
 
 def answered[T](body: T, created: bool, location: str) -> Response[T]:

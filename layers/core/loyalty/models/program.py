@@ -98,8 +98,9 @@ class Program(ApiModel):
         json_schema_extra={
             "description": (
                 "Validated as a whole. Beyond each field's own rules: the first tier has threshold 0, thresholds "
-                "increase strictly, tier names and campaign ids are unique, and emails.sender is the "
-                "deployment's verified sender."
+                "increase strictly, tier names and campaign ids are unique, emails.sender is the deployment's "
+                "verified SES identity (SenderEmail), and timezone is the one the daily jobs are scheduled in "
+                "(ProgramTimezone) unless the deployment allows a mismatch."
             )
         }
     )
@@ -184,3 +185,30 @@ class Program(ApiModel):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def deployment_mismatches(
+        self, sender_email: str | None, schedule_timezone: str | None, allow_timezone_mismatch: bool
+    ) -> list[tuple[list[str | int], str]]:
+        """(loc, message) for each fact of the deployment this program contradicts: the SES identity its
+        emails must come from, and the timezone the daily schedules fire in. None means "not configured"."""
+        found: list[tuple[list[str | int], str]] = []
+        if sender_email is not None and str(self.emails.sender).lower() != sender_email.lower():
+            found.append(
+                (
+                    ["emails", "sender"],
+                    f"must be {sender_email}, the deployment's verified SES identity (template parameter "
+                    "SenderEmail): the functions may send from that address only, so mail from any other "
+                    "would never be sent",
+                )
+            )
+        if schedule_timezone is not None and not allow_timezone_mismatch and self.timezone != schedule_timezone:
+            found.append(
+                (
+                    ["timezone"],
+                    f"must be {schedule_timezone}, the timezone the daily jobs are scheduled in (template "
+                    f"parameter ProgramTimezone): with {self.timezone} they would run at the wrong local hour "
+                    "(expiry and maturing after midnight, emails at 10:00, of the wrong place). Deploy with "
+                    "ProgramTimezone set to the program's timezone, or with AllowTimezoneMismatch=true",
+                )
+            )
+        return found

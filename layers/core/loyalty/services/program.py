@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from loyalty.adapters import clock
-from loyalty.domain.errors import ProgramNotConfigured
+from loyalty.domain.errors import InvalidInput, ProgramNotConfigured
 from loyalty.domain.tiers import TierLevel
 from loyalty.models.program import Program
 from loyalty.settings import settings
@@ -33,8 +33,30 @@ def current() -> Program:
     return loaded
 
 
+class ContradictsDeployment(InvalidInput):
+    """A program that disagrees with the deployment it runs on (422): every mismatch, each with its loc."""
+
+    def __init__(self, mismatches: list[tuple[list[str | int], str]]) -> None:
+        detail = "; ".join(f"{'.'.join(str(part) for part in loc)}: {message}" for loc, message in mismatches)
+        super().__init__(detail, mismatches[0][0])
+        self.errors = [{"loc": loc, "msg": message} for loc, message in mismatches]
+
+
+def check_deployment(program: Program) -> None:
+    """Refuse a program the deployment cannot run as written: emails from an address other than the
+    verified SenderEmail (IAM lets the functions send from that identity only, so they would all fail),
+    or a timezone other than the one the daily schedules fire in (unless the deployment allows it)."""
+    deployment = settings()
+    mismatches = program.deployment_mismatches(
+        deployment.sender_email, deployment.program_timezone, deployment.allow_timezone_mismatch
+    )
+    if mismatches:
+        raise ContradictsDeployment(mismatches)
+
+
 def save(program: Program) -> Program:
     global _cached
+    check_deployment(program)
     program_store.write(program.model_dump_json(), clock.isoformat(clock.now()))
     _cached = (time.monotonic(), program)
     return program
