@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, Field
 
-from loyalty.models.common import ApiModel
+from loyalty.models.common import ApiModel, Model
 
 JobName = Literal["mature", "expire", "tier_review", "remind_expiring", "remind_dormant"]
 Day = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
@@ -29,5 +29,5 @@ class JobMessage(ApiModel):
     start: dict[str, Any] | None = Field(default=None, description="LastEvaluatedKey to resume from")
 
 
-class Unsubscribed(BaseModel):
+class Unsubscribed(Model):
     status: Literal["unsubscribed"] = "unsubscribed"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
-from loyalty.models.common import ApiModel, ClientId, Rfc3339, Timestamp
+from loyalty.models.common import ApiModel, ClientId, Model, Rfc3339, Timestamp
 from loyalty.models.member import Member
 
 Label = Annotated[str, Field(min_length=1, max_length=64)]
@@ -39,18 +39,18 @@ class OrderRequest(ApiModel):
     discount_minor: Minor = 0
 
 
-class BreakdownLine(BaseModel):
+class BreakdownLine(Model):
     sku: str
     points: int
     rules: list[str]
 
 
-class BonusOut(BaseModel):
+class BonusOut(Model):
     campaign_id: str
     points: int
 
 
-class OrderAccrued(BaseModel):
+class OrderAccrued(Model):
     order_id: str
     member_id: str
     points: int
@@ -80,7 +80,7 @@ class RefundRequest(ApiModel):
         return self
 
 
-class RefundResult(BaseModel):
+class RefundResult(Model):
     refund_id: str
     order_id: str
     points_reversed: int
@@ -98,7 +98,7 @@ class OrderRefunded(ApiModel):
     refund: RefundRequest
 
 
-class AccrualMessage(BaseModel):
+class AccrualMessage(Model):
     """An accrual queue message body: a completed or a refunded order."""
 
     message: Annotated[OrderCompleted | OrderRefunded, Field(discriminator="type")]

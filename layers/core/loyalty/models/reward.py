@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
-from loyalty.models.common import ApiModel, Bool, ClientId, Rfc3339, Timestamp
+from loyalty.models.common import ApiModel, Bool, ClientId, Model, Rfc3339, Timestamp
 from loyalty.models.member import Member
 
 RewardKind = Literal["discount_fixed", "discount_percent", "free_product", "voucher"]
 Count = Annotated[int, Field(ge=0, le=10**9, strict=True)]
 
 
-class RewardFields(BaseModel):
+class RewardFields(Model):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     kind: RewardKind
     cost_points: Annotated[int, Field(ge=1, le=10**9, strict=True)]
@@ -55,7 +55,7 @@ class RedemptionRequest(ApiModel):
     reward_id: ClientId
 
 
-class Redemption(BaseModel):
+class Redemption(Model):
     redemption_id: str
     reward_id: str
     member_id: str
