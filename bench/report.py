@@ -40,13 +40,15 @@ def _layer_rows(layer: dict[str, Any]) -> list[Row]:
             _verdict(layer["unzipped_mb"] < layer["limit_mb"]),
         )
     )
+    found.append(Row("Deployment", "  of which bytecode (.pyc)", f"{layer['bytecode_mb']:.1f} MB", "", INFO))
+    runtime = ", ".join(layer["runtime_provided"]) or "none"
     found.append(
         Row(
             "Deployment",
-            f"  less what the runtime provides ({layer['runtime_provided_mb']:.1f} MB: botocore & co)",
-            f"{layer['without_runtime_provided_mb']:.1f} MB",
-            "",
-            INFO,
+            "  packages the runtime already has (boto3, botocore & co)",
+            runtime,
+            "none",
+            _verdict(not layer["runtime_provided"]),
         )
     )
     return found
@@ -177,7 +179,7 @@ def rows(results: dict[str, Any]) -> list[Row]:
         )
     layer = deployment["layer"]
     if "error" in layer:
-        found.append(Row("Deployment", "layer unzipped: not measured (pip failed)", "-", "< 15 MB", FAIL))
+        found.append(Row("Deployment", "layer unzipped: not measured (see the notes)", "-", "< 15 MB", FAIL))
         layer = None
     if layer is not None:
         found += _layer_rows(layer)

@@ -53,12 +53,12 @@ def notes(results: dict[str, Any]) -> list[str]:
         "(validators built on first use, the settings, the boto3 client), the second is the warm cost.",
     ]
     if "error" in layer:
-        found.append(f"Layer: not measured, pip failed: {layer['error']}")
+        found.append(f"Layer: not measured: {layer['error']}")
     else:
         found.append(
-            f"Layer: {layer['platform']}, installed with pip --target --no-compile as sam build would; "
-            f"largest: {', '.join(f'{name} {mb:g} MB' for name, mb in layer['largest_mb'].items())}; "
-            f"the runtime already has {', '.join(layer['runtime_provided'])}."
+            f"Layer: {layer['built_by']}; largest (files of each distribution, bytecode apart): "
+            f"{', '.join(f'{name} {mb:g} MB' for name, mb in layer['largest_mb'].items())}; "
+            f"{layer['bytecode_mb']:g} MB of bytecode, so that Lambda does not compile the layer on every cold start."
         )
     found += [
         "Timings (cold start, durations, throughput) are this machine's "
@@ -88,7 +88,7 @@ def main() -> int:
     from bench import cold_start, cost, deployment, jobs, operations, report, throughput
     from bench.scenario import Storefront
 
-    progress("deployment: zipping functions, installing the layer's requirements for arm64 with pip")
+    progress("deployment: zipping functions, building the layer with sam build")
     deployed = deployment.run(loaded)
     progress(f"cold start: {len(loaded.functions()) + 1} targets x {cold_start.ROUNDS} fresh processes, on moto")
     with seeded_moto(loaded) as seeded:
