@@ -1,6 +1,6 @@
 """Admin routes (scope admin): program configuration, API keys and point adjustments."""
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
@@ -8,13 +8,20 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from loyalty.entrypoints import lazy
 from loyalty.entrypoints.http import caller, resolver, serve
 from loyalty.models.adjustment import AdjustmentRequest
 from loyalty.models.api_key import KeyCreated, KeyRequest
 from loyalty.models.common import CLIENT_ID_PATTERN
 from loyalty.models.entry import Entry
 from loyalty.models.program import Program
-from loyalty.services import adjustments, api_keys, program
+
+if TYPE_CHECKING:
+    from loyalty.services import adjustments, api_keys, program
+else:  # imported on first use: see loyalty.entrypoints.lazy
+    adjustments = lazy.module("loyalty.services.adjustments")
+    api_keys = lazy.module("loyalty.services.api_keys")
+    program = lazy.module("loyalty.services.program")
 
 logger = Logger()
 tracer = Tracer()

@@ -5,16 +5,20 @@ stopped. A failing record is reported alone (batchItemFailures) and reaches the 
 three receives; its items stay in their bucket for the next daily run either way.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loyalty.entrypoints import job_metrics
+from loyalty.entrypoints import job_metrics, lazy
 from loyalty.models.jobs import JobMessage
-from loyalty.services.jobs import runner
+
+if TYPE_CHECKING:
+    from loyalty.services.jobs import runner
+else:  # imported on first use: see loyalty.entrypoints.lazy
+    runner = lazy.module("loyalty.services.jobs.runner")
 
 logger = Logger()
 tracer = Tracer()

@@ -1,11 +1,16 @@
 """MaturePointsFunction: the daily run that makes pending points available (EventBridge Scheduler)."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loyalty.services.jobs import runner
+from loyalty.entrypoints import lazy
+
+if TYPE_CHECKING:
+    from loyalty.services.jobs import runner
+else:  # imported on first use: see loyalty.entrypoints.lazy
+    runner = lazy.module("loyalty.services.jobs.runner")
 
 logger = Logger()
 tracer = Tracer()

@@ -1,6 +1,6 @@
 """Member routes: enroll, read, update. Parsing and shaping only; rules live in the layer."""
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
@@ -8,11 +8,17 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from loyalty.entrypoints import lazy
 from loyalty.entrypoints.http import resolver, serve
 from loyalty.models.common import CLIENT_ID_PATTERN, Page
 from loyalty.models.entry import Entry
 from loyalty.models.member import EnrollRequest, Member, MemberPatch
-from loyalty.services import activity, members
+
+if TYPE_CHECKING:
+    from loyalty.services import activity, members
+else:  # imported on first use: see loyalty.entrypoints.lazy
+    activity = lazy.module("loyalty.services.activity")
+    members = lazy.module("loyalty.services.members")
 
 logger = Logger()
 tracer = Tracer()

@@ -5,8 +5,9 @@
   development environment runs the tests with.
 - The Makefile leaves the bytecode of some packages out to keep the layer under 15 MB (NOT_IMPORTED):
   no function may load them, or every cold start would compile them again.
-- A function's init builds no pydantic validator and does not read the settings: both wait for the
-  first request, which bench/cold_start.py measures.
+- A function's init builds no pydantic validator, does not read the settings and does not load its
+  services (nor the store beneath them): all wait for the first request, which bench/cold_start.py
+  measures.
 
 Building the layer itself needs the package index, so it is the benchmark's job (`make bench` runs
 `sam build CoreLayer`), not a test's.
@@ -91,6 +92,8 @@ def test_the_template_builds_the_layer_with_its_makefile() -> None:
 _INIT = """
 import importlib, json, sys
 handler = getattr(importlib.import_module(sys.argv[1]), sys.argv[2])
+# A module loyalty.entrypoints.lazy has not executed yet is skipped: touching any attribute executes it.
+executed = [module for module in list(sys.modules.values()) if type(module).__name__ != "_LazyModule"]
 built = [
     f"{value.__module__}.{value.__qualname__}"
     for name, module in list(sys.modules.items()) if name.startswith("loyalty.models.")
@@ -98,8 +101,9 @@ built = [
     if isinstance(value, type) and getattr(value, "__pydantic_complete__", False) and value.__module__ == name
     and not value.__pydantic_generic_metadata__["parameters"]
 ]
-files = sorted(getattr(module, "__file__", None) or "" for module in list(sys.modules.values()))
-print(json.dumps({"modules": sorted(sys.modules), "files": files, "built": built}))
+files = sorted(getattr(module, "__file__", None) or "" for module in executed)
+executed = sorted(module.__name__ for module in executed)
+print(json.dumps({"executed": executed, "files": files, "built": built}))
 """
 
 # Then every function's requests: the sample events of events/README.md through the handlers, in one
@@ -168,9 +172,11 @@ def test_no_function_serves_swagger_ui_whose_assets_the_layer_leaves_out(request
     assert requests["swagger"] is False
 
 
-def test_a_function_init_builds_no_validator_and_reads_no_settings(inits: dict[str, dict[str, Any]]) -> None:
-    assert "loyalty.models.order" in inits["OrdersFunction"]["modules"], "nothing was measured"
+def test_init_builds_no_validator_reads_no_settings_and_loads_no_service(inits: dict[str, dict[str, Any]]) -> None:
+    assert "loyalty.models.order" in inits["OrdersFunction"]["executed"], "nothing was measured"
     for name, init in inits.items():
         assert init["built"] == [], f"{name}: built at import; derive from loyalty.models.common.Model"
-        assert "pydantic_settings" not in init["modules"], f"{name}: import pydantic-settings on first use"
-        assert "email_validator" not in init["modules"], name
+        assert "pydantic_settings" not in init["executed"], f"{name}: import pydantic-settings on first use"
+        store = [module for module in init["executed"] if module.startswith("loyalty.store")]
+        assert store == [], f"{name}: its services (and the store) load on first use: loyalty.entrypoints.lazy"
+        assert "email_validator" not in init["executed"], name
