@@ -7,8 +7,9 @@ then the layer (as /opt/python), the function's variables from template.yaml, an
 (LAMBDA_TASK_ROOT, AWS_LAMBDA_FUNCTION_NAME, _X_AMZN_TRACE_ID, ...), so Powertools behaves as deployed:
 the Tracer is on (Tracing: Active) and patches botocore at import, in the baseline as in ours. The clock
 starts after the interpreter is up and stops once the handler object exists; interpreter start-up is the
-same for both and is left out. Runs are interleaved (every target once per round, in a shuffled
-order) and the median of the rounds is kept; a first, uncounted run per target writes the bytecode caches.
+same for both and is left out. Runs are interleaved and paired: every round runs each function (in a
+shuffled order) right beside a run of the baseline, and a function's ratio is the median of its
+per-pair ratios (see ``run``); a first, uncounted run per target writes the bytecode caches.
 
 Some work waits for the first request on purpose (pydantic validators are built on a model's first use,
 the settings are read on first use, Powertools builds a route's validation on its first call), so the
@@ -33,7 +34,7 @@ from typing import Any
 from local.intrinsics import REGION
 from local.template import Template
 
-ROUNDS = 7  # the median of at least 7 runs is asked for; 15 targets x 7, with their requests: about 4 minutes
+ROUNDS = 7  # the median of at least 7 runs is asked for; 14 pairs x 7, with their requests: about 6 minutes
 BASELINE = "baseline"
 BASELINE_DIR = Path(__file__).resolve().parent / "baseline"
 EVENTS = Path(__file__).resolve().parent.parent / "events"
@@ -222,37 +223,48 @@ def run(
     physical: dict[str, str] | None = None,
     backend: dict[str, str] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Init of every function and of the baseline, and, given a ``backend`` (boto3's endpoint variables)
-    holding the ``physical`` resources, their first and second requests."""
+    """Init of every function against the baseline's, and, given a ``backend`` (boto3's endpoint
+    variables) holding the ``physical`` resources, their first and second requests.
+
+    Each function's init is measured in pairs: in every round, each function (in a shuffled order) runs
+    right beside a baseline run, before it in one round and after it in the next, and its ratio is the
+    median of its per-pair ratios. On a shared machine the speed drifts within seconds; a pair shares
+    the same moment, so the drift cancels out of the ratio (unpaired, one baseline median against each
+    function's median, the same code came out anywhere from 0.4 to 0.8 x here between runs).
+    """
     found = targets(template, physical, backend)
-    order = list(found)
+    functions = [name for name in found if name != BASELINE]
     # The -X importtime run of each target comes first: besides telling where the time goes, it
     # writes every __pycache__, so no measured run pays for compiling.
     extras = extra_imports(found)
-    samples: dict[str, list[dict[str, Any]]] = {name: [] for name in order}
+    samples: dict[str, list[dict[str, Any]]] = {name: [] for name in found}
+    pairs: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {name: [] for name in functions}
     shuffler = random.Random(20261122)  # a fixed seed: the same order on every run of the bench
-    for _ in range(rounds):
-        shuffler.shuffle(order)
-        for name in order:
-            samples[name].append(_probe(found[name]))
-    baseline = statistics.median(sample["init_ms"] for sample in samples[BASELINE])
-    baseline_cpu = statistics.median(sample["cpu_ms"] for sample in samples[BASELINE])
+    for round_number in range(rounds):
+        shuffler.shuffle(functions)
+        for index, name in enumerate(functions):
+            baseline_first = (round_number + index) % 2 == 0
+            first = _probe(found[BASELINE] if baseline_first else found[name])
+            second = _probe(found[name] if baseline_first else found[BASELINE])
+            base, own = (first, second) if baseline_first else (second, first)
+            samples[BASELINE].append(base)
+            samples[name].append(own)
+            pairs[name].append((own, base))
     results: dict[str, dict[str, Any]] = {}
     for name in [*template.functions(), BASELINE]:
         runs = samples[name]
-        init = statistics.median(sample["init_ms"] for sample in runs)
-        cpu = statistics.median(sample["cpu_ms"] for sample in runs)
+        paired = pairs.get(name) or [(run, run) for run in runs]
         results[name] = {
-            "init_ms": round(init, 1),
-            "baseline_ms": round(baseline, 1),
-            "ratio": round(init / baseline, 3),
+            "init_ms": _median([s["init_ms"] for s in runs]),
+            "baseline_ms": _median([base["init_ms"] for _, base in paired]),
+            "ratio": round(statistics.median(own["init_ms"] / base["init_ms"] for own, base in paired), 3),
             # CPU time of the same runs: less swayed by other processes on a busy machine.
-            "cpu_ms": round(cpu, 1),
-            "cpu_ratio": round(cpu / baseline_cpu, 3),
+            "cpu_ms": _median([s["cpu_ms"] for s in runs]),
+            "cpu_ratio": round(statistics.median(own["cpu_ms"] / base["cpu_ms"] for own, base in paired), 3),
             "spread_ms": [round(min(s["init_ms"] for s in runs), 1), round(max(s["init_ms"] for s in runs), 1)],
             "modules_imported": int(runs[-1]["modules"]),
             "extra_imports_ms": extras.get(name, {}),
-            "runs": rounds,
+            "runs": len(runs),
         }
         if "first_request_ms" in runs[-1]:
             event = found[name]["event"]

@@ -44,13 +44,15 @@ def notes(results: dict[str, Any]) -> list[str]:
         f"Jobs: {expiry['method']}. At {largest['members']:,} members it made {calls}: "
         f"{largest['index_items_read']} items from the due index and {other_reads} other reads "
         "(the program, and a member read again when its index item lagged behind a write).",
-        f"Cold start: median of {cold['runs']} fresh processes per function, interleaved; Lambda's environment "
-        "(tracing on); interpreter start-up excluded; bytecode cached on both sides. The verdict is on wall "
-        "time, as Lambda's Init Duration; the CPU-time ratio of the same runs is shown beside it, as a check "
-        "that a verdict did not come from other work on the machine. Each process then serves its first request "
-        "and a second one (an event of events/<Function>/, against moto's server holding the data of "
-        "events/README.md's sequence, so writes answer as replays): the first pays what init leaves to it "
-        "(validators built on first use, the settings, the boto3 client), the second is the warm cost.",
+        f"Cold start: {cold['runs']} fresh processes per function, each right beside one of the baseline "
+        "(interleaved, the order alternating), the ratio being the median of the per-pair ratios; Lambda's "
+        "environment (tracing on); interpreter start-up excluded; bytecode cached on both sides. The verdict "
+        "is on wall time, as Lambda's Init Duration; the CPU-time ratio of the same runs is shown beside it, "
+        "as a check that a verdict did not come from other work on the machine. Each process then serves its "
+        "first request and a second one (an event of events/<Function>/, against moto's server holding the "
+        "data of events/README.md's sequence, so writes answer as replays): the first pays what init leaves "
+        "to it (services, validators and settings loaded on first use, the boto3 client), the second is the "
+        "warm cost.",
     ]
     if "error" in layer:
         found.append(f"Layer: not measured: {layer['error']}")
