@@ -92,7 +92,7 @@ def main() -> int:
 
     progress("deployment: zipping functions, building the layer with sam build")
     deployed = deployment.run(loaded)
-    progress(f"cold start: {len(loaded.functions()) + 1} targets x {cold_start.ROUNDS} fresh processes, on moto")
+    progress(f"cold start: {len(loaded.functions())} functions x {cold_start.ROUNDS} pairs with the baseline, on moto")
     with seeded_moto(loaded) as seeded:
         cold = cold_start.run(loaded, physical=seeded.physical, backend=seeded.backend)
     progress("starting DynamoDB Local and moto")
