@@ -2,10 +2,10 @@
 
 The model itself (every environment variable the layer reads, validated) is loyalty.models.settings.
 It is imported here only when ``settings()`` is first called, not when this module is: pydantic-settings
-costs 15-40 ms to import, and every handler imports this module through the store and the adapters, so
-an eager import would add that to each function's init. The first request pays it instead (the bench
-measures it: bench/cold_start.py, "first request"). A test can point the layer at another table by
-changing the environment and calling ``reset()``.
+costs 15-40 ms to import, and the store, the adapters and the services all import this module, so an
+eager import would add that to whatever imports any of them (each function's init, before the services
+loaded on first use). The first request pays it instead (bench/cold_start.py measures that request). A
+test can point the layer at another table by changing the environment and calling ``reset()``.
 """
 
 from __future__ import annotations
