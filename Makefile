@@ -53,7 +53,8 @@ test: $(VENV)/.installed node_modules/.installed tools
 	$(PY) -m pytest
 
 # The benchmark suite: prints the table and writes bench/results.json (a few minutes on 2 cores).
-bench: $(VENV)/.installed node_modules/.installed
+# It builds the layer with the SAM CLI (sam build CoreLayer) to measure it as deployed.
+bench: $(VENV)/.installed node_modules/.installed $(TOOLS)/sam/.installed
 	$(PY) -m bench
 
 invoke: $(VENV)/.installed

@@ -1,13 +1,23 @@
 """Cold start: each function's init (module import and handler set-up) in a fresh Python process,
-against the bare handler in bench/baseline (boto3, pydantic, Powertools Logger/Tracer/Metrics).
+against the bare handler in bench/baseline (boto3, pydantic, Powertools Logger/Tracer/Metrics), and
+then, in the same process, its first request and a second one.
 
 Each process gets the environment Lambda would give the function: its code folder first on the path,
 then the layer (as /opt/python), the function's variables from template.yaml, and the runtime's own
-(LAMBDA_TASK_ROOT, AWS_LAMBDA_FUNCTION_NAME, ...), so Powertools behaves as deployed: the Tracer is
-on (Tracing: Active) and patches botocore at import, in the baseline as in ours. The clock starts
-after the interpreter is up and stops once the handler object exists; interpreter start-up is the
-same for both and is left out. Runs are interleaved (every target once per round, in a shuffled
-order) and the median of the rounds is kept; a first, uncounted run per target writes the bytecode caches.
+(LAMBDA_TASK_ROOT, AWS_LAMBDA_FUNCTION_NAME, _X_AMZN_TRACE_ID, ...), so Powertools behaves as deployed:
+the Tracer is on (Tracing: Active) and patches botocore at import, in the baseline as in ours. The clock
+starts after the interpreter is up and stops once the handler object exists; interpreter start-up is the
+same for both and is left out. Runs are interleaved and paired: every round runs each function (in a
+shuffled order) right beside a run of the baseline, and a function's ratio is the median of its
+per-pair ratios (see ``run``); a first, uncounted run per target writes the bytecode caches.
+
+Some work waits for the first request on purpose (pydantic validators are built on a model's first use,
+the settings are read on first use, Powertools builds a route's validation on its first call), so the
+first request is measured too: the handler is called with an event of events/<Function>/ (REQUESTS)
+against moto's server, after events/README.md's sequence ran once there (so each request finds its
+data: writes answer as idempotent replays), then called again with the same event: the second call is
+what a warm function pays, and first minus second is what the first request pays once. Both include the
+round trips to moto's server on loopback and, for the first, creating the boto3 client, as on Lambda.
 """
 
 from __future__ import annotations
@@ -24,10 +34,29 @@ from typing import Any
 from local.intrinsics import REGION
 from local.template import Template
 
-ROUNDS = 7  # the median of at least 7 runs is asked for; 15 targets x 7 keeps this near 2 minutes
+ROUNDS = 7  # the median of at least 7 runs is asked for; 14 pairs x 7, with their requests: about 6 minutes
 BASELINE = "baseline"
 BASELINE_DIR = Path(__file__).resolve().parent / "baseline"
+EVENTS = Path(__file__).resolve().parent.parent / "events"
+# The event each function's first request replays (events/<Function>/<file>): its main use. A function
+# not named here gets the first file of its folder.
+REQUESTS = {
+    "AuthorizerFunction": "admin-key.json",
+    "HealthFunction": "health.json",
+    "MembersFunction": "get-member.json",
+    "OrdersFunction": "post-order.json",
+    "AccrualConsumerFunction": "order-and-refund.json",
+    "AdminFunction": "get-program.json",
+    "RewardsFunction": "list-rewards.json",
+    "RedemptionsFunction": "redeem.json",
+    "JobsWorkerFunction": "expire-shard.json",
+}
+# The trace header Lambda sets for a sampled request: with it the Tracer records and sends its segments
+# (to the loopback daemon address, where nothing listens) as it does on Lambda, on both sides.
+TRACE_ID = "Root=1-6740a0a0-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=1"
 
+# Run in each fresh process: sys.argv = [module, attribute, event file or ""]. Nothing is imported
+# before the clock starts beyond what the interpreter itself loads, so no target gets a head start.
 PROBE = """
 import importlib, json, sys, time
 started, cpu = time.perf_counter(), time.process_time()
@@ -36,7 +65,29 @@ module = importlib.import_module(sys.argv[1])
 handler = getattr(module, sys.argv[2])
 assert callable(handler)
 wall, cpu = (time.perf_counter() - started) * 1000, (time.process_time() - cpu) * 1000
-print(json.dumps({"init_ms": wall, "cpu_ms": cpu, "modules": len(sys.modules) - before}))
+answer = {"init_ms": wall, "cpu_ms": cpu, "modules": len(sys.modules) - before}
+if len(sys.argv) > 3 and sys.argv[3]:
+    with open(sys.argv[3], encoding="utf-8") as source:
+        event = json.load(source)
+
+    class Context:
+        function_name = module.__name__
+        memory_limit_in_mb = 512
+        invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
+        aws_request_id = "00000000-0000-0000-0000-000000000000"
+        function_version = "$LATEST"
+        log_group_name = log_stream_name = "bench"
+
+        def get_remaining_time_in_millis(self):
+            return 10_000
+
+    for key in ("first", "second"):
+        started, cpu = time.perf_counter(), time.process_time()
+        result = handler(json.loads(json.dumps(event)), Context())
+        answer[key + "_request_ms"] = (time.perf_counter() - started) * 1000
+        answer[key + "_request_cpu_ms"] = (time.process_time() - cpu) * 1000
+    answer["status"] = result.get("statusCode") if isinstance(result, dict) else None
+print(json.dumps(answer))
 """
 
 
@@ -60,36 +111,55 @@ def _lambda_env(name: str, code_dir: Path, handler: str, memory: int, variables:
         "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
         # Loopback: nothing is sent during init, and nothing could leave the machine if it were.
         "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",
+        "_X_AMZN_TRACE_ID": TRACE_ID,
         "LAMBDA_TASK_ROOT": str(code_dir),
         "_HANDLER": handler,
         **variables,
     }
 
 
-def targets(template: Template) -> dict[str, dict[str, Any]]:
-    """Every function of the template, plus the baseline; each with its module, handler and env."""
-    physical = {logical_id: logical_id for logical_id in template.types()}
+def request_event(logical_id: str) -> Path | None:
+    """The event file the first request of ``logical_id`` replays, or None when it has none."""
+    folder = EVENTS / logical_id
+    chosen = folder / REQUESTS[logical_id] if logical_id in REQUESTS else None
+    if chosen is not None and chosen.is_file():
+        return chosen
+    found = sorted(folder.glob("*.json"))
+    return found[0] if found else None
+
+
+def targets(
+    template: Template, physical: dict[str, str] | None = None, backend: dict[str, str] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Every function of the template, plus the baseline; each with its module, handler, env and the
+    event of its first request. ``physical`` names the created resources and ``backend`` points boto3
+    at them (without them, names are the logical ids and no request is made)."""
+    backend = backend or {}
+    physical = physical or {logical_id: logical_id for logical_id in template.types()}
     layers = [str(folder) for folder in template.layer_dirs()]
     found: dict[str, dict[str, Any]] = {}
     for logical_id, spec in template.functions().items():
         code_dir = (template.root / spec.code_uri).resolve()
         module, _, attribute = spec.handler.rpartition(".")
         variables = {key: str(value) for key, value in template.resolve(spec.environment, physical).items()}
-        env = _lambda_env(logical_id, code_dir, spec.handler, spec.memory_size, variables)
+        env = {**_lambda_env(logical_id, code_dir, spec.handler, spec.memory_size, variables), **backend}
         env["PYTHONPATH"] = os.pathsep.join([str(code_dir), *layers])
-        found[logical_id] = {"module": module, "attribute": attribute, "cwd": code_dir, "env": env}
+        event = request_event(logical_id) if backend else None
+        found[logical_id] = {"module": module, "attribute": attribute, "cwd": code_dir, "env": env, "event": event}
     # The baseline gets the Globals' variables (service name, metrics namespace, log level) and no layer.
     defaults = template.raw.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
     variables = {key: str(value) for key, value in template.resolve(defaults, physical).items()}
-    env = _lambda_env("Baseline", BASELINE_DIR, "app.handler", 512, variables)
+    env = {**_lambda_env("Baseline", BASELINE_DIR, "app.handler", 512, variables), **backend}
     env["PYTHONPATH"] = str(BASELINE_DIR)
-    found[BASELINE] = {"module": "app", "attribute": "handler", "cwd": BASELINE_DIR, "env": env}
+    event = request_event("HealthFunction") if backend else None  # the baseline answers any event alike
+    found[BASELINE] = {"module": "app", "attribute": "handler", "cwd": BASELINE_DIR, "env": env, "event": event}
     return found
 
 
-def _probe(target: dict[str, Any]) -> dict[str, float]:
+def _probe(target: dict[str, Any]) -> dict[str, Any]:
+    event = str(target["event"]) if target.get("event") else ""
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, target["module"], target["attribute"]],
+        [sys.executable, "-c", PROBE, target["module"], target["attribute"], event],
         cwd=target["cwd"],
         env=target["env"],
         capture_output=True,
@@ -99,7 +169,7 @@ def _probe(target: dict[str, Any]) -> dict[str, float]:
     )
     if done.returncode != 0:
         raise RuntimeError(f"init of {target['cwd']} failed:\n{done.stderr[-2000:]}")
-    answer: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    answer: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return answer
 
 
@@ -134,7 +204,8 @@ def extra_imports(found: dict[str, dict[str, Any]], top: int = 4) -> dict[str, d
             continue
         by_package: dict[str, int] = {}
         for module, micros in _self_times(target).items():
-            if module not in baseline:
+            # The handler module is "app" on both sides: its own time (route registration) counts.
+            if module not in baseline or module == target["module"]:
                 package = module.split(".")[0]
                 by_package[package] = by_package.get(package, 0) + micros
         ranked = sorted(by_package.items(), key=lambda item: -item[1])[:top]
@@ -142,38 +213,68 @@ def extra_imports(found: dict[str, dict[str, Any]], top: int = 4) -> dict[str, d
     return extras
 
 
-def run(template: Template, rounds: int = ROUNDS) -> dict[str, dict[str, Any]]:
-    found = targets(template)
-    order = list(found)
+def _median(values: list[float]) -> float:
+    return round(statistics.median(values), 1)
+
+
+def run(
+    template: Template,
+    rounds: int = ROUNDS,
+    physical: dict[str, str] | None = None,
+    backend: dict[str, str] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Init of every function against the baseline's, and, given a ``backend`` (boto3's endpoint
+    variables) holding the ``physical`` resources, their first and second requests.
+
+    Each function's init is measured in pairs: in every round, each function (in a shuffled order) runs
+    right beside a baseline run, before it in one round and after it in the next, and its ratio is the
+    median of its per-pair ratios. On a shared machine the speed drifts within seconds; a pair shares
+    the same moment, so the drift cancels out of the ratio (unpaired, one baseline median against each
+    function's median, the same code came out anywhere from 0.4 to 0.8 x here between runs).
+    """
+    found = targets(template, physical, backend)
+    functions = [name for name in found if name != BASELINE]
     # The -X importtime run of each target comes first: besides telling where the time goes, it
     # writes every __pycache__, so no measured run pays for compiling.
     extras = extra_imports(found)
-    samples: dict[str, list[float]] = {name: [] for name in order}
-    cpu: dict[str, list[float]] = {name: [] for name in order}
-    modules: dict[str, int] = {}
+    samples: dict[str, list[dict[str, Any]]] = {name: [] for name in found}
+    pairs: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {name: [] for name in functions}
     shuffler = random.Random(20261122)  # a fixed seed: the same order on every run of the bench
-    for _ in range(rounds):
-        shuffler.shuffle(order)
-        for name in order:
-            answer = _probe(found[name])
-            samples[name].append(answer["init_ms"])
-            cpu[name].append(answer["cpu_ms"])
-            modules[name] = int(answer["modules"])
-    baseline = statistics.median(samples[BASELINE])
-    baseline_cpu = statistics.median(cpu[BASELINE])
+    for round_number in range(rounds):
+        shuffler.shuffle(functions)
+        for index, name in enumerate(functions):
+            baseline_first = (round_number + index) % 2 == 0
+            first = _probe(found[BASELINE] if baseline_first else found[name])
+            second = _probe(found[name] if baseline_first else found[BASELINE])
+            base, own = (first, second) if baseline_first else (second, first)
+            samples[BASELINE].append(base)
+            samples[name].append(own)
+            pairs[name].append((own, base))
     results: dict[str, dict[str, Any]] = {}
     for name in [*template.functions(), BASELINE]:
-        init = statistics.median(samples[name])
+        runs = samples[name]
+        paired = pairs.get(name) or [(run, run) for run in runs]
         results[name] = {
-            "init_ms": round(init, 1),
-            "baseline_ms": round(baseline, 1),
-            "ratio": round(init / baseline, 3),
+            "init_ms": _median([s["init_ms"] for s in runs]),
+            "baseline_ms": _median([base["init_ms"] for _, base in paired]),
+            "ratio": round(statistics.median(own["init_ms"] / base["init_ms"] for own, base in paired), 3),
             # CPU time of the same runs: less swayed by other processes on a busy machine.
-            "cpu_ms": round(statistics.median(cpu[name]), 1),
-            "cpu_ratio": round(statistics.median(cpu[name]) / baseline_cpu, 3),
-            "spread_ms": [round(min(samples[name]), 1), round(max(samples[name]), 1)],
-            "modules_imported": modules[name],
+            "cpu_ms": _median([s["cpu_ms"] for s in runs]),
+            "cpu_ratio": round(statistics.median(own["cpu_ms"] / base["cpu_ms"] for own, base in paired), 3),
+            "spread_ms": [round(min(s["init_ms"] for s in runs), 1), round(max(s["init_ms"] for s in runs), 1)],
+            "modules_imported": int(runs[-1]["modules"]),
             "extra_imports_ms": extras.get(name, {}),
-            "runs": rounds,
+            "runs": len(runs),
         }
+        if "first_request_ms" in runs[-1]:
+            event = found[name]["event"]
+            results[name]["first_request"] = {
+                "event": str(Path(event).relative_to(EVENTS.parent)) if event else None,
+                "status": runs[-1]["status"],
+                "first_ms": _median([s["first_request_ms"] for s in runs]),
+                "second_ms": _median([s["second_request_ms"] for s in runs]),
+                "first_cpu_ms": _median([s["first_request_cpu_ms"] for s in runs]),
+                # What a cold start costs the caller in all: init, then the first request.
+                "init_plus_first_ms": _median([s["init_ms"] + s["first_request_ms"] for s in runs]),
+            }
     return results

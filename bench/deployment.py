@@ -1,31 +1,34 @@
-"""Deployment sizes: each function's own zip, and the layer unzipped, computed from the files.
+"""Deployment sizes: each function's own zip, and the layer unzipped, as ``sam build`` builds it.
 
 A function's zip is its CodeUri folder as SAM would zip it (bytecode caches left out). The layer is
-what ``sam build`` puts in it for BuildMethod python3.13 / arm64: layers/core's own code plus every
-distribution pip resolves from layers/core/requirements.txt, installed for manylinux2014_aarch64
-(falling back to this machine's platform when the aarch64 wheels cannot be had), without bytecode,
-as the builder installs it. Packages the python3.13 runtime already provides are counted too, because
-pip installs them into the layer all the same; their share is reported apart.
+built by the SAM CLI itself (.tools/sam, from ``make tools``): ``sam build CoreLayer`` into a temporary
+folder, which runs layers/core/Makefile (the pinned wheels for arm64 without the runtime's packages,
+compiled to bytecode); its size is the sum of the files' sizes, what Lambda counts against its limits.
+Without the SAM CLI (or python3.13, which the Makefile needs) the layer is not measured, and the
+report says why.
 """
 
 from __future__ import annotations
 
 import io
+import os
+import shutil
 import subprocess
-import sys
 import tempfile
 import zipfile
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from local.template import Template
+from local.template import ROOT, Template
 
 FUNCTION_LIMIT = 100 * 1024
 LAYER_LIMIT = 15 * 1024 * 1024
-# Distributions the Lambda python3.13 runtime ships (boto3 and what it needs).
+# Distributions the Lambda python3.13 runtime ships (boto3 and what it needs): none may be in the layer.
 RUNTIME_PROVIDED = {"boto3", "botocore", "s3transfer", "jmespath", "urllib3", "python-dateutil", "six"}
 SKIPPED_PARTS = {"__pycache__"}
+SAM = ROOT / ".tools" / "sam" / "bin" / "sam"
+BUILD_TIMEOUT_SECONDS = 900
 
 
 def _files(folder: Path) -> list[Path]:
@@ -51,22 +54,60 @@ def functions(template: Template) -> dict[str, int]:
     }
 
 
-def _pip(target: Path, requirements: Path, platform: list[str]) -> subprocess.CompletedProcess[str]:
-    command = [
-        sys.executable,
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        "--disable-pip-version-check",
-        "--no-compile",
-        "--target",
-        str(target),
-        "-r",
-        str(requirements),
-        *platform,
-    ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+def _python313() -> str | None:
+    """The real python3.13 executable for the Makefile, found as the root Makefile finds it: pyenv's
+    3.13.0 first, then python3.13 on PATH (a pyenv shim on PATH only works with a version selected)."""
+    candidates = []
+    try:
+        done = subprocess.run(
+            ["pyenv", "which", "python"],
+            env={**os.environ, "PYENV_VERSION": "3.13.0"},
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        candidates.append(done.stdout.strip() if done.returncode == 0 else "")
+    except OSError:
+        pass
+    candidates.append(shutil.which("python3.13") or "")
+    check = "import sys; print(sys.executable) if sys.version_info[:2] == (3, 13) else sys.exit(1)"
+    for candidate in filter(None, candidates):
+        try:
+            done = subprocess.run([candidate, "-c", check], capture_output=True, text=True, timeout=30, check=False)
+        except OSError:
+            continue
+        if done.returncode == 0 and done.stdout.strip():
+            return done.stdout.strip()
+    return None
+
+
+def sam_build_layer(template_file: Path, logical_id: str, build_dir: Path) -> Path:
+    """``sam build <layer>`` into build_dir; the folder Lambda would mount at /opt. Raises RuntimeError
+    with the reason when the SAM CLI or python3.13 is missing or the build fails."""
+    if not os.access(SAM, os.X_OK):
+        raise RuntimeError(f"SAM CLI not found at {SAM.relative_to(ROOT)}: run `make tools` to measure the layer")
+    python = _python313()
+    if python is None:
+        raise RuntimeError("python3.13 not found (on PATH or through pyenv): the layer's Makefile needs it")
+    env = {
+        **os.environ,
+        "PATH": os.pathsep.join([str(Path(python).parent), os.environ.get("PATH", "")]),
+        "SAM_CLI_TELEMETRY": "0",
+    }
+    command = [str(SAM), "build", logical_id, "--template-file", str(template_file), "--build-dir", str(build_dir)]
+    done = subprocess.run(
+        command,
+        cwd=build_dir.parent,  # sam leaves an .aws-sam/ folder in its working directory: the temporary one
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT_SECONDS,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command[1:])} failed:\n{(done.stdout + done.stderr)[-2000:]}")
+    return build_dir / logical_id
 
 
 def _distribution_sizes(target: Path) -> dict[str, int]:
@@ -86,37 +127,26 @@ def layer(template: Template) -> dict[str, Any]:
     layers = template.resources("AWS::Serverless::LayerVersion")
     if len(layers) != 1:
         raise ValueError(f"expected one layer in the template, found {len(layers)}")
-    content = (template.root / str(next(iter(layers.values()))["Properties"]["ContentUri"])).resolve()
-    requirements = content / "requirements.txt"
-    own = sum(path.stat().st_size for path in _files(content) if path != requirements)
-    aarch64 = ["--platform", "manylinux2014_aarch64", "--only-binary=:all:", "--python-version", "3.13"]
-    aarch64 += ["--implementation", "cp"]
+    logical_id = next(iter(layers))
     with tempfile.TemporaryDirectory(prefix="bench-layer-") as folder:
-        target = Path(folder)
-        platform = "manylinux2014_aarch64 (the template's arm64)"
-        done = _pip(target, requirements, aarch64) if requirements.exists() else None
-        if done is not None and done.returncode != 0:
-            for child in target.iterdir():
-                subprocess.run(["rm", "-rf", str(child)], check=True)
-            platform = f"{sys.platform} {sys.implementation.cache_tag} (this machine: aarch64 wheels unavailable)"
-            done = _pip(target, requirements, [])
-            if done.returncode != 0:
-                raise RuntimeError(f"pip could not install the layer's requirements:\n{done.stderr[-2000:]}")
-        installed = sum(path.stat().st_size for path in target.rglob("*") if path.is_file())
-        distributions = _distribution_sizes(target)
-    runtime = sum(size for name, size in distributions.items() if name in RUNTIME_PROVIDED)
-    total = own + installed
+        built = sam_build_layer(template.root / "template.yaml", logical_id, Path(folder) / "build")
+        files = [path for path in built.rglob("*") if path.is_file()]
+        total = sum(path.stat().st_size for path in files)
+        bytecode = sum(path.stat().st_size for path in files if path.suffix == ".pyc")
+        packages = built / "python"
+        distributions = _distribution_sizes(packages)
+        own = sum(path.stat().st_size for path in (packages / "loyalty").rglob("*") if path.is_file())
+    runtime = sorted(name for name in distributions if name in RUNTIME_PROVIDED)
     largest = sorted(distributions.items(), key=lambda item: -item[1])[:6]
     return {
         "unzipped_bytes": total,
         "unzipped_mb": round(total / 1024 / 1024, 2),
+        "bytecode_mb": round(bytecode / 1024 / 1024, 2),
         "own_code_bytes": own,
-        "runtime_provided_bytes": runtime,
-        "runtime_provided_mb": round(runtime / 1024 / 1024, 2),
-        "without_runtime_provided_mb": round((total - runtime) / 1024 / 1024, 2),
-        "runtime_provided": sorted(name for name in distributions if name in RUNTIME_PROVIDED),
+        "distributions": sorted(distributions),
+        "runtime_provided": runtime,  # what the runtime already has, yet the build put in: should be none
         "largest_mb": {name: round(size / 1024 / 1024, 2) for name, size in largest},
-        "platform": platform,
+        "built_by": f"sam build {logical_id} (layers/core/Makefile: manylinux2014_aarch64 wheels, --no-deps)",
         "limit_mb": LAYER_LIMIT / 1024 / 1024,
     }
 
@@ -124,7 +154,7 @@ def layer(template: Template) -> dict[str, Any]:
 def run(template: Template) -> dict[str, Any]:
     try:
         built = layer(template)
-    except (RuntimeError, subprocess.TimeoutExpired) as error:  # no registry: say so, measure the rest
+    except (RuntimeError, subprocess.TimeoutExpired) as error:  # no SAM CLI or no registry: say so, measure the rest
         built = {"error": str(error)[-500:], "limit_mb": LAYER_LIMIT / 1024 / 1024}
     return {
         "functions": {

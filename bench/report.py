@@ -48,13 +48,15 @@ def _layer_rows(layer: dict[str, Any]) -> list[Row]:
             _verdict(layer["unzipped_mb"] < layer["limit_mb"]),
         )
     )
+    found.append(Row("Deployment", "  of which bytecode (.pyc)", f"{layer['bytecode_mb']:.1f} MB", "", INFO))
+    runtime = ", ".join(layer["runtime_provided"]) or "none"
     found.append(
         Row(
             "Deployment",
-            f"  less what the runtime provides ({layer['runtime_provided_mb']:.1f} MB: botocore & co)",
-            f"{layer['without_runtime_provided_mb']:.1f} MB",
-            "",
-            INFO,
+            "  packages the runtime already has (boto3, botocore & co)",
+            runtime,
+            "none",
+            _verdict(not layer["runtime_provided"]),
         )
     )
     return found
@@ -164,6 +166,38 @@ def _growth_rows(histories: dict[str, Any]) -> list[Row]:
     return found
 
 
+def _cold_start_rows(cold: dict[str, Any]) -> list[Row]:
+    found: list[Row] = []
+    for name, figures in cold.items():
+        found.append(
+            Row(
+                "Cold start",
+                f"{name}: init / baseline",
+                f"{figures['init_ms']:.0f} / {figures['baseline_ms']:.0f} ms = {figures['ratio']:.2f}x"
+                f" (CPU {figures['cpu_ratio']:.2f}x)",
+                f"<= {COLD_START_RATIO}x",
+                _verdict(figures["ratio"] <= COLD_START_RATIO),
+            )
+        )
+    # What waits for the first request (validators, settings, the boto3 client): shown, not judged.
+    for name, figures in cold.items():
+        first = figures.get("first_request")
+        if first is None:
+            continue
+        status = f", {first['status']}" if first.get("status") is not None else ""
+        found.append(
+            Row(
+                "Cold start",
+                f"{name}: first / second request ({first['event'].removeprefix('events/')}{status})",
+                f"{first['first_ms']:.0f} / {first['second_ms']:.0f} ms"
+                f" (init + first {first['init_plus_first_ms']:.0f})",
+                "",
+                INFO,
+            )
+        )
+    return found
+
+
 def rows(results: dict[str, Any]) -> list[Row]:
     found: list[Row] = []
     operations = results["operations"]
@@ -225,17 +259,7 @@ def rows(results: dict[str, Any]) -> list[Row]:
         )
     )
 
-    for name, figures in results["cold_start"].items():
-        found.append(
-            Row(
-                "Cold start",
-                f"{name}: init / baseline",
-                f"{figures['init_ms']:.0f} / {figures['baseline_ms']:.0f} ms = {figures['ratio']:.2f}x"
-                f" (CPU {figures['cpu_ratio']:.2f}x)",
-                f"<= {COLD_START_RATIO}x",
-                _verdict(figures["ratio"] <= COLD_START_RATIO),
-            )
-        )
+    found += _cold_start_rows(results["cold_start"])
 
     deployment = results["deployment"]
     for name, figures in deployment["functions"].items():
@@ -250,7 +274,7 @@ def rows(results: dict[str, Any]) -> list[Row]:
         )
     layer = deployment["layer"]
     if "error" in layer:
-        found.append(Row("Deployment", "layer unzipped: not measured (pip failed)", "-", "< 15 MB", FAIL))
+        found.append(Row("Deployment", "layer unzipped: not measured (see the notes)", "-", "< 15 MB", FAIL))
         layer = None
     if layer is not None:
         found += _layer_rows(layer)

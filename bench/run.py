@@ -43,18 +43,23 @@ def notes(results: dict[str, Any]) -> list[str]:
         f"Jobs: {expiry['method']}. At {largest['members']:,} members it made {calls}: "
         f"{largest['index_items_read']} items from the due index and {other_reads} other reads "
         "(the program, and a member read again when its index item lagged behind a write).",
-        f"Cold start: median of {cold['runs']} fresh processes per function, interleaved; Lambda's environment "
-        "(tracing on); interpreter start-up excluded; bytecode cached on both sides. The verdict is on wall "
-        "time, as Lambda's Init Duration; the CPU-time ratio of the same runs is shown beside it, as a check "
-        "that a verdict did not come from other work on the machine.",
+        f"Cold start: {cold['runs']} fresh processes per function, each right beside one of the baseline "
+        "(interleaved, the order alternating), the ratio being the median of the per-pair ratios; Lambda's "
+        "environment (tracing on); interpreter start-up excluded; bytecode cached on both sides. The verdict "
+        "is on wall time, as Lambda's Init Duration; the CPU-time ratio of the same runs is shown beside it, "
+        "as a check that a verdict did not come from other work on the machine. Each process then serves its "
+        "first request and a second one (an event of events/<Function>/, against moto's server holding the "
+        "data of events/README.md's sequence, so writes answer as replays): the first pays what init leaves "
+        "to it (services, validators and settings loaded on first use, the boto3 client), the second is the "
+        "warm cost.",
     ]
     if "error" in layer:
-        found.append(f"Layer: not measured, pip failed: {layer['error']}")
+        found.append(f"Layer: not measured: {layer['error']}")
     else:
         found.append(
-            f"Layer: {layer['platform']}, installed with pip --target --no-compile as sam build would; "
-            f"largest: {', '.join(f'{name} {mb:g} MB' for name, mb in layer['largest_mb'].items())}; "
-            f"the runtime already has {', '.join(layer['runtime_provided'])}."
+            f"Layer: {layer['built_by']}; largest (files of each distribution, bytecode apart): "
+            f"{', '.join(f'{name} {mb:g} MB' for name, mb in layer['largest_mb'].items())}; "
+            f"{layer['bytecode_mb']:g} MB of bytecode, so that Lambda does not compile the layer on every cold start."
         )
     found += [
         "Timings (cold start, durations, throughput) are this machine's "
@@ -80,16 +85,17 @@ def main() -> int:
     load_at_start = os.getloadavg()[0]
     # Routes that add no metric still flush the cold-start metric: Powertools warns about it.
     warnings.filterwarnings("ignore", message="No application metrics to publish")
-    from bench.stack import local_stack, progress, template
+    from bench.stack import local_stack, progress, seeded_moto, template
 
     loaded = template()  # puts the layer on sys.path: the imports below need it
     from bench import cold_start, cost, deployment, histories, jobs, operations, previous, report, throughput
     from bench.scenario import Storefront
 
-    progress("deployment: zipping functions, installing the layer's requirements for arm64 with pip")
+    progress("deployment: zipping functions, building the layer with sam build")
     deployed = deployment.run(loaded)
-    progress(f"cold start: {len(loaded.functions()) + 1} targets x {cold_start.ROUNDS} fresh processes")
-    cold = cold_start.run(loaded)
+    progress(f"cold start: {len(loaded.functions())} functions x {cold_start.ROUNDS} pairs with the baseline, on moto")
+    with seeded_moto(loaded) as seeded:
+        cold = cold_start.run(loaded, physical=seeded.physical, backend=seeded.backend)
     progress("starting DynamoDB Local and moto")
     with local_stack(loaded) as stack:
         shop = Storefront.open(stack)

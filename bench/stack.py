@@ -7,7 +7,9 @@ requests go through the API Gateway emulation in-process (tests.api.Api).
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import secrets
 import sys
 import time
@@ -21,6 +23,7 @@ import boto3
 
 from local import resources, runtime
 from local.backend import DynamoDBLocal, MotoServer, local_aws_env
+from local.events import at_its_time
 from local.template import ROOT, Template, load
 
 TABLE = "LoyaltyTable"
@@ -83,6 +86,55 @@ def local_stack(loaded: Template) -> Iterator[Stack]:
         api_keys.bootstrap_key(admin_key, "admin", "bench admin")
         try:
             yield Stack(loaded, physical, admin_key)
+        finally:
+            reset_process_state()
+            os.environ.clear()
+            os.environ.update(saved)
+
+
+@dataclass
+class Seeded:
+    physical: dict[str, str]
+    backend: dict[str, str]
+
+
+# The admin key the authorizer's sample events send (events/README.md: LOYALTY_ADMIN_KEY=local-admin-key).
+EVENTS_ADMIN_KEY = "local-admin-key"
+_STEP = re.compile(r"make invoke FUNCTION=\w+ EVENT=events/([\w./-]+\.json)")
+
+
+def readme_sequence(events: Path) -> list[str]:
+    """The event files (<Function>/<file>.json) in the order events/README.md runs them (the contract
+    test tests/contract/test_events.py holds the README to running every file, in a working order)."""
+    return _STEP.findall((events / "README.md").read_text(encoding="utf-8"))
+
+
+@contextmanager
+def seeded_moto(loaded: Template) -> Iterator[Seeded]:
+    """moto's server with the template's resources and the data of events/README.md's sequence (every
+    sample event run once, in its order, through the real handlers), for other processes to call: the
+    cold-start probes send their first requests there. A thread of this process, no JVM: it costs
+    nothing while the probes' inits are timed."""
+    saved = dict(os.environ)
+    with MotoServer() as moto:
+        try:
+            for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL_DYNAMODB"):
+                os.environ.pop(name, None)
+            backend = local_aws_env(moto.endpoint)
+            os.environ.update(backend)
+            physical = resources.create_resources(loaded)
+            os.environ.update(resources.function_environment(loaded, physical))
+            os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"
+            reset_process_state()
+            from loyalty.services import api_keys
+
+            api_keys.bootstrap_key(EVENTS_ADMIN_KEY, "admin", "local admin")
+            events = loaded.root / "events"
+            with quiet_stdout():
+                for step in readme_sequence(events):
+                    event = json.loads((events / step).read_text(encoding="utf-8"))
+                    at_its_time(lambda: runtime.invoke(loaded, step.partition("/")[0], event), event)  # noqa: B023
+            yield Seeded(physical, backend)
         finally:
             reset_process_state()
             os.environ.clear()

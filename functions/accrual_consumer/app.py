@@ -4,7 +4,7 @@ A record that fails (malformed, unknown member, a refund beyond the order) is re
 ``batchItemFailures``; the rest of the batch is deleted. After 3 receives SQS moves it to the DLQ.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
@@ -13,10 +13,16 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from loyalty.entrypoints import lazy
 from loyalty.entrypoints import metrics as emit
 from loyalty.models.common import read_json
 from loyalty.models.order import AccrualMessage, OrderCompleted
-from loyalty.services import accrual, refunds
+
+if TYPE_CHECKING:
+    from loyalty.services import accrual, refunds
+else:  # imported on first use: see loyalty.entrypoints.lazy
+    accrual = lazy.module("loyalty.services.accrual")
+    refunds = lazy.module("loyalty.services.refunds")
 
 logger = Logger()
 tracer = Tracer()

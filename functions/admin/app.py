@@ -1,6 +1,6 @@
 """Admin routes (scope admin): program configuration, API keys and point adjustments."""
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from loyalty.entrypoints import lazy
 from loyalty.entrypoints.http import answered, caller, created_doc, resolver, serve
 from loyalty.entrypoints.params import ClientIdPath
 from loyalty.models.adjustment import AdjustmentRequest
@@ -16,7 +17,14 @@ from loyalty.models.common import Page
 from loyalty.models.entry import Entry
 from loyalty.models.member import Member
 from loyalty.models.program import Program
-from loyalty.services import adjustments, api_keys, members, program
+
+if TYPE_CHECKING:
+    from loyalty.services import adjustments, api_keys, members, program
+else:  # imported on first use: see loyalty.entrypoints.lazy
+    adjustments = lazy.module("loyalty.services.adjustments")
+    api_keys = lazy.module("loyalty.services.api_keys")
+    members = lazy.module("loyalty.services.members")
+    program = lazy.module("loyalty.services.program")
 
 logger = Logger()
 tracer = Tracer()

@@ -4,12 +4,17 @@ It never denies: it tells the route which scope the key has ("none" for a missin
 key), and the handlers answer 401/403 as problem+json, which API Gateway's own denial cannot do.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loyalty.services import api_keys
+from loyalty.entrypoints import lazy
+
+if TYPE_CHECKING:
+    from loyalty.services import api_keys
+else:  # imported on first use: see loyalty.entrypoints.lazy
+    api_keys = lazy.module("loyalty.services.api_keys")
 
 logger = Logger()
 tracer = Tracer()

@@ -1,6 +1,6 @@
 """Member routes: enroll, read, update. Parsing and shaping only; rules live in the layer."""
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
@@ -9,12 +9,18 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from loyalty.entrypoints import lazy
 from loyalty.entrypoints.http import answered, caller, created_doc, resolver, serve
 from loyalty.entrypoints.params import ClientIdPath, Cursor
 from loyalty.models.common import Page
 from loyalty.models.entry import Entry
 from loyalty.models.member import EnrollRequest, Member, MemberPatch
-from loyalty.services import activity, members
+
+if TYPE_CHECKING:
+    from loyalty.services import activity, members
+else:  # imported on first use: see loyalty.entrypoints.lazy
+    activity = lazy.module("loyalty.services.activity")
+    members = lazy.module("loyalty.services.members")
 
 logger = Logger()
 tracer = Tracer()

@@ -1,17 +1,23 @@
 """Order routes: accrue points for a purchase, refund part or all of it."""
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from loyalty.entrypoints import lazy
 from loyalty.entrypoints import metrics as emit
 from loyalty.entrypoints.http import answered, caller, created_doc, resolver, serve
 from loyalty.entrypoints.params import ClientIdPath
 from loyalty.models.order import OrderAccrued, OrderRead, OrderRequest, RefundRequest, RefundResult
-from loyalty.services import accrual, refunds
+
+if TYPE_CHECKING:
+    from loyalty.services import accrual, refunds
+else:  # imported on first use: see loyalty.entrypoints.lazy
+    accrual = lazy.module("loyalty.services.accrual")
+    refunds = lazy.module("loyalty.services.refunds")
 
 logger = Logger()
 tracer = Tracer()

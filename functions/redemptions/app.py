@@ -1,6 +1,6 @@
 """Redemptions: spend points on a reward, check a voucher at checkout, use or cancel it."""
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
@@ -8,12 +8,17 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from loyalty.entrypoints import lazy
 from loyalty.entrypoints import metrics as emit
 from loyalty.entrypoints.http import answered, caller, created_doc, resolver, serve
 from loyalty.entrypoints.params import ClientIdPath, Cursor
 from loyalty.models.common import Page
 from loyalty.models.reward import Redemption, RedemptionRequest
-from loyalty.services import redemptions
+
+if TYPE_CHECKING:
+    from loyalty.services import redemptions
+else:  # imported on first use: see loyalty.entrypoints.lazy
+    redemptions = lazy.module("loyalty.services.redemptions")
 
 logger = Logger()
 tracer = Tracer()

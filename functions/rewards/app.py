@@ -1,6 +1,6 @@
 """Reward catalog: the storefront's list of what can be redeemed now, and the admin's create/replace."""
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
@@ -8,11 +8,16 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from loyalty.entrypoints import lazy
 from loyalty.entrypoints.http import answered, created_doc, resolver, serve
 from loyalty.entrypoints.params import ClientIdPath, Cursor
 from loyalty.models.common import Page
 from loyalty.models.reward import Reward, RewardPut
-from loyalty.services import rewards
+
+if TYPE_CHECKING:
+    from loyalty.services import rewards
+else:  # imported on first use: see loyalty.entrypoints.lazy
+    rewards = lazy.module("loyalty.services.rewards")
 
 logger = Logger()
 tracer = Tracer()

@@ -2,16 +2,21 @@
 signed token is the authorisation). Mail apps send it as RFC 8058 prescribes, with the form body
 ``List-Unsubscribe=One-Click``, which is not read."""
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from loyalty.entrypoints import lazy
 from loyalty.entrypoints.http import resolver, serve
 from loyalty.models.jobs import Unsubscribed
-from loyalty.services import unsubscribe as unsubscribing
+
+if TYPE_CHECKING:
+    from loyalty.services import unsubscribe as unsubscribing
+else:  # imported on first use: see loyalty.entrypoints.lazy
+    unsubscribing = lazy.module("loyalty.services.unsubscribe")
 
 logger = Logger()
 tracer = Tracer()

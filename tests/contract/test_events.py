@@ -9,8 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +22,8 @@ from pydantic import BaseModel
 
 from local import runtime
 from local.apigw import match_route, route_key
+from local.events import at_its_time
 from local.template import Template, load
-from loyalty.adapters import clock
 from loyalty.models.jobs import JobMessage, ScheduledEvent
 from loyalty.services import api_keys
 
@@ -228,38 +226,6 @@ def _with_code(event: dict[str, Any], code: str) -> dict[str, Any]:
     return {**event, "rawPath": path, "pathParameters": {"code": code}, "requestContext": context}
 
 
-def _scheduled_time(event: dict[str, Any]) -> datetime | None:
-    """The day a job event (or a jobs queue message) is for; for a queue's batch, when its last message was
-    received."""
-    if "scheduled_time" in event:
-        return datetime.fromisoformat(event["scheduled_time"])
-    received = None
-    for record in event.get("Records", []):
-        body = json.loads(record.get("body") or "{}")
-        if isinstance(body, dict) and "scheduled_time" in body:
-            return datetime.fromisoformat(body["scheduled_time"])
-        stamp = record.get("attributes", {}).get("ApproximateFirstReceiveTimestamp")
-        if stamp:
-            received = datetime.fromtimestamp(int(stamp) / 1000, UTC)
-    return received
-
-
-# The sample events' "now" (their requestContext.time): orders are placed a minute before, and a program
-# refuses orders placed longer ago than its max_order_age_days, so the sequence runs at that time.
-EVENTS_NOW = datetime(2026, 11, 22, 15, 30, tzinfo=UTC)
-
-
-def _at_its_time(call: Callable[[], Any], event: dict[str, Any]) -> Any:
-    """Run an event at the time it was sent: a job's when its day has come (a job refuses a day ahead),
-    as its schedule would; a queue's batch when it was received; any other at the sample events' own time."""
-    moment = _scheduled_time(event) or EVENTS_NOW
-    clock.set_clock(lambda: moment)
-    try:
-        return call()
-    finally:
-        clock.set_clock(lambda: EVENTS_NOW)
-
-
 def test_events_drive_their_handlers_in_the_documented_order(aws: str, template: Template) -> None:
     """Each event, in the order of events/README.md, through its real handler (on moto and DynamoDB Local)."""
     api_keys.bootstrap_key(LOCAL_ADMIN_KEY, "admin", "local admin")  # what `make run` does with the key
@@ -267,7 +233,7 @@ def test_events_drive_their_handlers_in_the_documented_order(aws: str, template:
     for step in documented_order():
         function = _function(step)
         event = _event(step)
-        result = _at_its_time(lambda: runtime.invoke(template, function, event), event)  # noqa: B023 - called at once
+        result = at_its_time(lambda: runtime.invoke(template, function, event), event)  # noqa: B023 - called at once
         try:
             _check(step, result)
         except AssertionError as error:
@@ -276,6 +242,7 @@ def test_events_drive_their_handlers_in_the_documented_order(aws: str, template:
             code = json.loads(result["body"])["code"]
         if step == "RedemptionsFunction/get-voucher.json":
             assert code is not None, "get-voucher.json must come after redeem.json"
-            found = runtime.invoke(template, function, _with_code(_event(step), code))
+            voucher_event = _with_code(_event(step), code)
+            found = at_its_time(lambda: runtime.invoke(template, function, voucher_event), voucher_event)  # noqa: B023
             assert found["statusCode"] == 200, found
             assert json.loads(found["body"])["redemption_id"] == "rd-1001"

@@ -1,51 +1,26 @@
-"""The deployment's settings: every environment variable the layer reads, validated in one model.
+"""The deployment's settings, read on first use: ``settings()`` is what the layer calls.
 
-template.yaml sets them per function (the local stack and the tests from the same template). They are
-read on first use, not at import, so importing a handler costs nothing here and a test can point the
-layer at another table by changing the environment and calling ``reset()``.
+The model itself (every environment variable the layer reads, validated) is loyalty.environment.
+It is imported here only when ``settings()`` is first called, not when this module is: pydantic-settings
+costs 15-40 ms to import, and the store, the adapters and the services all import this module, so an
+eager import would add that to whatever imports any of them (each function's init, before the services
+loaded on first use). The first request pays it instead (bench/cold_start.py measures that request). A
+test can point the layer at another table by changing the environment and calling ``reset()``.
 """
 
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
-
-class Settings(BaseSettings):
-    """Environment variable names are the field names in upper case (TABLE_NAME, ...)."""
-
-    model_config = SettingsConfigDict(frozen=True, extra="ignore")
-
-    table_name: str = Field(min_length=3, description="The single DynamoDB table.")
-    program_cache_seconds: float = Field(
-        default=30, ge=0, description="How long a warm function trusts its copy of the program (and of a reward)."
-    )
-    auth_cache_seconds: float = Field(
-        default=0, ge=0, description="How long the authorizer trusts a key lookup; a revoked key works this long."
-    )
-    jobs_queue_url: str | None = Field(default=None, description="Where a daily job queues the shards it hands on.")
-    program_timezone: str | None = Field(
-        default=None, description="The timezone the daily schedules fire in (template parameter ProgramTimezone)."
-    )
-    allow_timezone_mismatch: bool = Field(
-        default=False,
-        description="Let a program's timezone differ from program_timezone (template parameter AllowTimezoneMismatch).",
-    )
-    sender_email: str | None = Field(
-        default=None,
-        description="The verified SES identity the emails may be sent from (template parameter SenderEmail); "
-        "a program's emails.sender must be it.",
-    )
-    job_batch_items: int = Field(default=1000, ge=0, description="Items one job invocation settles before fanning out.")
-    unsubscribe_url: str = Field(
-        default="http://127.0.0.1:3000/v1/unsubscribe/", description="Base of the one-click unsubscribe links."
-    )
+if TYPE_CHECKING:
+    from loyalty.environment import Settings
 
 
 @cache
 def settings() -> Settings:
+    from loyalty.environment import Settings  # noqa: PLC0415 - on first use, see the module docstring
+
     return Settings()
 
 

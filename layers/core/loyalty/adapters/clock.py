@@ -22,6 +22,11 @@ def set_clock(source: Callable[[], datetime] | None) -> None:
     _now = source if source is not None else (lambda: datetime.now(UTC))
 
 
+def source() -> Callable[[], datetime]:
+    """The clock in use, to put back after moving time for a while (local.events.at_its_time)."""
+    return _now
+
+
 def isoformat(moment: datetime) -> str:
     """RFC 3339 with a ``Z`` for UTC, milliseconds precision."""
     return rfc3339(moment)

@@ -4,13 +4,17 @@ the job for its day within the invocation's budget, and publish what it did as m
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Metrics
 
-from loyalty.entrypoints import job_metrics
+from loyalty.entrypoints import job_metrics, lazy
 from loyalty.models.jobs import JobMessage, ScheduledEvent
-from loyalty.services.jobs import runner
+
+if TYPE_CHECKING:
+    from loyalty.services.jobs import runner
+else:  # imported on first use: see loyalty.entrypoints.lazy
+    runner = lazy.module("loyalty.services.jobs.runner")
 
 
 def run_scheduled(

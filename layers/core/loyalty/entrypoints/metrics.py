@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Metrics, single_metric
 from aws_lambda_powertools.metrics import MetricUnit
 
 from loyalty.domain.errors import Conflict
-from loyalty.services.accrual import Accrued
-from loyalty.services.redemptions import Redeemed
-from loyalty.services.refunds import Refunded
+
+if TYPE_CHECKING:
+    # Types only: at run time, importing all three services would make the Orders function load the
+    # redemption service (and the Redemptions function the accrual one) during its init, for nothing.
+    from loyalty.services.accrual import Accrued
+    from loyalty.services.redemptions import Redeemed
+    from loyalty.services.refunds import Refunded
 
 
 def accrued(sink: Metrics, outcome: Accrued) -> None:

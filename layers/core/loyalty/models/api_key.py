@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from loyalty.models.common import ApiModel
+from loyalty.models.common import ApiModel, Model
 
 Scope = Literal["storefront", "admin"]
 
@@ -16,7 +16,7 @@ class KeyRequest(ApiModel):
     label: Annotated[str, Field(min_length=1, max_length=100)]
 
 
-class KeyCreated(BaseModel):
+class KeyCreated(Model):
     key_id: str
     key: str = Field(description="Shown once; only its SHA-256 hash is stored.")
     scope: Scope

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from loyalty.models.common import Timestamp
+from loyalty.models.common import Model, Timestamp
 
 EntryKind = Literal["earn", "refund", "redeem", "redemption_cancel", "expire", "adjust", "referral", "bonus"]
 
 
-class Entry(BaseModel):
+class Entry(Model):
     entry_id: str
     kind: EntryKind
     points: int

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, Field
 
-from loyalty.models.common import ApiModel, Int
+from loyalty.models.common import ApiModel, Int, Model
 
 JobName = Literal["mature", "expire", "tier_review", "remind_expiring", "remind_dormant"]
 
@@ -27,5 +27,5 @@ class JobMessage(ApiModel):
     start: dict[str, Any] | None = Field(default=None, description="LastEvaluatedKey to resume from")
 
 
-class Unsubscribed(BaseModel):
+class Unsubscribed(Model):
     status: Literal["unsubscribed"] = "unsubscribed"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from loyalty.models.common import ApiModel, Bool, ClientId, Email, Timestamp
+from loyalty.models.common import ApiModel, Bool, ClientId, Email, Model, Timestamp
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 # BCP 47 language tag, e.g. "en", "fr-CA".
@@ -51,29 +51,29 @@ class MemberPatch(ApiModel):
         return self
 
 
-class Tier(BaseModel):
+class Tier(Model):
     name: str
     multiplier: float
 
 
-class NextTier(BaseModel):
+class NextTier(Model):
     name: str
     points_needed: int
 
 
-class Points(BaseModel):
+class Points(Model):
     available: int
     pending: int
     lifetime_earned: int
     qualifying: int
 
 
-class Expiring(BaseModel):
+class Expiring(Model):
     points: int
     expires_on: str = Field(description="Date (YYYY-MM-DD) in the program's timezone, end of day.")
 
 
-class Member(BaseModel):
+class Member(Model):
     member_id: str
     email: str | None
     name: str | None

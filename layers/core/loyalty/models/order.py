@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from loyalty.models.common import ApiModel, ClientId, Int, Rfc3339, Timestamp
+from loyalty.models.common import ApiModel, ClientId, Int, Model, Rfc3339, Timestamp
 from loyalty.models.member import Member
 
 Label = Annotated[str, Field(min_length=1, max_length=64)]
@@ -44,18 +44,18 @@ class OrderRequest(ApiModel):
     discount_minor: Minor = 0
 
 
-class BreakdownLine(BaseModel):
+class BreakdownLine(Model):
     sku: str
     points: int
     rules: list[str]
 
 
-class BonusOut(BaseModel):
+class BonusOut(Model):
     campaign_id: str
     points: int
 
 
-class OrderAccrued(BaseModel):
+class OrderAccrued(Model):
     order_id: str
     member_id: str
     points: int
@@ -66,7 +66,7 @@ class OrderAccrued(BaseModel):
     member: Member
 
 
-class RefundOut(BaseModel):
+class RefundOut(Model):
     refund_id: str
     points_reversed: int
     created_at: Timestamp
@@ -102,7 +102,7 @@ class RefundRequest(ApiModel):
         return self
 
 
-class RefundResult(BaseModel):
+class RefundResult(Model):
     refund_id: str
     order_id: str
     points_reversed: int
@@ -120,7 +120,7 @@ class OrderRefunded(ApiModel):
     refund: RefundRequest
 
 
-class AccrualMessage(BaseModel):
+class AccrualMessage(Model):
     """An accrual queue message body: a completed or a refunded order."""
 
     message: Annotated[OrderCompleted | OrderRefunded, Field(discriminator="type")]

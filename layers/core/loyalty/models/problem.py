@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from loyalty.models.common import Model
 
 
-class ErrorItem(BaseModel):
+class ErrorItem(Model):
     loc: list[str | int]
     msg: str
 
 
-class Problem(BaseModel):
+class Problem(Model):
     type: str
     title: str
     status: int

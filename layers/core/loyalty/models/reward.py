@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
-from loyalty.models.common import ApiModel, Bool, ClientId, Int, Rfc3339, Timestamp, not_null
+from loyalty.models.common import ApiModel, Bool, ClientId, Int, Model, Rfc3339, Timestamp, not_null
 from loyalty.models.member import Member
 
 RewardKind = Literal["discount_fixed", "discount_percent", "free_product", "voucher"]
 Count = Annotated[Int, Field(ge=0, le=10**9)]
 
 
-class RewardFields(BaseModel):
+class RewardFields(Model):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     kind: RewardKind
     cost_points: Annotated[Int, Field(ge=1, le=10**9)]
@@ -74,7 +74,7 @@ class RedemptionRequest(ApiModel):
     reward_id: ClientId
 
 
-class Redemption(BaseModel):
+class Redemption(Model):
     redemption_id: str
     reward_id: str
     member_id: str

@@ -1,0 +1,42 @@
+"""The deployment's settings: every environment variable the layer reads, validated in one model.
+
+template.yaml sets them per function (the local stack and the tests from the same template). Code reads
+them through loyalty.settings.settings(), which imports this module on first use (pydantic-settings is
+slow to import, and most of a handler's init would not need it).
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Environment variable names are the field names in upper case (TABLE_NAME, ...)."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    table_name: str = Field(min_length=3, description="The single DynamoDB table.")
+    program_cache_seconds: float = Field(
+        default=30, ge=0, description="How long a warm function trusts its copy of the program (and of a reward)."
+    )
+    auth_cache_seconds: float = Field(
+        default=0, ge=0, description="How long the authorizer trusts a key lookup; a revoked key works this long."
+    )
+    jobs_queue_url: str | None = Field(default=None, description="Where a daily job queues the shards it hands on.")
+    program_timezone: str | None = Field(
+        default=None, description="The timezone the daily schedules fire in (template parameter ProgramTimezone)."
+    )
+    allow_timezone_mismatch: bool = Field(
+        default=False,
+        description="Let a program's timezone differ from program_timezone (template parameter AllowTimezoneMismatch).",
+    )
+    sender_email: str | None = Field(
+        default=None,
+        description="The verified SES identity the emails may be sent from (template parameter SenderEmail); "
+        "a program's emails.sender must be it.",
+    )
+    job_batch_items: int = Field(default=1000, ge=0, description="Items one job invocation settles before fanning out.")
+    unsubscribe_url: str = Field(
+        default="http://127.0.0.1:3000/v1/unsubscribe/", description="Base of the one-click unsubscribe links."
+    )
