@@ -28,6 +28,16 @@ class OrderLineIn(ApiModel):
     category: Label
     quantity: Positive
     unit_price_minor: Minor
+    discount_minor: Minor = Field(
+        default=0,
+        description="A discount of this line alone (e.g. Shopify's discount_allocations), at most the line's amount.",
+    )
+
+    @model_validator(mode="after")
+    def _discount_within_amount(self) -> Self:
+        if self.discount_minor > self.unit_price_minor * self.quantity:
+            raise ValueError("discount_minor must not exceed unit_price_minor x quantity")
+        return self
 
 
 class OrderRequest(ApiModel):

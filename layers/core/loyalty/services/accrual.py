@@ -6,7 +6,6 @@ Cost: one Query (member + lots) and one TransactWriteItems (order, member, lot) 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -87,7 +86,10 @@ def plan(
     zone = program.zone
     levels = programs.tier_levels(program)
     tier = tiers.by_name(profile.get("tier"), levels)
-    lines = [earning.OrderLine(ln.sku, ln.category, ln.quantity, ln.unit_price_minor) for ln in request.lines]
+    lines = [
+        earning.OrderLine(ln.sku, ln.category, ln.quantity, ln.unit_price_minor, ln.discount_minor)
+        for ln in request.lines
+    ]
     earned = earning.earn(
         lines,
         request.discount_minor,
@@ -138,9 +140,7 @@ def plan(
     status = "pending" if pending else "available"
     breakdown = [BreakdownLine(sku=line.sku, points=line.points, rules=line.rules) for line in earned.lines]
     bonuses = [BonusOut(campaign_id=bonus.campaign_id, points=bonus.points) for bonus in earned.bonuses]
-    net_total = sum((Decimal(ln.amount_minor) for ln in lines), Decimal(0)) - min(
-        Decimal(request.discount_minor), Decimal(sum(ln.amount_minor for ln in lines))
-    )
+    net_total = earned.net_minor  # after line and order discounts: what a refund by amount is a share of
     order: Item = {
         "order_id": request.order_id,
         "member_id": member_id,
