@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 TABLE = "AWS::DynamoDB::Table"
 QUEUE = "AWS::SQS::Queue"
 EMAIL_IDENTITY = "AWS::SES::EmailIdentity"
+KMS_KEY = "AWS::KMS::Key"
+EVENT_BUS = "AWS::Events::EventBus"
 
 # AWS::SQS::Queue properties that are plain queue attributes of the same name.
 _QUEUE_ATTRIBUTES = (
@@ -130,7 +132,8 @@ def create_resources(
     session: boto3.Session | None = None,
     names: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """Create tables, queues and email identities; returns logical id -> table name / queue URL / identity.
+    """Create tables, queues, KMS keys, event buses and email identities; returns logical id -> table name /
+    queue URL / key ARN / bus name / identity.
 
     ``names`` overrides physical names (tests give each DynamoDB Local table a unique one); clients
     follow AWS_ENDPOINT_URL(_<SERVICE>) from the environment, so this works on moto's server, inside
@@ -149,6 +152,23 @@ def create_resources(
         sqs = session.client("sqs")
         for logical_id in queue_ids:
             physical[logical_id] = _create_queue(sqs, template, logical_id, names.get(logical_id, logical_id), physical)
+    keys = template.resources(KMS_KEY)
+    if keys:
+        kms = session.client("kms")
+        for logical_id, resource in keys.items():
+            description = str(template.resolve(resource.get("Properties", {}).get("Description", logical_id), physical))
+            physical[logical_id] = kms.create_key(Description=description)["KeyMetadata"]["Arn"]
+    buses = template.resources(EVENT_BUS)
+    if buses:
+        events = session.client("events")
+        for logical_id, resource in buses.items():
+            bus = str(template.resolve(resource["Properties"]["Name"], physical))
+            try:
+                events.create_event_bus(Name=bus)
+            except ClientError as error:
+                if _error_code(error) != "ResourceAlreadyExistsException":
+                    raise
+            physical[logical_id] = names.get(logical_id, bus)
     identities = template.resources(EMAIL_IDENTITY)
     if identities:
         sesv2 = session.client("sesv2")

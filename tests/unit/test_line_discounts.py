@@ -41,9 +41,13 @@ CASES = [
         10,
     ),
     Case("a fully discounted line earns nothing", [line("A", discount=1000), line("B", price=500)], 0, 5),
-    Case("every line fully discounted: the order discount has nothing left to take", [line("A", discount=1000)], 500, 0),
+    Case(
+        "every line fully discounted: the order discount has nothing left to take", [line("A", discount=1000)], 500, 0
+    ),
     Case("quantity times price is the line's amount", [line("A", price=333, quantity=3, discount=99)], 0, 9),
-    Case("thirds at 1.5 points per unit add up before the one floor", [line("A"), line("B"), line("C")], 1000, 30, "1.5"),
+    Case(
+        "thirds at 1.5 points per unit add up before the one floor", [line("A"), line("B"), line("C")], 1000, 30, "1.5"
+    ),
 ]
 
 

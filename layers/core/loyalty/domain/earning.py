@@ -258,9 +258,7 @@ def earn(lines: Sequence[OrderLine], discount_minor: int, rules: EarningRules, c
         and any(campaign.covers(e.line.category) and not e.excluded for e in earnings)
     ]
     net = sum((earning.net_minor for earning in earnings), ZERO)
-    return OrderEarning(
-        points=floored + sum(b.points for b in bonuses), lines=results, bonuses=bonuses, net_minor=net
-    )
+    return OrderEarning(points=floored + sum(b.points for b in bonuses), lines=results, bonuses=bonuses, net_minor=net)
 
 
 def _largest_remainder(exact: list[Fraction], total: int) -> list[int]:

@@ -8,6 +8,7 @@ from typing import Annotated, Literal, Self
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from loyalty.models.common import ApiModel, ClientId, Rfc3339, Timestamp
+from loyalty.models.integrations import IntegrationWebhook
 from loyalty.models.member import Member
 
 Label = Annotated[str, Field(min_length=1, max_length=64)]
@@ -109,6 +110,6 @@ class OrderRefunded(ApiModel):
 
 
 class AccrualMessage(BaseModel):
-    """An accrual queue message body: a completed or a refunded order."""
+    """An accrual queue message body: a completed or a refunded order, or a verified platform webhook."""
 
-    message: Annotated[OrderCompleted | OrderRefunded, Field(discriminator="type")]
+    message: Annotated[OrderCompleted | OrderRefunded | IntegrationWebhook, Field(discriminator="type")]
