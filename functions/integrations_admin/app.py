@@ -41,7 +41,7 @@ def _created(location: str, body: str) -> Response[str]:
 @tracer.capture_method
 def put_webhook(webhook_id: WebhookId, body: Annotated[WebhookRequest, Body()]) -> Response[str]:
     webhook, created = webhooks.put(webhook_id, body)
-    logger.info("webhook stored", extra={"webhook_id": webhook_id, "created": created})
+    logger.info("webhook stored", extra={"webhook_id": webhook_id, "new": created})
     if created:
         return _created(f"/v1/admin/webhooks/{webhook_id}", webhook.model_dump_json())
     return Response(200, "application/json", webhook.model_dump_json())

@@ -20,6 +20,9 @@ logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
+# A postponed attempt is an expected outcome, not an error: report it, never raise (which would count
+# as a function error and set off the errors alarm at every retry).
+processor.raise_on_entire_batch_failure = False
 
 
 class RetryLater(RuntimeError):
