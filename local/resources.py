@@ -127,6 +127,29 @@ def _create_queue(client: SQSClient, template: Template, logical_id: str, name: 
     return client.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]  # type: ignore[arg-type]
 
 
+def _create_keys_and_buses(
+    template: Template, session: boto3.Session, names: Mapping[str, str], physical: dict[str, str]
+) -> None:
+    """KMS keys (physical: their ARN) and EventBridge buses (physical: their name)."""
+    keys = template.resources(KMS_KEY)
+    if keys:
+        kms = session.client("kms")
+        for logical_id, resource in keys.items():
+            description = str(template.resolve(resource.get("Properties", {}).get("Description", logical_id), physical))
+            physical[logical_id] = kms.create_key(Description=description)["KeyMetadata"]["Arn"]
+    buses = template.resources(EVENT_BUS)
+    if buses:
+        events = session.client("events")
+        for logical_id, resource in buses.items():
+            bus = str(template.resolve(resource["Properties"]["Name"], physical))
+            try:
+                events.create_event_bus(Name=bus)
+            except ClientError as error:
+                if _error_code(error) != "ResourceAlreadyExistsException":
+                    raise
+            physical[logical_id] = names.get(logical_id, bus)
+
+
 def create_resources(
     template: Template,
     session: boto3.Session | None = None,
@@ -152,23 +175,7 @@ def create_resources(
         sqs = session.client("sqs")
         for logical_id in queue_ids:
             physical[logical_id] = _create_queue(sqs, template, logical_id, names.get(logical_id, logical_id), physical)
-    keys = template.resources(KMS_KEY)
-    if keys:
-        kms = session.client("kms")
-        for logical_id, resource in keys.items():
-            description = str(template.resolve(resource.get("Properties", {}).get("Description", logical_id), physical))
-            physical[logical_id] = kms.create_key(Description=description)["KeyMetadata"]["Arn"]
-    buses = template.resources(EVENT_BUS)
-    if buses:
-        events = session.client("events")
-        for logical_id, resource in buses.items():
-            bus = str(template.resolve(resource["Properties"]["Name"], physical))
-            try:
-                events.create_event_bus(Name=bus)
-            except ClientError as error:
-                if _error_code(error) != "ResourceAlreadyExistsException":
-                    raise
-            physical[logical_id] = names.get(logical_id, bus)
+    _create_keys_and_buses(template, session, names, physical)
     identities = template.resources(EMAIL_IDENTITY)
     if identities:
         sesv2 = session.client("sesv2")
