@@ -135,8 +135,19 @@ def _create_keys_and_buses(
     if keys:
         kms = session.client("kms")
         for logical_id, resource in keys.items():
+            # An alias per logical id makes this idempotent, like the other resources: a second run
+            # against the same backend finds the key instead of making another one.
+            alias = f"alias/loyalty-local/{logical_id}"
+            try:
+                physical[logical_id] = kms.describe_key(KeyId=alias)["KeyMetadata"]["Arn"]
+                continue
+            except ClientError as error:
+                if _error_code(error) != "NotFoundException":
+                    raise
             description = str(template.resolve(resource.get("Properties", {}).get("Description", logical_id), physical))
-            physical[logical_id] = kms.create_key(Description=description)["KeyMetadata"]["Arn"]
+            key = kms.create_key(Description=description)["KeyMetadata"]
+            kms.create_alias(AliasName=alias, TargetKeyId=key["KeyId"])
+            physical[logical_id] = key["Arn"]
     buses = template.resources(EVENT_BUS)
     if buses:
         events = session.client("events")
