@@ -164,7 +164,7 @@ class StreamPoller(threading.Thread):
     ) -> None:
         super().__init__(name=f"stream-{source.function}", daemon=True)
         session = session or boto3.Session()
-        endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
+        endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get("AWS_ENDPOINT_URL")
         self.source = source
         self.consumer = consumer
         self.stop_event = stop
