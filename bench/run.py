@@ -82,13 +82,15 @@ def main() -> int:
     from bench.stack import local_stack, progress, template
 
     loaded = template()  # puts the layer on sys.path: the imports below need it
-    from bench import cold_start, cost, deployment, jobs, operations, report, throughput
+    from bench import cold_start, cost, deployment, events, jobs, operations, report, throughput
     from bench.scenario import Storefront
 
     progress("deployment: zipping functions, installing the layer's requirements for arm64 with pip")
     deployed = deployment.run(loaded)
     progress(f"cold start: {len(loaded.functions()) + 1} targets x {cold_start.ROUNDS} fresh processes")
     cold = cold_start.run(loaded)
+    progress("events: member writes -> stream -> publisher -> EventBridge, on moto in-process")
+    events_out = events.run(loaded)
     progress("starting DynamoDB Local and moto")
     with local_stack(loaded) as stack:
         shop = Storefront.open(stack)
@@ -98,6 +100,11 @@ def main() -> int:
         rates = throughput.run(shop)
         due_work = jobs.run(stack, throughput.FIRST_MEMBER)
     bill = cost.per_million_accruals(loaded, ops["accrue"], rates["invocation_ms"])
+    # Events out add their part to every accrual: the trickle case (one stream record per publisher
+    # invocation), the dearest; busy hours batch up to 100 records per invocation.
+    added = events_out["cost_per_million_accruals_usd"]["one_record_per_invocation"]
+    bill["lines_usd"].update({f"events_out_{name}": usd for name, usd in added.items()})
+    bill["usd_per_million_accruals"] = round(bill["usd_per_million_accruals"] + sum(added.values()), 4)
     largest = due_work["sizes"][-1]
     results: dict[str, Any] = {
         "operations": ops,
@@ -113,6 +120,7 @@ def main() -> int:
         "cost_per_million_accruals_usd": bill["usd_per_million_accruals"],
         "cost": bill,
         "throughput": rates,
+        "events": events_out,
         "deployment": deployed,
     }
     results["notes"] = notes(results)
