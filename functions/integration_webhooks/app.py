@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from loyalty.entrypoints.http import resolver, serve
 from loyalty.models.common import CLIENT_ID_PATTERN
 from loyalty.models.integrations import WebhookReceipt
+from loyalty.models.problem import Problem
 from loyalty.services.integrations import ingress
 
 logger = Logger()
@@ -36,6 +37,16 @@ def _raw_body() -> bytes:
     "/v1/integrations/<connection_id>/webhooks",
     summary="Receive a Shopify or WooCommerce webhook (signed by the platform; no API key)",
     tags=["integrations"],
+    responses={
+        200: {
+            "description": "Queued, ignored (a topic not used) or a WooCommerce ping",
+            "content": {"application/json": {"model": WebhookReceipt}},
+        },
+        401: {
+            "description": "The platform's signature is missing or does not match (or no such connection)",
+            "content": {"application/problem+json": {"model": Problem}},
+        },
+    },
 )
 @tracer.capture_method
 def receive(connection_id: ConnectionId) -> WebhookReceipt:
