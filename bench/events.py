@@ -47,7 +47,7 @@ def _outbox(member: str, write: int) -> list[dict[str, Any]]:
             "available_at": "2026-11-22T10:01:00.000Z",
             "balance": {"available": 1200, "pending": 0},
         }
-        tier = {"previous": "Bronze", "current": "Silver", "direction": "up"}
+        tier = {"from": "Bronze", "to": "Silver", "direction": "up"}
         return [{"type": "points.earned", "data": earned}, {"type": "tier.changed", "data": tier}]
     refunded = {
         "order_id": f"o-{member}",

@@ -69,7 +69,7 @@ def day_of_writes(member_id: str) -> list[tuple[list[dict[str, Any]], str]]:
                         "balance": balance(1200),
                     },
                 },
-                {"type": "tier.changed", "data": {"previous": "Bronze", "current": "Silver", "direction": "up"}},
+                {"type": "tier.changed", "data": {"from": "Bronze", "to": "Silver", "direction": "up"}},
             ],
             "2026-11-22T10:01:00.000Z",
         ),
@@ -103,13 +103,13 @@ def day_of_writes(member_id: str) -> list[tuple[list[dict[str, Any]], str]]:
             [
                 {
                     "type": "redemption.cancelled",
-                    "data": {"redemption_id": "rd-2", "reward_id": "coffee", "points_returned": 150},
+                    "data": {"redemption_id": "rd-2", "reward_id": "coffee", "points": 150},
                 }
             ],
             "2026-11-22T10:05:00.000Z",
         ),
         (
-            [{"type": "points.expired", "data": {"points": 50, "expired_on": "2027-11-22", "balance": balance(800)}}],
+            [{"type": "points.expired", "data": {"points": 50, "expires_on": "2027-11-22", "balance": balance(800)}}],
             "2027-11-23T05:15:00.000Z",
         ),
         (

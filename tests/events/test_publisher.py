@@ -201,3 +201,44 @@ def test_an_outbox_entry_that_breaks_its_schema_is_not_published(events_env: str
     poller.poll_once()
     assert answers and answers[0]["batchItemFailures"], "the record is reported failed"
     assert helpers.tapped(tap) == []
+
+
+def test_the_ledgers_outbox_as_main_writes_it_is_published(events_env: str, template: Template) -> None:
+    """The data the storage rewrite (main, a5b337d) puts in its outboxes, without balances: all valid."""
+    tap = helpers.create_tap()
+    writes = [
+        [{"type": "member.enrolled", "data": {"tier": "Bronze"}}],
+        [
+            {
+                "type": "points.earned",
+                "data": {
+                    "order_id": "o-1",
+                    "points": 1200,
+                    "status": "available",
+                    "available_at": "2026-11-22T10:01:00.000Z",
+                },
+            },
+            {"type": "tier.changed", "data": {"from": "Bronze", "to": "Silver"}},
+        ],
+        [{"type": "points.refunded", "data": {"order_id": "o-1", "refund_id": "r-1", "points": 200}}],
+        [
+            {"type": "points.redeemed", "data": {"redemption_id": "rd-1", "points": 150}},
+            {
+                "type": "redemption.issued",
+                "data": {"redemption_id": "rd-1", "reward_id": "coffee", "code": "ABCD2345EFGH67"},
+            },
+        ],
+        [{"type": "redemption.cancelled", "data": {"redemption_id": "rd-1", "reward_id": "coffee", "points": 150}}],
+        [{"type": "points.expired", "data": {"expires_on": "2027-11-30", "points": 50}}],
+        [{"type": "points.adjusted", "data": {"adjustment_id": "a-1", "points": -5, "reason": "typo"}}],
+        [{"type": "member.updated", "data": {"changed": ["marketing_opt_in"]}}],
+    ]
+    for version, outbox in enumerate(writes, start=1):
+        helpers.write_member("ada", version, outbox, f"2026-11-22T10:0{version}:00.000Z")
+    helpers.publisher_poller(template).drain()
+    details = _details(helpers.tapped(tap))
+    assert len(details) == sum(len(outbox) for outbox in writes)
+    tier = next(d for d in details if d["type"] == "tier.changed")
+    assert tier["data"]["from"] == "Bronze" and tier["data"]["to"] == "Silver"
+    for detail in details:
+        jsonschema.validate(detail, json.loads((SCHEMAS / f"{detail['type']}.json").read_text()))

@@ -28,7 +28,8 @@ class EventData(BaseModel):
 
 
 class Balance(BaseModel):
-    """The member's points right after the change."""
+    """The member's points right after the change (``balance`` is optional: null when the write did not
+    say; the ledger should always give it)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -37,17 +38,17 @@ class Balance(BaseModel):
 
 
 class MemberEnrolled(EventData):
-    enrolled_at: Timestamp
     tier: str
-    marketing_opt_in: bool
-    referred: bool = Field(description="Whether the member enrolled with someone's referral code.")
+    enrolled_at: Timestamp | None = None
+    marketing_opt_in: bool | None = None
+    referred: bool | None = Field(default=None, description="Whether the member enrolled with someone's referral code.")
 
 
 class MemberUpdated(EventData):
     changed: list[Literal["email", "name", "marketing_opt_in", "locale"]] = Field(
         description="Which profile fields changed (names only, never their values)."
     )
-    marketing_opt_in: bool = Field(description="The consent as it is now: a CRM must honour it.")
+    marketing_opt_in: bool | None = Field(default=None, description="The consent as it is now: a CRM must honour it.")
 
 
 class MemberErased(EventData):
@@ -59,59 +60,61 @@ class PointsEarned(EventData):
     points: Points
     status: Literal["pending", "available"]
     available_at: Timestamp
-    balance: Balance
+    balance: Balance | None = None
 
 
 class PointsMatured(EventData):
     order_id: Id
     points: Points
-    balance: Balance
+    balance: Balance | None = None
 
 
 class PointsRefunded(EventData):
     order_id: Id
     refund_id: Id
     points: Points = Field(description="Points taken back (positive).")
-    balance: Balance
+    balance: Balance | None = None
 
 
 class PointsRedeemed(EventData):
     redemption_id: Id
-    reward_id: Id
+    reward_id: Id | None = None
     points: Points = Field(description="Points spent (positive).")
-    balance: Balance
+    balance: Balance | None = None
 
 
 class PointsExpired(EventData):
     points: Points
-    expired_on: date = Field(description="The last day the points could be spent, in the program's timezone.")
-    balance: Balance
+    expires_on: date = Field(description="The last day the points could be spent, in the program's timezone.")
+    balance: Balance | None = None
 
 
 class PointsAdjusted(EventData):
     adjustment_id: Id
     points: SignedPoints
     reason: str = Field(max_length=500)
-    balance: Balance
+    balance: Balance | None = None
 
 
 class PointsBonus(EventData):
     points: Points
     reason: Literal["signup", "event", "referral", "referral_milestone", "campaign"]
     event_id: Id | None = Field(default=None, description="The member event that earned it (reason 'event').")
-    balance: Balance
+    balance: Balance | None = None
 
 
 class TierChanged(EventData):
-    previous: str
-    current: str
-    direction: Literal["up", "down"]
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, serialize_by_alias=True)
+
+    from_tier: str = Field(alias="from", description="The tier before.")
+    to_tier: str = Field(alias="to", description="The tier now.")
+    direction: Literal["up", "down"] | None = None
 
 
 class RedemptionIssued(EventData):
     redemption_id: Id
     reward_id: Id
-    points: Points
+    points: Points | None = None
     code: str | None = Field(default=None, description="The voucher code, for a point of sale to accept it.")
 
 
@@ -123,7 +126,7 @@ class RedemptionUsed(EventData):
 class RedemptionCancelled(EventData):
     redemption_id: Id
     reward_id: Id
-    points_returned: Points
+    points: Points = Field(description="Points given back to the member (positive).")
 
 
 class ReferralCompleted(EventData):
