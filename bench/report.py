@@ -311,6 +311,28 @@ def rows(results: dict[str, Any]) -> list[Row]:
         found.append(
             Row("Throughput", f"  {name} duration, median / p90", f"{timing['median']} / {timing['p90']} ms", "", INFO)
         )
+    events = results.get("events")
+    if events:
+        found.append(
+            Row(
+                "Events",
+                "events/s through the local path (stream -> publisher -> bus) / publisher alone",
+                f"{events['events_per_s']:g} / {events['publisher_events_per_s']:g}",
+                "",
+                INFO,
+            )
+        )
+        costs = events["cost_per_million_accruals_usd"]
+        busy = next(key for key in costs if key.startswith("total_") and key != "total_one_record")
+        found.append(
+            Row(
+                "Events",
+                "added USD per million accruals: 1 record / full batches per invocation",
+                f"${costs['total_one_record']:.4f} / ${costs[busy]:.4f}",
+                "",
+                INFO,
+            )
+        )
     return found
 
 

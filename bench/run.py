@@ -88,7 +88,7 @@ def main() -> int:
     from bench.stack import local_stack, progress, seeded_moto, template
 
     loaded = template()  # puts the layer on sys.path: the imports below need it
-    from bench import cold_start, cost, deployment, histories, jobs, operations, previous, report, throughput
+    from bench import cold_start, cost, deployment, events, histories, jobs, operations, previous, report, throughput
     from bench.scenario import Storefront
 
     progress("deployment: zipping functions, building the layer with sam build")
@@ -96,6 +96,8 @@ def main() -> int:
     progress(f"cold start: {len(loaded.functions())} functions x {cold_start.ROUNDS} pairs with the baseline, on moto")
     with seeded_moto(loaded) as seeded:
         cold = cold_start.run(loaded, physical=seeded.physical, backend=seeded.backend)
+    progress("events: member writes -> stream -> publisher -> EventBridge, on moto in-process")
+    events_out = events.run(loaded)
     progress("starting DynamoDB Local and moto")
     with local_stack(loaded) as stack:
         shop = Storefront.open(stack)
@@ -107,6 +109,11 @@ def main() -> int:
         lived = histories.run(stack, shop)
     new_member = lived["scenarios"][histories.NEW]["operations"]["accrue"]["aws"]
     bill = cost.per_million_accruals(loaded, new_member, rates["invocation_ms"])
+    # Events out add their part to every accrual: the trickle case (one stream record per publisher
+    # invocation), the dearest; busy hours batch up to 100 records per invocation.
+    added = events_out["cost_per_million_accruals_usd"]["one_record_per_invocation"]
+    bill["lines_usd"].update({f"events_out_{name}": usd for name, usd in added.items()})
+    bill["usd_per_million_accruals"] = round(bill["usd_per_million_accruals"] + sum(added.values()), 4)
     largest = due_work["sizes"][-1]
     results: dict[str, Any] = {
         "operations": ops,
@@ -124,6 +131,7 @@ def main() -> int:
         "cost": bill,
         "cost_by_history": cost.by_history(loaded, lived["scenarios"], rates["invocation_ms"]),
         "throughput": rates,
+        "events": events_out,
         "deployment": deployed,
     }
     results["notes"] = notes(results)

@@ -47,6 +47,7 @@ _ARN_FORMATS = {
     "AWS::Scheduler::ScheduleGroup": "arn:aws:scheduler:{region}:{account}:schedule-group/{name}",
     "AWS::Events::Rule": "arn:aws:events:{region}:{account}:rule/{name}",
     "AWS::SES::EmailIdentity": "arn:aws:ses:{region}:{account}:identity/{name}",
+    "AWS::Events::EventBus": "arn:aws:events:{region}:{account}:event-bus/{name}",
 }
 
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
@@ -141,6 +142,8 @@ class Resolver:
         if attribute in ("QueueName", "TopicName", "Name"):
             return queue_name(name)
         if attribute in ("Arn", "TopicArn"):
+            if name.startswith("arn:"):
+                return name  # created locally under an ARN of its own (a KMS key)
             if not resource_type:
                 # Without types, the only non-queue resource the local stack makes an ARN for is the table.
                 resource_type = "AWS::DynamoDB::Table"

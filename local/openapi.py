@@ -159,8 +159,10 @@ def _shape(operation: dict[str, Any], public: bool) -> None:
         responses[status] = {"description": description, "content": {"application/problem+json": {"schema": PROBLEM}}}
     if not public:
         operation["security"] = [{"bearer": []}]
-    # A created resource and its replay (200: the first result) share one body.
-    if "content" in responses.get("201", {}):
+    # A created resource and its replay (200: the first result) share one body, unless the route
+    # documents a 200 of its own (a replaced webhook answers without its secret).
+    own_200 = responses.get("200", {}).get("description", "Successful Response") != "Successful Response"
+    if "content" in responses.get("201", {}) and not own_200:
         responses["200"] = {
             "description": "Replay of an earlier request with the same client id: the first result",
             "content": responses["201"]["content"],

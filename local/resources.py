@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 TABLE = "AWS::DynamoDB::Table"
 QUEUE = "AWS::SQS::Queue"
 EMAIL_IDENTITY = "AWS::SES::EmailIdentity"
+KMS_KEY = "AWS::KMS::Key"
+EVENT_BUS = "AWS::Events::EventBus"
 
 # AWS::SQS::Queue properties that are plain queue attributes of the same name.
 _QUEUE_ATTRIBUTES = (
@@ -125,12 +127,47 @@ def _create_queue(client: SQSClient, template: Template, logical_id: str, name: 
     return client.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]  # type: ignore[arg-type]
 
 
+def _create_keys_and_buses(
+    template: Template, session: boto3.Session, names: Mapping[str, str], physical: dict[str, str]
+) -> None:
+    """KMS keys (physical: their ARN) and EventBridge buses (physical: their name)."""
+    keys = template.resources(KMS_KEY)
+    if keys:
+        kms = session.client("kms")
+        for logical_id, resource in keys.items():
+            # An alias per logical id makes this idempotent, like the other resources: a second run
+            # against the same backend finds the key instead of making another one.
+            alias = f"alias/loyalty-local/{logical_id}"
+            try:
+                physical[logical_id] = kms.describe_key(KeyId=alias)["KeyMetadata"]["Arn"]
+                continue
+            except ClientError as error:
+                if _error_code(error) != "NotFoundException":
+                    raise
+            description = str(template.resolve(resource.get("Properties", {}).get("Description", logical_id), physical))
+            key = kms.create_key(Description=description)["KeyMetadata"]
+            kms.create_alias(AliasName=alias, TargetKeyId=key["KeyId"])
+            physical[logical_id] = key["Arn"]
+    buses = template.resources(EVENT_BUS)
+    if buses:
+        events = session.client("events")
+        for logical_id, resource in buses.items():
+            bus = str(template.resolve(resource["Properties"]["Name"], physical))
+            try:
+                events.create_event_bus(Name=bus)
+            except ClientError as error:
+                if _error_code(error) != "ResourceAlreadyExistsException":
+                    raise
+            physical[logical_id] = names.get(logical_id, bus)
+
+
 def create_resources(
     template: Template,
     session: boto3.Session | None = None,
     names: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """Create tables, queues and email identities; returns logical id -> table name / queue URL / identity.
+    """Create tables, queues, KMS keys, event buses and email identities; returns logical id -> table name /
+    queue URL / key ARN / bus name / identity.
 
     ``names`` overrides physical names (tests give each DynamoDB Local table a unique one); clients
     follow AWS_ENDPOINT_URL(_<SERVICE>) from the environment, so this works on moto's server, inside
@@ -149,6 +186,7 @@ def create_resources(
         sqs = session.client("sqs")
         for logical_id in queue_ids:
             physical[logical_id] = _create_queue(sqs, template, logical_id, names.get(logical_id, logical_id), physical)
+    _create_keys_and_buses(template, session, names, physical)
     identities = template.resources(EMAIL_IDENTITY)
     if identities:
         sesv2 = session.client("sesv2")

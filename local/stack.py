@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
-from local import gateway, poller, redact, resources, runtime, state
+from local import bus_tap, gateway, poller, redact, resources, runtime, state, streams
 from local.backend import HOST, DynamoDBLocal, MotoServer, local_aws_env
 from local.template import Template, load
 
@@ -69,6 +69,12 @@ def _banner(
         lines.append(f"  DynamoDB      {dynamodb}  (AWS_ENDPOINT_URL_DYNAMODB)")
     lines += [f"  Table         {physical[logical_id]}" for logical_id in template.resources(resources.TABLE)]
     lines += [f"  Queue         {physical[logical_id]}" for logical_id in template.resources(resources.QUEUE)]
+    lines += [
+        f"  Event bus     {physical[logical_id]}  (each event is printed: event <type> <id>)"
+        for logical_id in template.resources(resources.EVENT_BUS)
+    ]
+    if template.resources(resources.EVENT_BUS):
+        lines.append("  Webhooks      loopback http URLs allowed (python -m local.receiver is a receiver)")
     if key is None:
         lines.append("  Admin key     none (the layer cannot store keys yet)")
     elif key.generated:
@@ -107,8 +113,9 @@ def run(stop: threading.Event) -> int:
         os.environ.update(aws_env)
         physical = resources.create_resources(template)
         function_env = resources.function_environment(template, physical)
-        # No X-Ray daemon listens locally; Powertools' tracer would otherwise try to reach one.
-        env = {**aws_env, **function_env, "POWERTOOLS_TRACE_DISABLED": "true"}
+        # No X-Ray daemon listens locally; Powertools' tracer would otherwise try to reach one. Webhooks
+        # may point at a developer's receiver on loopback (http), which a deployed stack refuses.
+        env = {**aws_env, **function_env, "POWERTOOLS_TRACE_DISABLED": "true", "WEBHOOKS_ALLOW_LOOPBACK": "true"}
         os.environ.update(env)
         key = bootstrap_admin_key(template)
         api = f"http://{HOST}:{server.server_port}"
@@ -130,6 +137,14 @@ def run(stop: threading.Event) -> int:
         cleanup.callback(server.shutdown)
         pollers = poller.start_pollers(template, physical, stop)
         for each in pollers:
+            cleanup.callback(each.join, timeout=5)
+        # The table stream -> EventPublisherFunction, as Lambda's stream event source would run it, and
+        # every event the bus receives printed as it arrives.
+        background: list[threading.Thread] = list(streams.pollers(template, physical, stop))
+        for bus in template.resources(resources.EVENT_BUS):
+            background.append(bus_tap.BusTap(bus_tap.create(physical[bus]), stop))
+        for each in background:
+            each.start()
             cleanup.callback(each.join, timeout=5)
         print(_banner(template, api, endpoints, physical, key), flush=True)
         while not stop.wait(0.5):

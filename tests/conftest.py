@@ -22,8 +22,9 @@ from local import resources
 from local import template as template_loader
 from local.backend import DynamoDBLocal
 from loyalty import settings
-from loyalty.adapters import clock
-from loyalty.services import api_keys, program, rewards
+from loyalty.adapters import accrual_queue, clock, delivery_queue, event_bus, kms
+from loyalty.services import api_keys, program, rewards, webhooks
+from loyalty.services.integrations import connections
 from loyalty.store import client as store_client
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,6 +80,10 @@ def _reset_process_state() -> None:
     rewards.forget()
     api_keys._seen.clear()
     clock.set_clock(_test_clock)
+    for adapter in (accrual_queue, delivery_queue, event_bus, kms):  # clients made inside the last mock
+        adapter.reset()
+    webhooks.forget()
+    connections.forget()
 
 
 @pytest.fixture(params=BACKENDS)

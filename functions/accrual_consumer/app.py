@@ -1,4 +1,5 @@
-"""Accrual queue consumer: the same services as the API, one SQS record at a time.
+"""Accrual queue consumer: the same services as the API, one SQS record at a time (orders, refunds, and
+the Shopify and WooCommerce webhooks the integration route verified and queued).
 
 A record that fails (malformed, unknown member, a refund beyond the order) is reported alone in
 ``batchItemFailures``; the rest of the batch is deleted. After 3 receives SQS moves it to the DLQ.
@@ -16,13 +17,16 @@ from pydantic import ValidationError
 from loyalty.entrypoints import lazy
 from loyalty.entrypoints import metrics as emit
 from loyalty.models.common import read_json
+from loyalty.models.integrations import IntegrationWebhook
 from loyalty.models.order import AccrualMessage, OrderCompleted
 
 if TYPE_CHECKING:
     from loyalty.services import accrual, refunds
+    from loyalty.services.integrations import process as integrations
 else:  # imported on first use: see loyalty.entrypoints.lazy
     accrual = lazy.module("loyalty.services.accrual")
     refunds = lazy.module("loyalty.services.refunds")
+    integrations = lazy.module("loyalty.services.integrations.process")
 
 logger = Logger()
 tracer = Tracer()
@@ -56,6 +60,14 @@ def handle_record(record: SQSRecord) -> None:
     if isinstance(message, OrderCompleted):
         logger.set_correlation_id(message.order.order_id)
         emit.accrued(metrics, accrual.accrue(message.order))
+    elif isinstance(message, IntegrationWebhook):
+        logger.set_correlation_id(message.delivery_id)
+        processed = integrations.process(message)
+        metrics.add_metric(name=f"PlatformOrders{processed.outcome.capitalize()}", unit=MetricUnit.Count, value=1)
+        for accrued in processed.accrued:
+            emit.accrued(metrics, accrued)
+        for refunded in processed.refunded:
+            emit.refunded(metrics, refunded)
     else:
         logger.set_correlation_id(message.order_id)
         emit.refunded(metrics, refunds.refund(message.order_id, message.refund))

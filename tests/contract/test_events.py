@@ -16,15 +16,17 @@ import pytest
 from aws_lambda_powertools.utilities.parser.models import (
     ApiGatewayAuthorizerRequestV2,
     APIGatewayProxyEventV2Model,
+    DynamoDBStreamModel,
     SqsModel,
 )
 from pydantic import BaseModel
 
-from local import runtime
+from local import runtime, streams
 from local.apigw import match_route, route_key
 from local.events import at_its_time
 from local.template import Template, load
 from loyalty.models.jobs import JobMessage, ScheduledEvent
+from loyalty.models.webhooks import DeliveryMessage
 from loyalty.services import api_keys
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,6 +64,11 @@ STATUS = {
     "RewardsFunction/get-reward.json": 200,
     "RewardsFunction/list-every-reward.json": 200,
     "AdminFunction/find-member.json": 200,
+    "IntegrationsAdminFunction/put-webhook.json": 201,
+    "IntegrationsAdminFunction/put-integration.json": 201,
+    "IntegrationWebhooksFunction/shopify-order-paid.json": 200,
+    "IntegrationsAdminFunction/get-deliveries.json": 200,
+    "IntegrationsAdminFunction/delete-webhook.json": 204,
 }
 SCOPE = {
     "AuthorizerFunction/admin-key.json": "admin",
@@ -72,6 +79,7 @@ SCOPE = {
 TEMPLATE = load(ROOT / "template.yaml")
 AUTHORIZER = TEMPLATE.authorizer()
 CONSUMERS = {source.function for source in TEMPLATE.sqs_sources()}
+STREAM_CONSUMERS = {source.function for source in streams.stream_sources(TEMPLATE)}
 # Functions the daily schedules invoke with {"scheduled_time": ...}.
 SCHEDULED = {
     schedule["Properties"]["Target"]["Arn"]["Fn::GetAtt"][0]
@@ -100,6 +108,8 @@ def _kind(relative: str) -> str:
         return "authorizer"
     if function in CONSUMERS:
         return "sqs"
+    if function in STREAM_CONSUMERS:
+        return "stream"
     if function in SCHEDULED:
         return "scheduled"
     return "http"
@@ -110,6 +120,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "authorizer": ApiGatewayAuthorizerRequestV2,
     "sqs": SqsModel,
     "scheduled": ScheduledEvent,
+    "stream": DynamoDBStreamModel,
 }
 
 
@@ -141,7 +152,7 @@ def test_the_readme_runs_every_event_once() -> None:
     assert sorted(order) == FILES, "events/README.md must list every event file exactly once"
     assert order[0] == "HealthFunction/health.json"
     assert order.index("AdminFunction/put-program.json") < order.index("MembersFunction/enroll.json")
-    expected = set(STATUS) | set(SCOPE) | {f for f in FILES if _kind(f) in ("sqs", "scheduled")}
+    expected = set(STATUS) | set(SCOPE) | {f for f in FILES if _kind(f) in ("sqs", "scheduled", "stream")}
     assert expected == set(FILES), "every HTTP event needs its STATUS, every authorizer event its SCOPE"
 
 
@@ -188,6 +199,9 @@ def test_sqs_event_holds_a_completed_order_and_a_refund() -> None:
         records = _event(relative)["Records"]
         if _function(relative) == "JobsWorkerFunction":  # the jobs queue: one bucket shard per message
             assert [JobMessage.model_validate_json(record["body"]).job for record in records], relative
+        elif _function(relative) == "WebhookDeliveryFunction":  # FIFO: one delivery per message, grouped
+            assert [DeliveryMessage.model_validate_json(record["body"]) for record in records], relative
+            assert all(record["attributes"]["MessageGroupId"] for record in records)
         else:
             types = [json.loads(record["body"])["type"] for record in records]
             assert types == ["order.completed", "order.refunded"], relative
@@ -204,7 +218,7 @@ def _check(relative: str, result: Any) -> None:
     if kind == "authorizer":
         assert result["isAuthorized"] is True, result
         assert result["context"]["scope"] == SCOPE[relative], result
-    elif kind == "sqs":
+    elif kind in ("sqs", "stream"):
         assert result == {"batchItemFailures": []}, result
     elif kind == "scheduled":  # what the run did, by name (per job for the email function)
         runs = result.values() if all(isinstance(value, dict) for value in result.values()) else [result]
@@ -246,3 +260,12 @@ def test_events_drive_their_handlers_in_the_documented_order(aws: str, template:
             found = at_its_time(lambda: runtime.invoke(template, function, voucher_event), voucher_event)  # noqa: B023
             assert found["statusCode"] == 200, found
             assert json.loads(found["body"])["redemption_id"] == "rd-1001"
+
+
+def test_stream_events_are_member_writes_that_pass_the_mappings_filter() -> None:
+    [source] = streams.stream_sources(TEMPLATE)
+    for relative in (f for f in FILES if _kind(f) == "stream"):
+        for record in _event(relative)["Records"]:
+            assert record["eventSource"] == "aws:dynamodb"
+            assert record["dynamodb"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+            assert streams.passes(source.filters, record), f"{relative}: the FilterCriteria would drop it"

@@ -36,7 +36,12 @@ TOOL_TIMEOUT_SECONDS = 600
 REGION = "us-east-1"
 DEFAULT_AUTHORIZER = "ApiKeyAuthorizer"
 # Routes reachable without an API key. The unsubscribe link in emails is authorised by its token.
-PUBLIC_ROUTES = {("GET", "/v1/health"), ("POST", "/v1/unsubscribe/{token}")}
+PUBLIC_ROUTES = {
+    ("GET", "/v1/health"),
+    ("POST", "/v1/unsubscribe/{token}"),
+    # Shopify and WooCommerce post here; the platform's HMAC over the raw body authenticates them.
+    ("POST", "/v1/integrations/{connection_id}/webhooks"),
+}
 # Managed policies a function role may carry; SAM attaches both to every role it generates.
 ALLOWED_MANAGED_POLICIES = {
     # logs:CreateLogGroup / CreateLogStream / PutLogEvents: how every SAM function writes its logs.
@@ -508,7 +513,7 @@ def test_a_500_internal_error_counts_with_the_functions_errors(source: dict[str,
     }
     counted = {
         dimension["Value"]["Ref"]
-        for alarm in ("FunctionErrorsAlarm", "JobFunctionErrorsAlarm")
+        for alarm in ("FunctionErrorsAlarm", "JobFunctionErrorsAlarm", "IntegrationFunctionErrorsAlarm")
         for query in _props(source["Resources"][alarm])["Metrics"]
         if query.get("MetricStat", {}).get("Metric", {}).get("MetricName") == "Errors"
         for dimension in query["MetricStat"]["Metric"]["Dimensions"]

@@ -75,6 +75,9 @@ WORDED_RULES = [
     WordedRule("min_tier must be one of the program's tiers", "The name of one of the program's tiers"),
     WordedRule("the deployment's verified SES identity", "emails.sender is the deployment's verified SES identity"),
     WordedRule("the timezone the daily jobs are scheduled in", "timezone is the one the daily jobs are scheduled in"),
+    WordedRule("discount_minor must not exceed unit_price_minor x quantity", "at most the line's amount"),
+    WordedRule("url: the ", "resolves only to public addresses"),
+    WordedRule('"*" stands alone', "stands alone; 422 otherwise"),
 ]
 
 
@@ -304,6 +307,87 @@ def for_the_program(case: Any) -> None:
         case.body["placed_at"] = (NOW - timedelta(hours=2)).isoformat()
 
 
+class LinkWalk:
+    """Follows the document's own links from one answer to the next call, as a client reading only the
+    document would: the target operation and where each of its ids comes from are the link's."""
+
+    def __init__(self, document: dict[str, Any], shop: Api, admin: Api) -> None:
+        self.operations = {
+            op["operationId"]: (method.upper(), path)
+            for path, methods in document["paths"].items()
+            for method, op in methods.items()
+        }
+        self.links = {
+            (method.upper(), path, status, name): link
+            for path, methods in document["paths"].items()
+            for method, op in methods.items()
+            for status, answer in op.get("responses", {}).items()
+            for name, link in (answer.get("links") or {}).items()
+        }
+        self.shop, self.admin = shop, admin
+
+    def follow(
+        self, source: tuple[str, str, Any, dict[str, Any]], name: str, body: dict[str, Any] | None = None
+    ) -> Any:
+        """Call link ``name`` of the answer ``source`` (method, path template, answer, request path values)."""
+        method, template, answer, request_path = source
+        link = self.links[(method, template, str(answer.status), name)]
+        target_method, target = self.operations[link["operationId"]]
+        values = {"response": answer.body, "request": request_path}
+
+        def value(expression: str) -> Any:
+            if expression.startswith("$response.body#/"):
+                return values["response"][expression.removeprefix("$response.body#/")]
+            assert expression.startswith("$request.path."), expression
+            return values["request"][expression.removeprefix("$request.path.")]
+
+        path_values = {where.removeprefix("path."): value(expr) for where, expr in link.get("parameters", {}).items()}
+        sent = {**(body or {}), **{field: value(expr) for field, expr in link.get("requestBody", {}).items()}}
+        path = target.format(**path_values)
+        client = self.admin if target.startswith("/v1/admin/") else self.shop
+        got = client.call(target_method, path, sent or None)
+        assert got.status < 300, (name, target_method, path, got.status, got.body)
+        return (target_method, target, got, path_values)
+
+
+def test_the_documents_links_chain_a_members_whole_workflow(admin_api: Api, api: Api, aws: str) -> None:
+    """Every id after the enrollment comes from an earlier answer through a link of the document: enroll
+    -> order -> refund -> read the order; redeem -> check the voucher -> use it; redeem -> cancel."""
+    clock.set_clock(lambda: NOW)
+    document = json.loads((ROOT / "docs" / "openapi.json").read_text())
+    walk = LinkWalk(document, api, admin_api)
+    reward = {"name": "Coffee", "kind": "voucher", "cost_points": 100, "stock": 5}
+    stocked = (
+        "PUT",
+        "/v1/admin/rewards/{reward_id}",
+        admin_api.put("/v1/admin/rewards/coffee", reward),
+        {"reward_id": "coffee"},
+    )
+    enrolled = (
+        "POST",
+        "/v1/members",
+        api.post("/v1/members", {"member_id": "walker", "email": "walker@example.com"}),
+        {},
+    )
+    line = {"sku": "S-1", "category": "shoes", "quantity": 1, "unit_price_minor": 50000}
+    order = {
+        "order_id": "o-walk",
+        "currency": "USD",
+        "placed_at": (NOW - timedelta(hours=1)).isoformat(),
+        "lines": [line],
+    }
+    ordered = walk.follow(enrolled, "PlaceOrder", order)
+    refunded = walk.follow(ordered, "Refund", {"refund_id": "r-walk", "amount_minor": 1000})
+    assert walk.follow(refunded, "ReadOrder")[2].body["refunds"][0]["refund_id"] == "r-walk"
+    redeemed = walk.follow(ordered, "Redeem", {"redemption_id": "rd-walk-1", "reward_id": "coffee"})
+    assert walk.follow(redeemed, "CheckVoucher")[2].body["redemption_id"] == "rd-walk-1"
+    assert walk.follow(redeemed, "Use")[2].body["status"] == "used"
+    assert walk.follow(stocked, "ReadReward")[2].body["reward_id"] == "coffee"
+    again = walk.follow(enrolled, "Redeem", {"redemption_id": "rd-walk-2", "reward_id": "coffee"})
+    assert walk.follow(again, "Cancel")[2].body["status"] == "cancelled"
+    audit_clean()
+
+
 def test_the_documents_links_chain_real_workflows(admin_api: Api, api: Api, aws: str) -> None:
     """Schemathesis' stateful phase: scenarios that follow the OpenAPI links from one answer to the next
     call (enroll -> order -> refund -> redeem -> use or cancel), every answer under every check."""
@@ -375,13 +459,9 @@ def test_the_documents_links_chain_real_workflows(admin_api: Api, api: Api, aws:
             continue
     print(f"stateful: {found.calls} requests; reached through a link: {dict(sorted(chained.items()))}")
     print("stateful: answers by operation and status:", dict(sorted(found.statuses.items())))
-    # The links work: an enrollment feeds an order, an order its refund, a redemption its voucher check and
-    # its use or cancellation.
-    for label in ("POST /v1/orders", "POST /v1/orders/{order_id}/refunds", "GET /v1/vouchers/{code}"):
-        assert chained[label] > 0, (label, dict(chained))
-    assert (
-        chained["POST /v1/redemptions/{redemption_id}/use"] + chained["POST /v1/redemptions/{redemption_id}/cancel"] > 0
-    ), dict(chained)
+    # Which links a random scenario takes varies with what earlier ones left behind; that each link leads
+    # where it says is the walk's test above. Here: the scenarios did follow links, and every answer held.
+    assert sum(chained.values()) > 0, dict(chained)
     assert not found.seen, f"{len(found.seen)} kind(s) of answer break the document:\n\n{found.report()}"
     audit_clean()
 

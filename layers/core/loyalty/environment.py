@@ -40,3 +40,14 @@ class Settings(BaseSettings):
     unsubscribe_url: str = Field(
         default="http://127.0.0.1:3000/v1/unsubscribe/", description="Base of the one-click unsubscribe links."
     )
+    # Events out and integrations in.
+    event_bus_name: str = Field(default="LoyaltyEvents", description="The EventBridge bus events are published to.")
+    delivery_queue_url: str | None = Field(default=None, description="The FIFO queue of webhook deliveries.")
+    accrual_queue_url: str | None = Field(default=None, description="Where inbound platform webhooks are queued.")
+    secrets_key_id: str | None = Field(
+        default=None, description="The KMS key that encrypts webhook and integration secrets at rest."
+    )
+    webhooks_allow_loopback: bool = Field(
+        default=False,
+        description="Local stack only: webhook URLs may be http and on loopback (a developer's test receiver).",
+    )

@@ -1,23 +1,28 @@
 """Earning rules as composable calculators.
 
-An order is turned into one ``LineEarning`` per line. Each calculator refines a line's exact
-(Decimal) points and names itself in the line's ``rules``; nothing is rounded until the order total,
-which is floored once, as the contract says. Campaign bonus points are added once per order.
+An order is turned into one ``LineEarning`` per line. Each calculator refines a line's exact points
+(a ``Fraction``: the order discount's spread is a division, and a Decimal would round it) and names
+itself in the line's ``rules``; nothing is rounded until the order total, which is floored once, as
+the contract says. Campaign bonus points are added once per order.
 
-The pipeline, in order: discount share -> base rate -> exclusion -> product multiplier (SKU, else
-category) -> campaign multipliers -> tier multiplier. Each step is a small class with ``apply``.
+The pipeline, in order: discounts (the line's own, then its share of the order's) -> base rate ->
+exclusion -> product multiplier (SKU, else category) -> campaign multipliers -> tier multiplier. Each
+step is a small class with ``apply``; ``Discounts`` sees the whole order, since a share depends on
+every line.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
+from fractions import Fraction
 from typing import Protocol
 
-HUNDRED = Decimal(100)
-ZERO = Decimal(0)
+HUNDRED = Fraction(100)
+ZERO = Fraction(0)
 
 
 @dataclass(frozen=True)
@@ -26,10 +31,16 @@ class OrderLine:
     category: str
     quantity: int
     unit_price_minor: int
+    discount_minor: int = 0  # a discount of this line alone (a coupon on one product), <= its amount
 
     @property
     def amount_minor(self) -> int:
         return self.unit_price_minor * self.quantity
+
+    @property
+    def after_line_discount(self) -> int:
+        """What is left of the line's amount once its own discount is taken (never below zero)."""
+        return max(self.amount_minor - self.discount_minor, 0)
 
 
 @dataclass(frozen=True)
@@ -63,8 +74,8 @@ class EarningRules:
 @dataclass
 class LineEarning:
     line: OrderLine
-    net_minor: Decimal
-    exact: Decimal = ZERO
+    net_minor: Fraction
+    exact: Fraction = ZERO
     rules: list[str] = field(default_factory=list)
     excluded: bool = False
 
@@ -84,6 +95,24 @@ def _number(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
+class Discounts:
+    """A line's own discount, then its share of the order discount, spread over the lines in proportion
+    to what is left of their amounts after their own discounts. Exact: a share is a Fraction (three
+    10.00 lines less 20.00 leave exactly 3.33 1/3 each, which a Decimal would round down)."""
+
+    def __init__(self, lines: Sequence[OrderLine], order_discount_minor: int) -> None:
+        self.shares = dict(enumerate(discount_shares(lines, order_discount_minor)))
+
+    def apply_at(self, index: int, earning: LineEarning) -> None:
+        line = earning.line
+        if line.discount_minor:
+            earning.rules.append("line_discount")
+        share = self.shares.get(index, ZERO)
+        if share:
+            earning.rules.append("discount")
+        earning.net_minor = Fraction(line.after_line_discount) - share
+
+
 class BaseRate:
     """Net amount in currency units times the program's points per unit."""
 
@@ -91,7 +120,7 @@ class BaseRate:
         self.points_per_unit = points_per_unit
 
     def apply(self, earning: LineEarning, context: Context) -> None:
-        earning.exact = earning.net_minor / HUNDRED * self.points_per_unit
+        earning.exact = earning.net_minor / HUNDRED * Fraction(self.points_per_unit)
         earning.rules.append(f"base:{_number(self.points_per_unit)}/unit")
 
 
@@ -126,7 +155,7 @@ class ProductMultiplier:
             earning.rules.append(f"category:{earning.line.category}x{_number(factor)}")
         else:
             return
-        earning.exact *= factor
+        earning.exact *= Fraction(factor)
 
 
 class CampaignMultipliers:
@@ -141,7 +170,7 @@ class CampaignMultipliers:
         for campaign in self.campaigns:
             if campaign.active_at(context.placed_at) and campaign.covers(earning.line.category):
                 assert campaign.multiplier is not None
-                earning.exact *= campaign.multiplier
+                earning.exact *= Fraction(campaign.multiplier)
                 earning.rules.append(f"campaign:{campaign.campaign_id}x{_number(campaign.multiplier)}")
 
 
@@ -149,7 +178,7 @@ class TierMultiplier:
     def apply(self, earning: LineEarning, context: Context) -> None:
         if earning.excluded or context.tier_multiplier == 1:
             return
-        earning.exact *= context.tier_multiplier
+        earning.exact *= Fraction(context.tier_multiplier)
         earning.rules.append(f"tier:{context.tier_name}x{_number(context.tier_multiplier)}")
 
 
@@ -157,7 +186,7 @@ class TierMultiplier:
 class LineResult:
     sku: str
     points: int
-    exact: Decimal
+    exact: Fraction  # stored as text ("10/3"): refunds read it back exactly
     rules: list[str]
 
 
@@ -172,19 +201,21 @@ class OrderEarning:
     points: int
     lines: list[LineResult]
     bonuses: list[Bonus]
+    net_minor: Fraction = ZERO  # what the customer paid for the lines, after every discount
 
     @property
     def line_points(self) -> int:
         return sum(line.points for line in self.lines)
 
 
-def discount_shares(lines: Sequence[OrderLine], discount_minor: int) -> list[Decimal]:
-    """The order discount spread over lines in proportion to their amounts (exact, never above them)."""
-    total = sum(line.amount_minor for line in lines)
+def discount_shares(lines: Sequence[OrderLine], discount_minor: int) -> list[Fraction]:
+    """The order discount spread over lines in proportion to what is left of their amounts after their
+    own discounts: exact fractions, never above what is left."""
+    total = sum(line.after_line_discount for line in lines)
     if total == 0:
         return [ZERO for _ in lines]
-    discount = Decimal(min(discount_minor, total))
-    return [discount * line.amount_minor / total for line in lines]
+    discount = Fraction(min(discount_minor, total))
+    return [discount * line.after_line_discount / total for line in lines]
 
 
 def pipeline(rules: EarningRules) -> list[Calculator]:
@@ -204,16 +235,16 @@ def earn(lines: Sequence[OrderLine], discount_minor: int, rules: EarningRules, c
     breakdown always adds up to what was credited.
     """
     calculators = pipeline(rules)
+    discounts = Discounts(lines, discount_minor)
     earnings = []
-    for line, share in zip(lines, discount_shares(lines, discount_minor), strict=True):
-        earning = LineEarning(line=line, net_minor=Decimal(line.amount_minor) - share)
-        if share:
-            earning.rules.append("discount")
+    for index, line in enumerate(lines):
+        earning = LineEarning(line=line, net_minor=Fraction(line.amount_minor))
+        discounts.apply_at(index, earning)
         for calculator in calculators:
             calculator.apply(earning, context)
         earnings.append(earning)
     total_exact = sum((earning.exact for earning in earnings), ZERO)
-    floored = int(total_exact.to_integral_value(rounding=ROUND_FLOOR))
+    floored = math.floor(total_exact)
     shown = _largest_remainder([earning.exact for earning in earnings], floored)
     results = [
         LineResult(sku=e.line.sku, points=points, exact=e.exact, rules=e.rules)
@@ -226,12 +257,13 @@ def earn(lines: Sequence[OrderLine], discount_minor: int, rules: EarningRules, c
         and campaign.active_at(context.placed_at)
         and any(campaign.covers(e.line.category) and not e.excluded for e in earnings)
     ]
-    return OrderEarning(points=floored + sum(b.points for b in bonuses), lines=results, bonuses=bonuses)
+    net = sum((earning.net_minor for earning in earnings), ZERO)
+    return OrderEarning(points=floored + sum(b.points for b in bonuses), lines=results, bonuses=bonuses, net_minor=net)
 
 
-def _largest_remainder(exact: list[Decimal], total: int) -> list[int]:
+def _largest_remainder(exact: list[Fraction], total: int) -> list[int]:
     """Integers that add up to ``total``, each the floor of its exact value or one more."""
-    floors = [int(value.to_integral_value(rounding=ROUND_FLOOR)) for value in exact]
+    floors = [math.floor(value) for value in exact]
     missing = total - sum(floors)
     order = sorted(range(len(exact)), key=lambda i: (exact[i] - floors[i], -i), reverse=True)
     for index in order[:missing]:

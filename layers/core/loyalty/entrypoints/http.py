@@ -46,6 +46,8 @@ PROBLEM_BASE = "https://loyalty.dev/problems/"
 
 # Routes anyone may call; every other route needs a key, and /v1/admin/ routes need an admin key.
 PUBLIC_PREFIXES = ("/v1/health", "/v1/unsubscribe/")
+# A commerce platform's webhooks: authenticated by the platform's HMAC over the body, not by a key.
+PUBLIC_PATHS = re.compile(r"^/v1/integrations/[^/]+/webhooks$")
 ADMIN_PREFIX = "/v1/admin/"
 SCOPES_FOR = {"storefront": frozenset({"storefront", "admin"}), "admin": frozenset({"admin"})}
 
@@ -206,7 +208,7 @@ def internal_error(error: BaseException) -> Response[str]:
 
 
 def required_scope(path: str) -> str | None:
-    if path.startswith(PUBLIC_PREFIXES):
+    if path.startswith(PUBLIC_PREFIXES) or PUBLIC_PATHS.match(path):
         return None
     return "admin" if path.startswith(ADMIN_PREFIX) else "storefront"
 

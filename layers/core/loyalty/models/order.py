@@ -8,6 +8,7 @@ from pydantic import ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from loyalty.models.common import ApiModel, ClientId, Int, Model, Rfc3339, Timestamp
+from loyalty.models.integrations import IntegrationWebhook
 from loyalty.models.member import Member
 
 Label = Annotated[str, Field(min_length=1, max_length=64)]
@@ -20,6 +21,16 @@ class OrderLineIn(ApiModel):
     category: Label
     quantity: Positive
     unit_price_minor: Minor
+    discount_minor: Minor = Field(
+        default=0,
+        description="A discount of this line alone (e.g. Shopify's discount_allocations), at most the line's amount.",
+    )
+
+    @model_validator(mode="after")
+    def _discount_within_amount(self) -> Self:
+        if self.discount_minor > self.unit_price_minor * self.quantity:
+            raise ValueError("discount_minor must not exceed unit_price_minor x quantity")
+        return self
 
 
 class OrderRequest(ApiModel):
@@ -121,6 +132,6 @@ class OrderRefunded(ApiModel):
 
 
 class AccrualMessage(Model):
-    """An accrual queue message body: a completed or a refunded order."""
+    """An accrual queue message body: a completed or a refunded order, or a verified platform webhook."""
 
-    message: Annotated[OrderCompleted | OrderRefunded, Field(discriminator="type")]
+    message: Annotated[OrderCompleted | OrderRefunded | IntegrationWebhook, Field(discriminator="type")]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from loyalty.adapters import clock
 from loyalty.domain import balances, calendar, earning, tiers
@@ -116,7 +115,10 @@ def plan(
     today = calendar.local_day(now, zone)
     levels = programs.tier_levels(program)
     tier = tiers.by_name(member.tier, levels)
-    lines = [earning.OrderLine(ln.sku, ln.category, ln.quantity, ln.unit_price_minor) for ln in request.lines]
+    lines = [
+        earning.OrderLine(ln.sku, ln.category, ln.quantity, ln.unit_price_minor, ln.discount_minor)
+        for ln in request.lines
+    ]
     earned = earning.earn(
         lines,
         request.discount_minor,
@@ -150,9 +152,7 @@ def plan(
         program,
     )
     status = "pending" if pending else "available"
-    net_total = sum((Decimal(ln.amount_minor) for ln in lines), Decimal(0)) - min(
-        Decimal(request.discount_minor), Decimal(sum(ln.amount_minor for ln in lines))
-    )
+    net_total = earned.net_minor  # after line and order discounts: what a refund by amount is a share of
     order = OrderRecord(
         order_id=request.order_id,
         member_id=member.member_id,

@@ -162,7 +162,14 @@ def _attempt(
             after=after,
             at=now_text,
             events=[
-                Event("points.redeemed", {"redemption_id": request.redemption_id, "points": reward.cost_points}),
+                Event(
+                    "points.redeemed",
+                    {
+                        "redemption_id": request.redemption_id,
+                        "reward_id": reward.reward_id,
+                        "points": reward.cost_points,
+                    },
+                ),
                 Event(
                     "redemption.issued",
                     {"redemption_id": request.redemption_id, "reward_id": reward.reward_id, "code": code},

@@ -158,3 +158,35 @@ def due(kind: str, member_id: str, day: str) -> dict[str, str]:
     """The index attributes that put an item in ``kind``'s due index on ``day``."""
     index = DUE_INDEX[kind]
     return {f"{index}PK": due_partition(kind, shard_of(member_id)), f"{index}SK": day}
+
+
+# --- Events out and integrations in ------------------------------------------------------
+
+WEBHOOKS = "WEBHOOKS"
+
+
+def webhook(webhook_id: str) -> dict[str, str]:
+    """A webhook subscription. All of them share one small partition: the publisher reads them with
+    one Query per batch (there are a handful per deployment, not thousands)."""
+    return {"PK": WEBHOOKS, "SK": f"WEBHOOK#{webhook_id}"}
+
+
+def deliveries_partition(webhook_id: str) -> str:
+    return f"WEBHOOK#{webhook_id}"
+
+
+def delivery(webhook_id: str, occurred_at: str, event_id: str) -> dict[str, str]:
+    """One event's delivery to one webhook. Every part comes from the event itself, so a stream record
+    delivered again builds the same key and ``attribute_not_exists`` refuses a second delivery; the
+    event time leads the sort key, so the delivery log reads newest first."""
+    return {"PK": deliveries_partition(webhook_id), "SK": f"DELIVERY#{occurred_at}#{event_id}"}
+
+
+def integration(connection_id: str) -> dict[str, str]:
+    """An inbound commerce connection (Shopify, WooCommerce) with its encrypted signing secret."""
+    return {"PK": f"INTEGRATION#{connection_id}", "SK": "INTEGRATION"}
+
+
+def platform_customer(connection_id: str, customer_id: str) -> dict[str, str]:
+    """Guard and lookup: a platform's customer id (per connection) -> our member_id."""
+    return {"PK": f"CUSTOMER#{connection_id}#{customer_id}", "SK": "CUSTOMER"}

@@ -354,9 +354,19 @@ type Outcome[T] = Written | Replay[T] | Retry | Refused
 _NAMES = ("PK", "SK")
 
 
-def outbox(events: Sequence[Event]) -> list[dict[str, Any]]:
-    # Event data goes through JSON so it is made of what DynamoDB stores (no floats or dates).
-    return [{"type": event.type, "data": json.loads(json.dumps(dict(event.data), default=str))} for event in events]
+def outbox(events: Sequence[Event], balances: Balances | None = None) -> list[dict[str, Any]]:
+    """The outbox of one write. Given the balances the write leaves, every ``points.*`` event carries
+    them as ``balance`` (a consumer then never has to ask for it); writes that ADD points without reading
+    the member (maturing) do not know it and leave it out."""
+    balance = None if balances is None else {"available": balances.available, "pending": balances.pending}
+    entries = []
+    for event in events:
+        data = dict(event.data)
+        if balance is not None and event.type.startswith("points.") and "balance" not in data:
+            data["balance"] = balance
+        # Event data goes through JSON so it is made of what DynamoDB stores (no floats or dates).
+        entries.append({"type": event.type, "data": json.loads(json.dumps(data, default=str))})
+    return entries
 
 
 def member_update(change: MemberChange[Any]) -> TxItem:
@@ -365,7 +375,7 @@ def member_update(change: MemberChange[Any]) -> TxItem:
     old = change.before.to_item()
     new = {
         **replace(change.after, version=change.before.version + 1).to_item(),
-        "outbox": outbox(change.events),
+        "outbox": outbox(change.events, change.after.balances),
         "outbox_at": change.at,
     }
     sets = {name: value for name, value in new.items() if name not in _NAMES and old.get(name) != value}

@@ -1,0 +1,38 @@
+"""The table stream's consumer: each member write's outbox -> EventBridge and webhook deliveries.
+
+Lambda's DynamoDB event source (FilterCriteria: member profile records only) hands a batch in stream
+order; the answer names the first record that failed, so Lambda retries from it and later events of
+the same member never overtake it.
+"""
+
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from loyalty.entrypoints import lazy
+
+if TYPE_CHECKING:
+    from loyalty.services import events
+else:  # imported on first use: see loyalty.entrypoints.lazy
+    events = lazy.module("loyalty.services.events")
+
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    published = events.publish(event.get("Records") or [])
+    metrics.add_metric(name="EventsPublished", unit=MetricUnit.Count, value=len(published.events))
+    metrics.add_metric(name="WebhookDeliveriesQueued", unit=MetricUnit.Count, value=published.deliveries)
+    if published.failed_sequence:
+        metrics.add_metric(name="PublishFailures", unit=MetricUnit.Count, value=1)
+    for envelope in published.events:
+        logger.debug("event published", extra={"event_id": envelope.id, "type": envelope.type})
+    return published.response()

@@ -1,0 +1,50 @@
+"""The webhook delivery queue's consumer (SQS FIFO): one signed POST per message.
+
+A failed attempt makes its message visible again after the backoff and is reported as a batch item
+failure, so it stays at the head of its group (webhook + member) and the member's later events wait
+behind it; SqsFifoPartialProcessor stops that group at the failure while other groups go on.
+"""
+
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from loyalty.entrypoints import lazy
+from loyalty.models.webhooks import DeliveryMessage
+
+if TYPE_CHECKING:
+    from loyalty.services import webhooks
+else:  # imported on first use: see loyalty.entrypoints.lazy
+    webhooks = lazy.module("loyalty.services.webhooks")
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+processor = SqsFifoPartialProcessor(skip_group_on_error=True)
+# A postponed attempt is an expected outcome, not an error: report it, never raise (which would count
+# as a function error and set off the errors alarm at every retry).
+processor.raise_on_entire_batch_failure = False
+
+
+class RetryLater(RuntimeError):
+    """The attempt failed; the message comes back after its backoff."""
+
+
+@tracer.capture_method
+def handle_record(record: SQSRecord) -> None:
+    message = DeliveryMessage.model_validate_json(record.body)
+    attempted = webhooks.attempt(message, record.receipt_handle)
+    metrics.add_metric(name=f"WebhookDeliveries{attempted.outcome.capitalize()}", unit=MetricUnit.Count, value=1)
+    if attempted.outcome == "retry":
+        raise RetryLater(f"delivery of {message.event_id} to {message.webhook_id} retried in {attempted.retry_in} s")
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)

@@ -1,0 +1,50 @@
+"""Money as platforms send it (decimal strings) into minor units, by the currency's ISO 4217 exponent."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+# Currencies whose minor unit is not 1/100 (ISO 4217 list one, SIX, 2025). All others have two decimals.
+EXPONENTS = {
+    **dict.fromkeys(
+        (
+            "BIF",
+            "CLP",
+            "DJF",
+            "GNF",
+            "ISK",
+            "JPY",
+            "KMF",
+            "KRW",
+            "PYG",
+            "RWF",
+            "UGX",
+            "UYI",
+            "VND",
+            "VUV",
+            "XAF",
+            "XOF",
+            "XPF",
+        ),
+        0,
+    ),
+    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
+    **dict.fromkeys(("CLF", "UYW"), 4),
+}
+
+
+class NotMinorUnits(ValueError):
+    """An amount finer than the currency's minor unit (e.g. 1.005 USD)."""
+
+
+def exponent(currency: str) -> int:
+    return EXPONENTS.get(currency.upper(), 2)
+
+
+def to_minor(amount: Decimal | str, currency: str) -> int:
+    """``"199.00"`` USD -> 19900, ``"1500"`` JPY -> 1500, exactly (a Decimal from the text, never a float)."""
+    value = Decimal(amount) if isinstance(amount, str) else amount
+    scaled = value.scaleb(exponent(currency))
+    if scaled != scaled.to_integral_value():
+        raise NotMinorUnits(f"{amount} {currency} is not a whole number of minor units")
+    return int(scaled)

@@ -1,0 +1,171 @@
+"""Inbound commerce connections (admin routes) and the platforms' webhook payloads, as far as we read them.
+
+The payload models ignore every field they do not name (the platforms add fields all the time) and
+read ids as text: a platform id may exceed 2^53, which a JSON float cannot hold, so the raw body is
+parsed with ``json.loads(parse_int=str, parse_float=Decimal)`` and never through a float.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import ConfigDict, Field, field_validator
+
+from loyalty.models.common import ApiModel, Bool, Model, Timestamp
+
+Platform = Literal["shopify", "woocommerce"]
+Label = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class ConnectionRequest(ApiModel):
+    platform: Platform
+    secret: Annotated[
+        str,
+        Field(
+            min_length=8,
+            max_length=512,
+            description="The platform's webhook signing secret (Shopify: the app's client secret or the "
+            "store's webhook signing key; WooCommerce: the webhook's secret). Never shown again.",
+        ),
+    ]
+    match_members_by: Literal["email", "customer_id"]
+    auto_enroll: Bool
+    category_by_sku: Annotated[dict[Label, Label], Field(max_length=10_000)] | None = None
+
+
+class Connection(Model):
+    connection_id: str
+    platform: Platform
+    match_members_by: Literal["email", "customer_id"]
+    auto_enroll: bool
+    category_by_sku: dict[str, str]
+    webhook_path: str = Field(description="Where the platform must post its webhooks (under the API's URL).")
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+class WebhookReceipt(Model):
+    status: Literal["queued", "ignored", "ping"]
+
+
+class IntegrationWebhook(ApiModel):
+    """An accrual queue message: a verified platform webhook, its raw body kept as text."""
+
+    type: Literal["integration.webhook"]
+    connection_id: Annotated[str, Field(min_length=1, max_length=128)]
+    platform: Platform
+    topic: Annotated[str, Field(min_length=1, max_length=128)]
+    delivery_id: Annotated[str, Field(max_length=256)] | None = None
+    received_at: str
+    payload: str
+
+
+# --- platform payloads -----------------------------------------------------------------------------
+
+
+class _Payload(Model):
+    model_config = ConfigDict(extra="ignore")
+
+
+def _text(value: object) -> object:
+    return None if value is None else str(value)
+
+
+class ShopifyCustomer(_Payload):
+    id: str | None = None
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+
+    _ids = field_validator("id", mode="before")(_text)
+
+
+class ShopifyMoney(_Payload):
+    amount: Decimal
+
+
+class ShopifyLineItem(_Payload):
+    id: str | None = None
+    sku: str | None = None
+    product_id: str | None = None
+    variant_id: str | None = None
+    quantity: int
+    price: Decimal
+    gift_card: bool = False
+    discount_allocations: list[ShopifyMoney] = Field(default_factory=list)
+
+    _ids = field_validator("id", "product_id", "variant_id", mode="before")(_text)
+
+
+class ShopifyOrder(_Payload):
+    id: str
+    currency: str
+    processed_at: str | None = None
+    created_at: str | None = None
+    email: str | None = None
+    customer: ShopifyCustomer | None = None
+    line_items: list[ShopifyLineItem] = Field(default_factory=list)
+
+    _ids = field_validator("id", mode="before")(_text)
+
+
+class ShopifyRefundLine(_Payload):
+    quantity: int
+    line_item: ShopifyLineItem
+
+
+class ShopifyTransaction(_Payload):
+    amount: Decimal
+    kind: str | None = None
+    status: str | None = None
+    currency: str | None = None
+
+
+class ShopifyRefund(_Payload):
+    id: str
+    order_id: str
+    refund_line_items: list[ShopifyRefundLine] = Field(default_factory=list)
+    transactions: list[ShopifyTransaction] = Field(default_factory=list)
+
+    _ids = field_validator("id", "order_id", mode="before")(_text)
+
+
+class WooBilling(_Payload):
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+
+
+class WooLineItem(_Payload):
+    id: str | None = None
+    sku: str | None = None
+    product_id: str | None = None
+    variation_id: str | None = None
+    quantity: int
+    subtotal: Decimal
+    total: Decimal
+
+    _ids = field_validator("id", "product_id", "variation_id", mode="before")(_text)
+
+
+class WooRefund(_Payload):
+    id: str
+    total: Decimal
+
+    _ids = field_validator("id", mode="before")(_text)
+
+
+class WooOrder(_Payload):
+    id: str
+    status: str
+    currency: str
+    date_paid_gmt: str | None = None
+    date_completed_gmt: str | None = None
+    date_created_gmt: str | None = None
+    customer_id: str | None = None
+    billing: WooBilling | None = None
+    line_items: list[WooLineItem] = Field(default_factory=list)
+    refunds: list[WooRefund] = Field(default_factory=list)
+
+    _ids = field_validator("id", "customer_id", mode="before")(_text)

@@ -1,0 +1,73 @@
+"""Connections: which platform posts to ``/v1/integrations/{connection_id}/webhooks``, with which secret."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+from loyalty.adapters import clock, kms
+from loyalty.models.integrations import Connection, ConnectionRequest
+from loyalty.settings import settings
+from loyalty.store import integrations as store
+
+_cache: dict[str, tuple[float, store.ConnectionRecord | None, bytes | None]] = {}
+
+
+def forget() -> None:
+    _cache.clear()
+
+
+def _context(connection_id: str) -> dict[str, str]:
+    return {"purpose": "integration-secret", "connection_id": connection_id}
+
+
+def webhook_path(connection_id: str) -> str:
+    return f"/v1/integrations/{connection_id}/webhooks"
+
+
+def view(record: store.ConnectionRecord) -> Connection:
+    return Connection(
+        connection_id=record.connection_id,
+        platform=record.platform,
+        match_members_by=record.match_members_by,
+        auto_enroll=record.auto_enroll,
+        category_by_sku=record.category_by_sku,
+        webhook_path=webhook_path(record.connection_id),
+        created_at=datetime.fromisoformat(record.created_at),
+        updated_at=datetime.fromisoformat(record.updated_at),
+    )
+
+
+def save(connection_id: str, request: ConnectionRequest) -> tuple[Connection, bool]:
+    """Create or replace a connection (its secret encrypted under the stack's key); (view, created)."""
+    now = clock.isoformat(clock.now())
+    existing = store.get(connection_id)
+    record = store.ConnectionRecord(
+        connection_id=connection_id,
+        platform=request.platform,
+        match_members_by=request.match_members_by,
+        auto_enroll=request.auto_enroll,
+        secret_ciphertext=kms.encrypt(request.secret.encode(), _context(connection_id)),
+        created_at=existing.created_at if existing else now,
+        updated_at=now,
+        category_by_sku=dict(request.category_by_sku or {}),
+    )
+    store.put(record)
+    _cache.pop(connection_id, None)
+    return view(record), existing is None
+
+
+def get(connection_id: str) -> store.ConnectionRecord | None:
+    """The connection without its secret (the accrual consumer needs no KMS access)."""
+    return store.get(connection_id)
+
+
+def with_secret(connection_id: str) -> tuple[store.ConnectionRecord | None, bytes | None]:
+    """The connection and its decrypted secret, cached for PROGRAM_CACHE_SECONDS (one KMS call a minute)."""
+    cached = _cache.get(connection_id)
+    if cached is not None and time.monotonic() - cached[0] < settings().program_cache_seconds:
+        return cached[1], cached[2]
+    record = store.get(connection_id)
+    secret = kms.decrypt(record.secret_ciphertext, _context(connection_id)) if record else None
+    _cache[connection_id] = (time.monotonic(), record, secret)
+    return record, secret

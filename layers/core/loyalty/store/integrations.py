@@ -1,0 +1,89 @@
+"""Inbound commerce connections, and the guards that map a platform's customer to a member."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from botocore.exceptions import ClientError
+
+from loyalty.store import keys
+from loyalty.store.client import Item, dynamodb, from_item, table_name, to_item
+
+
+@dataclass(frozen=True)
+class ConnectionRecord:
+    connection_id: str
+    platform: str
+    match_members_by: str
+    auto_enroll: bool
+    secret_ciphertext: bytes
+    created_at: str
+    updated_at: str
+    category_by_sku: dict[str, str] = field(default_factory=dict)
+
+    def to_item(self) -> Item:
+        return {
+            **keys.integration(self.connection_id),
+            "connection_id": self.connection_id,
+            "platform": self.platform,
+            "match_members_by": self.match_members_by,
+            "auto_enroll": self.auto_enroll,
+            "secret": self.secret_ciphertext,
+            "category_by_sku": dict(self.category_by_sku),
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+    @classmethod
+    def from_item(cls, item: Item) -> ConnectionRecord:
+        secret = item["secret"]
+        return cls(
+            connection_id=str(item["connection_id"]),
+            platform=str(item["platform"]),
+            match_members_by=str(item["match_members_by"]),
+            auto_enroll=bool(item["auto_enroll"]),
+            secret_ciphertext=bytes(secret.value if hasattr(secret, "value") else secret),
+            created_at=str(item["created_at"]),
+            updated_at=str(item["updated_at"]),
+            category_by_sku={str(k): str(v) for k, v in (item.get("category_by_sku") or {}).items()},
+        )
+
+
+def get(connection_id: str) -> ConnectionRecord | None:
+    answer = dynamodb().get_item(TableName=table_name(), Key=to_item(keys.integration(connection_id)))
+    return ConnectionRecord.from_item(from_item(answer["Item"])) if "Item" in answer else None
+
+
+def put(record: ConnectionRecord) -> ConnectionRecord | None:
+    """Store the connection (keeping its first created_at); returns the one it replaced, if any."""
+    answer = dynamodb().put_item(TableName=table_name(), Item=to_item(record.to_item()), ReturnValues="ALL_OLD")
+    return ConnectionRecord.from_item(from_item(answer["Attributes"])) if answer.get("Attributes") else None
+
+
+def member_by_email(email: str) -> str | None:
+    """The member holding this (lower-cased) email, from its uniqueness guard."""
+    answer = dynamodb().get_item(TableName=table_name(), Key=to_item(keys.email(email)), ConsistentRead=True)
+    return str(from_item(answer["Item"])["member_id"]) if "Item" in answer else None
+
+
+def member_by_customer(connection_id: str, customer_id: str) -> str | None:
+    answer = dynamodb().get_item(
+        TableName=table_name(), Key=to_item(keys.platform_customer(connection_id, customer_id)), ConsistentRead=True
+    )
+    return str(from_item(answer["Item"])["member_id"]) if "Item" in answer else None
+
+
+def link_customer(connection_id: str, customer_id: str, member_id: str) -> str:
+    """Map the customer to ``member_id`` unless it is mapped already; returns the member it maps to."""
+    try:
+        dynamodb().put_item(
+            TableName=table_name(),
+            Item=to_item({**keys.platform_customer(connection_id, customer_id), "member_id": member_id}),
+            ConditionExpression="attribute_not_exists(PK)",
+        )
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            raise
+        existing = member_by_customer(connection_id, customer_id)
+        return existing or member_id
+    return member_id
