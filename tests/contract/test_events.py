@@ -69,6 +69,8 @@ STATUS = {
     "IntegrationWebhooksFunction/shopify-order-paid.json": 200,
     "IntegrationsAdminFunction/get-deliveries.json": 200,
     "IntegrationsAdminFunction/delete-webhook.json": 204,
+    "AdminFunction/export-member.json": 200,
+    "AdminFunction/erase-member.json": 204,
 }
 SCOPE = {
     "AuthorizerFunction/admin-key.json": "admin",

@@ -512,8 +512,11 @@ def touch(member_id: str, events: Sequence[Event], at: str) -> TxItem:
                 "TableName": table_name(),
                 "Key": to_item(keys.member(member_id)),
                 "UpdateExpression": "ADD version :one SET outbox = :outbox, outbox_at = :at",
-                "ConditionExpression": "attribute_exists(PK)",
+                # An erased member takes no writes (its vouchers included).
+                "ConditionExpression": "attribute_exists(PK) AND #status = :active",
+                "ExpressionAttributeNames": {"#status": "status"},
                 "ExpressionAttributeValues": {
+                    ":active": to_value("active"),
                     ":one": to_value(1),
                     ":outbox": to_value(outbox(events)),
                     ":at": to_value(at),
@@ -677,6 +680,22 @@ def update_profile(
                 )
             )
     return decide(transactions.run(items), None)
+
+
+def release_email(member_id: str, address: str) -> TxItem:
+    """Transaction item: the email's guard deleted (an erasure), so the address may enroll again. Only
+    the member's own guard; one already gone is fine."""
+    return TxItem(
+        "email",
+        {
+            "Delete": {
+                "TableName": table_name(),
+                "Key": to_item(keys.email(address)),
+                "ConditionExpression": "attribute_not_exists(PK) OR member_id = :me",
+                "ExpressionAttributeValues": {":me": to_value(member_id)},
+            }
+        },
+    )
 
 
 def email_owner(address: str) -> str | None:
