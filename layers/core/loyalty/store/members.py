@@ -364,8 +364,12 @@ def outbox(events: Sequence[Event], balances: Balances | None = None) -> list[di
         data = dict(event.data)
         if balance is not None and event.type.startswith("points.") and "balance" not in data:
             data["balance"] = balance
-        # Event data goes through JSON so it is made of what DynamoDB stores (no floats or dates).
-        entries.append({"type": event.type, "data": json.loads(json.dumps(data, default=str))})
+        # Event data goes through JSON so it is made of what DynamoDB stores (no floats or dates). No data
+        # (member.erased) is left out: DynamoDB Local's stream shows an empty map as {}, no type at all.
+        entry: dict[str, Any] = {"type": event.type}
+        if data:
+            entry["data"] = json.loads(json.dumps(data, default=str))
+        entries.append(entry)
     return entries
 
 
