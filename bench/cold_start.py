@@ -118,8 +118,15 @@ def _lambda_env(name: str, code_dir: Path, handler: str, memory: int, variables:
     }
 
 
+# CloudFormation's custom resource functions answer by a PUT to the request's presigned S3 URL: their
+# init is measured, not a first request (it runs once per stack operation, not per request).
+NO_REQUEST = {"AdminKeyFunction"}
+
+
 def request_event(logical_id: str) -> Path | None:
     """The event file the first request of ``logical_id`` replays, or None when it has none."""
+    if logical_id in NO_REQUEST:
+        return None
     folder = EVENTS / logical_id
     chosen = folder / REQUESTS[logical_id] if logical_id in REQUESTS else None
     if chosen is not None and chosen.is_file():

@@ -23,6 +23,7 @@ import boto3
 
 from local import resources, runtime
 from local.backend import DynamoDBLocal, MotoServer, local_aws_env
+from local.cloudformation import cloudformation, custom_resource_functions
 from local.events import at_its_time
 from local.template import ROOT, Template, load
 
@@ -130,9 +131,12 @@ def seeded_moto(loaded: Template) -> Iterator[Seeded]:
 
             api_keys.bootstrap_key(EVENTS_ADMIN_KEY, "admin", "local admin")
             events = loaded.root / "events"
-            with quiet_stdout():
+            custom = custom_resource_functions(loaded.resources())
+            with quiet_stdout(), cloudformation() as stack:  # custom resources answer a local receiver
                 for step in readme_sequence(events):
                     event = json.loads((events / step).read_text(encoding="utf-8"))
+                    if step.partition("/")[0] in custom:
+                        event = stack.as_sent(event)
                     at_its_time(lambda: runtime.invoke(loaded, step.partition("/")[0], event), event)  # noqa: B023
             yield Seeded(physical, backend)
         finally:

@@ -26,8 +26,11 @@ chain    balance_after follows from one entry to the next wherever the change ea
          available without an entry of their own). Entries are ordered by ``occurred_at``; entries of
          the same millisecond may have committed in any order, and any consistent order is accepted.
 emails   an active member's email guard exists and names that member.
+erasure  an erased member holds no email, name or locale, no email guard names it, it holds no points
+         (available, pending, lots) and its ledger still adds up: available + pending - debt = the sum
+         of its entries, the forfeit included.
 
-Erased members are checked for signs only. The audit reads the whole table into memory (the one Scan in
+Erased members are checked for signs and erasure only. The audit reads the whole table into memory (the one Scan in
 the code base): it is an operator's tool for tests and the local stack (``make audit``), never a request
 path or a job, which is why it lives outside the Lambda layer.
 """
@@ -223,6 +226,7 @@ class _Book:
             if _int(entry, "balance_after") < 0:
                 yield "signs", f"entry {entry.get('entry_id')} has balance_after {_int(entry, 'balance_after')}"
         if profile.get("status") == "erased":
+            yield from self._erased(member_id, profile, entries, lots)
             return
         yield from self._balances(member_id, profile, entries, lots)
         yield from self._uniqueness(entries)
@@ -384,6 +388,25 @@ class _Book:
                 return None
             return -(_int(entry, "points_reversed") - _int(entry, "to_debt"))
         return None
+
+    def _erased(
+        self, member_id: str, profile: Item, entries: list[Item], lots: list[Item]
+    ) -> Iterator[tuple[str, str]]:
+        for name in ("email", "name", "locale"):
+            if profile.get(name) is not None:
+                yield "erasure", f"the erased member still holds its {name}"
+        if any(guard.get("member_id") == member_id for guard in self.emails.values()):
+            yield "erasure", "an email guard still names the erased member"
+        if _int(profile, "available") or _int(profile, "pending") or lots:
+            yield (
+                "erasure",
+                f"the erased member holds {_int(profile, 'available')} available, {_int(profile, 'pending')} "
+                f"pending and {len(lots)} lot(s)",
+            )
+        ledger = sum(_int(entry, "entry_points") for entry in entries)
+        held = _int(profile, "available") + _int(profile, "pending") - _int(profile, "debt")
+        if held != ledger:
+            yield "ledger", f"available + pending - debt = {held}, but the {len(entries)} entries add up to {ledger}"
 
     def _email(self, member_id: str, profile: Item) -> Iterator[tuple[str, str]]:
         guard = self.emails.get(str(profile.get("email")))

@@ -1,4 +1,5 @@
-"""Admin routes (scope admin): program configuration, API keys and point adjustments."""
+"""Admin routes (scope admin): program configuration, API keys, point adjustments, and a member's
+export and erasure."""
 
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -16,14 +17,16 @@ from loyalty.models.api_key import KeyCreated, KeyRequest
 from loyalty.models.common import Page
 from loyalty.models.entry import Entry
 from loyalty.models.member import Member
+from loyalty.models.privacy import MemberExport
 from loyalty.models.program import Program
 
 if TYPE_CHECKING:
-    from loyalty.services import adjustments, api_keys, members, program
+    from loyalty.services import adjustments, api_keys, members, privacy, program
 else:  # imported on first use: see loyalty.entrypoints.lazy
     adjustments = lazy.module("loyalty.services.adjustments")
     api_keys = lazy.module("loyalty.services.api_keys")
     members = lazy.module("loyalty.services.members")
+    privacy = lazy.module("loyalty.services.privacy")
     program = lazy.module("loyalty.services.program")
 
 logger = Logger()
@@ -88,6 +91,30 @@ def adjust(member_id: ClientIdPath, body: Annotated[AdjustmentRequest, Body()]) 
     actor = adjustments.Actor(key_id=acting.get("key_id"), label=str(acting.get("label") or "unknown"))
     adjusted = adjustments.adjust(member_id, body, actor)
     return adjusted.entry, 201 if adjusted.created else 200
+
+
+@app.get(
+    "/v1/admin/members/<member_id>/export",
+    summary="Everything held about a member (right of access and portability)",
+    tags=["admin"],
+)
+@tracer.capture_method
+def export_member(member_id: ClientIdPath) -> MemberExport:
+    return privacy.export(member_id)
+
+
+@app.delete(
+    "/v1/admin/members/<member_id>",
+    summary="Erase a member's personal data; its balance is forfeited",
+    tags=["admin"],
+    responses={204: {"description": "Erased (also when it was already)"}},
+)
+@tracer.capture_method
+def erase_member(member_id: ClientIdPath) -> Response[None]:
+    acting = caller(app.current_event.raw_event)
+    privacy.erase(member_id, privacy.Actor(key_id=acting.get("key_id"), label=str(acting.get("label") or "unknown")))
+    logger.info("member erased", extra={"member_id": member_id})
+    return Response(status_code=204)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,10 @@ from pydantic import BaseModel
 
 from local import runtime, streams
 from local.apigw import match_route, route_key
+from local.cloudformation import cloudformation, custom_resource_functions
 from local.events import at_its_time
 from local.template import Template, load
+from loyalty.models.custom_resource import CustomResourceRequest
 from loyalty.models.jobs import JobMessage, ScheduledEvent
 from loyalty.models.webhooks import DeliveryMessage
 from loyalty.services import api_keys
@@ -69,6 +72,8 @@ STATUS = {
     "IntegrationWebhooksFunction/shopify-order-paid.json": 200,
     "IntegrationsAdminFunction/get-deliveries.json": 200,
     "IntegrationsAdminFunction/delete-webhook.json": 204,
+    "AdminFunction/export-member.json": 200,
+    "AdminFunction/erase-member.json": 204,
 }
 SCOPE = {
     "AuthorizerFunction/admin-key.json": "admin",
@@ -80,6 +85,8 @@ TEMPLATE = load(ROOT / "template.yaml")
 AUTHORIZER = TEMPLATE.authorizer()
 CONSUMERS = {source.function for source in TEMPLATE.sqs_sources()}
 STREAM_CONSUMERS = {source.function for source in streams.stream_sources(TEMPLATE)}
+# Functions CloudFormation invokes for a custom resource (their ServiceToken).
+CUSTOM_RESOURCES = custom_resource_functions(TEMPLATE.resources())
 # Functions the daily schedules invoke with {"scheduled_time": ...}.
 SCHEDULED = {
     schedule["Properties"]["Target"]["Arn"]["Fn::GetAtt"][0]
@@ -112,6 +119,8 @@ def _kind(relative: str) -> str:
         return "stream"
     if function in SCHEDULED:
         return "scheduled"
+    if function in CUSTOM_RESOURCES:
+        return "custom_resource"
     return "http"
 
 
@@ -121,6 +130,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "sqs": SqsModel,
     "scheduled": ScheduledEvent,
     "stream": DynamoDBStreamModel,
+    "custom_resource": CustomResourceRequest,
 }
 
 
@@ -152,7 +162,8 @@ def test_the_readme_runs_every_event_once() -> None:
     assert sorted(order) == FILES, "events/README.md must list every event file exactly once"
     assert order[0] == "HealthFunction/health.json"
     assert order.index("AdminFunction/put-program.json") < order.index("MembersFunction/enroll.json")
-    expected = set(STATUS) | set(SCOPE) | {f for f in FILES if _kind(f) in ("sqs", "scheduled", "stream")}
+    kinds = ("sqs", "scheduled", "stream", "custom_resource")
+    expected = set(STATUS) | set(SCOPE) | {f for f in FILES if _kind(f) in kinds}
     assert expected == set(FILES), "every HTTP event needs its STATUS, every authorizer event its SCOPE"
 
 
@@ -218,6 +229,8 @@ def _check(relative: str, result: Any) -> None:
     if kind == "authorizer":
         assert result["isAuthorized"] is True, result
         assert result["context"]["scope"] == SCOPE[relative], result
+    elif kind == "custom_resource":  # what CloudFormation received (tests/cfn.py's receiver) is returned too
+        assert result["Status"] == "SUCCESS", result
     elif kind in ("sqs", "stream"):
         assert result == {"batchItemFailures": []}, result
     elif kind == "scheduled":  # what the run did, by name (per job for the email function)
@@ -244,9 +257,13 @@ def test_events_drive_their_handlers_in_the_documented_order(aws: str, template:
     """Each event, in the order of events/README.md, through its real handler (on moto and DynamoDB Local)."""
     api_keys.bootstrap_key(LOCAL_ADMIN_KEY, "admin", "local admin")  # what `make run` does with the key
     code = None
+    stack = ExitStack()
+    cfn = stack.enter_context(cloudformation())  # CloudFormation's receiver and the stack's secret
     for step in documented_order():
         function = _function(step)
         event = _event(step)
+        if _kind(step) == "custom_resource":
+            event = cfn.as_sent(event)
         result = at_its_time(lambda: runtime.invoke(template, function, event), event)  # noqa: B023 - called at once
         try:
             _check(step, result)
@@ -260,6 +277,10 @@ def test_events_drive_their_handlers_in_the_documented_order(aws: str, template:
             found = at_its_time(lambda: runtime.invoke(template, function, voucher_event), voucher_event)  # noqa: B023
             assert found["statusCode"] == 200, found
             assert json.loads(found["body"])["redemption_id"] == "rd-1001"
+    stack.close()
+    assert [answer.body["Status"] for answer in cfn.answers] == ["SUCCESS"] * len(
+        [step for step in documented_order() if _kind(step) == "custom_resource"]
+    )
 
 
 def test_stream_events_are_member_writes_that_pass_the_mappings_filter() -> None:

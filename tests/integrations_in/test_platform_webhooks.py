@@ -212,3 +212,34 @@ def test_an_order_of_an_unknown_shopper_without_auto_enroll_credits_nobody(
     post(api, "shop-1", order, shopify_headers(order, "orders/paid"))
     consume(template, queued())
     assert api.get("/v1/members/shop-1:207119551").status == 404
+
+
+def test_a_shop_credits_an_erased_shopper_nothing_and_the_queue_stays_clean(
+    api: Api, admin_api: Api, template: Template, ddb: Any
+) -> None:
+    from tests.auditing import audit_clean
+    from tests.conftest import table_items
+
+    at(datetime(2008, 1, 10, 18, 0, tzinfo=UTC))
+    connect(admin_api, "shop-1", "shopify", category_by_sku={"IPOD2008RED": "electronics"})
+    order = body_of(sample("shopify/order.json"))
+    post(api, "shop-1", order, shopify_headers(order, "orders/paid"))
+    consume(template, queued())
+    member_id = "shop-1:207119551"
+    assert api.get(f"/v1/members/{member_id}").body["points"]["available"] == 796
+    assert admin_api.delete(f"/v1/admin/members/{member_id}").status == 204
+
+    # The shop goes on sending: the refund of the old order, and a new order of the same shopper.
+    refund = body_of(sample("shopify/refund.json"))
+    post(api, "shop-1", refund, shopify_headers(refund, "refunds/create"))
+    again = json.loads(order)
+    again["id"] = 450789470
+    second = json.dumps(again).encode()
+    post(api, "shop-1", second, shopify_headers(second, "orders/paid"))
+    consume(template, queued())  # no batch item failure: nothing left to retry, nothing in the DLQ
+    assert api.get("/v1/orders/shopify:450789470").body["code"] == "order_not_found"
+    member = api.get(f"/v1/members/{member_id}").body
+    assert member["status"] == "erased" and member["points"]["available"] == 0
+    traces = ("bob.norman@hostmail.com", "Bob Norman")
+    assert not [item for item in table_items(ddb) if any(t in json.dumps(item, default=str) for t in traces)]
+    audit_clean()

@@ -13,7 +13,7 @@ from local import ledger_audit as audit
 from loyalty.adapters import clock
 from loyalty.models.adjustment import AdjustmentRequest
 from loyalty.models.order import RefundRequest
-from loyalty.services import adjustments, redemptions, refunds
+from loyalty.services import adjustments, privacy, redemptions, refunds
 from loyalty.store import keys
 from loyalty.store import redemptions as redemption_store
 from loyalty.store.client import dynamodb, from_item, table_name, to_item, to_value
@@ -51,6 +51,10 @@ def populate() -> None:
     refunds.refund("seed-m-3-2026-11-22T15:00:00Z", RefundRequest(refund_id="rf-3", amount_minor=10_000))
     # m-4: enrolled, nothing else.
     member_with_points("m-4", 0)
+    # m-5: pending and available points, then erased (both forfeited).
+    member_with_points("m-5", 250)
+    adjustments.adjust("m-5", AdjustmentRequest(adjustment_id="a-5", points=40, reason="goodwill"), OPS)
+    privacy.erase("m-5", OPS)
 
 
 def _update(key: dict[str, str], expression: str, values: dict[str, Any]) -> None:
@@ -88,7 +92,7 @@ def _redemption(redemption_id: str) -> dict[str, str]:
 def test_a_table_after_every_kind_of_change_is_clean(aws: str) -> None:
     populate()
     report = audit_clean()
-    assert report.members_checked == 4
+    assert report.members_checked == 5
     assert report.entries_checked >= 14
     assert "clean" in report.render()
 
@@ -139,6 +143,14 @@ CORRUPTIONS: dict[str, tuple[Callable[[], None], set[tuple[str, str]]]] = {
     "a lot without a member": (
         lambda: _update(keys.lot("ghost", "2027-11"), "SET d22 = :one", {":one": 1}),
         {("member ghost", "orphan")},
+    ),
+    "an erased member's email kept": (
+        lambda: _update(keys.member("m-5"), "SET email = :email", {":email": "m-5@example.com"}),
+        {("member m-5", "erasure")},
+    ),
+    "an erased member credited": (
+        lambda: _update(keys.member("m-5"), "SET available = :n", {":n": 40}),
+        {("member m-5", "erasure"), ("member m-5", "ledger")},
     ),
     "an email guard lost": (
         lambda: dynamodb().delete_item(TableName=table_name(), Key=to_item(keys.email("m-4@example.com"))),

@@ -15,6 +15,7 @@ from loyalty.domain import balances, calendar, earning, tiers
 from loyalty.domain.errors import Contended, InvalidInput, MemberNotFound, OrderNotFound
 from loyalty.domain.events import Event, tier_changed
 from loyalty.models.common import rfc3339
+from loyalty.models.member import Member
 from loyalty.models.order import BonusOut, BreakdownLine, OrderAccrued, OrderRead, OrderRequest, RefundOut
 from loyalty.models.program import MAX_SAFE_INTEGER, Program
 from loyalty.services import program as programs
@@ -227,18 +228,30 @@ def read(order_id: str) -> OrderRead:
     order = order_store.get_order(order_id)
     if order is None:
         raise OrderNotFound(f"No order '{order_id}'.")
-    first = _read(order, program)
+    return order_read(order, _member_now(order, program))
+
+
+def order_read(order: OrderRecord, member: Member) -> OrderRead:
+    """The accrual as first answered with the order's refunds since, beside the member given."""
     refunds = [
         RefundOut(refund_id=r.refund_id, points_reversed=r.points_reversed, created_at=r.created_at)
         for r in order.refunds
     ]
-    return OrderRead(**dict(first), refunds=refunds)
+    return OrderRead(**dict(_accrued(order, member)), refunds=refunds)
 
 
-def _read(order: OrderRecord, program: Program) -> OrderAccrued:
+def _member_now(order: OrderRecord, program: Program) -> Member:
     state = member_store.read(order.member_id)
     if state is None:
         raise MemberNotFound(f"No member '{order.member_id}'.")
+    return member_view(state.member, state.lots, program, clock.now(), through_month=state.through_month)
+
+
+def _read(order: OrderRecord, program: Program) -> OrderAccrued:
+    return _accrued(order, _member_now(order, program))
+
+
+def _accrued(order: OrderRecord, member: Member) -> OrderAccrued:
     return OrderAccrued(
         order_id=order.order_id,
         member_id=order.member_id,
@@ -247,5 +260,5 @@ def _read(order: OrderRecord, program: Program) -> OrderAccrued:
         available_at=order.available_at,
         breakdown=[BreakdownLine(sku=ln.sku, points=ln.points, rules=ln.rules) for ln in order.lines],
         bonuses=[BonusOut(campaign_id=b.campaign_id, points=b.points) for b in order.bonuses],
-        member=member_view(state.member, state.lots, program, clock.now(), through_month=state.through_month),
+        member=member,
     )

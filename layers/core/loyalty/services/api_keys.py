@@ -41,6 +41,17 @@ def bootstrap_key(value: str, scope: str, label: str) -> None:
             raise
 
 
+def store(value: str, key_id: str, scope: str, label: str) -> None:
+    """Store a key made elsewhere (the stack's admin key) under the public id given; idempotent."""
+    if key_store.find(digest(value)) is not None:
+        return
+    try:
+        key_store.create(digest(value), key_id, scope, label, clock.isoformat(clock.now()))
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+            raise
+
+
 def revoke(key_id: str) -> None:
     """Revoking an unknown or already revoked key is not an error: DELETE is safe to retry."""
     key_store.revoke(key_id)

@@ -83,6 +83,8 @@ def enroll(request: EnrollRequest, key_id: str | None = None) -> tuple[Member, b
 
 def _replay(request: EnrollRequest, conflict: EnrollConflict) -> Member:
     assert conflict.existing is not None
+    if conflict.existing.status == "erased":
+        raise MemberErased(f"Member '{request.member_id}' was erased.")
     if conflict.existing.email != request.email:
         raise MemberExists(f"Member '{request.member_id}' is already enrolled with another email.")
     return get(request.member_id)

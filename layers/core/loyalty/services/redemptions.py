@@ -20,6 +20,7 @@ from loyalty.domain.errors import (
     InvalidInput,
     LimitReached,
     LoyaltyError,
+    MemberErased,
     MemberNotFound,
     OutOfStock,
     RedemptionCancelled,
@@ -31,6 +32,7 @@ from loyalty.domain.errors import (
 from loyalty.domain.events import Event
 from loyalty.domain.spending import NotEnoughPoints, may_redeem, take_soonest_first
 from loyalty.models.common import Page, rfc3339
+from loyalty.models.member import Member
 from loyalty.models.program import Program
 from loyalty.models.reward import Redemption, RedemptionRequest
 from loyalty.services import program as programs
@@ -222,6 +224,11 @@ def _view(record: RedemptionRecord, member: object) -> Redemption:
     )
 
 
+def with_member(record: RedemptionRecord, member: Member) -> Redemption:
+    """A redemption beside a member view already made (an export shows many with one member)."""
+    return _view(record, member)
+
+
 def view(record: RedemptionRecord, program: Program, now: datetime | None = None) -> Redemption:
     state = member_store.read(record.member_id)
     if state is None:
@@ -286,6 +293,8 @@ def use(redemption_id: str) -> Redemption:
         )
         if result.written:
             return view(replace(record, status="used", used_at=now_text), program)
+        if result.failed_role("member"):
+            raise MemberErased(f"Member '{record.member_id}' was erased.")
         pause(min(attempt, 5))  # used or cancelled meanwhile: the next round reads which
     raise Contended(f"Redemption '{redemption_id}' could not be used; retry it.")
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from loyalty.store import keys
 from loyalty.store.client import dynamodb, from_item, table_name, to_value
 from loyalty.store.entries import ActivityItem
+from loyalty.store.orders import OrderRecord
+from loyalty.store.redemptions import RedemptionRecord
 
 
 def page(member_id: str, limit: int, cursor: str | None) -> tuple[list[ActivityItem], str | None]:
@@ -26,6 +29,42 @@ def page(member_id: str, limit: int, cursor: str | None) -> tuple[list[ActivityI
     last = answer.get("LastEvaluatedKey")
     items = [ActivityItem.from_item(from_item(item)) for item in answer.get("Items", [])]
     return items, encode_cursor(last) if last else None
+
+
+@dataclass(frozen=True)
+class History:
+    """Everything a member's activity index holds, newest first: every entry, and among them the
+    member's orders (an order item is its earn entry) and redemptions (a redemption item is its redeem
+    entry), read whole, as the index projects every attribute."""
+
+    entries: list[ActivityItem] = field(default_factory=list)
+    orders: list[OrderRecord] = field(default_factory=list)
+    redemptions: list[RedemptionRecord] = field(default_factory=list)
+
+
+def history(member_id: str) -> History:
+    """The member's whole activity, every page of one Query (an export: no paging for the client)."""
+    found = History()
+    request: dict[str, Any] = {
+        "TableName": table_name(),
+        "IndexName": "GSI1",
+        "KeyConditionExpression": "GSI1PK = :pk",
+        "ExpressionAttributeValues": {":pk": to_value(keys.activity_partition(member_id))},
+        "ScanIndexForward": False,
+    }
+    while True:
+        answer = dynamodb().query(**request)
+        for raw in answer.get("Items", []):
+            item = from_item(raw)
+            found.entries.append(ActivityItem.from_item(item))
+            if item.get("kind") == "earn":
+                found.orders.append(OrderRecord.from_item(item))
+            elif item.get("kind") == "redeem":
+                found.redemptions.append(RedemptionRecord.from_item(item))
+        start = answer.get("LastEvaluatedKey")
+        if start is None:
+            return found
+        request["ExclusiveStartKey"] = start
 
 
 def encode_cursor(key: dict[str, Any]) -> str:

@@ -72,6 +72,32 @@ class AdjustmentRecord:
         )
 
 
+ERASURE_REASON = "erasure"
+ERASURE_ADJUSTMENT_ID = "erasure"  # what the entry shows as its adjustment_id (no client chose it)
+
+
+@dataclass(frozen=True)
+class ErasureRecord:
+    """The ``adjust`` entry (reason ``erasure``) that forfeits an erased member's points, keyed by the
+    member: written once, whatever the number of DELETEs."""
+
+    actor: str  # the acting key's label
+    entry: EntryFields
+
+    def to_item(self) -> Item:
+        return {
+            **keys.erasure(self.entry.member_id),
+            "adjustment_id": ERASURE_ADJUSTMENT_ID,
+            "reason": ERASURE_REASON,
+            "actor": self.actor,
+            **self.entry.to_item(),
+        }
+
+    @classmethod
+    def from_item(cls, item: Item) -> ErasureRecord:
+        return cls(str(item.get("actor", "")), EntryFields.from_item(item))
+
+
 @dataclass(frozen=True)
 class CancelRecord:
     redemption_id: str

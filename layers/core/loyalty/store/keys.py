@@ -101,6 +101,12 @@ def adjustment(adjustment_id: str) -> dict[str, str]:
     return {"PK": f"ADJUSTMENT#{adjustment_id}", "SK": "ADJUSTMENT"}
 
 
+def erasure(member_id: str) -> dict[str, str]:
+    """The ledger entry of a member's erasure (the forfeit of its balance): one per member, so an
+    erasure repeated forfeits nothing twice. Outside every client id's key space."""
+    return {"PK": f"ERASURE#{member_id}", "SK": "ERASURE"}
+
+
 def expiry_entry(member_id: str, expires_on: str, run_day: str | None) -> dict[str, str]:
     """The ledger entry of one day's expiry, keyed so that it is written once. Points a cancelled
     redemption gives back to a day that has already expired expire again on a later run: that entry

@@ -364,8 +364,12 @@ def outbox(events: Sequence[Event], balances: Balances | None = None) -> list[di
         data = dict(event.data)
         if balance is not None and event.type.startswith("points.") and "balance" not in data:
             data["balance"] = balance
-        # Event data goes through JSON so it is made of what DynamoDB stores (no floats or dates).
-        entries.append({"type": event.type, "data": json.loads(json.dumps(data, default=str))})
+        # Event data goes through JSON so it is made of what DynamoDB stores (no floats or dates). No data
+        # (member.erased) is left out: DynamoDB Local's stream shows an empty map as {}, no type at all.
+        entry: dict[str, Any] = {"type": event.type}
+        if data:
+            entry["data"] = json.loads(json.dumps(data, default=str))
+        entries.append(entry)
     return entries
 
 
@@ -512,8 +516,11 @@ def touch(member_id: str, events: Sequence[Event], at: str) -> TxItem:
                 "TableName": table_name(),
                 "Key": to_item(keys.member(member_id)),
                 "UpdateExpression": "ADD version :one SET outbox = :outbox, outbox_at = :at",
-                "ConditionExpression": "attribute_exists(PK)",
+                # An erased member takes no writes (its vouchers included).
+                "ConditionExpression": "attribute_exists(PK) AND #status = :active",
+                "ExpressionAttributeNames": {"#status": "status"},
                 "ExpressionAttributeValues": {
+                    ":active": to_value("active"),
                     ":one": to_value(1),
                     ":outbox": to_value(outbox(events)),
                     ":at": to_value(at),
@@ -677,6 +684,22 @@ def update_profile(
                 )
             )
     return decide(transactions.run(items), None)
+
+
+def release_email(member_id: str, address: str) -> TxItem:
+    """Transaction item: the email's guard deleted (an erasure), so the address may enroll again. Only
+    the member's own guard; one already gone is fine."""
+    return TxItem(
+        "email",
+        {
+            "Delete": {
+                "TableName": table_name(),
+                "Key": to_item(keys.email(address)),
+                "ConditionExpression": "attribute_not_exists(PK) OR member_id = :me",
+                "ExpressionAttributeValues": {":me": to_value(member_id)},
+            }
+        },
+    )
 
 
 def email_owner(address: str) -> str | None:

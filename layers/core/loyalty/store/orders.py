@@ -278,3 +278,29 @@ def matured_update(order: PendingOrder, at: str) -> TxItem:
             }
         },
     )
+
+
+def forfeited_update(order: PendingOrder, at: str) -> TxItem:
+    """An erased member's pending order leaves the maturing index: its points were forfeited with the
+    member's balance, so they never mature (the order answers as it did, ``pending``)."""
+    return TxItem(
+        "order",
+        {
+            "Update": {
+                "TableName": table_name(),
+                "Key": to_item(keys.order(order.order_id)),
+                "UpdateExpression": (
+                    "SET pending_left = :zero, forfeited_at = :at, version = version + :one REMOVE GSI2PK, GSI2SK"
+                ),
+                "ConditionExpression": "#status = :pending AND version = :version",
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": {
+                    ":pending": to_value("pending"),
+                    ":zero": to_value(0),
+                    ":one": to_value(1),
+                    ":at": to_value(at),
+                    ":version": to_value(order.version),
+                },
+            }
+        },
+    )

@@ -7,7 +7,7 @@ import hashlib
 import re
 import secrets
 
-from loyalty.domain.errors import EmailTaken, InvalidInput, MemberExists
+from loyalty.domain.errors import EmailTaken, InvalidInput, MemberErased, MemberExists
 from loyalty.models.common import CLIENT_ID_PATTERN
 from loyalty.models.member import EnrollRequest
 from loyalty.services import members
@@ -70,6 +70,8 @@ def _enroll(member_id: str, email: str, name: str | None) -> str | None:
         return store.member_by_email(email)  # the shopper is a member already, under another id
     except MemberExists:
         return member_id  # enrolled earlier under this id, since with another email: still them
+    except MemberErased:
+        return None  # enrolled under this id once, then erased: not enrolled again by a shop
     except InvalidInput:
         return None
     return member_id

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from aws_lambda_powertools import Logger
 
-from loyalty.domain.errors import OrderNotFound, RefundExceedsOrder
+from loyalty.domain.errors import MemberErased, OrderNotFound, RefundExceedsOrder
 from loyalty.models.integrations import IntegrationWebhook, ShopifyOrder, ShopifyRefund, WooOrder
 from loyalty.models.order import OrderRequest, RefundRequest
 from loyalty.services import accrual, refunds
@@ -73,13 +73,18 @@ def process(message: IntegrationWebhook) -> Processed:
 def _accrue(result: Processed, member_id: str | None, request: OrderRequest | None) -> None:
     if request is None:
         result.skipped.append("no_member" if member_id is None else "nothing_earns")
-    else:
+        return
+    try:
         result.accrued.append(accrual.accrue(request))
+    except MemberErased:
+        result.skipped.append("member_erased")  # the shopper asked to be forgotten: nothing more is credited
 
 
 def _refund(result: Processed, order_id: str, request: RefundRequest) -> None:
     try:
         result.refunded.append(refunds.refund(order_id, request))
+    except MemberErased:
+        result.skipped.append("member_erased")
     except OrderNotFound:
         result.skipped.append("order_not_credited")  # the order earned nothing here (not a member, say)
     except RefundExceedsOrder:

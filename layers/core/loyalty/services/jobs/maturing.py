@@ -20,6 +20,7 @@ from loyalty.services.jobs.runner import Run, each
 from loyalty.services.retry import pause
 from loyalty.store import members as member_store
 from loyalty.store import orders as order_store
+from loyalty.store import transactions
 from loyalty.store.due_index import DueItem
 from loyalty.store.orders import PendingOrder
 
@@ -69,12 +70,24 @@ def mature(order: PendingOrder | None, run: Run) -> None:
             order = order_store.get_pending(order.order_id)  # a refund since: read it again
             continue
         if result.failed_role("member"):
-            # Erased member, or balances that disagree with the order: leave it for a person to look at.
+            if _erased(order.member_id):
+                # Its points went with the erasure: the order leaves the index, nothing matures.
+                if transactions.run([order_store.forfeited_update(order, at)]).written:
+                    run.counts["orders_of_erased_members"] += 1
+                    return
+                order = order_store.get_pending(order.order_id)
+                continue
+            # Balances that disagree with the order: leave it for a person to look at.
             run.counts["failures"] += 1
             logger.error("order cannot mature", extra={"order_id": order.order_id})
             return
         pause(attempt)
     run.counts["failures"] += 1
+
+
+def _erased(member_id: str) -> bool:
+    state = member_store.read(member_id, "none")
+    return state is not None and state.member.status == "erased"
 
 
 JOBS = {"mature": Maturing()}

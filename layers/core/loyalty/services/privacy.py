@@ -1,0 +1,99 @@
+"""A member's privacy rights: everything held about it in one document (access, portability), and its
+erasure (the personal data gone, the email free again, the balance forfeited, the ledger kept)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from loyalty.adapters import clock
+from loyalty.domain.errors import Contended, MemberNotFound
+from loyalty.domain.events import Event
+from loyalty.models.common import rfc3339
+from loyalty.models.privacy import ConsentChange, MemberExport
+from loyalty.services import accrual, redemptions
+from loyalty.services import program as programs
+from loyalty.services.adjustments import Actor
+from loyalty.services.ledger import activity_view, state_view
+from loyalty.services.retry import MAX_ATTEMPTS, pause
+from loyalty.store import activity as activity_store
+from loyalty.store import members as member_store
+from loyalty.store.entries import ERASURE_ADJUSTMENT_ID, ERASURE_REASON, EntryFields, ErasureRecord
+from loyalty.store.members import DueDays, EntryPut, MemberChange, MemberRecord, Replay, Written
+
+
+def export(member_id: str) -> MemberExport:
+    """The member, its consent history and its whole activity with every order and redemption: one
+    read of the profile, one Query of the consents, the activity index read to its end."""
+    program = programs.current()
+    state = member_store.read(member_id)
+    if state is None:
+        raise MemberNotFound(f"No member '{member_id}'.")
+    member = state_view(state, program, clock.now())
+    history = activity_store.history(member_id)
+    return MemberExport(
+        member=member,
+        consents=[
+            ConsentChange.model_validate(
+                {"marketing_opt_in": c.marketing_opt_in, "source": c.source, "key_id": c.key_id, "at": c.at}
+            )
+            for c in member_store.consents(member_id)
+        ],
+        activity=[activity_view(item) for item in history.entries],
+        redemptions=[redemptions.with_member(record, member) for record in history.redemptions],
+        orders=[accrual.order_read(order, member) for order in history.orders],
+    )
+
+
+def erase(member_id: str, actor: Actor) -> None:
+    """Erase a member, once: email, name and locale leave the profile and the email's guard is deleted
+    (so the address may enroll again, as a new member); the points it holds, available and pending, are
+    forfeited by an ``adjust`` entry with reason ``erasure``; it leaves every due index (the jobs never
+    find it again); its outbox says ``member.erased`` and nothing else about it. Entries, orders and
+    redemptions stay (amounts and dates), so the accounts still add up. All in one transaction. An
+    erased member answers as done: a second DELETE forfeits nothing again."""
+    for attempt in range(MAX_ATTEMPTS):
+        state = member_store.read(member_id, "all")
+        if state is None:
+            raise MemberNotFound(f"No member '{member_id}'.")
+        member = state.member
+        if member.status == "erased":
+            return
+        change = _erasure(member, state.lots, actor)
+        outcome = member_store.commit(change)
+        if isinstance(outcome, Written | Replay):
+            return
+        pause(attempt)
+    raise Contended(f"Member '{member_id}' could not be erased; retry it.")
+
+
+def _erasure(member: MemberRecord, lots: dict[str, int], actor: Actor) -> MemberChange[ErasureRecord]:
+    at = rfc3339(clock.now())
+    forfeited = member.balances.available + member.balances.pending
+    after = replace(
+        member,
+        email=None,
+        name=None,
+        locale=None,
+        status="erased",
+        marketing_opt_in=False,
+        balances=replace(member.balances, available=0, pending=0),
+        due=DueDays(),
+    )
+    record = ErasureRecord(
+        actor=actor.label,
+        entry=EntryFields(member.member_id, "adjust", "erasure", -forfeited, 0, at, actor.key_id),
+    )
+    events = [Event("member.erased", {})]
+    if forfeited:
+        adjusted = {"adjustment_id": ERASURE_ADJUSTMENT_ID, "points": -forfeited, "reason": ERASURE_REASON}
+        events.insert(0, Event("points.adjusted", adjusted))
+    return MemberChange(
+        before=member,
+        after=after,
+        at=at,
+        events=events,
+        entry=EntryPut(record.to_item(), ErasureRecord.from_item),
+        lots_before=lots,
+        lot_deltas={day: -points for day, points in lots.items() if points > 0},
+        more=[member_store.release_email(member.member_id, member.email)] if member.email else [],
+    )
