@@ -42,6 +42,7 @@ STATUS = {
     "HealthFunction/health.json": 200,
     "AdminFunction/put-program.json": 200,
     "AdminFunction/get-program.json": 200,
+    "AdminFunction/get-campaign.json": 200,
     "AdminFunction/create-key.json": 201,
     "MembersFunction/enroll.json": 201,
     "MembersFunction/get-member.json": 200,

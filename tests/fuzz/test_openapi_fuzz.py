@@ -78,6 +78,11 @@ WORDED_RULES = [
     WordedRule("discount_minor must not exceed unit_price_minor x quantity", "at most the line's amount"),
     WordedRule("url: the ", "resolves only to public addresses"),
     WordedRule('"*" stands alone', "stands alone; 422 otherwise"),
+    WordedRule("campaign tiers must be names of the program's tiers", "a campaign's tiers are names of the program's"),
+    WordedRule(
+        "a campaign with budget_points has bonus_points and no multiplier",
+        "A campaign with budget_points has bonus_points and no multiplier",
+    ),
 ]
 
 

@@ -15,6 +15,7 @@ from loyalty.models.common import (
     ClientId,
     Email,
     Int,
+    Model,
     Rfc3339,
     decimal_input,
     decimal_schema,
@@ -55,7 +56,10 @@ class Campaign(ApiModel):
     model_config = ConfigDict(
         json_schema_extra={
             "anyOf": [not_null("multiplier"), not_null("bonus_points")],
-            "description": "ends_at must be after starts_at.",
+            "description": (
+                "ends_at must be after starts_at. A campaign with budget_points has bonus_points and no "
+                "multiplier (the budget counts bonus points)."
+            ),
         }
     )
 
@@ -65,6 +69,56 @@ class Campaign(ApiModel):
     categories: list[Name] | None = Field(default=None, description="Limit the multiplier to these categories.")
     starts_at: Rfc3339
     ends_at: Rfc3339
+    budget_points: (
+        Annotated[
+            Int,
+            Field(
+                ge=1,
+                le=MAX_SAFE_INTEGER,
+                description="The most bonus points the campaign adds across all members, counted exactly under "
+                "any concurrency; an order that would pass it gets what is left (its bonus says limited). Needs "
+                "bonus_points and no multiplier. GET /v1/admin/campaigns/{campaign_id} shows what is left.",
+            ),
+        ]
+        | None
+    ) = None
+    per_member_limit: (
+        Annotated[Int, Field(ge=1, le=1_000_000, description="Orders per member that may benefit.")] | None
+    ) = None
+    min_order_minor: (
+        Annotated[
+            Int,
+            Field(
+                ge=0,
+                le=10**12,
+                description="Only orders whose net amount (after line and order discounts) reaches this, in "
+                "minor units.",
+            ),
+        ]
+        | None
+    ) = None
+    skus: (
+        Annotated[
+            list[Name],
+            Field(
+                min_length=1,
+                max_length=100,
+                description="Only orders holding one of these SKUs benefit; a multiplier applies to their lines only.",
+            ),
+        ]
+        | None
+    ) = None
+    tiers: (
+        Annotated[
+            list[Name],
+            Field(
+                min_length=1,
+                max_length=20,
+                description="Only members of these tiers (names of the program's tiers) benefit.",
+            ),
+        ]
+        | None
+    ) = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -72,6 +126,8 @@ class Campaign(ApiModel):
             raise ValueError("ends_at must be after starts_at")
         if self.multiplier is None and self.bonus_points is None:
             raise ValueError("a campaign needs a multiplier, bonus_points or both")
+        if self.budget_points is not None and (self.bonus_points is None or self.multiplier is not None):
+            raise ValueError("a campaign with budget_points has bonus_points and no multiplier")
         return self
 
     def active_at(self, moment: datetime) -> bool:
@@ -98,9 +154,10 @@ class Program(ApiModel):
         json_schema_extra={
             "description": (
                 "Validated as a whole. Beyond each field's own rules: the first tier has threshold 0, thresholds "
-                "increase strictly, tier names and campaign ids are unique, emails.sender is the deployment's "
-                "verified SES identity (SenderEmail), and timezone is the one the daily jobs are scheduled in "
-                "(ProgramTimezone) unless the deployment allows a mismatch."
+                "increase strictly, tier names and campaign ids are unique, a campaign's tiers are names of the "
+                "program's tiers, emails.sender is the deployment's verified SES identity (SenderEmail), and "
+                "timezone is the one the daily jobs are scheduled in (ProgramTimezone) unless the deployment allows "
+                "a mismatch."
             )
         }
     )
@@ -180,6 +237,9 @@ class Program(ApiModel):
         campaign_ids = [campaign.campaign_id for campaign in self.campaigns]
         if len(set(campaign_ids)) != len(campaign_ids):
             raise ValueError("campaign_id values must be unique")
+        for campaign in self.campaigns:
+            if campaign.tiers is not None and not set(campaign.tiers) <= set(names):
+                raise ValueError("campaign tiers must be names of the program's tiers")
         return self
 
     @property
@@ -212,3 +272,11 @@ class Program(ApiModel):
                 )
             )
         return found
+
+
+class CampaignRead(Model):
+    """GET /v1/admin/campaigns/{campaign_id}: a campaign of the program and what its budget has given."""
+
+    campaign: Campaign
+    spent_points: int = Field(description="Bonus points the campaign has given so far (counted exactly).")
+    remaining_points: int | None = Field(description="What is left of budget_points; null without a budget.")

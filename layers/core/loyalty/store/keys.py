@@ -52,6 +52,12 @@ def redeemed_count(member_id: str, reward_id: str) -> dict[str, str]:
     return {"PK": f"MEMBER#{member_id}", "SK": f"REDEEMED#{reward_id}"}
 
 
+def campaign_budget(campaign_id: str) -> dict[str, str]:
+    """The points a campaign with a budget has given so far: one counter per campaign, added to in the
+    accrual's transaction under a condition that keeps it within the budget."""
+    return {"PK": f"CAMPAIGN#{campaign_id}", "SK": "BUDGET"}
+
+
 def email(address: str) -> dict[str, str]:
     """Uniqueness guard: one item per lower-cased email, naming its member."""
     return {"PK": f"EMAIL#{address}", "SK": "EMAIL"}
