@@ -59,6 +59,7 @@ STATUS = {
     "RedemptionsFunction/redeem-another.json": 201,
     "RedemptionsFunction/cancel-redemption.json": 200,
     "MembersFunction/activity.json": 200,
+    "MembersFunction/post-event.json": 201,
     "AdminFunction/delete-key.json": 204,
     "OrdersFunction/get-order.json": 200,
     "RedemptionsFunction/member-redemptions.json": 200,

@@ -83,6 +83,11 @@ WORDED_RULES = [
         "a campaign with budget_points has bonus_points and no multiplier",
         "A campaign with budget_points has bonus_points and no multiplier",
     ),
+    WordedRule("type must be one of the program's event_rules types", "type is one of the program's event_rules types"),
+    WordedRule("occurred_at is in the future", "at most 5 minutes ahead of the server's clock"),
+    WordedRule("occurred_at is more than", "within the program's max_order_age_days"),
+    WordedRule("event_rules types must be unique", "event types are unique"),
+    WordedRule("period_days needs per_member_limit", "period_days needs per_member_limit"),
 ]
 
 

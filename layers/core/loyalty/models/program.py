@@ -135,6 +135,37 @@ class Campaign(ApiModel):
         return self.starts_at <= moment < self.ends_at
 
 
+class EventRule(ApiModel):
+    """Points for something a member does besides buying (a review, a survey, a birthday the shop sends)."""
+
+    model_config = ConfigDict(json_schema_extra={"description": "period_days needs per_member_limit."})
+
+    type: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+    points: Annotated[Int, Field(ge=1, le=1_000_000_000)]
+    per_member_limit: (
+        Annotated[Int, Field(ge=1, le=1_000_000, description="Events of this type that credit a member (per period).")]
+        | None
+    ) = None
+    period_days: (
+        Annotated[
+            Int,
+            Field(
+                ge=1,
+                le=3650,
+                description="The limit counts per period of this many days (consecutive periods from 1970-01-01, "
+                "local days of the program's timezone, judged by occurred_at); without it the limit is for ever.",
+            ),
+        ]
+        | None
+    ) = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.period_days is not None and self.per_member_limit is None:
+            raise ValueError("period_days needs per_member_limit")
+        return self
+
+
 class TierRule(ApiModel):
     name: Name
     threshold: Count
@@ -205,6 +236,13 @@ class Program(ApiModel):
         AsNumber,
     ]
     emails: EmailSettings
+    signup_points: Annotated[
+        Int, Field(ge=0, le=1_000_000_000, description="Points credited once at enrollment (a bonus entry).")
+    ] = 0
+    event_rules: Annotated[list[EventRule], Field(max_length=50)] = Field(
+        default_factory=list,
+        description="Points for member events (POST /v1/members/{member_id}/events); event types are unique.",
+    )
 
     @field_validator("currency")
     @classmethod
@@ -237,6 +275,9 @@ class Program(ApiModel):
         campaign_ids = [campaign.campaign_id for campaign in self.campaigns]
         if len(set(campaign_ids)) != len(campaign_ids):
             raise ValueError("campaign_id values must be unique")
+        types = [rule.type for rule in self.event_rules]
+        if len(set(types)) != len(types):
+            raise ValueError("event_rules types must be unique")
         for campaign in self.campaigns:
             if campaign.tiers is not None and not set(campaign.tiers) <= set(names):
                 raise ValueError("campaign tiers must be names of the program's tiers")
@@ -245,6 +286,9 @@ class Program(ApiModel):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def event_rule(self, event_type: str) -> EventRule | None:
+        return next((rule for rule in self.event_rules if rule.type == event_type), None)
 
     def deployment_mismatches(
         self, sender_email: str | None, schedule_timezone: str | None, allow_timezone_mismatch: bool

@@ -574,14 +574,20 @@ class EnrollConflict:
 
 
 def enroll(
-    record: MemberRecord, events: Sequence[Event], at: str, consent: ConsentRecord
+    record: MemberRecord,
+    events: Sequence[Event],
+    at: str,
+    consent: ConsentRecord,
+    lot_days: Mapping[str, int] | None = None,
+    more: Sequence[TxItem] = (),
 ) -> EnrollConflict | Retry | None:
     """Create the member, claim its email and its referral code in one transaction; None on success.
+    A signup bonus comes with it: its points in ``lot_days`` and its entry in ``more``.
 
     The old member and email items come back with the cancellation (ReturnValuesOnConditionCheckFailure),
     so telling an idempotent replay from a conflict costs no extra read."""
     table = table_name()
-    item = {**record.to_item(), "outbox": outbox(events), "outbox_at": at}
+    item = {**record.to_item(), "outbox": outbox(events, record.balances), "outbox_at": at}
     items = [
         TxItem(
             "member",
@@ -617,6 +623,8 @@ def enroll(
         ),
     ]
     items.append(consent_put(record.member_id, consent))
+    items += lots.writes(record.member_id, {}, lot_days or {})
+    items += more
     if record.referred_by is not None:
         items.append(
             TxItem(
