@@ -57,7 +57,7 @@ LOT_PREFIX = keys.LOT_PREFIX
 COUNTER_PREFIX = keys.redeemed_count("", "")["SK"]
 
 # Entries whose change to available is their own points.
-AVAILABLE_ONLY_KINDS = frozenset({"redeem", "redemption_cancel", "adjust", "expire"})
+AVAILABLE_ONLY_KINDS = frozenset({"redeem", "redemption_cancel", "adjust", "expire", "bonus"})
 # Kinds whose effect on lifetime_earned is known: earn adds the order's points, refund takes back
 # what it reversed, the others leave it alone.
 KNOWN_KINDS = AVAILABLE_ONLY_KINDS | {"earn", "refund"}

@@ -25,6 +25,7 @@ from loyalty import settings
 from loyalty.adapters import accrual_queue, clock, delivery_queue, event_bus, kms
 from loyalty.services import api_keys, program, rewards, webhooks
 from loyalty.services.integrations import connections
+from loyalty.store import campaigns as campaign_store
 from loyalty.store import client as store_client
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,6 +85,7 @@ def _reset_process_state() -> None:
         adapter.reset()
     webhooks.forget()
     connections.forget()
+    campaign_store.forget()
 
 
 @pytest.fixture(params=BACKENDS)

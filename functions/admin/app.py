@@ -18,12 +18,13 @@ from loyalty.models.common import Page
 from loyalty.models.entry import Entry
 from loyalty.models.member import Member
 from loyalty.models.privacy import MemberExport
-from loyalty.models.program import Program
+from loyalty.models.program import CampaignRead, Program
 
 if TYPE_CHECKING:
-    from loyalty.services import adjustments, api_keys, members, privacy, program
+    from loyalty.services import adjustments, api_keys, campaigns, members, privacy, program
 else:  # imported on first use: see loyalty.entrypoints.lazy
     adjustments = lazy.module("loyalty.services.adjustments")
+    campaigns = lazy.module("loyalty.services.campaigns")
     api_keys = lazy.module("loyalty.services.api_keys")
     members = lazy.module("loyalty.services.members")
     privacy = lazy.module("loyalty.services.privacy")
@@ -47,6 +48,12 @@ def put_program(body: Annotated[Program, Body()]) -> Program:
 @tracer.capture_method
 def get_program() -> Program:
     return program.current()
+
+
+@app.get("/v1/admin/campaigns/<campaign_id>", summary="Read a campaign and what is left of its budget", tags=["admin"])
+@tracer.capture_method
+def get_campaign(campaign_id: ClientIdPath) -> CampaignRead:
+    return campaigns.read(campaign_id)
 
 
 @app.post(

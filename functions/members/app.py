@@ -15,11 +15,13 @@ from loyalty.entrypoints.params import ClientIdPath, Cursor
 from loyalty.models.common import Page
 from loyalty.models.entry import Entry
 from loyalty.models.member import EnrollRequest, Member, MemberPatch
+from loyalty.models.member_event import MemberEventRequest, MemberEventResult
 
 if TYPE_CHECKING:
-    from loyalty.services import activity, members
+    from loyalty.services import activity, member_events, members
 else:  # imported on first use: see loyalty.entrypoints.lazy
     activity = lazy.module("loyalty.services.activity")
+    member_events = lazy.module("loyalty.services.member_events")
     members = lazy.module("loyalty.services.members")
 
 logger = Logger()
@@ -61,6 +63,22 @@ def get_activity(
     cursor: Cursor = None,
 ) -> Page[Entry]:
     return activity.page(member_id, limit, cursor)
+
+
+@app.post(
+    "/v1/members/<member_id>/events",
+    summary="Record a member event (a review, a survey, a birthday) and credit its rule's points",
+    tags=["members"],
+    responses={201: {"description": "Recorded", "content": {"application/json": {"model": MemberEventResult}}}},
+)
+@tracer.capture_method
+def post_event(member_id: ClientIdPath, body: Annotated[MemberEventRequest, Body()]) -> tuple[MemberEventResult, int]:
+    result, created = member_events.record(member_id, body, caller(app.current_event.raw_event).get("key_id"))
+    if created:
+        metrics.add_metric(
+            name="MemberEventsLimited" if result.limited else "MemberEventsCredited", unit=MetricUnit.Count, value=1
+        )
+    return result, 201 if created else 200
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -78,6 +78,16 @@ WORDED_RULES = [
     WordedRule("discount_minor must not exceed unit_price_minor x quantity", "at most the line's amount"),
     WordedRule("url: the ", "resolves only to public addresses"),
     WordedRule('"*" stands alone', "stands alone; 422 otherwise"),
+    WordedRule("campaign tiers must be names of the program's tiers", "a campaign's tiers are names of the program's"),
+    WordedRule(
+        "a campaign with budget_points has bonus_points and no multiplier",
+        "A campaign with budget_points has bonus_points and no multiplier",
+    ),
+    WordedRule("type must be one of the program's event_rules types", "type is one of the program's event_rules types"),
+    WordedRule("occurred_at is in the future", "at most 5 minutes ahead of the server's clock"),
+    WordedRule("occurred_at is more than", "within the program's max_order_age_days"),
+    WordedRule("event_rules types must be unique", "event types are unique"),
+    WordedRule("period_days needs per_member_limit", "period_days needs per_member_limit"),
 ]
 
 

@@ -9,12 +9,18 @@ The pipeline, in order: discounts (the line's own, then its share of the order's
 exclusion -> product multiplier (SKU, else category) -> campaign multipliers -> tier multiplier. Each
 step is a small class with ``apply``; ``Discounts`` sees the whole order, since a share depends on
 every line.
+
+Which campaigns take part is decided first, for the whole order, by one class per condition
+(``CAMPAIGN_CONDITIONS``): the campaign window, the minimum order, the member's tier, the SKUs it asks
+for and the member's own limit of orders. A campaign's ``bonus_points`` are then capped by what is left
+of its budget (``BudgetCap``): what is left is known to the caller (see loyalty.services.accrual), and the
+bonus says when it was cut (``limited``).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -51,13 +57,19 @@ class CampaignRule:
     multiplier: Decimal | None = None
     bonus_points: int | None = None
     categories: frozenset[str] | None = None
+    skus: frozenset[str] | None = None  # only lines of these SKUs take part; the bonus needs one of them
+    tiers: frozenset[str] | None = None  # only members of these tiers
+    min_order_minor: int | None = None  # the order's net amount (after every discount) must reach it
+    per_member_limit: int | None = None  # orders per member that may benefit
+    budget_points: int | None = None  # the most bonus points the campaign adds across all members
 
     def active_at(self, moment: datetime) -> bool:
         """The start instant counts, the end instant does not: back-to-back campaigns never overlap."""
         return self.starts_at <= moment < self.ends_at
 
-    def covers(self, category: str) -> bool:
-        return self.categories is None or category in self.categories
+    def covers(self, category: str, sku: str | None = None) -> bool:
+        in_category = self.categories is None or category in self.categories
+        return in_category and (self.skus is None or sku is None or sku in self.skus)
 
 
 @dataclass(frozen=True)
@@ -78,6 +90,7 @@ class LineEarning:
     exact: Fraction = ZERO
     rules: list[str] = field(default_factory=list)
     excluded: bool = False
+    campaigns: set[str] = field(default_factory=set)  # the campaigns whose multiplier applied
 
 
 @dataclass(frozen=True)
@@ -85,6 +98,82 @@ class Context:
     placed_at: datetime
     tier_name: str
     tier_multiplier: Decimal
+    campaign_uses: Mapping[str, int] = field(default_factory=dict)  # orders of this member each campaign benefited
+    budget_left: Mapping[str, int] = field(default_factory=dict)  # bonus points left, per campaign with a budget
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    """What a campaign condition may look at: the order as a whole."""
+
+    net_minor: Fraction  # after line and order discounts
+    skus: frozenset[str]
+
+
+class CampaignCondition(Protocol):
+    def allows(self, campaign: CampaignRule, order: OrderFacts, context: Context) -> bool: ...
+
+
+class CampaignWindow:
+    """Campaigns are judged by ``placed_at``: start instant included, end instant excluded."""
+
+    def allows(self, campaign: CampaignRule, order: OrderFacts, context: Context) -> bool:
+        return campaign.active_at(context.placed_at)
+
+
+class MinimumOrder:
+    """``min_order_minor``: the order's net amount, after every discount, reaches it."""
+
+    def allows(self, campaign: CampaignRule, order: OrderFacts, context: Context) -> bool:
+        return campaign.min_order_minor is None or order.net_minor >= campaign.min_order_minor
+
+
+class TierCondition:
+    """``tiers``: only members of these tiers (their tier before this order)."""
+
+    def allows(self, campaign: CampaignRule, order: OrderFacts, context: Context) -> bool:
+        return campaign.tiers is None or context.tier_name in campaign.tiers
+
+
+class SkuCondition:
+    """``skus``: the order holds at least one of them."""
+
+    def allows(self, campaign: CampaignRule, order: OrderFacts, context: Context) -> bool:
+        return campaign.skus is None or not campaign.skus.isdisjoint(order.skus)
+
+
+class MemberLimit:
+    """``per_member_limit``: the member's orders that benefited stay below it."""
+
+    def allows(self, campaign: CampaignRule, order: OrderFacts, context: Context) -> bool:
+        limit = campaign.per_member_limit
+        return limit is None or context.campaign_uses.get(campaign.campaign_id, 0) < limit
+
+
+CAMPAIGN_CONDITIONS: tuple[CampaignCondition, ...] = (
+    CampaignWindow(),
+    MinimumOrder(),
+    TierCondition(),
+    SkuCondition(),
+    MemberLimit(),
+)
+
+
+def eligible(campaigns: Sequence[CampaignRule], order: OrderFacts, context: Context) -> list[CampaignRule]:
+    """The campaigns every condition allows for this order."""
+    return [c for c in campaigns if all(rule.allows(c, order, context) for rule in CAMPAIGN_CONDITIONS)]
+
+
+class BudgetCap:
+    """``budget_points``: a bonus takes at most what is left of its campaign's budget."""
+
+    def cap(self, campaign: CampaignRule, points: int, context: Context) -> tuple[int, bool]:
+        if campaign.budget_points is None:
+            return points, False
+        left = max(
+            min(context.budget_left.get(campaign.campaign_id, campaign.budget_points), campaign.budget_points), 0
+        )
+        return min(points, left), points > left
 
 
 class Calculator(Protocol):
@@ -168,9 +257,10 @@ class CampaignMultipliers:
         if earning.excluded:
             return
         for campaign in self.campaigns:
-            if campaign.active_at(context.placed_at) and campaign.covers(earning.line.category):
+            if campaign.covers(earning.line.category, earning.line.sku):
                 assert campaign.multiplier is not None
                 earning.exact *= Fraction(campaign.multiplier)
+                earning.campaigns.add(campaign.campaign_id)
                 earning.rules.append(f"campaign:{campaign.campaign_id}x{_number(campaign.multiplier)}")
 
 
@@ -194,6 +284,7 @@ class LineResult:
 class Bonus:
     campaign_id: str
     points: int
+    limited: bool = False  # cut by the campaign's budget: ``points`` is what was left
 
 
 @dataclass(frozen=True)
@@ -202,6 +293,7 @@ class OrderEarning:
     lines: list[LineResult]
     bonuses: list[Bonus]
     net_minor: Fraction = ZERO  # what the customer paid for the lines, after every discount
+    benefited: frozenset[str] = frozenset()  # the campaigns that added to this order (multiplier or bonus)
 
     @property
     def line_points(self) -> int:
@@ -218,12 +310,12 @@ def discount_shares(lines: Sequence[OrderLine], discount_minor: int) -> list[Fra
     return [discount * line.after_line_discount / total for line in lines]
 
 
-def pipeline(rules: EarningRules) -> list[Calculator]:
+def pipeline(rules: EarningRules, campaigns: Sequence[CampaignRule]) -> list[Calculator]:
     return [
         BaseRate(rules.points_per_unit),
         Exclusion(rules.excluded_categories),
         ProductMultiplier(rules.sku_multipliers, rules.category_multipliers),
-        CampaignMultipliers(rules.campaigns),
+        CampaignMultipliers(campaigns),
         TierMultiplier(),
     ]
 
@@ -234,15 +326,20 @@ def earn(lines: Sequence[OrderLine], discount_minor: int, rules: EarningRules, c
     Each line's shown ``points`` is its share of the floored total (largest remainder), so the
     breakdown always adds up to what was credited.
     """
-    calculators = pipeline(rules)
     discounts = Discounts(lines, discount_minor)
     earnings = []
     for index, line in enumerate(lines):
         earning = LineEarning(line=line, net_minor=Fraction(line.amount_minor))
         discounts.apply_at(index, earning)
+        earnings.append(earning)
+    facts = OrderFacts(
+        net_minor=sum((earning.net_minor for earning in earnings), ZERO), skus=frozenset(ln.sku for ln in lines)
+    )
+    campaigns = eligible(rules.campaigns, facts, context)
+    calculators = pipeline(rules, campaigns)
+    for earning in earnings:
         for calculator in calculators:
             calculator.apply(earning, context)
-        earnings.append(earning)
     total_exact = sum((earning.exact for earning in earnings), ZERO)
     floored = math.floor(total_exact)
     shown = _largest_remainder([earning.exact for earning in earnings], floored)
@@ -250,15 +347,23 @@ def earn(lines: Sequence[OrderLine], discount_minor: int, rules: EarningRules, c
         LineResult(sku=e.line.sku, points=points, exact=e.exact, rules=e.rules)
         for e, points in zip(earnings, shown, strict=True)
     ]
-    bonuses = [
-        Bonus(campaign.campaign_id, campaign.bonus_points)
-        for campaign in rules.campaigns
-        if campaign.bonus_points
-        and campaign.active_at(context.placed_at)
-        and any(campaign.covers(e.line.category) and not e.excluded for e in earnings)
-    ]
-    net = sum((earning.net_minor for earning in earnings), ZERO)
-    return OrderEarning(points=floored + sum(b.points for b in bonuses), lines=results, bonuses=bonuses, net_minor=net)
+    cap = BudgetCap()
+    bonuses = []
+    for campaign in campaigns:
+        if campaign.bonus_points and any(
+            campaign.covers(e.line.category, e.line.sku) and not e.excluded for e in earnings
+        ):
+            points, limited = cap.cap(campaign, campaign.bonus_points, context)
+            bonuses.append(Bonus(campaign.campaign_id, points, limited))
+    multiplied = {campaign_id for e in earnings for campaign_id in e.campaigns}
+    benefited = frozenset(multiplied | {b.campaign_id for b in bonuses if b.points > 0})
+    return OrderEarning(
+        points=floored + sum(b.points for b in bonuses),
+        lines=results,
+        bonuses=bonuses,
+        net_minor=facts.net_minor,
+        benefited=benefited,
+    )
 
 
 def _largest_remainder(exact: list[Fraction], total: int) -> list[int]:

@@ -64,6 +64,10 @@ class BreakdownLine(Model):
 class BonusOut(Model):
     campaign_id: str
     points: int
+    limited: bool = Field(
+        default=False,
+        description="True when the campaign's budget_points had less left than its bonus: points is what was left.",
+    )
 
 
 class OrderAccrued(Model):

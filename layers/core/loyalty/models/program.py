@@ -15,6 +15,7 @@ from loyalty.models.common import (
     ClientId,
     Email,
     Int,
+    Model,
     Rfc3339,
     decimal_input,
     decimal_schema,
@@ -55,7 +56,10 @@ class Campaign(ApiModel):
     model_config = ConfigDict(
         json_schema_extra={
             "anyOf": [not_null("multiplier"), not_null("bonus_points")],
-            "description": "ends_at must be after starts_at.",
+            "description": (
+                "ends_at must be after starts_at. A campaign with budget_points has bonus_points and no "
+                "multiplier (the budget counts bonus points)."
+            ),
         }
     )
 
@@ -65,6 +69,56 @@ class Campaign(ApiModel):
     categories: list[Name] | None = Field(default=None, description="Limit the multiplier to these categories.")
     starts_at: Rfc3339
     ends_at: Rfc3339
+    budget_points: (
+        Annotated[
+            Int,
+            Field(
+                ge=1,
+                le=MAX_SAFE_INTEGER,
+                description="The most bonus points the campaign adds across all members, counted exactly under "
+                "any concurrency; an order that would pass it gets what is left (its bonus says limited). Needs "
+                "bonus_points and no multiplier. GET /v1/admin/campaigns/{campaign_id} shows what is left.",
+            ),
+        ]
+        | None
+    ) = None
+    per_member_limit: (
+        Annotated[Int, Field(ge=1, le=1_000_000, description="Orders per member that may benefit.")] | None
+    ) = None
+    min_order_minor: (
+        Annotated[
+            Int,
+            Field(
+                ge=0,
+                le=10**12,
+                description="Only orders whose net amount (after line and order discounts) reaches this, in "
+                "minor units.",
+            ),
+        ]
+        | None
+    ) = None
+    skus: (
+        Annotated[
+            list[Name],
+            Field(
+                min_length=1,
+                max_length=100,
+                description="Only orders holding one of these SKUs benefit; a multiplier applies to their lines only.",
+            ),
+        ]
+        | None
+    ) = None
+    tiers: (
+        Annotated[
+            list[Name],
+            Field(
+                min_length=1,
+                max_length=20,
+                description="Only members of these tiers (names of the program's tiers) benefit.",
+            ),
+        ]
+        | None
+    ) = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -72,11 +126,44 @@ class Campaign(ApiModel):
             raise ValueError("ends_at must be after starts_at")
         if self.multiplier is None and self.bonus_points is None:
             raise ValueError("a campaign needs a multiplier, bonus_points or both")
+        if self.budget_points is not None and (self.bonus_points is None or self.multiplier is not None):
+            raise ValueError("a campaign with budget_points has bonus_points and no multiplier")
         return self
 
     def active_at(self, moment: datetime) -> bool:
         """Start instant included, end instant excluded: back-to-back campaigns never overlap."""
         return self.starts_at <= moment < self.ends_at
+
+
+class EventRule(ApiModel):
+    """Points for something a member does besides buying (a review, a survey, a birthday the shop sends)."""
+
+    model_config = ConfigDict(json_schema_extra={"description": "period_days needs per_member_limit."})
+
+    type: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+    points: Annotated[Int, Field(ge=1, le=1_000_000_000)]
+    per_member_limit: (
+        Annotated[Int, Field(ge=1, le=1_000_000, description="Events of this type that credit a member (per period).")]
+        | None
+    ) = None
+    period_days: (
+        Annotated[
+            Int,
+            Field(
+                ge=1,
+                le=3650,
+                description="The limit counts per period of this many days (consecutive periods from 1970-01-01, "
+                "local days of the program's timezone, judged by occurred_at); without it the limit is for ever.",
+            ),
+        ]
+        | None
+    ) = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.period_days is not None and self.per_member_limit is None:
+            raise ValueError("period_days needs per_member_limit")
+        return self
 
 
 class TierRule(ApiModel):
@@ -98,9 +185,10 @@ class Program(ApiModel):
         json_schema_extra={
             "description": (
                 "Validated as a whole. Beyond each field's own rules: the first tier has threshold 0, thresholds "
-                "increase strictly, tier names and campaign ids are unique, emails.sender is the deployment's "
-                "verified SES identity (SenderEmail), and timezone is the one the daily jobs are scheduled in "
-                "(ProgramTimezone) unless the deployment allows a mismatch."
+                "increase strictly, tier names and campaign ids are unique, a campaign's tiers are names of the "
+                "program's tiers, emails.sender is the deployment's verified SES identity (SenderEmail), and "
+                "timezone is the one the daily jobs are scheduled in (ProgramTimezone) unless the deployment allows "
+                "a mismatch."
             )
         }
     )
@@ -148,6 +236,13 @@ class Program(ApiModel):
         AsNumber,
     ]
     emails: EmailSettings
+    signup_points: Annotated[
+        Int, Field(ge=0, le=1_000_000_000, description="Points credited once at enrollment (a bonus entry).")
+    ] = 0
+    event_rules: Annotated[list[EventRule], Field(max_length=50)] = Field(
+        default_factory=list,
+        description="Points for member events (POST /v1/members/{member_id}/events); event types are unique.",
+    )
 
     @field_validator("currency")
     @classmethod
@@ -180,11 +275,20 @@ class Program(ApiModel):
         campaign_ids = [campaign.campaign_id for campaign in self.campaigns]
         if len(set(campaign_ids)) != len(campaign_ids):
             raise ValueError("campaign_id values must be unique")
+        types = [rule.type for rule in self.event_rules]
+        if len(set(types)) != len(types):
+            raise ValueError("event_rules types must be unique")
+        for campaign in self.campaigns:
+            if campaign.tiers is not None and not set(campaign.tiers) <= set(names):
+                raise ValueError("campaign tiers must be names of the program's tiers")
         return self
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def event_rule(self, event_type: str) -> EventRule | None:
+        return next((rule for rule in self.event_rules if rule.type == event_type), None)
 
     def deployment_mismatches(
         self, sender_email: str | None, schedule_timezone: str | None, allow_timezone_mismatch: bool
@@ -212,3 +316,11 @@ class Program(ApiModel):
                 )
             )
         return found
+
+
+class CampaignRead(Model):
+    """GET /v1/admin/campaigns/{campaign_id}: a campaign of the program and what its budget has given."""
+
+    campaign: Campaign
+    spent_points: int = Field(description="Bonus points the campaign has given so far (counted exactly).")
+    remaining_points: int | None = Field(description="What is left of budget_points; null without a budget.")

@@ -3,6 +3,13 @@
 Cost: one Query (the member and its first lots: one read unit) and one TransactWriteItems of three items
 (the order, which is also its earn entry and its idempotency key; the member; the lot of the expiry
 month its points join), whatever the member's history.
+
+A campaign with ``budget_points`` adds a fourth item, its counter (loyalty.store.campaigns), conditioned
+to stay within the budget. Its value is not read first: the plan assumes the bonus fits, and when the
+condition fails the cancellation returns the counter, so the next attempt gives what is left (and says
+so). Only an order that meets a budget about to run out pays that one more round trip. A campaign's
+``per_member_limit`` is counted on the member item itself (``campaign_uses``), which the Query reads
+and the member's version guards: exact, and no item more.
 """
 
 from __future__ import annotations
@@ -21,10 +28,11 @@ from loyalty.models.program import MAX_SAFE_INTEGER, Program
 from loyalty.services import program as programs
 from loyalty.services.ledger import active_state, check_owner, lots_after, member_view, with_points
 from loyalty.services.retry import MAX_ATTEMPTS, pause
+from loyalty.store import campaigns as campaign_store
 from loyalty.store import members as member_store
 from loyalty.store import orders as order_store
 from loyalty.store.entries import EntryFields
-from loyalty.store.members import EntryPut, MemberChange, MemberState, Replay, Written
+from loyalty.store.members import EntryPut, MemberChange, MemberState, Replay, Retry, Written
 from loyalty.store.orders import OrderRecord
 
 
@@ -48,6 +56,11 @@ def earning_rules(program: Program) -> earning.EarningRules:
                 multiplier=c.multiplier,
                 bonus_points=c.bonus_points,
                 categories=frozenset(c.categories) if c.categories is not None else None,
+                skus=frozenset(c.skus) if c.skus is not None else None,
+                tiers=frozenset(c.tiers) if c.tiers is not None else None,
+                min_order_minor=c.min_order_minor,
+                per_member_limit=c.per_member_limit,
+                budget_points=c.budget_points,
             )
             for c in program.campaigns
         ],
@@ -86,6 +99,7 @@ def check_points(points: int, balance_before: int, program: Program) -> None:
 def accrue(request: OrderRequest, key_id: str | None = None) -> Accrued:
     program = programs.current()
     check_order(request, program, clock.now())
+    spent = campaign_store.known_spent()  # what budget counters were seen to hold: lower bounds
     for attempt in range(MAX_ATTEMPTS):
         try:
             state = active_state(request.member_id)
@@ -95,21 +109,54 @@ def accrue(request: OrderRequest, key_id: str | None = None) -> Accrued:
                 check_owner(stored.member_id, request.member_id, "order_id")
                 return Accrued(replay(stored, program), created=False)
             raise
-        _, change, answer = plan(request, state, program, clock.now(), key_id)
+        _, change, answer = plan(request, state, program, clock.now(), key_id, spent)
         outcome = member_store.commit(change)
         if isinstance(outcome, Written):
             return Accrued(answer, created=True)
         if isinstance(outcome, Replay):
             check_owner(outcome.existing.member_id, request.member_id, "order_id")
             return Accrued(replay(outcome.existing, program), created=False)
-        pause(attempt)
+        seen = campaign_store.spent_seen(outcome) if isinstance(outcome, Retry) else {}
+        spent = {**spent, **seen}
+        if not (seen and isinstance(outcome, Retry) and all(r.startswith("budget:") for r in outcome.failed)):
+            pause(attempt)  # a budget seen anew needs no pause: the next plan gives what is left
     raise Contended(f"Order '{request.order_id}' could not be recorded; retry it.")
 
 
+def campaign_uses(
+    before: dict[str, int] | None, benefited: frozenset[str], program: Program, now: datetime
+) -> dict[str, int]:
+    """The member's count of orders per limited campaign after this order: the campaigns that benefited
+    count one more; campaigns no longer in the program, or that no order can be judged in any more
+    (ended longer ago than orders may be late), are dropped, so the map stays as small as the program."""
+    horizon = now - timedelta(days=program.max_order_age_days) - FUTURE_SKEW
+    limited = {c.campaign_id for c in program.campaigns if c.per_member_limit is not None and c.ends_at > horizon}
+    uses = {cid: count for cid, count in (before or {}).items() if cid in limited}
+    for cid in benefited & limited:
+        uses[cid] = uses.get(cid, 0) + 1
+    return uses
+
+
+def budget_left(program: Program, spent: dict[str, int]) -> dict[str, int]:
+    """Bonus points left per campaign with a budget, as far as this accrual knows (nothing spent until a
+    counter's condition says otherwise)."""
+    return {
+        c.campaign_id: c.budget_points - spent.get(c.campaign_id, 0)
+        for c in program.campaigns
+        if c.budget_points is not None
+    }
+
+
 def plan(
-    request: OrderRequest, state: MemberState, program: Program, now: datetime, key_id: str | None
+    request: OrderRequest,
+    state: MemberState,
+    program: Program,
+    now: datetime,
+    key_id: str | None,
+    spent: dict[str, int] | None = None,
 ) -> tuple[OrderRecord, MemberChange[OrderRecord], OrderAccrued]:
-    """Everything the accrual writes, decided from one read of the member."""
+    """Everything the accrual writes, decided from one read of the member (and what earlier attempts saw
+    of campaign budgets: ``spent``)."""
     member = state.member
     now_text = rfc3339(now)
     zone = program.zone
@@ -124,7 +171,13 @@ def plan(
         lines,
         request.discount_minor,
         earning_rules(program),
-        earning.Context(request.placed_at, tier.name, tier.multiplier),
+        earning.Context(
+            request.placed_at,
+            tier.name,
+            tier.multiplier,
+            campaign_uses=dict(member.campaign_uses),
+            budget_left=budget_left(program, spent or {}),
+        ),
     )
     check_points(earned.points, member.balances.lifetime_earned, program)
     earned_day = calendar.local_day(request.placed_at, zone)
@@ -148,10 +201,17 @@ def plan(
             # The grace of a tier just reached starts today (loyalty.domain.tier_review).
             tier_since=today.isoformat() if new_tier.threshold > tier.threshold else member.tier_since,
             last_activity_at=now_text,
+            campaign_uses=campaign_uses(dict(member.campaign_uses), earned.benefited, program, now),
         ),
         deltas,
         program,
     )
+    budgets = {c.campaign_id: c.budget_points for c in program.campaigns if c.budget_points is not None}
+    counters = [
+        campaign_store.budget_add(bonus.campaign_id, bonus.points, budgets[bonus.campaign_id])
+        for bonus in earned.bonuses
+        if bonus.campaign_id in budgets and bonus.points > 0
+    ]
     status = "pending" if pending else "available"
     net_total = earned.net_minor  # after line and order discounts: what a refund by amount is a share of
     order = OrderRecord(
@@ -166,7 +226,7 @@ def plan(
             order_store.OrderLine(r.sku, ln.quantity, r.points, r.rules, str(r.exact))
             for r, ln in zip(earned.lines, lines, strict=True)
         ],
-        bonuses=[order_store.Bonus(b.campaign_id, b.points) for b in earned.bonuses],
+        bonuses=[order_store.Bonus(b.campaign_id, b.points, b.limited) for b in earned.bonuses],
         net_total=str(net_total),
         answered_status=status,
         earned_day=earned_day.isoformat(),
@@ -203,6 +263,7 @@ def plan(
         entry=EntryPut(order.to_item(), OrderRecord.from_item),
         lots_before=state.lots,
         lot_deltas=deltas,
+        more=counters,
     )
     answer = OrderAccrued(
         order_id=request.order_id,
@@ -211,7 +272,10 @@ def plan(
         status=status,
         available_at=available_at,
         breakdown=[BreakdownLine(sku=line.sku, points=line.points, rules=line.rules) for line in earned.lines],
-        bonuses=[BonusOut(campaign_id=bonus.campaign_id, points=bonus.points) for bonus in earned.bonuses],
+        bonuses=[
+            BonusOut(campaign_id=bonus.campaign_id, points=bonus.points, limited=bonus.limited)
+            for bonus in earned.bonuses
+        ],
         member=member_view(after, lots_after(state.lots, deltas), program, now, through_month=state.through_month),
     )
     return order, change, answer
@@ -259,6 +323,6 @@ def _accrued(order: OrderRecord, member: Member) -> OrderAccrued:
         status=order.answered_status or order.status,
         available_at=order.available_at,
         breakdown=[BreakdownLine(sku=ln.sku, points=ln.points, rules=ln.rules) for ln in order.lines],
-        bonuses=[BonusOut(campaign_id=b.campaign_id, points=b.points) for b in order.bonuses],
+        bonuses=[BonusOut(campaign_id=b.campaign_id, points=b.points, limited=b.limited) for b in order.bonuses],
         member=member,
     )

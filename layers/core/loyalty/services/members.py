@@ -15,9 +15,11 @@ from loyalty.models.common import Page, rfc3339
 from loyalty.models.member import EnrollRequest, Member, MemberPatch
 from loyalty.models.program import Program
 from loyalty.services import program as programs
-from loyalty.services.ledger import member_view, state_view
+from loyalty.services.ledger import member_view, state_view, with_points
 from loyalty.services.retry import pause
+from loyalty.store import bonuses
 from loyalty.store import members as member_store
+from loyalty.store.entries import EntryFields
 from loyalty.store.members import ConsentRecord, DueDays, EnrollConflict, MemberRecord, Refused, Retry, Written
 
 # A clash of two random 68-bit referral codes is astronomically rare, a concurrent transaction on
@@ -66,9 +68,19 @@ def enroll(request: EnrollRequest, key_id: str | None = None) -> tuple[Member, b
             consent_seq=1,
         )
         consent = ConsentRecord(request.marketing_opt_in, "api", key_id, now, seq=0)
-        conflict = member_store.enroll(record, [Event("member.enrolled", {"tier": record.tier})], now, consent)
+        events = [Event("member.enrolled", {"tier": record.tier})]
+        lot_days: dict[str, int] = {}
+        more = []
+        if program.signup_points > 0:  # credited in the same one transaction: a bonus entry and its lot
+            points = program.signup_points
+            lot_days = {calendar.expires_on(moment, program.zone, program.expiry_months).isoformat(): points}
+            record = with_points(replace(record, balances=Balances(available=points)), lot_days, program)
+            entry = EntryFields(record.member_id, "bonus", f"signup:{record.member_id}", points, points, now, key_id)
+            more.append(bonuses.signup_put(bonuses.SignupBonus(entry)))
+            events.append(Event("points.bonus", {"points": points, "reason": "signup"}))
+        conflict = member_store.enroll(record, events, now, consent, lot_days, more)
         if conflict is None:
-            return member_view(record, {}, program, moment), True
+            return member_view(record, lot_days, program, moment), True
         if isinstance(conflict, Retry):
             pause(attempt)
             continue

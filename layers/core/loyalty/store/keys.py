@@ -52,6 +52,30 @@ def redeemed_count(member_id: str, reward_id: str) -> dict[str, str]:
     return {"PK": f"MEMBER#{member_id}", "SK": f"REDEEMED#{reward_id}"}
 
 
+def campaign_budget(campaign_id: str) -> dict[str, str]:
+    """The points a campaign with a budget has given so far: one counter per campaign, added to in the
+    accrual's transaction under a condition that keeps it within the budget."""
+    return {"PK": f"CAMPAIGN#{campaign_id}", "SK": "BUDGET"}
+
+
+def bonus(entry_id: str) -> dict[str, str]:
+    """A bonus entry of its own (the signup bonus: ``signup:<member_id>``), written once."""
+    return {"PK": f"BONUS#{entry_id}", "SK": "BONUS"}
+
+
+def member_event(event_id: str) -> dict[str, str]:
+    """A member event (POST /v1/members/{id}/events), keyed by the client's event_id: its idempotency key
+    and, when it credited points, its ``bonus`` entry."""
+    return {"PK": f"EVENT#{event_id}", "SK": "EVENT"}
+
+
+def event_count(member_id: str, event_type: str, period: str) -> dict[str, str]:
+    """How many events of a type credited a member in one period (``ever`` without period_days). Outside
+    the profile's ``PROFILE`` prefix, so the member's Query never reads it; it expires (``ttl``) once its
+    period is over."""
+    return {"PK": f"MEMBER#{member_id}", "SK": f"EVENTS#{event_type}#{period}"}
+
+
 def email(address: str) -> dict[str, str]:
     """Uniqueness guard: one item per lower-cased email, naming its member."""
     return {"PK": f"EMAIL#{address}", "SK": "EMAIL"}

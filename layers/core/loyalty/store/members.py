@@ -102,6 +102,9 @@ class MemberRecord:
     version: int = 0
     consent_source: str | None = None  # where the current marketing_opt_in came from (api, unsubscribe_link, import)
     consent_seq: int = 0  # consent records written so far (they sit in a ring of CONSENT_SLOTS items)
+    # Orders of this member each campaign with a per_member_limit benefited, for the program's running
+    # campaigns only (bounded by the program's campaigns): read with the member, guarded by its version.
+    campaign_uses: Mapping[str, int] = field(default_factory=dict)
 
     def to_item(self) -> Item:
         item: Item = {
@@ -131,6 +134,7 @@ class MemberRecord:
             "version": self.version,
             "consent_source": self.consent_source,
             "consent_seq": self.consent_seq or None,
+            "campaign_uses": dict(self.campaign_uses) or None,
         }
         for kind, day in self.due.by_kind().items():
             if day is not None:
@@ -173,6 +177,7 @@ class MemberRecord:
             version=int(item.get("version", 0)),
             consent_source=item.get("consent_source"),
             consent_seq=int(item.get("consent_seq", 0)),
+            campaign_uses={str(k): int(v) for k, v in (item.get("campaign_uses") or {}).items()},
         )
 
 
@@ -342,6 +347,9 @@ class Replay[T]:
 class Retry:
     why: str
     failed: frozenset[str] = frozenset()  # the roles whose conditions failed
+    # The items whose conditions failed, as they were (by role), for the store's own decoders
+    # (loyalty.store.campaigns.spent_seen): a failed counter tells what it holds without a read.
+    seen: Mapping[str, Sequence[Item | None]] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -423,8 +431,8 @@ def decide[T](result: transactions.TxResult, entry: EntryPut[T] | None) -> Outco
     if result.refusals:
         return Refused(result.refusals[0])
     if result.contended:
-        return Retry("another transaction held one of the items")
-    return Retry("something changed since it was read", frozenset(result.failed))
+        return Retry("another transaction held one of the items", frozenset(result.failed), result.failed)
+    return Retry("something changed since it was read", frozenset(result.failed), result.failed)
 
 
 def commit[T](change: MemberChange[T]) -> Outcome[T]:
@@ -573,14 +581,20 @@ class EnrollConflict:
 
 
 def enroll(
-    record: MemberRecord, events: Sequence[Event], at: str, consent: ConsentRecord
+    record: MemberRecord,
+    events: Sequence[Event],
+    at: str,
+    consent: ConsentRecord,
+    lot_days: Mapping[str, int] | None = None,
+    more: Sequence[TxItem] = (),
 ) -> EnrollConflict | Retry | None:
     """Create the member, claim its email and its referral code in one transaction; None on success.
+    A signup bonus comes with it: its points in ``lot_days`` and its entry in ``more``.
 
     The old member and email items come back with the cancellation (ReturnValuesOnConditionCheckFailure),
     so telling an idempotent replay from a conflict costs no extra read."""
     table = table_name()
-    item = {**record.to_item(), "outbox": outbox(events), "outbox_at": at}
+    item = {**record.to_item(), "outbox": outbox(events, record.balances), "outbox_at": at}
     items = [
         TxItem(
             "member",
@@ -616,6 +630,8 @@ def enroll(
         ),
     ]
     items.append(consent_put(record.member_id, consent))
+    items += lots.writes(record.member_id, {}, lot_days or {})
+    items += more
     if record.referred_by is not None:
         items.append(
             TxItem(

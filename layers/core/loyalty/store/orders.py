@@ -28,6 +28,7 @@ class OrderLine:
 class Bonus:
     campaign_id: str
     points: int
+    limited: bool = False  # cut by the campaign's budget
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,10 @@ class OrderRecord:
                 {"sku": ln.sku, "quantity": ln.quantity, "points": ln.points, "rules": ln.rules, "exact": ln.exact}
                 for ln in self.lines
             ],
-            "bonuses": [{"campaign_id": b.campaign_id, "points": b.points} for b in self.bonuses],
+            "bonuses": [
+                {"campaign_id": b.campaign_id, "points": b.points, **({"limited": True} if b.limited else {})}
+                for b in self.bonuses
+            ],
             "net_total": self.net_total,
             "earned_day": self.earned_day,
             "lot": self.expires_on,
@@ -111,7 +115,10 @@ class OrderRecord:
                 OrderLine(str(ln["sku"]), int(ln["quantity"]), int(ln["points"]), list(ln["rules"]), str(ln["exact"]))
                 for ln in item.get("lines", [])
             ],
-            bonuses=[Bonus(str(b["campaign_id"]), int(b["points"])) for b in item.get("bonuses", [])],
+            bonuses=[
+                Bonus(str(b["campaign_id"]), int(b["points"]), bool(b.get("limited", False)))
+                for b in item.get("bonuses", [])
+            ],
             net_total=str(item.get("net_total", "0")),
             earned_day=str(item.get("earned_day", "")),
             expires_on=item.get("lot"),
