@@ -19,6 +19,7 @@ import boto3
 from moto import mock_aws
 
 from local import resources, runtime, streams
+from local.intrinsics import REGION
 from local.template import Template
 
 MEMBERS = 200
@@ -61,6 +62,8 @@ def _outbox(member: str, write: int) -> list[dict[str, Any]]:
 def run(template: Template) -> dict[str, Any]:
 
     saved = dict(os.environ)
+    # moto's own credentials, in the template's region: nothing here can reach an account.
+    os.environ.update(AWS_DEFAULT_REGION=REGION, AWS_REGION=REGION)
     try:
         return _run(template)
     finally:
