@@ -66,7 +66,9 @@ def enroll(request: EnrollRequest, key_id: str | None = None) -> tuple[Member, b
             consent_seq=1,
         )
         consent = ConsentRecord(request.marketing_opt_in, "api", key_id, now, seq=0)
-        conflict = member_store.enroll(record, [Event("member.enrolled", {"tier": record.tier})], now, consent)
+        conflict = member_store.enroll(
+            record, [Event("member.enrolled", {"tier": record.tier})], now, consent, today.isoformat()
+        )
         if conflict is None:
             return member_view(record, {}, program, moment), True
         if isinstance(conflict, Retry):
