@@ -69,6 +69,9 @@ STATUS = {
     "IntegrationWebhooksFunction/shopify-order-paid.json": 200,
     "IntegrationsAdminFunction/get-deliveries.json": 200,
     "IntegrationsAdminFunction/delete-webhook.json": 204,
+    "ReportsFunction/liability.json": 200,
+    "ReportsFunction/rollforward-csv.json": 200,
+    "ReportsFunction/kpis.json": 200,
 }
 SCOPE = {
     "AuthorizerFunction/admin-key.json": "admin",
