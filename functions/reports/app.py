@@ -74,6 +74,8 @@ def rollforward(month: Month) -> Response[Any]:
 @app.get(
     "/v1/admin/reports/kpis",
     summary="Program KPIs over a range of days (at most 366)",
+    description="`to` on or after `from`, and a range of at most 366 days (422 otherwise). Definitions: "
+    "docs/accounting.md.",
     tags=["reports"],
     responses=_doc(Kpis),
 )

@@ -78,6 +78,8 @@ WORDED_RULES = [
     WordedRule("discount_minor must not exceed unit_price_minor x quantity", "at most the line's amount"),
     WordedRule("url: the ", "resolves only to public addresses"),
     WordedRule('"*" stands alone', "stands alone; 422 otherwise"),
+    WordedRule("to must not be before from", "`to` on or after `from`"),
+    WordedRule("a KPI range covers at most 366 days", "a range of at most 366 days"),
 ]
 
 

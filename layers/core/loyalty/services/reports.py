@@ -43,14 +43,18 @@ def _month_days(month: str) -> tuple[date, date]:
     return first, first.replace(day=monthrange(first.year, first.month)[1])
 
 
+def _shift(month: str, by: int) -> str:
+    """The month ``by`` months away, as text (0000-12 and 10000-01 included: nothing is booked there)."""
+    index = int(month[:4]) * 12 + int(month[5:7]) - 1 + by
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
 def _previous(month: str) -> str:
-    first = date.fromisoformat(f"{month}-01")
-    return (first - timedelta(days=1)).isoformat()[:7]
+    return _shift(month, -1)
 
 
 def _next(month: str) -> str:
-    _, last = _month_days(month)
-    return (last + timedelta(days=1)).isoformat()[:7]
+    return _shift(month, 1)
 
 
 def _today(program: Program) -> date:
@@ -85,8 +89,7 @@ def closing(month: str, today: date) -> books.Balance:
 def _balance_on(as_of: date, today: date) -> books.Balance:
     month = as_of.isoformat()[:7]
     opening = closing(_previous(month), today)
-    first_day, _ = _month_days(month)
-    days = store.days(first_day.isoformat(), as_of.isoformat())
+    days = store.days(f"{month}-01", as_of.isoformat())
     return books.roll(opening, (_day(days[d]) for d in sorted(days)), month)
 
 
@@ -146,7 +149,7 @@ def kpi_report(first: date, last: date) -> Kpis:
     if last < first:
         raise InvalidInput("to must not be before from", loc=["query", "to"])
     if (last - first).days + 1 > kpis.MAX_RANGE_DAYS:
-        raise InvalidInput(f"a range covers at most {kpis.MAX_RANGE_DAYS} days", loc=["query", "to"])
+        raise InvalidInput(f"a KPI range covers at most {kpis.MAX_RANGE_DAYS} days", loc=["query", "to"])
     program = programs.current()
     today = _today(program)
     days = store.days(first.isoformat(), last.isoformat())
