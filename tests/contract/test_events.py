@@ -229,8 +229,11 @@ def _check(relative: str, result: Any) -> None:
     else:
         assert result["statusCode"] == STATUS[relative], result
         body = result.get("body") or ""
+        content_type = {k.lower(): v for k, v in result["headers"].items()}.get("content-type", "")
         if result["statusCode"] == 204:
             assert body == ""
+        elif content_type.startswith("text/csv"):  # a report asked for as CSV: a header row, then data
+            assert len(body.splitlines()) > 1 and "," in body.splitlines()[0], body
         else:
             assert "json" in {k.lower(): v for k, v in result["headers"].items()}["content-type"]
             assert isinstance(json.loads(body), dict)

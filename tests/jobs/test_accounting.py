@@ -285,3 +285,31 @@ def test_bad_report_parameters_are_422(jobs: str, admin_api: Any, path: str, que
     answer = admin_api.get(f"/v1/admin/reports/{path}", query=query)
     assert answer.status == 422
     assert answer.body["code"] == "validation_error"
+
+
+def test_pending_points_are_issued_when_they_mature(jobs: str, admin_api: Any) -> None:
+    """With a return window, an order's points are pending (not in the liability) until the maturing
+    job makes them available; they are issued then, at the point value of that day."""
+    configure(pending_days=14, point_value_minor=1)
+    enroll("p-1", when="2027-04-01 09:00")
+    earn("p-1", "p-o1", 80, "2027-04-02 10:00")
+    report = admin_api.get("/v1/admin/reports/liability", query="as_of=2027-04-02").body
+    assert (report["outstanding_points"], report["pending_points"], report["liability_minor"]) == (0, 80, 0)
+    clock.set_clock(lambda: at("2027-04-10 10:00"))
+    configure(pending_days=14, point_value_minor="0.5")
+    run("mature", "2027-04-16 00:30")
+    report = admin_api.get("/v1/admin/reports/liability", query="as_of=2027-04-16").body
+    assert (report["outstanding_points"], report["pending_points"], report["liability_minor"]) == (80, 0, 40)
+    roll = admin_api.get("/v1/admin/reports/rollforward", query="month=2027-04").body
+    assert roll["issued_sales"] == {"points": 80, "money_minor": 40}
+    check_adds_up(roll)
+
+
+def test_reports_far_in_the_past_or_future_answer_at_once(jobs: str, admin_api: Any) -> None:
+    enroll("f-1", when="2027-01-02 09:00")
+    earn("f-1", "f-o1", 10, "2027-01-03 10:00")
+    future = admin_api.get("/v1/admin/reports/liability", query="as_of=9999-12-31").body
+    assert future["outstanding_points"] == 10
+    past = admin_api.get("/v1/admin/reports/rollforward", query="month=0001-01").body
+    assert past["opening"] == past["closing"] == {"points": 0, "money_minor": 0}
+    assert admin_api.get("/v1/admin/reports/kpis", query="from=9999-01-01&to=9999-12-31").status == 200

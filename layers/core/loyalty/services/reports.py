@@ -64,6 +64,7 @@ def _today(program: Program) -> date:
 def closing(month: str, today: date) -> books.Balance:
     """The balance at the end of ``month``: frozen, or rolled forward from the last frozen month (and
     frozen on the way once a month has ended: no write books on a past day)."""
+    month = min(month, today.isoformat()[:7])  # nothing is booked ahead of today: the balance is today's
     frozen = store.closed(month)
     if frozen is not None:
         return frozen.balance
