@@ -313,3 +313,34 @@ def test_reports_far_in_the_past_or_future_answer_at_once(jobs: str, admin_api: 
     past = admin_api.get("/v1/admin/reports/rollforward", query="month=0001-01").body
     assert past["opening"] == past["closing"] == {"points": 0, "money_minor": 0}
     assert admin_api.get("/v1/admin/reports/kpis", query="from=9999-01-01&to=9999-12-31").status == 200
+
+
+def test_reports_read_the_same_whatever_the_number_of_members(jobs: str, admin_api: Any) -> None:
+    """February: 4 members order on four days; March: 24 members order on the same four days. Each
+    month's reports make the same requests, and read at most 31 days x 16 shards + 1 frozen month."""
+    from tests.counting import DynamoCalls
+
+    for month, count in (("2027-02", 4), ("2027-03", 24)):
+        for i in range(count):
+            enroll(f"{month}-m{i}", when=f"{month}-01 09:00")
+            earn(f"{month}-m{i}", f"{month}-o{i}", 10 + i, f"{month}-{1 + i % 4:02d} 12:00")
+    clock.set_clock(lambda: at("2027-04-02 10:00"))
+    seen = {}
+    requests = [
+        (month, path, query)
+        for month in ("2027-02", "2027-03")
+        for path, query in (
+            ("rollforward", f"month={month}"),
+            ("liability", f"as_of={month_end(month)}"),
+            ("kpis", f"from={month}-01&to={month_end(month)}"),
+        )
+    ]
+    for _, path, query in requests:  # the first reports freeze the closed months they need
+        assert admin_api.get(f"/v1/admin/reports/{path}", query=query).status == 200
+    for month, path, query in requests:
+        with DynamoCalls() as calls:
+            assert admin_api.get(f"/v1/admin/reports/{path}", query=query).status == 200
+        seen[(month, path)] = len(calls.operations)
+        assert calls.items_returned <= 31 * 16 + 2, (month, path, calls.items_returned)
+    for path in ("rollforward", "liability", "kpis"):
+        assert seen[("2027-02", path)] == seen[("2027-03", path)], seen

@@ -74,6 +74,8 @@ def closing(month: str, today: date) -> books.Balance:
     else:
         first = store.first_day()
         if first is None or first[:7] > month:
+            if month >= "0001-01" and _month_days(month)[1] < today:  # nothing booked then, nor ever will be
+                store.freeze(store.MonthClose(month, books.Balance()))
             return books.Balance()
         balance, start = books.Balance(), first[:7]
     current = start
