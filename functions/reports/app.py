@@ -26,7 +26,7 @@ metrics = Metrics()
 app = resolver()
 
 CSV = "text/csv"
-Month = Annotated[str, Query(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+Month = Annotated[str, Query(pattern=r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$", description="YYYY-MM (years 1000 to 9999)")]
 
 
 def _doc(model: type[Model]) -> dict[int, Any]:

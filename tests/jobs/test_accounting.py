@@ -310,9 +310,11 @@ def test_reports_far_in_the_past_or_future_answer_at_once(jobs: str, admin_api: 
     earn("f-1", "f-o1", 10, "2027-01-03 10:00")
     future = admin_api.get("/v1/admin/reports/liability", query="as_of=9999-12-31").body
     assert future["outstanding_points"] == 10
-    past = admin_api.get("/v1/admin/reports/rollforward", query="month=0001-01").body
+    past = admin_api.get("/v1/admin/reports/rollforward", query="month=1000-01").body
     assert past["opening"] == past["closing"] == {"points": 0, "money_minor": 0}
     assert admin_api.get("/v1/admin/reports/kpis", query="from=9999-01-01&to=9999-12-31").status == 200
+    assert admin_api.get("/v1/admin/reports/liability", query="as_of=0001-01-01").body["outstanding_points"] == 0
+    assert admin_api.get("/v1/admin/reports/kpis", query="from=0001-01-01&to=0001-12-31").status == 200
 
 
 def test_reports_read_the_same_whatever_the_number_of_members(jobs: str, admin_api: Any) -> None:

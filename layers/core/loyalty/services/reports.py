@@ -69,8 +69,13 @@ def closing(month: str, today: date) -> books.Balance:
     if frozen is not None:
         return frozen.balance
     base = store.last_closed_before(month)
-    if base is not None:
+    if base is not None and base.balance != books.Balance():
         balance, start = base.balance, _next(base.month)
+    elif base is not None:  # an empty month frozen before anything was booked: start where bookings do
+        first = store.first_day()
+        if first is None or first[:7] > month:
+            return books.Balance()
+        balance, start = books.Balance(), max(_next(base.month), first[:7])
     else:
         first = store.first_day()
         if first is None or first[:7] > month:
