@@ -41,10 +41,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from loyalty.domain import calendar
-from loyalty.store import keys, lots
+from loyalty.domain.valuation import SIGN
+from loyalty.store import accounting, keys, lots
 from loyalty.store.client import Item, dynamodb, from_item, table_name
 
 MEMBER_PREFIX = keys.member_partition("")
@@ -131,7 +133,7 @@ def audit(items: Iterable[Item]) -> AuditReport:
     for item in items:
         scanned += 1
         book.add(item)
-    problems = [*book.member_problems(), *book.reward_problems()]
+    problems = [*book.member_problems(), *book.reward_problems(), *book.accounting_problems()]
     return AuditReport(
         items_scanned=scanned,
         members_checked=len(book.profiles),
@@ -162,6 +164,7 @@ class _Book:
     redemptions: dict[str, Item] = field(default_factory=dict)
     rewards: dict[str, Item] = field(default_factory=dict)
     emails: dict[str, Item] = field(default_factory=dict)
+    accounting_days: list[Item] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.reversed_by_order: dict[str, int] = defaultdict(int)
@@ -190,6 +193,8 @@ class _Book:
             self.rewards[sk.removeprefix(keys.REWARD_PREFIX)] = item
         elif pk.startswith(EMAIL_PREFIX):
             self.emails[pk.removeprefix(EMAIL_PREFIX)] = item
+        elif pk.startswith(keys.ACCOUNTING_PREFIX) and sk.startswith(keys.ACCOUNTING_DAY_PREFIX):
+            self.accounting_days.append(item)
 
     # --- members ------------------------------------------------------------------------------------
 
@@ -416,6 +421,45 @@ class _Book:
             yield "emails", f"the member's email guard names member {guard.get('member_id')}"
 
     # --- rewards ------------------------------------------------------------------------------------
+
+    # --- accounts (docs/accounting.md) ---------------------------------------------------------------
+
+    def accounting_problems(self) -> Iterator[Problem]:
+        """Every lot day is made of its valued portions; every accounting day adds up (its movements equal
+        its change of the outstanding balance: the roll-forward of any month adds up); and the books'
+        outstanding points and value, by expiry month, are the lots' (so the liability report's
+        outstanding points are the members' available points)."""
+        held: dict[str, tuple[int, Decimal]] = defaultdict(lambda: (0, Decimal(0)))
+        for member_id, member_lots in self.lots.items():
+            for lot in member_lots:
+                days = lots.days_of(lot)
+                portions = lots.portions_of(lot)
+                by_day: dict[str, int] = defaultdict(int)
+                for portion, points in portions.items():
+                    by_day[portion.day] += points
+                    p, m = held[portion.month]
+                    held[portion.month] = (p + points, m + points * portion.value)
+                if dict(by_day) != days:
+                    detail = f"lot {lot['SK']}: valued portions {dict(by_day)}, days {days}"
+                    yield Problem(_member_subject(member_id), "valuation", detail)
+        booked: dict[str, tuple[int, Decimal]] = defaultdict(lambda: (0, Decimal(0)))
+        for item in self.accounting_days:
+            totals = accounting.DayTotals(str(item["SK"]))
+            totals.add_item(item)
+            moved_p = sum(SIGN[kind] * points for kind, (points, _) in totals.kinds.items())
+            moved_m = sum((SIGN[kind] * money for kind, (_, money) in totals.kinds.items()), Decimal(0))
+            change_p = sum(points for points, _ in totals.months.values())
+            change_m = sum((money for _, money in totals.months.values()), Decimal(0))
+            if (moved_p, moved_m) != (change_p, change_m):
+                detail = f"movements {moved_p} points, {moved_m} money; outstanding moved {change_p}, {change_m}"
+                yield Problem("accounts", "rollforward", f"{item['PK']} {item['SK']}: {detail}")
+            for month, (points, money) in totals.months.items():
+                p, m = booked[month]
+                booked[month] = (p + points, m + money)
+        booked_now = {month: value for month, value in booked.items() if value != (0, Decimal(0))}
+        held_now = {month: value for month, value in held.items() if value != (0, Decimal(0))}
+        if booked_now != held_now:
+            yield Problem("accounts", "liability", f"the books hold {booked_now}, the lots {held_now}")
 
     def reward_problems(self) -> Iterator[Problem]:
         for reward_id, reward in sorted(self.rewards.items()):

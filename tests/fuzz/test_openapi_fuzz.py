@@ -88,6 +88,8 @@ WORDED_RULES = [
     WordedRule("occurred_at is more than", "within the program's max_order_age_days"),
     WordedRule("event_rules types must be unique", "event types are unique"),
     WordedRule("period_days needs per_member_limit", "period_days needs per_member_limit"),
+    WordedRule("to must not be before from", "`to` on or after `from`"),
+    WordedRule("a KPI range covers at most 366 days", "a range of at most 366 days"),
 ]
 
 
@@ -447,6 +449,8 @@ def test_the_documents_links_chain_real_workflows(admin_api: Api, api: Api, aws:
                 # DELETE /v1/admin/members/{id} erases the member, it does not remove it: the contract has
                 # its export (and GET) answer on, status "erased" and no personal data.
                 excluded.append(use_after_free)
+            if _negation_not_ours_to_judge(case):  # as in the first phase: unknown query parameters are ignored
+                excluded.append(negative_data_rejection)
             try:
                 case.validate_response(
                     response, excluded_checks=excluded, headers=headers_for(case), recorder=self.recorder

@@ -180,6 +180,28 @@ class EmailSettings(ApiModel):
     cooldown_days: Annotated[Int, Field(ge=0, le=365)]
 
 
+BREAKAGE_TEXT = r"^(0(\.[0-9]+)?|1(\.0+)?)$"
+
+
+class AccountingSettings(ApiModel):
+    breakage_rate: (
+        Annotated[
+            Decimal,
+            decimal_input(BREAKAGE_TEXT),
+            Field(
+                ge=0,
+                le=1,
+                allow_inf_nan=False,
+                description="The expected share of outstanding points never redeemed (0 to 1). Absent: estimated "
+                "from issue-month cohorts (docs/accounting.md).",
+            ),
+            decimal_schema(BREAKAGE_TEXT, minimum=0, exclusive=False, maximum=1),
+            AsNumber,
+        ]
+        | None
+    ) = None
+
+
 class Program(ApiModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -243,6 +265,7 @@ class Program(ApiModel):
         default_factory=list,
         description="Points for member events (POST /v1/members/{member_id}/events); event types are unique.",
     )
+    accounting: AccountingSettings | None = None
 
     @field_validator("currency")
     @classmethod

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from loyalty.adapters import clock
-from loyalty.domain import balances, calendar, earning, tiers
+from loyalty.domain import balances, calendar, earning, kpis, tiers
 from loyalty.domain.errors import Contended, InvalidInput, MemberNotFound, OrderNotFound
 from loyalty.domain.events import Event, tier_changed
 from loyalty.models.common import rfc3339
@@ -32,7 +33,7 @@ from loyalty.store import campaigns as campaign_store
 from loyalty.store import members as member_store
 from loyalty.store import orders as order_store
 from loyalty.store.entries import EntryFields
-from loyalty.store.members import EntryPut, MemberChange, MemberState, Replay, Retry, Written
+from loyalty.store.members import Booking, EntryPut, MemberChange, MemberState, Replay, Retry, Written
 from loyalty.store.orders import OrderRecord
 
 
@@ -202,6 +203,8 @@ def plan(
             tier_since=today.isoformat() if new_tier.threshold > tier.threshold else member.tier_since,
             last_activity_at=now_text,
             campaign_uses=campaign_uses(dict(member.campaign_uses), earned.benefited, program, now),
+            last_order_on=today.isoformat(),
+            orders_count=min(member.orders_count + 1, 2),
         ),
         deltas,
         program,
@@ -264,6 +267,17 @@ def plan(
         lots_before=state.lots,
         lot_deltas=deltas,
         more=counters,
+        booking=Booking(
+            "issued_sales",
+            today.isoformat(),
+            value=program.point_value_minor,
+            source="sale",
+            counters={
+                **kpis.order_counters(member.last_order_on, member.orders_count, today, net_total),
+                **({"pending_p": Decimal(credit.credited)} if pending and credit.credited else {}),
+            },
+        ),
+        portions_before=state.portions,
     )
     answer = OrderAccrued(
         order_id=request.order_id,

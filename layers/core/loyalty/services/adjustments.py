@@ -19,7 +19,10 @@ from loyalty.services.retry import MAX_ATTEMPTS, pause
 from loyalty.store import entries
 from loyalty.store import members as member_store
 from loyalty.store.entries import AdjustmentRecord, EntryFields
-from loyalty.store.members import EntryPut, MemberChange, Replay, Written
+from loyalty.store.members import Booking, EntryPut, MemberChange, Replay, Written
+
+# The reason an erasure forfeits the balance with (API.md): booked as `erased`, not as an adjustment.
+ERASURE = "erasure"
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,12 @@ def _attempt(member_id: str, request: AdjustmentRequest, actor: Actor, program: 
             entry=EntryPut(record.to_item(), AdjustmentRecord.from_item),
             lots_before=state.lots,
             lot_deltas=deltas,
+            booking=Booking(
+                "erased" if request.reason == ERASURE else "issued_other",
+                calendar.local_day(now, program.zone).isoformat(),
+                value=program.point_value_minor,
+            ),
+            portions_before=state.portions,
         )
     )
     if isinstance(outcome, Written):

@@ -27,7 +27,7 @@ from loyalty.store import bonuses
 from loyalty.store import members as member_store
 from loyalty.store.bonuses import MemberEventRecord
 from loyalty.store.entries import EntryFields
-from loyalty.store.members import MemberChange, Replay, Retry, Written
+from loyalty.store.members import Booking, MemberChange, Replay, Retry, Written
 
 
 def view(record: MemberEventRecord) -> MemberEventResult:
@@ -91,6 +91,13 @@ def record(member_id: str, request: MemberEventRequest, key_id: str | None = Non
                 lots_before=state.lots,
                 lot_deltas=deltas,
                 more=more,
+                booking=Booking(
+                    "issued_other",
+                    calendar.local_day(now, program.zone).isoformat(),
+                    value=program.point_value_minor,
+                    source="other",
+                ),
+                portions_before=state.portions,
             )
         )
         if isinstance(outcome, Written):

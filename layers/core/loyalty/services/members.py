@@ -78,7 +78,9 @@ def enroll(request: EnrollRequest, key_id: str | None = None) -> tuple[Member, b
             entry = EntryFields(record.member_id, "bonus", f"signup:{record.member_id}", points, points, now, key_id)
             more.append(bonuses.signup_put(bonuses.SignupBonus(entry)))
             events.append(Event("points.bonus", {"points": points, "reason": "signup"}))
-        conflict = member_store.enroll(record, events, now, consent, lot_days, more)
+        conflict = member_store.enroll(
+            record, events, now, consent, today.isoformat(), lot_days, more, program.point_value_minor
+        )
         if conflict is None:
             return member_view(record, lot_days, program, moment), True
         if isinstance(conflict, Retry):

@@ -3,11 +3,14 @@ erasure (the personal data gone, the email free again, the balance forfeited, th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 from loyalty.adapters import clock
+from loyalty.domain import calendar
 from loyalty.domain.errors import Contended, MemberNotFound
 from loyalty.domain.events import Event
+from loyalty.domain.valuation import Portion
 from loyalty.models.common import rfc3339
 from loyalty.models.privacy import ConsentChange, MemberExport
 from loyalty.services import accrual, redemptions
@@ -18,7 +21,7 @@ from loyalty.services.retry import MAX_ATTEMPTS, pause
 from loyalty.store import activity as activity_store
 from loyalty.store import members as member_store
 from loyalty.store.entries import ERASURE_ADJUSTMENT_ID, ERASURE_REASON, EntryFields, ErasureRecord
-from loyalty.store.members import DueDays, EntryPut, MemberChange, MemberRecord, Replay, Written
+from loyalty.store.members import Booking, DueDays, EntryPut, MemberChange, MemberRecord, Replay, Written
 
 
 def export(member_id: str) -> MemberExport:
@@ -58,7 +61,8 @@ def erase(member_id: str, actor: Actor) -> None:
         member = state.member
         if member.status == "erased":
             return
-        change = _erasure(member, state.lots, actor)
+        day = calendar.local_day(clock.now(), programs.current().zone).isoformat()
+        change = _erasure(member, state.lots, state.portions, day, actor)
         outcome = member_store.commit(change)
         if isinstance(outcome, Written | Replay):
             return
@@ -66,7 +70,9 @@ def erase(member_id: str, actor: Actor) -> None:
     raise Contended(f"Member '{member_id}' could not be erased; retry it.")
 
 
-def _erasure(member: MemberRecord, lots: dict[str, int], actor: Actor) -> MemberChange[ErasureRecord]:
+def _erasure(
+    member: MemberRecord, lots: dict[str, int], portions: Mapping[Portion, int], day: str, actor: Actor
+) -> MemberChange[ErasureRecord]:
     at = rfc3339(clock.now())
     forfeited = member.balances.available + member.balances.pending
     after = replace(
@@ -96,4 +102,9 @@ def _erasure(member: MemberRecord, lots: dict[str, int], actor: Actor) -> Member
         lots_before=lots,
         lot_deltas={day: -points for day, points in lots.items() if points > 0},
         more=[member_store.release_email(member.member_id, member.email)] if member.email else [],
+        # The lots leave the books as `erased`; pending points were never issued, they leave the pending.
+        booking=Booking(
+            "erased", day, counters={"pending_p": -member.balances.pending} if member.balances.pending else {}
+        ),
+        portions_before=portions,
     )

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import Decimal
 
 from loyalty.adapters import clock
-from loyalty.domain import calendar, tiers
+from loyalty.domain import calendar, tiers, valuation
 from loyalty.domain.errors import (
     Contended,
     InsufficientPoints,
@@ -44,7 +45,7 @@ from loyalty.store import members as member_store
 from loyalty.store import redemptions as redemption_store
 from loyalty.store import transactions
 from loyalty.store.entries import CancelRecord, EntryFields
-from loyalty.store.members import EntryPut, MemberChange, Refused, Replay, Written
+from loyalty.store.members import Booking, EntryPut, MemberChange, Refused, Replay, Written
 from loyalty.store.redemptions import RedemptionRecord
 from loyalty.store.rewards import RewardRecord
 
@@ -142,6 +143,7 @@ def _attempt(
         status="issued",
         issued_at=now_text,
         takes=takes,
+        valued=valuation.take(state.portions, takes),
         stock_taken=reward.stock_remaining is not None,
         limit_counted=reward.per_member_limit is not None,
         entry=EntryFields(
@@ -181,6 +183,8 @@ def _attempt(
             lots_before=state.lots,
             lot_deltas=deltas,
             more=more,
+            booking=Booking("redeemed", today, portions={p: -n for p, n in record.valued.items()}),
+            portions_before=state.portions,
         )
     )
     if isinstance(outcome, Written):
@@ -369,6 +373,12 @@ def _cancel(record: RedemptionRecord, program: Program, key_id: str | None) -> R
             lots_before=state.lots,
             lot_deltas=record.takes,
             more=more,
+            booking=Booking(
+                "redemptions_cancelled",
+                calendar.local_day(now, program.zone).isoformat(),
+                portions=record.valued or valuation.credit(record.takes, "other", Decimal(0)),
+            ),
+            portions_before=state.portions,
         )
     )
     if isinstance(outcome, Written):

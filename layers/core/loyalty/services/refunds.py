@@ -20,7 +20,7 @@ from loyalty.services.retry import MAX_ATTEMPTS, pause
 from loyalty.store import members as member_store
 from loyalty.store import orders as order_store
 from loyalty.store.entries import EntryFields
-from loyalty.store.members import EntryPut, MemberChange, MemberRecord, Replay, Written
+from loyalty.store.members import Booking, EntryPut, MemberChange, MemberRecord, Replay, Written
 from loyalty.store.orders import OrderRecord, RefundRecord
 
 
@@ -154,6 +154,12 @@ def _write(
         lots_before=state.lots,
         lot_deltas=deltas,
         more=[order_store.refund_state_update(order, order_after)],
+        booking=Booking(
+            "reversed",
+            today.isoformat(),
+            counters={"pending_p": -reversal.from_pending} if reversal.from_pending else {},
+        ),
+        portions_before=state.portions,
     )
     outcome = member_store.commit(change)
     if isinstance(outcome, Written):

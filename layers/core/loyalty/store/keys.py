@@ -220,3 +220,27 @@ def integration(connection_id: str) -> dict[str, str]:
 def platform_customer(connection_id: str, customer_id: str) -> dict[str, str]:
     """Guard and lookup: a platform's customer id (per connection) -> our member_id."""
     return {"PK": f"CUSTOMER#{connection_id}#{customer_id}", "SK": "CUSTOMER"}
+
+
+# --- accounting aggregates (loyalty.store.accounting) ------------------------------------------------
+# Partition ACCT#<shard> (the member's shard), sort key DAY#<booking day>: what the ledger moved that
+# day, maintained in the ledger's own transactions. A month is one Query per shard.
+ACCOUNTING_PREFIX = "ACCT#"
+ACCOUNTING_DAY_PREFIX = "DAY#"
+
+
+def accounting_partition(shard: int) -> str:
+    return f"{ACCOUNTING_PREFIX}{shard:02d}"
+
+
+def accounting_day(member_id: str, day: str) -> dict[str, str]:
+    return {"PK": accounting_partition(shard_of(member_id)), "SK": f"{ACCOUNTING_DAY_PREFIX}{day}"}
+
+
+def accounting_month(month: str) -> dict[str, str]:
+    """A closed month's balances, frozen when a report first needs them."""
+    return {"PK": f"{ACCOUNTING_PREFIX}MONTH", "SK": month}
+
+
+def accounting_months() -> str:
+    return f"{ACCOUNTING_PREFIX}MONTH"

@@ -18,14 +18,17 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from decimal import Decimal
 from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
+from loyalty.domain import valuation
 from loyalty.domain.balances import Balances
 from loyalty.domain.events import Event
 from loyalty.domain.tiers import Qualifying
-from loyalty.store import keys, lots, transactions
+from loyalty.domain.valuation import Kind, Portion, Source
+from loyalty.store import accounting, keys, lots, transactions
 from loyalty.store.client import Item, dynamodb, from_item, table_name, to_item, to_value
 from loyalty.store.transactions import TxItem
 
@@ -105,6 +108,8 @@ class MemberRecord:
     # Orders of this member each campaign with a per_member_limit benefited, for the program's running
     # campaigns only (bounded by the program's campaigns): read with the member, guarded by its version.
     campaign_uses: Mapping[str, int] = field(default_factory=dict)
+    last_order_on: str | None = None  # the local day of the member's last order (for the KPIs)
+    orders_count: int = 0  # orders so far, counted up to 2 (a KPI only needs first and second)
 
     def to_item(self) -> Item:
         item: Item = {
@@ -135,6 +140,8 @@ class MemberRecord:
             "consent_source": self.consent_source,
             "consent_seq": self.consent_seq or None,
             "campaign_uses": dict(self.campaign_uses) or None,
+            "last_order_on": self.last_order_on,
+            "orders_count": self.orders_count or None,
         }
         for kind, day in self.due.by_kind().items():
             if day is not None:
@@ -178,6 +185,8 @@ class MemberRecord:
             consent_source=item.get("consent_source"),
             consent_seq=int(item.get("consent_seq", 0)),
             campaign_uses={str(k): int(v) for k, v in (item.get("campaign_uses") or {}).items()},
+            last_order_on=item.get("last_order_on"),
+            orders_count=int(item.get("orders_count", 0)),
         )
 
 
@@ -243,6 +252,7 @@ class MemberState:
     lots: dict[str, int]
     complete: bool
     through_month: str | None = None
+    portions: dict[Portion, int] = field(default_factory=dict)  # the lots' points valued at issue
 
 
 ReadLots = Literal["none", "first", "all"]
@@ -272,6 +282,7 @@ def read(member_id: str, lots_wanted: ReadLots = "first") -> MemberState | None:
         request["Limit"] = 1 + FIRST_LOT_MONTHS
     profile: MemberRecord | None = None
     held: dict[str, int] = {}
+    portions: dict[Portion, int] = {}
     last_month: str | None = None
     while True:
         answer = dynamodb().query(**request)
@@ -281,6 +292,7 @@ def read(member_id: str, lots_wanted: ReadLots = "first") -> MemberState | None:
                 profile = MemberRecord.from_item(item)
             else:
                 held.update(lots.days_of(item))
+                portions.update(lots.portions_of(item))
                 last_month = keys.month_of_lot(str(item["SK"]))
         start = answer.get("LastEvaluatedKey")
         if start is None:
@@ -291,7 +303,7 @@ def read(member_id: str, lots_wanted: ReadLots = "first") -> MemberState | None:
         request["ExclusiveStartKey"] = start
     if profile is None:
         return None
-    return MemberState(profile, held, complete=last_month is None, through_month=last_month)
+    return MemberState(profile, held, complete=last_month is None, through_month=last_month, portions=portions)
 
 
 # --- the unit of work --------------------------------------------------------------------------------
@@ -320,6 +332,22 @@ class EntryPut[T]:
 
 
 @dataclass(frozen=True)
+class Booking:
+    """How a change enters the accounts (loyalty.store.accounting): its movement kind and booking day
+    (the program's local day of the write). Points added to lots are valued at ``value`` (the program's
+    point value now) and ``source``, unless ``portions`` gives the exact valued portions (signed) the
+    change moves (a cancelled redemption gives back what it took); points taken come from the portions
+    read (``MemberChange.portions_before``). ``counters`` are KPI counters of the same day."""
+
+    kind: Kind | None
+    day: str
+    value: Decimal = Decimal(0)
+    source: Source = "other"
+    portions: Mapping[Portion, int] | None = None
+    counters: Mapping[str, int | Decimal] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class MemberChange[T]:
     """A change of one member, described by what it read and what it decided."""
 
@@ -331,6 +359,8 @@ class MemberChange[T]:
     lots_before: Mapping[str, int] = field(default_factory=dict)
     lot_deltas: Mapping[str, int] = field(default_factory=dict)
     more: Sequence[TxItem] = ()  # other items of the same transaction (their own roles)
+    booking: Booking | None = None  # required when lots change
+    portions_before: Mapping[Portion, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -440,9 +470,31 @@ def commit[T](change: MemberChange[T]) -> Outcome[T]:
     if change.entry is not None:
         items.append(change.entry.tx())
     items.append(member_update(change))
-    items += lots.writes(change.before.member_id, change.lots_before, change.lot_deltas)
+    moved = valued_deltas(change)
+    items += lots.writes(change.before.member_id, change.lots_before, change.lot_deltas, change.portions_before, moved)
+    booking = change.booking
+    if booking is not None and (moved or booking.counters):
+        movement = valuation.movement(booking.kind, moved) if moved and booking.kind is not None else None
+        items.append(accounting.day_update(change.before.member_id, booking.day, movement, booking.counters))
     items += change.more
     return decide(transactions.run(items), change.entry)
+
+
+def valued_deltas(change: MemberChange[Any]) -> dict[Portion, int]:
+    """The valued portions a change moves (signed): what it adds at the booking's value and source,
+    what it takes from the portions read (loyalty.domain.valuation.take), or the booking's own."""
+    deltas = {day: delta for day, delta in change.lot_deltas.items() if delta}
+    if not deltas:
+        return {}
+    booking = change.booking
+    if booking is None:
+        raise ValueError("a change of lots needs its booking")
+    if booking.portions is not None:
+        return {portion: points for portion, points in booking.portions.items() if points}
+    takes = {day: -delta for day, delta in deltas.items() if delta < 0}
+    taken = valuation.take(change.portions_before, takes)
+    added = valuation.credit(deltas, booking.source, booking.value)
+    return valuation.merge([added, {portion: -points for portion, points in taken.items()}])
 
 
 def entry_put(item: Item, role: str = "entry") -> TxItem:
@@ -466,6 +518,8 @@ def mature(
     order: TxItem,
     *,
     expiry: Literal["keep", "sooner", "none"],
+    value: Decimal = Decimal(0),
+    book_day: str | None = None,
 ) -> transactions.TxResult:
     """Pending -> available for one order, without reading the member: the order item leaves its
     bucket (``order``), its points join their expiry day, the member's pending and available move by
@@ -510,7 +564,16 @@ def mature(
             }
         },
     )
-    items = [order, member, *lots.writes(member_id, {}, {expires_on: points})] if points > 0 else [order]
+    if points <= 0:
+        return transactions.run([order])
+    # Points are issued (enter the balance, and the accounts) when they mature, at the value then.
+    portions = valuation.credit({expires_on: points}, "sale", value)
+    items = [order, member, *lots.writes(member_id, {}, {expires_on: points}, {}, portions)]
+    items.append(
+        accounting.day_update(
+            member_id, book_day or at[:10], valuation.movement("issued_sales", portions), {"pending_p": -points}
+        )
+    )
     return transactions.run(items)
 
 
@@ -585,8 +648,10 @@ def enroll(
     events: Sequence[Event],
     at: str,
     consent: ConsentRecord,
+    day: str | None = None,
     lot_days: Mapping[str, int] | None = None,
     more: Sequence[TxItem] = (),
+    value: Decimal = Decimal(0),
 ) -> EnrollConflict | Retry | None:
     """Create the member, claim its email and its referral code in one transaction; None on success.
     A signup bonus comes with it: its points in ``lot_days`` and its entry in ``more``.
@@ -630,8 +695,12 @@ def enroll(
         ),
     ]
     items.append(consent_put(record.member_id, consent))
-    items += lots.writes(record.member_id, {}, lot_days or {})
+    # Signup points are issued "other" (not a sale) at the program's point value now.
+    portions = valuation.credit(lot_days or {}, "other", value)
+    items += lots.writes(record.member_id, {}, lot_days or {}, {}, portions)
     items += more
+    issued = valuation.movement("issued_other", portions) if portions else None
+    items.append(accounting.day_update(record.member_id, day or at[:10], issued, counters={"members_new": 1}))
     if record.referred_by is not None:
         items.append(
             TxItem(

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
+from loyalty.domain.valuation import Portion
 from loyalty.store import keys, secrets
 from loyalty.store.client import Item, dynamodb, from_item, table_name, to_item, to_value
 from loyalty.store.entries import EntryFields
@@ -72,6 +74,7 @@ class RedemptionRecord:
     entry: EntryFields
     used_at: str | None = None
     cancelled_at: str | None = None
+    valued: dict[Portion, int] = field(default_factory=dict)  # the valued portions taken (given back on cancel)
 
     def to_item(self) -> Item:
         item: Item = {
@@ -83,6 +86,10 @@ class RedemptionRecord:
             "status": self.status,
             "issued_at": self.issued_at,
             "takes": self.takes,
+            "valued_takes": {
+                f"{portion.day}|{portion.source}|{portion.value}": points for portion, points in self.valued.items()
+            }
+            or None,
             "stock_taken": self.stock_taken,
             "limit_counted": self.limit_counted,
             "used_at": self.used_at,
@@ -107,7 +114,13 @@ class RedemptionRecord:
             entry=EntryFields.from_item(item),
             used_at=item.get("used_at"),
             cancelled_at=item.get("cancelled_at"),
+            valued={_portion(text): int(points) for text, points in (item.get("valued_takes") or {}).items()},
         )
+
+
+def _portion(text: str) -> Portion:
+    day, source, value = text.split("|")
+    return Portion(day, "sale" if source == "sale" else "other", Decimal(value))
 
 
 def by_code(code: str) -> RedemptionRecord | None:

@@ -25,7 +25,7 @@ from loyalty.services.retry import pause
 from loyalty.store import members as member_store
 from loyalty.store.due_index import DueItem
 from loyalty.store.entries import EntryFields, ExpiryRecord
-from loyalty.store.members import MemberChange, MemberState, Retry, Written
+from loyalty.store.members import Booking, MemberChange, MemberState, Retry, Written
 
 logger = Logger(child=True)
 
@@ -120,6 +120,8 @@ def _change(state: MemberState, batch: dict[str, int], again: set[str], run: Run
         lots_before=state.lots,
         lot_deltas={day: -held for day, held in batch.items()},
         more=entries,
+        booking=Booking("expired", run.today.isoformat()),
+        portions_before=state.portions,
     )
 
 

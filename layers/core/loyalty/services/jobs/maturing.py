@@ -56,12 +56,23 @@ def mature(order: PendingOrder | None, run: Run) -> None:
         update = order_store.matured_update(order, at)
         day = str(expires_on or calendar.NEVER.isoformat())
         never = day == calendar.NEVER.isoformat() or points == 0
+        value, today = run.program.point_value_minor, run.today.isoformat()
         result = member_store.mature(
-            order.member_id, points, day, at, events, update, expiry="none" if never else "keep"
+            order.member_id,
+            points,
+            day,
+            at,
+            events,
+            update,
+            expiry="none" if never else "keep",
+            value=value,
+            book_day=today,
         )
         if not result.written and result.failed_role("member") and not never:
             # The member's expiry day is later than these points' day: it moves to them.
-            result = member_store.mature(order.member_id, points, day, at, events, update, expiry="sooner")
+            result = member_store.mature(
+                order.member_id, points, day, at, events, update, expiry="sooner", value=value, book_day=today
+            )
         if result.written:
             run.counts["orders_matured"] += 1
             run.counts["points_matured"] += points

@@ -1,0 +1,238 @@
+"""Accounting and program reports, read from the daily aggregates (loyalty.store.accounting), never from
+members or their ledgers: each report reads a bounded number of items whatever the number of members.
+
+A report needs the balance at the end of the month before its own (the opening). A closed month's
+balance is frozen the first time it is needed (one item); until then it is rolled forward from the last
+frozen one, so only the first report after an idle stretch reads more than its own month.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from calendar import monthrange
+from collections.abc import Iterable
+from datetime import date, timedelta
+from decimal import Decimal
+
+from loyalty.adapters import clock
+from loyalty.domain import accounting as books
+from loyalty.domain import calendar, kpis
+from loyalty.domain.errors import InvalidInput
+from loyalty.domain.valuation import KINDS
+from loyalty.models.program import Program
+from loyalty.models.reports import (
+    BreakageInputs,
+    Cohort,
+    ExpiryMonth,
+    Kpis,
+    LiabilityReport,
+    Line,
+    RollForward,
+)
+from loyalty.services import program as programs
+from loyalty.store import accounting as store
+
+
+def _day(totals: store.DayTotals) -> books.Day:
+    return books.Day(totals.kinds, totals.months, totals.counters)
+
+
+def _month_days(month: str) -> tuple[date, date]:
+    first = date.fromisoformat(f"{month}-01")
+    return first, first.replace(day=monthrange(first.year, first.month)[1])
+
+
+def _shift(month: str, by: int) -> str:
+    """The month ``by`` months away, as text (0000-12 and 10000-01 included: nothing is booked there)."""
+    index = int(month[:4]) * 12 + int(month[5:7]) - 1 + by
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _previous(month: str) -> str:
+    return _shift(month, -1)
+
+
+def _next(month: str) -> str:
+    return _shift(month, 1)
+
+
+def _today(program: Program) -> date:
+    return calendar.local_day(clock.now(), program.zone)
+
+
+def closing(month: str, today: date) -> books.Balance:
+    """The balance at the end of ``month``: frozen, or rolled forward from the last frozen month (and
+    frozen on the way once a month has ended: no write books on a past day)."""
+    month = min(month, today.isoformat()[:7])  # nothing is booked ahead of today: the balance is today's
+    frozen = store.closed(month)
+    if frozen is not None:
+        return frozen.balance
+    base = store.last_closed_before(month)
+    if base is not None and base.balance != books.Balance():
+        balance, start = base.balance, _next(base.month)
+    elif base is not None:  # an empty month frozen before anything was booked: start where bookings do
+        first = store.first_day()
+        if first is None or first[:7] > month:
+            return books.Balance()
+        balance, start = books.Balance(), max(_next(base.month), first[:7])
+    else:
+        first = store.first_day()
+        if first is None or first[:7] > month:
+            if month >= "0001-01" and _month_days(month)[1] < today:  # nothing booked then, nor ever will be
+                store.freeze(store.MonthClose(month, books.Balance()))
+            return books.Balance()
+        balance, start = books.Balance(), first[:7]
+    current = start
+    while current <= month:
+        first_day, last_day = _month_days(current)
+        days = store.days(first_day.isoformat(), last_day.isoformat())
+        balance = books.roll(balance, (_day(days[d]) for d in sorted(days)), current)
+        if last_day < today:
+            store.freeze(store.MonthClose(current, balance))
+        current = _next(current)
+    return balance
+
+
+def _balance_on(as_of: date, today: date) -> books.Balance:
+    month = as_of.isoformat()[:7]
+    opening = closing(_previous(month), today)
+    days = store.days(f"{month}-01", as_of.isoformat())
+    return books.roll(opening, (_day(days[d]) for d in sorted(days)), month)
+
+
+def liability(as_of: date) -> LiabilityReport:
+    program = programs.current()
+    balance = _balance_on(as_of, _today(program))
+    override = program.accounting.breakage_rate if program.accounting is not None else None
+    estimate = books.breakage(balance, as_of.isoformat()[:7], override)
+    liability_exact = balance.money
+    deferred = liability_exact * (1 - estimate.rate)
+    return LiabilityReport(
+        currency=program.currency,
+        as_of=as_of,
+        outstanding_points=balance.points,
+        pending_points=balance.pending,
+        liability_minor=books.minor(liability_exact),
+        expected_breakage_rate=float(estimate.rate),
+        breakage_method=estimate.method,
+        deferred_revenue_minor=books.minor(deferred),
+        by_expiry_month=[
+            ExpiryMonth(month=month, points=points, liability_minor=books.minor(money))
+            for month, (points, money) in sorted(balance.outstanding.items())
+        ],
+        breakage_inputs=BreakageInputs(
+            cohorts=[
+                Cohort(month=c.month, redeemed_points=c.redeemed, expired_points=c.expired) for c in estimate.cohorts
+            ],
+            redeemed_points=sum(c.redeemed for c in estimate.cohorts),
+            expired_points=sum(c.expired for c in estimate.cohorts),
+        ),
+    )
+
+
+def rollforward(month: str) -> RollForward:
+    program = programs.current()
+    today = _today(program)
+    opening = closing(_previous(month), today)
+    first_day, last_day = _month_days(month)
+    days = store.days(first_day.isoformat(), last_day.isoformat())
+    moved = books.movements(_day(days[d]) for d in sorted(days))
+    closed = books.roll(opening, (_day(days[d]) for d in sorted(days)), month)
+    first, money, last = books.allocate(
+        opening.money, {kind: value for kind, (_, value) in moved.items()}, closed.money
+    )
+    lines = {kind: Line(points=moved[kind][0], money_minor=money[kind]) for kind in KINDS}
+    return RollForward(
+        currency=program.currency,
+        month=month,
+        opening=Line(points=opening.points, money_minor=first),
+        closing=Line(points=closed.points, money_minor=last),
+        frozen=last_day < today,
+        **lines,
+    )
+
+
+def kpi_report(first: date, last: date) -> Kpis:
+    if last < first:
+        raise InvalidInput("to must not be before from", loc=["query", "to"])
+    if (last - first).days + 1 > kpis.MAX_RANGE_DAYS:
+        raise InvalidInput(f"a KPI range covers at most {kpis.MAX_RANGE_DAYS} days", loc=["query", "to"])
+    program = programs.current()
+    today = _today(program)
+    days = store.days(first.isoformat(), last.isoformat())
+    members_before = closing(_previous(first.isoformat()[:7]), today).members_total
+    month_start, _ = _month_days(first.isoformat()[:7])
+    if month_start < first:
+        early = store.days(month_start.isoformat(), (first - timedelta(days=1)).isoformat())
+        members_before += sum(int(d.counters.get("members_new", 0)) for d in early.values())
+    members_new = sum(int(d.counters.get("members_new", 0)) for d in days.values())
+    figures = kpis.order_figures(first, {date.fromisoformat(d): t.counters for d, t in days.items()})
+    moved = books.movements(_day(t) for t in days.values())
+    issued = moved["issued_sales"][0] + moved["issued_other"][0]
+    redeemed = moved["redeemed"][0] - moved["redemptions_cancelled"][0]
+    expired = moved["expired"][0]
+    return Kpis.model_validate(
+        {
+            "currency": program.currency,
+            "from": first,
+            "to": last,
+            "members_total": members_before + members_new,
+            "members_new": members_new,
+            "members_active": figures.members_active,
+            "orders": figures.orders,
+            "revenue_minor": books.minor(figures.revenue_minor),
+            "average_order_value_minor": books.minor(figures.revenue_minor / figures.orders) if figures.orders else 0,
+            "purchase_frequency": float(kpis.ratio(figures.orders, figures.members_active)),
+            "repeat_purchase_rate": float(kpis.ratio(figures.repeat_members, figures.members_active)),
+            "points_issued": issued,
+            "points_redeemed": redeemed,
+            "points_expired": expired,
+            "redemption_rate": float(kpis.ratio(redeemed, issued)),
+        }
+    )
+
+
+# --- CSV ---------------------------------------------------------------------------------------------
+
+
+def _csv(rows: Iterable[Iterable[object]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def liability_csv(report: LiabilityReport) -> str:
+    rows: list[list[object]] = [["month", "points", "liability_minor"]]
+    rows += [[m.month, m.points, m.liability_minor] for m in report.by_expiry_month]
+    rows.append(["total", report.outstanding_points, report.liability_minor])
+    rows.append([])
+    rows.append(["figure", "value"])
+    for name in (
+        "currency",
+        "as_of",
+        "pending_points",
+        "expected_breakage_rate",
+        "breakage_method",
+        "deferred_revenue_minor",
+    ):
+        rows.append([name, getattr(report, name)])
+    return _csv(rows)
+
+
+def rollforward_csv(report: RollForward) -> str:
+    rows: list[list[object]] = [["line", "points", "money_minor"]]
+    for name in ("opening", *KINDS, "closing"):
+        line: Line = getattr(report, name)
+        rows.append([name, line.points, line.money_minor])
+    return _csv(rows)
+
+
+def kpis_csv(report: Kpis) -> str:
+    data = report.model_dump(mode="json", by_alias=True)
+    return _csv([["kpi", "value"], *([name, value] for name, value in data.items())])
+
+
+def as_decimal(value: float) -> Decimal:
+    return Decimal(str(value))

@@ -1,0 +1,217 @@
+"""Accounting aggregates: what the ledger moved each day, per shard, and the frozen balances of closed
+months.
+
+A day item (``ACCT#<shard>`` / ``DAY#<day>``) is updated with ``ADD`` in the same transaction as the
+ledger write it counts, so it is exact (a retried write that finds its entry changes nothing, and so
+adds nothing) and always agrees with the lots. Attributes:
+
+- ``<kind>_p``, ``<kind>_m``: points and money (exact decimals, minor units) of each movement kind;
+- ``x<YYYY-MM>_p``, ``x<YYYY-MM>_m``: the signed change of the outstanding points (and their issue
+  value) that expire in that month, so the liability by expiry month needs no lot read;
+- KPI counters: ``members_new``, ``orders``, ``revenue_m``, ``first_orders``, ``gap<g>`` (orders
+  placed ``g`` days after the member's previous one, ``g`` capped at ``GAP_CAP``) and ``second<g>``
+  (a member's second order, ``g`` days after the first), ``pending_p`` (the signed change of pending
+  points), ``r<YYYY-MM>_c`` and ``e<YYYY-MM>_c`` (points of that expiry month's cohort redeemed and
+  expired).
+
+Sixteen shards (the member's, ``keys.shard_of``) spread a busy day's writes; a month's report reads at
+most 31 x 16 day items with 16 Queries, whatever the number of members. A month item
+(``ACCT#MONTH`` / ``<YYYY-MM>``) freezes a closed month's closing balances the first time a report needs
+them, so a report never reads further back than its own month.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from loyalty.domain.accounting import Balance
+from loyalty.domain.valuation import KINDS, Movement
+from loyalty.store import keys
+from loyalty.store.client import Item, dynamodb, from_item, table_name, to_item, to_value
+from loyalty.store.transactions import TxItem
+
+
+@dataclass
+class DayTotals:
+    """One day's movements, summed over shards."""
+
+    day: str
+    kinds: dict[str, tuple[int, Decimal]] = field(default_factory=dict)
+    months: dict[str, tuple[int, Decimal]] = field(default_factory=dict)
+    counters: dict[str, Decimal] = field(default_factory=dict)
+
+    def add_item(self, item: Item) -> None:
+        for name, raw in item.items():
+            if name in ("PK", "SK"):
+                continue
+            value = Decimal(raw)
+            if name.endswith(("_p", "_m")):
+                base, unit = name[:-2], name[-1]
+                if base in KINDS:
+                    target = self.kinds
+                elif base.startswith("x") and len(base) == 8:
+                    target = self.months
+                    base = base[1:]
+                else:
+                    self.counters[name] = self.counters.get(name, Decimal(0)) + value
+                    continue
+                points, money = target.get(base, (0, Decimal(0)))
+                target[base] = (points + int(value), money) if unit == "p" else (points, money + value)
+            else:
+                self.counters[name] = self.counters.get(name, Decimal(0)) + value
+
+
+def day_update(
+    member_id: str,
+    day: str,
+    movement: Movement | None = None,
+    counters: Mapping[str, int | Decimal] | None = None,
+) -> TxItem:
+    """The transaction item that adds one write's movement (and KPI counters) to its day."""
+    adds: dict[str, int | Decimal] = {}
+    if movement is not None:
+        adds[f"{movement.kind}_p"] = movement.points
+        adds[f"{movement.kind}_m"] = movement.money
+        for month, (points, money) in movement.months.items():
+            adds[f"x{month}_p"] = points
+            adds[f"x{month}_m"] = money
+            # Each issue cohort's (expiry month's) redeemed and expired points, for the breakage estimate.
+            if movement.kind in ("redeemed", "redemptions_cancelled"):
+                adds[f"r{month}_c"] = -points
+            elif movement.kind == "expired":
+                adds[f"e{month}_c"] = -points
+    for name, value in (counters or {}).items():
+        adds[name] = adds.get(name, 0) + value
+    names = {f"#a{i}": name for i, name in enumerate(adds)}
+    values = {f":a{i}": to_value(value) for i, value in enumerate(adds.values())}
+    expression = "ADD " + ", ".join(f"#a{i} :a{i}" for i in range(len(adds)))
+    return TxItem(
+        "accounting",
+        {
+            "Update": {
+                "TableName": table_name(),
+                "Key": to_item(keys.accounting_day(member_id, day)),
+                "UpdateExpression": expression,
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": values,
+            }
+        },
+    )
+
+
+def days(first: str, last: str) -> dict[str, DayTotals]:
+    """Every day item from ``first`` to ``last`` (days, inclusive), summed over shards: one Query per
+    shard (more pages only past 1 MB)."""
+    totals: dict[str, DayTotals] = {}
+    for shard in range(keys.DUE_SHARDS):
+        request: dict[str, Any] = {
+            "TableName": table_name(),
+            "KeyConditionExpression": "PK = :pk AND SK BETWEEN :first AND :last",
+            "ExpressionAttributeValues": {
+                ":pk": to_value(keys.accounting_partition(shard)),
+                ":first": to_value(keys.ACCOUNTING_DAY_PREFIX + first),
+                ":last": to_value(keys.ACCOUNTING_DAY_PREFIX + last),
+            },
+        }
+        while True:
+            answer = dynamodb().query(**request)
+            for raw in answer.get("Items", []):
+                item = from_item(raw)
+                day = str(item["SK"])[len(keys.ACCOUNTING_DAY_PREFIX) :]
+                totals.setdefault(day, DayTotals(day)).add_item(item)
+            start = answer.get("LastEvaluatedKey")
+            if start is None:
+                break
+            request["ExclusiveStartKey"] = start
+    return totals
+
+
+def first_day() -> str | None:
+    """The first day the ledger moved (one Query of one item per shard)."""
+    found: list[str] = []
+    for shard in range(keys.DUE_SHARDS):
+        answer = dynamodb().query(
+            TableName=table_name(),
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :day)",
+            ExpressionAttributeValues={
+                ":pk": to_value(keys.accounting_partition(shard)),
+                ":day": to_value(keys.ACCOUNTING_DAY_PREFIX),
+            },
+            Limit=1,
+        )
+        for raw in answer.get("Items", []):
+            found.append(str(from_item(raw)["SK"])[len(keys.ACCOUNTING_DAY_PREFIX) :])
+    return min(found) if found else None
+
+
+@dataclass(frozen=True)
+class MonthClose:
+    """A closed month's closing balance (loyalty.domain.accounting.Balance)."""
+
+    month: str
+    balance: Balance
+
+    def to_item(self) -> Item:
+        balance = self.balance
+        item: Item = {
+            **keys.accounting_month(self.month),
+            "members_total": balance.members_total,
+            "pending": balance.pending,
+        }
+        for month, (points, money) in balance.outstanding.items():
+            item[f"x{month}_p"] = points
+            item[f"x{month}_m"] = money
+        item.update({f"r{month}_c": count for month, count in balance.redeemed.items()})
+        item.update({f"e{month}_c": count for month, count in balance.expired.items()})
+        return item
+
+    @classmethod
+    def from_item(cls, item: Item) -> MonthClose:
+        totals = DayTotals(str(item["SK"]))
+        totals.add_item({name: value for name, value in item.items() if name.startswith("x")})
+        return cls(
+            str(item["SK"]),
+            Balance(
+                outstanding=totals.months,
+                pending=int(item.get("pending", 0)),
+                members_total=int(item.get("members_total", 0)),
+                redeemed={
+                    name[1:8]: int(v) for name, v in item.items() if name.startswith("r") and name.endswith("_c")
+                },
+                expired={name[1:8]: int(v) for name, v in item.items() if name.startswith("e") and name.endswith("_c")},
+            ),
+        )
+
+
+def closed(month: str) -> MonthClose | None:
+    found = dynamodb().get_item(TableName=table_name(), Key=to_item(keys.accounting_month(month)))
+    return MonthClose.from_item(from_item(found["Item"])) if "Item" in found else None
+
+
+def last_closed_before(month: str) -> MonthClose | None:
+    """The latest frozen month before ``month`` (one Query, one item)."""
+    answer = dynamodb().query(
+        TableName=table_name(),
+        KeyConditionExpression="PK = :pk AND SK < :month",
+        ExpressionAttributeValues={":pk": to_value(keys.accounting_months()), ":month": to_value(month)},
+        ScanIndexForward=False,
+        Limit=1,
+    )
+    items = answer.get("Items", [])
+    return MonthClose.from_item(from_item(items[0])) if items else None
+
+
+def freeze(close: MonthClose) -> None:
+    """Store a closed month's balances once (a concurrent report that froze it first wins: the same
+    figures, since closed days no longer move)."""
+    try:
+        dynamodb().put_item(
+            TableName=table_name(),
+            Item=to_item(close.to_item()),
+            ConditionExpression="attribute_not_exists(PK)",
+        )
+    except dynamodb().exceptions.ConditionalCheckFailedException:
+        pass
