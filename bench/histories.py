@@ -281,9 +281,10 @@ def run(stack: Stack, shop: Storefront) -> dict[str, Any]:
     results: dict[str, Any] = {name: {"label": label} for name, label in labels().items()}
 
     def set_up(moment: datetime) -> None:
-        for name in ("scratch", DAILY, BUSY):
-            shop.enroll(members[name])
-        shop.accrue(f"{members['scratch']}-seed", members["scratch"], rfc3339(moment))
+        with clock_at(moment):  # the scratch member's seed order is placed then, not at the wall clock's time
+            for name in ("scratch", DAILY, BUSY):
+                shop.enroll(members[name])
+            shop.accrue(f"{members['scratch']}-seed", members["scratch"], rfc3339(moment))
 
     def measure_new(moment: datetime) -> None:
         results[NEW]["operations"] = _measure_steps(history, members[NEW], moment, OPERATIONS)
