@@ -189,7 +189,7 @@ def _probe(target: dict[str, Any]) -> dict[str, Any]:
         env=target["env"],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=300,  # generous: a loaded machine can take a while; a hang still ends
         check=False,
     )
     if done.returncode != 0:
@@ -206,7 +206,7 @@ def _self_times(target: dict[str, Any]) -> dict[str, int]:
         env=target["env"],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=300,  # generous: a loaded machine can take a while; a hang still ends
         check=False,
     )
     times: dict[str, int] = {}
