@@ -220,3 +220,32 @@ def integration(connection_id: str) -> dict[str, str]:
 def platform_customer(connection_id: str, customer_id: str) -> dict[str, str]:
     """Guard and lookup: a platform's customer id (per connection) -> our member_id."""
     return {"PK": f"CUSTOMER#{connection_id}#{customer_id}", "SK": "CUSTOMER"}
+
+
+IMPORT_CHUNK_PREFIX = "CHUNK#"
+IMPORT_ERRORS_PREFIX = "ERRORS#"
+
+
+def import_job(import_id: str) -> dict[str, str]:
+    """A bulk import: its state and counters. Its chunks' records sit in the same partition."""
+    return {"PK": f"IMPORT#{import_id}", "SK": "IMPORT"}
+
+
+def import_partition(import_id: str) -> str:
+    return f"IMPORT#{import_id}"
+
+
+def import_chunk(import_id: str, chunk: int) -> dict[str, str]:
+    """One chunk of an import done (its counts added once): written once per chunk."""
+    return {"PK": f"IMPORT#{import_id}", "SK": f"{IMPORT_CHUNK_PREFIX}{chunk:06d}"}
+
+
+def import_errors(import_id: str, chunk: int) -> dict[str, str]:
+    """The rejected lines of one chunk (only chunks with some): read in chunk order, so by line."""
+    return {"PK": f"IMPORT#{import_id}", "SK": f"{IMPORT_ERRORS_PREFIX}{chunk:06d}"}
+
+
+def import_entry(import_id: str, member_id: str) -> dict[str, str]:
+    """A member's ``import`` ledger entry, written once per import and member: the import's
+    idempotency key for that member and the entry that explains the lots it brought."""
+    return {"PK": f"IMPORTED#{import_id}#{member_id}", "SK": "IMPORTED"}
