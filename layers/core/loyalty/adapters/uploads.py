@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from loyalty.settings import settings
 
@@ -41,8 +42,13 @@ def upload_url(key: str) -> str:
     )
 
 
-def lines(bucket_name: str, key: str) -> Iterator[str]:
-    """The file's lines, streamed (a file of any size is never held whole)."""
-    body = _client().get_object(Bucket=bucket_name, Key=key)["Body"]
-    for raw in body.iter_lines(keepends=False):
-        yield raw.decode("utf-8", errors="replace")
+def lines(bucket_name: str, key: str) -> Iterator[str] | None:
+    """The file's lines, streamed (a file of any size is never held whole); None when it is gone (an
+    event that came late, a file deleted since)."""
+    try:
+        body = _client().get_object(Bucket=bucket_name, Key=key)["Body"]
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404"):
+            raise
+        return None
+    return (raw.decode("utf-8", errors="replace") for raw in body.iter_lines(keepends=False))

@@ -107,7 +107,7 @@ def report(import_id: str) -> ImportReport:
 @dataclass(frozen=True)
 class Arrival:
     import_id: str | None
-    outcome: str  # queued | unknown | other_file | not_an_import
+    outcome: str  # queued | missing (no such file) | unknown (no such import) | other_file | not_an_import
     rows: int = 0
     chunks: int = 0
 
@@ -134,13 +134,16 @@ def file_arrived(bucket: str, key: str, etag: str) -> Arrival:
     import_id = import_id_of(key)
     if import_id is None:
         return Arrival(None, "not_an_import")
+    found = uploads.lines(bucket, unquote_plus(key))
+    if found is None:
+        return Arrival(import_id, "missing")
     started = import_store.start(import_id, etag, rfc3339(clock.now()))
     if started != "started":
         return Arrival(import_id, started)
     size = settings().import_chunk_lines
     rows = chunks = 0
     pending: list[dict[str, object]] = []
-    for first, lines in chunks_of(uploads.lines(bucket, unquote_plus(key)), size):
+    for first, lines in chunks_of(found, size):
         rows += sum(1 for line in lines if line.strip())
         message = ImportChunk(import_id=import_id, chunk=chunks, first_line=first, lines=lines)
         pending.append(message.model_dump())
