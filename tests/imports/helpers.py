@@ -5,49 +5,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote_plus, urlsplit
+from urllib.parse import urlsplit
 
 import boto3
 
 from local import runtime
 from local.poller import sqs_record
+from local.s3_events import object_created
 from local.template import Template
 from tests.api import Api
 
 
 def s3_event(bucket: str, key: str, etag: str, size: int) -> dict[str, Any]:
-    """The event S3 sends a Lambda notification (event version 2.1), for one uploaded object."""
-    return {
-        "Records": [
-            {
-                "eventVersion": "2.1",
-                "eventSource": "aws:s3",
-                "awsRegion": "us-east-1",
-                "eventTime": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
-                "eventName": "ObjectCreated:Put",
-                "userIdentity": {"principalId": "AWS:AIDAEXAMPLE"},
-                "requestParameters": {"sourceIPAddress": "127.0.0.1"},
-                "responseElements": {"x-amz-request-id": "EXAMPLE123456789", "x-amz-id-2": "EXAMPLE/id"},
-                "s3": {
-                    "s3SchemaVersion": "1.0",
-                    "configurationId": "ImportTriggerFunctionUploaded",
-                    "bucket": {
-                        "name": bucket,
-                        "ownerIdentity": {"principalId": "EXAMPLE"},
-                        "arn": f"arn:aws:s3:::{bucket}",
-                    },
-                    "object": {
-                        "key": quote_plus(key, safe="/"),
-                        "size": size,
-                        "eTag": etag,
-                        "sequencer": "0A1B2C3D4E5F678901",
-                    },
-                },
-            }
-        ]
-    }
+    """The event S3 sends a Lambda notification for one uploaded object."""
+    return object_created(bucket, key, etag, size, "ImportTriggerFunctionUploaded")
 
 
 def lines_of(rows: Iterable[Any]) -> bytes:
