@@ -12,13 +12,14 @@ PORT ?= 3000
 BACKEND ?= moto
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help run test bench invoke audit lint typecheck openapi tools clean
+.PHONY: help run test bench invoke import audit lint typecheck openapi tools clean
 
 help:
 	@echo "make run      start the local stack on http://127.0.0.1:$(PORT) (BACKEND=moto|dynamodb-local)"
 	@echo "make test     run every test suite (moto, DynamoDB Local, template checks)"
 	@echo "make bench    measure the design's numbers on DynamoDB Local; writes bench/results.json"
 	@echo "make invoke   FUNCTION=<LogicalId> EVENT=<file> against the running local stack"
+	@echo "make import FILE=<members.jsonl>  bulk-import a JSON lines file into the running local stack (LOYALTY_ADMIN_KEY)"
 	@echo "make audit    check every balance, lot, ledger and stock of the running local stack (exit 1 on problems)"
 	@echo "make lint     ruff + mypy (strict on the layer) + import-linter (the layer's arrows)"
 	@echo "make openapi  regenerate docs/openapi.json from the resolvers"
@@ -60,6 +61,11 @@ bench: $(VENV)/.installed node_modules/.installed $(TOOLS)/sam/.installed
 invoke: $(VENV)/.installed
 	@test -n "$(FUNCTION)" || (echo "usage: make invoke FUNCTION=<LogicalId> EVENT=<file>" && exit 2)
 	@$(PY) -m local.invoke $(FUNCTION) $(EVENT)
+
+# Uploads, triggers and follows a bulk import on the running local stack (its admin key: LOYALTY_ADMIN_KEY).
+import: $(VENV)/.installed
+	@test -n "$(FILE)" || (echo "usage: make import FILE=members.jsonl" && exit 2)
+	@$(PY) -m local.importer $(FILE)
 
 # Reads the whole table (the one Scan in the code base): for the local stack, never a deployed one.
 audit: $(VENV)/.installed

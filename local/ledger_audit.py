@@ -8,7 +8,8 @@ ledger   available + pending - debt = the sum of the member's entry_points. An e
          order's full points: the credited part went to available (or to pending while the order
          matures), the rest paid debt. A refund entry carries minus its reversed points: they came
          from the order's pending points first, then from available lots, and what was missing became
-         debt. Redemptions, their cancellations, adjustments and expiries move available only.
+         debt. Redemptions, their cancellations, adjustments, expiries and imports move available only
+         (an import entry carries the points of every lot a bulk import brought the member).
 pending  pending = the sum of ``pending_left`` over the member's orders that are still pending.
 lots     the lots' points add up to available (pending points live on their orders); no lot day holds a
          negative number and no lot item is empty (an emptied month is deleted).
@@ -59,10 +60,12 @@ LOT_PREFIX = keys.LOT_PREFIX
 COUNTER_PREFIX = keys.redeemed_count("", "")["SK"]
 
 # Entries whose change to available is their own points.
-AVAILABLE_ONLY_KINDS = frozenset({"redeem", "redemption_cancel", "adjust", "expire", "bonus"})
-# Kinds whose effect on lifetime_earned is known: earn adds the order's points, refund takes back
-# what it reversed, the others leave it alone.
-KNOWN_KINDS = AVAILABLE_ONLY_KINDS | {"earn", "refund"}
+AVAILABLE_ONLY_KINDS = frozenset({"redeem", "redemption_cancel", "adjust", "expire", "bonus", "import"})
+# Entries whose points count in lifetime_earned: earn adds the order's points, refund takes back what it
+# reversed, import brings the points a member earned on the platform it came from.
+EARNING_KINDS = ("earn", "refund", "import")
+# Kinds whose effect on lifetime_earned is known: the earning kinds; the others leave it alone.
+KNOWN_KINDS = AVAILABLE_ONLY_KINDS | set(EARNING_KINDS)
 REDEMPTION_STATUSES = frozenset({"issued", "used", "cancelled"})
 # Orderings tried for one millisecond's entries before the chain is left undecided for it.
 CHAIN_SEARCH_BUDGET = 20_000
@@ -263,7 +266,7 @@ class _Book:
         if orders_pending != pending:
             yield "pending", f"pending is {pending}, but the member's pending orders have {orders_pending} left"
         if {str(entry.get("kind")) for entry in entries} <= KNOWN_KINDS:
-            earned = sum(_int(entry, "entry_points") for entry in entries if entry.get("kind") in ("earn", "refund"))
+            earned = sum(_int(entry, "entry_points") for entry in entries if entry.get("kind") in EARNING_KINDS)
             if _int(profile, "lifetime_earned") != earned:
                 yield (
                     "lifetime",

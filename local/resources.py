@@ -24,6 +24,7 @@ QUEUE = "AWS::SQS::Queue"
 EMAIL_IDENTITY = "AWS::SES::EmailIdentity"
 KMS_KEY = "AWS::KMS::Key"
 EVENT_BUS = "AWS::Events::EventBus"
+BUCKET = "AWS::S3::Bucket"
 
 # AWS::SQS::Queue properties that are plain queue attributes of the same name.
 _QUEUE_ATTRIBUTES = (
@@ -161,13 +162,31 @@ def _create_keys_and_buses(
             physical[logical_id] = names.get(logical_id, bus)
 
 
+def _create_buckets(
+    template: Template, session: boto3.Session, names: Mapping[str, str], physical: dict[str, str]
+) -> None:
+    """S3 buckets (physical: their name, the template's BucketName unless ``names`` gives one)."""
+    buckets = template.resources(BUCKET)
+    if not buckets:
+        return
+    s3 = session.client("s3")
+    for logical_id, resource in buckets.items():
+        bucket = names.get(logical_id) or str(template.resolve(resource["Properties"]["BucketName"], physical))
+        try:
+            s3.create_bucket(Bucket=bucket)
+        except ClientError as error:
+            if _error_code(error) not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                raise
+        physical[logical_id] = bucket
+
+
 def create_resources(
     template: Template,
     session: boto3.Session | None = None,
     names: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """Create tables, queues, KMS keys, event buses and email identities; returns logical id -> table name /
-    queue URL / key ARN / bus name / identity.
+    """Create tables, queues, KMS keys, event buses, buckets and email identities; returns logical id ->
+    table name / queue URL / key ARN / bus name / bucket name / identity.
 
     ``names`` overrides physical names (tests give each DynamoDB Local table a unique one); clients
     follow AWS_ENDPOINT_URL(_<SERVICE>) from the environment, so this works on moto's server, inside
@@ -187,6 +206,7 @@ def create_resources(
         for logical_id in queue_ids:
             physical[logical_id] = _create_queue(sqs, template, logical_id, names.get(logical_id, logical_id), physical)
     _create_keys_and_buses(template, session, names, physical)
+    _create_buckets(template, session, names, physical)
     identities = template.resources(EMAIL_IDENTITY)
     if identities:
         sesv2 = session.client("sesv2")

@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.parser.models import (
     ApiGatewayAuthorizerRequestV2,
     APIGatewayProxyEventV2Model,
     DynamoDBStreamModel,
+    S3Model,
     SqsModel,
 )
 from pydantic import BaseModel
@@ -28,6 +29,7 @@ from local.cloudformation import cloudformation, custom_resource_functions
 from local.events import at_its_time
 from local.template import Template, load
 from loyalty.models.custom_resource import CustomResourceRequest
+from loyalty.models.imports import ImportChunk
 from loyalty.models.jobs import JobMessage, ScheduledEvent
 from loyalty.models.webhooks import DeliveryMessage
 from loyalty.services import api_keys
@@ -79,6 +81,8 @@ STATUS = {
     "ReportsFunction/liability.json": 200,
     "ReportsFunction/rollforward-csv.json": 200,
     "ReportsFunction/kpis.json": 200,
+    "ImportsFunction/create-import.json": 201,
+    "ImportsFunction/get-import.json": 200,
 }
 SCOPE = {
     "AuthorizerFunction/admin-key.json": "admin",
@@ -92,6 +96,12 @@ CONSUMERS = {source.function for source in TEMPLATE.sqs_sources()}
 STREAM_CONSUMERS = {source.function for source in streams.stream_sources(TEMPLATE)}
 # Functions CloudFormation invokes for a custom resource (their ServiceToken).
 CUSTOM_RESOURCES = custom_resource_functions(TEMPLATE.resources())
+# Functions an S3 bucket's notification invokes (SAM's S3 events).
+S3_TRIGGERED = {
+    name
+    for name, spec in TEMPLATE.resources("AWS::Serverless::Function").items()
+    if any(event.get("Type") == "S3" for event in spec.get("Properties", {}).get("Events", {}).values())
+}
 # Functions the daily schedules invoke with {"scheduled_time": ...}.
 SCHEDULED = {
     schedule["Properties"]["Target"]["Arn"]["Fn::GetAtt"][0]
@@ -118,15 +128,14 @@ def _kind(relative: str) -> str:
     function = _function(relative)
     if function == AUTHORIZER:
         return "authorizer"
-    if function in CONSUMERS:
-        return "sqs"
-    if function in STREAM_CONSUMERS:
-        return "stream"
-    if function in SCHEDULED:
-        return "scheduled"
-    if function in CUSTOM_RESOURCES:
-        return "custom_resource"
-    return "http"
+    kinds = (
+        ("sqs", CONSUMERS),
+        ("stream", STREAM_CONSUMERS),
+        ("scheduled", SCHEDULED),
+        ("custom_resource", CUSTOM_RESOURCES),
+        ("s3", S3_TRIGGERED),
+    )
+    return next((kind for kind, functions in kinds if function in functions), "http")
 
 
 MODELS: dict[str, type[BaseModel]] = {
@@ -136,6 +145,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "scheduled": ScheduledEvent,
     "stream": DynamoDBStreamModel,
     "custom_resource": CustomResourceRequest,
+    "s3": S3Model,
 }
 
 
@@ -167,7 +177,7 @@ def test_the_readme_runs_every_event_once() -> None:
     assert sorted(order) == FILES, "events/README.md must list every event file exactly once"
     assert order[0] == "HealthFunction/health.json"
     assert order.index("AdminFunction/put-program.json") < order.index("MembersFunction/enroll.json")
-    kinds = ("sqs", "scheduled", "stream", "custom_resource")
+    kinds = ("sqs", "scheduled", "stream", "custom_resource", "s3")
     expected = set(STATUS) | set(SCOPE) | {f for f in FILES if _kind(f) in kinds}
     assert expected == set(FILES), "every HTTP event needs its STATUS, every authorizer event its SCOPE"
 
@@ -215,6 +225,8 @@ def test_sqs_event_holds_a_completed_order_and_a_refund() -> None:
         records = _event(relative)["Records"]
         if _function(relative) == "JobsWorkerFunction":  # the jobs queue: one bucket shard per message
             assert [JobMessage.model_validate_json(record["body"]).job for record in records], relative
+        elif _function(relative) == "ImportWorkerFunction":  # an import's chunk of lines per message
+            assert [ImportChunk.model_validate_json(record["body"]).lines for record in records], relative
         elif _function(relative) == "WebhookDeliveryFunction":  # FIFO: one delivery per message, grouped
             assert [DeliveryMessage.model_validate_json(record["body"]) for record in records], relative
             assert all(record["attributes"]["MessageGroupId"] for record in records)
@@ -238,6 +250,8 @@ def _check(relative: str, result: Any) -> None:
         assert result["Status"] == "SUCCESS", result
     elif kind in ("sqs", "stream"):
         assert result == {"batchItemFailures": []}, result
+    elif kind == "s3":
+        assert [arrival["outcome"] for arrival in result["imports"]] == ["queued"], result
     elif kind == "scheduled":  # what the run did, by name (per job for the email function)
         runs = result.values() if all(isinstance(value, dict) for value in result.values()) else [result]
         assert all(not counts.get("failures") for counts in runs), result
@@ -252,6 +266,16 @@ def _check(relative: str, result: Any) -> None:
         else:
             assert "json" in {k.lower(): v for k, v in result["headers"].items()}["content-type"]
             assert isinstance(json.loads(body), dict)
+
+
+def _upload_sample(event: dict[str, Any]) -> None:
+    import boto3
+
+    for record in event["Records"]:
+        body = (EVENTS / "ImportTriggerFunction" / "members.jsonl").read_bytes()
+        boto3.client("s3").put_object(
+            Bucket=record["s3"]["bucket"]["name"], Key=record["s3"]["object"]["key"], Body=body
+        )
 
 
 def _with_code(event: dict[str, Any], code: str) -> dict[str, Any]:
@@ -272,6 +296,8 @@ def test_events_drive_their_handlers_in_the_documented_order(aws: str, template:
         event = _event(step)
         if _kind(step) == "custom_resource":
             event = cfn.as_sent(event)
+        if _kind(step) == "s3":  # the upload the event reports, as events/README.md tells a developer to make
+            _upload_sample(event)
         result = at_its_time(lambda: runtime.invoke(template, function, event), event)  # noqa: B023 - called at once
         try:
             _check(step, result)

@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     secrets_key_id: str | None = Field(
         default=None, description="The KMS key that encrypts webhook and integration secrets at rest."
     )
+    # Bulk imports.
+    imports_bucket: str | None = Field(default=None, description="The S3 bucket import files are uploaded to.")
+    imports_queue_url: str | None = Field(default=None, description="Where an import's trigger queues its chunks.")
+    import_chunk_lines: int = Field(
+        default=100, ge=1, le=1000, description="Lines of an import file per queue message."
+    )
     webhooks_allow_loopback: bool = Field(
         default=False,
         description="Local stack only: webhook URLs may be http and on loopback (a developer's test receiver).",

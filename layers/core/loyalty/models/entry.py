@@ -8,7 +8,7 @@ from pydantic import Field
 
 from loyalty.models.common import Model, Timestamp
 
-EntryKind = Literal["earn", "refund", "redeem", "redemption_cancel", "expire", "adjust", "referral", "bonus"]
+EntryKind = Literal["earn", "refund", "redeem", "redemption_cancel", "expire", "adjust", "referral", "bonus", "import"]
 
 
 class Entry(Model):

@@ -244,3 +244,32 @@ def accounting_month(month: str) -> dict[str, str]:
 
 def accounting_months() -> str:
     return f"{ACCOUNTING_PREFIX}MONTH"
+
+
+IMPORT_CHUNK_PREFIX = "CHUNK#"
+IMPORT_ERRORS_PREFIX = "ERRORS#"
+
+
+def import_job(import_id: str) -> dict[str, str]:
+    """A bulk import: its state and counters. Its chunks' records sit in the same partition."""
+    return {"PK": f"IMPORT#{import_id}", "SK": "IMPORT"}
+
+
+def import_partition(import_id: str) -> str:
+    return f"IMPORT#{import_id}"
+
+
+def import_chunk(import_id: str, chunk: int) -> dict[str, str]:
+    """One chunk of an import done (its counts added once): written once per chunk."""
+    return {"PK": f"IMPORT#{import_id}", "SK": f"{IMPORT_CHUNK_PREFIX}{chunk:06d}"}
+
+
+def import_errors(import_id: str, chunk: int) -> dict[str, str]:
+    """The rejected lines of one chunk (only chunks with some): read in chunk order, so by line."""
+    return {"PK": f"IMPORT#{import_id}", "SK": f"{IMPORT_ERRORS_PREFIX}{chunk:06d}"}
+
+
+def import_entry(import_id: str, member_id: str) -> dict[str, str]:
+    """A member's ``import`` ledger entry, written once per import and member: the import's
+    idempotency key for that member and the entry that explains the lots it brought."""
+    return {"PK": f"IMPORTED#{import_id}#{member_id}", "SK": "IMPORTED"}

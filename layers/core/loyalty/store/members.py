@@ -641,6 +641,8 @@ class EnrollConflict:
     email_owner: str | None
     referral_clash: bool
     unknown_referrer: bool
+    # Every role whose condition failed, with the old items returned (the use case's own items too).
+    failed: Mapping[str, Sequence[Item | None]] = field(default_factory=dict)
 
 
 def enroll(
@@ -726,6 +728,7 @@ def enroll(
         email_owner=str(owner["member_id"]) if owner else None,
         referral_clash=result.failed_role("referral_code"),
         unknown_referrer=result.failed_role("referrer"),
+        failed=result.failed,
     )
 
 
