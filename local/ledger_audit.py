@@ -49,6 +49,7 @@ from loyalty.domain import calendar
 from loyalty.domain.valuation import SIGN
 from loyalty.store import accounting, keys, lots
 from loyalty.store.client import Item, dynamodb, from_item, table_name
+from loyalty.store.redemptions import RedemptionRecord
 
 MEMBER_PREFIX = keys.member_partition("")
 ACTIVITY_PREFIX = keys.activity_partition("")
@@ -342,7 +343,7 @@ class _Book:
                 continue
             rid = str(entry.get("redemption_id"))
             spent = _int(entry, "points_spent")
-            taken = sum(int(points) for points in dict(entry.get("takes") or {}).values())
+            taken = sum(RedemptionRecord.from_item(entry).takes.values())
             if taken != spent or _int(entry, "entry_points") != -spent:
                 yield "redeem", f"redemption {rid} spent {spent} points but took {taken} from lots"
             status = entry.get("status")

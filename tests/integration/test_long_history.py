@@ -82,11 +82,6 @@ def balance() -> int:
     return members.get("m-1").points.available
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known regression (issue 14 merge): a redemption of a year's balance stores every valued portion "
-    "it took (valued_takes), 22 KB, over the 16 KB bound an item must keep; to be fixed by storing takes compactly",
-)
 def test_a_years_history_fits_every_operation_in_one_transaction(shopper: None) -> None:
     state = member_store.read("m-1", "all")
     assert state is not None

@@ -85,11 +85,10 @@ class RedemptionRecord:
             "points_spent": self.points_spent,
             "status": self.status,
             "issued_at": self.issued_at,
-            "takes": self.takes,
-            "valued_takes": {
-                f"{portion.day}|{portion.source}|{portion.value}": points for portion, points in self.valued.items()
-            }
-            or None,
+            # The valued portions packed in one string (the days' takes add up from them): a redemption
+            # of a year's daily lots stays a few KB instead of two maps of 365 entries each.
+            "taken": pack_portions(self.valued) if self.valued else None,
+            "takes": None if self.valued else self.takes,
             "stock_taken": self.stock_taken,
             "limit_counted": self.limit_counted,
             "used_at": self.used_at,
@@ -100,6 +99,10 @@ class RedemptionRecord:
 
     @classmethod
     def from_item(cls, item: Item) -> RedemptionRecord:
+        valued = unpack_portions(str(item["taken"])) if item.get("taken") else {}
+        takes: dict[str, int] = {}
+        for portion, points in valued.items():
+            takes[portion.day] = takes.get(portion.day, 0) + points
         return cls(
             redemption_id=str(item["redemption_id"]),
             reward_id=str(item["reward_id"]),
@@ -108,19 +111,36 @@ class RedemptionRecord:
             points_spent=int(item["points_spent"]),
             status=str(item["status"]),
             issued_at=str(item["issued_at"]),
-            takes={str(day): int(points) for day, points in (item.get("takes") or {}).items()},
+            takes=takes or {str(day): int(points) for day, points in (item.get("takes") or {}).items()},
             stock_taken=bool(item.get("stock_taken", False)),
             limit_counted=bool(item.get("limit_counted", False)),
             entry=EntryFields.from_item(item),
             used_at=item.get("used_at"),
             cancelled_at=item.get("cancelled_at"),
-            valued={_portion(text): int(points) for text, points in (item.get("valued_takes") or {}).items()},
+            valued=valued,
         )
 
 
-def _portion(text: str) -> Portion:
-    day, source, value = text.split("|")
-    return Portion(day, "sale" if source == "sale" else "other", Decimal(value))
+def pack_portions(portions: dict[Portion, int]) -> str:
+    """``2027-01:17s0.5*30,18o0*2;2027-02:...``: per expiry month, its days' portions as day, source
+    (``s`` sale, ``o`` other), value at issue and points."""
+    months: dict[str, list[str]] = {}
+    for portion, points in sorted(portions.items()):
+        source = "s" if portion.source == "sale" else "o"
+        months.setdefault(portion.month, []).append(f"{portion.day[8:]}{source}{portion.value:f}*{points}")
+    return ";".join(f"{month}:{','.join(parts)}" for month, parts in months.items())
+
+
+def unpack_portions(text: str) -> dict[Portion, int]:
+    portions: dict[Portion, int] = {}
+    for month_text in text.split(";"):
+        month, parts = month_text.split(":")
+        for part in parts.split(","):
+            head, points = part.split("*")
+            day, source, value = head[:2], head[2], head[3:]
+            portion = Portion(f"{month}-{day}", "sale" if source == "s" else "other", Decimal(value))
+            portions[portion] = int(points)
+    return portions
 
 
 def by_code(code: str) -> RedemptionRecord | None:
