@@ -198,6 +198,40 @@ def _cold_start_rows(cold: dict[str, Any]) -> list[Row]:
     return found
 
 
+REPORT_ITEMS = 31 * 16 + 2  # a month's day items in every shard, the frozen month before, the program
+
+
+def _report_rows(measured: dict[str, Any]) -> list[Row]:
+    small, large = measured["sizes"][0], measured["sizes"][-1]
+    found = []
+    for name, figures in large["reports"].items():
+        before = small["reports"][name]
+        found.append(
+            Row(
+                "Reports",
+                f"{name}: items read (round trips), {large['members']:,} vs {small['members']:,} members",
+                f"{figures['items_read']} ({figures['round_trips']}) "
+                f"vs {before['items_read']} ({before['round_trips']})",
+                f"same; <= {REPORT_ITEMS}",
+                _verdict(
+                    figures["items_read"] == before["items_read"]
+                    and figures["round_trips"] == before["round_trips"]
+                    and figures["items_read"] <= REPORT_ITEMS
+                ),
+            )
+        )
+        found.append(
+            Row(
+                "Reports",
+                f"{name}: RCU, ms, {large['members']:,} vs {small['members']:,} members",
+                f"{figures['rcu']:g} / {figures['ms']:g} ms vs {before['rcu']:g} / {before['ms']:g} ms",
+                "-",
+                INFO,
+            )
+        )
+    return found
+
+
 def rows(results: dict[str, Any]) -> list[Row]:
     found: list[Row] = []
     operations = results["operations"]
@@ -259,6 +293,8 @@ def rows(results: dict[str, Any]) -> list[Row]:
         )
     )
 
+    if "reports" in results:
+        found += _report_rows(results["reports"])
     found += _cold_start_rows(results["cold_start"])
 
     deployment = results["deployment"]

@@ -43,6 +43,7 @@ def notes(results: dict[str, Any]) -> list[str]:
         f"Jobs: {expiry['method']}. At {largest['members']:,} members it made {calls}: "
         f"{largest['index_items_read']} items from the due index and {other_reads} other reads "
         "(the program, and a member read again when its index item lagged behind a write).",
+        f"Reports: {results['reports']['method']}.",
         f"Cold start: {cold['runs']} fresh processes per function, each right beside one of the baseline "
         "(interleaved, the order alternating), the ratio being the median of the per-pair ratios; Lambda's "
         "environment (tracing on); interpreter start-up excluded; bytecode cached on both sides. The verdict "
@@ -88,7 +89,19 @@ def main() -> int:
     from bench.stack import local_stack, progress, seeded_moto, template
 
     loaded = template()  # puts the layer on sys.path: the imports below need it
-    from bench import cold_start, cost, deployment, events, histories, jobs, operations, previous, report, throughput
+    from bench import (
+        cold_start,
+        cost,
+        deployment,
+        events,
+        histories,
+        jobs,
+        operations,
+        previous,
+        report,
+        reports,
+        throughput,
+    )
     from bench.scenario import Storefront
 
     progress("deployment: zipping functions, building the layer with sam build")
@@ -106,6 +119,7 @@ def main() -> int:
         progress(f"throughput: {throughput.ROUNDS * throughput.PER_ROUND} accruals each way")
         rates = throughput.run(shop)
         due_work = jobs.run(stack, throughput.FIRST_MEMBER)
+        report_sizes = reports.run(stack, throughput.FIRST_MEMBER)
         lived = histories.run(stack, shop)
     new_member = lived["scenarios"][histories.NEW]["operations"]["accrue"]["aws"]
     bill = cost.per_million_accruals(loaded, new_member, rates["invocation_ms"])
@@ -126,6 +140,7 @@ def main() -> int:
                 **due_work,
             }
         },
+        "reports": report_sizes,
         "histories": lived,
         "cost_per_million_accruals_usd": bill["usd_per_million_accruals"],
         "cost": bill,

@@ -10,8 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import json
 from calendar import monthrange
 from decimal import ROUND_HALF_EVEN, Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +22,7 @@ from loyalty.adapters import clock
 from loyalty.store.client import dynamodb, from_item, table_name
 from tests.jobs.conftest import at, configure, earn, enroll, profile, run
 
+ROOT = Path(__file__).resolve().parents[2]
 KINDS = ("issued_sales", "issued_other", "redeemed", "redemptions_cancelled", "reversed", "expired", "erased")
 SIGN = {"issued_sales": 1, "issued_other": 1, "redeemed": -1, "redemptions_cancelled": 1, "reversed": -1}
 SIGN |= {"expired": -1, "erased": -1}
@@ -347,3 +350,36 @@ def test_reports_read_the_same_whatever_the_number_of_members(jobs: str, admin_a
         assert calls.items_returned <= 31 * 16 + 2, (month, path, calls.items_returned)
     for path in ("rollforward", "liability", "kpis"):
         assert seen[("2027-02", path)] == seen[("2027-03", path)], seen
+
+
+def test_the_month_end_job_freezes_the_month_that_ended_and_later_corrections_move_the_next(
+    jobs: str, admin_api: Any, template: Any
+) -> None:
+    """MonthCloseFunction, as its schedule runs it on 1 Dec 2027 at 00:15 New York: November's roll-forward
+    is frozen; a rerun finds it frozen with the same figures; a correction made in December is a movement
+    of December, never a rewrite of November."""
+    from local import runtime
+    from loyalty.store import accounting
+
+    configure()
+    enroll("c-1", when="2027-11-02 09:00")
+    earn("c-1", "c-o1", 120, "2027-11-03 12:00")
+    earn("c-1", "c-o2", 80, "2027-11-20 12:00")
+    sample = json.loads((ROOT / "events" / "MonthCloseFunction" / "monthly.json").read_text(encoding="utf-8"))
+    assert sample == {"scheduled_time": "2027-12-01T05:15:00Z"}  # 00:15 in New York
+    clock.set_clock(lambda: at("2027-12-01 00:15"))
+    assert accounting.closed("2027-11") is None  # nothing read November yet: the job is the first
+
+    closed = runtime.invoke(template, "MonthCloseFunction", sample)
+    assert closed == {"month": "2027-11", "closing_points": 200, "closing_money_minor": 200, "newly_frozen": True}
+    frozen = accounting.closed("2027-11")
+    assert frozen is not None and frozen.balance.points == 200
+    assert runtime.invoke(template, "MonthCloseFunction", sample) == {**closed, "newly_frozen": False}
+
+    clock.set_clock(lambda: at("2027-12-02 10:00"))
+    assert adjust(admin_api, "c-1", "c-fix", -30, "correction of November") == 201
+    november = admin_api.get("/v1/admin/reports/rollforward", query="month=2027-11").body
+    december = admin_api.get("/v1/admin/reports/rollforward", query="month=2027-12").body
+    assert (november["closing"]["points"], november["frozen"]) == (200, True)
+    assert december["opening"] == november["closing"] and december["closing"]["points"] == 170
+    check_adds_up(december)

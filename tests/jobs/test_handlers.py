@@ -19,6 +19,7 @@ from tests.jobs.conftest import configure, earn, enroll, sent_emails
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"
 SCHEDULED = ("MaturePointsFunction", "ExpirePointsFunction", "TierReviewFunction", "ReminderEmailsFunction")
+MONTHLY = ("MonthCloseFunction",)  # the month-end freeze of the roll-forward, on the 1st
 
 
 def event(path: str) -> dict[str, Any]:
@@ -81,14 +82,16 @@ def test_schedules_are_daily_in_the_program_timezone_and_carry_their_time() -> N
     targets = set()
     for name, schedule in schedules.items():
         props = schedule["Properties"]
-        assert props["ScheduleExpression"].startswith("cron(") and props["ScheduleExpression"].endswith(" * * ? *)")
+        target_name = props["Target"]["Arn"]["Fn::GetAtt"][0]
+        every = " 1 * ? *)" if target_name in MONTHLY else " * * ? *)"  # the 1st of each month, or daily
+        assert props["ScheduleExpression"].startswith("cron(") and props["ScheduleExpression"].endswith(every), name
         assert props["ScheduleExpressionTimezone"] == {"Ref": "ProgramTimezone"}, name
         assert props["FlexibleTimeWindow"] == {"Mode": "OFF"}, name
         target = props["Target"]
         assert json.loads(target["Input"]) == {"scheduled_time": "<aws.scheduler.scheduled-time>"}
         assert target["RoleArn"] == {"Fn::GetAtt": ["JobSchedulerRole", "Arn"]}
         targets.add(target["Arn"]["Fn::GetAtt"][0])
-    assert targets == set(SCHEDULED)
+    assert targets == {*SCHEDULED, *MONTHLY}
 
 
 def test_the_scheduler_role_may_invoke_only_the_job_functions() -> None:
@@ -96,7 +99,7 @@ def test_the_scheduler_role_may_invoke_only_the_job_functions() -> None:
     assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "scheduler.amazonaws.com"}
     statements = [s for policy in role["Policies"] for s in policy["PolicyDocument"]["Statement"]]
     assert [s["Action"] for s in statements] == [["lambda:InvokeFunction"]]
-    assert {r["Fn::GetAtt"][0] for r in statements[0]["Resource"]} == set(SCHEDULED)
+    assert {r["Fn::GetAtt"][0] for r in statements[0]["Resource"]} == {*SCHEDULED, *MONTHLY}
 
 
 def test_every_job_function_is_alarmed() -> None:
@@ -108,6 +111,6 @@ def test_every_job_function_is_alarmed() -> None:
             for query in alarm["Properties"].get("Metrics", [])
             if "MetricStat" in query and query["MetricStat"]["Metric"]["MetricName"] == metric
         }
-        assert {*SCHEDULED, "JobsWorkerFunction", "UnsubscribeFunction"} <= watched, metric
+        assert {*SCHEDULED, *MONTHLY, "JobsWorkerFunction", "UnsubscribeFunction"} <= watched, metric
     for alarm in alarms.values():
         assert len(alarm["Properties"].get("Metrics", [])) <= 10

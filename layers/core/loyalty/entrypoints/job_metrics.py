@@ -20,6 +20,7 @@ NAMES = {
     "failures": "JobItemFailures",
     "items_read": "DueItemsRead",
     "shards_queued": "JobShardsQueued",
+    "months_closed": "MonthsClosed",
 }
 
 

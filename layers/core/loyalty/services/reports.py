@@ -12,7 +12,8 @@ import csv
 import io
 from calendar import monthrange
 from collections.abc import Iterable
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from loyalty.adapters import clock
@@ -129,6 +130,29 @@ def liability(as_of: date) -> LiabilityReport:
             expired_points=sum(c.expired for c in estimate.cohorts),
         ),
     )
+
+
+@dataclass(frozen=True)
+class MonthClosed:
+    """What the month-end job did: the month it closed, its closing balance, and whether this run
+    froze it (False when a report or an earlier run already had)."""
+
+    month: str
+    points: int
+    money_minor: int
+    newly_frozen: bool
+
+
+def close_month(moment: datetime) -> MonthClosed:
+    """The month-end job: freeze the roll-forward of the month before ``moment``'s local day (and any
+    ended month before it not frozen yet). Idempotent: a frozen month is never rewritten, so a later
+    correction (every write books on the day it happens) shows as a movement of the month it is made in."""
+    program = programs.current()
+    today = calendar.local_day(moment, program.zone)
+    month = _previous(today.isoformat()[:7])
+    before = store.closed(month)
+    balance = closing(month, today)
+    return MonthClosed(month, balance.points, books.minor(balance.money), before is None)
 
 
 def rollforward(month: str) -> RollForward:

@@ -1,0 +1,142 @@
+"""Reports at two program sizes, fifty times apart, with the same activity: the items they read.
+
+Each size gets a table of its own (the template's schema, on DynamoDB Local) holding that many
+members, cloned from a member the real services enrolled and credited during this run (bench.jobs.seed),
+and the same month of activity through the real services: ``ORDERS`` orders spread over November 2027,
+``ADJUSTMENTS`` adjustments. Then, on 2 December, the month's three reports (roll-forward, liability at
+the month's end, KPIs over the month) run once to freeze what they need (the month-end job's work) and
+once measured. A report reads the accounting aggregates (at most 31 days x 16 shards + 1 frozen month),
+never members, so both sizes must read the same items.
+"""
+
+from __future__ import annotations
+
+import os
+import time as timer
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from bench.counting import Capacity
+from bench.jobs import _templates, seed
+from bench.stack import Stack, progress, quiet_stdout
+
+SIZES = (1_000, 50_000)
+MONTH = "2027-11"
+ORDERS = 300
+ADJUSTMENTS = 30
+REPORTS = {
+    "rollforward": ("rollforward", MONTH),
+    "liability": ("liability", date(2027, 11, 30)),
+    "kpis": ("kpi_report", (date(2027, 11, 1), date(2027, 11, 30))),
+}
+
+
+def _activity() -> None:
+    """The month's activity, the same at every size: orders of the first members (clones of a real
+    member, so the services see the shape they wrote), then goodwill adjustments."""
+    from loyalty.adapters import clock
+    from loyalty.models.adjustment import AdjustmentRequest
+    from loyalty.models.order import OrderRequest
+    from loyalty.services import accrual, adjustments
+
+    start = datetime(2027, 11, 1, 15, tzinfo=UTC)
+    for index in range(ORDERS):
+        moment = start + timedelta(days=index % 30, seconds=index)
+        clock.set_clock(lambda moment=moment: moment)
+        order = {
+            "order_id": f"bench-report-o{index:04d}",
+            "member_id": f"bench-{index % 200:06d}",
+            "currency": "USD",
+            "placed_at": moment.isoformat(),
+            "lines": [{"sku": "SKU", "category": "shoes", "quantity": 1, "unit_price_minor": 1000 + 10 * index}],
+        }
+        accrual.accrue(OrderRequest.model_validate(order))
+    actor = adjustments.Actor(key_id=None, label="bench")
+    for index in range(ADJUSTMENTS):
+        moment = start + timedelta(days=index, hours=2)
+        clock.set_clock(lambda moment=moment: moment)
+        request = AdjustmentRequest(adjustment_id=f"bench-report-a{index:03d}", points=5, reason="goodwill")
+        adjustments.adjust(f"bench-{index:06d}", request, actor)
+
+
+def _report(name: str) -> Any:
+    from loyalty.services import reports
+
+    function, argument = REPORTS[name]
+    call = getattr(reports, function)
+    return call(*argument) if isinstance(argument, tuple) else call(argument)
+
+
+def _measure(table: str) -> dict[str, dict[str, Any]]:
+    from loyalty import settings
+    from loyalty.adapters import clock
+    from loyalty.services import program
+
+    saved = os.environ["TABLE_NAME"]
+    os.environ["TABLE_NAME"] = table
+    settings.reset()
+    program.forget()
+    measured: dict[str, dict[str, Any]] = {}
+    try:
+        with quiet_stdout():
+            _activity()
+            clock.set_clock(lambda: datetime(2027, 12, 2, 15, tzinfo=UTC))
+            for name in REPORTS:  # freezes November on the way, as the month-end job would have
+                _report(name)
+            program.current()  # the program is cached; what is measured is the report's own reads
+            for name in REPORTS:
+                started = timer.perf_counter()
+                with Capacity() as counted:
+                    _report(name)
+                measured[name] = {
+                    "round_trips": counted.round_trips,
+                    "items_read": counted.items_read,
+                    "rcu": counted.read_units,
+                    "ms": round((timer.perf_counter() - started) * 1000, 1),
+                }
+    finally:
+        clock.set_clock(None)
+        os.environ["TABLE_NAME"] = saved
+        settings.reset()
+        program.forget()
+    return measured
+
+
+def run(stack: Stack, template_member: str) -> dict[str, Any]:
+    profile, lot, program_item = _templates(stack, template_member)
+    results: dict[str, Any] = {
+        "method": (
+            f"the same activity ({ORDERS} orders, {ADJUSTMENTS} adjustments in {MONTH}) in tables of "
+            f"{' and '.join(f'{size:,}' for size in SIZES)} members; each report run once to freeze the "
+            "month it needs, then measured"
+        ),
+        "sizes": [],
+    }
+    for members in SIZES:
+        table = stack.new_table("bench-reports")
+        progress(f"reports: seeding {members:,} members, {ORDERS} orders, measuring the month's reports")
+        seed(table, members, profile, lot, program_item)
+        results["sizes"].append({"members": members, "reports": _measure(table)})
+        stack.drop_table(table)
+    return results
+
+
+def main(arguments: list[str]) -> int:
+    """``python -m bench reports [members...]``: this part of the bench alone, on a fresh local stack,
+    printing what it measured as JSON (smaller sizes to try a change quickly)."""
+    global SIZES
+    import json
+
+    from bench.scenario import Storefront, expect
+    from bench.stack import local_stack, template
+
+    if arguments:
+        SIZES = tuple(int(size) for size in arguments)
+    loaded = template()
+    with local_stack(loaded) as stack:
+        shop = Storefront.open(stack)
+        expect(shop.enroll("reports-template"), 201)
+        expect(shop.accrue("reports-template-o1", "reports-template"), 201)
+        measured = run(stack, "reports-template")
+    print(json.dumps(measured, indent=2))
+    return 0
