@@ -1,7 +1,9 @@
 """Shared fixtures. The table is built from template.yaml itself, on moto or on DynamoDB Local.
 
-The ``aws`` fixture is parametrised over both backends, so every test that uses it runs twice:
-once on moto (fast, in-process) and once on DynamoDB Local (the real engine's rules).
+A test that uses the ``aws`` fixture runs on moto (fast, in-process). Where the engine's own rules
+decide the outcome (transactions and their conditions, item and transaction limits, index queries and
+paging, concurrency), the test or its module carries ``pytest.mark.engine`` and runs twice: on moto and
+on DynamoDB Local. A test may also name its backends itself (``parametrize("aws", [...], indirect=True)``).
 """
 
 from __future__ import annotations
@@ -88,7 +90,23 @@ def _reset_process_state() -> None:
     campaign_store.forget()
 
 
-@pytest.fixture(params=BACKENDS)
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "engine: the real engine's rules matter here: run on DynamoDB Local as well as on moto"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Backends for a test that uses ``aws`` and does not name them itself: both under ``engine``."""
+    if "aws" not in metafunc.fixturenames:
+        return
+    named = any("aws" in str(mark.args[0]) for mark in metafunc.definition.iter_markers("parametrize"))
+    if not named:
+        engines = BACKENDS if metafunc.definition.get_closest_marker("engine") else BACKENDS[:1]
+        metafunc.parametrize("aws", engines, indirect=True)
+
+
+@pytest.fixture
 def aws(
     request: pytest.FixtureRequest, template: template_loader.Template, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[str]:
@@ -99,6 +117,9 @@ def aws(
         if backend == "dynamodb-local":
             engine: DynamoDBLocal = request.getfixturevalue("dynamodb_local")
             monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", engine.endpoint)
+            # The JVM on a shared 2-core CI machine, under fifty threads' transactions, can take longer
+            # than Lambda's 5 s to answer; the races test the engine's outcome, not its speed.
+            monkeypatch.setenv("DYNAMODB_READ_TIMEOUT_SECONDS", "60")
             physical["LoyaltyTable"] = f"loyalty-{uuid.uuid4().hex[:12]}"
         created = resources.create_resources(template, boto3.Session(), names=physical)
         for name, value in resources.function_environment(template, created).items():

@@ -34,6 +34,9 @@ from loyalty.models.jobs import JobMessage, ScheduledEvent
 from loyalty.models.webhooks import DeliveryMessage
 from loyalty.services import api_keys
 
+# The engine decides these outcomes (transactions, conditions, index queries): moto and DynamoDB Local.
+pytestmark = pytest.mark.engine
+
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"
 # The admin key `LOYALTY_ADMIN_KEY=local-admin-key make run` creates; the authorizer events send it.

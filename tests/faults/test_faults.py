@@ -36,6 +36,9 @@ from tests.api import Answer, Api
 from tests.auditing import audit_clean
 from tests.faults.harness import Fault, Faults
 
+# The engine decides these outcomes (transactions, conditions, index queries): moto and DynamoDB Local.
+pytestmark = pytest.mark.engine
+
 NOW = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
 OK = {200, 201}
 # What a caller may see while DynamoDB fails: success, or 503 "unavailable" when boto3's or our own

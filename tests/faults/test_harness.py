@@ -96,6 +96,7 @@ def test_botocore_sends_a_client_request_token_and_resends_it_on_retry(faults: F
     assert len(tokens) == 2 and tokens[0] and tokens[0] == tokens[1], tokens
 
 
+@pytest.mark.engine  # DynamoDB Local honours the token, moto does not: both are shown
 def test_a_resent_transaction_whose_first_attempt_landed(aws: str, faults: Faults) -> None:
     """DynamoDB (and DynamoDB Local) honour the token: the resent transaction answers success. moto
     ignores it, so there the resend fails its condition, as a resend more than 10 minutes later would."""

@@ -26,6 +26,9 @@ from tests.faults.harness import Fault, Faults
 from tests.faults.test_faults import FAULTS
 from tests.programs import program_document
 
+# The engine decides these outcomes (transactions, conditions, index queries): moto and DynamoDB Local.
+pytestmark = pytest.mark.engine
+
 NEW_YORK = ZoneInfo("America/New_York")
 
 

@@ -116,6 +116,7 @@ def snapshot(ddb: Any) -> list[Any]:
     )
 
 
+@pytest.mark.engine  # 500 members on DynamoDB Local: five chunks, transactions of the real engine
 def test_an_import_brings_balances_expiry_days_and_tiers_and_the_same_file_again_changes_nothing(
     aws: str, template: Template, admin_api: Api, api: Api, ddb: Any, patient_audit: None
 ) -> None:

@@ -22,6 +22,9 @@ from loyalty.adapters import clock
 from loyalty.store.client import dynamodb, from_item, table_name
 from tests.jobs.conftest import at, configure, earn, enroll, profile, run
 
+# The engine decides these outcomes (transactions, conditions, index queries): moto and DynamoDB Local.
+pytestmark = pytest.mark.engine
+
 ROOT = Path(__file__).resolve().parents[2]
 KINDS = ("issued_sales", "issued_other", "redeemed", "redemptions_cancelled", "reversed", "expired", "erased")
 SIGN = {"issued_sales": 1, "issued_other": 1, "redeemed": -1, "redemptions_cancelled": 1, "reversed": -1}

@@ -4,6 +4,8 @@ without crediting anything, and no email is ever sent to it."""
 
 from __future__ import annotations
 
+import pytest
+
 from loyalty.adapters import clock
 from loyalty.models.member import MemberPatch
 from loyalty.services import adjustments, members, privacy
@@ -11,6 +13,9 @@ from loyalty.store import keys
 from loyalty.store.client import dynamodb, from_item, table_name, to_item
 from tests.auditing import audit_clean
 from tests.jobs.conftest import at, configure, earn, enroll, profile, run, sent_emails
+
+# The engine decides these outcomes (transactions, conditions, index queries): moto and DynamoDB Local.
+pytestmark = pytest.mark.engine
 
 ADMIN = adjustments.Actor(key_id="key_0123456789abcdef", label="privacy desk")
 DUE_KEYS = {f"GSI{n}{part}" for n in range(3, 7) for part in ("PK", "SK")}

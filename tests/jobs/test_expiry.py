@@ -22,6 +22,9 @@ from tests.conftest import table_items
 from tests.jobs.conftest import at, configure, earn, enroll, held, profile, run
 from tests.rewarding import redeem, reward
 
+# The engine decides these outcomes (transactions, conditions, index queries): moto and DynamoDB Local.
+pytestmark = pytest.mark.engine
+
 
 @pytest.fixture(autouse=True)
 def sound_afterwards(jobs: str) -> Iterator[None]:

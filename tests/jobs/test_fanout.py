@@ -18,6 +18,9 @@ from loyalty.store import due_index, keys
 from tests import sqs
 from tests.jobs.conftest import earn, enroll, queued_messages, run
 
+# The engine decides these outcomes (transactions, conditions, index queries): moto and DynamoDB Local.
+pytestmark = pytest.mark.engine
+
 MEMBERS = 40
 
 

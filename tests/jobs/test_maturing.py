@@ -18,6 +18,9 @@ from tests.auditing import audit_clean
 from tests.jobs.conftest import at, configure, earn, enroll, held, profile, run
 from tests.rewarding import redeem, reward
 
+# The engine decides these outcomes (transactions, conditions, index queries): moto and DynamoDB Local.
+pytestmark = pytest.mark.engine
+
 
 @pytest.fixture(autouse=True)
 def sound_afterwards(jobs: str) -> Iterator[None]:

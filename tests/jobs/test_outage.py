@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import pytest
+
 from local import runtime
 from local.template import Template
 from loyalty.adapters import clock
@@ -15,6 +17,9 @@ from loyalty.store.client import dynamodb
 from tests.auditing import audit_clean
 from tests.conftest import table_items
 from tests.jobs.conftest import at, configure, earn, enroll, held, sent_emails
+
+# The engine decides these outcomes (transactions, conditions, index queries): moto and DynamoDB Local.
+pytestmark = pytest.mark.engine
 
 SCHEDULES = {  # function -> local time it fires (template.yaml)
     "MaturePointsFunction": "00:05",

@@ -15,6 +15,9 @@ from tests.api import Api
 from tests.jobs.conftest import Sent, at, configure, earn, enroll, profile, run, sent_emails
 from tests.rewarding import redeem, reward
 
+# The engine decides these outcomes (transactions, conditions, index queries): moto and DynamoDB Local.
+pytestmark = pytest.mark.engine
+
 
 def to(member_id: str) -> list[Sent]:
     return [mail for mail in sent_emails() if f"{member_id}@example.com" in mail.to]

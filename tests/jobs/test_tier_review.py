@@ -4,12 +4,17 @@ leave behind. Qualifying points count by week (365-day window: 53 weeks, Monday 
 
 from __future__ import annotations
 
+import pytest
+
 from loyalty.adapters import clock
 from loyalty.models.order import RefundRequest
 from loyalty.services import members, refunds
 from loyalty.store import keys
 from tests.counting import DynamoCalls
 from tests.jobs.conftest import at, earn, enroll, profile, run
+
+# The engine decides these outcomes (transactions, conditions, index queries): moto and DynamoDB Local.
+pytestmark = pytest.mark.engine
 
 ENROLLED = "2026-01-01 10:00"
 

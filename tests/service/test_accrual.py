@@ -17,6 +17,9 @@ from loyalty.store import orders as order_store
 from tests.counting import DynamoCalls
 from tests.programs import program_document
 
+# The engine decides these outcomes (transactions, conditions, index queries): moto and DynamoDB Local.
+pytestmark = pytest.mark.engine
+
 NOW = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)  # 10:00 in New York
 
 

@@ -18,6 +18,9 @@ from loyalty.services import accrual, members, program, redemptions, rewards
 from loyalty.services.jobs import runner
 from tests.programs import program_document
 
+# The engine decides these outcomes (transactions, conditions, index queries): moto and DynamoDB Local.
+pytestmark = pytest.mark.engine
+
 NEW_YORK = ZoneInfo("America/New_York")
 
 

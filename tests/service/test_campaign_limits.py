@@ -12,6 +12,9 @@ from tests.api import Api
 from tests.counting import DynamoCalls
 from tests.programs import program_document
 
+# The engine decides these outcomes (transactions, conditions, index queries): moto and DynamoDB Local.
+pytestmark = pytest.mark.engine
+
 NOV = "2026-11-01T00:00:00Z"
 DEC = "2026-12-31T00:00:00Z"
 PLACED = "2026-11-22T14:00:00Z"

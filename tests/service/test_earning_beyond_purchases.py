@@ -16,6 +16,9 @@ from tests.auditing import audit_clean
 from tests.counting import DynamoCalls
 from tests.programs import program_document
 
+# The engine decides these outcomes (transactions, conditions, index queries): moto and DynamoDB Local.
+pytestmark = pytest.mark.engine
+
 RULES = [
     {"type": "review", "points": 25, "per_member_limit": 1, "period_days": 30},
     {"type": "survey", "points": 10, "per_member_limit": 2},

@@ -13,6 +13,9 @@ from loyalty.services import members, program
 from tests.counting import DynamoCalls
 from tests.programs import program_document
 
+# The engine decides these outcomes (transactions, conditions, index queries): moto and DynamoDB Local.
+pytestmark = pytest.mark.engine
+
 
 @pytest.fixture
 def configured(aws: str) -> Program:

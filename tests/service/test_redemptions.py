@@ -27,6 +27,9 @@ from tests.conftest import table_items
 from tests.counting import DynamoCalls
 from tests.rewarding import configure, earn, member_with_points, redeem, reward
 
+# The engine decides these outcomes (transactions, conditions, index queries): moto and DynamoDB Local.
+pytestmark = pytest.mark.engine
+
 NOW = datetime(2026, 11, 22, 18, 0, tzinfo=UTC)
 
 

@@ -15,6 +15,9 @@ from loyalty.models.program import Program
 from loyalty.services import accrual, members, program, refunds
 from tests.programs import program_document
 
+# The engine decides these outcomes (transactions, conditions, index queries): moto and DynamoDB Local.
+pytestmark = pytest.mark.engine
+
 NOW = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
 
 

@@ -17,6 +17,12 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(frozen=True, extra="ignore")
 
     table_name: str = Field(min_length=3, description="The single DynamoDB table.")
+    dynamodb_read_timeout_seconds: float = Field(
+        default=5,
+        gt=0,
+        description="How long a DynamoDB request may wait for its answer before boto3 resends it (with the same "
+        "ClientRequestToken). Lambda to DynamoDB answers in milliseconds; DynamoDB Local on a busy laptop may not.",
+    )
     program_cache_seconds: float = Field(
         default=30, ge=0, description="How long a warm function trusts its copy of the program (and of a reward)."
     )

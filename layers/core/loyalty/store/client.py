@@ -25,7 +25,11 @@ Item = dict[str, Any]
 @cache
 def dynamodb() -> DynamoDBClient:
     """One client per process; boto3 honours AWS_ENDPOINT_URL(_DYNAMODB) for local backends."""
-    config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
+    config = Config(
+        retries={"mode": "standard", "max_attempts": 3},
+        connect_timeout=2,
+        read_timeout=settings().dynamodb_read_timeout_seconds,
+    )
     return boto3.client("dynamodb", config=config)
 
 
