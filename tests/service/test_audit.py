@@ -133,7 +133,7 @@ CORRUPTIONS: dict[str, tuple[Callable[[], None], set[tuple[str, str]]]] = {
         {("member m-1", "ledger"), ("member m-1", "orders"), ("member m-1", "once"), ("member m-1", "lifetime")},
     ),
     "a redemption whose points came from nowhere": (
-        lambda: _update(_redemption("x-1"), "SET takes = :none", {":none": {}}),
+        lambda: _update(_redemption("x-1"), "SET taken = :none", {":none": ""}),
         {("member m-1", "redeem")},
     ),
     "an expiry day later than the soonest points": (

@@ -8,25 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
 
-EventType = Literal[
-    "member.enrolled",
-    "member.updated",
-    "member.erased",
-    "points.earned",
-    "points.matured",
-    "points.refunded",
-    "points.redeemed",
-    "points.expired",
-    "points.adjusted",
-    "points.bonus",
-    "tier.changed",
-    "redemption.issued",
-    "redemption.used",
-    "redemption.cancelled",
-    "referral.completed",
-]
+from loyalty.models.events import EventType  # the contract's event types, one list
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from loyalty.settings import settings
 
@@ -31,6 +32,30 @@ def dynamodb() -> DynamoDBClient:
         read_timeout=settings().dynamodb_read_timeout_seconds,
     )
     return boto3.client("dynamodb", config=config)
+
+
+def condition_failed(error: ClientError) -> bool:
+    """The request's condition was false (its change was refused), rather than a failure of the call."""
+    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+def update_if(key: Item, update: str, condition: str, names: dict[str, str], values: dict[str, Any]) -> bool:
+    """One conditional UpdateItem on the table; False when the condition refused it. ``values`` are
+    already attribute values (``to_value``)."""
+    try:
+        dynamodb().update_item(
+            TableName=table_name(),
+            Key=to_item(key),
+            UpdateExpression=update,
+            ConditionExpression=condition,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+    except ClientError as error:
+        if not condition_failed(error):
+            raise
+        return False
+    return True
 
 
 def table_name() -> str:

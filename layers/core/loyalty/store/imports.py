@@ -21,7 +21,7 @@ from typing import Any, Literal
 from botocore.exceptions import ClientError
 
 from loyalty.store import keys, transactions
-from loyalty.store.client import Item, dynamodb, from_item, table_name, to_item, to_value
+from loyalty.store.client import Item, condition_failed, dynamodb, from_item, table_name, to_item, to_value
 from loyalty.store.entries import EntryFields
 from loyalty.store.transactions import TxItem
 
@@ -90,7 +90,7 @@ def create(record: ImportRecord) -> tuple[ImportRecord, bool]:
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+        if not condition_failed(error):
             raise
         old: dict[str, Any] = error.response.get("Item") or {}  # type: ignore[assignment]
         return ImportRecord.from_item(from_item(old)) if old else (get(record.import_id) or record), False
@@ -123,7 +123,7 @@ def start(import_id: str, etag: str, at: str) -> Started:
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+        if not condition_failed(error):
             raise
         return "other_file" if error.response.get("Item") else "unknown"
     return "started"

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from botocore.exceptions import ClientError
 
 from loyalty.store import keys
-from loyalty.store.client import Item, dynamodb, from_item, table_name, to_item
+from loyalty.store.client import Item, condition_failed, dynamodb, from_item, table_name, to_item
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def link_customer(connection_id: str, customer_id: str, member_id: str) -> str:
             ConditionExpression="attribute_not_exists(PK)",
         )
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+        if not condition_failed(error):
             raise
         existing = member_by_customer(connection_id, customer_id)
         return existing or member_id

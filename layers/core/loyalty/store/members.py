@@ -29,7 +29,16 @@ from loyalty.domain.events import Event
 from loyalty.domain.tiers import Qualifying
 from loyalty.domain.valuation import Kind, Portion, Source
 from loyalty.store import accounting, keys, lots, transactions
-from loyalty.store.client import Item, dynamodb, from_item, table_name, to_item, to_value
+from loyalty.store.client import (
+    Item,
+    condition_failed,
+    dynamodb,
+    from_item,
+    table_name,
+    to_item,
+    to_value,
+    update_if,
+)
 from loyalty.store.transactions import TxItem
 
 Status = Literal["active", "erased"]
@@ -614,20 +623,7 @@ def move_due(member_id: str, kind: str, seen: date, day: date | None) -> bool:
         new = keys.due(kind, member_id, day.isoformat())
         values[":pk"] = to_value(new[f"{index}PK"])
         values[":day"] = to_value(day.isoformat())
-    try:
-        dynamodb().update_item(
-            TableName=table_name(),
-            Key=to_item(keys.member(member_id)),
-            UpdateExpression=expression,
-            ConditionExpression="#sk = :seen",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-        )
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-            raise
-        return False
-    return True
+    return update_if(keys.member(member_id), expression, "#sk = :seen", names, values)
 
 
 # --- enrollment and the profile ----------------------------------------------------------------------
@@ -872,7 +868,7 @@ def claim_email(
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+        if not condition_failed(error):
             raise
         current: dict[str, Any] = error.response.get("Item") or {}  # type: ignore[assignment]
         if current.get("email_claim") != to_value(claim_id):
@@ -899,17 +895,4 @@ def release(claim: Claim) -> bool:
         )
         if part
     )
-    try:
-        dynamodb().update_item(
-            TableName=table_name(),
-            Key=to_item(keys.member(claim.member_id)),
-            UpdateExpression=expression,
-            ConditionExpression="email_claim = :claim",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-        )
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-            raise
-        return False
-    return True
+    return update_if(keys.member(claim.member_id), expression, "email_claim = :claim", names, values)

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from botocore.exceptions import ClientError
 
 from loyalty.store import keys
-from loyalty.store.client import Item, dynamodb, from_item, table_name, to_item, to_value
+from loyalty.store.client import Item, condition_failed, dynamodb, from_item, table_name, to_item, to_value
 
 DeliveryStatus = Literal["pending", "delivered", "failed"]
 
@@ -116,10 +116,6 @@ class DeliveryRecord:
         )
 
 
-def _conditional_failed(error: ClientError) -> bool:
-    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
-
-
 # --- subscriptions ---------------------------------------------------------------------------------
 
 
@@ -130,7 +126,7 @@ def create_webhook(record: WebhookRecord) -> bool:
             TableName=table_name(), Item=to_item(record.to_item()), ConditionExpression="attribute_not_exists(PK)"
         )
     except ClientError as error:
-        if _conditional_failed(error):
+        if condition_failed(error):
             return False
         raise
     return True
@@ -158,7 +154,7 @@ def replace_webhook(webhook_id: str, url: str, events: list[str], active: bool, 
             },
         )
     except ClientError as error:
-        if _conditional_failed(error):
+        if condition_failed(error):
             return False
         raise
     return True
@@ -200,7 +196,7 @@ def create_delivery(record: DeliveryRecord) -> bool:
             TableName=table_name(), Item=to_item(record.to_item()), ConditionExpression="attribute_not_exists(PK)"
         )
     except ClientError as error:
-        if _conditional_failed(error):
+        if condition_failed(error):
             return False
         raise
     return True
@@ -241,7 +237,7 @@ def record_attempt(
             },
         )
     except ClientError as error:
-        if _conditional_failed(error):
+        if condition_failed(error):
             return False
         raise
     return True
