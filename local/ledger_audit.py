@@ -61,7 +61,7 @@ LOT_PREFIX = keys.LOT_PREFIX
 COUNTER_PREFIX = keys.redeemed_count("", "")["SK"]
 
 # Entries whose change to available is their own points.
-AVAILABLE_ONLY_KINDS = frozenset({"redeem", "redemption_cancel", "adjust", "expire", "bonus", "import"})
+AVAILABLE_ONLY_KINDS = frozenset({"redeem", "redemption_cancel", "adjust", "expire", "bonus", "import", "referral"})
 # Entries whose points count in lifetime_earned: earn adds the order's points, refund takes back what it
 # reversed, import brings the points a member earned on the platform it came from.
 EARNING_KINDS = ("earn", "refund", "import")
