@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
+from loyalty.adapters import clock
 from loyalty.domain import calendar
 from loyalty.domain import referrals as rules_of
 from loyalty.domain.errors import MemberNotFound
@@ -190,6 +191,9 @@ def _grant(
     """The member's entries of one referral (its ``referral`` entry, a milestone's ``bonus``), their
     points in one lot of today's expiry, booked ``issued_other`` at the point value, with ``more``."""
     member = state.member
+    # Stamped after the member was read: a write that committed before ours was read by us, so its
+    # entry is never later than ours and the ledger's order is the order of the balances.
+    now = max(now, clock.now())
     at = rfc3339(now)
     total = sum(points for _, _, points, _ in grants)
     expires_on = calendar.expires_on(now, program.zone, program.expiry_months).isoformat()
