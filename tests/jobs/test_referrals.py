@@ -18,6 +18,7 @@ from loyalty.services import activity, members, referrals, refunds
 from loyalty.store import keys
 from loyalty.store.client import dynamodb, from_item, table_name, to_item
 from tests.auditing import audit_clean
+from tests.counting import DynamoCalls
 from tests.jobs.conftest import at, configure, earn, run
 
 RULES: dict[str, Any] = {
@@ -134,3 +135,20 @@ def test_own_code_and_the_same_mailbox_are_refused(jobs: str, email: str) -> Non
     with pytest.raises(InvalidInput):
         enroll("a2", code, email=email)
     assert referrals.view("a").pending == 0
+
+
+@pytest.mark.parametrize("pending_days", [0, 14])
+def test_the_referees_qualifying_accrual_still_costs_two_round_trips(jobs: str, pending_days: int) -> None:
+    configure(pending_days=pending_days, referrals=RULES)
+    code = enroll("a")
+    enroll("b", code)
+    earn("b", "o-0", 10, "2026-11-22 10:00")  # a member who already has a lot, as most do
+    with DynamoCalls() as plain:
+        earn("b", "o-00", 10, "2026-11-22 10:30")
+    with DynamoCalls() as calls:
+        earn("b", "o-1", 60, "2026-11-22 11:00")
+    assert calls.operations == ["Query", "TransactWriteItems"]
+    if jobs == "dynamodb-local":  # moto does not report consumed capacity faithfully
+        # The referee's record: one item more (2 units, a transaction) and its maturing index entry (2,
+        # as DynamoDB Local reports a transaction's index writes), once in a referee's life.
+        assert calls.write_units <= plain.write_units + 4
