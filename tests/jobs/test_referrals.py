@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from local import ledger_audit as audit
 from loyalty.adapters import clock
 from loyalty.domain.errors import InvalidInput
 from loyalty.models.member import EnrollRequest
@@ -152,3 +153,43 @@ def test_the_referees_qualifying_accrual_still_costs_two_round_trips(jobs: str, 
         # The referee's record: one item more (2 units, a transaction) and its maturing index entry (2,
         # as DynamoDB Local reports a transaction's index writes), once in a referee's life.
         assert calls.write_units <= plain.write_units + 4
+
+
+def test_the_audit_checks_the_referral_counts_and_entries(jobs: str) -> None:
+    configure(pending_days=0, referrals=RULES)
+    code = enroll("a")
+    enroll("b", code)
+    earn("b", "o-1", 60, "2026-11-22 11:00")
+    run("mature", "2026-11-23 00:05")
+    key = to_item(keys.referral(code))
+    dynamodb().update_item(
+        TableName=table_name(),
+        Key=key,
+        UpdateExpression="ADD completed :one",
+        ExpressionAttributeValues={":one": {"N": "1"}},
+    )
+    report = audit.run()
+    assert ("member a", "referrals") in {(p.subject, p.check) for p in report.problems}
+    dynamodb().update_item(
+        TableName=table_name(),
+        Key=key,
+        UpdateExpression="ADD completed :minus",
+        ExpressionAttributeValues={":minus": {"N": "-1"}},
+    )
+    record = to_item(keys.referee("b"))
+    dynamodb().update_item(
+        TableName=table_name(),
+        Key=record,
+        UpdateExpression="SET #s = :dropped",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":dropped": {"S": "dropped"}},
+    )
+    found = {(p.subject, p.check, p.detail) for p in audit.run().problems}
+    assert ("member b", "referrals", "referee:b rewards a referral that did not complete") in found
+    dynamodb().update_item(
+        TableName=table_name(),
+        Key=record,
+        UpdateExpression="SET #s = :credited",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":credited": {"S": "credited"}},
+    )
