@@ -14,7 +14,7 @@ from loyalty.entrypoints.http import answered, caller, created_doc, resolver, se
 from loyalty.entrypoints.params import ClientIdPath, Cursor
 from loyalty.models.common import Page
 from loyalty.models.entry import Entry
-from loyalty.models.member import EnrollRequest, Member, MemberPatch, Referrals
+from loyalty.models.member import EnrollRequest, Member, MemberPatch, MemberReferrals
 from loyalty.models.member_event import MemberEventRequest, MemberEventResult
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ def get_activity(
     tags=["members"],
 )
 @tracer.capture_method
-def get_referrals(member_id: ClientIdPath) -> Referrals:
+def get_referrals(member_id: ClientIdPath) -> MemberReferrals:
     return referrals.view(member_id)
 
 

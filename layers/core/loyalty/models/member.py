@@ -94,7 +94,7 @@ class NextMilestone(Model):
     bonus_points: int
 
 
-class Referrals(Model):
+class MemberReferrals(Model):
     """GET /v1/members/{member_id}/referrals."""
 
     referral_code: str

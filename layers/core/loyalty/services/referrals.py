@@ -34,7 +34,7 @@ from loyalty.domain import referrals as rules_of
 from loyalty.domain.errors import MemberNotFound
 from loyalty.domain.events import Event
 from loyalty.models.common import rfc3339
-from loyalty.models.member import NextMilestone, Referrals
+from loyalty.models.member import MemberReferrals, NextMilestone
 from loyalty.models.program import Program
 from loyalty.models.program import Referrals as ReferralRules
 from loyalty.services import program as programs
@@ -231,7 +231,7 @@ def _grant(
     )
 
 
-def view(member_id: str) -> Referrals:
+def view(member_id: str) -> MemberReferrals:
     """GET /v1/members/{member_id}/referrals: the member's code, its referrals and the next milestone."""
     program = programs.current()
     state = member_store.read(member_id, "none")
@@ -240,7 +240,7 @@ def view(member_id: str) -> Referrals:
     stats = referral_store.code_stats(state.member.referral_code)
     referred, completed = (stats.referred, stats.completed) if stats else (0, 0)
     upcoming = program.referrals.next_milestone(completed) if program.referrals else None
-    return Referrals(
+    return MemberReferrals(
         referral_code=state.member.referral_code,
         completed=completed,
         pending=max(referred - completed, 0),
