@@ -22,6 +22,8 @@ orders   0 <= credited <= points, 0 <= pending_left <= credited, reversed = the 
 redeem   the points taken from lots add up to the points spent; a cancelled redemption has exactly
          one cancellation entry giving them back; the redemption is filed under its own code.
 stock    no reward's stock_remaining and no per-member redemption counter is below zero.
+referrals a code's completed count is the number of its credited referees; every referral entry and
+         milestone bonus rewards a completed referral of that member (entry ids make each one once).
 chain    balance_after follows from one entry to the next wherever the change each entry made to
          available is known: for members none of whose orders was ever pending (maturing points move
          available without an entry of their own). Entries are ordered by ``occurred_at``; entries of
@@ -59,9 +61,12 @@ REDEMPTION_PREFIX = keys.redemption("")["PK"]
 EMAIL_PREFIX = keys.email("")["PK"]
 LOT_PREFIX = keys.LOT_PREFIX
 COUNTER_PREFIX = keys.redeemed_count("", "")["SK"]
+REFEREE_PREFIX = keys.referee("")["PK"]
+CODE_PREFIX = keys.referral("")["PK"]
+REFERRAL_ENTRY_PREFIX = keys.referral_entry("")["PK"]
 
 # Entries whose change to available is their own points.
-AVAILABLE_ONLY_KINDS = frozenset({"redeem", "redemption_cancel", "adjust", "expire", "bonus", "import"})
+AVAILABLE_ONLY_KINDS = frozenset({"redeem", "redemption_cancel", "adjust", "expire", "bonus", "import", "referral"})
 # Entries whose points count in lifetime_earned: earn adds the order's points, refund takes back what it
 # reversed, import brings the points a member earned on the platform it came from.
 EARNING_KINDS = ("earn", "refund", "import")
@@ -137,7 +142,12 @@ def audit(items: Iterable[Item]) -> AuditReport:
     for item in items:
         scanned += 1
         book.add(item)
-    problems = [*book.member_problems(), *book.reward_problems(), *book.accounting_problems()]
+    problems = [
+        *book.member_problems(),
+        *book.reward_problems(),
+        *book.accounting_problems(),
+        *book.referral_problems(),
+    ]
     return AuditReport(
         items_scanned=scanned,
         members_checked=len(book.profiles),
@@ -169,6 +179,9 @@ class _Book:
     rewards: dict[str, Item] = field(default_factory=dict)
     emails: dict[str, Item] = field(default_factory=dict)
     accounting_days: list[Item] = field(default_factory=list)
+    referees: dict[str, Item] = field(default_factory=dict)  # referee -> its referral record
+    codes: dict[str, Item] = field(default_factory=dict)  # referral code -> its item (owner, counters)
+    referral_entries: list[Item] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.reversed_by_order: dict[str, int] = defaultdict(int)
@@ -199,6 +212,16 @@ class _Book:
             self.emails[pk.removeprefix(EMAIL_PREFIX)] = item
         elif pk.startswith(keys.ACCOUNTING_PREFIX) and sk.startswith(keys.ACCOUNTING_DAY_PREFIX):
             self.accounting_days.append(item)
+        else:
+            self._add_referral(pk, sk, item)
+
+    def _add_referral(self, pk: str, sk: str, item: Item) -> None:
+        if pk.startswith(REFEREE_PREFIX) and sk == keys.referee("")["SK"]:
+            self.referees[pk.removeprefix(REFEREE_PREFIX)] = item
+        elif pk.startswith(CODE_PREFIX) and sk == keys.referral("")["SK"]:
+            self.codes[pk.removeprefix(CODE_PREFIX)] = item
+        elif pk.startswith(REFERRAL_ENTRY_PREFIX):
+            self.referral_entries.append(item)
 
     # --- members ------------------------------------------------------------------------------------
 
@@ -464,6 +487,46 @@ class _Book:
         held_now = {month: value for month, value in held.items() if value != (0, Decimal(0))}
         if booked_now != held_now:
             yield Problem("accounts", "liability", f"the books hold {booked_now}, the lots {held_now}")
+
+    def referral_problems(self) -> Iterator[Problem]:
+        """referrals: a code's ``completed`` is the number of its referees' records credited; every
+        ``referral`` entry rewards a credited record (the referee's own, or a referrer named by its code),
+        at most once per referee and role; a milestone entry's count is one the code reached; a member
+        whose record is credited or completed says so on its profile (no other order may start one)."""
+        credited: Counter[str] = Counter()
+        for referee, record in sorted(self.referees.items()):
+            if record.get("status") == "credited":
+                credited[str(record.get("code"))] += 1
+            if record.get("status") in ("completed", "credited"):
+                profile = self.profiles.get(referee)
+                if profile is not None and profile.get("status") != "erased" and profile.get("referral") != "completed":
+                    yield Problem(
+                        _member_subject(referee), "referrals", "a completed referral the profile does not say"
+                    )
+        for code, item in sorted(self.codes.items()):
+            if _int(item, "completed") != credited[code]:
+                yield Problem(
+                    _member_subject(str(item.get("member_id"))),
+                    "referrals",
+                    f"code {code} counts {_int(item, 'completed')} completed, {credited[code]} records are credited",
+                )
+        owner_codes = {str(item.get("member_id")): code for code, item in self.codes.items()}
+        for entry in self.referral_entries:
+            member_id, entry_id = str(entry.get("member_id")), str(entry.get("entry_id"))
+            referee = str(entry.get("referee_id"))
+            record = self.referees.get(referee)
+            subject = _member_subject(member_id)
+            if record is None or record.get("status") not in ("completed", "credited"):
+                yield Problem(subject, "referrals", f"{entry_id} rewards a referral that did not complete")
+                continue
+            if entry_id.startswith("referee:") and member_id != referee:
+                yield Problem(subject, "referrals", f"{entry_id} credits another member than the referee")
+            if not entry_id.startswith("referee:") and record.get("code") != owner_codes.get(member_id):
+                yield Problem(subject, "referrals", f"{entry_id} credits a member that did not refer {referee}")
+            milestone = entry.get("milestone")
+            code = owner_codes.get(member_id, "")
+            if milestone is not None and int(milestone) > _int(self.codes.get(code, {}), "completed"):
+                yield Problem(subject, "referrals", f"{entry_id} pays a milestone the code has not reached")
 
     def reward_problems(self) -> Iterator[Problem]:
         for reward_id, reward in sorted(self.rewards.items()):

@@ -1,4 +1,4 @@
-"""Member routes: enroll, read, update. Parsing and shaping only; rules live in the layer."""
+"""Member routes: enroll, read, update, activity, events, referrals. Parsing and shaping only."""
 
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -14,15 +14,16 @@ from loyalty.entrypoints.http import answered, caller, created_doc, resolver, se
 from loyalty.entrypoints.params import ClientIdPath, Cursor
 from loyalty.models.common import Page
 from loyalty.models.entry import Entry
-from loyalty.models.member import EnrollRequest, Member, MemberPatch
+from loyalty.models.member import EnrollRequest, Member, MemberPatch, MemberReferrals
 from loyalty.models.member_event import MemberEventRequest, MemberEventResult
 
 if TYPE_CHECKING:
-    from loyalty.services import activity, member_events, members
+    from loyalty.services import activity, member_events, members, referrals
 else:  # imported on first use: see loyalty.entrypoints.lazy
     activity = lazy.module("loyalty.services.activity")
     member_events = lazy.module("loyalty.services.member_events")
     members = lazy.module("loyalty.services.members")
+    referrals = lazy.module("loyalty.services.referrals")
 
 logger = Logger()
 tracer = Tracer()
@@ -63,6 +64,16 @@ def get_activity(
     cursor: Cursor = None,
 ) -> Page[Entry]:
     return activity.page(member_id, limit, cursor)
+
+
+@app.get(
+    "/v1/members/<member_id>/referrals",
+    summary="A member's referral code, its completed and pending referrals and the next milestone",
+    tags=["members"],
+)
+@tracer.capture_method
+def get_referrals(member_id: ClientIdPath) -> MemberReferrals:
+    return referrals.view(member_id)
 
 
 @app.post(

@@ -68,6 +68,7 @@ STATUS = {
     "RedemptionsFunction/cancel-redemption.json": 200,
     "MembersFunction/activity.json": 200,
     "MembersFunction/post-event.json": 201,
+    "MembersFunction/get-referrals.json": 200,
     "AdminFunction/delete-key.json": 204,
     "OrdersFunction/get-order.json": 200,
     "RedemptionsFunction/member-redemptions.json": 200,

@@ -11,6 +11,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 NAMES = {
     "orders_matured": "OrdersMatured",
     "points_matured": "PointsMatured",
+    "referrals_completed": "ReferralsCompleted",
+    "referral_milestones": "ReferralMilestonesReached",
     "days_expired": "DaysExpired",
     "points_expired": "PointsExpired",
     "tier_reviews": "TierReviews",

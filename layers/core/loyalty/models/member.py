@@ -87,3 +87,17 @@ class Member(Model):
     next_tier: NextTier | None
     points: Points
     expiring: list[Expiring]
+
+
+class NextMilestone(Model):
+    count: int = Field(description="Completed referrals at which the bonus is paid.")
+    bonus_points: int
+
+
+class MemberReferrals(Model):
+    """GET /v1/members/{member_id}/referrals."""
+
+    referral_code: str
+    completed: int = Field(description="Referrals completed (the referee's first qualifying order matured).")
+    pending: int = Field(description="Members enrolled with this code whose referral is not completed yet.")
+    next_milestone: NextMilestone | None = Field(description="The next milestone still to reach, if any.")

@@ -166,6 +166,59 @@ class EventRule(ApiModel):
         return self
 
 
+class Milestone(ApiModel):
+    """A bonus for the referrer when its completed referrals reach ``count``."""
+
+    count: Annotated[Int, Field(ge=1, le=1_000_000)]
+    bonus_points: Annotated[Int, Field(ge=1, le=1_000_000_000)]
+
+
+class Referrals(ApiModel):
+    """Referral rewards: both members are credited once the referee's first qualifying order has its
+    points available (after pending days, so a returned order never completes a referral)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "description": "Beyond max_per_member completed referrals the referrer gets nothing more (no "
+            "referrer_points, no milestone), while the referee still gets its referee_points."
+        }
+    )
+
+    referrer_points: Annotated[Int, Field(ge=0, le=1_000_000_000)]
+    referee_points: Annotated[Int, Field(ge=0, le=1_000_000_000)]
+    min_order_minor: Annotated[
+        Int, Field(ge=0, le=10**15, description="The least net total (minor units) of an order that completes it.")
+    ] = 0
+    milestones: Annotated[list[Milestone], Field(max_length=20)] = Field(
+        default_factory=list, description="Bonuses at counts of completed referrals; counts are unique."
+    )
+    max_per_member: (
+        Annotated[Int, Field(ge=1, le=1_000_000, description="Completed referrals a referrer is credited for.")] | None
+    ) = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        counts = [milestone.count for milestone in self.milestones]
+        if len(set(counts)) != len(counts):
+            raise ValueError("milestone counts must be unique")
+        return self
+
+    def milestone_at(self, count: int) -> Milestone | None:
+        """The milestone a referrer reaches with its ``count``-th credited referral."""
+        if self.max_per_member is not None and count > self.max_per_member:
+            return None
+        return next((m for m in self.milestones if m.count == count), None)
+
+    def next_milestone(self, completed: int) -> Milestone | None:
+        """The next milestone a referrer with ``completed`` referrals can still reach (None: none left)."""
+        ahead = [
+            m
+            for m in self.milestones
+            if m.count > completed and (self.max_per_member is None or m.count <= self.max_per_member)
+        ]
+        return min(ahead, key=lambda m: m.count, default=None)
+
+
 class TierRule(ApiModel):
     name: Name
     threshold: Count
@@ -265,6 +318,7 @@ class Program(ApiModel):
         default_factory=list,
         description="Points for member events (POST /v1/members/{member_id}/events); event types are unique.",
     )
+    referrals: Referrals | None = Field(default=None, description="Referral rewards (absent: none).")
     accounting: AccountingSettings | None = None
 
     @field_validator("currency")

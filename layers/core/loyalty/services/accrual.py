@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from loyalty.adapters import clock
 from loyalty.domain import balances, calendar, earning, kpis, tiers
+from loyalty.domain import referrals as referral_rules
 from loyalty.domain.errors import Contended, InvalidInput, MemberNotFound, OrderNotFound
 from loyalty.domain.events import Event, tier_changed
 from loyalty.models.common import rfc3339
@@ -32,9 +33,11 @@ from loyalty.services.retry import MAX_ATTEMPTS, pause
 from loyalty.store import campaigns as campaign_store
 from loyalty.store import members as member_store
 from loyalty.store import orders as order_store
+from loyalty.store import referrals as referral_store
 from loyalty.store.entries import EntryFields
-from loyalty.store.members import Booking, EntryPut, MemberChange, MemberState, Replay, Retry, Written
+from loyalty.store.members import Booking, EntryPut, MemberChange, MemberRecord, MemberState, Replay, Retry, Written
 from loyalty.store.orders import OrderRecord
+from loyalty.store.referrals import ReferralRecord
 
 
 @dataclass(frozen=True)
@@ -258,6 +261,10 @@ def plan(
         ),
         *tier_changed(tier.name, new_tier.name),
     ]
+    started = referral_started(member, program, order, pending, today.isoformat(), now_text)
+    if started is not None:
+        after = replace(after, referral=started.state)
+        counters.append(referral_store.started(started))
     change = MemberChange(
         before=member,
         after=after,
@@ -293,6 +300,25 @@ def plan(
         member=member_view(after, lots_after(state.lots, deltas), program, now, through_month=state.through_month),
     )
     return order, change, answer
+
+
+def referral_started(
+    member: MemberRecord, program: Program, order: OrderRecord, pending: bool, today: str, now_text: str
+) -> ReferralRecord | None:
+    """The referee's record this order starts, if it may complete the member's referral: the member was
+    referred, no earlier order completed it or waits to, and the order is big enough. Pending, it waits
+    for the maturing job on the order's day; without pending points it completes now."""
+    rules = program.referrals
+    if rules is None or member.referred_by is None or member.referral is not None:
+        return None
+    if not referral_rules.order_qualifies(order.net_total, "0", rules.min_order_minor):
+        return None
+    if not pending:
+        return ReferralRecord(
+            member.member_id, member.referred_by, "completed", order.order_id, today, completed_at=now_text
+        )
+    day = order.matures_on or calendar.local_day(datetime.fromisoformat(order.available_at), program.zone).isoformat()
+    return ReferralRecord(member.member_id, member.referred_by, "candidate", order.order_id, day)
 
 
 def replay(order: OrderRecord, program: Program) -> OrderAccrued:

@@ -86,6 +86,13 @@ def enroll(request: EnrollRequest, key_id: str | None = None) -> tuple[Member, b
         if isinstance(conflict, Retry):
             pause(attempt)
             continue
+        if conflict.self_referral:
+            # Before the replay and the email checks: one's own code, or a code whose owner has the
+            # same mailbox, is refused whatever else the request collides with.
+            raise InvalidInput(
+                "A member cannot be referred by its own code, or by a member with the same email.",
+                ["body", "referral_code"],
+            )
         if conflict.existing is not None:
             return _replay(request, conflict), False
         if conflict.email_owner is not None:

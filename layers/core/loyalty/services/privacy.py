@@ -101,7 +101,10 @@ def _erasure(
         entry=EntryPut(record.to_item(), ErasureRecord.from_item),
         lots_before=lots,
         lot_deltas={day: -points for day, points in lots.items() if points > 0},
-        more=[member_store.release_email(member.member_id, member.email)] if member.email else [],
+        more=[
+            *([member_store.release_email(member.member_id, member.email)] if member.email else []),
+            member_store.referral_mailbox(member.referral_code, None),
+        ],
         # The lots leave the books as `erased`; pending points were never issued, they leave the pending.
         booking=Booking(
             "erased", day, counters={"pending_p": -member.balances.pending} if member.balances.pending else {}

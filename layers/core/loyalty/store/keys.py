@@ -86,6 +86,18 @@ def referral(code: str) -> dict[str, str]:
     return {"PK": f"REFERRAL#{code}", "SK": "REFERRAL"}
 
 
+def referee(member_id: str) -> dict[str, str]:
+    """A referred member's referral: the order that may complete it, its state, and (while there is
+    work to do) its place in the maturing index (GSI2), so the maturing job finds it without a scan."""
+    return {"PK": f"REFEREE#{member_id}", "SK": "REFEREE"}
+
+
+def referral_entry(entry_id: str) -> dict[str, str]:
+    """A ``referral`` or milestone ``bonus`` entry (``referee:<referee>``, ``referrer:<referee>``,
+    ``milestone:<referrer>:<count>``), written once: each id can be credited one time only."""
+    return {"PK": f"REFERRAL_ENTRY#{entry_id}", "SK": "ENTRY"}
+
+
 def program() -> dict[str, str]:
     """The program configuration: one per deployment (one table, one program)."""
     return {"PK": "PROGRAM", "SK": "CURRENT"}

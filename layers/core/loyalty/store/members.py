@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
-from loyalty.domain import valuation
+from loyalty.domain import referrals, valuation
 from loyalty.domain.balances import Balances
 from loyalty.domain.events import Event
 from loyalty.domain.tiers import Qualifying
@@ -119,6 +119,9 @@ class MemberRecord:
     campaign_uses: Mapping[str, int] = field(default_factory=dict)
     last_order_on: str | None = None  # the local day of the member's last order (for the KPIs)
     orders_count: int = 0  # orders so far, counted up to 2 (a KPI only needs first and second)
+    # A referred member's referral: "candidate" while an order that may complete it is pending (no other
+    # order becomes one meanwhile), "completed" once one did (none ever will again), None before.
+    referral: str | None = None
 
     def to_item(self) -> Item:
         item: Item = {
@@ -151,6 +154,7 @@ class MemberRecord:
             "campaign_uses": dict(self.campaign_uses) or None,
             "last_order_on": self.last_order_on,
             "orders_count": self.orders_count or None,
+            "referral": self.referral,
         }
         for kind, day in self.due.by_kind().items():
             if day is not None:
@@ -196,6 +200,7 @@ class MemberRecord:
             campaign_uses={str(k): int(v) for k, v in (item.get("campaign_uses") or {}).items()},
             last_order_on=item.get("last_order_on"),
             orders_count=int(item.get("orders_count", 0)),
+            referral=item.get("referral"),
         )
 
 
@@ -639,6 +644,8 @@ class EnrollConflict:
     unknown_referrer: bool
     # Every role whose condition failed, with the old items returned (the use case's own items too).
     failed: Mapping[str, Sequence[Item | None]] = field(default_factory=dict)
+    # The code exists but is the member's own, or its owner has the same mailbox (DynamoDB returned it).
+    self_referral: bool = False
 
 
 def enroll(
@@ -686,7 +693,13 @@ def enroll(
             {
                 "Put": {
                     "TableName": table,
-                    "Item": to_item({**keys.referral(record.referral_code), "member_id": record.member_id}),
+                    "Item": to_item(
+                        {
+                            **keys.referral(record.referral_code),
+                            "member_id": record.member_id,
+                            **({"email_key": referrals.email_key(record.email)} if record.email else {}),
+                        }
+                    ),
                     "ConditionExpression": "attribute_not_exists(PK)",
                 }
             },
@@ -700,14 +713,25 @@ def enroll(
     issued = valuation.movement("issued_other", portions) if portions else None
     items.append(accounting.day_update(record.member_id, day or at[:10], issued, counters={"members_new": 1}))
     if record.referred_by is not None:
+        # The referrer's code counts one more referee (GET /v1/members/{id}/referrals: pending), on the
+        # condition that the code exists and is neither the member's own nor held by the same mailbox;
+        # the old item comes back with a cancellation, so the answer says which (no read first).
+        values: dict[str, Any] = {":one": to_value(1), ":me": to_value(record.member_id)}
+        condition = "attribute_exists(PK) AND member_id <> :me"
+        if record.email:
+            values[":mailbox"] = to_value(referrals.email_key(record.email))
+            condition += " AND (attribute_not_exists(email_key) OR email_key <> :mailbox)"
         items.append(
             TxItem(
                 "referrer",
                 {
-                    "ConditionCheck": {
+                    "Update": {
                         "TableName": table,
                         "Key": to_item(keys.referral(record.referred_by)),
-                        "ConditionExpression": "attribute_exists(PK)",
+                        "UpdateExpression": "ADD referred :one",
+                        "ConditionExpression": condition,
+                        "ExpressionAttributeValues": values,
+                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                     }
                 },
             )
@@ -719,12 +743,14 @@ def enroll(
         return Retry("enrollment collided with a concurrent write")
     existing = result.failed.get("member", [None])[0]
     owner = result.failed.get("email", [None])[0]
+    referrer = result.failed.get("referrer", [None])[0] if result.failed_role("referrer") else None
     return EnrollConflict(
         existing=MemberRecord.from_item(existing) if existing else None,
         email_owner=str(owner["member_id"]) if owner else None,
         referral_clash=result.failed_role("referral_code"),
-        unknown_referrer=result.failed_role("referrer"),
+        unknown_referrer=result.failed_role("referrer") and referrer is None,
         failed=result.failed,
+        self_referral=referrer is not None,
     )
 
 
@@ -753,6 +779,7 @@ def update_profile(
                 explain=lambda old: None if old and old.get("member_id") == after.member_id else "email_taken",
             )
         )
+        items.append(referral_mailbox(after.referral_code, after.email))
         if before.email is not None:
             items.append(
                 TxItem(
@@ -784,6 +811,46 @@ def release_email(member_id: str, address: str) -> TxItem:
             }
         },
     )
+
+
+def referral_mailbox(code: str, address: str | None) -> TxItem:
+    """Transaction item: the mailbox key on the member's referral code follows its email (None: an
+    erasure takes it off, so nothing of the address stays behind)."""
+    update: dict[str, Any] = {"TableName": table_name(), "Key": to_item(keys.referral(code))}
+    if address is None:
+        update["UpdateExpression"] = "REMOVE email_key"
+    else:
+        update["UpdateExpression"] = "SET email_key = :mailbox"
+        update["ExpressionAttributeValues"] = {":mailbox": to_value(referrals.email_key(address))}
+    update["ConditionExpression"] = "attribute_exists(PK)"
+    return TxItem("referral_mailbox", {"Update": update})
+
+
+def referral_mark(member_id: str, state: str | None, expected: str | None) -> TxItem:
+    """Transaction item: the member's referral state moves from ``expected`` to ``state`` (None: none),
+    without a version bump (no balance changes; concurrent accruals keep their read)."""
+    names = {"#referral": "referral"}
+    values: dict[str, Any] = {}
+    if expected is None:
+        condition = "attribute_exists(PK) AND attribute_not_exists(#referral)"
+    else:
+        condition = "#referral = :expected"
+        values[":expected"] = to_value(expected)
+    if state is None:
+        expression = "REMOVE #referral"
+    else:
+        expression = "SET #referral = :state"
+        values[":state"] = to_value(state)
+    update: dict[str, Any] = {
+        "TableName": table_name(),
+        "Key": to_item(keys.member(member_id)),
+        "UpdateExpression": expression,
+        "ConditionExpression": condition,
+        "ExpressionAttributeNames": names,
+    }
+    if values:
+        update["ExpressionAttributeValues"] = values
+    return TxItem("referee_member", {"Update": update})
 
 
 def email_owner(address: str) -> str | None:

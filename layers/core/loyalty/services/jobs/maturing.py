@@ -16,10 +16,12 @@ from loyalty.domain import calendar, due_dates
 from loyalty.domain.events import Event
 from loyalty.models.common import rfc3339
 from loyalty.models.jobs import JobName
+from loyalty.services import referrals
 from loyalty.services.jobs.runner import Run, each
 from loyalty.services.retry import pause
 from loyalty.store import members as member_store
 from loyalty.store import orders as order_store
+from loyalty.store import referrals as referral_store
 from loyalty.store import transactions
 from loyalty.store.due_index import DueItem
 from loyalty.store.orders import PendingOrder
@@ -37,7 +39,44 @@ class Maturing:
         return run.today
 
     def handle(self, items: list[DueItem], run: Run) -> None:
-        each(items, run, lambda item, run: mature(order_store.pending_of(item), run), "mature an order")
+        each(items, run, settle, "mature an order or settle a referral")
+
+
+def settle(item: DueItem, run: Run) -> None:
+    if referral_store.is_referral(item.key):
+        settle_referral(item.member_id, run)
+    else:
+        mature(order_store.pending_of(item), run)
+
+
+def settle_referral(referee_id: str, run: Run) -> None:
+    """A referee's record found in the index: complete it once its order's points are available, then
+    credit both members. Read again first (the index lags behind); every step is conditioned, so a run
+    twice, or two runs at once, settle it once."""
+    record = referral_store.get(referee_id)
+    if record is None:
+        return
+    if record.state == "candidate":
+        order = order_store.get_pending(record.order_id)
+        if (
+            order is not None
+            and order.status == "pending"
+            and order.matures_on
+            and order.matures_on <= run.today.isoformat()
+        ):
+            mature(order, run)  # its own index entry may come later in this run, or came already
+        outcome, record = referrals.complete(record, run.program, run.now)
+        if outcome == "waiting":
+            run.counts["referrals_waiting"] += 1
+            return
+        if outcome == "dropped":
+            run.counts["referrals_dropped"] += 1
+            return
+    if record.state == "completed":
+        credited = referrals.credit(record, run.program, run.now)
+        if credited.credited:
+            run.counts["referrals_completed"] += 1
+            run.counts["referral_milestones"] += credited.milestone is not None
 
 
 def mature(order: PendingOrder | None, run: Run) -> None:

@@ -1,0 +1,248 @@
+"""Referrals: a referee's order completes its referral, then both members are credited, once.
+
+Completion (``complete``): the maturing job finds a referee's ``candidate`` record in its index on the
+day the order matures; once the order's points are available it reads the order and either completes
+the referral (the order kept at least ``min_order_minor``) or drops it (refunded): one transaction,
+conditioned on the record's and the order's versions. Without pending days the accrual itself writes
+the record ``completed``.
+
+Crediting (``credit``), each part one transaction of the member's unit of work (``commit``):
+- the referee gets ``referee_points`` (a ``referral`` entry keyed ``referee:<referee>``), and the record
+  notes it, in the same transaction;
+- the referrer's code advances ``completed`` from the value read (an exact condition), its record
+  becomes ``credited`` and leaves the index and, while within ``max_per_member``, the referrer gets
+  ``referrer_points`` (``referrer:<referee>``) and the bonus of the milestone that count reaches
+  (``milestone:<referrer>:<count>``), all in one transaction.
+Entry ids and record states make every step idempotent: a job run twice, a retry after a lost answer
+or a replayed order credits nothing again.
+
+Beyond ``max_per_member`` the referrer's referrals still count (``completed``) but credit it nothing,
+no milestone included, while the referee still gets its ``referee_points``: the referee was promised
+them at signup and cannot know how many friends its referrer brought; the cap stops a referrer from
+farming rewards, which a referee's reward does not feed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Literal
+
+from loyalty.adapters import clock
+from loyalty.domain import calendar
+from loyalty.domain import referrals as rules_of
+from loyalty.domain.errors import MemberNotFound
+from loyalty.domain.events import Event
+from loyalty.models.common import rfc3339
+from loyalty.models.member import MemberReferrals, NextMilestone
+from loyalty.models.program import Program
+from loyalty.models.program import Referrals as ReferralRules
+from loyalty.services import program as programs
+from loyalty.services.ledger import with_points
+from loyalty.services.retry import MAX_ATTEMPTS, pause
+from loyalty.store import members as member_store
+from loyalty.store import orders as order_store
+from loyalty.store import referrals as referral_store
+from loyalty.store import transactions
+from loyalty.store.entries import EntryFields
+from loyalty.store.members import Booking, MemberChange, MemberState, Outcome, Written, decide
+from loyalty.store.referrals import ReferralEntry, ReferralRecord
+
+Completion = Literal["completed", "dropped", "waiting"]
+
+
+@dataclass(frozen=True)
+class Credited:
+    credited: bool  # this call credited the referral (False: it was already, or could not be yet)
+    referrer_paid: bool = False  # the referrer got referrer_points (within its cap)
+    milestone: int | None = None  # the milestone count this referral reached (and paid)
+
+
+def complete(record: ReferralRecord, program: Program, now: datetime) -> tuple[Completion, ReferralRecord]:
+    """A candidate referral once its order's points are available: completed if the order qualifies
+    (what the customer kept is at least min_order_minor), dropped if refunds took it below (the next
+    qualifying order of the referee may then complete it); waiting while the order is pending."""
+    rules = program.referrals
+    for attempt in range(MAX_ATTEMPTS):
+        order = order_store.get_order(record.order_id)
+        referee = member_store.read(record.referee_id, "none")
+        erased = referee is None or referee.member.status == "erased"
+        if order is None:
+            return "waiting", record  # not written yet: the accrual's transaction is the record's too
+        available = order.status == "available" or (order.matures_on is None and not erased and order.credited == 0)
+        if not available and not erased:
+            return "waiting", record
+        qualifies = (
+            rules is not None
+            and not erased
+            and rules_of.order_qualifies(order.net_total, order.refunded_share, rules.min_order_minor)
+        )
+        today = calendar.local_day(now, program.zone).isoformat()
+        if qualifies:
+            after = replace(record, state="completed", day=today, completed_at=rfc3339(now))
+            mark = member_store.referral_mark(record.referee_id, "completed", "candidate")
+        else:
+            after = replace(record, state="dropped")
+            mark = member_store.referral_mark(record.referee_id, None, "candidate")
+        items = [referral_store.moved(record, after), referral_store.order_unchanged(order.order_id, order.version)]
+        if not erased:
+            items.append(mark)
+        if transactions.run(items).written:
+            return ("completed" if qualifies else "dropped"), replace(after, version=record.version + 1)
+        again = referral_store.get(record.referee_id)
+        if again is None or again.state != "candidate":
+            return ("completed" if again and again.state in ("completed", "credited") else "dropped"), again or after
+        record = again
+        pause(attempt)
+    return "waiting", record
+
+
+def credit(record: ReferralRecord, program: Program, now: datetime) -> Credited:
+    """Credit a completed referral: the referee, then the referrer (see the module's doc)."""
+    stats = referral_store.code_stats(record.code)
+    _credit_referee(record.referee_id, stats.member_id if stats else None, program, now)
+    return _credit_referrer(record.referee_id, program, now)
+
+
+def _credit_referee(referee_id: str, referrer_id: str | None, program: Program, now: datetime) -> None:
+    points = program.referrals.referee_points if program.referrals else 0
+    for attempt in range(MAX_ATTEMPTS):
+        current = referral_store.get(referee_id)
+        if current is None or current.state != "completed" or current.referee_done:
+            return
+        state = member_store.read(referee_id)
+        more = [referral_store.moved(current, replace(current, referee_done=True))]
+        if state is None or state.member.status == "erased" or points == 0:
+            outcome: Outcome[ReferralEntry] = decide(transactions.run(more), None)
+        else:
+            event = Event("referral.completed", {"role": "referee", "other_member_id": referrer_id, "points": points})
+            grant: Grant = ("referee", f"referee:{referee_id}", points, None)
+            outcome = _grant(state, [grant], current, program, now, more, [event])
+        if isinstance(outcome, Written):
+            return
+        pause(attempt)
+
+
+def _credit_referrer(referee_id: str, program: Program, now: datetime) -> Credited:
+    rules = program.referrals
+    for attempt in range(MAX_ATTEMPTS):
+        current = referral_store.get(referee_id)
+        if current is None or current.state != "completed" or not current.referee_done:
+            return Credited(False)
+        stats = referral_store.code_stats(current.code)
+        if stats is None:
+            return Credited(False)  # a referee's code always exists (enrollment checked it)
+        count = stats.completed + 1
+        within = rules is not None and (rules.max_per_member is None or count <= rules.max_per_member)
+        credited = replace(current, state="credited", referrer_id=stats.member_id)
+        more = [referral_store.count_completed(current.code, stats.completed), referral_store.moved(current, credited)]
+        grants = _referrer_grants(rules, within, count, referee_id, stats.member_id)
+        state = member_store.read(stats.member_id) if grants else None
+        if state is None or state.member.status == "erased":
+            outcome: Outcome[ReferralEntry] = decide(transactions.run(more), None)
+            grants = []
+        else:
+            outcome = _grant(state, grants, current, program, now, more, _referrer_events(grants, referee_id))
+        if isinstance(outcome, Written):
+            milestone = next((m for role, _, _, m in grants if role == "milestone"), None)
+            return Credited(True, any(role == "referrer" for role, *_ in grants), milestone)
+        pause(attempt)
+    return Credited(False)
+
+
+def _referrer_events(grants: list[Grant], referee_id: str) -> list[Event]:
+    events = []
+    for role, _, points, _ in grants:
+        if role == "referrer":
+            events.append(
+                Event("referral.completed", {"role": "referrer", "other_member_id": referee_id, "points": points})
+            )
+        elif role == "milestone":
+            events.append(Event("points.bonus", {"points": points, "reason": "referral_milestone"}))
+    return events
+
+
+Grant = tuple[Literal["referee", "referrer", "milestone"], str, int, int | None]  # role, entry id, points, milestone
+
+
+def _referrer_grants(
+    rules: ReferralRules | None, within: bool, count: int, referee_id: str, referrer_id: str
+) -> list[Grant]:
+    if rules is None or not within:
+        return []
+    grants: list[Grant] = []
+    if rules.referrer_points > 0:
+        grants.append(("referrer", f"referrer:{referee_id}", rules.referrer_points, None))
+    milestone = rules.milestone_at(count)
+    if milestone is not None:
+        grants.append(("milestone", f"milestone:{referrer_id}:{count}", milestone.bonus_points, count))
+    return grants
+
+
+def _grant(
+    state: MemberState,
+    grants: list[Grant],
+    record: ReferralRecord,
+    program: Program,
+    now: datetime,
+    more: list[transactions.TxItem],
+    events: list[Event],
+) -> Outcome[ReferralEntry]:
+    """The member's entries of one referral (its ``referral`` entry, a milestone's ``bonus``), their
+    points in one lot of today's expiry, booked ``issued_other`` at the point value, with ``more``."""
+    member = state.member
+    # Stamped after the member was read: a write that committed before ours was read by us, so its
+    # entry is never later than ours and the ledger's order is the order of the balances.
+    now = max(now, clock.now())
+    at = rfc3339(now)
+    total = sum(points for _, _, points, _ in grants)
+    expires_on = calendar.expires_on(now, program.zone, program.expiry_months).isoformat()
+    deltas = {expires_on: total}
+    balance = member.balances.available
+    entries = []
+    for role, entry_id, points, milestone in grants:
+        balance += points
+        kind = "bonus" if role == "milestone" else "referral"
+        entries.append(
+            ReferralEntry(
+                record.referee_id, role, EntryFields(member.member_id, kind, entry_id, points, balance, at), milestone
+            )
+        )
+    after = with_points(replace(member, balances=replace(member.balances, available=balance)), deltas, program)
+    first, *rest = entries
+    return member_store.commit(
+        MemberChange(
+            before=member,
+            after=after,
+            at=at,
+            events=events,
+            entry=referral_store.entry_put(first),
+            lots_before=state.lots,
+            lot_deltas=deltas,
+            more=[*(member_store.entry_put(entry.to_item(), role="milestone") for entry in rest), *more],
+            booking=Booking(
+                "issued_other",
+                calendar.local_day(now, program.zone).isoformat(),
+                value=program.point_value_minor,
+                source="other",
+            ),
+            portions_before=state.portions,
+        )
+    )
+
+
+def view(member_id: str) -> MemberReferrals:
+    """GET /v1/members/{member_id}/referrals: the member's code, its referrals and the next milestone."""
+    program = programs.current()
+    state = member_store.read(member_id, "none")
+    if state is None:
+        raise MemberNotFound(f"No member '{member_id}'.")
+    stats = referral_store.code_stats(state.member.referral_code)
+    referred, completed = (stats.referred, stats.completed) if stats else (0, 0)
+    upcoming = program.referrals.next_milestone(completed) if program.referrals else None
+    return MemberReferrals(
+        referral_code=state.member.referral_code,
+        completed=completed,
+        pending=max(referred - completed, 0),
+        next_milestone=NextMilestone(count=upcoming.count, bonus_points=upcoming.bonus_points) if upcoming else None,
+    )
