@@ -12,7 +12,7 @@ PORT ?= 3000
 BACKEND ?= moto
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help run test bench invoke import audit lint typecheck openapi tools clean
+.PHONY: help run test bench invoke import audit lint typecheck openapi tools console browser clean
 
 help:
 	@echo "make run      start the local stack on http://127.0.0.1:$(PORT) (BACKEND=moto|dynamodb-local)"
@@ -23,6 +23,7 @@ help:
 	@echo "make audit    check every balance, lot, ledger and stock of the running local stack (exit 1 on problems)"
 	@echo "make lint     ruff + mypy (strict on the layer) + import-linter (the layer's arrows)"
 	@echo "make openapi  regenerate docs/openapi.json from the resolvers"
+	@echo "make console  build the admin console into build/console (CONSOLE_API_BASE=https://... for a deployed API)"
 
 $(VENV)/.installed: requirements-dev.txt layers/core/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,10 +48,22 @@ $(TOOLS)/checkov/.installed:
 
 tools: $(TOOLS)/sam/.installed $(TOOLS)/checkov/.installed
 
-run: $(VENV)/.installed node_modules/.installed
+# The admin console: its sources plus Chart.js vendored from node_modules (no CDN at run time).
+console: node_modules/.installed
+	node console/build.mjs
+
+# The browser tests drive Debian's chromium (never `playwright install`, which downloads its own build).
+# Installed through apt when missing: non-interactive, so it works in CI and with no terminal.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+
+run: $(VENV)/.installed node_modules/.installed console
 	PORT=$(PORT) BACKEND=$(BACKEND) $(PY) -m local.stack
 
-test: $(VENV)/.installed node_modules/.installed tools
+test: $(VENV)/.installed node_modules/.installed tools console browser
 	$(PY) -m pytest
 
 # The benchmark suite: prints the table and writes bench/results.json (a few minutes on 2 cores).

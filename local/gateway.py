@@ -1,5 +1,6 @@
 """The local API Gateway: an HTTP server that runs the template's HttpApi routes and their authorizer,
-plus Swagger UI at /docs for the committed docs/openapi.json."""
+plus Swagger UI at /docs for the committed docs/openapi.json and the built admin console at /console/
+(what CloudFront serves when deployed)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from local import runtime
+from local import console, runtime
 from local.apigw import (
     HttpResponse,
     Request,
@@ -78,11 +79,15 @@ class Gateway:
         self.authorizer = template.authorizer_spec()
         self.invoke: Invoker = invoke or (lambda logical_id, event: runtime.invoke(template, logical_id, event))
         self.openapi = template.root / "docs" / "openapi.json"
+        self.console = console.ConsoleSite(template)
 
     def handle(self, request: Request, domain: str) -> HttpResponse:
         docs = self._docs(request)
         if docs is not None:
             return docs
+        site = self.console.answer(request.method, request.raw_path)
+        if site is not None:
+            return site
         found = match_route(self.routes, request.method, request.raw_path)
         if found is None:
             return json_response(404, {"message": "Not Found"})

@@ -63,6 +63,7 @@ def _banner(
         f"Loyalty local stack (backend: {'dynamodb-local' if dynamodb else 'moto'})",
         f"  API           {api}",
         f"  Swagger UI    {api}/docs",
+        f"  Console       {api}/console/  (the admin console; sign in with the admin key)",
         f"  AWS endpoint  {endpoints['AWS_ENDPOINT_URL']}  (AWS_ENDPOINT_URL: {served})",
     ]
     if dynamodb:

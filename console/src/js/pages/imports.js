@@ -1,0 +1,79 @@
+// Bulk imports: start one (the API answers a presigned upload URL for the JSON lines file) and follow its
+// progress. The file is uploaded with any HTTP client (curl, make import): the console's security policy
+// lets it talk to the API only, not to the bucket.
+import { ApiError, enc, get, post } from "../api.js";
+import { announce, busy, clearFieldErrors, errorBox, field, h, pageTitle, remember, remembered, replace, section, showFieldErrors, table } from "../ui.js";
+
+const STARTED = "loyalty.console.imports";
+const POLL_MS = 2000;
+
+export async function render(main, context) {
+  const f = context.formats;
+  const created = h("div", { "aria-live": "polite" });
+  const start = h("form", { class: "inline", method: "post", "aria-label": "Start an import" },
+    field("Import id", "import_id", { required: true, hint: "Starting the same id again answers the same upload." }),
+    h("button", { type: "submit" }, "Start import"));
+  const follow = h("form", { class: "inline", method: "post", "aria-label": "Follow an import" },
+    field("Import id", "follow_id", { required: true }),
+    h("button", { type: "submit" }, "Show progress"));
+  const progress = h("div", { "aria-live": "polite" });
+  const startedBox = h("div", {});
+  let timer = null;
+
+  function drawStarted() {
+    replace(startedBox, table("Imports started in this tab", [
+      { label: "Import id", value: (row) => row.import_id },
+      { label: "Action", value: (row) => h("button", { type: "button", class: "secondary", onclick: () => watch(row.import_id) }, "Progress") },
+    ], remembered(STARTED), "None started in this tab."));
+  }
+
+  async function watch(importId) {
+    window.clearTimeout(timer);
+    replace(progress, h("p", { class: "status loading", role: "status" }, `Loading import ${importId}…`));
+    try {
+      const report = await get(`/v1/admin/imports/${enc(importId)}`);
+      const done = report.imported + report.rejected;
+      replace(progress,
+        h("h3", {}, `Import ${report.import_id}: ${report.status}`),
+        h("label", { for: "import-progress" }, `${f.points(done)} of ${f.points(report.rows)} lines (${f.points(report.imported)} imported, ${f.points(report.rejected)} rejected)`),
+        h("progress", { id: "import-progress", max: Math.max(report.rows, 1), value: report.status === "done" ? Math.max(report.rows, 1) : done }),
+        table("Rejected lines", [
+          { label: "Line", num: true, value: (row) => f.points(row.line) },
+          { label: "Problem", value: (row) => row.msg },
+        ], report.errors || [], "No rejected lines."));
+      if (document.body.contains(progress) && report.status !== "done") timer = window.setTimeout(() => watch(importId), POLL_MS);
+      else if (report.status === "done") announce(`Import ${importId} done`);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      replace(progress, errorBox(error, "Could not load the import"));
+    }
+  }
+
+  start.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearFieldErrors(start);
+    const importId = start.elements.import_id.value.trim();
+    await busy(start, async () => {
+      try {
+        const answer = await post("/v1/admin/imports", { import_id: importId });
+        remember(STARTED, { import_id: answer.import_id }, "import_id");
+        replace(created, h("div", { class: "status ok", role: "status" },
+          h("p", {}, `Import ${answer.import_id} started. PUT the JSON lines file to this URL (it expires soon), e.g. with curl -T members.jsonl '<url>':`),
+          h("code", { class: "secret" }, answer.upload_url)));
+        drawStarted();
+        watch(answer.import_id);
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        if (error.status === 422) showFieldErrors(start, error);
+        else replace(created, errorBox(error, "Not started"));
+      }
+    });
+  });
+  follow.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const id = follow.elements.follow_id.value.trim();
+    if (id) watch(id);
+  });
+  main.append(pageTitle("Imports"), section("Start an import", start, created), section("Progress", follow, startedBox, progress));
+  drawStarted();
+}

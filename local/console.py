@@ -1,0 +1,82 @@
+"""The admin console as CloudFront serves it: the built files (build/console, ``make console``) under
+/console/, with the security headers of the template's CloudFront response headers policy, so the browser
+tests run the console under the same Content-Security-Policy it is deployed with."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from local.apigw import HttpResponse, json_response
+from local.template import Template
+
+PREFIX = "/console"
+RESPONSE_HEADERS_POLICY = "AWS::CloudFront::ResponseHeadersPolicy"
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+    ".txt": "text/plain; charset=utf-8",
+    ".map": "application/json",
+}
+
+
+def security_headers(template: Template) -> list[tuple[str, str]]:
+    """The headers the template's response headers policy adds (the console's only one), as HTTP headers."""
+    policies = template.resources(RESPONSE_HEADERS_POLICY)
+    headers: list[tuple[str, str]] = []
+    for resource in policies.values():
+        config: dict[str, Any] = template.resolve(resource.get("Properties", {}), {}).get(
+            "ResponseHeadersPolicyConfig", {}
+        )
+        security = config.get("SecurityHeadersConfig", {})
+        if "ContentSecurityPolicy" in security:
+            headers.append(("Content-Security-Policy", security["ContentSecurityPolicy"]["ContentSecurityPolicy"]))
+        if "StrictTransportSecurity" in security:
+            hsts = security["StrictTransportSecurity"]
+            value = f"max-age={hsts['AccessControlMaxAgeSec']}"
+            value += "; includeSubDomains" if hsts.get("IncludeSubdomains") else ""
+            value += "; preload" if hsts.get("Preload") else ""
+            headers.append(("Strict-Transport-Security", value))
+        if "ContentTypeOptions" in security:
+            headers.append(("X-Content-Type-Options", "nosniff"))
+        if "FrameOptions" in security:
+            headers.append(("X-Frame-Options", security["FrameOptions"]["FrameOption"]))
+        if "ReferrerPolicy" in security:
+            headers.append(("Referrer-Policy", security["ReferrerPolicy"]["ReferrerPolicy"]))
+        for custom in config.get("CustomHeadersConfig", {}).get("Items", []):
+            headers.append((custom["Header"], custom["Value"]))
+    return headers
+
+
+class ConsoleSite:
+    """Static files under /console/ from ``root``; ``answer`` is None for every other path."""
+
+    def __init__(self, template: Template, root: Path | None = None) -> None:
+        self.root = root or template.root / "build" / "console"
+        self.headers = security_headers(template)
+
+    def answer(self, method: str, path: str) -> HttpResponse | None:
+        if method not in ("GET", "HEAD") or not (path == PREFIX or path.startswith(PREFIX + "/")):
+            return None
+        if path == PREFIX:
+            # The page's assets are relative (./app.js), so the page must live at /console/.
+            return HttpResponse(301, [("Location", PREFIX + "/")])
+        name = path.removeprefix(PREFIX + "/") or "index.html"
+        parts = name.split("/")
+        if any(part in ("", ".", "..") or part.startswith(".") for part in parts):
+            return json_response(404, {"message": "Not Found"})
+        if not (self.root / "index.html").is_file():
+            return json_response(404, {"message": f"{self.root} is not built yet (make console)"})
+        file = self.root.joinpath(*parts)
+        if not file.is_file():
+            return json_response(404, {"message": "Not Found"})
+        content_type = CONTENT_TYPES.get(file.suffix, "application/octet-stream")
+        # The files change with every build and carry no version in their names: always revalidate.
+        headers = [("Content-Type", content_type), ("Cache-Control", "no-cache"), *self.headers]
+        return HttpResponse(200, headers, file.read_bytes())
