@@ -349,6 +349,22 @@ def test_accrual_queue_redrives_to_its_dlq_after_three_receives(source: dict[str
     assert _props(source["Resources"]["AccrualDeadLetterQueue"])["MessageRetentionPeriod"] == 1209600
 
 
+def test_every_dead_letter_queue_raises_an_alarm(source: dict[str, Any]) -> None:
+    """What lands in a dead-letter queue failed for good: someone must hear of it, for every queue (and
+    for the destination of the stream's failed batches) whatever added it."""
+    resources = source["Resources"]
+    dead_letter = {name for name, res in resources.items() if res["Type"] == "AWS::SQS::Queue" and "DeadLetter" in name}
+    watched = {
+        dimension["Value"]["Fn::GetAtt"][0]
+        for res in resources.values()
+        if res["Type"] == "AWS::CloudWatch::Alarm"
+        for dimension in _props(res).get("Dimensions", [])
+        if dimension["Name"] == "QueueName"
+    }
+    assert dead_letter, "no dead-letter queues found"
+    assert dead_letter <= watched, f"dead-letter queues no alarm watches: {dead_letter - watched}"
+
+
 def test_every_iam_policy_statement_names_its_resources(source: dict[str, Any], transformed: dict[str, Any]) -> None:
     # Key policies (AWS::KMS::Key) are not checked here: in a key policy, Resource "*" means the key itself.
     problems = list(_iam_problems(source))

@@ -22,6 +22,9 @@ from tests.auditing import audit_clean
 from tests.counting import DynamoCalls
 from tests.jobs.conftest import at, configure, earn, run
 
+# The engine decides these outcomes (transactions, conditions, index queries): moto and DynamoDB Local.
+pytestmark = pytest.mark.engine
+
 RULES: dict[str, Any] = {
     "referrer_points": 500,
     "referee_points": 200,
