@@ -29,6 +29,8 @@ chain    balance_after follows from one entry to the next wherever the change ea
          available without an entry of their own). Entries are ordered by ``occurred_at``; entries of
          the same millisecond may have committed in any order, and any consistent order is accepted.
 emails   an active member's email guard exists and names that member.
+tiers    the accounts' members per tier (every day's ``t#<tier>`` counters summed) are the active
+         members' tiers in the table: each write that enrolled, moved or erased a member booked it.
 erasure  an erased member holds no email, name or locale, no email guard names it, it holds no points
          (available, pending, lots) and its ledger still adds up: available + pending - debt = the sum
          of its entries, the forfeit included.
@@ -48,6 +50,7 @@ from decimal import Decimal
 from typing import Any
 
 from loyalty.domain import calendar
+from loyalty.domain.accounting import tier_of
 from loyalty.domain.valuation import SIGN
 from loyalty.store import accounting, keys, lots
 from loyalty.store.client import Item, dynamodb, from_item, table_name
@@ -483,10 +486,23 @@ class _Book:
             for month, (points, money) in totals.months.items():
                 p, m = booked[month]
                 booked[month] = (p + points, m + money)
+        yield from self._tier_problems()
         booked_now = {month: value for month, value in booked.items() if value != (0, Decimal(0))}
         held_now = {month: value for month, value in held.items() if value != (0, Decimal(0))}
         if booked_now != held_now:
             yield Problem("accounts", "liability", f"the books hold {booked_now}, the lots {held_now}")
+
+    def _tier_problems(self) -> Iterator[Problem]:
+        counted: Counter[str] = Counter()
+        for item in self.accounting_days:
+            for name, value in item.items():
+                tier = tier_of(str(name))
+                if tier is not None:
+                    counted[tier] += int(value)
+        held = Counter(str(p.get("tier")) for p in self.profiles.values() if p.get("status", "active") == "active")
+        booked = {tier: n for tier, n in counted.items() if n != 0}
+        if booked != dict(held):
+            yield Problem("accounts", "tiers", f"the books count members by tier {booked}, the table {dict(held)}")
 
     def referral_problems(self) -> Iterator[Problem]:
         """referrals: a code's ``completed`` is the number of its referees' records credited; every

@@ -28,6 +28,12 @@ def _today(stack: Stack) -> str:
     return datetime.now(ZoneInfo(stack.ok("GET", "/v1/admin/program")["timezone"])).date().isoformat()
 
 
+def days_ago(day: str, count: int) -> str:
+    from datetime import date, timedelta
+
+    return (date.fromisoformat(day) - timedelta(days=count)).isoformat()
+
+
 def _problems(console: Console) -> list[str]:
     """Script errors and CSP violations; a refused API call (a 404 the page shows) is not one."""
     return [error for error in console.errors if not error.startswith("Failed to load resource")]
@@ -56,6 +62,15 @@ def test_sign_in_and_the_dashboard_draws_its_charts(console: Console, stack: Sta
     assert last_day.nth(1).inner_text() == f"{reported['points_issued']:,}"
     assert last_day.nth(2).inner_text() == f"{reported['points_redeemed']:,}"
     assert reported["points_issued"] >= 59
+    # The tier chart is the distribution of the period's KPI report (as of today), not the tier ladder.
+    period = stack.ok("GET", f"/v1/admin/reports/kpis?from={days_ago(today, 13)}&to={today}")
+    drawn = page.evaluate(
+        """() => { const data = Chart.getChart(document.getElementById("chart-tiers")).data;
+                  return data.labels.map((tier, i) => ({ tier, members: data.datasets[0].data[i] })); }"""
+    )
+    assert drawn == period["members_by_tier"]
+    assert [row["tier"] for row in drawn][:3] == ["Bronze", "Silver", "Gold"]
+    assert sum(row["members"] for row in drawn) >= 1
     console.screenshot("dashboard")
     assert not _problems(console), console.errors
 

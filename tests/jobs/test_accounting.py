@@ -268,6 +268,11 @@ def test_kpis_on_a_known_data_set(jobs: str, admin_api: Any) -> None:
         "points_redeemed": 30,
         "points_expired": 0,
         "redemption_rate": 0.2143,
+        "members_by_tier": [
+            {"tier": "Bronze", "members": 5},
+            {"tier": "Silver", "members": 0},
+            {"tier": "Gold", "members": 0},
+        ],
     }
     # A range that starts after k-1's first January order: k-1 is a repeat buyer by its earlier order.
     later = admin_api.get("/v1/admin/reports/kpis", query="from=2027-01-05&to=2027-01-31").body
@@ -275,7 +280,14 @@ def test_kpis_on_a_known_data_set(jobs: str, admin_api: Any) -> None:
     csv_answer = admin_api.get(
         "/v1/admin/reports/kpis", query="from=2027-01-01&to=2027-01-31", headers={"Accept": "text/csv"}
     )
-    assert ["members_active", "3"] in list(csv.reader(io.StringIO(csv_answer.body)))
+    rows = list(csv.reader(io.StringIO(csv_answer.body)))
+    assert ["members_active", "3"] in rows
+    assert rows[rows.index(["tier", "members"]) :] == [
+        ["tier", "members"],
+        ["Bronze", "5"],
+        ["Silver", "0"],
+        ["Gold", "0"],
+    ]
 
 
 @pytest.mark.parametrize(
@@ -386,3 +398,87 @@ def test_the_month_end_job_freezes_the_month_that_ended_and_later_corrections_mo
     assert (november["closing"]["points"], november["frozen"]) == (200, True)
     assert december["opening"] == november["closing"] and december["closing"]["points"] == 170
     check_adds_up(december)
+
+
+def by_tier(bronze: int, silver: int, gold: int, **gone: int) -> list[dict[str, Any]]:
+    rows = [("Bronze", bronze), ("Silver", silver), ("Gold", gold), *sorted(gone.items())]
+    return [{"tier": tier, "members": members} for tier, members in rows]
+
+
+def tiers_on(admin_api: Any, first: str, last: str) -> list[dict[str, Any]]:
+    answer = admin_api.get("/v1/admin/reports/kpis", query=f"from={first}&to={last}")
+    assert answer.status == 200, answer.body
+    return list(answer.body["members_by_tier"])
+
+
+def test_members_by_tier_follow_enrollment_upgrades_a_review_a_refund_an_erasure_and_an_import(
+    jobs: str, admin_api: Any
+) -> None:
+    """Hand-counted: four members enroll (Bronze) on 4 January; on the 5th t-1 reaches Silver (1,000
+    points), on the 6th t-2 reaches Gold (5,000); a refund of part of t-2's order leaves it Gold (refunds
+    never move a tier; the review does); the review of the 25th moves t-1 down (its grace of the
+    20-day window is over and its points left it), while t-2's grace runs to the 26th; t-3 is erased on
+    the 28th. January is frozen; in February an import brings a Gold and a Silver member and t-5
+    enrolls. Each day's KPIs say so, the same before and after January is frozen."""
+    from loyalty.models.imports import ImportRow
+    from loyalty.services import adjustments, imports, members, privacy
+    from loyalty.services import program as programs
+    from loyalty.store import accounting
+    from tests.auditing import audit_clean
+
+    configure(tier_window_days=20, point_value_minor=1)
+    for member_id in ("t-1", "t-2", "t-3", "t-4"):
+        enroll(member_id, when="2027-01-04 09:00")
+    expected = {"2027-01-04": by_tier(4, 0, 0)}
+    assert tiers_on(admin_api, "2027-01-01", "2027-01-04") == expected["2027-01-04"]
+    earn("t-1", "t-o1", 1000, "2027-01-05 12:00")
+    expected["2027-01-05"] = by_tier(3, 1, 0)
+    earn("t-2", "t-o2", 5000, "2027-01-06 12:00")
+    expected["2027-01-06"] = by_tier(2, 1, 1)
+    assert (members.get("t-1").tier.name, members.get("t-2").tier.name) == ("Silver", "Gold")
+    clock.set_clock(lambda: at("2027-01-07 12:00"))
+    assert admin_api.post("/v1/orders/t-o2/refunds", {"refund_id": "t-r2", "amount_minor": 50000}).status == 201
+    assert members.get("t-2").tier.name == "Gold"
+    expected["2027-01-07"] = by_tier(2, 1, 1)
+    assert tiers_on(admin_api, "2027-01-06", "2027-01-07") == expected["2027-01-07"]
+    run("tier_review", "2027-01-24 00:30")  # both found early (grace): nothing moves
+    expected["2027-01-24"] = by_tier(2, 1, 1)
+    counts = run("tier_review", "2027-01-25 00:30")
+    assert (counts["tier_changes"], counts["failures"]) == (1, 0)
+    assert (members.get("t-1").tier.name, members.get("t-2").tier.name) == ("Bronze", "Gold")
+    expected["2027-01-25"] = by_tier(3, 0, 1)
+    clock.set_clock(lambda: at("2027-01-28 12:00"))
+    privacy.erase("t-3", adjustments.Actor(key_id="key_0123456789abcdef", label="privacy desk"))
+    expected["2027-01-28"] = by_tier(2, 0, 1)
+    assert tiers_on(admin_api, "2027-01-01", "2027-01-28") == expected["2027-01-28"]
+    audit_clean()
+
+    clock.set_clock(lambda: at("2027-02-02 12:00"))
+    for line, (member_id, tier) in enumerate((("t-i1", "Gold"), ("t-i2", "Silver")), start=1):
+        row = ImportRow.model_validate({"member_id": member_id, "email": f"{member_id}@example.com", "tier": tier})
+        assert imports.import_row("tiers-1", line, row, programs.current())
+    assert accounting.closed("2027-01") is None
+    expected["2027-02-02"] = by_tier(2, 1, 2)
+    enroll("t-5", when="2027-02-03 09:00")
+    expected["2027-02-03"] = by_tier(3, 1, 2)
+    assert tiers_on(admin_api, "2027-02-01", "2027-02-03") == expected["2027-02-03"]
+
+    # The first report of February froze January, with its members by tier.
+    clock.set_clock(lambda: at("2027-02-10 12:00"))
+    frozen = accounting.closed("2027-01")
+    assert frozen is not None and frozen.balance.tiers == {"Bronze": 2, "Gold": 1}
+    for day, distribution in expected.items():
+        assert tiers_on(admin_api, f"{day[:7]}-01", day) == distribution, day
+        assert tiers_on(admin_api, day, day) == distribution, day
+    assert tiers_on(admin_api, "2027-01-20", "2027-02-10") == expected["2027-02-03"]  # across the boundary
+    audit_clean()
+
+    # A tier taken out of the program still counts its members, listed after the program's tiers.
+    document = programs.current().model_dump(mode="json")
+    document["tiers"] = [tier for tier in document["tiers"] if tier["name"] != "Silver"]
+    configure(tier_window_days=20, point_value_minor=1, tiers=document["tiers"])
+    assert tiers_on(admin_api, "2027-02-01", "2027-02-10") == [
+        {"tier": "Bronze", "members": 3},
+        {"tier": "Gold", "members": 2},
+        {"tier": "Silver", "members": 1},
+    ]

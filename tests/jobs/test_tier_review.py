@@ -105,3 +105,29 @@ def test_enrollment_and_activity_keep_a_dormancy_check_on_the_member(jobs: str) 
     assert profile("m-1")["GSI3SK"] == "2027-02-20"
     earn("m-1", "o-1", 100, "2026-12-01 10:00")  # the check stays where it is: a lower bound
     assert profile("m-1")["GSI3SK"] == "2027-02-20"
+
+
+def test_the_tier_counts_ride_in_the_transactions_that_change_a_tier(
+    jobs: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upgrading accrual writes the same items as any accrual (its day item carries the tier moves);
+    the review's move down is the member and its day item, in one transaction."""
+    from loyalty.store import transactions
+
+    written: list[list[str]] = []
+    real = transactions.run
+
+    def spy(items: list[transactions.TxItem]) -> transactions.TxResult:
+        written.append([item.role for item in items])
+        return real(items)
+
+    monkeypatch.setattr(transactions, "run", spy)
+    enroll("m-1", when=ENROLLED)
+    earn("m-1", "o-1", 600, "2026-01-10 10:00")  # Bronze still
+    earn("m-1", "o-2", 500, "2026-03-01 10:00")  # Silver
+    assert tier("m-1") == "Silver"
+    assert written[1] == written[2] == ["entry", "member", "lot", "accounting"]
+    written.clear()
+    run("tier_review", "2027-03-01 00:30")  # the move down found on its day (the grace is over)
+    assert tier("m-1") == "Bronze"
+    assert written == [["member", "accounting"]]

@@ -72,6 +72,17 @@ def _copy(key: dict[str, str], new_key: dict[str, str], **changes: Any) -> None:
     dynamodb().put_item(TableName=table_name(), Item=to_item(item))
 
 
+def _book(member_id: str, counter: str, count: int) -> None:
+    """A counter added to the member's accounting day, as a write's transaction would."""
+    dynamodb().update_item(
+        TableName=table_name(),
+        Key=to_item(keys.accounting_day(member_id, NOW.date().isoformat())),
+        UpdateExpression="ADD #counter :count",
+        ExpressionAttributeNames={"#counter": counter},
+        ExpressionAttributeValues={":count": to_value(count)},
+    )
+
+
 def _lot_of(member_id: str) -> dict[str, str]:
     answer = dynamodb().query(
         TableName=table_name(),
@@ -151,6 +162,14 @@ CORRUPTIONS: dict[str, tuple[Callable[[], None], set[tuple[str, str]]]] = {
     "an erased member credited": (
         lambda: _update(keys.member("m-5"), "SET available = :n", {":n": 40}),
         {("member m-5", "erasure"), ("member m-5", "ledger")},
+    ),
+    "a tier changed without its count": (
+        lambda: _update(keys.member("m-2"), "SET tier = :gold", {":gold": "Gold"}),
+        {("accounts", "tiers")},
+    ),
+    "an erased member still counted in its tier": (
+        lambda: _book("m-5", "t#Bronze", 1),
+        {("accounts", "tiers")},
     ),
     "an email guard lost": (
         lambda: dynamodb().delete_item(TableName=table_name(), Key=to_item(keys.email("m-4@example.com"))),

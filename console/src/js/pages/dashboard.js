@@ -1,7 +1,7 @@
 // KPIs and charts, from the reports API only. The API has no per-day series: each day's issued, redeemed
 // and expired points come from one /kpis call with from = to = that day, and liability over time from one
-// /liability call per day. It has no members-per-tier report either, so the tier chart shows the program's
-// tier ladder (thresholds) and says so.
+// /liability call per day. The tier distribution is the period's KPI report's members_by_tier (members per
+// tier at the end of today, counted by the backend as members move: no member is read for it).
 import { get, inBatches } from "../api.js";
 import { daysEndingOn } from "../format.js";
 import { errorBox, h, load, loading, pageTitle, replace, section, table } from "../ui.js";
@@ -65,8 +65,9 @@ export async function render(main, context) {
       `One KPI report per day (from = to = the day): ${count} calls.`);
     const overTime = chartFigure("chart-liability", `Points liability per day, last ${count} days`,
       `One liability report per day (as of the day): ${count} calls.`);
-    const tiers = chartFigure("chart-tiers", "The program's tiers and their qualifying-points thresholds",
-      "The reports API has no count of members per tier, so this shows the tier ladder: the qualifying points each tier needs.");
+    const tiers = chartFigure("chart-tiers", `Members per tier on ${f.day(today)}`,
+      "From the period's KPI report (members_by_tier): the program's tiers in order, then any tier no longer in the program that still has members.");
+    const tiersBox = h("div", {}, loading("Loading the members per tier…"));
     const perDayBox = h("div", {}, loading("Loading the daily points…"));
     const overTimeBox = h("div", {}, loading("Loading the liability history…"));
     replace(body,
@@ -75,10 +76,23 @@ export async function render(main, context) {
       h("div", { class: "grid" },
         section("Points per day", perDay.figure, perDayBox),
         section("Liability over time", overTime.figure, overTimeBox)),
-      section("Tiers (no member counts: see below)", tiers.figure, h("p", { class: "hint" },
-        "Tier distribution (members per tier) needs a report the API does not offer yet; it is not computed from member reads, which would mean reading every member.")));
+      section("Members per tier", tiers.figure, tiersBox));
 
-    load(kpiBox, "the KPIs", () => get("/v1/admin/reports/kpis", { from: days[0], to: today }), (k) => kpiList([
+    // One call for the figures and the tier chart: members_by_tier is as of `to` (today).
+    const period = get("/v1/admin/reports/kpis", { from: days[0], to: today });
+    period.then((k) => {
+      const rows = k.members_by_tier || [];
+      draw(tiers.canvas, {
+        type: "bar",
+        data: { labels: rows.map((row) => row.tier), datasets: [{ label: "Members", data: rows.map((row) => row.members), backgroundColor: "#7c3aed" }] },
+        options: { plugins: { tooltip: { callbacks: { label: (item) => `${f.points(item.parsed.y)} members` } } }, scales: { y: { beginAtZero: true, ticks: { precision: 0, callback: (value) => f.points(value) } } } },
+      });
+      replace(tiersBox, dataTable("Members per tier", [
+        { label: "Tier", value: (row) => row.tier },
+        { label: "Members", num: true, value: (row) => f.points(row.members) },
+      ], rows));
+    }).catch((error) => replace(tiersBox, errorBox(error, "Could not load the members per tier")));
+    load(kpiBox, "the KPIs", () => period, (k) => kpiList([
       ["Members", f.points(k.members_total)],
       ["New members", f.points(k.members_new)],
       ["Active members", f.points(k.members_active)],
@@ -106,13 +120,6 @@ export async function render(main, context) {
         { label: "Liability", num: true, value: (row) => f.minor(row.liability_minor) },
       ], l.by_expiry_month || [], "No outstanding points."),
     ]);
-
-    const tierRows = program.tiers || [];
-    draw(tiers.canvas, {
-      type: "bar",
-      data: { labels: tierRows.map((tier) => tier.name), datasets: [{ label: "Qualifying points needed", data: tierRows.map((tier) => tier.threshold), backgroundColor: "#7c3aed" }] },
-      options: { plugins: { tooltip: { callbacks: { label: (item) => `${f.points(item.parsed.y)} points` } } }, scales: { y: { ticks: { callback: (value) => f.points(value) } } } },
-    });
 
     const labels = days.map((day) => f.shortDay(day));
     try {

@@ -5,18 +5,56 @@ loyalty.store.accounting.
 Cohorts: points are held by expiry month, and with a fixed ``expiry_months`` the points that expire in
 month X are exactly those issued in month X - expiry_months, so the expiry month names the issue cohort.
 A cohort is mature once its month has ended: all its points were redeemed, expired, reversed or erased.
+
+Members by tier: every write that enrolls a member, changes its tier or erases it books +1 on the tier
+entered and -1 on the tier left (``tier_moves``), as counters named ``t#<tier>`` (the tier's name
+percent-encoded: program-defined text then makes a plain, reversible attribute name that no other
+counter's prefix can match).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
+from urllib.parse import quote, unquote
 
 from loyalty.domain.valuation import KINDS, SIGN
 
 COHORTS_KEPT = 24  # matured cohorts a balance remembers for the breakage estimate
 COHORTS_USED = 12  # the latest matured cohorts the estimate uses
+TIER_PREFIX = "t#"
+
+
+def tier_counter(tier: str) -> str:
+    """The counter of a tier's members (any name: ``safe=""`` leaves only letters, digits and ``_.-~``)."""
+    return TIER_PREFIX + quote(tier, safe="")
+
+
+def tier_of(counter: str) -> str | None:
+    """The tier a counter counts, or None when it counts something else."""
+    return unquote(counter[len(TIER_PREFIX) :]) if counter.startswith(TIER_PREFIX) else None
+
+
+def tier_moves(left: str | None, entered: str | None) -> dict[str, int]:
+    """The tier counters of one write: the member leaves the tier ``left`` (None: it was not counted, as
+    before its enrollment) and enters ``entered`` (None: it is no longer counted, as once erased)."""
+    if left == entered:
+        return {}
+    moves: dict[str, int] = {}
+    if left is not None:
+        moves[tier_counter(left)] = -1
+    if entered is not None:
+        moves[tier_counter(entered)] = 1
+    return moves
+
+
+def members_by_tier(counts: Mapping[str, int], tiers: Sequence[str]) -> list[tuple[str, int]]:
+    """Every tier of the program in its order (0 members included), then any tier no longer in the
+    program that still counts members (a renamed or removed tier whose members were not moved), by name."""
+    listed = [(tier, counts.get(tier, 0)) for tier in tiers]
+    known = set(tiers)
+    return listed + sorted((tier, n) for tier, n in counts.items() if tier not in known and n != 0)
 
 
 def minor(value: Decimal) -> int:
@@ -26,13 +64,15 @@ def minor(value: Decimal) -> int:
 @dataclass
 class Balance:
     """What is outstanding at the end of a day: points and their issue value by expiry month, pending
-    points, members enrolled, and each cohort's redeemed and expired points so far."""
+    points, members enrolled, each cohort's redeemed and expired points so far, and the members in each
+    tier (erased members in none)."""
 
     outstanding: dict[str, tuple[int, Decimal]] = field(default_factory=dict)
     pending: int = 0
     members_total: int = 0
     redeemed: dict[str, int] = field(default_factory=dict)
     expired: dict[str, int] = field(default_factory=dict)
+    tiers: dict[str, int] = field(default_factory=dict)
 
     @property
     def points(self) -> int:
@@ -58,6 +98,7 @@ def roll(balance: Balance, days: Iterable[Day], through_month: str | None = None
     outstanding = dict(balance.outstanding)
     pending, members = balance.pending, balance.members_total
     redeemed, expired = dict(balance.redeemed), dict(balance.expired)
+    in_tiers = dict(balance.tiers)
     for day in days:
         for month, (points, money) in day.months.items():
             held_points, held_money = outstanding.get(month, (0, Decimal(0)))
@@ -69,12 +110,15 @@ def roll(balance: Balance, days: Iterable[Day], through_month: str | None = None
                 redeemed[name[1:8]] = redeemed.get(name[1:8], 0) + int(count)
             elif name.startswith("e") and name.endswith("_c"):
                 expired[name[1:8]] = expired.get(name[1:8], 0) + int(count)
+            elif (tier := tier_of(name)) is not None:
+                in_tiers[tier] = in_tiers.get(tier, 0) + int(count)
     outstanding = {month: held for month, held in outstanding.items() if held != (0, Decimal(0))}
     if through_month is not None:
         oldest = _months_back(through_month, COHORTS_KEPT)
         redeemed = {month: n for month, n in redeemed.items() if month >= oldest}
         expired = {month: n for month, n in expired.items() if month >= oldest}
-    return Balance(outstanding, pending, members, redeemed, expired)
+    in_tiers = {tier: n for tier, n in in_tiers.items() if n != 0}
+    return Balance(outstanding, pending, members, redeemed, expired, in_tiers)
 
 
 def _months_back(month: str, count: int) -> str:

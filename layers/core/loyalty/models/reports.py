@@ -61,6 +61,11 @@ class RollForward(Model):
     frozen: bool = Field(description="True once the month has ended: its figures no longer change.")
 
 
+class TierMembers(Model):
+    tier: str = Field(description="A tier's name.")
+    members: int = Field(description="Members in the tier at the end of the range's last day (erased members in none).")
+
+
 class Kpis(Model):
     currency: str
     from_: date = Field(alias="from", serialization_alias="from")
@@ -77,3 +82,9 @@ class Kpis(Model):
     points_redeemed: int
     points_expired: int
     redemption_rate: float
+    members_by_tier: list[TierMembers] = Field(
+        description=(
+            "Members per tier at the end of `to`: every tier of the program in its order (tiers with no "
+            "members included), then any tier no longer in the program that still has members, by name."
+        )
+    )

@@ -185,11 +185,18 @@ def kpi_report(first: date, last: date) -> Kpis:
     program = programs.current()
     today = _today(program)
     days = store.days(first.isoformat(), last.isoformat())
-    members_before = closing(_previous(first.isoformat()[:7]), today).members_total
+    opening = closing(_previous(first.isoformat()[:7]), today)
+    members_before = opening.members_total
     month_start, _ = _month_days(first.isoformat()[:7])
+    early: dict[str, store.DayTotals] = {}
     if month_start < first:
         early = store.days(month_start.isoformat(), (first - timedelta(days=1)).isoformat())
         members_before += sum(int(d.counters.get("members_new", 0)) for d in early.values())
+    # Members by tier at the end of ``last``: the opening month's counts rolled over the days already read.
+    in_tiers = books.roll(
+        books.Balance(tiers=opening.tiers), (_day(t) for t in [*early.values(), *days.values()])
+    ).tiers
+    by_tier = books.members_by_tier(in_tiers, [tier.name for tier in program.tiers])
     members_new = sum(int(d.counters.get("members_new", 0)) for d in days.values())
     figures = kpis.order_figures(first, {date.fromisoformat(d): t.counters for d, t in days.items()})
     moved = books.movements(_day(t) for t in days.values())
@@ -213,6 +220,7 @@ def kpi_report(first: date, last: date) -> Kpis:
             "points_redeemed": redeemed,
             "points_expired": expired,
             "redemption_rate": float(kpis.ratio(redeemed, issued)),
+            "members_by_tier": [{"tier": tier, "members": count} for tier, count in by_tier],
         }
     )
 
@@ -254,8 +262,13 @@ def rollforward_csv(report: RollForward) -> str:
 
 
 def kpis_csv(report: Kpis) -> str:
-    data = report.model_dump(mode="json", by_alias=True)
-    return _csv([["kpi", "value"], *([name, value] for name, value in data.items())])
+    """The figures as ``kpi,value`` rows, then (after an empty row) the members by tier as ``tier,members``."""
+    data = report.model_dump(mode="json", by_alias=True, exclude={"members_by_tier"})
+    rows: list[list[object]] = [["kpi", "value"], *([name, value] for name, value in data.items())]
+    rows.append([])
+    rows.append(["tier", "members"])
+    rows += [[row.tier, row.members] for row in report.members_by_tier]
+    return _csv(rows)
 
 
 def as_decimal(value: float) -> Decimal:

@@ -12,12 +12,13 @@ adds nothing) and always agrees with the lots. Attributes:
   placed ``g`` days after the member's previous one, ``g`` capped at ``GAP_CAP``) and ``second<g>``
   (a member's second order, ``g`` days after the first), ``pending_p`` (the signed change of pending
   points), ``r<YYYY-MM>_c`` and ``e<YYYY-MM>_c`` (points of that expiry month's cohort redeemed and
-  expired).
+  expired), ``t#<tier>`` (the signed change of that tier's members: loyalty.domain.accounting.tier_moves,
+  booked by every write that enrolls a member, changes its tier or erases it).
 
 Sixteen shards (the member's, ``keys.shard_of``) spread a busy day's writes; a month's report reads at
 most 31 x 16 day items with 16 Queries, whatever the number of members. A month item
-(``ACCT#MONTH`` / ``<YYYY-MM>``) freezes a closed month's closing balances the first time a report needs
-them, so a report never reads further back than its own month.
+(``ACCT#MONTH`` / ``<YYYY-MM>``) freezes a closed month's closing balances and members by tier the first
+time a report needs them, so a report never reads further back than its own month.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from loyalty.domain.accounting import Balance
+from loyalty.domain.accounting import Balance, tier_counter, tier_of
 from loyalty.domain.valuation import KINDS, Movement
 from loyalty.store import keys
 from loyalty.store.client import Item, dynamodb, from_item, table_name, to_item, to_value
@@ -166,6 +167,7 @@ class MonthClose:
             item[f"x{month}_m"] = money
         item.update({f"r{month}_c": count for month, count in balance.redeemed.items()})
         item.update({f"e{month}_c": count for month, count in balance.expired.items()})
+        item.update({tier_counter(tier): count for tier, count in balance.tiers.items()})
         return item
 
     @classmethod
@@ -182,6 +184,7 @@ class MonthClose:
                     name[1:8]: int(v) for name, v in item.items() if name.startswith("r") and name.endswith("_c")
                 },
                 expired={name[1:8]: int(v) for name, v in item.items() if name.startswith("e") and name.endswith("_c")},
+                tiers={tier: int(v) for name, v in item.items() if (tier := tier_of(name)) is not None},
             ),
         )
 

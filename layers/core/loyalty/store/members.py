@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
+from loyalty.domain import accounting as books
 from loyalty.domain import referrals, valuation
 from loyalty.domain.balances import Balances
 from loyalty.domain.events import Event
@@ -373,7 +374,7 @@ class MemberChange[T]:
     lots_before: Mapping[str, int] = field(default_factory=dict)
     lot_deltas: Mapping[str, int] = field(default_factory=dict)
     more: Sequence[TxItem] = ()  # other items of the same transaction (their own roles)
-    booking: Booking | None = None  # required when lots change
+    booking: Booking | None = None  # required when lots or the tier change (or the member is erased)
     portions_before: Mapping[Portion, int] = field(default_factory=dict)
 
 
@@ -487,11 +488,26 @@ def commit[T](change: MemberChange[T]) -> Outcome[T]:
     moved = valued_deltas(change)
     items += lots.writes(change.before.member_id, change.lots_before, change.lot_deltas, change.portions_before, moved)
     booking = change.booking
-    if booking is not None and (moved or booking.counters):
+    moves = tier_moves(change)
+    if moves and booking is None:
+        raise ValueError("a change of tier (or an erasure) needs its booking: the tier counts move with it")
+    if booking is not None and (moved or booking.counters or moves):
         movement = valuation.movement(booking.kind, moved) if moved and booking.kind is not None else None
-        items.append(accounting.day_update(change.before.member_id, booking.day, movement, booking.counters))
+        counters = {**booking.counters, **moves}
+        items.append(accounting.day_update(change.before.member_id, booking.day, movement, counters))
     items += change.more
     return decide(transactions.run(items), change.entry)
+
+
+def tier_moves(change: MemberChange[Any]) -> dict[str, int]:
+    """The tier counters a change books, read off the records rather than told by each use case, so
+    that no write which changes a tier (or erases a member: it leaves its tier's count) can forget
+    them. ``commit`` only takes active members, so ``before`` always counts."""
+
+    def counted(record: MemberRecord) -> str | None:
+        return record.tier if record.status == "active" else None
+
+    return books.tier_moves(counted(change.before), counted(change.after))
 
 
 def valued_deltas(change: MemberChange[Any]) -> dict[Portion, int]:
@@ -711,7 +727,9 @@ def enroll(
     items += lots.writes(record.member_id, {}, lot_days or {}, {}, portions)
     items += more
     issued = valuation.movement("issued_other", portions) if portions else None
-    items.append(accounting.day_update(record.member_id, day or at[:10], issued, counters={"members_new": 1}))
+    # The new member enters its tier (the base one, or an imported one) in the same transaction.
+    counters = {"members_new": 1, **books.tier_moves(None, record.tier)}
+    items.append(accounting.day_update(record.member_id, day or at[:10], issued, counters=counters))
     if record.referred_by is not None:
         # The referrer's code counts one more referee (GET /v1/members/{id}/referrals: pending), on the
         # condition that the code exists and is neither the member's own nor held by the same mailbox;
@@ -760,6 +778,8 @@ def update_profile(
     """Profile changes, versioned like every member write; a change of consent is recorded in the same
     transaction; when the email changes its guard moves too (Refused("email_taken") when another member
     holds the new one)."""
+    if tier_moves(MemberChange(before, after, at)):
+        raise ValueError("a profile change leaves the tier alone: tier counts move only with a booking")
     items = [member_update(MemberChange(before, after, at, events))]
     if consent is not None:
         items.append(consent_put(before.member_id, consent))

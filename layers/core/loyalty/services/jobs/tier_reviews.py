@@ -18,7 +18,7 @@ from loyalty.services.jobs.runner import Run, each
 from loyalty.services.program import tier_levels
 from loyalty.store import members as member_store
 from loyalty.store.due_index import DueItem
-from loyalty.store.members import MemberChange, Written
+from loyalty.store.members import Booking, MemberChange, Written
 
 logger = Logger(child=True)
 
@@ -61,7 +61,12 @@ def review(member_id: str, seen: date, run: Run) -> None:
             due=replace(member.due, tier_review=outcome.next_review),
         )
         events = tier_changed(current.name, outcome.tier.name)
-        if isinstance(member_store.commit(MemberChange(member, after, rfc3339(run.now), events)), Written):
+        # A move down books the tier counts on the run's day (with no movement of points), in the same
+        # transaction as the member's new tier; a grace that only restarts books nothing.
+        booking = Booking(None, run.today.isoformat())
+        if isinstance(
+            member_store.commit(MemberChange(member, after, rfc3339(run.now), events, booking=booking)), Written
+        ):
             if outcome.changed:
                 run.counts["tier_changes"] += 1
                 logger.info(
