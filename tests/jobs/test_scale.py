@@ -1,6 +1,7 @@
-"""The expiry job reads what is due, whatever the table size: 50,000 members, 500 of them with points
-ending on the day; 10,000 others hold points ending on other days (some before it, already expired), so
-the expiry index is far from empty.
+"""The expiry job reads what is due, whatever the table size: 10,000 members (SCALE_TEST_MEMBERS=50000
+for the bench's size; `make bench` compares 5,000 and 50,000), 500 of them with points ending on the day;
+a fifth of all members hold points ending on other days (some before it, already expired), so the
+expiry index is far from empty.
 
 Runs on DynamoDB Local only (moto would take minutes to seed, and only the real engine's Query cost
 matters here). The table is seeded with BatchWriteItem directly, in parallel, with items built by the
@@ -9,6 +10,7 @@ store's own records, so they are shaped exactly like the ones enrollment and acc
 
 from __future__ import annotations
 
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
@@ -29,10 +31,10 @@ from tests.jobs.conftest import profile, run
 
 pytestmark = pytest.mark.parametrize("aws", ["dynamodb-local"], indirect=True)
 
-MEMBERS = 50_000
+MEMBERS = int(os.environ.get("SCALE_TEST_MEMBERS") or 10_000)  # a multiple of 10,000
 DUE = 500
 DAY = date(2027, 11, 22)  # points that end on this day expire on the run of 2027-11-23
-LOT_HOLDERS = 10_000  # members holding points (the due ones among them); the rest hold nothing yet
+LOT_HOLDERS = MEMBERS // 5  # members holding points (the due ones among them); the rest hold nothing yet
 
 
 def _member(index: int) -> list[dict[str, Any]]:
@@ -40,7 +42,7 @@ def _member(index: int) -> list[dict[str, Any]]:
     other than expiry play no part here, and their index writes would double the seeding time)."""
     member_id = f"m-{index:05d}"
     holder = index % (MEMBERS // LOT_HOLDERS) == 0
-    due = index % (MEMBERS // DUE) == 0  # every 100th member: 500 in all, all holders
+    due = index % (MEMBERS // DUE) == 0  # every 20th member (at 10,000): 500 in all, all holders
     if due:
         expires_on = DAY
     elif index % 7 == 0:
@@ -121,7 +123,7 @@ def test_the_expiry_job_reads_what_is_due_not_the_table(jobs: str) -> None:
         f"({calls.operations.count('Query')} queries), {calls.operations.count('TransactWriteItems')} transactions"
     )
     # Per due member: its index entry (keys only), then one Query that returns its profile and the lot
-    # that expires; and the program. Nothing of the 49,500 other members, nor of the expired ones.
+    # that expires; and the program. Nothing of the other members, nor of the expired ones.
     assert counts["items_read"] == DUE and counts["members_read"] == DUE
     assert read <= DUE * 3 + 1
     assert calls.operations.count("Query") <= DUE + 16 + 1 and calls.operations.count("GetItem") <= 1
