@@ -63,8 +63,10 @@ browser:
 run: $(VENV)/.installed node_modules/.installed console
 	PORT=$(PORT) BACKEND=$(BACKEND) $(PY) -m local.stack
 
+# Two workers or more (pytest-xdist; one DynamoDB Local JVM each): most tests wait on DynamoDB Local or
+# a subprocess, so 2 cores serve two workers well (about 16 minutes instead of 30 here).
 test: $(VENV)/.installed node_modules/.installed tools console browser
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --maxprocesses 4
 
 # The benchmark suite: prints the table and writes bench/results.json (a few minutes on 2 cores).
 # It builds the layer with the SAM CLI (sam build CoreLayer) to measure it as deployed.
