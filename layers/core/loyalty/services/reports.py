@@ -150,9 +150,11 @@ def close_month(moment: datetime) -> MonthClosed:
     program = programs.current()
     today = calendar.local_day(moment, program.zone)
     month = _previous(today.isoformat()[:7])
-    before = store.closed(month)
+    frozen = store.closed(month)
+    if frozen is not None:  # a report or an earlier run froze it: one read, nothing written
+        return MonthClosed(month, frozen.balance.points, books.minor(frozen.balance.money), False)
     balance = closing(month, today)
-    return MonthClosed(month, balance.points, books.minor(balance.money), before is None)
+    return MonthClosed(month, balance.points, books.minor(balance.money), True)
 
 
 def rollforward(month: str) -> RollForward:
