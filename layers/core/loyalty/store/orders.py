@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from loyalty.domain.refunds import Paid
 from loyalty.store import keys
 from loyalty.store.client import Item, dynamodb, from_item, table_name, to_item, to_value
 from loyalty.store.due_index import DueItem
@@ -62,6 +63,11 @@ class OrderRecord:
     refunds: list[RefundSummary] = field(default_factory=list)  # a few per order at most, in practice
     version: int = 0
     answered_status: str | None = None  # the status the accrual answered (replays answer it again)
+    # What the platform says was paid (goods, and everything with shipping and tax), written with the
+    # accrual, and the money its refunds gave back since: how a platform's refund by amount is judged.
+    # Internal: no API view shows them.
+    paid: Paid | None = None
+    refunded_paid: int = 0
 
     def to_item(self) -> Item:
         item: Item = {
@@ -95,6 +101,10 @@ class OrderRecord:
             ]
             or None,
             "version": self.version,
+            "paid": {"currency": self.paid.currency, "goods": self.paid.goods, "total": self.paid.total}
+            if self.paid
+            else None,
+            "refunded_paid": self.refunded_paid or None,
             **self.entry.to_item(),
         }
         if self.status == "pending" and self.matures_on is not None:
@@ -135,7 +145,15 @@ class OrderRecord:
             ],
             version=int(item.get("version", 0)),
             answered_status=str(item.get("answered") or item["status"]),
+            paid=_paid(item.get("paid")),
+            refunded_paid=int(item.get("refunded_paid", 0)),
         )
+
+
+def _paid(stored: Any) -> Paid | None:
+    if not stored:
+        return None
+    return Paid(str(stored["currency"]), int(stored["goods"]), int(stored["total"]))
 
 
 @dataclass(frozen=True)
@@ -192,6 +210,7 @@ def refund_state_update(before: OrderRecord, after: OrderRecord) -> TxItem:
         "refunded_value": after.refunded_value,
         "refunded_qty": after.refunded_qty,
         "pending_left": after.pending_left,
+        "refunded_paid": after.refunded_paid,
         "refunds": [
             {"refund_id": r.refund_id, "points_reversed": r.points_reversed, "created_at": r.created_at}
             for r in after.refunds
