@@ -94,6 +94,15 @@ def test_a_refund_in_another_currency_than_the_order_was_paid_in_is_refused() ->
         by_platform(ISSUE, None, PlatformRefund("EUR", 1300))
 
 
+def test_a_refund_in_the_shoppers_currency_is_judged_at_the_orders_rate() -> None:
+    # The shop sells in USD; the shopper paid 88.40 CAD for the 65.00 USD order.
+    state = RefundState(ISSUE.points, ISSUE.net_total, ISSUE.lines, paid=Paid("USD", 5000, 6500, "CAD", 8840))
+    partial = by_platform(state, None, PlatformRefund("CAD", 1768))  # 17.68 CAD = 13.00 USD
+    assert partial.points_reversed == 10
+    rest = by_platform(after(state, partial), None, PlatformRefund("CAD", 8840 - 1768))
+    assert rest.points_reversed == 40 and rest.refunded_paid == 6500
+
+
 # --- Shopify --------------------------------------------------------------------------------------------
 
 
@@ -129,6 +138,14 @@ def test_shopify_paid_is_the_goods_and_the_total_as_the_order_states_them() -> N
     assert shopify.paid(issue) == Paid("USD", 5000, 6500)
     inclusive = ShopifyOrder.model_validate({**published("shopify/order-taxed.json", "order"), "taxes_included": True})
     assert shopify.paid(inclusive) == Paid("USD", 25592, 27037), "prices that hold their tax are the goods' price"
+
+
+def test_shopify_paid_keeps_the_total_in_the_shoppers_currency_when_it_differs() -> None:
+    document = published("shopify/order-taxed.json", "order")
+    document["presentment_currency"] = "CAD"
+    document["total_price_set"]["presentment_money"] = {"amount": "367.70", "currency_code": "CAD"}
+    paid = shopify.paid(ShopifyOrder.model_validate(document))
+    assert paid == Paid("USD", 25592, 27037, "CAD", 36770)
 
 
 # --- WooCommerce ---------------------------------------------------------------------------------------

@@ -38,6 +38,10 @@ class Paid:
     currency: str
     goods: int
     total: int
+    # The total in the currency the shopper paid in, when the shop sells in more than one (Shopify's
+    # presentment currency): a refund given in it is judged at the order's own rate.
+    shopper_currency: str | None = None
+    shopper_total: int | None = None
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,7 @@ class RefundState:
     refunded_value: Fraction = Fraction(0)  # minor units refunded by amount so far
     refunded_qty: Mapping[str, int] | None = None
     paid: Paid | None = None  # what the platform says was paid (orders from a platform only)
-    refunded_paid: int = 0  # money platforms gave back so far, in ``paid.currency``
+    refunded_paid: Fraction = Fraction(0)  # money platforms gave back so far, in ``paid.currency`` (exact)
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,7 @@ class RefundPlan:
     refunded_share: Fraction
     refunded_value: Fraction
     refunded_qty: dict[str, int]
-    refunded_paid: int = 0
+    refunded_paid: Fraction = Fraction(0)
 
 
 class Exceeds(ValueError):
@@ -102,20 +106,28 @@ def by_platform(state: RefundState, lines: Sequence[tuple[str, int]] | None, giv
     paid = state.paid
     if paid is None:  # an order from before platforms' totals were kept: its goods were all it cost
         paid = Paid(given.currency, math.floor(state.net_total), math.floor(state.net_total))
-    elif given.currency.upper() != paid.currency.upper():
-        raise OtherCurrency(f"the refund is in {given.currency}, the order was paid in {paid.currency}")
-    given_back = state.refunded_paid + given.money
+    rate = _rate(paid, given.currency)
+    given_back = state.refunded_paid + given.money * rate
     share, refunded = state.refunded_share, dict(state.refunded_qty or {})
     if lines:
         share, refunded = _line_share(state, lines, capped=True)
     elif paid.total > 0 and paid.goods > 0:
         # The goods' share of the money (goods / total), as a share of the goods: money / total.
-        goods_back = Fraction(max(given.money - given.not_goods, 0) * paid.goods, paid.total)
+        goods_back = max(given.money - given.not_goods, 0) * rate * Fraction(paid.goods, paid.total)
         share += goods_back / paid.goods
     if given.whole_order or (paid.total > 0 and given_back >= paid.total):
         share = Fraction(1)
     plan = _plan(state, min(share, Fraction(1)), state.refunded_value, refunded, capped=True)
     return replace(plan, refunded_paid=given_back)
+
+
+def _rate(paid: Paid, currency: str) -> Fraction:
+    """What one minor unit of ``currency`` is worth in the shop's currency, as this order was paid."""
+    if currency.upper() == paid.currency.upper():
+        return Fraction(1)
+    if paid.shopper_currency and currency.upper() == paid.shopper_currency.upper() and paid.shopper_total:
+        return Fraction(paid.total, paid.shopper_total)
+    raise OtherCurrency(f"the refund is in {currency}, the order was paid in {paid.currency}")
 
 
 def _line_share(

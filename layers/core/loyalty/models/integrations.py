@@ -83,6 +83,12 @@ class ShopifyCustomer(_Payload):
 
 class ShopifyMoney(_Payload):
     amount: Decimal
+    currency_code: str | None = None
+
+
+class ShopifyMoneySet(_Payload):
+    shop_money: ShopifyMoney | None = None
+    presentment_money: ShopifyMoney | None = None
 
 
 class ShopifyLineItem(_Payload):
@@ -103,6 +109,8 @@ class ShopifyOrder(_Payload):
     currency: str  # the shop's currency: the REST payload's prices and totals are in it
     total_price: Decimal | None = None  # everything paid: lines, shipping, tax, tips, duties
     taxes_included: bool = False  # the line prices hold their tax
+    presentment_currency: str | None = None  # the currency the shopper paid in
+    total_price_set: ShopifyMoneySet | None = None
     processed_at: str | None = None
     created_at: str | None = None
     email: str | None = None
@@ -131,10 +139,6 @@ class ShopifyAdjustment(_Payload):
     amount: Decimal
     tax_amount: Decimal = Decimal(0)
     kind: str | None = None
-
-
-class ShopifyMoneySet(_Payload):
-    shop_money: ShopifyMoney | None = None
 
 
 class ShopifyRefundDuty(_Payload):

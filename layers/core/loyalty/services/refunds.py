@@ -46,7 +46,7 @@ def refund_state(order: OrderRecord) -> refunds.RefundState:
         refunded_value=Fraction(order.refunded_value),
         refunded_qty=order.refunded_qty,
         paid=order.paid,
-        refunded_paid=order.refunded_paid,
+        refunded_paid=Fraction(order.refunded_paid),
     )
 
 
@@ -159,7 +159,7 @@ def _write(
         refunded_share=str(planned.refunded_share),
         refunded_value=str(planned.refunded_value),
         refunded_qty=planned.refunded_qty,
-        refunded_paid=planned.refunded_paid if from_platform else order.refunded_paid,
+        refunded_paid=str(planned.refunded_paid) if from_platform else order.refunded_paid,
         pending_left=order.pending_left - reversal.from_pending,
         refunds=[*order.refunds, order_store.RefundSummary(request.refund_id, planned.points_reversed, now_text)],
     )

@@ -67,7 +67,7 @@ class OrderRecord:
     # accrual, and the money its refunds gave back since: how a platform's refund by amount is judged.
     # Internal: no API view shows them.
     paid: Paid | None = None
-    refunded_paid: int = 0
+    refunded_paid: str = "0"  # exact, as a fraction or decimal string
 
     def to_item(self) -> Item:
         item: Item = {
@@ -101,10 +101,8 @@ class OrderRecord:
             ]
             or None,
             "version": self.version,
-            "paid": {"currency": self.paid.currency, "goods": self.paid.goods, "total": self.paid.total}
-            if self.paid
-            else None,
-            "refunded_paid": self.refunded_paid or None,
+            "paid": _paid_item(self.paid) if self.paid else None,
+            "refunded_paid": self.refunded_paid if self.refunded_paid != "0" else None,
             **self.entry.to_item(),
         }
         if self.status == "pending" and self.matures_on is not None:
@@ -146,14 +144,28 @@ class OrderRecord:
             version=int(item.get("version", 0)),
             answered_status=str(item.get("answered") or item["status"]),
             paid=_paid(item.get("paid")),
-            refunded_paid=int(item.get("refunded_paid", 0)),
+            refunded_paid=str(item.get("refunded_paid", "0")),
         )
+
+
+def _paid_item(paid: Paid) -> Item:
+    item: Item = {"currency": paid.currency, "goods": paid.goods, "total": paid.total}
+    if paid.shopper_currency and paid.shopper_total:
+        item.update(shopper_currency=paid.shopper_currency, shopper_total=paid.shopper_total)
+    return item
 
 
 def _paid(stored: Any) -> Paid | None:
     if not stored:
         return None
-    return Paid(str(stored["currency"]), int(stored["goods"]), int(stored["total"]))
+    shopper_total = stored.get("shopper_total")
+    return Paid(
+        str(stored["currency"]),
+        int(stored["goods"]),
+        int(stored["total"]),
+        str(stored["shopper_currency"]) if stored.get("shopper_currency") else None,
+        int(shopper_total) if shopper_total is not None else None,
+    )
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from loyalty.domain.money import to_minor
@@ -58,7 +59,15 @@ def paid(order: ShopifyOrder) -> Paid | None:
     if order.total_price is None:
         return None
     goods = sum(unit * item.quantity - discount for item, unit, discount in _goods(order))
-    return Paid(order.currency.upper(), goods, to_minor(order.total_price, order.currency))
+    paid = Paid(order.currency.upper(), goods, to_minor(order.total_price, order.currency))
+    shopper = order.total_price_set.presentment_money if order.total_price_set else None
+    shopper_currency = (shopper.currency_code if shopper else None) or order.presentment_currency
+    if shopper is None or not shopper_currency or shopper_currency.upper() == paid.currency:
+        return paid
+    # Refund transactions are in the shopper's currency: keep the order's total in it, for the rate.
+    return replace(
+        paid, shopper_currency=shopper_currency.upper(), shopper_total=to_minor(shopper.amount, shopper_currency)
+    )
 
 
 def order_request(order: ShopifyOrder, member_id: str, category_by_sku: dict[str, str]) -> OrderRequest | None:
@@ -103,16 +112,13 @@ def refund_request(
     order_id = PREFIX + refund.order_id
     refund_id = PREFIX + refund.id
     successful = [
-        t
-        for t in refund.transactions
-        if (t.kind or "refund") == "refund" and (t.status or "success") == "success"
+        t for t in refund.transactions if (t.kind or "refund") == "refund" and (t.status or "success") == "success"
     ]
     money_currency = (next((t.currency for t in successful if t.currency), None) or currency or "USD").upper()
     money = sum(to_minor(t.amount, money_currency) for t in successful)
-    if refund.refund_line_items and not quantities:
-        not_goods = money  # only gift cards came back: that money bought no points
-    else:
-        not_goods = _not_goods(refund, money_currency)
+    # Lines that all skipped are gift cards: that money bought no points.
+    only_gift_cards = bool(refund.refund_line_items) and not quantities
+    not_goods = money if only_gift_cards else _not_goods(refund, money_currency)
     given = PlatformRefund(money_currency, money, min(max(not_goods, 0), money))
     if quantities:
         lines = [RefundLineIn(sku=sku, quantity=quantity) for sku, quantity in quantities.items()]
