@@ -197,10 +197,11 @@ def test_woocommerce_sample_completed_order_with_two_refunds(api: Api, admin_api
     post(api, "woo-1", order, woo_headers(order, "order.updated"))
     consume(template, queued())
     member_id = "woo-1:26"
-    # 9.00 + 20.00 earned 29 points; refunds of 10.00 and 9.00 of the 29.00 paid take back 19 of them.
+    # 9.00 + 20.00 earned 29 points. The refunds of 9.00 (724, first) and 10.00 of the 39.00 paid (10.00 of
+    # it shipping) take back the goods' share: 29 x 9/39 = 6.7 -> 6, then 29 x 19/39 = 14.1 -> 14 in all.
     activity = api.get(f"/v1/members/{member_id}/activity").body["items"]
-    assert sorted((e["kind"], e["points"]) for e in activity) == [("earn", 29), ("refund", -10), ("refund", -9)]
-    assert api.get(f"/v1/members/{member_id}").body["points"]["available"] == 10
+    assert sorted((e["kind"], e["points"]) for e in activity) == [("earn", 29), ("refund", -8), ("refund", -6)]
+    assert api.get(f"/v1/members/{member_id}").body["points"]["available"] == 15
 
 
 def test_an_order_of_an_unknown_shopper_without_auto_enroll_credits_nobody(

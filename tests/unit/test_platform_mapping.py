@@ -87,8 +87,9 @@ def test_a_shopify_refund_without_lines_refunds_its_successful_transactions() ->
     )
     mapped = shopify.refund_request(refund)
     assert mapped is not None
-    order_id, request = mapped
+    order_id, request, given = mapped
     assert order_id == "shopify:820982911946154508" and request.amount_minor == 1250 and request.lines is None
+    assert (given.money, given.not_goods, given.whole_order) == (1250, 0, False)
 
 
 def test_woocommerce_lines_that_do_not_divide_keep_their_exact_amount() -> None:
@@ -115,19 +116,24 @@ def test_woocommerce_lines_that_do_not_divide_keep_their_exact_amount() -> None:
     assert request.placed_at.isoformat() == "2026-11-22T15:00:00+00:00", "no offset means UTC"
 
 
-def test_woocommerce_refunds_are_capped_at_what_the_lines_cost() -> None:
+def test_woocommerce_refunds_keep_the_money_they_gave_back_for_the_service_to_cap() -> None:
     order = WooOrder.model_validate(
         {
             "id": "5",
             "status": "refunded",
             "currency": "USD",
+            "total": Decimal("30.00"),
             "line_items": [{"quantity": 1, "subtotal": Decimal("20.00"), "total": Decimal("20.00")}],
             "refunds": [{"id": "8", "total": Decimal("-15.00")}, {"id": "9", "total": Decimal("-15.00")}],
         }
     )
     order_id, refunds = woocommerce.refund_requests(order)
     assert order_id == "woocommerce:5"
-    assert [(r.refund_id, r.amount_minor) for r in refunds] == [("woocommerce:8", 1500), ("woocommerce:9", 500)]
+    # The rows give back all 30.00 paid: no refund in full of the status is needed beside them.
+    assert [(r.refund_id, r.amount_minor, g.money) for r, g in refunds] == [
+        ("woocommerce:8", 1500, 1500),
+        ("woocommerce:9", 1500, 1500),
+    ]
     assert not woocommerce.earns(order)
 
 

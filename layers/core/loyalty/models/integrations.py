@@ -83,6 +83,12 @@ class ShopifyCustomer(_Payload):
 
 class ShopifyMoney(_Payload):
     amount: Decimal
+    currency_code: str | None = None
+
+
+class ShopifyMoneySet(_Payload):
+    shop_money: ShopifyMoney | None = None
+    presentment_money: ShopifyMoney | None = None
 
 
 class ShopifyLineItem(_Payload):
@@ -100,7 +106,11 @@ class ShopifyLineItem(_Payload):
 
 class ShopifyOrder(_Payload):
     id: str
-    currency: str
+    currency: str  # the shop's currency: the REST payload's prices and totals are in it
+    total_price: Decimal | None = None  # everything paid: lines, shipping, tax, tips, duties
+    taxes_included: bool = False  # the line prices hold their tax
+    presentment_currency: str | None = None  # the currency the shopper paid in
+    total_price_set: ShopifyMoneySet | None = None
     processed_at: str | None = None
     created_at: str | None = None
     email: str | None = None
@@ -122,11 +132,26 @@ class ShopifyTransaction(_Payload):
     currency: str | None = None
 
 
+class ShopifyAdjustment(_Payload):
+    """Money a refund gives back (negative ``amount``) that is not a line: ``shipping_refund``, or a
+    ``refund_discrepancy`` (what was given beyond or short of the lines)."""
+
+    amount: Decimal
+    tax_amount: Decimal = Decimal(0)
+    kind: str | None = None
+
+
+class ShopifyRefundDuty(_Payload):
+    amount_set: ShopifyMoneySet | None = None
+
+
 class ShopifyRefund(_Payload):
     id: str
     order_id: str
     refund_line_items: list[ShopifyRefundLine] = Field(default_factory=list)
     transactions: list[ShopifyTransaction] = Field(default_factory=list)
+    order_adjustments: list[ShopifyAdjustment] = Field(default_factory=list)
+    duties: list[ShopifyRefundDuty] = Field(default_factory=list)
 
     _ids = field_validator("id", "order_id", mode="before")(_text)
 
@@ -144,14 +169,32 @@ class WooLineItem(_Payload):
     variation_id: str | None = None
     quantity: int
     subtotal: Decimal
-    total: Decimal
+    total: Decimal  # after coupons, without tax (WooCommerce keeps line totals without tax)
+    total_tax: Decimal = Decimal(0)
+
+    _ids = field_validator("id", "product_id", "variation_id", mode="before")(_text)
+
+
+class WooRefundLine(_Payload):
+    """A refunded line as the refunds endpoint shows it (``quantity`` negative)."""
+
+    id: str | None = None
+    sku: str | None = None
+    product_id: str | None = None
+    variation_id: str | None = None
+    quantity: int = 0
 
     _ids = field_validator("id", "product_id", "variation_id", mode="before")(_text)
 
 
 class WooRefund(_Payload):
+    """An order's refund: the order lists ``{id, reason, total}`` (total negative); the refunds
+    endpoint shows ``amount`` (positive) and the refunded ``line_items``."""
+
     id: str
-    total: Decimal
+    total: Decimal | None = None
+    amount: Decimal | None = None
+    line_items: list[WooRefundLine] = Field(default_factory=list)
 
     _ids = field_validator("id", mode="before")(_text)
 
@@ -160,6 +203,8 @@ class WooOrder(_Payload):
     id: str
     status: str
     currency: str
+    total: Decimal | None = None  # everything paid: lines, shipping, fees, tax
+    prices_include_tax: bool = False
     date_paid_gmt: str | None = None
     date_completed_gmt: str | None = None
     date_created_gmt: str | None = None

@@ -23,6 +23,7 @@ from loyalty.domain import balances, calendar, earning, kpis, tiers
 from loyalty.domain import referrals as referral_rules
 from loyalty.domain.errors import Contended, InvalidInput, MemberNotFound, OrderNotFound
 from loyalty.domain.events import Event, tier_changed
+from loyalty.domain.refunds import Paid
 from loyalty.models.common import rfc3339
 from loyalty.models.member import Member
 from loyalty.models.order import BonusOut, BreakdownLine, OrderAccrued, OrderRead, OrderRequest, RefundOut
@@ -100,7 +101,9 @@ def check_points(points: int, balance_before: int, program: Program) -> None:
         raise InvalidInput("This order would take the member's points beyond 2^53 - 1.", ["body", "lines"])
 
 
-def accrue(request: OrderRequest, key_id: str | None = None) -> Accrued:
+def accrue(request: OrderRequest, key_id: str | None = None, paid: Paid | None = None) -> Accrued:
+    """Credit the order once. ``paid`` (the integrations only) is what the platform says the order
+    cost, kept on the order item so its refunds by amount count only the goods' share."""
     program = programs.current()
     check_order(request, program, clock.now())
     spent = campaign_store.known_spent()  # what budget counters were seen to hold: lower bounds
@@ -113,7 +116,7 @@ def accrue(request: OrderRequest, key_id: str | None = None) -> Accrued:
                 check_owner(stored.member_id, request.member_id, "order_id")
                 return Accrued(replay(stored, program), created=False)
             raise
-        _, change, answer = plan(request, state, program, clock.now(), key_id, spent)
+        _, change, answer = plan(request, state, program, clock.now(), key_id, spent, paid)
         outcome = member_store.commit(change)
         if isinstance(outcome, Written):
             return Accrued(answer, created=True)
@@ -158,6 +161,7 @@ def plan(
     now: datetime,
     key_id: str | None,
     spent: dict[str, int] | None = None,
+    paid: Paid | None = None,
 ) -> tuple[OrderRecord, MemberChange[OrderRecord], OrderAccrued]:
     """Everything the accrual writes, decided from one read of the member (and what earlier attempts saw
     of campaign budgets: ``spent``)."""
@@ -239,6 +243,7 @@ def plan(
         expires_on=expires_on if credit.credited > 0 else None,
         pending_left=credit.credited if pending else 0,
         matures_on=calendar.local_day(available_at, zone).isoformat() if pending and credit.credited > 0 else None,
+        paid=paid,
         entry=EntryFields(
             member.member_id,
             "earn",

@@ -1,4 +1,9 @@
-"""Refunds: take back what the refunded part of an order earned, exactly once per refund_id."""
+"""Refunds: take back what the refunded part of an order earned, exactly once per refund_id.
+
+The API's and the queue's refunds are held to what the order has left (beyond it: 409). A platform's
+refund (``platform`` given, by the integrations only) is what the platform already did: it is capped
+at what the order still holds, never refused, and an amount counts only the goods' share of it
+(loyalty.domain.refunds.by_platform)."""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from fractions import Fraction
 
 from loyalty.adapters import clock
 from loyalty.domain import balances, calendar, refunds, tier_review, tiers
-from loyalty.domain.errors import Contended, OrderNotFound, RefundExceedsOrder
+from loyalty.domain.errors import Contended, InvalidInput, OrderNotFound, RefundExceedsOrder
 from loyalty.domain.events import Event
 from loyalty.domain.spending import spendable
 from loyalty.models.common import rfc3339
@@ -40,10 +45,14 @@ def refund_state(order: OrderRecord) -> refunds.RefundState:
         refunded_share=Fraction(order.refunded_share),
         refunded_value=Fraction(order.refunded_value),
         refunded_qty=order.refunded_qty,
+        paid=order.paid,
+        refunded_paid=Fraction(order.refunded_paid),
     )
 
 
-def refund(order_id: str, request: RefundRequest, key_id: str | None = None) -> Refunded:
+def refund(
+    order_id: str, request: RefundRequest, key_id: str | None = None, platform: refunds.PlatformRefund | None = None
+) -> Refunded:
     program = programs.current()
     for attempt in range(MAX_ATTEMPTS):
         existing = order_store.get_refund(request.refund_id)
@@ -53,8 +62,8 @@ def refund(order_id: str, request: RefundRequest, key_id: str | None = None) -> 
             return Refunded(replay(existing, program), created=False)
         if order is None:
             raise OrderNotFound(f"No order '{order_id}'.")
-        state = refunds_planned(order, request)
-        outcome = _write(order, request, state, program, key_id)
+        state = refunds_planned(order, request, platform)
+        outcome = _write(order, request, state, program, key_id, platform is not None)
         if isinstance(outcome, RefundResult):
             return Refunded(outcome, created=True)
         if isinstance(outcome, RefundRecord):
@@ -64,8 +73,16 @@ def refund(order_id: str, request: RefundRequest, key_id: str | None = None) -> 
     raise Contended(f"Refund '{request.refund_id}' could not be recorded; retry it.")
 
 
-def refunds_planned(order: OrderRecord, request: RefundRequest) -> refunds.RefundPlan:
+def refunds_planned(
+    order: OrderRecord, request: RefundRequest, platform: refunds.PlatformRefund | None = None
+) -> refunds.RefundPlan:
     state = refund_state(order)
+    if platform is not None:
+        lines = [(ln.sku, ln.quantity) for ln in request.lines] if request.lines else None
+        try:
+            return refunds.by_platform(state, lines, platform)
+        except refunds.OtherCurrency as error:
+            raise InvalidInput(str(error), ["body"]) from error
     try:
         if request.amount_minor is not None:
             return refunds.by_amount(state, request.amount_minor)
@@ -89,7 +106,12 @@ def _review_sooner(member: MemberRecord, program: Program, today: date) -> date 
 
 
 def _write(
-    order: OrderRecord, request: RefundRequest, planned: refunds.RefundPlan, program: Program, key_id: str | None
+    order: OrderRecord,
+    request: RefundRequest,
+    planned: refunds.RefundPlan,
+    program: Program,
+    key_id: str | None,
+    from_platform: bool = False,
 ) -> RefundResult | RefundRecord | None:
     """Write the refund: the result when written, the stored refund on a replay, None to retry."""
     state = active_state(order.member_id, "all")
@@ -137,6 +159,7 @@ def _write(
         refunded_share=str(planned.refunded_share),
         refunded_value=str(planned.refunded_value),
         refunded_qty=planned.refunded_qty,
+        refunded_paid=str(planned.refunded_paid) if from_platform else order.refunded_paid,
         pending_left=order.pending_left - reversal.from_pending,
         refunds=[*order.refunds, order_store.RefundSummary(request.refund_id, planned.points_reversed, now_text)],
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from loyalty.domain.refunds import Paid
 from loyalty.store import keys
 from loyalty.store.client import Item, dynamodb, from_item, table_name, to_item, to_value
 from loyalty.store.due_index import DueItem
@@ -62,6 +63,11 @@ class OrderRecord:
     refunds: list[RefundSummary] = field(default_factory=list)  # a few per order at most, in practice
     version: int = 0
     answered_status: str | None = None  # the status the accrual answered (replays answer it again)
+    # What the platform says was paid (goods, and everything with shipping and tax), written with the
+    # accrual, and the money its refunds gave back since: how a platform's refund by amount is judged.
+    # Internal: no API view shows them.
+    paid: Paid | None = None
+    refunded_paid: str = "0"  # exact, as a fraction or decimal string
 
     def to_item(self) -> Item:
         item: Item = {
@@ -95,6 +101,8 @@ class OrderRecord:
             ]
             or None,
             "version": self.version,
+            "paid": _paid_item(self.paid) if self.paid else None,
+            "refunded_paid": self.refunded_paid if self.refunded_paid != "0" else None,
             **self.entry.to_item(),
         }
         if self.status == "pending" and self.matures_on is not None:
@@ -135,7 +143,29 @@ class OrderRecord:
             ],
             version=int(item.get("version", 0)),
             answered_status=str(item.get("answered") or item["status"]),
+            paid=_paid(item.get("paid")),
+            refunded_paid=str(item.get("refunded_paid", "0")),
         )
+
+
+def _paid_item(paid: Paid) -> Item:
+    item: Item = {"currency": paid.currency, "goods": paid.goods, "total": paid.total}
+    if paid.shopper_currency and paid.shopper_total:
+        item.update(shopper_currency=paid.shopper_currency, shopper_total=paid.shopper_total)
+    return item
+
+
+def _paid(stored: Any) -> Paid | None:
+    if not stored:
+        return None
+    shopper_total = stored.get("shopper_total")
+    return Paid(
+        str(stored["currency"]),
+        int(stored["goods"]),
+        int(stored["total"]),
+        str(stored["shopper_currency"]) if stored.get("shopper_currency") else None,
+        int(shopper_total) if shopper_total is not None else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -192,6 +222,7 @@ def refund_state_update(before: OrderRecord, after: OrderRecord) -> TxItem:
         "refunded_value": after.refunded_value,
         "refunded_qty": after.refunded_qty,
         "pending_left": after.pending_left,
+        "refunded_paid": after.refunded_paid,
         "refunds": [
             {"refund_id": r.refund_id, "points_reversed": r.points_reversed, "created_at": r.created_at}
             for r in after.refunds

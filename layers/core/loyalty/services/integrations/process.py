@@ -14,6 +14,7 @@ from typing import Any, Literal
 from aws_lambda_powertools import Logger
 
 from loyalty.domain.errors import MemberErased, OrderNotFound, RefundExceedsOrder
+from loyalty.domain.refunds import Paid, PlatformRefund
 from loyalty.models.integrations import IntegrationWebhook, ShopifyOrder, ShopifyRefund, WooOrder
 from loyalty.models.order import OrderRequest, RefundRequest
 from loyalty.services import accrual, refunds
@@ -49,7 +50,7 @@ def process(message: IntegrationWebhook) -> Processed:
         order = ShopifyOrder.model_validate(document)
         member_id = members.member_for(connection, shopify.customer(order))
         request = shopify.order_request(order, member_id, connection.category_by_sku) if member_id else None
-        _accrue(result, member_id, request)
+        _accrue(result, member_id, request, shopify.paid(order))
     elif message.platform == "shopify" and message.topic == "refunds/create":
         mapped = shopify.refund_request(ShopifyRefund.model_validate(document))
         if mapped is None:
@@ -61,28 +62,28 @@ def process(message: IntegrationWebhook) -> Processed:
         if woocommerce.earns(woo):
             member_id = members.member_for(connection, woocommerce.customer(woo))
             request = woocommerce.order_request(woo, member_id, connection.category_by_sku) if member_id else None
-            _accrue(result, member_id, request)
+            _accrue(result, member_id, request, woocommerce.paid(woo))
         order_id, requests = woocommerce.refund_requests(woo)
-        for refund in requests:
-            _refund(result, order_id, refund)
+        for refund, given in requests:
+            _refund(result, order_id, refund, given)
     else:
         result.skipped.append("topic_not_used")
     return result
 
 
-def _accrue(result: Processed, member_id: str | None, request: OrderRequest | None) -> None:
+def _accrue(result: Processed, member_id: str | None, request: OrderRequest | None, paid: Paid | None) -> None:
     if request is None:
         result.skipped.append("no_member" if member_id is None else "nothing_earns")
         return
     try:
-        result.accrued.append(accrual.accrue(request))
+        result.accrued.append(accrual.accrue(request, paid=paid))
     except MemberErased:
         result.skipped.append("member_erased")  # the shopper asked to be forgotten: nothing more is credited
 
 
-def _refund(result: Processed, order_id: str, request: RefundRequest) -> None:
+def _refund(result: Processed, order_id: str, request: RefundRequest, given: PlatformRefund) -> None:
     try:
-        result.refunded.append(refunds.refund(order_id, request))
+        result.refunded.append(refunds.refund(order_id, request, platform=given))
     except MemberErased:
         result.skipped.append("member_erased")
     except OrderNotFound:

@@ -6,9 +6,15 @@
   WooCommerce allocates coupons to lines, so the order discount is 0. A subtotal that does not divide
   by the quantity becomes two lines of the same SKU whose amounts add up exactly.
 - ``date_paid_gmt`` (else ``date_completed_gmt``, else ``date_created_gmt``) is UTC without an offset.
-- The order's ``refunds`` (id and negative total; WooCommerce sends no refund webhook of its own, the
-  order is updated) become refunds by amount, ``woocommerce:<refund id>``, each applied once. Refunds
-  of shipping or fees beyond what the lines cost are capped at the lines' total.
+- The order's ``total`` (everything paid) and its lines' totals (the goods: with their tax when
+  ``prices_include_tax``, since WooCommerce keeps line totals without tax) are kept with the order: a
+  refund by amount counts only the goods' share of it (docs/integrations.md).
+- The order's ``refunds`` (WooCommerce sends no refund webhook of its own, the order is updated) are
+  each applied once as ``woocommerce:<refund id>``. The order lists a refund as ``{id, reason,
+  total}`` only, so it is a refund by amount; a refund that carries ``line_items`` (as the refunds
+  endpoint shows it: negative quantities) refunds those units instead.
+- An order moved to ``cancelled`` or ``refunded`` is refunded in full, ``woocommerce:<id>:<status>``:
+  all that its refunds left (WooCommerce cancels without refund rows; a refund row may lag).
 """
 
 from __future__ import annotations
@@ -17,12 +23,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from loyalty.domain.money import to_minor
-from loyalty.models.integrations import WooOrder
-from loyalty.models.order import OrderLineIn, OrderRequest, RefundRequest
+from loyalty.domain.refunds import Paid, PlatformRefund
+from loyalty.models.integrations import WooOrder, WooRefund
+from loyalty.models.order import OrderLineIn, OrderRequest, RefundLineIn, RefundRequest
 from loyalty.services.integrations.mapping import Customer, category_of, full_name, sku_of, split_amount
 
 PREFIX = "woocommerce:"
 EARNING_STATUSES = frozenset({"processing", "completed"})
+WHOLLY_REFUNDED = frozenset({"cancelled", "refunded"})
 
 
 def customer(order: WooOrder) -> Customer:
@@ -84,17 +92,56 @@ def order_request(order: WooOrder, member_id: str, category_by_sku: dict[str, st
     )
 
 
-def refund_requests(order: WooOrder) -> tuple[str, list[RefundRequest]]:
-    """(our order id, its refunds by amount in the order they were made), capped at the lines' total."""
-    lines_total = sum(
-        to_minor(item.total, order.currency) for item in order.line_items if item.quantity > 0 and item.total > 0
+def paid(order: WooOrder) -> Paid | None:
+    """What the order cost as WooCommerce states it (None when the payload names no total)."""
+    if order.total is None:
+        return None
+    goods = sum(
+        to_minor(item.total + (item.total_tax if order.prices_include_tax else 0), order.currency)
+        for item in order.line_items
+        if item.quantity > 0
     )
+    return Paid(order.currency.upper(), max(goods, 0), to_minor(order.total, order.currency))
+
+
+def _money(refund: WooRefund, currency: str) -> int:
+    value = refund.total if refund.total is not None else refund.amount
+    return to_minor(abs(Decimal(value or 0)), currency)
+
+
+def _refunded_lines(refund: WooRefund) -> list[RefundLineIn]:
+    quantities: dict[str, int] = {}
+    for item in refund.line_items:
+        if item.quantity == 0:
+            continue
+        sku = sku_of(item.sku, item.variation_id, item.product_id, item.id)
+        quantities[sku] = quantities.get(sku, 0) + abs(item.quantity)
+    return [RefundLineIn(sku=sku, quantity=quantity) for sku, quantity in quantities.items()]
+
+
+def refund_requests(order: WooOrder) -> tuple[str, list[tuple[RefundRequest, PlatformRefund]]]:
+    """(our order id, its refunds in the order they were made, each with what WooCommerce says it gave
+    back), then the refund in full a cancelled or refunded order stands for."""
+    currency = order.currency.upper()
     refunds = []
     given_back = 0
     for refund in sorted(order.refunds, key=lambda r: (len(r.id), r.id)):
-        amount = min(to_minor(abs(Decimal(refund.total)), order.currency), lines_total - given_back)
-        if amount <= 0:
+        money = _money(refund, currency)
+        given_back += money
+        lines = _refunded_lines(refund)
+        refund_id = PREFIX + refund.id
+        if lines:
+            request = RefundRequest(refund_id=refund_id, lines=lines)
+        elif money > 0:
+            request = RefundRequest(refund_id=refund_id, amount_minor=money)
+        else:
             continue
-        given_back += amount
-        refunds.append(RefundRequest(refund_id=PREFIX + refund.id, amount_minor=amount))
+        refunds.append((request, PlatformRefund(currency, money)))
+    if order.status in WHOLLY_REFUNDED:
+        stated = paid(order)
+        total = stated.total if stated else sum(to_minor(i.total, currency) for i in order.line_items if i.quantity > 0)
+        left = total - given_back
+        if left > 0:  # otherwise its refund rows already gave everything back, and count as whole
+            request = RefundRequest(refund_id=f"{PREFIX}{order.id}:{order.status}", amount_minor=left)
+            refunds.append((request, PlatformRefund(currency, left, whole_order=True)))
     return PREFIX + order.id, refunds
