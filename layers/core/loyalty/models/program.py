@@ -23,7 +23,7 @@ from loyalty.models.common import (
     one_of,
 )
 from loyalty.models.currencies import ISO_4217
-from loyalty.models.timezones import IANA_TIMEZONES
+from loyalty.models.timezones import IANA_TIMEZONES, TIMEZONE_CONSTANTS
 
 Name = Annotated[str, Field(min_length=1, max_length=64)]
 AsNumber = PlainSerializer(float, return_type=float, when_used="json")
@@ -241,14 +241,15 @@ class AccountingSettings(ApiModel):
         Annotated[
             Decimal,
             decimal_input(BREAKAGE_TEXT),
-            Field(
-                ge=0,
-                le=1,
-                allow_inf_nan=False,
+            Field(ge=0, le=1, allow_inf_nan=False),
+            decimal_schema(
+                BREAKAGE_TEXT,
+                minimum=0,
+                exclusive=False,
+                maximum=1,
                 description="The expected share of outstanding points never redeemed (0 to 1). Absent: estimated "
                 "from issue-month cohorts (docs/accounting.md).",
             ),
-            decimal_schema(BREAKAGE_TEXT, minimum=0, exclusive=False, maximum=1),
             AsNumber,
         ]
         | None
@@ -270,15 +271,18 @@ class Program(ApiModel):
 
     currency: str = Field(description="ISO 4217 code, e.g. USD.", json_schema_extra=one_of(sorted(ISO_4217)))
     timezone: str = Field(
-        description="IANA timezone; day boundaries are computed in it.",
-        json_schema_extra=one_of(IANA_TIMEZONES),
+        description="IANA timezone; day boundaries are computed in it. Every name listed is taken as is (links "
+        "such as UTC, Etc/UTC and Zulu too: none is rewritten); x-enum-varnames names each one for generated "
+        "clients, signs spelled out (Etc/GMT+5 is ETC_GMT_PLUS_5).",
+        json_schema_extra=one_of(IANA_TIMEZONES, TIMEZONE_CONSTANTS),
     )
     points_per_unit: Annotated[
         Decimal,
         decimal_input(RATE_TEXT),
         Field(gt=0, le=100000, allow_inf_nan=False),
         decimal_schema(RATE_TEXT, minimum=0, exclusive=True, maximum=100000),
-        PlainSerializer(str, return_type=str, when_used="json"),
+        # Positional notation ("0.0000001", never "1E-7"): what goes out matches the pattern that comes in.
+        PlainSerializer(lambda rate: format(rate, "f"), return_type=str, when_used="json"),
     ]
     category_multipliers: dict[Name, ProductMultiplier] = Field(default_factory=dict)
     sku_multipliers: dict[Name, ProductMultiplier] = Field(default_factory=dict)
