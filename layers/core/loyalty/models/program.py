@@ -45,7 +45,8 @@ ProductMultiplier = Annotated[
     decimal_schema(PRODUCT_MULTIPLIER_TEXT, minimum=0, exclusive=False, maximum=1000),
     AsNumber,
 ]
-RATE_TEXT = r"^(0\.[0-9]*[1-9][0-9]*|[1-9][0-9]{0,4}(\.[0-9]+)?)$"
+# Up to 100000 as a number or as text (the number's bound; the answer gives it as text).
+RATE_TEXT = r"^(0\.[0-9]*[1-9][0-9]*|[1-9][0-9]{0,4}(\.[0-9]+)?|100000(\.0+)?)$"
 VALUE_TEXT = r"^[0-9]{1,12}(\.[0-9]+)?$"
 # The largest integer a JavaScript client reads exactly: no figure of the API goes beyond it.
 MAX_SAFE_INTEGER = 2**53 - 1
