@@ -183,7 +183,9 @@ def test_python_client_enrolls_orders_and_redeems_on_the_local_stack(
 
     # The stack's daily jobs run in America/New_York (ProgramTimezone): the program must say the same.
     document = program_document(timezone="America/New_York")
-    put = _call("admin", "put_program_v1_admin_program_put").sync(client=client, body=models.Program.from_dict(document))
+    put = _call("admin", "put_program_v1_admin_program_put").sync(
+        client=client, body=models.Program.from_dict(document)
+    )
     assert isinstance(put, models.Program), put
     program = _call("admin", "get_program_v1_admin_program_get").sync(client=client)
     assert isinstance(program, models.Program), program  # before: the answer's type was dropped
@@ -204,7 +206,9 @@ def test_python_client_enrolls_orders_and_redeems_on_the_local_stack(
         "placed_at": placed,
         "lines": [{"sku": "BOOK-1", "category": "books", "quantity": 2, "unit_price_minor": 25_00}],
     }
-    accrued = _call("orders", "post_order_v1_orders_post").sync(client=client, body=models.OrderRequest.from_dict(order))
+    accrued = _call("orders", "post_order_v1_orders_post").sync(
+        client=client, body=models.OrderRequest.from_dict(order)
+    )
     assert isinstance(accrued, models.OrderAccrued), accrued
     assert accrued.points > 0
 
