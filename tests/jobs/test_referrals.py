@@ -319,9 +319,7 @@ def test_a_referral_the_stream_cannot_credit_is_retried_without_holding_events_b
     assert {"a:2:0", "a:2:1", "b:3:0"} <= {message["detail"]["id"] for message in helpers.tapped(tap)}
 
 
-def test_a_referral_the_stream_keeps_failing_is_left_to_the_nightly_run(
-    jobs: str, template: Template, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_referral_the_stream_keeps_failing_is_left_to_the_nightly_run(jobs: str, template: Template) -> None:
     configure(pending_days=0, referrals=RULES)
     stream = Stream(template)
     code = enroll("a")
@@ -331,13 +329,15 @@ def test_a_referral_the_stream_keeps_failing_is_left_to_the_nightly_run(
     def broken(*args: Any) -> referrals.Credited:
         raise ClientError({"Error": {"Code": "InternalServerError", "Message": "boom"}}, "TransactWriteItems")
 
-    monkeypatch.setattr(referrals, "credit", broken)
-    stream.drain()
-    (record,) = [record for batch in stream.batches for record in referee_records(batch)][:1]
-    record["dynamodb"]["ApproximateCreationDateTime"] = time.time() - events.REFERRAL_RETRY_SECONDS - 1
-    published = events.publish([record])
-    assert (published.failed_sequence, published.referrals_deferred) == (None, 1)  # the shard moves on
-    monkeypatch.undo()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(referrals, "credit", broken)
+        stream.poller.poll_once()
+        (record,) = referee_records(stream.batches[0])
+        assert stream.answers[0]["batchItemFailures"] == [{"itemIdentifier": record["dynamodb"]["SequenceNumber"]}]
+        # The same record, redelivered 5 minutes later and still failing: the shard moves on.
+        record["dynamodb"]["ApproximateCreationDateTime"] = time.time() - events.REFERRAL_RETRY_SECONDS - 1
+        published = events.publish([record])
+        assert (published.failed_sequence, published.referrals_deferred) == (None, 1)
     assert available("a") == 0
     assert run("mature", "2026-11-23 00:05")["referrals_completed"] == 1  # the backstop
     assert (available("a"), available("b")) == (600, 260)
