@@ -45,7 +45,6 @@ ProductMultiplier = Annotated[
     decimal_schema(PRODUCT_MULTIPLIER_TEXT, minimum=0, exclusive=False, maximum=1000),
     AsNumber,
 ]
-# Up to 100000 as a number or as text (the number's bound; the answer gives it as text).
 RATE_TEXT = r"^(0\.[0-9]*[1-9][0-9]*|[1-9][0-9]{0,4}(\.[0-9]+)?|100000(\.0+)?)$"
 VALUE_TEXT = r"^[0-9]{1,12}(\.[0-9]+)?$"
 # The largest integer a JavaScript client reads exactly: no figure of the API goes beyond it.
@@ -235,6 +234,7 @@ class EmailSettings(ApiModel):
 
 
 BREAKAGE_TEXT = r"^(0(\.[0-9]+)?|1(\.0+)?)$"
+BREAKAGE_MEANING = "Expected share of outstanding points never redeemed (0 to 1); absent: estimated, docs/accounting.md"
 
 
 class AccountingSettings(ApiModel):
@@ -243,14 +243,7 @@ class AccountingSettings(ApiModel):
             Decimal,
             decimal_input(BREAKAGE_TEXT),
             Field(ge=0, le=1, allow_inf_nan=False),
-            decimal_schema(
-                BREAKAGE_TEXT,
-                minimum=0,
-                exclusive=False,
-                maximum=1,
-                description="The expected share of outstanding points never redeemed (0 to 1). Absent: estimated "
-                "from issue-month cohorts (docs/accounting.md).",
-            ),
+            decimal_schema(BREAKAGE_TEXT, minimum=0, exclusive=False, maximum=1, description=BREAKAGE_MEANING),
             AsNumber,
         ]
         | None
@@ -272,9 +265,7 @@ class Program(ApiModel):
 
     currency: str = Field(description="ISO 4217 code, e.g. USD.", json_schema_extra=one_of(sorted(ISO_4217)))
     timezone: str = Field(
-        description="IANA timezone; day boundaries are computed in it. Every name listed is taken as is (links "
-        "such as UTC, Etc/UTC and Zulu too: none is rewritten); x-enum-varnames names each one for generated "
-        "clients, signs spelled out (Etc/GMT+5 is ETC_GMT_PLUS_5).",
+        description="IANA timezone (days are computed in it); x-enum-varnames names each apart (docs/clients.md).",
         json_schema_extra=one_of(IANA_TIMEZONES, TIMEZONE_CONSTANTS),
     )
     points_per_unit: Annotated[
