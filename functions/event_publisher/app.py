@@ -1,4 +1,5 @@
-"""The table stream's consumer: each member write's outbox -> EventBridge and webhook deliveries.
+"""The table stream's consumer: each member write's outbox -> EventBridge and webhook deliveries, and
+each referral the stream shows completed -> credited (services.events says how).
 
 Lambda's DynamoDB event source (FilterCriteria: member profile records only) hands a batch in stream
 order; the answer names the first record that failed, so Lambda retries from it and later events of
@@ -31,6 +32,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     published = events.publish(event.get("Records") or [])
     metrics.add_metric(name="EventsPublished", unit=MetricUnit.Count, value=len(published.events))
     metrics.add_metric(name="WebhookDeliveriesQueued", unit=MetricUnit.Count, value=published.deliveries)
+    metrics.add_metric(name="ReferralsSettled", unit=MetricUnit.Count, value=published.referrals_settled)
+    if published.referrals_deferred:
+        metrics.add_metric(name="ReferralsDeferred", unit=MetricUnit.Count, value=published.referrals_deferred)
     if published.failed_sequence:
         metrics.add_metric(name="PublishFailures", unit=MetricUnit.Count, value=1)
     for envelope in published.events:

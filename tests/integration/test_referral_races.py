@@ -68,3 +68,38 @@ def test_concurrent_completions_for_one_referrer_hold_the_count_the_milestones_a
     for index in range(REFEREES):
         assert members.get(f"b{index}").points.available == 60 + 200
     audit_clean()
+
+
+def test_the_stream_twice_and_the_nightly_run_at_once_credit_each_referral_once(aws: str) -> None:
+    """Without pending days the publisher credits from the stream (issue 19, item 9), a redelivered batch
+    credits again, and the nightly run may find the same records: all at once, every count, milestone
+    and the cap stay exact."""
+    program.save(Program.model_validate(program_document(referrals=RULES)))
+    code = members.enroll(EnrollRequest(member_id="a", email="a@example.com"))[0].referral_code
+    for index in range(REFEREES):
+        members.enroll(EnrollRequest(member_id=f"b{index}", email=f"b{index}@example.com", referral_code=code))
+        earn(f"b{index}", f"o-{index}", 60, "2026-11-22T15:00:00Z")
+
+    def settle(i: int) -> Any:
+        if i == 2 * REFEREES:
+            return runner.run_day("mature", clock.now(), runner.Budget(1000))
+        return referrals.settle_completed(f"b{i % REFEREES}", clock.now())
+
+    outcomes = race(2 * REFEREES + 1, settle)
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    # What lost every attempt everywhere is still completed and in the index: the next run finishes it.
+    runner.run_day("mature", clock.now(), runner.Budget(1000))
+
+    assert all(referral_store.get(f"b{index}").state == "credited" for index in range(REFEREES))  # type: ignore[union-attr]
+    view = referrals.view("a")
+    assert (view.completed, view.pending, view.next_milestone) == (REFEREES, 0, None)
+    entries = sorted((e.kind, e.entry_id, e.points) for e in activity.page("a", 100, None).items)
+    assert len([e for e in entries if e[0] == "referral"]) == 4  # the cap: 4 of 6
+    assert [e for e in entries if e[0] == "bonus"] == [
+        ("bonus", "milestone:a:1", 100),
+        ("bonus", "milestone:a:3", 1000),
+    ]
+    assert members.get("a").points.available == 4 * 500 + 100 + 1000
+    for index in range(REFEREES):
+        assert members.get(f"b{index}").points.available == 60 + 200
+    audit_clean()

@@ -5,21 +5,29 @@ completes a referral. Every test ends with the audit."""
 
 from __future__ import annotations
 
+import copy
+import os
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from local import ledger_audit as audit
+from local import runtime, streams
+from local.template import Template
 from loyalty.adapters import clock
 from loyalty.domain.errors import InvalidInput
 from loyalty.models.member import EnrollRequest
 from loyalty.models.order import RefundRequest
-from loyalty.services import activity, members, referrals, refunds
+from loyalty.services import activity, events, members, referrals, refunds
 from loyalty.store import keys
 from loyalty.store.client import dynamodb, from_item, table_name, to_item
 from tests.auditing import audit_clean
 from tests.counting import DynamoCalls
+from tests.events import helpers
 from tests.jobs.conftest import at, configure, earn, run
 
 # The engine decides these outcomes (transactions, conditions, index queries): moto and DynamoDB Local.
@@ -196,3 +204,140 @@ def test_the_audit_checks_the_referral_counts_and_entries(jobs: str) -> None:
         ExpressionAttributeNames={"#s": "status"},
         ExpressionAttributeValues={":credited": {"S": "credited"}},
     )
+
+
+# --- Within seconds: the table stream credits a referral the accrual wrote completed (issue 19, item 9) ---
+
+
+class Stream:
+    """The table's stream event source as Lambda runs it (local/streams.py), keeping each batch it
+    handed the publisher and each answer, so a test can deliver a batch again."""
+
+    def __init__(self, template: Template) -> None:
+        self.template = template
+        self.batches: list[dict[str, Any]] = []
+        self.answers: list[Any] = []
+        (self.poller,) = streams.pollers(
+            template, {"LoyaltyTable": os.environ["TABLE_NAME"]}, threading.Event(), consumer=self._invoke
+        )
+
+    def _invoke(self, function: str, event: dict[str, Any]) -> Any:
+        self.batches.append(copy.deepcopy(event))
+        answer = runtime.invoke(self.template, function, event)
+        self.answers.append(answer)
+        return answer
+
+    def drain(self) -> None:
+        self.poller.drain()
+
+    def deliver_again(self) -> None:
+        for batch in list(self.batches):
+            assert runtime.invoke(self.template, "EventPublisherFunction", batch) == {"batchItemFailures": []}
+
+
+def referee_records(batch: dict[str, Any]) -> list[dict[str, Any]]:
+    return [record for record in batch["Records"] if record["dynamodb"]["Keys"]["PK"]["S"].startswith("REFEREE#")]
+
+
+def test_without_pending_days_both_members_see_the_referral_once_the_stream_is_processed(
+    jobs: str, template: Template
+) -> None:
+    """Before: the accrual wrote the record completed and nothing credited it until the next nightly run."""
+    configure(pending_days=0, referrals=RULES)
+    stream = Stream(template)
+    code = enroll("a")
+    enroll("b", code)
+    with DynamoCalls() as calls:
+        earn("b", "o-1", 60, "2026-11-22 11:00")
+    assert calls.operations == ["Query", "TransactWriteItems"]  # the accrual writes only the referee's items
+    assert (available("a"), available("b")) == (0, 60)
+
+    stream.drain()
+    assert any(referee_records(batch) for batch in stream.batches), "the filter hands the publisher the record"
+    assert (available("a"), available("b")) == (500 + 100, 60 + 200)
+    assert kinds("a") == [("bonus", "milestone:a:1", 100), ("referral", "referrer:b", 500)]
+    assert kinds("b") == [("referral", "referee:b", 200)]
+    view = referrals.view("a")
+    assert (view.completed, view.pending) == (1, 0)
+
+    counts = run("mature", "2026-11-23 00:05")  # the nightly run afterwards: nothing left to do
+    assert counts["referrals_completed"] == 0 and counts["items_read"] == 0
+    stream.drain()  # what the referral's own writes put on the stream: published, credited nothing more
+    stream.deliver_again()  # every batch delivered a second time, as Lambda may
+    assert (available("a"), available("b")) == (600, 260)
+    assert kinds("a") == [("bonus", "milestone:a:1", 100), ("referral", "referrer:b", 500)]
+    assert kinds("b") == [("referral", "referee:b", 200)]
+    assert referrals.view("a").completed == 1
+
+
+def test_the_nightly_run_first_then_the_stream_credits_once(jobs: str, template: Template) -> None:
+    configure(pending_days=0, referrals={**RULES, "max_per_member": 2})
+    stream = Stream(template)
+    code = enroll("a")
+    for index in range(3):
+        enroll(f"b{index}", code)
+        earn(f"b{index}", f"o-{index}", 50, "2026-11-22 11:00")
+    assert run("mature", "2026-11-23 00:05")["referrals_completed"] == 3  # the stream lags behind the job
+    stream.drain()
+    stream.deliver_again()
+    # The cap (2) holds however the two paths interleave: 2 x 500 and milestone 1, once.
+    assert available("a") == 2 * 500 + 100
+    assert all(available(f"b{index}") == 250 for index in range(3))
+    assert referrals.view("a").completed == 3
+
+
+def test_a_referral_the_stream_cannot_credit_is_retried_without_holding_events_back(
+    jobs: str, template: Template, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configure(pending_days=0, referrals=RULES)
+    tap = helpers.create_tap()
+    stream = Stream(template)
+    code = enroll("a")
+    enroll("b", code)
+    earn("b", "o-1", 60, "2026-11-22 11:00")
+    enroll("c", when="2026-11-22 11:30")  # a write after the referee's record, in the same batch
+    real_credit, failures = referrals.credit, [1]
+
+    def throttled(*args: Any) -> referrals.Credited:
+        if failures:
+            failures.pop()
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "GetItem")
+        return real_credit(*args)
+
+    monkeypatch.setattr(referrals, "credit", throttled)
+    stream.poller.poll_once()
+    (record,) = referee_records(stream.batches[0])
+    # Lambda retries from the record...
+    assert stream.answers[0]["batchItemFailures"] == [{"itemIdentifier": record["dynamodb"]["SequenceNumber"]}]
+    # ...and every event of the batch went out, the ones written after the record too.
+    assert {"a:1:0", "b:1:0", "b:2:0", "c:1:0"} <= {message["detail"]["id"] for message in helpers.tapped(tap)}
+    assert available("a") == 0
+
+    stream.drain()  # the retry: credited, and the events after the record published again with their ids
+    assert (available("a"), available("b")) == (600, 260)
+    assert not stream.answers[-1]["batchItemFailures"]
+    assert {"a:2:0", "a:2:1", "b:3:0"} <= {message["detail"]["id"] for message in helpers.tapped(tap)}
+
+
+def test_a_referral_the_stream_keeps_failing_is_left_to_the_nightly_run(jobs: str, template: Template) -> None:
+    configure(pending_days=0, referrals=RULES)
+    stream = Stream(template)
+    code = enroll("a")
+    enroll("b", code)
+    earn("b", "o-1", 60, "2026-11-22 11:00")
+
+    def broken(*args: Any) -> referrals.Credited:
+        raise ClientError({"Error": {"Code": "InternalServerError", "Message": "boom"}}, "TransactWriteItems")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(referrals, "credit", broken)
+        stream.poller.poll_once()
+        (record,) = referee_records(stream.batches[0])
+        assert stream.answers[0]["batchItemFailures"] == [{"itemIdentifier": record["dynamodb"]["SequenceNumber"]}]
+        # The same record, redelivered 5 minutes later and still failing: the shard moves on.
+        record["dynamodb"]["ApproximateCreationDateTime"] = time.time() - events.REFERRAL_RETRY_SECONDS - 1
+        published = events.publish([record])
+        assert (published.failed_sequence, published.referrals_deferred) == (None, 1)
+    assert available("a") == 0
+    assert run("mature", "2026-11-23 00:05")["referrals_completed"] == 1  # the backstop
+    assert (available("a"), available("b")) == (600, 260)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from loyalty.models.program import Program
+from loyalty.models.program import RATE_TEXT, Program
 from tests.programs import program_document
 
 
@@ -133,3 +134,12 @@ def test_a_missing_section_is_refused() -> None:
     del document["emails"]
     with pytest.raises(ValidationError, match="emails"):
         Program.model_validate(document)
+
+
+@pytest.mark.parametrize("rate", [1e-7, 0.00001, "0.50", 25, "100000"])
+def test_points_per_unit_goes_out_as_the_pattern_it_came_in_by(rate: Any) -> None:
+    """The document describes the field alike in and out (one Program schema, docs/clients.md): the
+    answer must match the request's pattern, so never exponent notation ("1E-7" before)."""
+    dumped = Program.model_validate(program_document(points_per_unit=rate)).model_dump(mode="json")
+    assert re.fullmatch(RATE_TEXT, dumped["points_per_unit"]), dumped["points_per_unit"]
+    assert Decimal(dumped["points_per_unit"]) == Decimal(str(rate))

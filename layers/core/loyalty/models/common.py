@@ -127,17 +127,30 @@ def decimal_input(pattern: str) -> BeforeValidator:
     return BeforeValidator(check)
 
 
-def decimal_schema(pattern: str, *, minimum: float, exclusive: bool, maximum: float | None = None) -> WithJsonSchema:
-    """What the document says of such a decimal: a number in its bounds, or a string of its pattern."""
+def decimal_schema(
+    pattern: str, *, minimum: float, exclusive: bool, maximum: float | None = None, description: str | None = None
+) -> WithJsonSchema:
+    """What the document says of such a decimal: a number in its bounds, or a string of its pattern. The
+    same schema in and out (what the server answers is always one of the two), so a model holding one
+    is one schema in the document, not a -Input and an -Output of the same title, which generated
+    clients cannot tell apart."""
     number: dict[str, Any] = {"type": "number", ("exclusiveMinimum" if exclusive else "minimum"): minimum}
     if maximum is not None:
         number["maximum"] = maximum
-    return WithJsonSchema({"anyOf": [number, {"type": "string", "pattern": pattern}]}, mode="validation")
+    schema: dict[str, Any] = {"anyOf": [number, {"type": "string", "pattern": pattern}]}
+    if description is not None:
+        schema["description"] = description
+    return WithJsonSchema(schema)
 
 
-def one_of(values: Iterable[str]) -> JsonDict:
-    """JSON Schema for a string that must be one of ``values`` (the document lists them)."""
-    return {"enum": list[JsonValue](values)}
+def one_of(values: Iterable[str], names: Iterable[str] | None = None) -> JsonDict:
+    """JSON Schema for a string that must be one of ``values`` (the document lists them); ``names``, the
+    constant each value gets in a generated client (``x-enum-varnames``), where deriving it from the
+    value would give two values one name."""
+    schema: JsonDict = {"enum": list[JsonValue](values)}
+    if names is not None:
+        schema["x-enum-varnames"] = list[JsonValue](names)
+    return schema
 
 
 def not_null(*fields: str) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from loyalty.models.common import (
     one_of,
 )
 from loyalty.models.currencies import ISO_4217
-from loyalty.models.timezones import IANA_TIMEZONES
+from loyalty.models.timezones import IANA_TIMEZONES, TIMEZONE_CONSTANTS
 
 Name = Annotated[str, Field(min_length=1, max_length=64)]
 AsNumber = PlainSerializer(float, return_type=float, when_used="json")
@@ -45,7 +45,7 @@ ProductMultiplier = Annotated[
     decimal_schema(PRODUCT_MULTIPLIER_TEXT, minimum=0, exclusive=False, maximum=1000),
     AsNumber,
 ]
-RATE_TEXT = r"^(0\.[0-9]*[1-9][0-9]*|[1-9][0-9]{0,4}(\.[0-9]+)?)$"
+RATE_TEXT = r"^(0\.[0-9]*[1-9][0-9]*|[1-9][0-9]{0,4}(\.[0-9]+)?|100000(\.0+)?)$"
 VALUE_TEXT = r"^[0-9]{1,12}(\.[0-9]+)?$"
 # The largest integer a JavaScript client reads exactly: no figure of the API goes beyond it.
 MAX_SAFE_INTEGER = 2**53 - 1
@@ -234,6 +234,7 @@ class EmailSettings(ApiModel):
 
 
 BREAKAGE_TEXT = r"^(0(\.[0-9]+)?|1(\.0+)?)$"
+BREAKAGE_MEANING = "Expected share of outstanding points never redeemed (0 to 1); absent: estimated, docs/accounting.md"
 
 
 class AccountingSettings(ApiModel):
@@ -241,14 +242,8 @@ class AccountingSettings(ApiModel):
         Annotated[
             Decimal,
             decimal_input(BREAKAGE_TEXT),
-            Field(
-                ge=0,
-                le=1,
-                allow_inf_nan=False,
-                description="The expected share of outstanding points never redeemed (0 to 1). Absent: estimated "
-                "from issue-month cohorts (docs/accounting.md).",
-            ),
-            decimal_schema(BREAKAGE_TEXT, minimum=0, exclusive=False, maximum=1),
+            Field(ge=0, le=1, allow_inf_nan=False),
+            decimal_schema(BREAKAGE_TEXT, minimum=0, exclusive=False, maximum=1, description=BREAKAGE_MEANING),
             AsNumber,
         ]
         | None
@@ -270,15 +265,16 @@ class Program(ApiModel):
 
     currency: str = Field(description="ISO 4217 code, e.g. USD.", json_schema_extra=one_of(sorted(ISO_4217)))
     timezone: str = Field(
-        description="IANA timezone; day boundaries are computed in it.",
-        json_schema_extra=one_of(IANA_TIMEZONES),
+        description="IANA timezone (days are computed in it); x-enum-varnames names each apart (docs/clients.md).",
+        json_schema_extra=one_of(IANA_TIMEZONES, TIMEZONE_CONSTANTS),
     )
     points_per_unit: Annotated[
         Decimal,
         decimal_input(RATE_TEXT),
         Field(gt=0, le=100000, allow_inf_nan=False),
         decimal_schema(RATE_TEXT, minimum=0, exclusive=True, maximum=100000),
-        PlainSerializer(str, return_type=str, when_used="json"),
+        # Positional notation ("0.0000001", never "1E-7"): what goes out matches the pattern that comes in.
+        PlainSerializer(lambda rate: format(rate, "f"), return_type=str, when_used="json"),
     ]
     category_multipliers: dict[Name, ProductMultiplier] = Field(default_factory=dict)
     sku_multipliers: dict[Name, ProductMultiplier] = Field(default_factory=dict)

@@ -2,6 +2,8 @@
 12), without "Factory". Listed here so the OpenAPI document states them and every machine generates the same
 document; a name is taken when it is listed and the runtime's database loads it."""
 
+import re
+
 IANA_TIMEZONES = (
     "Africa/Abidjan",
     "Africa/Accra",
@@ -601,3 +603,17 @@ IANA_TIMEZONES = (
     "WET",
     "Zulu",
 )
+
+
+def constant_name(zone: str) -> str:
+    """The name a generated client gives ``zone``'s enum member (the document's ``x-enum-varnames``).
+
+    Generators derive a constant from the value by dropping what is not a letter or digit, which folds
+    ``Etc/GMT+5`` and ``Etc/GMT-5`` (opposite offsets) into one name, and ``GMT+0``, ``GMT-0`` and ``GMT0``
+    into another: openapi-python-client stops there, or silently keeps only the last. The signs are
+    what tell those zones apart, so they are spelled out; every listed zone keeps a name of its own."""
+    text = re.sub(r"-(?=[0-9])", "_MINUS_", zone.replace("+", "_PLUS_"))
+    return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").upper()
+
+
+TIMEZONE_CONSTANTS = tuple(constant_name(zone) for zone in IANA_TIMEZONES)

@@ -6,10 +6,19 @@ that cannot be published, the batch stops and reports it, so Lambda retries from
 event of the same shard overtakes it (ordering per member holds). What was published before a crash
 is published again on the retry with the same ids: bus consumers dedupe on the id, and webhook
 deliveries are created once per (webhook, event) by a conditional write.
+
+The stream also shows a referee's record turning ``completed`` (an accrual without pending days writes
+it so): the publisher then credits the referral (services.referrals.settle_completed, the maturing
+job's conditional writes), so a referrer sees it within seconds and the accrual stays as cheap as it
+was. That comes after the batch's events are published, so a referral that cannot be credited never
+holds them back: it is reported as the batch item failure (Lambda retries from it, and events after it
+are published again with the same ids) while the record is younger than REFERRAL_RETRY_SECONDS, then
+left to the nightly maturing run, which finds it in its index, and counted (an alarm watches it).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,12 +26,18 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from loyalty.adapters import event_bus
+from loyalty.adapters import clock, event_bus
 from loyalty.models.events import DATA_MODELS, Envelope, event_id
 from loyalty.services import webhooks
 from loyalty.store import outbox
+from loyalty.store import referrals as referral_store
 
 logger = Logger(child=True)
+
+# How long the stream keeps retrying a referral it cannot credit before leaving it to the nightly run:
+# long enough for a throttled table or a lost race to pass, short enough not to hold the shard's later
+# records back for more than a few minutes.
+REFERRAL_RETRY_SECONDS = 300
 
 
 class MalformedOutbox(ValueError):
@@ -34,6 +49,8 @@ class Published:
     events: list[Envelope] = field(default_factory=list)
     deliveries: int = 0
     failed_sequence: str | None = None  # the record Lambda must retry from, if any
+    referrals_settled: int = 0  # completed referrals credited (or found credited) from the stream
+    referrals_deferred: int = 0  # given up on here: the nightly maturing run credits them
 
     def response(self) -> dict[str, Any]:
         """Lambda's ReportBatchItemFailures answer."""
@@ -110,4 +127,44 @@ def publish(records: Sequence[dict[str, Any]]) -> Published:
             result.failed_sequence = sequence
             break
         result.events += built
+    done = len(records) if result.failed_sequence is None else _position(records, result.failed_sequence)
+    referral_failure = _settle_referrals(records[:done], result)
+    if referral_failure is not None:
+        result.failed_sequence = referral_failure  # earlier in the stream than any other failure
     return result
+
+
+def _sequence(record: dict[str, Any]) -> str:
+    return str((record.get("dynamodb") or {}).get("SequenceNumber", ""))
+
+
+def _position(records: Sequence[dict[str, Any]], sequence: str) -> int:
+    return next((index for index, record in enumerate(records) if _sequence(record) == sequence), len(records))
+
+
+def _settle_referrals(records: Sequence[dict[str, Any]], result: Published) -> str | None:
+    """Credit the referrals these records show completed, in order; the sequence number of the first
+    that must be retried, if any (see the module's doc)."""
+    for record in records:
+        referee_id = referral_store.completed_in(record)
+        if referee_id is None:
+            continue
+        # Imported on first use: most batches hold no referral, and the publisher's cold start stays
+        # that of the events path.
+        from loyalty.services import referrals  # noqa: PLC0415
+
+        try:
+            settled = referrals.settle_completed(referee_id, clock.now())
+        except Exception:
+            logger.exception("referral not credited from the stream", extra={"sequence_number": _sequence(record)})
+            settled = False
+        if settled:
+            result.referrals_settled += 1
+            continue
+        created = (record.get("dynamodb") or {}).get("ApproximateCreationDateTime")
+        age = time.time() - float(created) if isinstance(created, int | float | str) else 0.0
+        if age < REFERRAL_RETRY_SECONDS:
+            return _sequence(record)
+        logger.error("referral left to the nightly maturing run", extra={"sequence_number": _sequence(record)})
+        result.referrals_deferred += 1
+    return None

@@ -4,7 +4,8 @@ Completion (``complete``): the maturing job finds a referee's ``candidate`` reco
 day the order matures; once the order's points are available it reads the order and either completes
 the referral (the order kept at least ``min_order_minor``) or drops it (refunded): one transaction,
 conditioned on the record's and the order's versions. Without pending days the accrual itself writes
-the record ``completed``.
+the record ``completed`` (and only the referee's items: its cost does not change), and the table
+stream's consumer credits it within seconds (``settle_completed``); the nightly run is the backstop.
 
 Crediting (``credit``), each part one transaction of the member's unit of work (``commit``):
 - the referee gets ``referee_points`` (a ``referral`` entry keyed ``referee:<referee>``), and the record
@@ -95,6 +96,20 @@ def complete(record: ReferralRecord, program: Program, now: datetime) -> tuple[C
         record = again
         pause(attempt)
     return "waiting", record
+
+
+def settle_completed(referee_id: str, now: datetime) -> bool:
+    """The table stream's path (the event publisher, seconds after the write): a referral whose record
+    is ``completed`` is credited as the maturing job credits it, by ``credit`` and its conditions, so
+    whichever of the two comes first pays and the other finds nothing to do. True once the referral is
+    settled (by this call or before it); False while it is still ``completed`` (every attempt lost a
+    race or the store was busy): the caller retries, and the nightly run finds it in its index anyway."""
+    record = referral_store.get(referee_id)
+    if record is None or record.state != "completed":
+        return True  # credited already (by the job, or an earlier delivery of the record): nothing left
+    credit(record, programs.current(), now)
+    after = referral_store.get(referee_id)
+    return after is None or after.state != "completed"
 
 
 def credit(record: ReferralRecord, program: Program, now: datetime) -> Credited:

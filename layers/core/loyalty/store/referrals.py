@@ -83,6 +83,21 @@ def is_referral(key: dict[str, str]) -> bool:
     return key["SK"] == keys.referee("")["SK"] and key["PK"].startswith(keys.referee("")["PK"])
 
 
+def completed_in(stream_record: dict[str, Any]) -> str | None:
+    """The referee whose record a table stream record (as Lambda hands it) shows ``completed``: written
+    so by an accrual without pending days, or moved there by the maturing job; None for any other
+    record. The image only says where to look: what is done with it reads the record again."""
+    change = stream_record.get("dynamodb") or {}
+    if stream_record.get("eventName") not in ("INSERT", "MODIFY"):
+        return None
+    new = change.get("NewImage") or {}
+    if not is_referral({name: str((change.get("Keys") or {}).get(name, {}).get("S", "")) for name in ("PK", "SK")}):
+        return None
+    if (new.get("status") or {}).get("S") != "completed":
+        return None
+    return str(from_item(new)["member_id"])
+
+
 def get(referee_id: str) -> ReferralRecord | None:
     answer = dynamodb().get_item(TableName=table_name(), Key=to_item(keys.referee(referee_id)), ConsistentRead=True)
     return ReferralRecord.from_item(from_item(answer["Item"])) if "Item" in answer else None
