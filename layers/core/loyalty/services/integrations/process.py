@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from aws_lambda_powertools import Logger
 
-from loyalty.domain.errors import MemberErased, OrderNotFound, RefundExceedsOrder
+from loyalty.domain.errors import MemberErased, MemberMerged, OrderNotFound, RefundExceedsOrder
 from loyalty.models.integrations import IntegrationWebhook, ShopifyOrder, ShopifyRefund, WooOrder
 from loyalty.models.order import OrderRequest, RefundRequest
 from loyalty.services import accrual, refunds
@@ -75,7 +75,12 @@ def _accrue(result: Processed, member_id: str | None, request: OrderRequest | No
         result.skipped.append("no_member" if member_id is None else "nothing_earns")
         return
     try:
-        result.accrued.append(accrual.accrue(request))
+        try:
+            result.accrued.append(accrual.accrue(request))
+        except MemberMerged as merged:
+            # The customer's provisional member (by its customer link) was taken over by the owner of its
+            # email: its orders credit that member now.
+            result.accrued.append(accrual.accrue(request.model_copy(update={"member_id": merged.merged_into})))
     except MemberErased:
         result.skipped.append("member_erased")  # the shopper asked to be forgotten: nothing more is credited
 
