@@ -106,6 +106,8 @@ def test_a_merged_member_takes_no_writes_and_says_where_it_went(api: Api, admin_
         f"/v1/admin/members/{PROVISIONAL}/adjustments", {"adjustment_id": "a-1", "points": 10, "reason": "goodwill"}
     )
     assert adjusted.status == 409 and adjusted.body["code"] == "member_exists"
+    patched = api.patch(f"/v1/members/{PROVISIONAL}", {"name": "Someone"})
+    assert patched.status == 409 and patched.body["code"] == "member_exists"
     audit_clean()
 
 

@@ -8,7 +8,15 @@ from datetime import date, datetime, timedelta
 from loyalty.adapters import clock, randomness
 from loyalty.domain import calendar, due_dates, tiers
 from loyalty.domain.balances import Balances
-from loyalty.domain.errors import Contended, EmailTaken, InvalidInput, MemberErased, MemberExists, MemberNotFound
+from loyalty.domain.errors import (
+    Contended,
+    EmailTaken,
+    InvalidInput,
+    MemberErased,
+    MemberExists,
+    MemberMerged,
+    MemberNotFound,
+)
 from loyalty.domain.events import Event
 from loyalty.domain.tiers import Qualifying
 from loyalty.models.common import Page, rfc3339
@@ -188,6 +196,9 @@ def update(member_id: str, patch: MemberPatch, key_id: str | None = None) -> Mem
         member = state.member
         if member.status == "erased":
             raise MemberErased(f"Member '{member_id}' was erased.")
+        if member.merged_into is not None:
+            into = member.merged_into
+            raise MemberMerged(f"Member '{member_id}' was merged into member '{into}': write to that one.", into)
         changes = patch.model_dump(exclude_unset=True, exclude={"consent_source"})
         if changes.get("email") is None:
             changes.pop("email", None)
