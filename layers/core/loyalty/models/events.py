@@ -55,16 +55,6 @@ class MemberErased(EventData):
     """Nothing: the member's personal data is gone, and so is any trace of it in events."""
 
 
-class MemberMerged(EventData):
-    """A provisional member (enrolled by a platform's checkout) taken over by the owner of its email: both
-    members publish it. ``points`` and ``pending`` moved from ``merged_from`` to ``merged_into``."""
-
-    merged_from: Id
-    merged_into: Id
-    points: Points
-    pending: Points
-
-
 class PointsEarned(EventData):
     order_id: Id
     points: Points
@@ -149,7 +139,6 @@ DATA_MODELS: dict[str, type[EventData]] = {
     "member.enrolled": MemberEnrolled,
     "member.updated": MemberUpdated,
     "member.erased": MemberErased,
-    "member.merged": MemberMerged,
     "points.earned": PointsEarned,
     "points.matured": PointsMatured,
     "points.refunded": PointsRefunded,
@@ -168,7 +157,6 @@ EventType = Literal[
     "member.enrolled",
     "member.updated",
     "member.erased",
-    "member.merged",
     "points.earned",
     "points.matured",
     "points.refunded",

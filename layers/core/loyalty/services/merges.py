@@ -22,6 +22,8 @@ from loyalty.store import merges as merge_store
 from loyalty.store.entries import EntryFields
 from loyalty.store.members import ConsentRecord, DueDays, EmailState, EnrollConflict, MemberRecord, Retry
 
+MERGE = "merge"  # the adjustment id and reason of the events a takeover publishes
+
 
 @dataclass(frozen=True)
 class NotProvisional:
@@ -72,8 +74,6 @@ def take_over(
         due=DueDays(),
         emails=EmailState(),
     )
-    moved = {"merged_from": provisional.member_id, "merged_into": taker.member_id}
-    data = {**moved, "points": plan.taker.available, "pending": plan.taker.pending}
     held = provisional.balances
     entries = (
         merge_store.MergeRecord(
@@ -104,11 +104,17 @@ def take_over(
         lots=plan.lots,
         portions=state.portions,
         entries=entries,
-        taker_events=[Event("member.enrolled", {"tier": taker.tier}), Event("member.merged", data)],
-        merged_events=[Event("member.merged", data)],
+        # The contract's own types (as an erasure's forfeit): the balance moves as an adjustment whose id
+        # and reason are "merge", and the provisional member's email is gone.
+        taker_events=[Event("member.enrolled", {"tier": taker.tier}), _moved(plan.entry_points)],
+        merged_events=[_moved(-plan.entry_points), Event("member.updated", {"changed": ["email"]})],
         consent=consent,
         at=at,
         day=today.isoformat(),
     )
     outcome = merge_store.take_over(change)
     return taker if outcome is None else outcome
+
+
+def _moved(points: int) -> Event:
+    return Event("points.adjusted", {"adjustment_id": MERGE, "points": points, "reason": MERGE})
