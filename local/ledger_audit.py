@@ -554,6 +554,10 @@ class _Book:
                     f"code {code} counts {_int(item, 'completed')} completed, {credited[code]} records are credited",
                 )
         owner_codes = {str(item.get("member_id")): code for code, item in self.codes.items()}
+        # A merged member's code went with its takeover: its earlier referral entries still name it.
+        owner_codes.update(
+            {mid: str(p.get("referral_code")) for mid, p in self.profiles.items() if p.get("status") == "merged"}
+        )
         for entry in self.referral_entries:
             member_id, entry_id = str(entry.get("member_id")), str(entry.get("entry_id"))
             referee = str(entry.get("referee_id"))

@@ -15,7 +15,7 @@ from loyalty.domain.errors import EmailTaken
 from loyalty.models.member import EnrollRequest
 from loyalty.models.order import OrderRequest
 from loyalty.models.program import Program
-from loyalty.services import accrual, activity, members, program
+from loyalty.services import accrual, activity, members, program, referrals
 from loyalty.store import client as store_client
 from tests.auditing import audit_clean
 from tests.integration.test_concurrency import race
@@ -105,4 +105,14 @@ def test_three_enrolments_racing_for_a_provisional_members_email_one_takes_it_ov
     winner = created[0][0]
     assert winner.points.available == 250
     assert members.get("guest:1").merged_into == winner.member_id
+    audit_clean()
+
+
+def test_the_provisional_members_referral_code_goes_on_working_for_the_member_that_took_it_over(aws: str) -> None:
+    guest_with_points()
+    code = members.get("guest:1").referral_code
+    ada, _ = members.enroll(EnrollRequest(member_id="ada", email=EMAIL))
+    assert ada.referral_code == code
+    members.enroll(EnrollRequest(member_id="grace", email="grace@example.com", referral_code=code))
+    assert referrals.view("ada").pending == 1
     audit_clean()

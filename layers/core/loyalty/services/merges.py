@@ -45,6 +45,9 @@ def take_over(
     if state is None or not state.member.provisional or state.member.status != "active":
         return NotProvisional()
     provisional = state.member
+    if fresh.referred_by == provisional.referral_code:
+        # The code the taker takes over, with the same mailbox: referred by itself.
+        return EnrollConflict(None, None, False, False, self_referral=True)
     at = rfc3339(moment)
     today = calendar.local_day(moment, program.zone)
     try:
@@ -54,6 +57,7 @@ def take_over(
     due = replace(fresh.due, tier_review=plan.tier_review)
     taker = replace(
         fresh,
+        referral_code=provisional.referral_code,  # the code it may have shared goes on working, for the taker
         balances=plan.taker,
         tier=provisional.tier,
         tier_since=provisional.tier_since,

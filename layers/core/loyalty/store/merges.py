@@ -12,12 +12,13 @@ new member exists: a replay) or does it all:
   held, out of every due index, its email gone: the address is the new member's);
 - every lot month moves: taken from the provisional member at what was read, added to the new member
   with the same days and valued portions;
+- the provisional member's referral code becomes the taker's (its referrals go on counting for it);
 - the two ``merge`` entries are put once (keys of the provisional member: it is taken over once);
 - the accounting day items move the tier counters (one member leaves its tier, one enters it). No
   movement is booked: the same points at the same issue value stay outstanding on the same expiry days,
   so the liability and the roll-forward do not change.
 
-Bounded: 11 items plus two per lot month, so at most ``MAX_LOT_MONTHS`` lot months move in one
+Bounded: 10 items plus two per lot month, so at most ``MAX_LOT_MONTHS`` lot months move in one
 transaction (DynamoDB takes 100 items); a provisional member holding more is refused (``TooManyLots``).
 """
 
@@ -46,12 +47,11 @@ from loyalty.store.members import (
     enroll_conflict,
     member_update,
     outbox,
-    referral_mailbox,
     referrer_add,
 )
 from loyalty.store.transactions import TxItem
 
-MAX_LOT_MONTHS = 44  # 11 + 2 x 44 = 99 transaction items
+MAX_LOT_MONTHS = 45  # 10 + 2 x 45 = 100 transaction items
 
 
 class TooManyLots(Exception):
@@ -113,9 +113,7 @@ def take_over(change: Takeover) -> EnrollConflict | Retry | None:
         raise TooManyLots(f"{len(months)} lot months to move; one transaction moves {MAX_LOT_MONTHS}")
     taker, provisional = change.taker, change.provisional
     items = [_taker_put(taker, change.taker_events, change.at), _email_move(taker, provisional)]
-    items.append(_code_put(taker))
-    if provisional.email:
-        items.append(referral_mailbox(provisional.referral_code, None))  # the mailbox is the taker's now
+    items.append(_code_move(taker, provisional))
     items.append(consent_put(taker.member_id, change.consent))
     update = member_update(MemberChange(provisional, change.merged, change.at, change.merged_events))
     items.append(TxItem("provisional", update.request))
@@ -135,7 +133,7 @@ def take_over(change: Takeover) -> EnrollConflict | Retry | None:
     result = transactions.run(items)
     if result.written:
         return None
-    if not result.failed or set(result.failed) <= {"provisional", "lot", "merge_entry", "email"}:
+    if not result.failed or set(result.failed) <= {"provisional", "lot", "merge_entry", "email", "code_move"}:
         # Changed since the read (an order, a redemption, another takeover): read again.
         return Retry("the provisional member changed since it was read", frozenset(result.failed))
     return enroll_conflict(result)
@@ -166,12 +164,26 @@ def _email_move(taker: MemberRecord, provisional: MemberRecord) -> TxItem:
     )
 
 
-def _code_put(taker: MemberRecord) -> TxItem:
-    item: dict[str, Any] = {**keys.referral(taker.referral_code), "member_id": taker.member_id}
+def _code_move(taker: MemberRecord, provisional: MemberRecord) -> TxItem:
+    """The provisional member's referral code becomes the taker's (its referrals, done and to come, count
+    for the taker), with the taker's mailbox for the self-referral check."""
+    values: dict[str, Any] = {":taker": to_value(taker.member_id), ":provisional": to_value(provisional.member_id)}
+    expression = "SET member_id = :taker"
     if taker.email:
-        item["email_key"] = referrals.email_key(taker.email)
-    request = {"TableName": table_name(), "Item": to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}
-    return TxItem("referral_code", {"Put": request})
+        values[":mailbox"] = to_value(referrals.email_key(taker.email))
+        expression += ", email_key = :mailbox"
+    return TxItem(
+        "code_move",
+        {
+            "Update": {
+                "TableName": table_name(),
+                "Key": to_item(keys.referral(provisional.referral_code)),
+                "UpdateExpression": expression,
+                "ConditionExpression": "member_id = :provisional",
+                "ExpressionAttributeValues": values,
+            }
+        },
+    )
 
 
 def _tier_books(provisional: MemberRecord, taker: MemberRecord, day: str) -> list[TxItem]:
