@@ -15,8 +15,9 @@ from loyalty.domain.errors import EmailTaken
 from loyalty.models.member import EnrollRequest
 from loyalty.models.order import OrderRequest
 from loyalty.models.program import Program
-from loyalty.services import accrual, activity, members, program, referrals
+from loyalty.services import accrual, activity, members, program, redemptions, referrals
 from loyalty.store import client as store_client
+from tests import rewarding
 from tests.auditing import audit_clean
 from tests.integration.test_concurrency import race
 from tests.programs import program_document
@@ -115,4 +116,14 @@ def test_the_provisional_members_referral_code_goes_on_working_for_the_member_th
     assert ada.referral_code == code
     members.enroll(EnrollRequest(member_id="grace", email="grace@example.com", referral_code=code))
     assert referrals.view("ada").pending == 1
+    audit_clean()
+
+
+def test_a_voucher_the_provisional_member_bought_is_still_used_at_checkout(aws: str) -> None:
+    guest_with_points()
+    rewarding.reward("coffee", 100)
+    rewarding.redeem("guest:1", "r-1", "coffee")
+    members.enroll(EnrollRequest(member_id="ada", email=EMAIL))
+    assert members.get("ada").points.available == 150
+    assert redemptions.use("r-1").status == "used"
     audit_clean()

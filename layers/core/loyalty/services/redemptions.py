@@ -278,8 +278,10 @@ def _existing(redemption_id: str) -> RedemptionRecord:
 def use(redemption_id: str) -> Redemption:
     """Issued -> used, once; a used one answers as it is, a cancelled one is refused."""
     program = programs.current()
+    target = ""  # the member whose outbox says so: the voucher's, or the one it was merged into
     for attempt in range(ATTEMPTS):
         record = _existing(redemption_id)
+        target = target or record.member_id
         if record.status == "used":
             return view(record, program)
         if record.status == "cancelled":
@@ -289,7 +291,7 @@ def use(redemption_id: str) -> Redemption:
             [
                 redemption_store.set_status(record, "used", now_text),
                 member_store.touch(
-                    record.member_id,
+                    target,
                     [Event("redemption.used", {"redemption_id": redemption_id, "reward_id": record.reward_id})],
                     now_text,
                 ),
@@ -298,6 +300,10 @@ def use(redemption_id: str) -> Redemption:
         if result.written:
             return view(replace(record, status="used", used_at=now_text), program)
         if result.failed_role("member"):
+            state = member_store.read(target, "none")
+            if state is not None and state.member.merged_into is not None and state.member.status == "merged":
+                target = state.member.merged_into  # a voucher bought before a takeover is the taker's to use
+                continue
             raise MemberErased(f"Member '{record.member_id}' was erased.")
         pause(min(attempt, 5))  # used or cancelled meanwhile: the next round reads which
     raise Contended(f"Redemption '{redemption_id}' could not be used; retry it.")
