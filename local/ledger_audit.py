@@ -402,7 +402,10 @@ class _Book:
                 yield "redeem", f"redemption {rid}'s cancellation gave back {_int(given_back[0], 'entry_points')}"
             if entry.get("PK") != keys.redemption(str(entry.get("code")))["PK"]:
                 yield "redeem", f"redemption {rid} is not filed under its code"
-        for rid in sorted(cancellations):
+        taken_over = {  # redemptions of members merged into this one: their cancellations give back here
+            str(e.get("redemption_id")) for mid in self.merged_into_member(member_id) for e in self.entries.get(mid, [])
+        }
+        for rid in sorted(set(cancellations) - taken_over):
             yield "redeem", f"cancellation of redemption {rid}, which is not this member's"
 
     def _chain(self, profile: Item, entries: list[Item]) -> Iterator[tuple[str, str]]:

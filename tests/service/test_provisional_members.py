@@ -127,3 +127,16 @@ def test_a_voucher_the_provisional_member_bought_is_still_used_at_checkout(aws: 
     assert members.get("ada").points.available == 150
     assert redemptions.use("r-1").status == "used"
     audit_clean()
+
+
+def test_a_voucher_the_provisional_member_bought_cancelled_after_the_takeover_gives_back_to_the_taker(
+    aws: str,
+) -> None:
+    guest_with_points()
+    rewarding.reward("coffee", 100)
+    rewarding.redeem("guest:1", "r-1", "coffee")
+    members.enroll(EnrollRequest(member_id="ada", email=EMAIL))
+    assert redemptions.cancel("r-1").status == "cancelled"
+    assert members.get("ada").points.available == 250
+    assert members.get("guest:1").points.available == 0
+    audit_clean()

@@ -38,7 +38,15 @@ from loyalty.models.program import Program
 from loyalty.models.reward import Redemption, RedemptionRequest
 from loyalty.services import program as programs
 from loyalty.services import rewards
-from loyalty.services.ledger import active_state, check_owner, lots_after, member_view, state_view, with_points
+from loyalty.services.ledger import (
+    active_state,
+    check_owner,
+    lots_after,
+    member_view,
+    owner_state,
+    state_view,
+    with_points,
+)
 from loyalty.services.retry import pause
 from loyalty.store import activity as activity_store
 from loyalty.store import members as member_store
@@ -326,7 +334,7 @@ def cancel(redemption_id: str, key_id: str | None = None) -> Redemption:
 
 
 def _cancel(record: RedemptionRecord, program: Program, key_id: str | None) -> Redemption | None:
-    state = active_state(record.member_id)
+    state = owner_state(record.member_id)  # bought before a takeover: the points go back to the taker
     member = state.member
     now = clock.now()
     now_text = rfc3339(now)
@@ -359,7 +367,7 @@ def _cancel(record: RedemptionRecord, program: Program, key_id: str | None) -> R
     if record.stock_taken and reward is not None and reward.stock_remaining is not None:
         more.append(redemption_store.return_stock(record.reward_id))
     if record.limit_counted:
-        more.append(redemption_store.uncount_redemption(member.member_id, record.reward_id))
+        more.append(redemption_store.uncount_redemption(record.member_id, record.reward_id))
     outcome = member_store.commit(
         MemberChange(
             before=member,
