@@ -17,6 +17,7 @@ from loyalty.models.order import OrderRequest
 from loyalty.models.program import Program
 from loyalty.services import accrual, activity, members, program, redemptions, referrals
 from loyalty.store import client as store_client
+from loyalty.store import keys
 from tests import rewarding
 from tests.auditing import audit_clean
 from tests.integration.test_concurrency import race
@@ -139,4 +140,13 @@ def test_a_voucher_the_provisional_member_bought_cancelled_after_the_takeover_gi
     assert redemptions.cancel("r-1").status == "cancelled"
     assert members.get("ada").points.available == 250
     assert members.get("guest:1").points.available == 0
+    audit_clean()
+
+
+@pytest.mark.engine
+def test_a_taker_in_the_provisional_members_accounting_shard_books_its_tier_on_one_item(aws: str) -> None:
+    guest_with_points(points=1200)  # Silver: the tier counters move
+    taker = next(f"ada-{i}" for i in range(1000) if keys.shard_of(f"ada-{i}") == keys.shard_of("guest:1"))
+    member, created = members.enroll(EnrollRequest(member_id=taker, email=EMAIL))
+    assert created and member.tier.name == "Silver" and member.points.available == 1200
     audit_clean()
