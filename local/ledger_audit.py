@@ -34,10 +34,17 @@ tiers    the accounts' members per tier (every day's ``t#<tier>`` counters summe
 erasure  an erased member holds no email, name or locale, no email guard names it, it holds no points
          (available, pending, lots) and its ledger still adds up: available + pending - debt = the sum
          of its entries, the forfeit included.
+merge    a provisional member taken over (status ``merged``) holds no email, no points and no lots, no
+         email guard names it, it names an existing member in ``merged_into``, and its ledger adds up with
+         its one ``merge`` entry (minus what it held); the member it went to has the matching ``merge``
+         entry (plus), the merged member's pending orders count as its own (they mature into it) and so
+         do their refunds. A merge entry records what it moved of each balance (``moved_*``), which the
+         lifetime and chain checks read.
 
-Erased members are checked for signs and erasure only. The audit reads the whole table into memory (the one Scan in
-the code base): it is an operator's tool for tests and the local stack (``make audit``), never a request
-path or a job, which is why it lives outside the Lambda layer.
+Erased members are checked for signs and erasure only, merged members for signs and merge only (and
+ledger). The audit reads the whole table into memory (the one Scan in the code base): it is an
+operator's tool for tests and the local stack (``make audit``), never a request path or a job,
+which is why it lives outside the Lambda layer.
 """
 
 from __future__ import annotations
@@ -49,6 +56,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from local.audit_merges import merged_problems
 from loyalty.domain import calendar
 from loyalty.domain.accounting import tier_of
 from loyalty.domain.valuation import SIGN
@@ -73,8 +81,9 @@ AVAILABLE_ONLY_KINDS = frozenset({"redeem", "redemption_cancel", "adjust", "expi
 # Entries whose points count in lifetime_earned: earn adds the order's points, refund takes back what it
 # reversed, import brings the points a member earned on the platform it came from.
 EARNING_KINDS = ("earn", "refund", "import")
-# Kinds whose effect on lifetime_earned is known: the earning kinds; the others leave it alone.
-KNOWN_KINDS = AVAILABLE_ONLY_KINDS | set(EARNING_KINDS)
+# Kinds whose effect on lifetime_earned is known: the earning kinds, merges (their ``moved_lifetime``);
+# the others leave it alone.
+KNOWN_KINDS = AVAILABLE_ONLY_KINDS | set(EARNING_KINDS) | {"merge"}
 REDEMPTION_STATUSES = frozenset({"issued", "used", "cancelled"})
 # Orderings tried for one millisecond's entries before the chain is left undecided for it.
 CHAIN_SEARCH_BUDGET = 20_000
@@ -189,6 +198,14 @@ class _Book:
     def __post_init__(self) -> None:
         self.reversed_by_order: dict[str, int] = defaultdict(int)
 
+    def merged_into_member(self, member_id: str) -> list[str]:
+        """The members taken over by ``member_id`` (their pending orders mature into it)."""
+        return [mid for mid, profile in self.profiles.items() if profile.get("merged_into") == member_id]
+
+    def owns_order_of(self, order_member: object, member_id: str) -> bool:
+        merged = self.profiles.get(str(order_member), {})
+        return order_member == member_id or merged.get("merged_into") == member_id
+
     def add(self, item: Item) -> None:
         pk, sk = str(item.get("PK", "")), str(item.get("SK", ""))
         gsi1pk = item.get("GSI1PK")
@@ -260,8 +277,9 @@ class _Book:
         for entry in entries:
             if _int(entry, "balance_after") < 0:
                 yield "signs", f"entry {entry.get('entry_id')} has balance_after {_int(entry, 'balance_after')}"
-        if profile.get("status") == "erased":
-            yield from self._erased(member_id, profile, entries, lots)
+        apart = {"erased": self._erased, "merged": self._merged}.get(str(profile.get("status")))
+        if apart is not None:
+            yield from apart(member_id, profile, entries, lots)
             return
         yield from self._balances(member_id, profile, entries, lots)
         yield from self._uniqueness(entries)
@@ -285,15 +303,17 @@ class _Book:
         if sum(held.values()) != available:
             yield "lots", f"the lots hold {sum(held.values())} points, the member {available} available"
         yield from self._expiry(member_id, profile, held)
+        orders = entries + [e for mid in self.merged_into_member(member_id) for e in self.entries.get(mid, [])]
         orders_pending = sum(
             _int(entry, "pending_left")
-            for entry in entries
+            for entry in orders
             if entry.get("kind") == "earn" and entry.get("status") == "pending"
         )
         if orders_pending != pending:
             yield "pending", f"pending is {pending}, but the member's pending orders have {orders_pending} left"
         if {str(entry.get("kind")) for entry in entries} <= KNOWN_KINDS:
             earned = sum(_int(entry, "entry_points") for entry in entries if entry.get("kind") in EARNING_KINDS)
+            earned += sum(_int(entry, "moved_lifetime") for entry in entries if entry.get("kind") == "merge")
             if _int(profile, "lifetime_earned") != earned:
                 yield (
                     "lifetime",
@@ -349,7 +369,7 @@ class _Book:
                     )
             elif kind == "refund":
                 order = self.orders.get(str(entry.get("order_id")))
-                if order is None or order.get("member_id") != member_id:
+                if order is None or not self.owns_order_of(order.get("member_id"), member_id):
                     yield (
                         "orders",
                         f"refund {entry.get('refund_id')} names order {entry.get('order_id')} of no such member",
@@ -382,7 +402,10 @@ class _Book:
                 yield "redeem", f"redemption {rid}'s cancellation gave back {_int(given_back[0], 'entry_points')}"
             if entry.get("PK") != keys.redemption(str(entry.get("code")))["PK"]:
                 yield "redeem", f"redemption {rid} is not filed under its code"
-        for rid in sorted(cancellations):
+        taken_over = {  # redemptions of members merged into this one: their cancellations give back here
+            str(e.get("redemption_id")) for mid in self.merged_into_member(member_id) for e in self.entries.get(mid, [])
+        }
+        for rid in sorted(set(cancellations) - taken_over):
             yield "redeem", f"cancellation of redemption {rid}, which is not this member's"
 
     def _chain(self, profile: Item, entries: list[Item]) -> Iterator[tuple[str, str]]:
@@ -415,6 +438,8 @@ class _Book:
         kind = entry.get("kind")
         if kind in AVAILABLE_ONLY_KINDS:
             return _int(entry, "entry_points")
+        if kind == "merge":  # moved pending points mature later without an entry of their own
+            return None if _int(entry, "moved_pending") else _int(entry, "moved_available")
         if kind == "earn":
             return None if _maybe_pending(entry) else _int(entry, "credited")
         if kind == "refund":
@@ -442,6 +467,11 @@ class _Book:
         held = _int(profile, "available") + _int(profile, "pending") - _int(profile, "debt")
         if held != ledger:
             yield "ledger", f"available + pending - debt = {held}, but the {len(entries)} entries add up to {ledger}"
+
+    def _merged(
+        self, member_id: str, profile: Item, entries: list[Item], lots: list[Item]
+    ) -> Iterator[tuple[str, str]]:
+        yield from merged_problems(member_id, profile, entries, lots, self.profiles, self.emails, self.entries)
 
     def _email(self, member_id: str, profile: Item) -> Iterator[tuple[str, str]]:
         guard = self.emails.get(str(profile.get("email")))
@@ -527,6 +557,10 @@ class _Book:
                     f"code {code} counts {_int(item, 'completed')} completed, {credited[code]} records are credited",
                 )
         owner_codes = {str(item.get("member_id")): code for code, item in self.codes.items()}
+        # A merged member's code went with its takeover: its earlier referral entries still name it.
+        owner_codes.update(
+            {mid: str(p.get("referral_code")) for mid, p in self.profiles.items() if p.get("status") == "merged"}
+        )
         for entry in self.referral_entries:
             member_id, entry_id = str(entry.get("member_id")), str(entry.get("entry_id"))
             referee = str(entry.get("referee_id"))

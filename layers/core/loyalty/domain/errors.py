@@ -59,6 +59,19 @@ class MemberErased(Conflict):
     code, title = "member_erased", "Member was erased"
 
 
+class MemberMerged(Conflict):
+    """A provisional member (enrolled by a platform's checkout) taken over by the owner of its email: it
+    takes no writes. ``member_exists`` is the contract's code that says what is true: the member exists
+    (its GET answers, with ``merged_into``) but is not one to write to; ``member_erased`` would tell a
+    client the shopper is gone, and ``member_not_found`` would contradict the GET."""
+
+    code, title = "member_exists", "Member was merged into another member"
+
+    def __init__(self, detail: str, merged_into: str) -> None:
+        super().__init__(detail)
+        self.merged_into = merged_into
+
+
 class RefundExceedsOrder(Conflict):
     code, title = "refund_exceeds_order", "Refund exceeds what the order has left"
 

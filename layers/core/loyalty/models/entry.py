@@ -8,7 +8,9 @@ from pydantic import Field
 
 from loyalty.models.common import Model, Timestamp
 
-EntryKind = Literal["earn", "refund", "redeem", "redemption_cancel", "expire", "adjust", "referral", "bonus", "import"]
+EntryKind = Literal[
+    "earn", "refund", "redeem", "redemption_cancel", "expire", "adjust", "referral", "bonus", "import", "merge"
+]
 
 
 class Entry(Model):
@@ -22,6 +24,10 @@ class Entry(Model):
     redemption_id: str | None = None
     adjustment_id: str | None = None
     reason: str | None = None
+    merged_with: str | None = Field(
+        default=None,
+        description="A merge entry's other member: the provisional member taken over, or the member it went to.",
+    )
     key_id: str | None = Field(
         default=None, description="The API key that made the write; null for a scheduled job's entry (expiry)."
     )

@@ -77,7 +77,15 @@ class Member(Model):
     member_id: str
     email: str | None
     name: str | None
-    status: Literal["active", "erased"]
+    status: Literal["active", "erased", "merged"]
+    provisional: bool = Field(
+        default=False,
+        description=(
+            "Enrolled automatically by a platform's checkout, not by the owner of the email: a POST /v1/members "
+            "with that email takes it over (status merged)."
+        ),
+    )
+    merged_into: str | None = Field(default=None, description="With status merged: the member that took it over.")
     enrolled_at: Timestamp
     last_activity_at: Timestamp
     marketing_opt_in: bool

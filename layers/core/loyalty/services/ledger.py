@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from loyalty.domain import calendar, due_dates, tiers
-from loyalty.domain.errors import IdempotencyConflict, MemberErased, MemberNotFound
+from loyalty.domain.errors import IdempotencyConflict, MemberErased, MemberMerged, MemberNotFound
 from loyalty.models.entry import Entry
 from loyalty.models.member import Expiring, Member, NextTier, Points, Tier
 from loyalty.models.program import Program
@@ -27,14 +27,33 @@ def active_state(member_id: str, lots: ReadLots = "first") -> MemberState:
         raise MemberNotFound(f"No member '{member_id}'.")
     if state.member.status == "erased":
         raise MemberErased(f"Member '{member_id}' was erased.")
+    if state.member.status == "merged" and state.member.merged_into:
+        into = state.member.merged_into
+        raise MemberMerged(f"Member '{member_id}' was merged into member '{into}': write to that one.", into)
     return state
+
+
+def owner_state(member_id: str, lots: ReadLots = "first") -> MemberState:
+    """The member that holds what ``member_id`` earned: itself, or the member it was merged into (a
+    refund of a provisional member's order reverses points that moved with the merge)."""
+    try:
+        return active_state(member_id, lots)
+    except MemberMerged as merged:
+        return active_state(merged.merged_into, lots)  # one hop: a member is merged only into a non-provisional one
 
 
 def check_owner(stored_member_id: str, member_id: str, what: str) -> None:
     """A client id belongs to the member it was first used for: reusing it for another member is a
     conflict, and the answer says nothing of the first one."""
-    if stored_member_id != member_id:
+    if stored_member_id != member_id and not _merged_into(stored_member_id, member_id):
         raise IdempotencyConflict(f"This {what} was already used for another member.")
+
+
+def _merged_into(merged_id: str, member_id: str) -> bool:
+    """Whether ``merged_id`` was taken over by ``member_id``: its client ids are that member's now (a
+    platform's order redelivered after the takeover, matched by email to the new member, is a replay)."""
+    state = member_store.read(merged_id, "none")
+    return state is not None and state.member.merged_into == member_id
 
 
 def with_points(member: MemberRecord, lot_days: Mapping[str, int], program: Program) -> MemberRecord:
@@ -80,6 +99,8 @@ def member_view(
         email=member.email,
         name=member.name,
         status=member.status,
+        provisional=member.provisional,
+        merged_into=member.merged_into,
         enrolled_at=member.enrolled_at,
         last_activity_at=member.last_activity_at,
         marketing_opt_in=member.marketing_opt_in,
@@ -114,6 +135,7 @@ def entry_view(entry: EntryFields, refs: Mapping[str, str] | None = None, reason
         redemption_id=refs.get("redemption_id"),
         adjustment_id=refs.get("adjustment_id"),
         reason=reason,
+        merged_with=refs.get("merged_with"),
         key_id=entry.key_id,
     )
 

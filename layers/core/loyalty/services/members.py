@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from loyalty.adapters import clock, randomness
 from loyalty.domain import calendar, due_dates, tiers
 from loyalty.domain.balances import Balances
-from loyalty.domain.errors import Contended, EmailTaken, InvalidInput, MemberErased, MemberExists, MemberNotFound
+from loyalty.domain.errors import (
+    Contended,
+    EmailTaken,
+    InvalidInput,
+    MemberErased,
+    MemberExists,
+    MemberMerged,
+    MemberNotFound,
+)
 from loyalty.domain.events import Event
 from loyalty.domain.tiers import Qualifying
 from loyalty.models.common import Page, rfc3339
 from loyalty.models.member import EnrollRequest, Member, MemberPatch
 from loyalty.models.program import Program
+from loyalty.services import merges
 from loyalty.services import program as programs
 from loyalty.services.ledger import member_view, state_view, with_points
 from loyalty.services.retry import pause
@@ -21,6 +30,7 @@ from loyalty.store import bonuses
 from loyalty.store import members as member_store
 from loyalty.store.entries import EntryFields
 from loyalty.store.members import ConsentRecord, DueDays, EnrollConflict, MemberRecord, Refused, Retry, Written
+from loyalty.store.merges import TooManyLots
 
 # A clash of two random 68-bit referral codes is astronomically rare, a concurrent transaction on
 # the same email less so: both are retried a few times.
@@ -40,8 +50,10 @@ def first_due_days(program: Program, today: date, opted_in: bool) -> DueDays:
     )
 
 
-def enroll(request: EnrollRequest, key_id: str | None = None) -> tuple[Member, bool]:
-    """Enroll a member; ``(member, True)`` when created, ``(member, False)`` for a replay."""
+def enroll(request: EnrollRequest, key_id: str | None = None, *, provisional: bool = False) -> tuple[Member, bool]:
+    """Enroll a member; ``(member, True)`` when created, ``(member, False)`` for a replay. A
+    ``provisional`` member (a platform's checkout enrolled it) is taken over by whoever enrolls its email
+    later (loyalty.services.merges)."""
     program = programs.current()
     moment = clock.now()
     now = rfc3339(moment)
@@ -66,6 +78,7 @@ def enroll(request: EnrollRequest, key_id: str | None = None) -> tuple[Member, b
             version=1,
             consent_source="api",
             consent_seq=1,
+            provisional=provisional,
         )
         consent = ConsentRecord(request.marketing_opt_in, "api", key_id, now, seq=0)
         events = [Event("member.enrolled", {"tier": record.tier})]
@@ -86,20 +99,66 @@ def enroll(request: EnrollRequest, key_id: str | None = None) -> tuple[Member, b
         if isinstance(conflict, Retry):
             pause(attempt)
             continue
-        if conflict.self_referral:
-            # Before the replay and the email checks: one's own code, or a code whose owner has the
-            # same mailbox, is refused whatever else the request collides with.
-            raise InvalidInput(
-                "A member cannot be referred by its own code, or by a member with the same email.",
-                ["body", "referral_code"],
-            )
-        if conflict.existing is not None:
-            return _replay(request, conflict), False
-        if conflict.email_owner is not None:
-            raise EmailTaken("Another member is enrolled with this email.")
-        if conflict.unknown_referrer:
-            raise InvalidInput("No member has this referral code.", ["body", "referral_code"])
+        if conflict.email_owner is not None and conflict.existing is None and not conflict.self_referral:
+            taken = _take_over(record, conflict.email_owner, consent, program, moment, key_id, provisional)
+            if isinstance(taken, MemberRecord):
+                state = member_store.read(taken.member_id)
+                assert state is not None  # just written
+                return state_view(state, program, moment), True
+            if isinstance(taken, Retry):
+                pause(attempt)
+                continue
+            conflict = taken
+        replayed = _refused(request, conflict)
+        if replayed is not None:
+            return replayed, False
     raise Contended(f"Member '{request.member_id}' could not be enrolled; retry it.")
+
+
+def _refused(request: EnrollRequest, conflict: EnrollConflict) -> Member | None:
+    """The answer to an enrollment that collided: a replay's member, an error, or None (try again: a
+    clash of random referral codes)."""
+    if conflict.self_referral:
+        # Before the replay and the email checks: one's own code, or a code whose owner has the
+        # same mailbox, is refused whatever else the request collides with.
+        raise InvalidInput(
+            "A member cannot be referred by its own code, or by a member with the same email.",
+            ["body", "referral_code"],
+        )
+    if conflict.existing is not None:
+        return _replay(request, conflict)
+    if conflict.email_owner is not None:
+        raise EmailTaken("Another member is enrolled with this email.")
+    if conflict.unknown_referrer:
+        raise InvalidInput("No member has this referral code.", ["body", "referral_code"])
+    return None
+
+
+def _take_over(
+    record: MemberRecord,
+    holder_id: str,
+    consent: ConsentRecord,
+    program: Program,
+    moment: datetime,
+    key_id: str | None,
+    provisional: bool,
+) -> MemberRecord | EnrollConflict | Retry:
+    """The email is held: by a provisional member, the new one takes it over (its signup bonus is not
+    given again: the provisional member's moves with its points); by anyone else, it stays taken."""
+    if provisional:
+        return EnrollConflict(None, holder_id, False, False)  # a checkout never takes over a checkout's member
+    fresh = replace(
+        record,
+        balances=Balances(),
+        due=first_due_days(program, calendar.local_day(moment, program.zone), record.marketing_opt_in),
+    )
+    try:
+        taken = merges.take_over(fresh, holder_id, consent, program, moment, key_id)
+    except TooManyLots as error:
+        raise Contended(f"The provisional member holding this email could not be taken over: {error}.") from error
+    if isinstance(taken, merges.NotProvisional):
+        return EnrollConflict(None, holder_id, False, False)
+    return taken
 
 
 def _replay(request: EnrollRequest, conflict: EnrollConflict) -> Member:
@@ -137,6 +196,9 @@ def update(member_id: str, patch: MemberPatch, key_id: str | None = None) -> Mem
         member = state.member
         if member.status == "erased":
             raise MemberErased(f"Member '{member_id}' was erased.")
+        if member.merged_into is not None:
+            into = member.merged_into
+            raise MemberMerged(f"Member '{member_id}' was merged into member '{into}': write to that one.", into)
         changes = patch.model_dump(exclude_unset=True, exclude={"consent_source"})
         if changes.get("email") is None:
             changes.pop("email", None)

@@ -20,6 +20,7 @@ from loyalty.services.ledger import activity_view, state_view
 from loyalty.services.retry import MAX_ATTEMPTS, pause
 from loyalty.store import activity as activity_store
 from loyalty.store import members as member_store
+from loyalty.store import merges as merge_store
 from loyalty.store.entries import ERASURE_ADJUSTMENT_ID, ERASURE_REASON, EntryFields, ErasureRecord
 from loyalty.store.members import Booking, DueDays, EntryPut, MemberChange, MemberRecord, Replay, Written
 
@@ -61,6 +62,12 @@ def erase(member_id: str, actor: Actor) -> None:
         member = state.member
         if member.status == "erased":
             return
+        if member.status == "merged":
+            # Taken over: its points and email went to the member it was merged into; its name goes now.
+            if merge_store.erase_merged(member, [Event("member.erased", {})], rfc3339(clock.now())):
+                return
+            pause(attempt)
+            continue
         day = calendar.local_day(clock.now(), programs.current().zone).isoformat()
         change = _erasure(member, state.lots, state.portions, day, actor)
         outcome = member_store.commit(change)

@@ -38,7 +38,15 @@ from loyalty.models.program import Program
 from loyalty.models.reward import Redemption, RedemptionRequest
 from loyalty.services import program as programs
 from loyalty.services import rewards
-from loyalty.services.ledger import active_state, check_owner, lots_after, member_view, state_view, with_points
+from loyalty.services.ledger import (
+    active_state,
+    check_owner,
+    lots_after,
+    member_view,
+    owner_state,
+    state_view,
+    with_points,
+)
 from loyalty.services.retry import pause
 from loyalty.store import activity as activity_store
 from loyalty.store import members as member_store
@@ -278,8 +286,10 @@ def _existing(redemption_id: str) -> RedemptionRecord:
 def use(redemption_id: str) -> Redemption:
     """Issued -> used, once; a used one answers as it is, a cancelled one is refused."""
     program = programs.current()
+    target = ""  # the member whose outbox says so: the voucher's, or the one it was merged into
     for attempt in range(ATTEMPTS):
         record = _existing(redemption_id)
+        target = target or record.member_id
         if record.status == "used":
             return view(record, program)
         if record.status == "cancelled":
@@ -289,7 +299,7 @@ def use(redemption_id: str) -> Redemption:
             [
                 redemption_store.set_status(record, "used", now_text),
                 member_store.touch(
-                    record.member_id,
+                    target,
                     [Event("redemption.used", {"redemption_id": redemption_id, "reward_id": record.reward_id})],
                     now_text,
                 ),
@@ -298,6 +308,10 @@ def use(redemption_id: str) -> Redemption:
         if result.written:
             return view(replace(record, status="used", used_at=now_text), program)
         if result.failed_role("member"):
+            state = member_store.read(target, "none")
+            if state is not None and state.member.merged_into is not None and state.member.status == "merged":
+                target = state.member.merged_into  # a voucher bought before a takeover is the taker's to use
+                continue
             raise MemberErased(f"Member '{record.member_id}' was erased.")
         pause(min(attempt, 5))  # used or cancelled meanwhile: the next round reads which
     raise Contended(f"Redemption '{redemption_id}' could not be used; retry it.")
@@ -320,7 +334,7 @@ def cancel(redemption_id: str, key_id: str | None = None) -> Redemption:
 
 
 def _cancel(record: RedemptionRecord, program: Program, key_id: str | None) -> Redemption | None:
-    state = active_state(record.member_id)
+    state = owner_state(record.member_id)  # bought before a takeover: the points go back to the taker
     member = state.member
     now = clock.now()
     now_text = rfc3339(now)
@@ -353,7 +367,7 @@ def _cancel(record: RedemptionRecord, program: Program, key_id: str | None) -> R
     if record.stock_taken and reward is not None and reward.stock_remaining is not None:
         more.append(redemption_store.return_stock(record.reward_id))
     if record.limit_counted:
-        more.append(redemption_store.uncount_redemption(member.member_id, record.reward_id))
+        more.append(redemption_store.uncount_redemption(record.member_id, record.reward_id))
     outcome = member_store.commit(
         MemberChange(
             before=member,

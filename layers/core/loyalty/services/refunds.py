@@ -20,7 +20,7 @@ from loyalty.models.common import rfc3339
 from loyalty.models.order import RefundRequest, RefundResult
 from loyalty.models.program import Program
 from loyalty.services import program as programs
-from loyalty.services.ledger import active_state, check_owner, lots_after, member_view, state_view
+from loyalty.services.ledger import check_owner, lots_after, member_view, owner_state, state_view
 from loyalty.services.retry import MAX_ATTEMPTS, pause
 from loyalty.store import members as member_store
 from loyalty.store import orders as order_store
@@ -114,7 +114,7 @@ def _write(
     from_platform: bool = False,
 ) -> RefundResult | RefundRecord | None:
     """Write the refund: the result when written, the stored refund on a replay, None to retry."""
-    state = active_state(order.member_id, "all")
+    state = owner_state(order.member_id, "all")  # a merged member's order: the member it went to
     member = state.member
     now = clock.now()
     now_text = rfc3339(now)

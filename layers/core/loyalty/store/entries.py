@@ -144,7 +144,7 @@ class ActivityItem:
     def from_item(cls, item: Item) -> ActivityItem:
         refs: dict[str, str] = {
             name: str(item[name])
-            for name in ("order_id", "refund_id", "redemption_id", "adjustment_id")
+            for name in ("order_id", "refund_id", "redemption_id", "adjustment_id", "merged_with")
             if name in item
         }
         return cls(EntryFields.from_item(item), refs, item.get("reason"))

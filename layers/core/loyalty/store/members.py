@@ -42,7 +42,7 @@ from loyalty.store.client import (
 )
 from loyalty.store.transactions import TxItem
 
-Status = Literal["active", "erased"]
+Status = Literal["active", "erased", "merged"]
 FIRST_LOT_MONTHS = 4  # enough for the next three expiry days even with a month of ended days first
 DUE_KINDS = ("DORMANT", "TIER", "EXPIRY", "REMIND")
 
@@ -123,6 +123,10 @@ class MemberRecord:
     # A referred member's referral: "candidate" while an order that may complete it is pending (no other
     # order becomes one meanwhile), "completed" once one did (none ever will again), None before.
     referral: str | None = None
+    # Enrolled by a platform's checkout, not by its owner: whoever enrolls its email takes it over
+    # (loyalty.store.merges), and then it is "merged" into that member (``merged_into``).
+    provisional: bool = False
+    merged_into: str | None = None
 
     def to_item(self) -> Item:
         item: Item = {
@@ -156,6 +160,8 @@ class MemberRecord:
             "last_order_on": self.last_order_on,
             "orders_count": self.orders_count or None,
             "referral": self.referral,
+            "provisional": self.provisional or None,
+            "merged_into": self.merged_into,
         }
         for kind, day in self.due.by_kind().items():
             if day is not None:
@@ -202,6 +208,8 @@ class MemberRecord:
             last_order_on=item.get("last_order_on"),
             orders_count=int(item.get("orders_count", 0)),
             referral=item.get("referral"),
+            provisional=bool(item.get("provisional", False)),
+            merged_into=item.get("merged_into"),
         )
 
 
@@ -731,34 +739,41 @@ def enroll(
     counters = {"members_new": 1, **books.tier_moves(None, record.tier)}
     items.append(accounting.day_update(record.member_id, day or at[:10], issued, counters=counters))
     if record.referred_by is not None:
-        # The referrer's code counts one more referee (GET /v1/members/{id}/referrals: pending), on the
-        # condition that the code exists and is neither the member's own nor held by the same mailbox;
-        # the old item comes back with a cancellation, so the answer says which (no read first).
-        values: dict[str, Any] = {":one": to_value(1), ":me": to_value(record.member_id)}
-        condition = "attribute_exists(PK) AND member_id <> :me"
-        if record.email:
-            values[":mailbox"] = to_value(referrals.email_key(record.email))
-            condition += " AND (attribute_not_exists(email_key) OR email_key <> :mailbox)"
-        items.append(
-            TxItem(
-                "referrer",
-                {
-                    "Update": {
-                        "TableName": table,
-                        "Key": to_item(keys.referral(record.referred_by)),
-                        "UpdateExpression": "ADD referred :one",
-                        "ConditionExpression": condition,
-                        "ExpressionAttributeValues": values,
-                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                    }
-                },
-            )
-        )
+        items.append(referrer_add(record, record.referred_by))
     result = transactions.run(items)
     if result.written:
         return None
     if not result.failed:
         return Retry("enrollment collided with a concurrent write")
+    return enroll_conflict(result)
+
+
+def referrer_add(record: MemberRecord, code: str) -> TxItem:
+    """Transaction item: the referrer's code counts one more referee (GET /v1/members/{id}/referrals:
+    pending), on the condition that the code exists and is neither the member's own nor held by the
+    same mailbox; the old item comes back with a cancellation, so the answer says which (no read first)."""
+    values: dict[str, Any] = {":one": to_value(1), ":me": to_value(record.member_id)}
+    condition = "attribute_exists(PK) AND member_id <> :me"
+    if record.email:
+        values[":mailbox"] = to_value(referrals.email_key(record.email))
+        condition += " AND (attribute_not_exists(email_key) OR email_key <> :mailbox)"
+    return TxItem(
+        "referrer",
+        {
+            "Update": {
+                "TableName": table_name(),
+                "Key": to_item(keys.referral(code)),
+                "UpdateExpression": "ADD referred :one",
+                "ConditionExpression": condition,
+                "ExpressionAttributeValues": values,
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        },
+    )
+
+
+def enroll_conflict(result: transactions.TxResult) -> EnrollConflict:
+    """Why an enrollment (or a takeover: loyalty.store.merges) was cancelled, from the old items."""
     existing = result.failed.get("member", [None])[0]
     owner = result.failed.get("email", [None])[0]
     referrer = result.failed.get("referrer", [None])[0] if result.failed_role("referrer") else None

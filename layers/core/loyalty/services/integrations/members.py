@@ -1,5 +1,11 @@
 """Which member a platform's customer is: by email or by the platform's customer id, enrolling them
-when the connection says ``auto_enroll`` (through the members service, like any enrollment)."""
+when the connection says ``auto_enroll`` (through the members service, like any enrollment).
+
+A member enrolled here is provisional (docs/members.md, "Provisional members"): a platform tells us an
+address a shopper typed, never that the shopper owns it. That holds for guest checkouts and for
+customer accounts alike (Shopify and WooCommerce create accounts without confirming the address), so
+every automatic enrollment is provisional: whoever enrolls the email through the API later takes the
+member over, points, lots, tier and history, and its customer link then leads to that member."""
 
 from __future__ import annotations
 
@@ -65,7 +71,7 @@ def _enroll(member_id: str, email: str, name: str | None) -> str | None:
     except ValueError:
         return None  # an email our API would not accept: the customer cannot become a member
     try:
-        members.enroll(request)
+        members.enroll(request, provisional=True)
     except EmailTaken:
         return store.member_by_email(email)  # the shopper is a member already, under another id
     except MemberExists:

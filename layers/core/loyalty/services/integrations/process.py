@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from aws_lambda_powertools import Logger
 
-from loyalty.domain.errors import MemberErased, OrderNotFound, RefundExceedsOrder
+from loyalty.domain.errors import MemberErased, MemberMerged, OrderNotFound, RefundExceedsOrder
 from loyalty.domain.refunds import Paid, PlatformRefund
 from loyalty.models.integrations import IntegrationWebhook, ShopifyOrder, ShopifyRefund, WooOrder
 from loyalty.models.order import OrderRequest, RefundRequest
@@ -76,7 +76,13 @@ def _accrue(result: Processed, member_id: str | None, request: OrderRequest | No
         result.skipped.append("no_member" if member_id is None else "nothing_earns")
         return
     try:
-        result.accrued.append(accrual.accrue(request, paid=paid))
+        try:
+            result.accrued.append(accrual.accrue(request, paid=paid))
+        except MemberMerged as merged:
+            # The customer's provisional member (by its customer link) was taken over by the owner of its
+            # email: its orders credit that member now.
+            update = {"member_id": merged.merged_into}
+            result.accrued.append(accrual.accrue(request.model_copy(update=update), paid=paid))
     except MemberErased:
         result.skipped.append("member_erased")  # the shopper asked to be forgotten: nothing more is credited
 

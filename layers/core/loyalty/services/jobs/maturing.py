@@ -81,6 +81,7 @@ def settle_referral(referee_id: str, run: Run) -> None:
 
 def mature(order: PendingOrder | None, run: Run) -> None:
     at = rfc3339(run.now)
+    target = order.member_id if order is not None else ""  # a provisional member's orders mature into its taker
     for attempt in range(ATTEMPTS):
         if order is None or order.status != "pending":
             return  # matured (or gone) already: the index lagged behind
@@ -97,7 +98,7 @@ def mature(order: PendingOrder | None, run: Run) -> None:
         never = day == calendar.NEVER.isoformat() or points == 0
         value, today = run.program.point_value_minor, run.today.isoformat()
         result = member_store.mature(
-            order.member_id,
+            target,
             points,
             day,
             at,
@@ -110,7 +111,7 @@ def mature(order: PendingOrder | None, run: Run) -> None:
         if not result.written and result.failed_role("member") and not never:
             # The member's expiry day is later than these points' day: it moves to them.
             result = member_store.mature(
-                order.member_id, points, day, at, events, update, expiry="sooner", value=value, book_day=today
+                target, points, day, at, events, update, expiry="sooner", value=value, book_day=today
             )
         if result.written:
             run.counts["orders_matured"] += 1
@@ -120,7 +121,11 @@ def mature(order: PendingOrder | None, run: Run) -> None:
             order = order_store.get_pending(order.order_id)  # a refund since: read it again
             continue
         if result.failed_role("member"):
-            if _erased(order.member_id):
+            merged_into = _merged_into(target)
+            if merged_into is not None:
+                target = merged_into  # its pending points moved with the takeover: they mature there
+                continue
+            if _erased(target):
                 # Its points went with the erasure: the order leaves the index, nothing matures.
                 if transactions.run([order_store.forfeited_update(order, at)]).written:
                     run.counts["orders_of_erased_members"] += 1
@@ -133,6 +138,11 @@ def mature(order: PendingOrder | None, run: Run) -> None:
             return
         pause(attempt)
     run.counts["failures"] += 1
+
+
+def _merged_into(member_id: str) -> str | None:
+    state = member_store.read(member_id, "none")
+    return state.member.merged_into if state is not None and state.member.status == "merged" else None
 
 
 def _erased(member_id: str) -> bool:

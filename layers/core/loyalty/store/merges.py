@@ -1,0 +1,233 @@
+"""The takeover of a provisional member by the owner of its email, in one TransactWriteItems.
+
+One transaction, so a crash half-way leaves nothing half-moved and a retry either finds it all done (the
+new member exists: a replay) or does it all:
+
+- the new member is put (``attribute_not_exists``), with the provisional member's balances, tier and
+  qualifying points;
+- the email's guard moves from the provisional member to it (condition: the guard still names the
+  provisional member; of two enrolments racing for the address, one moves it and the other is told
+  ``email_taken`` by the guard it then finds);
+- the provisional member is updated at the version read (status ``merged``, ``merged_into``, nothing
+  held, out of every due index, its email gone: the address is the new member's);
+- every lot month moves: taken from the provisional member at what was read, added to the new member
+  with the same days and valued portions;
+- the provisional member's referral code becomes the taker's (its referrals go on counting for it);
+- the two ``merge`` entries are put once (keys of the provisional member: it is taken over once);
+- the accounting day items move the tier counters (one member leaves its tier, one enters it). No
+  movement is booked: the same points at the same issue value stay outstanding on the same expiry days,
+  so the liability and the roll-forward do not change.
+
+Bounded: 10 items plus two per lot month, so at most ``MAX_LOT_MONTHS`` lot months move in one
+transaction (DynamoDB takes 100 items); a provisional member holding more is refused (``TooManyLots``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from loyalty.domain import accounting as books
+from loyalty.domain import referrals
+from loyalty.domain.events import Event
+from loyalty.domain.valuation import Portion
+from loyalty.store import accounting, keys, lots, transactions
+from loyalty.store.client import Item, condition_failed, dynamodb, table_name, to_item, to_value
+from loyalty.store.entries import EntryFields
+from loyalty.store.members import (
+    ConsentRecord,
+    EnrollConflict,
+    MemberChange,
+    MemberRecord,
+    Retry,
+    consent_put,
+    enroll_conflict,
+    member_update,
+    outbox,
+    referrer_add,
+)
+from loyalty.store.transactions import TxItem
+
+MAX_LOT_MONTHS = 45  # 10 + 2 x 45 = 100 transaction items
+
+
+class TooManyLots(Exception):
+    """The provisional member's lots span more months than one transaction can move."""
+
+
+def merge_key(provisional_id: str, side: str) -> dict[str, str]:
+    """A merge entry, keyed by the provisional member (``FROM``: its own entry, ``INTO``: the taker's),
+    outside every client id's key space: a provisional member is taken over once."""
+    return {"PK": f"MERGE#{provisional_id}", "SK": side}
+
+
+@dataclass(frozen=True)
+class MergeRecord:
+    """A ``merge`` entry: the net moved (signed), and what it moved of each balance, for the audit."""
+
+    entry: EntryFields
+    provisional_id: str
+    merged_with: str  # the other member
+    side: str  # FROM (the provisional member's entry) or INTO (the taker's)
+    available: int  # signed, as the entry moved them
+    pending: int
+    debt: int
+    lifetime: int
+
+    def to_item(self) -> Item:
+        return {
+            **merge_key(self.provisional_id, self.side),
+            **self.entry.to_item(),
+            "merged_with": self.merged_with,
+            "moved_available": self.available,
+            "moved_pending": self.pending,
+            "moved_debt": self.debt,
+            "moved_lifetime": self.lifetime,
+        }
+
+
+@dataclass(frozen=True)
+class Takeover:
+    """What one takeover writes, as the service decided it."""
+
+    taker: MemberRecord  # the new member, as it is put
+    provisional: MemberRecord  # as read
+    merged: MemberRecord  # as it is left
+    lots: Mapping[str, int]  # expiry day -> points that move
+    portions: Mapping[Portion, int]  # the provisional member's valued portions (all of them move)
+    entries: tuple[MergeRecord, MergeRecord]  # FROM, INTO
+    taker_events: Sequence[Event]
+    merged_events: Sequence[Event]
+    consent: ConsentRecord
+    at: str
+    day: str  # the program's local day: the accounting day items
+
+
+def take_over(change: Takeover) -> EnrollConflict | Retry | None:
+    """Write the takeover; None when written, else why not (as an enrollment answers it)."""
+    months = {lots.month_of(day) for day in change.lots}
+    if len(months) > MAX_LOT_MONTHS:
+        raise TooManyLots(f"{len(months)} lot months to move; one transaction moves {MAX_LOT_MONTHS}")
+    taker, provisional = change.taker, change.provisional
+    items = [_taker_put(taker, change.taker_events, change.at), _email_move(taker, provisional)]
+    items.append(_code_move(taker, provisional))
+    items.append(consent_put(taker.member_id, change.consent))
+    update = member_update(MemberChange(provisional, change.merged, change.at, change.merged_events))
+    items.append(TxItem("provisional", update.request))
+    taken = {portion: -points for portion, points in change.portions.items() if points}
+    given = {portion: points for portion, points in change.portions.items() if points}
+    items += lots.writes(
+        provisional.member_id, change.lots, {day: -p for day, p in change.lots.items()}, change.portions, taken
+    )
+    items += lots.writes(taker.member_id, {}, change.lots, {}, given)
+    for record in change.entries:
+        request = {"TableName": table_name(), "Item": to_item(record.to_item())}
+        request["ConditionExpression"] = "attribute_not_exists(PK)"
+        items.append(TxItem("merge_entry", {"Put": request}))
+    items += _tier_books(provisional, taker, change.day)
+    if taker.referred_by is not None:
+        items.append(referrer_add(taker, taker.referred_by))
+    result = transactions.run(items)
+    if result.written:
+        return None
+    if not result.failed or set(result.failed) <= {"provisional", "lot", "merge_entry", "email", "code_move"}:
+        # Changed since the read (an order, a redemption, another takeover): read again.
+        return Retry("the provisional member changed since it was read", frozenset(result.failed))
+    return enroll_conflict(result)
+
+
+def _taker_put(taker: MemberRecord, events: Sequence[Event], at: str) -> TxItem:
+    item = {**taker.to_item(), "outbox": outbox(events, taker.balances), "outbox_at": at}
+    request = {"TableName": table_name(), "Item": to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}
+    return TxItem("member", {"Put": {**request, "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}})
+
+
+def _email_move(taker: MemberRecord, provisional: MemberRecord) -> TxItem:
+    return TxItem(
+        "email",
+        {
+            "Update": {
+                "TableName": table_name(),
+                "Key": to_item(keys.email(str(taker.email))),
+                "UpdateExpression": "SET member_id = :taker",
+                "ConditionExpression": "member_id = :provisional",
+                "ExpressionAttributeValues": {
+                    ":taker": to_value(taker.member_id),
+                    ":provisional": to_value(provisional.member_id),
+                },
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        },
+    )
+
+
+def _code_move(taker: MemberRecord, provisional: MemberRecord) -> TxItem:
+    """The provisional member's referral code becomes the taker's (its referrals, done and to come, count
+    for the taker), with the taker's mailbox for the self-referral check."""
+    values: dict[str, Any] = {":taker": to_value(taker.member_id), ":provisional": to_value(provisional.member_id)}
+    expression = "SET member_id = :taker"
+    if taker.email:
+        values[":mailbox"] = to_value(referrals.email_key(taker.email))
+        expression += ", email_key = :mailbox"
+    return TxItem(
+        "code_move",
+        {
+            "Update": {
+                "TableName": table_name(),
+                "Key": to_item(keys.referral(provisional.referral_code)),
+                "UpdateExpression": expression,
+                "ConditionExpression": "member_id = :provisional",
+                "ExpressionAttributeValues": values,
+            }
+        },
+    )
+
+
+def _tier_books(provisional: MemberRecord, taker: MemberRecord, day: str) -> list[TxItem]:
+    """The provisional member leaves its tier, the taker enters its own: on each one's day item, or on
+    one item when both members fall in the same shard (a transaction may not touch an item twice)."""
+    left = books.tier_moves(provisional.tier, None)
+    entered = books.tier_moves(None, taker.tier)
+    if keys.accounting_day(provisional.member_id, day) == keys.accounting_day(taker.member_id, day):
+        both = {name: left.get(name, 0) + entered.get(name, 0) for name in {*left, *entered}}
+        both = {name: n for name, n in both.items() if n}
+        return [accounting.day_update(taker.member_id, day, counters=both)] if both else []
+    return [
+        accounting.day_update(provisional.member_id, day, counters=left),
+        accounting.day_update(taker.member_id, day, counters=entered),
+    ]
+
+
+def erase_merged(member: MemberRecord, events: Sequence[Event], at: str) -> bool:
+    """Erase a member that was taken over: it holds no points and no email (they went to the member it
+    was merged into), so only its name and locale go and its status becomes ``erased``; at the version
+    read. False when it changed meanwhile (read again)."""
+    names = {"#status": "status", "#version": "version", "#name": "name", "#locale": "locale", "#email": "email"}
+    values = {
+        ":merged": to_value("merged"),
+        ":erased": to_value("erased"),
+        ":read": to_value(member.version),
+        ":one": to_value(1),
+        ":outbox": to_value(outbox(events)),
+        ":at": to_value(at),
+    }
+    try:
+        dynamodb().update_item(
+            TableName=table_name(),
+            Key=to_item(keys.member(member.member_id)),
+            UpdateExpression=(
+                "SET #status = :erased, outbox = :outbox, outbox_at = :at ADD #version :one "
+                "REMOVE #name, #locale, #email, marketing_opt_in"
+            ),
+            ConditionExpression="#status = :merged AND #version = :read",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+    except ClientError as error:
+        if not condition_failed(error):
+            raise
+        return False
+    return True
