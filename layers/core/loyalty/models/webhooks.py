@@ -59,6 +59,13 @@ class WebhookCreated(Webhook):
     secret: str = Field(description="whsec_...: the signing secret, shown this once (Standard Webhooks).")
 
 
+class SecretRotated(Model):
+    secret: str = Field(
+        description="whsec_...: the new signing secret, shown this once. The secret it replaces still signs "
+        "beside it (two signatures in webhook-signature) for 24 hours, then it signs alone."
+    )
+
+
 class Delivery(Model):
     delivery_id: str
     event_id: str
