@@ -45,6 +45,7 @@ def _rotate_at(admin_api: Api, webhook_id: str, moment: datetime) -> Any:
 # --- rotation --------------------------------------------------------------------------------------
 
 
+@pytest.mark.engine
 def test_after_a_rotation_both_secrets_verify_for_24_hours(events_env: str, admin_api: Api, template: Template) -> None:
     with helpers.receiver() as subscriber:
         old = admin_api.put("/v1/admin/webhooks/crm", {"url": subscriber.url, "events": ["*"]}).body["secret"]
@@ -89,6 +90,20 @@ def test_a_second_rotation_retires_the_first_secret_at_once(
     Verifier(third).verify(request.body, request.headers)
     with pytest.raises(WebhookVerificationError):
         Verifier(first).verify(request.body, request.headers)
+
+
+@pytest.mark.engine
+def test_a_rotation_that_read_a_secret_already_replaced_writes_nothing(events_env: str, admin_api: Api) -> None:
+    """Two rotations at once: the one whose read is stale finds the condition false and reads again."""
+    admin_api.put("/v1/admin/webhooks/crm", {"url": PUBLIC, "events": ["*"]})
+    before = webhook_store.get_webhook("crm")
+    assert before is not None
+    admin_api.post("/v1/admin/webhooks/crm/rotate-secret")
+    now = clock.isoformat(clock.now())
+    assert not webhook_store.rotate_secret("crm", before.secret_ciphertext, b"stale", now, now)
+    after = webhook_store.get_webhook("crm")
+    assert after is not None and after.secret_ciphertext != b"stale"
+    assert after.previous_ciphertext == before.secret_ciphertext
 
 
 def test_rotating_the_secret_of_no_webhook_is_404(events_env: str, admin_api: Api) -> None:
