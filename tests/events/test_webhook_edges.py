@@ -130,6 +130,21 @@ def test_a_webhook_deleted_elsewhere_stops_delivering_at_once(events_env: str, t
     assert [request.headers["webhook-id"] for request in subscriber.requests] == ["ada:1:0"]
 
 
+def test_a_webhook_deleted_and_created_again_is_sent_none_of_the_old_ones_deliveries(
+    events_env: str, admin_api: Api, template: Template
+) -> None:
+    with helpers.receiver() as subscriber:
+        admin_api.put("/v1/admin/webhooks/crm", {"url": subscriber.url, "events": ["*"]})
+        helpers.write_member("bob", 1, helpers.day_of_writes("bob")[0][0], "2026-11-22T10:00:00.000Z")
+        helpers.publisher_poller(template).drain()  # queued for the first crm
+        admin_api.delete("/v1/admin/webhooks/crm")
+        secret = admin_api.put("/v1/admin/webhooks/crm", {"url": subscriber.url, "events": ["*"]}).body["secret"]
+        helpers.drain_deliveries(template)
+        _deliver_one(template, "cy")
+    [request] = subscriber.requests
+    assert Verifier(secret).verify(request.body, request.headers)["id"] == "cy:1:0"
+
+
 def test_a_webhook_changed_elsewhere_is_sent_as_it_is_now(events_env: str, template: Template) -> None:
     with helpers.receiver() as before, helpers.receiver() as after:
         from loyalty.services import webhooks

@@ -85,3 +85,6 @@ class DeliveryMessage(Model):
     event_id: str
     occurred_at: str
     body: str
+    # The subscription's created_at when the event was fanned out: a webhook deleted and created again
+    # under the same id is another subscription, which this delivery is not for. None: queued before it.
+    webhook_created_at: str | None = None

@@ -209,7 +209,11 @@ def fan_out(events: Sequence[Envelope], subscriptions: Sequence[store.WebhookRec
             )
             store.create_delivery(record)
             message = DeliveryMessage(
-                webhook_id=subscription.webhook_id, event_id=event.id, occurred_at=occurred_at, body=body
+                webhook_id=subscription.webhook_id,
+                event_id=event.id,
+                occurred_at=occurred_at,
+                body=body,
+                webhook_created_at=subscription.created_at,
             )
             outgoing.append(
                 delivery_queue.Outgoing(
@@ -266,9 +270,11 @@ def signature_headers(keys: Sequence[bytes], event_id: str, body: str, moment: d
     }
 
 
-def _not_sendable(webhook: store.WebhookRecord | None, delivery: store.DeliveryRecord) -> str | None:
+def _not_sendable(
+    webhook: store.WebhookRecord | None, delivery: store.DeliveryRecord, message: DeliveryMessage
+) -> str | None:
     """Why a pending delivery may no longer be sent to the subscription as it is now, if it may not."""
-    if webhook is None or datetime.fromisoformat(webhook.created_at) > datetime.fromisoformat(delivery.created_at):
+    if webhook is None or message.webhook_created_at not in (None, webhook.created_at):
         return "webhook deleted"  # gone, or deleted and created again since the event was fanned out
     if not webhook.active:
         return "webhook inactive"
@@ -283,7 +289,7 @@ def attempt(message: DeliveryMessage, receipt_handle: str) -> Attempted:
     if record is None or record.status != "pending":
         return Attempted("dropped")  # delivered or given up already: this message is a copy
     webhook = store.get_webhook(message.webhook_id)  # never cached: a delete or change holds at once
-    reason = _not_sendable(webhook, record)
+    reason = _not_sendable(webhook, record, message)
     if webhook is None or reason:
         store.record_attempt(record, "failed", None, reason, None)
         return Attempted("failed")
