@@ -167,8 +167,9 @@ def test_a_webhook_changed_elsewhere_is_sent_as_it_is_now(events_env: str, templ
 
 
 @contextmanager
-def trickler(head: bytes) -> Iterator[str]:
-    """A subscriber on 127.0.0.1 that reads the request, then answers one byte every 0.2 s for 20 s."""
+def trickler(head: bytes, scheme: str = "http") -> Iterator[str]:
+    """A subscriber on 127.0.0.1 that reads the request (or the TLS ClientHello), then answers one byte
+    every 0.2 s for 40 s."""
     server = socket.create_server(("127.0.0.1", 0))
     stop = threading.Event()
 
@@ -188,7 +189,7 @@ def trickler(head: bytes) -> Iterator[str]:
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.getsockname()[1]}/hooks"
+        yield f"{scheme}://127.0.0.1:{server.getsockname()[1]}/hooks"
     finally:
         stop.set()
         server.close()
@@ -196,15 +197,20 @@ def trickler(head: bytes) -> Iterator[str]:
 
 
 @pytest.mark.parametrize(
-    "head",
-    [b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n", b""],
-    ids=["trickled-body", "trickled-status-line"],
+    ("scheme", "head"),
+    [
+        ("http", b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"),
+        ("http", b""),
+        # A TLS record header announcing 16 KB of handshake, whose bytes then trickle in.
+        ("https", b"\x16\x03\x03\x40\x00"),
+    ],
+    ids=["trickled-body", "trickled-status-line", "trickled-tls-handshake"],
 )
 def test_a_trickling_subscriber_is_cut_off_at_the_attempt_deadline(
-    monkeypatch: pytest.MonkeyPatch, head: bytes
+    monkeypatch: pytest.MonkeyPatch, scheme: str, head: bytes
 ) -> None:
     monkeypatch.setattr(webhook_http, "ATTEMPT_SECONDS", 1.5)
-    with trickler(head) as url:
+    with trickler(head, scheme) as url:
         started = time.monotonic()
         answer = webhook_http.post(url, {}, "{}", allow_loopback=True)
         took = time.monotonic() - started

@@ -134,8 +134,13 @@ class _PinnedHttps(http.client.HTTPSConnection):
 
     def connect(self) -> None:
         sock = self._deadline.connect(self._target)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self._target.host)  # type: ignore[attr-defined]
-        self._deadline.watch(self.sock)
+        # The handshake after the watch: a server trickling its handshake is cut off at the deadline too.
+        tls = self._context.wrap_socket(  # type: ignore[attr-defined]
+            sock, server_hostname=self._target.host, do_handshake_on_connect=False
+        )
+        self._deadline.watch(tls)
+        tls.do_handshake()
+        self.sock = tls
 
 
 class _PinnedHttp(http.client.HTTPConnection):
