@@ -218,6 +218,19 @@ def test_a_trickling_subscriber_is_cut_off_at_the_attempt_deadline(
     assert 1.4 < took < 2.5
 
 
+def test_a_host_name_that_resolves_slowly_counts_against_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    def slow(*args: Any, **kwargs: Any) -> list[Any]:
+        time.sleep(3)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.215.14", 443))]
+
+    monkeypatch.setattr(webhook_http, "ATTEMPT_SECONDS", 1.0)
+    monkeypatch.setattr(webhook_http.socket, "getaddrinfo", slow)
+    started = time.monotonic()
+    answer = webhook_http.post("https://hooks.example.com/x", {}, "{}", allow_loopback=False)
+    assert answer == webhook_http.Answer(None, "timeout")
+    assert time.monotonic() - started < 2
+
+
 def test_the_deployed_deadline_is_ten_seconds_within_the_function_timeout(template: Template) -> None:
     function = template.resources("AWS::Serverless::Function")["WebhookDeliveryFunction"]
     assert webhook_http.ATTEMPT_SECONDS == 10.0

@@ -13,9 +13,10 @@ refused whatever they embed, since a translator on the path would turn them into
 private or not; 6to4 (2002::/16) is refused when the IPv4 address it embeds is not public; multicast and
 site-local (fec0::/10, which ``is_global`` lets through) too.
 
-Each attempt has one deadline (``ATTEMPT_SECONDS``) for connect, TLS, sending and the whole answer: a
-subscriber that trickles its answer a byte at a time never holds a worker past it, because a watchdog
-shuts the socket down when it passes (a socket timeout alone is per read, and a trickle resets it).
+Each attempt has one deadline (``ATTEMPT_SECONDS``) for resolving the host, connect, TLS, sending and
+the whole answer: a subscriber that trickles its answer a byte at a time never holds a worker past it,
+because a watchdog shuts the socket down when it passes (a socket timeout alone is per read, and a
+trickle resets it).
 """
 
 from __future__ import annotations
@@ -92,15 +93,37 @@ def _allowed(address: Address, allow_loopback: bool) -> bool:
     return _public(address)
 
 
-def _resolve(host: str, port: int) -> list[Address]:
-    try:
-        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError) as error:
-        raise UnsafeUrl(f"the host {host!r} does not resolve") from error
-    return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
+class ResolveTimeout(TimeoutError):
+    """The host's name did not resolve within the attempt's deadline."""
 
 
-def check(url: str, allow_loopback: bool) -> Target:
+def _resolve(host: str, port: int, within: float | None = None) -> list[Address]:
+    """The host's addresses; with ``within``, ResolveTimeout after that many seconds (getaddrinfo cannot
+    be interrupted, so it runs on a daemon thread that is left to finish on its own)."""
+    found: list[Address] = []
+    failure: list[BaseException] = []
+
+    def lookup() -> None:
+        try:
+            infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+            found.extend(ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos)
+        except (socket.gaierror, UnicodeError) as error:
+            failure.append(error)
+
+    if within is None:
+        lookup()
+    else:
+        thread = threading.Thread(target=lookup, daemon=True)
+        thread.start()
+        thread.join(within)
+        if thread.is_alive():
+            raise ResolveTimeout(host)
+    if failure:
+        raise UnsafeUrl(f"the host {host!r} does not resolve") from failure[0]
+    return found
+
+
+def check(url: str, allow_loopback: bool, within: float | None = None) -> Target:
     """The target of ``url`` if it may receive webhooks, else UnsafeUrl (the reason, not the URL)."""
     parts = urlsplit(url)
     schemes = ("https", "http") if allow_loopback else ("https",)
@@ -114,7 +137,7 @@ def check(url: str, allow_loopback: bool) -> Target:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as error:
         raise UnsafeUrl("the URL's port is not valid") from error
-    addresses = _resolve(parts.hostname, port)
+    addresses = _resolve(parts.hostname, port, within)
     if not addresses or not all(_allowed(address, allow_loopback) for address in addresses):
         where = "public or loopback" if allow_loopback else "public"
         raise UnsafeUrl(f"the host must resolve only to {where} addresses")
@@ -206,11 +229,12 @@ class _Deadline:
 def post(url: str, headers: dict[str, str], body: str, allow_loopback: bool) -> Answer:
     """One POST, within ATTEMPT_SECONDS in all; never raises for what the subscriber does (that is an
     Answer to retry)."""
-    try:
-        target = check(url, allow_loopback)
-    except UnsafeUrl as error:
-        return Answer(None, str(error))
     deadline = _Deadline(ATTEMPT_SECONDS)
+    try:
+        target = check(url, allow_loopback, within=deadline.left())
+    except (UnsafeUrl, ResolveTimeout) as error:
+        deadline.cancel()
+        return Answer(None, "timeout" if isinstance(error, ResolveTimeout) else str(error))
     connection: http.client.HTTPConnection = (
         _PinnedHttps(target, deadline) if target.scheme == "https" else _PinnedHttp(target, deadline)
     )
