@@ -32,7 +32,7 @@ from aws_lambda_powertools import Logger
 from standardwebhooks.webhooks import Webhook as Signer
 
 from loyalty.adapters import clock, delivery_queue, kms, webhook_http
-from loyalty.domain.errors import InvalidInput, NotFound
+from loyalty.domain.errors import Contended, InvalidInput, NotFound
 from loyalty.models.common import Page, rfc3339
 from loyalty.models.events import Envelope
 from loyalty.models.webhooks import (
@@ -141,7 +141,7 @@ def rotate_secret(webhook_id: str) -> SecretRotated:
         ):
             logger.info("webhook secret rotated", extra={"webhook_id": webhook_id})
             return SecretRotated(secret=secret)
-    raise RuntimeError(f"webhook {webhook_id}: the secret kept changing under the rotation")
+    raise Contended(f"Webhook {webhook_id!r}: its secret kept changing under this rotation; try again.")
 
 
 def deliveries(webhook_id: str, limit: int, cursor: str | None) -> Page[Delivery]:
