@@ -128,7 +128,7 @@ def _lambda_env(name: str, code_dir: Path, handler: str, memory: int, variables:
 
 # CloudFormation's custom resource functions answer by a PUT to the request's presigned S3 URL: their
 # init is measured, not a first request (it runs once per stack operation, not per request).
-NO_REQUEST = {"AdminKeyFunction"}
+NO_REQUEST = {"AdminKeyFunction", "ConsoleCspFunction"}
 
 
 def request_event(logical_id: str) -> Path | None:

@@ -13,7 +13,7 @@ from loyalty.entrypoints import lazy
 from loyalty.entrypoints.http import resolver, serve
 from loyalty.models.common import CLIENT_ID_PATTERN, Page
 from loyalty.models.integrations import Connection, ConnectionRequest
-from loyalty.models.webhooks import Delivery, Webhook, WebhookCreated, WebhookRequest
+from loyalty.models.webhooks import Delivery, SecretRotated, Webhook, WebhookCreated, WebhookRequest
 
 if TYPE_CHECKING:
     from loyalty.services import webhooks
@@ -63,6 +63,17 @@ def put_webhook(webhook_id: WebhookId, body: Annotated[WebhookRequest, Body()]) 
 def delete_webhook(webhook_id: WebhookId) -> Response[None]:
     webhooks.delete(webhook_id)
     return Response(status_code=204)
+
+
+@app.post(
+    "/v1/admin/webhooks/<webhook_id>/rotate-secret",
+    summary="Replace a webhook's signing secret (the old one still signs beside it for 24 hours)",
+    tags=["webhooks"],
+    responses={404: {"description": "No such webhook"}},
+)
+@tracer.capture_method
+def rotate_webhook_secret(webhook_id: WebhookId) -> SecretRotated:
+    return webhooks.rotate_secret(webhook_id)
 
 
 @app.get(

@@ -79,6 +79,7 @@ STATUS = {
     "IntegrationsAdminFunction/put-integration.json": 201,
     "IntegrationWebhooksFunction/shopify-order-paid.json": 200,
     "IntegrationsAdminFunction/get-deliveries.json": 200,
+    "IntegrationsAdminFunction/rotate-webhook-secret.json": 200,
     "IntegrationsAdminFunction/delete-webhook.json": 204,
     "AdminFunction/export-member.json": 200,
     "AdminFunction/erase-member.json": 204,

@@ -638,3 +638,48 @@ def test_the_admin_function_knows_the_deployment_facts_a_program_must_agree_with
         assert resources == [
             {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${SenderEmail}"}
         ]
+
+
+def _connect_src(csp: str) -> list[str]:
+    [directive] = [part.split() for part in csp.split(";") if part.split()[:1] == ["connect-src"]]
+    return directive[1:]
+
+
+@pytest.mark.parametrize("public_api_url", ["", "https://loyalty.example.com"])
+def test_the_console_may_connect_to_its_own_api_only(public_api_url: str) -> None:
+    """The console's CSP, as deployed: the headers policy with ConsoleConnectSrc's connect-src, which
+    names this stack's API (and PublicApiUrl when set) besides the console itself, and no host pattern."""
+    from local.template import load
+    from loyalty.services.console_csp_resource import with_connect_src
+
+    template = load(TEMPLATE, {"PublicApiUrl": public_api_url})
+    physical = {"HttpApi": "a1b2c3d4e5"}
+    resources = template.resources()
+    policy = template.resolve(resources["ConsoleHeadersPolicy"]["Properties"], physical)
+    placeholder = policy["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]["ContentSecurityPolicy"]
+    assert _connect_src(placeholder["ContentSecurityPolicy"]) == ["'self'"]  # before ConsoleConnectSrc runs
+
+    rewrite = resources["ConsoleConnectSrc"]["Properties"]
+    assert resources["ConsoleConnectSrc"]["Type"] == "Custom::ConsoleConnectSrc"
+    assert rewrite["ServiceToken"] == {"Fn::GetAtt": ["ConsoleCspFunction", "Arn"]}
+    assert rewrite["PolicyId"] == {"Ref": "ConsoleHeadersPolicy"}
+    # Written again after every change CloudFormation makes to the policy.
+    assert rewrite["PolicyModified"] == {"Fn::GetAtt": ["ConsoleHeadersPolicy", "LastModifiedTime"]}
+    deployed = with_connect_src(placeholder["ContentSecurityPolicy"], template.resolve(rewrite["ConnectSrc"], physical))
+    api_origin = template.resolve(template.raw["Outputs"]["ApiUrl"]["Value"], physical)
+    assert api_origin == "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com"
+    assert _connect_src(deployed) == ["'self'", api_origin] + ([public_api_url] if public_api_url else [])
+    assert "*" not in deployed
+    distribution = resources["ConsoleDistribution"]["Properties"]["DistributionConfig"]
+    assert distribution["DefaultCacheBehavior"]["ResponseHeadersPolicyId"] == {"Ref": "ConsoleHeadersPolicy"}
+
+
+def test_the_csp_function_may_rewrite_the_consoles_policy_only(source: dict[str, Any]) -> None:
+    [statement] = [s for p in _props(source["Resources"]["ConsoleCspFunction"])["Policies"] for s in p["Statement"]]
+    assert sorted(statement["Action"]) == [
+        "cloudfront:GetResponseHeadersPolicy",
+        "cloudfront:UpdateResponseHeadersPolicy",
+    ]
+    assert statement["Resource"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:response-headers-policy/${ConsoleHeadersPolicy}"
+    }

@@ -59,6 +59,13 @@ class WebhookCreated(Webhook):
     secret: str = Field(description="whsec_...: the signing secret, shown this once (Standard Webhooks).")
 
 
+class SecretRotated(Model):
+    secret: str = Field(
+        description="whsec_...: the new signing secret, shown this once. The secret it replaces still signs "
+        "beside it (two signatures in webhook-signature) for 24 hours, then it signs alone."
+    )
+
+
 class Delivery(Model):
     delivery_id: str
     event_id: str
@@ -78,3 +85,6 @@ class DeliveryMessage(Model):
     event_id: str
     occurred_at: str
     body: str
+    # The subscription's created_at when the event was fanned out: a webhook deleted and created again
+    # under the same id is another subscription, which this delivery is not for. None: queued before it.
+    webhook_created_at: str | None = None

@@ -1,13 +1,21 @@
 """Webhooks by the Standard Webhooks specification: subscriptions, fan-out and delivery attempts.
 
-- A subscription's secret (``whsec_`` + base64 of 32 random bytes) is shown once, when it is created,
-  and kept encrypted under the stack's KMS key (it must be usable for signing, so it cannot be hashed).
+- A subscription's secret (``whsec_`` + base64 of 32 random bytes) is shown once, when it is created
+  or rotated, and kept encrypted under the stack's KMS key (it must be usable for signing, so it cannot
+  be hashed). After a rotation the old secret signs beside the new one for ``ROTATION_OVERLAP`` (two
+  space-separated ``v1,`` signatures, as the specification allows), so a subscriber can switch without
+  losing a delivery; then the new one signs alone.
 - The publisher fans each event out to the subscriptions that want its type: one delivery item per
   (webhook, event), created with ``attribute_not_exists``, and one FIFO message per delivery.
 - The delivery worker POSTs the envelope with ``webhook-id`` (the event id), ``webhook-timestamp`` and
   ``webhook-signature`` (``v1,<base64 HMAC-SHA256 of "id.timestamp.body">``). A non-2xx answer or no
   answer is retried after ``BACKOFF`` (27.6 hours in all), by making the message visible again later
   (never by sleeping), then the delivery is ``failed``.
+- No worker trusts a cached subscription: a delete or change holds from the next attempt on, on every
+  warm worker. Each attempt reads the subscription (one strongly consistent GetItem, 1 RCU, beside the
+  delivery's own) and the publisher reads the subscriptions once per stream batch (one Query). Only
+  the KMS decryption is cached, keyed by the ciphertext itself, so a rotated secret is never served
+  from the cache.
 """
 
 from __future__ import annotations
@@ -15,7 +23,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,10 +32,17 @@ from aws_lambda_powertools import Logger
 from standardwebhooks.webhooks import Webhook as Signer
 
 from loyalty.adapters import clock, delivery_queue, kms, webhook_http
-from loyalty.domain.errors import InvalidInput, NotFound
+from loyalty.domain.errors import Contended, InvalidInput, NotFound
 from loyalty.models.common import Page, rfc3339
 from loyalty.models.events import Envelope
-from loyalty.models.webhooks import Delivery, DeliveryMessage, Webhook, WebhookCreated, WebhookRequest
+from loyalty.models.webhooks import (
+    Delivery,
+    DeliveryMessage,
+    SecretRotated,
+    Webhook,
+    WebhookCreated,
+    WebhookRequest,
+)
 from loyalty.settings import settings
 from loyalty.store import webhooks as store
 
@@ -40,16 +54,16 @@ SECRET_PREFIX = "whsec_"  # noqa: S105 - the format's prefix, not a secret
 BACKOFF = (5, 300, 1800, 7200, 18000, 36000, 36000)
 ATTEMPTS = len(BACKOFF) + 1
 DELIVERY_LOG_DAYS = 30  # deliveries leave the log (TTL) a month after they were made
+ROTATION_OVERLAP = timedelta(hours=24)  # how long the replaced secret still signs after a rotation
+_SECRETS_KEPT = 256  # decrypted secrets a warm worker keeps (two per webhook at most matter)
 
-_cache: dict[str, tuple[float, store.WebhookRecord | None, bytes | None]] = {}
-_subscriptions: tuple[float, list[store.WebhookRecord]] | None = None
+# Decrypted secrets by (webhook id, ciphertext): a new ciphertext (rotation, re-creation) is a new key.
+_secrets: dict[tuple[str, bytes], bytes] = {}
 
 
 def forget() -> None:
-    """Drop the in-process caches (tests; a warm function otherwise trusts them PROGRAM_CACHE_SECONDS)."""
-    global _subscriptions
-    _cache.clear()
-    _subscriptions = None
+    """Drop the in-process cache of decrypted secrets (tests)."""
+    _secrets.clear()
 
 
 def _context(webhook_id: str) -> dict[str, str]:
@@ -77,17 +91,19 @@ def _checked_url(url: str) -> None:
 # --- admin -----------------------------------------------------------------------------------------
 
 
+def _new_secret() -> str:
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
 def put(webhook_id: str, request: WebhookRequest) -> tuple[Webhook, bool]:
     """Create (with a new secret, returned once) or replace (the secret is kept); (webhook, created)."""
-    global _subscriptions
     _checked_url(request.url)
     now = clock.isoformat(clock.now())
-    _subscriptions = None
     if store.replace_webhook(webhook_id, request.url, request.events, request.active, now):
         record = store.get_webhook(webhook_id)
         if record is not None:
             return _view(record), False
-    secret = SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
+    secret = _new_secret()
     record = store.WebhookRecord(
         webhook_id=webhook_id,
         url=request.url,
@@ -104,10 +120,28 @@ def put(webhook_id: str, request: WebhookRequest) -> tuple[Webhook, bool]:
 
 def delete(webhook_id: str) -> None:
     """Stop sending (idempotent). Deliveries still queued find no webhook and are marked failed."""
-    global _subscriptions
     store.delete_webhook(webhook_id)
-    _cache.pop(webhook_id, None)
-    _subscriptions = None
+
+
+def rotate_secret(webhook_id: str) -> SecretRotated:
+    """A new secret (returned once) that signs from now on; the one it replaces signs beside it for
+    ROTATION_OVERLAP. A secret that was already being replaced stops signing at once."""
+    for _ in range(5):  # a concurrent rotation changed the secret between our read and write: read again
+        record = store.get_webhook(webhook_id)
+        if record is None:
+            raise NotFound(f"No webhook '{webhook_id}'.")
+        secret = _new_secret()
+        now = clock.now()
+        if store.rotate_secret(
+            webhook_id,
+            current=record.secret_ciphertext,
+            new=kms.encrypt(secret.encode(), _context(webhook_id)),
+            previous_until=clock.isoformat(now + ROTATION_OVERLAP),
+            updated_at=clock.isoformat(now),
+        ):
+            logger.info("webhook secret rotated", extra={"webhook_id": webhook_id})
+            return SecretRotated(secret=secret)
+    raise Contended(f"Webhook {webhook_id!r}: its secret kept changing under this rotation; try again.")
 
 
 def deliveries(webhook_id: str, limit: int, cursor: str | None) -> Page[Delivery]:
@@ -137,12 +171,9 @@ def deliveries(webhook_id: str, limit: int, cursor: str | None) -> Page[Delivery
 
 
 def subscriptions() -> list[store.WebhookRecord]:
-    """Every subscription, read at most once per PROGRAM_CACHE_SECONDS by a warm publisher."""
-    global _subscriptions
-    ttl = settings().program_cache_seconds
-    if _subscriptions is None or time.monotonic() - _subscriptions[0] >= ttl:
-        _subscriptions = (time.monotonic(), store.list_webhooks())
-    return _subscriptions[1]
+    """Every subscription, read for each stream batch (one Query): a webhook created, changed or deleted
+    a moment ago is seen by the next batch on every warm publisher."""
+    return store.list_webhooks()
 
 
 def delivery_id(webhook_id: str, event_id: str) -> str:
@@ -178,7 +209,11 @@ def fan_out(events: Sequence[Envelope], subscriptions: Sequence[store.WebhookRec
             )
             store.create_delivery(record)
             message = DeliveryMessage(
-                webhook_id=subscription.webhook_id, event_id=event.id, occurred_at=occurred_at, body=body
+                webhook_id=subscription.webhook_id,
+                event_id=event.id,
+                occurred_at=occurred_at,
+                body=body,
+                webhook_created_at=subscription.created_at,
             )
             outgoing.append(
                 delivery_queue.Outgoing(
@@ -201,24 +236,51 @@ class Attempted:
     status: int | None = None
 
 
-def _webhook_and_secret(webhook_id: str) -> tuple[store.WebhookRecord | None, bytes | None]:
-    """The subscription and its decrypted secret, cached briefly (one KMS call per webhook per minute)."""
-    cached = _cache.get(webhook_id)
-    if cached is not None and time.monotonic() - cached[0] < settings().program_cache_seconds:
-        return cached[1], cached[2]
-    record = store.get_webhook(webhook_id, consistent=False)
-    secret = kms.decrypt(record.secret_ciphertext, _context(webhook_id)) if record else None
-    _cache[webhook_id] = (time.monotonic(), record, secret)
-    return record, secret
+def _decrypted(webhook_id: str, ciphertext: bytes) -> bytes:
+    """A secret in clear, decrypted once per warm worker (the ciphertext is the cache key)."""
+    key = (webhook_id, ciphertext)
+    if key not in _secrets:
+        if len(_secrets) >= _SECRETS_KEPT:
+            _secrets.clear()
+        _secrets[key] = kms.decrypt(ciphertext, _context(webhook_id))
+    return _secrets[key]
 
 
-def signature_headers(secret: bytes, event_id: str, body: str, moment: datetime) -> dict[str, str]:
-    """The Standard Webhooks headers for one attempt (signed with the reference library)."""
+def signing_secrets(webhook: store.WebhookRecord, moment: datetime) -> list[bytes]:
+    """The secrets that sign at ``moment``: the current one, and the replaced one during its overlap."""
+    found = [_decrypted(webhook.webhook_id, webhook.secret_ciphertext)]
+    if (
+        webhook.previous_ciphertext
+        and webhook.previous_until
+        and moment < datetime.fromisoformat(webhook.previous_until)
+    ):
+        found.append(_decrypted(webhook.webhook_id, webhook.previous_ciphertext))
+    return found
+
+
+def signature_headers(keys: Sequence[bytes], event_id: str, body: str, moment: datetime) -> dict[str, str]:
+    """The Standard Webhooks headers for one attempt (signed with the reference library); several keys
+    give space-separated signatures, any one of which verifies."""
     return {
         "webhook-id": event_id,
         "webhook-timestamp": str(int(moment.timestamp())),
-        "webhook-signature": Signer(secret.decode()).sign(event_id, moment.astimezone(UTC), body),
+        "webhook-signature": " ".join(
+            Signer(key.decode()).sign(event_id, moment.astimezone(UTC), body) for key in keys
+        ),
     }
+
+
+def _not_sendable(
+    webhook: store.WebhookRecord | None, delivery: store.DeliveryRecord, message: DeliveryMessage
+) -> str | None:
+    """Why a pending delivery may no longer be sent to the subscription as it is now, if it may not."""
+    if webhook is None or message.webhook_created_at not in (None, webhook.created_at):
+        return "webhook deleted"  # gone, or deleted and created again since the event was fanned out
+    if not webhook.active:
+        return "webhook inactive"
+    if not webhook.wants(delivery.type):
+        return "webhook no longer subscribed to this event type"
+    return None
 
 
 def attempt(message: DeliveryMessage, receipt_handle: str) -> Attempted:
@@ -226,15 +288,15 @@ def attempt(message: DeliveryMessage, receipt_handle: str) -> Attempted:
     record = store.get_delivery(message.webhook_id, message.occurred_at, message.event_id)
     if record is None or record.status != "pending":
         return Attempted("dropped")  # delivered or given up already: this message is a copy
-    webhook, secret = _webhook_and_secret(message.webhook_id)
-    if webhook is None or secret is None or not webhook.active:
-        reason = "webhook deleted" if webhook is None else "webhook inactive"
+    webhook = store.get_webhook(message.webhook_id)  # never cached: a delete or change holds at once
+    reason = _not_sendable(webhook, record, message)
+    if webhook is None or reason:
         store.record_attempt(record, "failed", None, reason, None)
         return Attempted("failed")
     now = clock.now()
     answer = webhook_http.post(
         webhook.url,
-        signature_headers(secret, message.event_id, message.body, now),
+        signature_headers(signing_secrets(webhook, now), message.event_id, message.body, now),
         message.body,
         settings().webhooks_allow_loopback,
     )

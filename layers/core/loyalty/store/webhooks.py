@@ -29,6 +29,9 @@ class WebhookRecord:
     secret_ciphertext: bytes
     created_at: str
     updated_at: str
+    # After a rotation, the secret it replaced, which signs beside the new one until ``previous_until``.
+    previous_ciphertext: bytes | None = None
+    previous_until: str | None = None
 
     def wants(self, event_type: str) -> bool:
         return self.active and ("*" in self.events or event_type in self.events)
@@ -43,20 +46,29 @@ class WebhookRecord:
             "secret": self.secret_ciphertext,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
+            **({"previous_secret": self.previous_ciphertext} if self.previous_ciphertext else {}),
+            **({"previous_until": self.previous_until} if self.previous_until else {}),
         }
 
     @classmethod
     def from_item(cls, item: Item) -> WebhookRecord:
         secret = item["secret"]
+        previous = item.get("previous_secret")
         return cls(
             webhook_id=str(item["webhook_id"]),
             url=str(item["url"]),
             events=[str(e) for e in item.get("events", [])],
             active=bool(item.get("active", True)),
-            secret_ciphertext=bytes(secret.value if hasattr(secret, "value") else secret),
+            secret_ciphertext=_binary(secret),
             created_at=str(item["created_at"]),
             updated_at=str(item["updated_at"]),
+            previous_ciphertext=_binary(previous) if previous is not None else None,
+            previous_until=str(item["previous_until"]) if item.get("previous_until") else None,
         )
+
+
+def _binary(value: Any) -> bytes:
+    return bytes(value.value if hasattr(value, "value") else value)
 
 
 @dataclass(frozen=True)
@@ -150,6 +162,31 @@ def replace_webhook(webhook_id: str, url: str, events: list[str], active: bool, 
                 ":url": to_value(url),
                 ":events": to_value(events),
                 ":active": to_value(active),
+                ":updated": to_value(updated_at),
+            },
+        )
+    except ClientError as error:
+        if condition_failed(error):
+            return False
+        raise
+    return True
+
+
+def rotate_secret(webhook_id: str, current: bytes, new: bytes, previous_until: str, updated_at: str) -> bool:
+    """Make ``new`` the signing secret and keep ``current`` beside it until ``previous_until``; False when
+    the webhook is gone or its secret is no longer ``current`` (a concurrent rotation: read again)."""
+    try:
+        dynamodb().update_item(
+            TableName=table_name(),
+            Key=to_item(keys.webhook(webhook_id)),
+            UpdateExpression="SET #secret = :new, previous_secret = :current, previous_until = :until, "
+            "#updated = :updated",
+            ConditionExpression="attribute_exists(PK) AND #secret = :current",
+            ExpressionAttributeNames={"#secret": "secret", "#updated": "updated_at"},
+            ExpressionAttributeValues={
+                ":new": to_value(new),
+                ":current": to_value(current),
+                ":until": to_value(previous_until),
                 ":updated": to_value(updated_at),
             },
         )
