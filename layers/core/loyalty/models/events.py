@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, model_validator
 
 from loyalty.models.common import Model, Timestamp
 
@@ -90,10 +90,20 @@ class PointsExpired(EventData):
 
 
 class PointsAdjusted(EventData):
+    """No ``reason``: an admin's free text may name the member, and an event outlives its erasure (the
+    bus's archive, a subscriber's copy). A consumer that needs it reads the member's activity."""
+
     adjustment_id: Id
     points: SignedPoints
-    reason: str = Field(max_length=500)
     balance: Balance | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _without_reason(cls, data: Any) -> Any:
+        """An outbox written before events lost their free text still holds ``reason``: not sent on."""
+        if isinstance(data, dict) and "reason" in data:
+            return {name: value for name, value in data.items() if name != "reason"}
+        return data
 
 
 class PointsBonus(EventData):

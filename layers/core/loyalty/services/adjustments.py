@@ -100,7 +100,8 @@ def _attempt(member_id: str, request: AdjustmentRequest, actor: Actor, program: 
             events=[
                 Event(
                     "points.adjusted",
-                    {"adjustment_id": request.adjustment_id, "points": request.points, "reason": request.reason},
+                    # No reason: events carry no free text (an admin's words may name the member).
+                    {"adjustment_id": request.adjustment_id, "points": request.points},
                 )
             ],
             entry=EntryPut(record.to_item(), AdjustmentRecord.from_item),
