@@ -18,7 +18,7 @@ from datetime import datetime
 from loyalty.domain.money import to_minor
 from loyalty.models.integrations import ShopifyOrder, ShopifyRefund
 from loyalty.models.order import OrderLineIn, OrderRequest, RefundLineIn, RefundRequest
-from loyalty.services.integrations.mapping import Customer, category_of, full_name, sku_of
+from loyalty.services.integrations.mapping import Customer, category_of, full_name, merged, sku_of
 
 PREFIX = "shopify:"
 
@@ -51,6 +51,7 @@ def order_request(order: ShopifyOrder, member_id: str, category_by_sku: dict[str
                 discount_minor=min(discount, unit * item.quantity),
             )
         )
+    lines = merged(lines)
     if not lines:
         return None
     placed = order.processed_at or order.created_at
