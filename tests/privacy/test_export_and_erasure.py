@@ -147,7 +147,6 @@ def test_erasure_leaves_no_personal_data_and_forfeits_the_balance_once(admin_api
     assert outbox[0]["data"] == {
         "adjustment_id": "erasure",
         "points": -balance,
-        "reason": "erasure",
         "balance": {"available": 0, "pending": 0},
     }
 
