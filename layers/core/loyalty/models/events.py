@@ -90,18 +90,21 @@ class PointsExpired(EventData):
 
 
 class PointsAdjusted(EventData):
-    """No ``reason``: an admin's free text may name the member, and an event outlives its erasure (the
-    bus's archive, a subscriber's copy). A consumer that needs it reads the member's activity."""
+    """No free text: an admin's reason may name the member, and an event outlives its erasure (the bus's
+    archive, a subscriber's copy). A consumer that needs it reads the member's activity."""
 
     adjustment_id: Id
     points: SignedPoints
+    reason: Literal["erasure"] | None = Field(
+        default=None, description="Only 'erasure': the forfeit of an erased member's points. Never an admin's text."
+    )
     balance: Balance | None = None
 
     @model_validator(mode="before")
     @classmethod
-    def _without_reason(cls, data: Any) -> Any:
-        """An outbox written before events lost their free text still holds ``reason``: not sent on."""
-        if isinstance(data, dict) and "reason" in data:
+    def _without_free_text(cls, data: Any) -> Any:
+        """An outbox written before events lost their free text holds the admin's reason: not sent on."""
+        if isinstance(data, dict) and data.get("reason") not in (None, "erasure"):
             return {name: value for name, value in data.items() if name != "reason"}
         return data
 

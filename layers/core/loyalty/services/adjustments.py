@@ -100,8 +100,12 @@ def _attempt(member_id: str, request: AdjustmentRequest, actor: Actor, program: 
             events=[
                 Event(
                     "points.adjusted",
-                    # No reason: events carry no free text (an admin's words may name the member).
-                    {"adjustment_id": request.adjustment_id, "points": request.points},
+                    # No free text in events (an admin's words may name the member): only "erasure".
+                    {
+                        "adjustment_id": request.adjustment_id,
+                        "points": request.points,
+                        **({"reason": ERASURE} if request.reason == ERASURE else {}),
+                    },
                 )
             ],
             entry=EntryPut(record.to_item(), AdjustmentRecord.from_item),

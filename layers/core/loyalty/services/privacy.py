@@ -23,7 +23,7 @@ from loyalty.store import activity as activity_store
 from loyalty.store import members as member_store
 from loyalty.store import entries
 from loyalty.store import integrations as integrations_store
-from loyalty.store.entries import ERASURE_ADJUSTMENT_ID, EntryFields, ErasureRecord
+from loyalty.store.entries import ERASURE_ADJUSTMENT_ID, ERASURE_REASON, EntryFields, ErasureRecord
 from loyalty.store.members import Booking, DueDays, EntryPut, MemberChange, MemberRecord, Replay, Written
 
 
@@ -109,7 +109,7 @@ def _erasure(
     )
     events = [Event("member.erased", {})]
     if forfeited:
-        adjusted = {"adjustment_id": ERASURE_ADJUSTMENT_ID, "points": -forfeited}
+        adjusted = {"adjustment_id": ERASURE_ADJUSTMENT_ID, "points": -forfeited, "reason": ERASURE_REASON}
         events.insert(0, Event("points.adjusted", adjusted))
     return MemberChange(
         before=member,
