@@ -54,7 +54,7 @@ def settle(template: Template) -> None:
         try:
             event = {"Records": [poller.sqs_record(m, arn) for m in messages]}
             failed = poller.failed_ids(runtime.invoke(template, "AccrualConsumerFunction", event), ids)
-        except Exception:  # noqa: BLE001 - Powertools fails the invocation when every record failed
+        except Exception:  # Powertools fails the invocation when every record failed
             failed = set(ids)
         for message in messages:
             if message["MessageId"] not in failed:
@@ -69,7 +69,9 @@ def queue_texts(take: bool) -> dict[str, list[str]]:
     for url in sqs.list_queues().get("QueueUrls", []):
         bodies = found.setdefault(url.rsplit("/", 1)[-1], [])
         for _ in range(100):
-            messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0 if not take else 30)
+            messages = sqs.receive_message(
+                QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0 if not take else 30
+            )
             if not messages.get("Messages"):
                 break
             for message in messages["Messages"]:
@@ -154,7 +156,8 @@ def test_a_repeated_erasure_finishes_what_a_failed_one_left(
     post(api, "shop-1", order, shopify_headers(order, "orders/paid"))
     settle(template)
     reason = f"asked by {EMAIL}"
-    assert admin_api.post(f"/v1/admin/members/{MEMBER}/adjustments", {"adjustment_id": "a-1", "points": 5, "reason": reason}).status == 201
+    adjustment = {"adjustment_id": "a-1", "points": 5, "reason": reason}
+    assert admin_api.post(f"/v1/admin/members/{MEMBER}/adjustments", adjustment).status == 201
 
     def broken(adjustment_id: str, member_id: str) -> None:
         raise RuntimeError("DynamoDB is away")

@@ -19,6 +19,7 @@ from loyalty.settings import settings
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import ObjectIdentifierTypeDef
 
 PREFIX = "inbound/"
 DELETE_BATCH = 1000  # what one DeleteObjects takes
@@ -66,7 +67,7 @@ def delete_prefix(prefix: str) -> int:
     """Delete every body under ``prefix``; returns how many were deleted."""
     deleted = 0
     for page in _client().get_paginator("list_objects_v2").paginate(Bucket=_bucket(), Prefix=prefix):
-        keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+        keys: list[ObjectIdentifierTypeDef] = [{"Key": item["Key"]} for item in page.get("Contents", [])]
         for start in range(0, len(keys), DELETE_BATCH):
             chunk = keys[start : start + DELETE_BATCH]
             answer = _client().delete_objects(Bucket=_bucket(), Delete={"Objects": chunk, "Quiet": True})

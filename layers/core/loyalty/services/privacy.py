@@ -20,9 +20,9 @@ from loyalty.services.integrations import bodies
 from loyalty.services.ledger import activity_view, state_view
 from loyalty.services.retry import MAX_ATTEMPTS, pause
 from loyalty.store import activity as activity_store
-from loyalty.store import members as member_store
 from loyalty.store import entries
 from loyalty.store import integrations as integrations_store
+from loyalty.store import members as member_store
 from loyalty.store.entries import ERASURE_ADJUSTMENT_ID, ERASURE_REASON, EntryFields, ErasureRecord
 from loyalty.store.members import Booking, DueDays, EntryPut, MemberChange, MemberRecord, Replay, Written
 

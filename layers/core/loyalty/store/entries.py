@@ -9,12 +9,11 @@ cancellations and expiries have items of their own, defined here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from loyalty.store import keys
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from loyalty.store import keys
 from loyalty.store.client import Item, condition_failed, dynamodb, from_item, table_name, to_item, to_value
 
 

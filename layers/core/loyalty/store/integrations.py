@@ -122,4 +122,6 @@ def unlink_customer(member_id: str, connection_id: str, customer_id: str) -> Non
     except ClientError as error:
         if not condition_failed(error):
             raise
-    dynamodb().delete_item(TableName=table_name(), Key=to_item(keys.customer_link(member_id, connection_id, customer_id)))
+    dynamodb().delete_item(
+        TableName=table_name(), Key=to_item(keys.customer_link(member_id, connection_id, customer_id))
+    )

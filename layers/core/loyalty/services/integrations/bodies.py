@@ -67,6 +67,10 @@ def _text(value: Any) -> str | None:
     return value.strip() or None
 
 
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _whose(platform: str, body: bytes) -> tuple[str | None, str | None]:
     """(email, customer id) the body names, as the consumer will match them; never raises."""
     try:
@@ -77,9 +81,9 @@ def _whose(platform: str, body: bytes) -> tuple[str | None, str | None]:
     if not isinstance(document, dict):
         return None, None
     if platform == "shopify":
-        buyer = document.get("customer") if isinstance(document.get("customer"), dict) else {}
+        buyer = _object(document.get("customer"))
         return _text(buyer.get("email")) or _text(document.get("email")), _text(buyer.get("id"))
-    billing = document.get("billing") if isinstance(document.get("billing"), dict) else {}
+    billing = _object(document.get("billing"))
     customer_id = _text(document.get("customer_id"))
     return _text(billing.get("email")), customer_id if customer_id != "0" else None
 
@@ -117,7 +121,7 @@ def discard(message: IntegrationWebhook) -> None:
         return
     try:
         inbound_bodies.delete(message.body_key)
-    except Exception:  # noqa: BLE001 - the work is done; a leftover body expires by the lifecycle rule
+    except Exception:  # the work is done; a leftover body expires by the lifecycle rule
         logger.warning("processed inbound body not deleted", extra={"body_key": message.body_key})
 
 
