@@ -124,10 +124,10 @@ def test_after_erasure_nothing_in_the_table_queues_or_bucket_names_the_shopper(
 
     # Before: he is everywhere the paths above write.
     assert naming(table_items(ddb)), "the profile, the email guard, the adjustment's reason"
-    assert integrations_store.customer_links(MEMBER) == [("shop-1", "207119551")]
     dead = queue_texts(take=False)["AccrualDeadLetterQueue"]
     assert len(dead) == 1, "the malformed payload's message is dead-lettered"
-    assert naming(bucket_texts().values()), "its body waits for a redrive, in the bucket"
+    assert naming(dead + list(bucket_texts().values())), "its body waits for a redrive"
+    assert integrations_store.member_by_customer("shop-1", "207119551") == MEMBER
 
     assert admin_api.delete(f"/v1/admin/members/{MEMBER}").status == 204
     helpers.publisher_poller(template).drain()
@@ -139,7 +139,6 @@ def test_after_erasure_nothing_in_the_table_queues_or_bucket_names_the_shopper(
     assert sum(len(bodies) for bodies in queues.values()) > 1, "the deliveries are queued"
     assert [(name, text) for name, bodies in queues.items() for text in naming(bodies)] == []
     assert integrations_store.member_by_customer("shop-1", "207119551") is None
-    assert integrations_store.customer_links(MEMBER) == []
     activity = api.get(f"/v1/members/{MEMBER}/activity").body["items"]
     assert [e["reason"] for e in activity if e.get("adjustment_id") == "adj-bob"] == ["redacted"]
     audit_clean()
