@@ -24,7 +24,7 @@ from local import resources
 from local import template as template_loader
 from local.backend import DynamoDBLocal
 from loyalty import settings
-from loyalty.adapters import accrual_queue, clock, delivery_queue, event_bus, kms
+from loyalty.adapters import accrual_queue, clock, delivery_queue, event_bus, inbound_bodies, kms
 from loyalty.services import api_keys, program, rewards, webhooks
 from loyalty.services.integrations import connections
 from loyalty.store import campaigns as campaign_store
@@ -83,7 +83,7 @@ def _reset_process_state() -> None:
     rewards.forget()
     api_keys._seen.clear()
     clock.set_clock(_test_clock)
-    for adapter in (accrual_queue, delivery_queue, event_bus, kms):  # clients made inside the last mock
+    for adapter in (accrual_queue, delivery_queue, event_bus, kms, inbound_bodies):  # clients made inside the last mock
         adapter.reset()
     webhooks.forget()
     connections.forget()

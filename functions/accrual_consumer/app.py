@@ -3,6 +3,10 @@ the Shopify and WooCommerce webhooks the integration route verified and queued).
 
 A record that fails (malformed, unknown member, a refund beyond the order) is reported alone in
 ``batchItemFailures``; the rest of the batch is deleted. After 3 receives SQS moves it to the DLQ.
+
+A platform webhook's message points at its body in the stack's bucket: read there, deleted once
+processed. A pointer whose body is gone was processed already (SQS delivers at least once) or erased
+since: nothing is left to do.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -22,11 +26,13 @@ from loyalty.models.order import AccrualMessage, OrderCompleted
 
 if TYPE_CHECKING:
     from loyalty.services import accrual, refunds
+    from loyalty.services.integrations import bodies
     from loyalty.services.integrations import process as integrations
 else:  # imported on first use: see loyalty.entrypoints.lazy
     accrual = lazy.module("loyalty.services.accrual")
     refunds = lazy.module("loyalty.services.refunds")
     integrations = lazy.module("loyalty.services.integrations.process")
+    bodies = lazy.module("loyalty.services.integrations.bodies")
 
 logger = Logger()
 tracer = Tracer()
@@ -62,7 +68,13 @@ def handle_record(record: SQSRecord) -> None:
         emit.accrued(metrics, accrual.accrue(message.order))
     elif isinstance(message, IntegrationWebhook):
         logger.set_correlation_id(message.delivery_id)
-        processed = integrations.process(message)
+        loaded = bodies.load(message)
+        if loaded is None:
+            metrics.add_metric(name="PlatformBodiesGone", unit=MetricUnit.Count, value=1)
+            logger.info("inbound body already processed or erased", extra={"message_id": record.message_id})
+            return
+        processed = integrations.process(loaded)
+        bodies.discard(message)
         metrics.add_metric(name=f"PlatformOrders{processed.outcome.capitalize()}", unit=MetricUnit.Count, value=1)
         for accrued in processed.accrued:
             emit.accrued(metrics, accrued)

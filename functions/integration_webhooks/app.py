@@ -51,6 +51,10 @@ def _raw_body() -> bytes:
             "description": "The platform's signature is missing or does not match (or no such connection)",
             "content": {"application/problem+json": {"model": Problem}},
         },
+        413: {
+            "description": "The body is larger than 3 MB (checked before anything else)",
+            "content": {"application/problem+json": {"model": Problem}},
+        },
     },
 )
 @tracer.capture_method

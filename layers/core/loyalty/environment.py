@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     event_bus_name: str = Field(default="LoyaltyEvents", description="The EventBridge bus events are published to.")
     delivery_queue_url: str | None = Field(default=None, description="The FIFO queue of webhook deliveries.")
     accrual_queue_url: str | None = Field(default=None, description="Where inbound platform webhooks are queued.")
+    inbound_bucket: str | None = Field(
+        default=None,
+        description="The S3 bucket (the imports bucket, prefix inbound/) that holds inbound webhook bodies "
+        "until the accrual consumer has processed them.",
+    )
     secrets_key_id: str | None = Field(
         default=None, description="The KMS key that encrypts webhook and integration secrets at rest."
     )

@@ -114,6 +114,10 @@ class Contended(LoyaltyError):
     status, code, title = 503, "unavailable", "Too many concurrent changes; retry the request"
 
 
+class PayloadTooLarge(LoyaltyError):
+    status, code, title = 413, "payload_too_large", "Request body too large"
+
+
 class InvalidInput(LoyaltyError):
     """A request that parses but breaks a rule only the service can check (e.g. an unknown referral code)."""
 

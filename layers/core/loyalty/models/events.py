@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, model_validator
 
 from loyalty.models.common import Model, Timestamp
 
@@ -90,10 +90,23 @@ class PointsExpired(EventData):
 
 
 class PointsAdjusted(EventData):
+    """No free text: an admin's reason may name the member, and an event outlives its erasure (the bus's
+    archive, a subscriber's copy). A consumer that needs it reads the member's activity."""
+
     adjustment_id: Id
     points: SignedPoints
-    reason: str = Field(max_length=500)
+    reason: Literal["erasure"] | None = Field(
+        default=None, description="Only 'erasure': the forfeit of an erased member's points. Never an admin's text."
+    )
     balance: Balance | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _without_free_text(cls, data: Any) -> Any:
+        """An outbox written before events lost their free text holds the admin's reason: not sent on."""
+        if isinstance(data, dict) and data.get("reason") not in (None, "erasure"):
+            return {name: value for name, value in data.items() if name != "reason"}
+        return data
 
 
 class PointsBonus(EventData):

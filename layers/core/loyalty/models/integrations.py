@@ -8,9 +8,9 @@ parsed with ``json.loads(parse_int=str, parse_float=Decimal)`` and never through
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from loyalty.models.common import ApiModel, Bool, Model, Timestamp
 
@@ -58,7 +58,16 @@ class IntegrationWebhook(ApiModel):
     topic: Annotated[str, Field(min_length=1, max_length=128)]
     delivery_id: Annotated[str, Field(max_length=256)] | None = None
     received_at: str
-    payload: str
+    payload: str = Field(default="", description="The raw body (messages queued before bodies went to the bucket).")
+    body_key: Annotated[str, Field(pattern=r"^inbound/[A-Za-z0-9._/-]{1,200}$")] | None = Field(
+        default=None, description="Where the raw body waits in the stack's bucket (the consumer reads it there)."
+    )
+
+    @model_validator(mode="after")
+    def _has_body(self) -> Self:
+        if not self.payload and self.body_key is None:
+            raise ValueError("an integration webhook needs its payload or a body_key")
+        return self
 
 
 # --- platform payloads -----------------------------------------------------------------------------

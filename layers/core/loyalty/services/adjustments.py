@@ -100,7 +100,12 @@ def _attempt(member_id: str, request: AdjustmentRequest, actor: Actor, program: 
             events=[
                 Event(
                     "points.adjusted",
-                    {"adjustment_id": request.adjustment_id, "points": request.points, "reason": request.reason},
+                    # No free text in events (an admin's words may name the member): only "erasure".
+                    {
+                        "adjustment_id": request.adjustment_id,
+                        "points": request.points,
+                        **({"reason": ERASURE} if request.reason == ERASURE else {}),
+                    },
                 )
             ],
             entry=EntryPut(record.to_item(), AdjustmentRecord.from_item),

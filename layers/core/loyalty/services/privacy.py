@@ -16,9 +16,12 @@ from loyalty.models.privacy import ConsentChange, MemberExport
 from loyalty.services import accrual, redemptions
 from loyalty.services import program as programs
 from loyalty.services.adjustments import Actor
+from loyalty.services.integrations import bodies
 from loyalty.services.ledger import activity_view, state_view
 from loyalty.services.retry import MAX_ATTEMPTS, pause
 from loyalty.store import activity as activity_store
+from loyalty.store import entries
+from loyalty.store import integrations as integrations_store
 from loyalty.store import members as member_store
 from loyalty.store import merges as merge_store
 from loyalty.store.entries import ERASURE_ADJUSTMENT_ID, ERASURE_REASON, EntryFields, ErasureRecord
@@ -53,28 +56,45 @@ def erase(member_id: str, actor: Actor) -> None:
     (so the address may enroll again, as a new member); the points it holds, available and pending, are
     forfeited by an ``adjust`` entry with reason ``erasure``; it leaves every due index (the jobs never
     find it again); its outbox says ``member.erased`` and nothing else about it. Entries, orders and
-    redemptions stay (amounts and dates), so the accounts still add up. All in one transaction. An
-    erased member answers as done: a second DELETE forfeits nothing again."""
+    redemptions stay (amounts and dates), so the accounts still add up. All in one transaction.
+
+    Around it, what else names the member (docs/privacy.md): before it, the inbound webhook bodies
+    waiting in the bucket (found by the email, which the transaction removes); after it, the free-text
+    reasons of its adjustments and its platform customer links. Each step is idempotent, so a DELETE
+    that failed part way is simply sent again: an erased member's DELETE redoes the steps after."""
     for attempt in range(MAX_ATTEMPTS):
         state = member_store.read(member_id, "all")
         if state is None:
             raise MemberNotFound(f"No member '{member_id}'.")
         member = state.member
         if member.status == "erased":
+            _forget_records(member_id)
             return
         if member.status == "merged":
-            # Taken over: its points and email went to the member it was merged into; its name goes now.
+            # Taken over: its points and email went to the member it was merged into; its name goes now,
+            # and so do the reasons and customer links that still name it.
             if merge_store.erase_merged(member, [Event("member.erased", {})], rfc3339(clock.now())):
+                _forget_records(member_id)
                 return
             pause(attempt)
             continue
+        bodies.forget(member.email, integrations_store.customer_links(member_id))
         day = calendar.local_day(clock.now(), programs.current().zone).isoformat()
         change = _erasure(member, state.lots, state.portions, day, actor)
         outcome = member_store.commit(change)
         if isinstance(outcome, Written | Replay):
+            _forget_records(member_id)
             return
         pause(attempt)
     raise Contended(f"Member '{member_id}' could not be erased; retry it.")
+
+
+def _forget_records(member_id: str) -> None:
+    """The member's records outside its transaction: a write each, found by the member's id."""
+    for adjustment_id in entries.adjustments_with_reason(member_id):
+        entries.redact_reason(adjustment_id, member_id)
+    for connection_id, customer_id in integrations_store.customer_links(member_id):
+        integrations_store.unlink_customer(member_id, connection_id, customer_id)
 
 
 def _erasure(

@@ -9,9 +9,12 @@ cancellations and expiries have items of their own, defined here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
 
 from loyalty.store import keys
-from loyalty.store.client import Item, dynamodb, from_item, table_name, to_item
+from loyalty.store.client import Item, condition_failed, dynamodb, from_item, table_name, to_item, to_value
 
 
 @dataclass(frozen=True)
@@ -162,3 +165,46 @@ def get_cancel(redemption_id: str) -> CancelRecord | None:
         TableName=table_name(), Key=to_item(keys.redemption_cancel(redemption_id)), ConsistentRead=True
     )
     return CancelRecord.from_item(from_item(answer["Item"])) if "Item" in answer else None
+
+
+REDACTED_REASON = "redacted"  # what an erased member's adjustments show instead of their free text
+
+
+def adjustments_with_reason(member_id: str) -> list[str]:
+    """The ids of the member's adjustments whose reason is still the admin's free text: the member's
+    activity index read to its end (as an export reads it), only the adjustment ids returned."""
+    found: list[str] = []
+    request: dict[str, Any] = {
+        "TableName": table_name(),
+        "IndexName": "GSI1",
+        "KeyConditionExpression": "GSI1PK = :pk",
+        "FilterExpression": "begins_with(PK, :adjustment) AND reason <> :redacted",
+        "ProjectionExpression": "adjustment_id",
+        "ExpressionAttributeValues": {
+            ":pk": to_value(keys.activity_partition(member_id)),
+            ":adjustment": to_value(keys.adjustment("")["PK"]),
+            ":redacted": to_value(REDACTED_REASON),
+        },
+    }
+    while True:
+        answer = dynamodb().query(**request)
+        found += [str(from_item(raw)["adjustment_id"]) for raw in answer.get("Items", [])]
+        start = answer.get("LastEvaluatedKey")
+        if start is None:
+            return found
+        request["ExclusiveStartKey"] = start
+
+
+def redact_reason(adjustment_id: str, member_id: str) -> None:
+    """Replace an adjustment's reason (erasure); only the member's own, only once."""
+    try:
+        dynamodb().update_item(
+            TableName=table_name(),
+            Key=to_item(keys.adjustment(adjustment_id)),
+            UpdateExpression="SET reason = :redacted",
+            ConditionExpression="member_id = :member",
+            ExpressionAttributeValues={":redacted": to_value(REDACTED_REASON), ":member": to_value(member_id)},
+        )
+    except ClientError as error:
+        if not condition_failed(error):
+            raise

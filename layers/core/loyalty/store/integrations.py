@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from botocore.exceptions import ClientError
 
 from loyalty.store import keys
-from loyalty.store.client import Item, condition_failed, dynamodb, from_item, table_name, to_item
+from loyalty.store.client import Item, condition_failed, dynamodb, from_item, table_name, to_item, to_value
 
 
 @dataclass(frozen=True)
@@ -74,11 +74,17 @@ def member_by_customer(connection_id: str, customer_id: str) -> str | None:
 
 
 def link_customer(connection_id: str, customer_id: str, member_id: str) -> str:
-    """Map the customer to ``member_id`` unless it is mapped already; returns the member it maps to."""
+    """Map the customer to ``member_id`` unless it is mapped already; returns the member it maps to.
+    The member's side of the link is written first, so the member's erasure always finds a guard that
+    names it (a side whose guard names another member is deleted by that erasure, guard untouched)."""
+    ids = {"member_id": member_id, "connection_id": connection_id, "customer_id": customer_id}
+    dynamodb().put_item(
+        TableName=table_name(), Item=to_item({**keys.customer_link(member_id, connection_id, customer_id), **ids})
+    )
     try:
         dynamodb().put_item(
             TableName=table_name(),
-            Item=to_item({**keys.platform_customer(connection_id, customer_id), "member_id": member_id}),
+            Item=to_item({**keys.platform_customer(connection_id, customer_id), **ids}),
             ConditionExpression="attribute_not_exists(PK)",
         )
     except ClientError as error:
@@ -87,3 +93,35 @@ def link_customer(connection_id: str, customer_id: str, member_id: str) -> str:
         existing = member_by_customer(connection_id, customer_id)
         return existing or member_id
     return member_id
+
+
+def customer_links(member_id: str) -> list[tuple[str, str]]:
+    """The (connection_id, customer_id) pairs linked to the member (a handful: one per connection)."""
+    answer = dynamodb().query(
+        TableName=table_name(),
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+        ExpressionAttributeValues={
+            ":pk": to_value(keys.member_partition(member_id)),
+            ":prefix": to_value(keys.CUSTOMER_LINK_PREFIX),
+        },
+        ConsistentRead=True,
+    )
+    found = [from_item(raw) for raw in answer.get("Items", [])]
+    return [(str(item["connection_id"]), str(item["customer_id"])) for item in found]
+
+
+def unlink_customer(member_id: str, connection_id: str, customer_id: str) -> None:
+    """Delete both sides of a link (erasure); the guard only while it still names this member."""
+    try:
+        dynamodb().delete_item(
+            TableName=table_name(),
+            Key=to_item(keys.platform_customer(connection_id, customer_id)),
+            ConditionExpression="member_id = :member",
+            ExpressionAttributeValues={":member": to_value(member_id)},
+        )
+    except ClientError as error:
+        if not condition_failed(error):
+            raise
+    dynamodb().delete_item(
+        TableName=table_name(), Key=to_item(keys.customer_link(member_id, connection_id, customer_id))
+    )

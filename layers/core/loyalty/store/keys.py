@@ -234,6 +234,15 @@ def platform_customer(connection_id: str, customer_id: str) -> dict[str, str]:
     return {"PK": f"CUSTOMER#{connection_id}#{customer_id}", "SK": "CUSTOMER"}
 
 
+def customer_link(member_id: str, connection_id: str, customer_id: str) -> dict[str, str]:
+    """The same link seen from the member (outside its ``PROFILE`` prefix): erasure finds and deletes
+    the member's links with one Query of its partition."""
+    return {"PK": f"MEMBER#{member_id}", "SK": f"{CUSTOMER_LINK_PREFIX}{connection_id}#{customer_id}"}
+
+
+CUSTOMER_LINK_PREFIX = "LINK#"
+
+
 # --- accounting aggregates (loyalty.store.accounting) ------------------------------------------------
 # Partition ACCT#<shard> (the member's shard), sort key DAY#<booking day>: what the ledger moved that
 # day, maintained in the ledger's own transactions. A month is one Query per shard.

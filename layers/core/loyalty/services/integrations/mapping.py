@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from loyalty.models.order import OrderLineIn
+
 DEFAULT_CATEGORY = "uncategorized"
 MAX_LABEL = 64
 
@@ -49,3 +51,25 @@ def split_amount(amount: int, quantity: int) -> list[tuple[int, int]]:
     unit, rest = divmod(amount, quantity)
     parts = [(quantity - rest, unit), (rest, unit + 1)]
     return [(q, price) for q, price in parts if q > 0]
+
+
+def merged(lines: list[OrderLineIn]) -> list[OrderLineIn]:
+    """One line per (sku, category, unit price), quantities and discounts added up. A platform lists a
+    personalised product once per item (a Shopify order of 250 lines that differ only by their
+    properties) and our order takes at most 100 lines; the points are the same, counted over the
+    whole order, and a refund by SKU finds the line it names."""
+    by_kind: dict[tuple[str, str, int], OrderLineIn] = {}
+    for line in lines:
+        kind = (line.sku, line.category, line.unit_price_minor)
+        before = by_kind.get(kind)
+        by_kind[kind] = (
+            line
+            if before is None
+            else before.model_copy(
+                update={
+                    "quantity": before.quantity + line.quantity,
+                    "discount_minor": before.discount_minor + line.discount_minor,
+                }
+            )
+        )
+    return list(by_kind.values())

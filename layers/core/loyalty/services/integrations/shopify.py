@@ -26,7 +26,7 @@ from loyalty.domain.money import to_minor
 from loyalty.domain.refunds import Paid, PlatformRefund
 from loyalty.models.integrations import ShopifyLineItem, ShopifyOrder, ShopifyRefund
 from loyalty.models.order import OrderLineIn, OrderRequest, RefundLineIn, RefundRequest
-from loyalty.services.integrations.mapping import Customer, category_of, full_name, sku_of
+from loyalty.services.integrations.mapping import Customer, category_of, full_name, merged, sku_of
 
 PREFIX = "shopify:"
 DISCREPANCY = "refund_discrepancy"
@@ -84,6 +84,7 @@ def order_request(order: ShopifyOrder, member_id: str, category_by_sku: dict[str
                 discount_minor=discount,
             )
         )
+    lines = merged(lines)
     if not lines:
         return None
     placed = order.processed_at or order.created_at

@@ -26,7 +26,7 @@ from loyalty.domain.money import to_minor
 from loyalty.domain.refunds import Paid, PlatformRefund
 from loyalty.models.integrations import WooOrder, WooRefund
 from loyalty.models.order import OrderLineIn, OrderRequest, RefundLineIn, RefundRequest
-from loyalty.services.integrations.mapping import Customer, category_of, full_name, sku_of, split_amount
+from loyalty.services.integrations.mapping import Customer, category_of, full_name, merged, sku_of, split_amount
 
 PREFIX = "woocommerce:"
 EARNING_STATUSES = frozenset({"processing", "completed"})
@@ -80,7 +80,7 @@ def _lines(order: WooOrder, category_by_sku: dict[str, str]) -> list[OrderLineIn
 
 
 def order_request(order: WooOrder, member_id: str, category_by_sku: dict[str, str]) -> OrderRequest | None:
-    lines = _lines(order, category_by_sku)
+    lines = merged(_lines(order, category_by_sku))
     if not lines:
         return None
     return OrderRequest(
