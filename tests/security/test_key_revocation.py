@@ -29,8 +29,8 @@ from loyalty.models.api_key import KEY_FORMAT
 from tests.api import Api
 from tests.counting import DynamoCalls
 
-REVOCATION_BOUND_SECONDS = 5.0
-PAST_THE_GATE = 409  # program_not_configured: what GET /v1/rewards answers a valid key on an empty table  # shared/API.md: "refused by every function within 5 seconds of the DELETE"
+REVOCATION_BOUND_SECONDS = 5.0  # shared/API.md: "refused by every function within 5 seconds of the DELETE"
+PAST_THE_GATE = 409  # program_not_configured: what GET /v1/rewards answers a valid key on an empty table
 
 
 class Worker:
