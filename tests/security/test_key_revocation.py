@@ -87,10 +87,9 @@ def stack_env(
         created = resources.create_resources(
             template, boto3.Session(), names={"LoyaltyTable": f"keys-{uuid.uuid4().hex[:12]}"}
         )
-        env = {**os.environ, **resources.function_environment(template, created), **endpoints}
+        # The template's own function environment, AUTH_CACHE_SECONDS included: what a deployed process gets.
+        env = {**os.environ, **endpoints, **resources.function_environment(template, created)}
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "layers" / "core"), str(ROOT)])
-        env.pop("AUTH_CACHE_SECONDS", None)  # only the template says how long a lookup is trusted
-        env.update(resources.function_environment(template, created))
         yield env
 
 
