@@ -20,11 +20,13 @@ from typing import IO, Any
 
 import boto3
 import pytest
+from pydantic import ValidationError
 
 from local import resources
 from local import template as template_loader
 from local.backend import DynamoDBLocal, MotoServer, local_aws_env
 from local.template import ROOT
+from loyalty import settings
 from loyalty.models.api_key import KEY_FORMAT
 from tests.api import Api
 from tests.counting import DynamoCalls
@@ -184,3 +186,15 @@ def test_a_well_formed_key_costs_one_read_per_cache_window(admin_api: Api, api: 
         for _ in range(5):
             assert anonymous.get("/v1/admin/program", key=fresh).status == 403
     assert calls.operations == ["GetItem"]
+
+
+def test_no_deployment_can_trust_a_key_lookup_for_more_than_4_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bound behind the 5 seconds is a setting: a template that asked for more would not start."""
+    monkeypatch.setenv("AUTH_CACHE_SECONDS", "60")
+    settings.reset()
+    try:
+        with pytest.raises(ValidationError, match="auth_cache_seconds"):
+            settings.settings()
+    finally:
+        monkeypatch.undo()
+        settings.reset()
