@@ -88,7 +88,7 @@ def bearer_key(authorization: str | None) -> str | None:
     key = rest.strip()
     if scheme.lower() != "bearer" or not key:
         return None
-    if KEY_FORMAT.fullmatch(key) or digest(key) in _chosen:
+    if KEY_FORMAT.fullmatch(key) or (_chosen and digest(key) in _chosen):
         return key
     return None
 
