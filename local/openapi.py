@@ -23,6 +23,7 @@ ERRORS = {
     "403": "The key's scope does not allow this route",
     "404": "Not found",
     "409": "Conflict (see code)",
+    "415": "Content-Type malformed or not one the route takes (validation_error): send application/json",
     "422": "Validation failed (errors lists each field)",
     "500": "Internal error (internal_error): logged and counted; not worth retrying as is",
     "503": "Busy: concurrent changes or the data store; retry with the same client id",
@@ -97,6 +98,24 @@ LINKS: dict[tuple[str, str], list[tuple[str, str, str, dict[str, str], dict[str,
 }
 
 
+# Bodies a route takes that its resolver does not parse (so does not declare): the one-click unsubscribe's
+# form, as RFC 8058 has mail apps send it (loyalty.entrypoints.media_types). Optional: the body is not read.
+_ONE_CLICK = {
+    "schema": {
+        "type": "object",
+        "properties": {"List-Unsubscribe": {"type": "string", "enum": ["One-Click"]}},
+        "additionalProperties": False,
+    }
+}
+REQUEST_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("POST", "/v1/unsubscribe/{token}"): {
+        "required": False,
+        "description": "What mail apps send (RFC 8058): List-Unsubscribe=One-Click; not read.",
+        "content": {"application/x-www-form-urlencoded": _ONE_CLICK, "multipart/form-data": _ONE_CLICK},
+    },
+}
+
+
 def _link(document: dict[str, Any]) -> None:
     """Put LINKS on the 201 and 200 answers of their operations, naming targets by operationId."""
     for (method, path), links in LINKS.items():
@@ -146,6 +165,8 @@ def generate(template: template_loader.Template | None = None) -> dict[str, Any]
         for name, component in schema.get("components", {}).get("schemas", {}).items():
             if name not in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
                 document["components"]["schemas"][name] = component
+    for (method, path), body in REQUEST_BODIES.items():
+        document["paths"][path][method.lower()]["requestBody"] = body
     _link(document)
     return document
 

@@ -1,7 +1,10 @@
 """HTTP API Lambda authorizer (payload 2.0, simple responses).
 
-It never denies: it tells the route which scope the key has ("none" for a missing, unknown or revoked
-key), and the handlers answer 401/403 as problem+json, which API Gateway's own denial cannot do.
+It never denies: it tells the route which scope the key has ("none" for a missing, malformed, unknown or
+revoked key), and the handlers answer 401/403 as problem+json, which API Gateway's own denial cannot do.
+The check itself is loyalty.services.api_keys.resolve, which a route function can call as well: a header
+that is not a well-formed key costs no read, a well-formed one at most one per AUTH_CACHE_SECONDS (4), and
+a revoked key is refused within 5 seconds (docs/security.md).
 """
 
 from typing import TYPE_CHECKING, Any

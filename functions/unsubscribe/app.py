@@ -1,6 +1,8 @@
 """POST /v1/unsubscribe/{token}: the one-click unsubscribe of the re-engagement emails (no API key: the
 signed token is the authorisation). Mail apps send it as RFC 8058 prescribes, with the form body
-``List-Unsubscribe=One-Click``, which is not read."""
+``List-Unsubscribe=One-Click`` (multipart/form-data or application/x-www-form-urlencoded), which is not
+read: the route takes those two types, JSON or none, and refuses any other with 415
+(loyalty.entrypoints.http.accepted_media_types)."""
 
 from typing import TYPE_CHECKING, Annotated, Any
 

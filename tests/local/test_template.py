@@ -31,7 +31,7 @@ def test_functions_merge_global_and_own_environment_unresolved(real: Template) -
     authorizer = functions["AuthorizerFunction"]
     assert authorizer.code_uri == "functions/authorizer"
     assert authorizer.handler == "app.handler"
-    assert authorizer.environment["AUTH_CACHE_SECONDS"] == "60"
+    assert authorizer.environment["AUTH_CACHE_SECONDS"] == "4"
     assert authorizer.environment["TABLE_NAME"] == {"Ref": "LoyaltyTable"}
     assert authorizer.memory_size == 256
     assert functions["HealthFunction"].events["Health"]["Type"] == "HttpApi"

@@ -27,7 +27,12 @@ class Settings(BaseSettings):
         default=30, ge=0, description="How long a warm function trusts its copy of the program (and of a reward)."
     )
     auth_cache_seconds: float = Field(
-        default=0, ge=0, description="How long the authorizer trusts a key lookup; a revoked key works this long."
+        default=4,
+        ge=0,
+        le=4,
+        description="How long a warm process trusts a key lookup; a revoked key works this long (plus one "
+        "request's latency) in a process that read it just before the DELETE. At most 4: the contract refuses "
+        "a revoked key everywhere within 5 seconds.",
     )
     jobs_queue_url: str | None = Field(default=None, description="Where a daily job queues the shards it hands on.")
     program_timezone: str | None = Field(

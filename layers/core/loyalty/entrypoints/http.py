@@ -38,9 +38,10 @@ from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as AwsConnectionError
 
 from loyalty.domain.errors import Forbidden, InvalidInput, LoyaltyError, Unauthorized
+from loyalty.entrypoints import media_types
 from loyalty.models.common import read_json
 
-JSON = "application/json"
+JSON = media_types.JSON
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://loyalty.dev/problems/"
 
@@ -213,6 +214,16 @@ def required_scope(path: str) -> str | None:
     return "admin" if path.startswith(ADMIN_PREFIX) else "storefront"
 
 
+def accepted_media_types(path: str) -> frozenset[str]:
+    """The Content-Types a route takes (loyalty.entrypoints.media_types): JSON everywhere; the one-click
+    unsubscribe also the forms of RFC 8058, a platform's webhook also WooCommerce's form-encoded ping."""
+    if path.startswith("/v1/unsubscribe/"):
+        return media_types.UNSUBSCRIBE
+    if PUBLIC_PATHS.match(path):
+        return media_types.PLATFORM_WEBHOOK
+    return media_types.JSON_ONLY
+
+
 def caller(event: Mapping[str, Any]) -> dict[str, Any]:
     """What the authorizer attached to the request (scope, key_id, label), or {} when absent."""
     context = (event.get("requestContext") or {}).get("authorizer") or {}
@@ -277,13 +288,17 @@ def _as_result(answer: Response[str]) -> dict[str, Any]:
 
 
 def serve(app: APIGatewayHttpResolver, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Enforce the key's scope and check the body before anything parses it, then let the resolver answer.
+    """Enforce the key's scope, then check the Content-Type (accepted_media_types) and the body before
+    anything parses them, then let the resolver answer. A request without a key is refused first.
 
     An exception no handler of the resolver takes (a bug) still answers problem+json: 500
     ``internal_error``, logged and counted as ``InternalErrors`` (see the module docstring).
     """
     try:
         check_scope(event)
+        media_types.check(event.get("headers"), accepted_media_types(str(event.get("rawPath", ""))))
+        if isinstance(event.get("headers"), dict):
+            media_types.normalise(event["headers"])
         _check_body(event)
     except LoyaltyError as error:
         return _as_result(error_response(error))

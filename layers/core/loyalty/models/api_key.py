@@ -1,7 +1,8 @@
-"""API key request and the one answer that shows the key."""
+"""API key request, the one answer that shows the key, and the format every issued key has."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -9,6 +10,12 @@ from pydantic import Field
 from loyalty.models.common import ApiModel, Model
 
 Scope = Literal["storefront", "admin"]
+
+# What loyalty.adapters.randomness.api_key issues: a prefix secret scanners know, then 32 random bytes in
+# unpadded base64url (always 43 characters). A bearer value of any other shape cannot be an issued key,
+# so the authorizer refuses it without a read (loyalty.services.api_keys.bearer_key).
+KEY_PREFIX = "lk_"
+KEY_FORMAT = re.compile(r"lk_[A-Za-z0-9_-]{43}")
 
 
 class KeyRequest(ApiModel):

@@ -1,22 +1,42 @@
-"""API keys: issue (shown once), resolve to a scope (authorizer), revoke."""
+"""API keys: issue (shown once), resolve to a scope (the authorizer, or any route function), revoke.
+
+What a request costs here (docs/security.md):
+
+- no ``Authorization`` header, another scheme, or a value that is not the shape of an issued key
+  (``lk_`` and 43 base64url characters): nothing but a regular expression, **no DynamoDB read**;
+- a well-formed key: one strongly consistent GetItem (1 read unit: the item is far below 4 KB) the first
+  time this warm process sees it, then none for ``AUTH_CACHE_SECONDS`` (at most 4). So a busy key costs at
+  most one read per warm process per 4 s, whatever the request rate.
+
+Revocation: ``DELETE /v1/admin/keys/{key_id}`` deletes the item in a transaction; every process's next
+lookup after its cached entry ages out reads it strongly consistently, so the key is refused everywhere
+within ``AUTH_CACHE_SECONDS`` plus one request's latency, under the contract's 5 seconds. A cached answer
+and not a per-request revocation check: the check would cost the same one read per request that the
+cache saves, on one hot item.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import time
+from collections import OrderedDict
 
 from botocore.exceptions import ClientError
 
 from loyalty.adapters import clock, randomness
-from loyalty.models.api_key import KeyCreated, KeyRequest
+from loyalty.models.api_key import KEY_FORMAT, KeyCreated, KeyRequest
 from loyalty.settings import settings
 from loyalty.store import api_keys as key_store
 from loyalty.store.api_keys import KeyRecord
 
-# sha256(key) -> (monotonic time, item or None). Warm authorizers skip the GetItem for a key they saw
-# within AUTH_CACHE_SECONDS; a revoked key therefore stops working within that many seconds.
-_seen: dict[str, tuple[float, KeyRecord | None]] = {}
+# sha256(key) -> (monotonic time of the read, item or None), least recently used first. Bounded, and
+# evicted one entry at a time, so a flood of made-up keys cannot flush the entries of the real ones.
+_seen: OrderedDict[str, tuple[float, KeyRecord | None]] = OrderedDict()
 _MAX_CACHED = 1000
+# Digests of keys whose value an operator chose (bootstrap_key: the local stack's LOYALTY_ADMIN_KEY, the
+# tests' admin key). They need not have the issued shape; only the process that stored them (the local
+# stack runs every function in one process) accepts them. Deployed keys are all issued ones.
+_chosen: set[str] = set()
 
 
 def digest(key: str) -> str:
@@ -32,6 +52,7 @@ def create(request: KeyRequest) -> KeyCreated:
 
 def bootstrap_key(value: str, scope: str, label: str) -> None:
     """Store a key whose value the operator chose (the local stack's admin key); idempotent."""
+    _chosen.add(digest(value))
     if key_store.find(digest(value)) is not None:
         return
     try:
@@ -55,24 +76,40 @@ def store(value: str, key_id: str, scope: str, label: str) -> None:
 def revoke(key_id: str) -> None:
     """Revoking an unknown or already revoked key is not an error: DELETE is safe to retry."""
     key_store.revoke(key_id)
-    _seen.clear()
+    _seen.clear()  # this process at once (the local stack runs every function in it); others within the TTL
+
+
+def bearer_key(authorization: str | None) -> str | None:
+    """The key of an ``Authorization: Bearer <key>`` header when it has the shape of one this platform
+    issues (or an operator chose, see bootstrap_key), else None. No I/O: what fails here costs no read."""
+    if not authorization:
+        return None
+    scheme, _, rest = authorization.strip().partition(" ")
+    key = rest.strip()
+    if scheme.lower() != "bearer" or not key:
+        return None
+    if KEY_FORMAT.fullmatch(key) or (_chosen and digest(key) in _chosen):
+        return key
+    return None
 
 
 def resolve(authorization: str | None) -> KeyRecord | None:
-    """The stored key record for an ``Authorization: Bearer <key>`` header, or None."""
-    if not authorization:
+    """The stored key record for an ``Authorization: Bearer <key>`` header, or None (see the module
+    docstring for what that costs)."""
+    key = bearer_key(authorization)
+    if key is None:
         return None
-    scheme, _, key = authorization.strip().partition(" ")
-    if scheme.lower() != "bearer" or not key.strip():
-        return None
-    key_hash = digest(key.strip())
+    key_hash = digest(key)
     ttl = settings().auth_cache_seconds
+    now = time.monotonic()
     hit = _seen.get(key_hash)
-    if hit is not None and time.monotonic() - hit[0] < ttl:
+    if hit is not None and now - hit[0] < ttl:
+        _seen.move_to_end(key_hash)
         return hit[1]
-    record = key_store.find(key_hash)
+    record = key_store.find(key_hash, consistent=True)
     if ttl > 0:
-        if len(_seen) >= _MAX_CACHED:
-            _seen.clear()
-        _seen[key_hash] = (time.monotonic(), record)
+        _seen[key_hash] = (now, record)
+        _seen.move_to_end(key_hash)
+        while len(_seen) > _MAX_CACHED:
+            _seen.popitem(last=False)
     return record

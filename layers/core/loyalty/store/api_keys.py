@@ -40,8 +40,10 @@ def create(key_hash: str, key_id: str, scope: str, label: str, created_at: str) 
     dynamodb().transact_write_items(TransactItems=items)
 
 
-def find(key_hash: str) -> KeyRecord | None:
-    answer = dynamodb().get_item(TableName=table_name(), Key=to_item(keys.api_key(key_hash)))
+def find(key_hash: str, *, consistent: bool = False) -> KeyRecord | None:
+    """The key's item; ``consistent`` reads it strongly consistently (1 read unit instead of 0.5), so a
+    revocation that has completed is seen at once (loyalty.services.api_keys.resolve)."""
+    answer = dynamodb().get_item(TableName=table_name(), Key=to_item(keys.api_key(key_hash)), ConsistentRead=consistent)
     if "Item" not in answer:
         return None
     item = from_item(answer["Item"])
