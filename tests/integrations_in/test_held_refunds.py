@@ -23,6 +23,7 @@ from tests.integrations_in.test_platform_webhooks import (
     queued,
     sample,
     shopify_headers,
+    woo_headers,
 )
 from tests.programs import program_document
 
@@ -198,7 +199,11 @@ def test_a_refund_beyond_what_the_order_holds_is_listed_as_failed(
 
 
 def test_refunds_of_an_order_that_credits_nobody_are_skipped_not_failed(
-    api: Api, admin_api: Api, template: Template
+    api: Api,
+    admin_api: Api,
+    template: Template,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     at(PLACED)
     connect(admin_api, "shop-1", "shopify", auto_enroll=False)  # Bob is no member and is not enrolled
@@ -210,3 +215,28 @@ def test_refunds_of_an_order_that_credits_nobody_are_skipped_not_failed(
     [skipped] = events(admin_api, "skipped")["items"]
     assert skipped["event_id"] == REFUND and skipped["reason"] == "order_not_credited"
     assert api.get(f"/v1/members/{MEMBER}").status == 404
+    # Visible all the same: counted, with the reasons in the log.
+    out = capsys.readouterr().out
+    assert '"PlatformEventsSkipped"' in out and '"PlatformEventsFailed"' not in out
+    logged = [getattr(r, "reasons", []) for r in caplog.records if r.getMessage() == "platform event skipped"]
+    assert ["no_member", "order_not_credited"] in logged
+
+
+def test_a_woocommerce_refunded_update_before_the_completed_one_ends_as_in_order(
+    api: Api, admin_api: Api, template: Template
+) -> None:
+    """WooCommerce's sample order 723 with its two refunds: the update that says `refunded` (the same
+    order, status changed by hand) overtakes the `completed` one."""
+    at(datetime(2017, 3, 23, 12, 0, tzinfo=UTC))
+    connect(admin_api, "woo-1", "woocommerce", match_members_by="customer_id")
+    completed = body_of(sample("woocommerce/order-723-list.json"))
+    refunded = json.loads(completed)
+    refunded["status"] = "refunded"
+    later = json.dumps(refunded).encode()
+    for body in (later, later, completed, completed):
+        post(api, "woo-1", body, woo_headers(body, "order.updated"))
+        consume(template, queued())
+    # As in order (test_platform_webhooks): 29 earned, refunds of 10.00 and 9.00 take back 19.
+    assert activity(api, "woo-1:26") == [("earn", 29), ("refund", -10), ("refund", -9)]
+    assert balance(api, "woo-1:26") == 10
+    assert admin_api.get("/v1/admin/integrations/woo-1/events", query="status=applied").body["items"] != []

@@ -34,8 +34,10 @@ class Processed:
     failed: list[str] = field(default_factory=list)  # why events could not be applied (listed for the admin)
 
     @property
-    def outcome(self) -> Literal["accrued", "refunded", "skipped"]:
-        return "refunded" if self.refunded else "accrued" if self.accrued else "skipped"
+    def outcome(self) -> Literal["accrued", "refunded", "held", "failed", "skipped"]:
+        if self.refunded or self.accrued:
+            return "refunded" if self.refunded else "accrued"
+        return "held" if self.held else "failed" if self.failed else "skipped"
 
 
 def parse(payload: str) -> Any:
@@ -69,7 +71,8 @@ def process(message: IntegrationWebhook) -> Processed:
             request = woocommerce.order_request(woo, member_id, connection.category_by_sku) if member_id else None
             _accrue(result, woocommerce.PREFIX + woo.id, member_id, request)
         order_id, requests = woocommerce.refund_requests(woo)
-        paid = woocommerce.earns(woo) or bool(woo.date_paid_gmt)  # a never-paid order's accrual never comes
+        # Only an order that was never paid (a pending order cancelled) has no accrual to wait for.
+        paid = woocommerce.earns(woo) or bool(woo.date_paid_gmt or woo.date_completed_gmt or woo.refunds)
         for refund in requests:
             _refund(result, source, order_id, refund, may_come=paid)
     else:
