@@ -93,8 +93,8 @@ def _listed(connection_id: str, status: str, updated_at: str, event_id: str) -> 
 
 
 def put_new(record: EventRecord) -> bool:
-    """Write the event and its locator unless the event is known already (a platform's redelivery):
-    True when this call wrote it."""
+    """Write the event unless it is known already (a platform's redelivery), and its locator (the same
+    for every delivery: the refund id names its order); True when this call wrote the event."""
     try:
         dynamodb().transact_write_items(
             TransactItems=[
@@ -109,20 +109,17 @@ def put_new(record: EventRecord) -> bool:
                     "Put": {
                         "TableName": table_name(),
                         "Item": to_item(
-                            {
-                                **keys.platform_event(record.connection_id, record.event_id),
-                                "order_id": record.order_id,
-                            }
+                            {**keys.platform_event(record.connection_id, record.event_id), "order_id": record.order_id}
                         ),
-                        "ConditionExpression": "attribute_not_exists(PK)",
                     }
                 },
             ]
         )
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "TransactionCanceledException":
+        reasons = error.response.get("CancellationReasons", [])
+        if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
             return False
-        raise
+        raise  # a conflict or a throttle: the queue record fails and is delivered again
     return True
 
 

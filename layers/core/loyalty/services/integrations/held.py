@@ -166,7 +166,8 @@ def order_came(order_id: str, not_credited: str | None = None) -> list[Outcome]:
         store.mark_not_credited(order_id, not_credited, int(keep.timestamp()))
     events, _ = store.of_order(order_id)
     outcomes = []
-    for record in events:
+    # In the order they came, as they would have been applied had the order come first.
+    for record in sorted(events, key=lambda e: (e.received_at, e.event_id)):
         if record.status != "held":
             continue
         if not_credited is not None:
