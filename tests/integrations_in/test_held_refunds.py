@@ -174,6 +174,10 @@ def test_a_held_refund_whose_order_never_comes_fails_on_its_day_and_can_be_retri
     assert admin_api.post(f"{EVENTS}/{REFUND}/retry").body["status"] == "applied"
     assert balance(shop) == 398
     assert events(admin_api, "failed")["items"] == []
+    # Shopify delivers the dismissed cancellation again: it stays dismissed, nothing is taken back.
+    deliver(shop, template, "refunds/create", cancellation(), times=1)
+    assert balance(shop) == 398
+    assert [e["event_id"] for e in events(admin_api, "dismissed")["items"]] == ["shopify:509562970"]
 
     for path in (
         f"{EVENTS}/shopify:1/retry",

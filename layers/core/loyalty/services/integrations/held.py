@@ -76,7 +76,11 @@ def _fails_on(received_at: str) -> str:
 
 def refund(source: Source, order_id: str, request: RefundRequest, may_come: bool = True) -> Outcome:
     """Apply a platform's refund now; when its order is not there yet, hold it (``may_come``: the
-    platform says the order was paid, so its accrual may still come) or skip it."""
+    platform says the order was paid, so its accrual may still come) or skip it. A redelivery of one
+    already recorded, and settled, is answered as it stands: a dismissed refund stays dismissed."""
+    known = store.get(order_id, request.refund_id)  # one read per platform refund (they are few)
+    if known is not None and known.status != "held":
+        return Outcome(known.status, known.reason)
     try:
         return Outcome("applied", refunded=refunds.refund(order_id, request))
     except OrderNotFound:
@@ -87,9 +91,7 @@ def refund(source: Source, order_id: str, request: RefundRequest, may_come: bool
         return _record(source, order_id, request, "failed", _reason(error))
     if store.not_credited(order_id) is not None:
         return Outcome("skipped", "order_not_credited")  # its order came and credits nobody
-    if not may_come:
-        return Outcome("skipped", "order_not_paid")
-    return _hold(source, order_id, request)
+    return _hold(source, order_id, request) if may_come else Outcome("skipped", "order_not_paid")
 
 
 def _reason(error: Exception) -> str:
