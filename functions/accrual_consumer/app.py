@@ -80,6 +80,15 @@ def handle_record(record: SQSRecord) -> None:
             emit.accrued(metrics, accrued)
         for refunded in processed.refunded:
             emit.refunded(metrics, refunded)
+        # Held: waiting for their order. Failed: listed for the admin (GET .../events?status=failed) and
+        # alarmed on. Skipped (no member, say) is a legitimate outcome: counted and logged by reason.
+        if processed.held:
+            metrics.add_metric(name="PlatformEventsHeld", unit=MetricUnit.Count, value=processed.held)
+        if processed.failed:
+            metrics.add_metric(name="PlatformEventsFailed", unit=MetricUnit.Count, value=len(processed.failed))
+        if processed.skipped:
+            metrics.add_metric(name="PlatformEventsSkipped", unit=MetricUnit.Count, value=len(processed.skipped))
+            logger.info("platform event skipped", extra={"reasons": processed.skipped})
     else:
         logger.set_correlation_id(message.order_id)
         emit.refunded(metrics, refunds.refund(message.order_id, message.refund))

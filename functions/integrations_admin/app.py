@@ -7,20 +7,23 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.entrypoints import lazy
 from loyalty.entrypoints.http import resolver, serve
 from loyalty.models.common import CLIENT_ID_PATTERN, Page
-from loyalty.models.integrations import Connection, ConnectionRequest
+from loyalty.models.integrations import Connection, ConnectionRequest, PlatformEvent, PlatformEventStatus
+from loyalty.models.problem import Problem
 from loyalty.models.webhooks import Delivery, SecretRotated, Webhook, WebhookCreated, WebhookRequest
 
 if TYPE_CHECKING:
     from loyalty.services import webhooks
-    from loyalty.services.integrations import connections
+    from loyalty.services.integrations import connections, events
 else:  # imported on first use: see loyalty.entrypoints.lazy
     webhooks = lazy.module("loyalty.services.webhooks")
     connections = lazy.module("loyalty.services.integrations.connections")
+    events = lazy.module("loyalty.services.integrations.events")
 
 logger = Logger()
 tracer = Tracer()
@@ -29,6 +32,13 @@ app = resolver()
 
 WebhookId = Annotated[str, Path(pattern=CLIENT_ID_PATTERN, max_length=128)]
 ConnectionId = Annotated[str, Path(pattern=CLIENT_ID_PATTERN, max_length=128)]
+EventId = Annotated[str, Path(pattern=CLIENT_ID_PATTERN, max_length=128)]
+NOT_FOUND = {
+    404: {
+        "description": "No such event for this connection (`not_found`)",
+        "content": {"application/problem+json": {"model": Problem}},
+    }
+}
 
 
 def _created(location: str, body: str) -> Response[str]:
@@ -103,6 +113,55 @@ def put_connection(connection_id: ConnectionId, body: Annotated[ConnectionReques
     if created:
         return _created(f"/v1/admin/integrations/{connection_id}", connection.model_dump_json())
     return Response(200, "application/json", connection.model_dump_json())
+
+
+@app.get(
+    "/v1/admin/integrations/<connection_id>/events",
+    summary="A connection's platform events that were not applied as they came, newest first",
+    description="`status=failed` (the default) lists what cannot be applied, with its reason; `held` what "
+    "waits for its order; `applied`, `skipped` and `dismissed` what became of the others (kept 90 days).",
+    tags=["integrations"],
+)
+@tracer.capture_method
+def list_events(
+    connection_id: ConnectionId,
+    status: Annotated[PlatformEventStatus, Query()] = "failed",
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+) -> Page[PlatformEvent]:
+    return events.page(connection_id, status, limit, cursor)
+
+
+@app.post(
+    "/v1/admin/integrations/<connection_id>/events/<event_id>/retry",
+    summary="Try a platform event again (its order may have come, or the admin made room for it)",
+    description="200 with the event as it is after the attempt: `applied`, or still `failed`/`held` with "
+    "its reason. An applied event is answered unchanged.",
+    tags=["integrations"],
+    responses=NOT_FOUND,
+)
+@tracer.capture_method
+def retry_event(connection_id: ConnectionId, event_id: EventId) -> PlatformEvent:
+    event, failed = events.retry(connection_id, event_id)
+    if failed:
+        metrics.add_metric(name="PlatformEventsFailed", unit=MetricUnit.Count, value=1)
+    logger.info("platform event retried", extra={"event_id": event_id, "status": event.status})
+    return event
+
+
+@app.post(
+    "/v1/admin/integrations/<connection_id>/events/<event_id>/dismiss",
+    summary="Stop waiting for or retrying a platform event",
+    description="200 with the event, `dismissed` (held or failed before; a dismissed refund is not applied "
+    "when its order comes); an applied or skipped event is answered unchanged.",
+    tags=["integrations"],
+    responses=NOT_FOUND,
+)
+@tracer.capture_method
+def dismiss_event(connection_id: ConnectionId, event_id: EventId) -> PlatformEvent:
+    event = events.dismiss(connection_id, event_id)
+    logger.info("platform event dismissed", extra={"event_id": event_id, "status": event.status})
+    return event
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

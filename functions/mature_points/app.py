@@ -1,4 +1,5 @@
-"""MaturePointsFunction: the daily run that makes pending points available (EventBridge Scheduler)."""
+"""MaturePointsFunction: the daily run that makes pending points available (EventBridge Scheduler), and
+fails the platform refunds held for an order that did not come in time (the same index, GSI2)."""
 
 from typing import Any
 
@@ -16,5 +17,5 @@ metrics = Metrics()
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
-    counts = jobs.run_scheduled(["mature"], event, context.get_remaining_time_in_millis(), metrics)
+    counts = jobs.run_scheduled(["mature", "fail_held"], event, context.get_remaining_time_in_millis(), metrics)
     return counts["mature"]

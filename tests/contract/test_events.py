@@ -88,6 +88,9 @@ STATUS = {
     "ReportsFunction/kpis.json": 200,
     "ImportsFunction/create-import.json": 201,
     "ImportsFunction/get-import.json": 200,
+    "IntegrationsAdminFunction/list-platform-events.json": 200,
+    "IntegrationsAdminFunction/retry-platform-event.json": 404,
+    "IntegrationsAdminFunction/dismiss-platform-event.json": 404,
 }
 SCOPE = {
     "AuthorizerFunction/admin-key.json": "admin",

@@ -23,6 +23,7 @@ NAMES = {
     "items_read": "DueItemsRead",
     "shards_queued": "JobShardsQueued",
     "months_closed": "MonthsClosed",
+    "events_failed": "PlatformEventsFailed",
 }
 
 

@@ -70,6 +70,33 @@ class IntegrationWebhook(ApiModel):
         return self
 
 
+PlatformEventStatus = Literal["held", "failed", "applied", "skipped", "dismissed"]
+
+
+class PlatformEvent(Model):
+    """A platform event that could not be applied when it came (GET .../events), and what became of it."""
+
+    event_id: str = Field(description="The event's id: the refund's, as we name it (`shopify:<refund id>`).")
+    connection_id: str
+    platform: Platform
+    topic: str = Field(description="The webhook topic that brought it (`refunds/create`, `order.updated`).")
+    kind: Literal["refund"] = Field(description="What it asks: a refund (a cancellation or a return is one).")
+    order_id: str = Field(description="The order it belongs to, as we name it (`shopify:<order id>`).")
+    refund_id: str
+    status: PlatformEventStatus = Field(
+        description="`held`: waiting for its order; `failed`: cannot be applied (see `reason`); `applied`; "
+        "`skipped`: nothing to apply (the order credits nobody); `dismissed` by an admin."
+    )
+    reason: str | None = Field(
+        description="Why it is not applied: `order_not_arrived`, `refund_exceeds_order`, `member_erased`, "
+        "`order_not_credited`, `idempotency_conflict`, `dismissed`."
+    )
+    attempts: int = Field(description="How many times it was tried.")
+    fails_on: str | None = Field(description="A held event's last day of waiting for its order (YYYY-MM-DD).")
+    received_at: Timestamp
+    updated_at: Timestamp
+
+
 # --- platform payloads -----------------------------------------------------------------------------
 
 

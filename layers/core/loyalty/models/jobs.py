@@ -8,7 +8,7 @@ from pydantic import AwareDatetime, Field
 
 from loyalty.models.common import ApiModel, Int, Model
 
-JobName = Literal["mature", "expire", "tier_review", "remind_expiring", "remind_dormant"]
+JobName = Literal["mature", "expire", "tier_review", "remind_expiring", "remind_dormant", "fail_held"]
 
 
 class ScheduledEvent(ApiModel):

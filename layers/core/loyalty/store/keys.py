@@ -183,7 +183,16 @@ def activity_partition(member_id: str) -> str:
 # its day, so a run after any outage still finds everything due, and nothing that is not.
 
 DUE_SHARDS = 16
-DUE_INDEX = {"MATURE": "GSI2", "DORMANT": "GSI3", "TIER": "GSI4", "EXPIRY": "GSI5", "REMIND": "GSI6"}
+# HELD shares GSI2 with MATURE in partitions of its own (DUE#HELD#<shard>): platform refunds held for an
+# order that has not come, on the day they fail (loyalty.store.platform_events).
+DUE_INDEX = {
+    "MATURE": "GSI2",
+    "HELD": "GSI2",
+    "DORMANT": "GSI3",
+    "TIER": "GSI4",
+    "EXPIRY": "GSI5",
+    "REMIND": "GSI6",
+}
 
 
 def shard_of(member_id: str) -> int:
@@ -241,6 +250,36 @@ def customer_link(member_id: str, connection_id: str, customer_id: str) -> dict[
 
 
 CUSTOMER_LINK_PREFIX = "LINK#"
+
+
+HELD_EVENT_PREFIX = "EVENT#"
+HELD_ORDER = "ORDER"
+
+
+def held_partition(order_id: str) -> str:
+    """Everything a platform sent about one order before (or instead of) its credit: a refund that came
+    first waits here, so the order's arrival finds it with one strongly consistent Query of this key."""
+    return f"HELD#{order_id}"
+
+
+def held_event(order_id: str, event_id: str) -> dict[str, str]:
+    """A platform event about the order that could not be applied when it came (held, failed...)."""
+    return {"PK": held_partition(order_id), "SK": f"{HELD_EVENT_PREFIX}{event_id}"}
+
+
+def held_order(order_id: str) -> dict[str, str]:
+    """The order came and credits nobody (not a member, say): its refunds have nothing to reverse."""
+    return {"PK": held_partition(order_id), "SK": HELD_ORDER}
+
+
+def platform_event(connection_id: str, event_id: str) -> dict[str, str]:
+    """Locator, written once with the event: the admin routes name an event by connection and id."""
+    return {"PK": f"PEVENT#{connection_id}#{event_id}", "SK": "PEVENT"}
+
+
+def platform_events(connection_id: str, status: str) -> str:
+    """GSI1 partition listing a connection's platform events in one status, newest first."""
+    return f"PEVENTS#{connection_id}#{status}"
 
 
 # --- accounting aggregates (loyalty.store.accounting) ------------------------------------------------

@@ -45,6 +45,7 @@ MODULES: dict[str, str] = {
     "tier_review": "loyalty.services.jobs.tier_reviews",
     "remind_expiring": "loyalty.services.jobs.reminders",
     "remind_dormant": "loyalty.services.jobs.dormancy",
+    "fail_held": "loyalty.services.integrations.held",
 }
 # A scheduled time further ahead than this is a mistake (or an attack): no job runs days in advance.
 MAX_AHEAD = timedelta(minutes=15)
@@ -63,7 +64,7 @@ class Run:
 
 class DueJob(Protocol):
     name: JobName
-    kind: str  # the index it reads: MATURE, EXPIRY, REMIND, DORMANT or TIER
+    kind: str  # the index it reads: MATURE, EXPIRY, REMIND, DORMANT, TIER or HELD
 
     def through(self, run: Run) -> date:
         """The last day this run handles (everything due up to it)."""
