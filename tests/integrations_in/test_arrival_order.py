@@ -10,6 +10,7 @@ import json
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -59,6 +60,11 @@ def webhooks(run: int, names: list[str]) -> dict[str, IntegrationWebhook]:
             for k, item in enumerate(order["line_items"])
             if item["sku"] in skus
         ]
+        # The money given back is the refunded lines' price (the sample's 209.00 is for its own lines):
+        # refunds that together give back all that was paid are a full refund.
+        refund["transactions"][0]["amount"] = str(
+            sum(Decimal(i["line_item"]["price"]) for i in refund["refund_line_items"])
+        )
         messages[name] = _message("refunds/create", refund)
     return messages
 

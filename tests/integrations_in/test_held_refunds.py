@@ -189,7 +189,7 @@ def test_a_held_refund_whose_order_never_comes_fails_on_its_day_and_can_be_retri
     assert shop.get(EVENTS, query="status=failed").status == 403
 
 
-def test_a_refund_beyond_what_the_order_holds_is_listed_as_failed(
+def test_a_refund_beyond_what_the_order_holds_reverses_only_what_is_left(
     shop: Api, admin_api: Api, template: Template
 ) -> None:
     deliver(shop, template, "orders/paid", sample("shopify/order.json"))
@@ -197,9 +197,26 @@ def test_a_refund_beyond_what_the_order_holds_is_listed_as_failed(
     again = sample("shopify/refund.json")
     again["refund"]["id"] = 509562971  # the same two lines refunded a second time: more than is left
     deliver(shop, template, "refunds/create", again)
+    # The platform gave the money back: the refund is capped at what the order holds, never refused.
+    # The two refunds gave back 418.00 of the 409.94 paid: a full refund, all the order holds reversed.
+    assert balance(shop) == 0
+    assert events(admin_api, "failed")["items"] == [] and events(admin_api, "held")["items"] == []
+
+
+def test_a_refund_id_the_platform_sends_for_another_order_is_listed_as_failed(
+    shop: Api, admin_api: Api, template: Template
+) -> None:
+    deliver(shop, template, "orders/paid", sample("shopify/order.json"))
+    other = sample("shopify/order.json")
+    other["order"]["id"] = 450789470  # a second order of Bob's
+    deliver(shop, template, "orders/paid", other)
+    deliver(shop, template, "refunds/create", sample("shopify/refund.json"))
+    misplaced = sample("shopify/refund.json")
+    misplaced["refund"]["order_id"] = 450789470  # the refund's id again, now naming the other order
+    deliver(shop, template, "refunds/create", misplaced)
     [failed] = events(admin_api, "failed")["items"]
-    assert failed["event_id"] == "shopify:509562971" and failed["reason"] == "refund_exceeds_order"
-    assert failed["attempts"] == 1 and balance(shop) == 398
+    assert failed["event_id"] == REFUND and failed["reason"] == "idempotency_conflict"
+    assert failed["attempts"] == 1 and balance(shop) == 2 * 796 - 398
 
 
 def test_refunds_of_an_order_that_credits_nobody_are_skipped_not_failed(
@@ -240,7 +257,8 @@ def test_a_woocommerce_refunded_update_before_the_completed_one_ends_as_in_order
     for body in (later, later, completed, completed):
         post(api, "woo-1", body, woo_headers(body, "order.updated"))
         consume(template, queued())
-    # As in order (test_platform_webhooks): 29 earned, refunds of 10.00 and 9.00 take back 19.
-    assert activity(api, "woo-1:26") == [("earn", 29), ("refund", -10), ("refund", -9)]
-    assert balance(api, "woo-1:26") == 10
+    # As in order: 29 earned, the refunds of 10.00 and 9.00 take back their goods' share (8 and 6, the
+    # order's 10.00 of shipping earned nothing), then `refunded` takes back what they left (15).
+    assert activity(api, "woo-1:26") == [("earn", 29), ("refund", -15), ("refund", -8), ("refund", -6)]
+    assert balance(api, "woo-1:26") == 0
     assert admin_api.get("/v1/admin/integrations/woo-1/events", query="status=applied").body["items"] != []

@@ -168,6 +168,10 @@ def apply(record: EventRecord, expect: frozenset[str]) -> Outcome:
     return Outcome("applied", refunded=refunded)
 
 
+def _whole_order(record: EventRecord) -> bool:
+    return bool(record.given and json.loads(record.given).get("whole_order"))
+
+
 def order_came(order_id: str, not_credited: str | None = None) -> list[Outcome]:
     """The order was accrued (``not_credited`` None; also on a replay: a crash may have come between
     the accrual and this) or came and credits nobody: settle what waits for it. One Query."""
@@ -177,8 +181,9 @@ def order_came(order_id: str, not_credited: str | None = None) -> list[Outcome]:
         store.mark_not_credited(order_id, not_credited, int(keep.timestamp()))
     events, _ = store.of_order(order_id)
     outcomes = []
-    # In the order they came, as they would have been applied had the order come first.
-    for record in sorted(events, key=lambda e: (e.received_at, e.event_id)):
+    # In the order they came, as they would have been applied had the order come first; a refund of the
+    # whole order (a cancelled or refunded status) last, since it takes what the others leave.
+    for record in sorted(events, key=lambda e: (e.received_at, _whole_order(e), e.event_id)):
         if record.status != "held":
             continue
         if not_credited is not None:
