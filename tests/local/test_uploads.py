@@ -79,7 +79,10 @@ def test_a_put_to_the_upload_url_by_any_client_starts_the_import(stack: Stack) -
     assert status == 200 and member["points"]["available"] == 120, member
     # An oversized or unreadable file fails the import with the reason, on the local stack too.
     status, created = call(stack, "POST", "/v1/admin/imports", {"import_id": "utf16"})
-    assert put_as_curl_would(created["upload_url"], "\ufeff".encode("utf-16-le") + body.decode().encode("utf-16-le")) == 200
+    assert (
+        put_as_curl_would(created["upload_url"], "\ufeff".encode("utf-16-le") + body.decode().encode("utf-16-le"))
+        == 200
+    )
     report = wait_for(stack, "utf16", ("done", "failed"))
     assert report["status"] == "failed" and "UTF-16" in report["reason"], report
     code, _, err = stack.stop()

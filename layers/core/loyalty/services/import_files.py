@@ -18,6 +18,7 @@ MAX_LINE_BYTES, travels as a marker the worker rejects with its line number.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -168,11 +169,22 @@ def file_arrived(bucket: str, key: str, etag: str, size: int | None = None) -> A
         reason = _why(error)
         changed = import_store.fail(import_id, reason, at, etag)
         return Arrival(import_id, "failed" if changed else "other_file", reason=reason)
+    lines = decoded(raw)
+    try:
+        # The first line says whether the file is text at all: refused before the import takes the file,
+        # so the same import takes the file saved right.
+        first = list(itertools.islice(lines, 1))
+    except Unreadable as error:
+        changed = import_store.fail(import_id, str(error), at, etag)
+        return Arrival(import_id, "failed" if changed else "other_file", reason=str(error))
+    except (ClientError, BotoCoreError) as error:
+        changed = import_store.fail(import_id, _why(error), at, etag)
+        return Arrival(import_id, "failed" if changed else "other_file", reason=_why(error))
     started = import_store.start(import_id, etag, at)
     if started != "started":
         return Arrival(import_id, started)
     try:
-        rows, chunks = _queue(import_id, decoded(raw))
+        rows, chunks = _queue(import_id, itertools.chain(first, lines))
     except Exception as error:  # whatever stopped it, the import must say so (the trigger is not retried)
         reason = _why(error)
         import_store.fail(import_id, reason, rfc3339(clock.now()), etag, started=True)
