@@ -88,7 +88,7 @@ def _send(url: str, bodies: list[str]) -> None:
                 _send(url, list(pending.values())[:half])
                 _send(url, list(pending.values())[half:])
                 return
-            raise NotQueued(f"SQS refused the chunks ({code})") from None
+            raise NotQueued(f"SQS answered {code}") from None
         except BotoCoreError as error:
             raise NotQueued(f"SQS could not be reached ({type(error).__name__})") from None
         failed = answer.get("Failed") or []
