@@ -152,7 +152,8 @@ def test_a_trigger_retried_after_the_file_was_replaced_fails_the_import_with_the
     upload(created["upload_url"], lines_of([member_row(2)]))
     assert import_files.file_arrived(bucket, key, etag).outcome == "replaced"
     failed = report(admin_api, "swapped")
-    assert failed["status"] == "failed" and "could not be queued: SQS answered InternalError" in failed["reason"], failed
+    assert failed["status"] == "failed", failed
+    assert "could not be queued: SQS answered InternalError" in failed["reason"]
 
 
 @pytest.mark.parametrize(("code", "status"), [("SlowDown", 503), ("InternalError", 500), ("AccessDenied", 403)])
