@@ -130,6 +130,7 @@ def test_an_import_brings_balances_expiry_days_and_tiers_and_the_same_file_again
     assert report == {
         "import_id": "migration-1",
         "status": "done",
+        "reason": None,  # only a failed import has one
         "rows": count,
         "imported": count,
         "rejected": 0,
