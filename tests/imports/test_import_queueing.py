@@ -21,6 +21,7 @@ from loyalty.services import imports
 from tests.api import Api
 from tests.auditing import audit_clean
 from tests.faults.harness import Fault, Faults
+from tests.faults.test_faults import FAULTS
 from tests.imports.aws_faults import fail_sends, fail_taken_entries, no_backoff, record_calls, sqs_error
 from tests.imports.helpers import lines_of, s3_event, upload
 from tests.imports.test_bulk_import import member_row, members_in_table
@@ -216,3 +217,27 @@ def test_the_limits_the_code_assumes_are_the_queues(template: Template) -> None:
     props = template.resources("AWS::SQS::Queue")["ImportsQueue"]["Properties"]
     assert props["RedrivePolicy"]["maxReceiveCount"] == imports.MAX_RECEIVES
     assert props["MaximumMessageSize"] == imports_queue.MAX_MESSAGE_BYTES == SQS_MESSAGE_LIMIT
+
+
+@pytest.mark.parametrize("plan", FAULTS)
+def test_table_faults_in_the_worker_end_done_with_each_member_once(
+    aws: str,
+    template: Template,
+    admin_api: Api,
+    api: Api,
+    ddb: Any,
+    faults: Faults,
+    plan: list[tuple[Fault, int]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    chunk_lines(monkeypatch, 2)
+    assert start(template, admin_api, "faulty", lines_of(member_row(n) for n in range(4)))["outcome"] == "queued"
+    for fault, times in plan:  # member 1's enrollment, and then the chunk's count
+        faults.add("TransactWriteItems", fault, times=times, touching="imp-00001")
+        faults.add("TransactWriteItems", fault, times=times, touching="CHUNK#")
+    work(template, queue_url())
+    faults.clear()
+    done = report(admin_api, "faulty")
+    assert (done["status"], done["imported"], done["rejected"]) == ("done", 4, 0), done
+    assert_each_imported_once(ddb, 4)
+    audit_clean()
