@@ -3,10 +3,10 @@ local stack, as a shop would run one against a deployment.
 
 It starts the import (``POST /v1/admin/imports``; the import id is the file's digest unless IMPORT_ID
 says otherwise, so the same file again is the same import and changes nothing), PUTs the file to the
-presigned URL (moto's S3), hands ImportTriggerFunction the event S3 would send (moto's S3 invokes no
-function), follows ``GET /v1/admin/imports/{import_id}`` with a progress bar while the stack's poller
-feeds the chunks to ImportWorkerFunction, and prints the final report. The admin key is the value of
-LOYALTY_ADMIN_KEY (the one the stack was started with) or ADMIN_KEY.
+presigned URL (moto's S3, whose notification the stack hands ImportTriggerFunction, as S3 does when
+deployed: see local/s3_events.py), follows ``GET /v1/admin/imports/{import_id}`` with a progress bar
+while the stack's poller feeds the chunks to ImportWorkerFunction, and prints the final report. The
+admin key is the value of LOYALTY_ADMIN_KEY (the one the stack was started with) or ADMIN_KEY.
 """
 
 from __future__ import annotations
@@ -21,11 +21,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any, TextIO
-from urllib.parse import urlsplit
 
-from local import runtime, state
-from local.s3_events import object_created
-from local.template import load
+from local import state
 
 BAR_WIDTH = 40
 POLL_SECONDS = 0.5
@@ -69,7 +66,7 @@ def follow(api: str, key: str, import_id: str, out: TextIO, timeout: float) -> d
         done = report["imported"] + report["rejected"]
         out.write(f"\r{report['status']:<8} {bar(done, report['rows'])}")
         out.flush()
-        if report["status"] == "done":
+        if report["status"] in ("done", "failed"):
             out.write("\n")
             return dict(report)
         if time.monotonic() > deadline:
@@ -83,6 +80,8 @@ def render(report: dict[str, Any]) -> str:
         f"Import {report['import_id']}: {report['status']}, {report['rows']} rows, "
         f"{report['imported']} imported, {report['rejected']} rejected"
     ]
+    if report.get("reason"):
+        lines.append(f"  failed: {report['reason']}")
     lines += [f"  line {error['line']}: {error['msg']}" for error in report["errors"]]
     if report["rejected"] > len(report["errors"]):
         lines.append(f"  ... and {report['rejected'] - len(report['errors'])} more (the report lists the first ones)")
@@ -111,19 +110,14 @@ def main(argv: list[str] | None = None) -> int:
     if status == 409:
         print(f"Import {import_id} has its file already: its report follows.")
     elif status in (200, 201):
-        etag = _put(created["upload_url"], body)
-        os.environ.update(stack["env"])
-        template = load(stack["template"])
-        bucket, _, object_key = urlsplit(created["upload_url"]).path.lstrip("/").partition("/")
-        event = object_created(bucket, object_key, etag, len(body), "ImportTriggerFunctionUploaded")
-        triggered = runtime.invoke(template, "ImportTriggerFunction", event)
-        print(f"Uploaded {args.file} ({len(body)} bytes) as import {import_id}: {triggered['imports'][0]['outcome']}")
+        _put(created["upload_url"], body)
+        print(f"Uploaded {args.file} ({len(body)} bytes) as import {import_id}")
     else:
         print(f"POST /v1/admin/imports answered {status}: {created}", file=sys.stderr)
         return 1
     report = follow(api, key, import_id, sys.stdout, args.timeout)
     print(render(report))
-    return 0
+    return 1 if report["status"] == "failed" else 0
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
-from local import bus_tap, gateway, poller, redact, resources, runtime, state, streams
+from local import bus_tap, gateway, poller, redact, resources, runtime, s3_events, state, streams
 from local.backend import HOST, DynamoDBLocal, MotoServer, local_aws_env
 from local.template import Template, load
 
@@ -137,6 +137,9 @@ def run(stop: threading.Event) -> int:
         server.start_thread()
         cleanup.callback(server.shutdown)
         pollers = poller.start_pollers(template, physical, stop)
+        # Uploads to the stack's buckets (a presigned URL, by any client) start what S3's notifications
+        # start when deployed.
+        pollers += s3_events.wire(template, physical, stop)
         for each in pollers:
             cleanup.callback(each.join, timeout=5)
         # The table stream -> EventPublisherFunction, as Lambda's stream event source would run it, and

@@ -1,6 +1,7 @@
 """ImportTriggerFunction: the imports bucket's upload event (s3:ObjectCreated:*) queues the file's
 chunks for ImportWorkerFunction. An event delivered again queues the same chunks, which the worker
-finds counted."""
+finds counted. A file that cannot be queued marks its import failed with the reason (ImportsFailed
+counts them, with an alarm) and the invocation ends: a retry would meet the same file."""
 
 from typing import TYPE_CHECKING, Any
 
@@ -12,9 +13,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from loyalty.entrypoints import lazy
 
 if TYPE_CHECKING:
-    from loyalty.services import imports
+    from loyalty.services import import_files
 else:  # imported on first use: see loyalty.entrypoints.lazy
-    imports = lazy.module("loyalty.services.imports")
+    import_files = lazy.module("loyalty.services.import_files")
 
 logger = Logger()
 tracer = Tracer()
@@ -27,10 +28,16 @@ metrics = Metrics()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     arrivals = []
     for record in S3Event(event).records:
-        arrival = imports.file_arrived(record.s3.bucket.name, record.s3.get_object.key, record.s3.get_object.etag)
-        logger.info("import file", extra={"import_id": arrival.import_id, "outcome": arrival.outcome})
+        s3_object = record.s3.get_object
+        size = s3_object.raw_event.get("size")  # S3 always sends it; checked again while the file is read
+        arrival = import_files.file_arrived(record.s3.bucket.name, s3_object.key, s3_object.etag, size)
+        logger.info(
+            "import file", extra={"import_id": arrival.import_id, "outcome": arrival.outcome, "reason": arrival.reason}
+        )
         if arrival.outcome == "queued":
             metrics.add_metric(name="ImportChunksQueued", unit=MetricUnit.Count, value=arrival.chunks)
+        if arrival.outcome == "failed":
+            metrics.add_metric(name="ImportsFailed", unit=MetricUnit.Count, value=1)
         arrivals.append(
             {"import_id": arrival.import_id, "outcome": arrival.outcome, "rows": arrival.rows, "chunks": arrival.chunks}
         )

@@ -2,7 +2,9 @@
 
 A chunk that fails (a transaction contended past its retries, a throttle) is reported alone
 (batchItemFailures) and retried: the members it imported are found imported, and its counts are added
-once. After three receives it reaches the dead-letter queue and the import stays running.
+once. On its last receive (the queue's maxReceiveCount) a failing chunk marks the import failed with the
+lines it holds (ImportsFailed, with an alarm), then reaches the dead-letter queue: redriven and worked,
+it finishes the import.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -30,7 +32,14 @@ processor = BatchProcessor(event_type=EventType.SQS)
 @tracer.capture_method
 def handle_record(record: SQSRecord) -> None:
     message = ImportChunk.model_validate_json(record.body)
-    worked = imports.work_chunk(message)
+    # Lambda always sends it; a record without it (a hand-made event) is a first receive.
+    receives = int(record.raw_event.get("attributes", {}).get("ApproximateReceiveCount") or 1)
+    try:
+        worked = imports.work_chunk(message, receives)
+    except Exception:
+        if receives >= imports.MAX_RECEIVES:
+            metrics.add_metric(name="ImportsFailed", unit=MetricUnit.Count, value=1)
+        raise
     logger.info(
         "import chunk", extra={"import_id": message.import_id, "chunk": worked.chunk, "counted": worked.counted}
     )

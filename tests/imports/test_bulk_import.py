@@ -23,7 +23,7 @@ from botocore.config import Config
 from local import ledger_audit, runtime
 from local.template import Template
 from loyalty.models.imports import ImportChunk
-from loyalty.services import imports
+from loyalty.services import import_files, imports
 from loyalty.store import imports as import_store
 from loyalty.store.client import from_item
 from tests.api import Api
@@ -130,6 +130,7 @@ def test_an_import_brings_balances_expiry_days_and_tiers_and_the_same_file_again
     assert report == {
         "import_id": "migration-1",
         "status": "done",
+        "reason": None,  # only a failed import has one
         "rows": count,
         "imported": count,
         "rejected": 0,
@@ -226,7 +227,7 @@ def test_a_chunk_that_crashed_after_some_members_is_resumed_without_counting_any
     rows = [member_row(n) for n in range(10)]
     created = admin_api.post("/v1/admin/imports", {"import_id": "crashy"}).body
     bucket, key, etag = upload(created["upload_url"], lines_of(rows))
-    assert imports.file_arrived(bucket, key, etag).chunks == 3
+    assert import_files.file_arrived(bucket, key, etag).chunks == 3
     # The first delivery of chunk 0 imports its members, then dies before its counts are added.
     real = import_store.chunk_done
     calls = {"n": 0}
@@ -260,12 +261,12 @@ def test_the_trigger_refuses_another_file_for_an_import_that_has_one(
     assert created.status == 201 and created.headers["location"] == "/v1/admin/imports/one-file"
     assert admin_api.get("/v1/admin/imports/one-file").body["status"] == "waiting"
     bucket, key, etag = upload(created.body["upload_url"], lines_of([member_row(1)]))
-    assert imports.file_arrived(bucket, key, etag).outcome == "queued"
+    assert import_files.file_arrived(bucket, key, etag).outcome == "queued"
     _, _, other = upload(admin_api_upload_url(template, "one-file"), lines_of([member_row(2)]))
-    assert imports.file_arrived(bucket, key, other).outcome == "other_file"
-    assert imports.file_arrived(bucket, "imports/nobody.jsonl", etag).outcome == "missing"  # no such file
-    boto3.client("s3").put_object(Bucket=bucket, Key="imports/nobody.jsonl", Body=b"{}\n")
-    assert imports.file_arrived(bucket, "imports/nobody.jsonl", etag).outcome == "unknown"  # no such import
-    assert imports.file_arrived(bucket, "elsewhere/x.csv", etag).outcome == "not_an_import"
+    assert import_files.file_arrived(bucket, key, other).outcome == "other_file"
+    assert import_files.file_arrived(bucket, "imports/nobody.jsonl", etag).outcome == "missing"  # no such file
+    nobody = boto3.client("s3").put_object(Bucket=bucket, Key="imports/nobody.jsonl", Body=b"{}\n")["ETag"]
+    assert import_files.file_arrived(bucket, "imports/nobody.jsonl", nobody.strip('"')).outcome == "unknown"
+    assert import_files.file_arrived(bucket, "elsewhere/x.csv", etag).outcome == "not_an_import"
     assert admin_api.get("/v1/admin/imports/nobody").status == 404
     boto3.client("sqs").purge_queue(QueueUrl=queue_url())

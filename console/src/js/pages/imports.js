@@ -35,13 +35,16 @@ export async function render(main, context) {
       const done = report.imported + report.rejected;
       replace(progress,
         h("h3", {}, `Import ${report.import_id}: ${report.status}`),
+        report.status === "failed" ? h("p", { class: "status error", role: "alert" }, `Failed: ${report.reason}`) : null,
         h("label", { for: "import-progress" }, `${f.points(done)} of ${f.points(report.rows)} lines (${f.points(report.imported)} imported, ${f.points(report.rejected)} rejected)`),
         h("progress", { id: "import-progress", max: Math.max(report.rows, 1), value: report.status === "done" ? Math.max(report.rows, 1) : done }),
         table("Rejected lines", [
           { label: "Line", num: true, value: (row) => f.points(row.line) },
           { label: "Problem", value: (row) => row.msg },
         ], report.errors || [], "No rejected lines."));
-      if (document.body.contains(progress) && report.status !== "done") timer = window.setTimeout(() => watch(importId), POLL_MS);
+      // A failed import's work has stopped (a redrive may still finish it: reload to look again).
+      const settled = report.status === "done" || report.status === "failed";
+      if (document.body.contains(progress) && !settled) timer = window.setTimeout(() => watch(importId), POLL_MS);
       else if (report.status === "done") announce(`Import ${importId} done`);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;

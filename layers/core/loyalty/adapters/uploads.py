@@ -42,13 +42,26 @@ def upload_url(key: str) -> str:
     )
 
 
-def lines(bucket_name: str, key: str) -> Iterator[str] | None:
-    """The file's lines, streamed (a file of any size is never held whole); None when it is gone (an
-    event that came late, a file deleted since)."""
+class Unavailable(Exception):
+    """The uploaded file cannot be read as the event named it: ``replaced`` (a later upload overwrote it:
+    another ETag), or gone (deleted since, an event that came late)."""
+
+    def __init__(self, replaced: bool) -> None:
+        super().__init__("replaced by a later upload" if replaced else "no longer in the bucket")
+        self.replaced = replaced
+
+
+def lines(bucket_name: str, key: str, etag: str) -> Iterator[bytes]:
+    """The lines of the file the upload event named (by its ETag: a later overwrite does not change what
+    an import reads), raw, streamed (a file of any size is never held whole); Unavailable when that file
+    is not there any more."""
     try:
-        body = _client().get_object(Bucket=bucket_name, Key=key)["Body"]
+        body = _client().get_object(Bucket=bucket_name, Key=key, IfMatch=etag)["Body"]
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404"):
-            raise
-        return None
-    return (raw.decode("utf-8", errors="replace") for raw in body.iter_lines(keepends=False))
+        code = error.response.get("Error", {}).get("Code")
+        if code in ("NoSuchKey", "404"):
+            raise Unavailable(replaced=False) from None
+        if code in ("PreconditionFailed", "412"):
+            raise Unavailable(replaced=True) from None
+        raise
+    return body.iter_lines(keepends=False)

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from loyalty.models.common import ApiModel, Bool, ClientId, Email, Model, Timestamp
 from loyalty.models.member import Name
+from loyalty.models.program import MAX_SAFE_INTEGER
 
 MAX_LOTS = 40  # a line's lots: with the member's own items, one transaction stays well under 100 items
 MAX_ERRORS_SHOWN = 100  # GET shows the first errors by line; `rejected` counts them all
@@ -31,7 +32,10 @@ class ImportLineError(Model):
 
 class ImportReport(Model):
     import_id: str
-    status: Literal["waiting", "running", "done"]
+    status: Literal["waiting", "running", "done", "failed"] = Field(
+        description="waiting for the file, running, done, or failed: its work stopped and `reason` says why."
+    )
+    reason: str | None = Field(default=None, description="Why the import failed (only when `failed`).")
     rows: int = Field(description="Lines of the file holding a member (blank lines are not rows).")
     imported: int
     rejected: int
@@ -40,7 +44,7 @@ class ImportReport(Model):
     )
 
 
-Points = Annotated[int, Field(ge=1, le=2**53 - 1)]
+Points = Annotated[int, Field(ge=1, le=MAX_SAFE_INTEGER)]
 
 
 class ImportLot(ApiModel):
@@ -59,6 +63,14 @@ class ImportRow(ApiModel):
     tier: str | None = Field(default=None, max_length=64, description="Absent: the program's lowest tier.")
     enrolled_at: Timestamp | None = None
     lots: list[ImportLot] = Field(default_factory=list, max_length=MAX_LOTS)
+
+    @model_validator(mode="after")
+    def _balance_in_range(self) -> ImportRow:
+        # The member is new (its enrollment is conditioned on that), so its balance is this sum: it must
+        # stay an integer a JavaScript client reads exactly, as every balance the API shows does.
+        if sum(lot.points for lot in self.lots) > MAX_SAFE_INTEGER:
+            raise ValueError(f"lots: the points add up to more than 2^53 - 1 ({MAX_SAFE_INTEGER})")
+        return self
 
 
 class ImportChunk(Model):

@@ -1,14 +1,15 @@
 """Bulk import of members and their points from another platform (JSON lines uploaded to S3).
 
 1. ``create``: the import is recorded (waiting) and a presigned PUT URL handed out.
-2. ``file_arrived`` (the bucket's upload event): the file is read line by line and queued in chunks;
-   the import is running.
+2. ``file_arrived`` (the bucket's upload event, loyalty.services.import_files): the file is read line
+   by line and queued in chunks; the import is running, or failed with the reason its file was not queued.
 3. ``work_chunk`` (the imports queue): each line is checked and its member enrolled with its lots,
    tier and consent in one transaction, exactly as an enrollment writes it (loyalty.store.members.enroll)
    plus an ``import`` ledger entry that explains the points. That entry is keyed by import and member, so
    a chunk delivered again, a crashed run resumed or the same file uploaded again changes nothing. A bad
    line is rejected with its line number and the rest of the file is imported.
-4. ``report``: the counters and the first rejected lines.
+4. ``report``: the counters and the first rejected lines; ``failed`` and why when the work stopped (the
+   file was not queued, or a chunk failed on its last receive: see ``work_chunk``).
 
 An imported member is an enrolled member in every way the jobs and the balances see: its lots are the
 lot items of its expiry months, its due days are a new member's (moved sooner by its points, as any
@@ -19,14 +20,13 @@ and the points earned within the tier window count as qualifying points.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from urllib.parse import unquote_plus
 
 from pydantic import ValidationError
 
-from loyalty.adapters import clock, imports_queue, randomness, uploads
+from loyalty.adapters import clock, randomness, uploads
 from loyalty.domain import calendar, tiers
 from loyalty.domain.balances import Balances
 from loyalty.domain.errors import Conflict, NotFound
@@ -41,12 +41,11 @@ from loyalty.models.imports import (
     ImportReport,
     ImportRow,
 )
-from loyalty.models.program import Program
+from loyalty.models.program import MAX_SAFE_INTEGER, Program
 from loyalty.services import program as programs
 from loyalty.services.ledger import with_points
 from loyalty.services.members import first_due_days
 from loyalty.services.retry import pause
-from loyalty.settings import settings
 from loyalty.store import imports as import_store
 from loyalty.store import members as member_store
 from loyalty.store.entries import EntryFields
@@ -56,8 +55,11 @@ from loyalty.store.members import ConsentRecord, MemberRecord, Retry
 KEY_PREFIX = "imports/"
 KEY_SUFFIX = ".jsonl"
 MAX_LINE_BYTES = 64_000  # a line of 40 lots is under 4 KB; anything this long is not a member
+# Markers the trigger sends for a line it cannot carry: no JSON line holds a raw NUL, so none is mistaken.
 TOO_LONG = "\x00too long"
+NOT_UTF8 = "\x00not utf-8"
 ATTEMPTS = 5
+MAX_RECEIVES = 3  # the imports queue's maxReceiveCount (template.yaml; a contract test keeps them equal)
 
 
 def object_key(import_id: str) -> str:
@@ -89,72 +91,18 @@ def report(import_id: str) -> ImportReport:
     if record is None:
         raise NotFound(f"No import '{import_id}'.")
     done = record.queued and record.chunks_done >= record.chunks
-    status = "done" if done else "running" if record.status == "running" else "waiting"
+    # Done wins over failed: a failed chunk redriven from the dead-letter queue finishes the import.
+    status = "done" if done else record.status
     shown = import_store.errors(import_id, MAX_ERRORS_SHOWN) if record.rejected else []
     return ImportReport(
         import_id=import_id,
         status=status,
+        reason=record.reason if status == "failed" else None,
         rows=record.rows,
         imported=record.imported,
         rejected=record.rejected,
         errors=[ImportLineError(line=line, msg=msg) for line, msg in shown],
     )
-
-
-# --- the upload's trigger ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Arrival:
-    import_id: str | None
-    outcome: str  # queued | missing (no such file) | unknown (no such import) | other_file | not_an_import
-    rows: int = 0
-    chunks: int = 0
-
-
-def chunks_of(lines: Iterable[str], size: int) -> Iterator[tuple[int, list[str]]]:
-    """(first line number, lines) of consecutive lines, ``size`` at a time; an over-long line travels
-    as a marker the worker rejects (an SQS message holds 256 KB)."""
-    batch: list[str] = []
-    first = 1
-    for number, line in enumerate(lines, start=1):
-        if not batch:
-            first = number
-        batch.append(TOO_LONG if len(line.encode()) > MAX_LINE_BYTES else line)
-        if len(batch) == size:
-            yield first, batch
-            batch = []
-    if batch:
-        yield first, batch
-
-
-def file_arrived(bucket: str, key: str, etag: str) -> Arrival:
-    """Queue the uploaded file in chunks. Sent again (S3 delivers an event at least once, or the same
-    file is uploaded again) it queues the same chunks again, which the worker finds done."""
-    import_id = import_id_of(key)
-    if import_id is None:
-        return Arrival(None, "not_an_import")
-    found = uploads.lines(bucket, unquote_plus(key))
-    if found is None:
-        return Arrival(import_id, "missing")
-    started = import_store.start(import_id, etag, rfc3339(clock.now()))
-    if started != "started":
-        return Arrival(import_id, started)
-    size = settings().import_chunk_lines
-    rows = chunks = 0
-    pending: list[dict[str, object]] = []
-    for first, lines in chunks_of(found, size):
-        rows += sum(1 for line in lines if line.strip())
-        message = ImportChunk(import_id=import_id, chunk=chunks, first_line=first, lines=lines)
-        pending.append(message.model_dump())
-        chunks += 1
-        if len(pending) == imports_queue.BATCH:
-            imports_queue.send(pending)
-            pending = []
-    if pending:
-        imports_queue.send(pending)
-    import_store.counted(import_id, rows, chunks)
-    return Arrival(import_id, "queued", rows, chunks)
 
 
 # --- the worker --------------------------------------------------------------------------------------
@@ -168,6 +116,8 @@ def _problem(error: ValidationError) -> str:
     """Where and what is wrong, without the input (a line holds personal data)."""
     first = error.errors(include_url=False, include_input=False)[0]
     where = ".".join(str(part) for part in first["loc"])
+    if first["type"] == "value_error" and not where:  # the row's own check says where: no pydantic prefix
+        first["msg"] = str(first.get("ctx", {}).get("error", first["msg"]))
     more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
     return f"{where}: {first['msg']}{more}" if where else f"{first['msg']}{more}"
 
@@ -175,6 +125,8 @@ def _problem(error: ValidationError) -> str:
 def parse(line: str) -> ImportRow:
     if line == TOO_LONG:
         raise Rejected(f"line longer than {MAX_LINE_BYTES} bytes")
+    if line == NOT_UTF8:
+        raise Rejected("not UTF-8 text (save the file as UTF-8)")
     try:
         data = json.loads(line)
     except ValueError:
@@ -228,6 +180,9 @@ def plan(row: ImportRow, program: Program, now: datetime) -> Plan:
         qualifying = tiers.earn(qualifying, lot.earned_on, lot.points, today, window)
         last_activity = max(last_activity, earned_at)
     total = sum(lot_days.values())
+    if total * program.point_value_minor > MAX_SAFE_INTEGER:
+        # The books carry the points' value in minor units: it must stay in range as the points do.
+        raise Rejected(f"lots: the points' value at the program's point value passes 2^53 - 1 ({MAX_SAFE_INTEGER})")
     record = MemberRecord(
         member_id=row.member_id,
         email=row.email,
@@ -325,8 +280,24 @@ class Worked:
     counted: bool  # False: the chunk had been counted before (a redelivery)
 
 
-def work_chunk(message: ImportChunk) -> Worked:
-    """Import a chunk's lines and count them once."""
+def work_chunk(message: ImportChunk, receives: int = 1) -> Worked:
+    """Import a chunk's lines and count them once. A chunk that fails on its last receive (it goes to
+    the dead-letter queue next) marks the import failed with the lines it holds: it would otherwise stay
+    running. Redriven and worked, the chunk still counts, and the import is then done."""
+    try:
+        return _work_chunk(message)
+    except Exception as error:
+        if receives >= MAX_RECEIVES:
+            last = message.first_line + len(message.lines) - 1
+            reason = (
+                f"lines {message.first_line}-{last} could not be imported after {receives} attempts "
+                f"({type(error).__name__}); redrive the imports dead-letter queue to finish the import"
+            )
+            import_store.fail(message.import_id, reason, rfc3339(clock.now()))
+        raise
+
+
+def _work_chunk(message: ImportChunk) -> Worked:
     if import_store.chunk_is_done(message.import_id, message.chunk):
         return Worked(message.chunk, 0, 0, counted=False)
     stored = import_store.get(message.import_id)

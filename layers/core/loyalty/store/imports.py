@@ -1,11 +1,11 @@
 """Bulk imports: the import item, its chunks done, their rejected lines, and a member's ``import`` entry.
 
-``IMPORT#<import_id>`` / ``IMPORT`` holds the state (waiting until the file arrives, then running) and
-the counters. A chunk's counts are added once: the ``CHUNK#<n>`` item is put with
-``attribute_not_exists`` in the same transaction that adds them, so a chunk delivered twice (SQS
-redelivery, the same file uploaded again) counts once. A chunk with rejected lines puts them in an
-``ERRORS#<n>`` item, so the report reads the errors in line order without reading the chunks that had
-none.
+``IMPORT#<import_id>`` / ``IMPORT`` holds the state (waiting until the file arrives, then running; failed
+with its ``reason`` when its work stopped) and the counters. A chunk's counts are added once: the
+``CHUNK#<n>`` item is put with ``attribute_not_exists`` in the same transaction that adds them, so a
+chunk delivered twice (SQS redelivery, the same file uploaded again) counts once. A chunk with
+rejected lines puts them in an ``ERRORS#<n>`` item, so the report reads the errors in line order
+without reading the chunks that had none.
 
 A member's ``IMPORTED#<import_id>#<member_id>`` item is its ``import`` ledger entry (the points of every
 lot it brought, each lot listed), put with ``attribute_not_exists`` in the member's enrollment
@@ -32,7 +32,7 @@ IMPORT_REASON = "import"
 @dataclass(frozen=True)
 class ImportRecord:
     import_id: str
-    status: Literal["waiting", "running"]
+    status: Literal["waiting", "running", "failed"]
     created_at: str
     key_id: str | None = None
     object_key: str | None = None
@@ -43,6 +43,7 @@ class ImportRecord:
     chunks_done: int = 0
     imported: int = 0
     rejected: int = 0
+    reason: str | None = None  # why it failed (status failed)
 
     def to_item(self) -> Item:
         item: Item = {
@@ -59,6 +60,7 @@ class ImportRecord:
             "chunks_done": self.chunks_done,
             "imported": self.imported,
             "rejected": self.rejected,
+            "reason": self.reason,
         }
         return {name: value for name, value in item.items() if value is not None}
 
@@ -66,7 +68,7 @@ class ImportRecord:
     def from_item(cls, item: Item) -> ImportRecord:
         return cls(
             import_id=str(item["import_id"]),
-            status="running" if item.get("status") == "running" else "waiting",
+            status=item["status"] if item.get("status") in ("running", "failed") else "waiting",
             created_at=str(item["created_at"]),
             key_id=item.get("key_id"),
             object_key=item.get("object_key"),
@@ -77,6 +79,7 @@ class ImportRecord:
             chunks_done=int(item.get("chunks_done", 0)),
             imported=int(item.get("imported", 0)),
             rejected=int(item.get("rejected", 0)),
+            reason=item.get("reason"),
         )
 
 
@@ -107,12 +110,15 @@ Started = Literal["started", "unknown", "other_file"]
 
 def start(import_id: str, etag: str, at: str) -> Started:
     """The file has arrived: running. Again for the same file (an event sent twice, the file uploaded
-    again) it changes nothing; another file for the same import is refused."""
+    again) it changes nothing, except that an import that failed runs again (its reason goes: the chunks
+    it had done are skipped); another file for the same import is refused."""
     try:
         dynamodb().update_item(
             TableName=table_name(),
             Key=to_item(keys.import_job(import_id)),
-            UpdateExpression="SET #status = :running, etag = :etag, started_at = if_not_exists(started_at, :at)",
+            UpdateExpression=(
+                "SET #status = :running, etag = :etag, started_at = if_not_exists(started_at, :at) REMOVE reason"
+            ),
             ConditionExpression="attribute_exists(PK) AND (attribute_not_exists(etag) OR etag = :etag)",
             ExpressionAttributeNames={"#status": "status"},
             ExpressionAttributeValues={
@@ -127,6 +133,37 @@ def start(import_id: str, etag: str, at: str) -> Started:
             raise
         return "other_file" if error.response.get("Item") else "unknown"
     return "started"
+
+
+def fail(import_id: str, reason: str, at: str, etag: str | None = None, *, started: bool = False) -> bool:
+    """The import's work has stopped: failed, with why; False when nothing changed. The first reason
+    stays (a later failure is most often a consequence of it). With ``etag`` the failure is that file's:
+    only when the import has no file yet or has this one, so a file refused never fails an import running
+    another; ``started``: only when it runs this file and its chunks are not all queued (a repeated event
+    that fails changes nothing in an import whose chunks are on their way)."""
+    condition = "attribute_exists(PK) AND attribute_not_exists(reason)"
+    values = {":failed": to_value("failed"), ":reason": to_value(reason), ":at": to_value(at)}
+    if etag is not None:
+        condition += (
+            " AND etag = :etag AND attribute_not_exists(queued)"
+            if started
+            else " AND (attribute_not_exists(etag) OR etag = :etag)"
+        )
+        values[":etag"] = to_value(etag)
+    try:
+        dynamodb().update_item(
+            TableName=table_name(),
+            Key=to_item(keys.import_job(import_id)),
+            UpdateExpression="SET #status = :failed, reason = :reason, failed_at = :at",
+            ConditionExpression=condition,
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues=values,
+        )
+    except ClientError as error:
+        if not condition_failed(error):
+            raise
+        return False
+    return True
 
 
 def counted(import_id: str, rows: int, chunks: int) -> None:
