@@ -82,13 +82,13 @@ def test_another_deployment_has_other_facts(admin_api: Api, monkeypatch: pytest.
 
 
 def test_the_template_defaults_the_readme_and_the_test_programs_agree() -> None:
-    """``make run`` and every suite run with the template's defaults: the README's walk-through program
+    """``make run`` and every suite run with the template's defaults: the walk-through's program (docs/api.md)
     and tests/programs.py must be programs those defaults accept."""
     parameters = template_loader.load(str(ROOT / "template.yaml")).raw["Parameters"]
     program = program_document()
     assert program["emails"]["sender"] == parameters["SenderEmail"]["Default"]
     assert program["timezone"] == parameters["ProgramTimezone"]["Default"]
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    walkthrough = readme[readme.index("<!-- walkthrough:start -->") : readme.index("<!-- walkthrough:end -->")]
+    page = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    walkthrough = page[page.index("<!-- walkthrough:start -->") : page.index("<!-- walkthrough:end -->")]
     assert f'"sender": "{parameters["SenderEmail"]["Default"]}"' in walkthrough
     assert f'"timezone": "{parameters["ProgramTimezone"]["Default"]}"' in walkthrough

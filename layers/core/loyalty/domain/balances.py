@@ -1,6 +1,6 @@
 """Balance arithmetic for credits and reversals: pure, so every policy is testable on its own.
 
-Policies (also in the README):
+Policies (also in docs/api.md, "Refunds"):
 - Debt first: a refund that must take back more than the member still holds takes what exists and
   records the rest as ``debt``; later earnings pay the debt before anything is credited.
 - Pending first: a refund reverses the order's still-pending points before available ones.

@@ -1,4 +1,6 @@
-"""README.md's walk-through works exactly as written, against a fresh `python -m local.stack`.
+"""What the docs show works as written: README.md opens with the two commands and stays a short front door
+whose links (and those of docs/*.md) resolve; docs/api.md's walk-through runs exactly as written, against
+a fresh `python -m local.stack`.
 
 The walk-through's ```bash blocks (between the `walkthrough:start` and `walkthrough:end` markers) run in
 order in one bash process, as a reader pastes them into one terminal, with `set -euo pipefail`: any
@@ -25,6 +27,8 @@ from local.backend import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
+WALKTHROUGH = ROOT / "docs" / "api.md"  # the README's walk-through lives here
+README_MAX_LINES = 250
 START, END = "<!-- walkthrough:start -->", "<!-- walkthrough:end -->"
 BASH_BLOCK = re.compile(r"^```bash\n(.*?)^```$", re.DOTALL | re.MULTILINE)
 MARKER = ">>> block "
@@ -48,17 +52,21 @@ def readme() -> str:
     return README.read_text(encoding="utf-8")
 
 
+def walkthrough_page() -> str:
+    return WALKTHROUGH.read_text(encoding="utf-8")
+
+
 def walkthrough_blocks() -> list[str]:
-    text = readme()
-    assert text.count(START) == 1 and text.count(END) == 1, f"README.md needs one {START} ... {END} section"
+    text = walkthrough_page()
+    assert text.count(START) == 1 and text.count(END) == 1, f"docs/api.md needs one {START} ... {END} section"
     section = text[text.index(START) + len(START) : text.index(END)]
     return [block for block in BASH_BLOCK.findall(section)]
 
 
 def admin_key() -> str:
-    """The key the README starts the stack with, so the test starts it the same way."""
-    found = re.search(r"^LOYALTY_ADMIN_KEY=(\S+) make run$", readme(), re.MULTILINE)
-    assert found, "README.md must start the stack with `LOYALTY_ADMIN_KEY=<key> make run`"
+    """The key the walk-through starts the stack with, so the test starts it the same way."""
+    found = re.search(r"^LOYALTY_ADMIN_KEY=(\S+) make run$", walkthrough_page(), re.MULTILINE)
+    assert found, "docs/api.md must start the stack with `LOYALTY_ADMIN_KEY=<key> make run`"
     return found.group(1)
 
 
@@ -160,3 +168,75 @@ def test_walkthrough_runs_as_written(stack: dict[str, str]) -> None:
     assert '"code": "forbidden"' in forbidden, forbidden
     assert queued.startswith("sent "), queued
     assert '"order_id":"o-2"' in received.replace(" ", ""), "the queued order never reached the activity"
+
+
+# The front door stays short, and no page of the docs points at a file or a section that is not there.
+FENCE = re.compile(r"^ {0,3}(```|~~~).*?^ {0,3}\1", re.DOTALL | re.MULTILINE)
+INLINE_CODE = re.compile(r"(`+)(.+?)\1", re.DOTALL)
+LINK = re.compile(r"!?\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+REFERENCE = re.compile(r"^ {0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s.*)?$", re.MULTILINE)
+HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$", re.MULTILINE)
+HTML_ANCHOR = re.compile(r"<a\s+(?:name|id)=\"([^\"]+)\"", re.IGNORECASE)
+
+
+def pages() -> list[Path]:
+    return [README, *sorted((ROOT / "docs").rglob("*.md"))]
+
+
+def _prose(text: str) -> str:
+    """The page without its code: a link or a heading inside a code block or span is only text."""
+    return FENCE.sub("", text)
+
+
+def github_anchors(text: str) -> set[str]:
+    """The ids GitHub gives a page's headings: the heading's text as rendered (code spans, emphasis and
+    links reduced to their text), lower-cased, anything but letters, digits, spaces, hyphens and
+    underscores dropped, spaces turned to hyphens; a repeated id gets -1, -2, ..."""
+    anchors: set[str] = set(HTML_ANCHOR.findall(text))
+    seen: dict[str, int] = {}
+    for heading in HEADING.findall(_prose(text)):
+        rendered = INLINE_CODE.sub(lambda code: code.group(2).strip(), heading)
+        rendered = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", rendered)
+        rendered = re.sub(r"(\*\*|__|\*|(?<!\w)_|_(?!\w))", "", rendered)
+        slug = re.sub(r"[^\w\- ]", "", rendered.strip().lower()).replace(" ", "-")
+        count = seen.get(slug, 0)
+        seen[slug] = count + 1
+        anchors.add(slug if count == 0 else f"{slug}-{count}")
+    return anchors
+
+
+def relative_links(text: str) -> list[str]:
+    prose = INLINE_CODE.sub("", _prose(text))
+    targets = LINK.findall(prose) + REFERENCE.findall(prose)
+    return [target for target in targets if not re.match(r"^[a-z][a-z0-9+.-]*:", target, re.IGNORECASE)]
+
+
+def test_github_anchors_follow_githubs_rule() -> None:
+    text = "# Loyalty\n## Liability — `GET /v1/x?as_of=Y`\n## Errors: 503 **when** it helps\n## Tests\n## Tests\n"
+    expected = {"loyalty", "liability--get-v1xas_ofy", "errors-503-when-it-helps", "tests", "tests-1"}
+    assert github_anchors(text) == expected
+    assert github_anchors("```sh\n# a comment, not a heading\n```\n") == set()
+
+
+def test_links_are_read_from_the_prose_only() -> None:
+    text = "[a](docs/a.md#x) ![b](b.png) [c](https://example.com) `[d](d.md)`\n```\n[e](e.md)\n```\n[f]: f.md\n"
+    assert relative_links(text) == ["docs/a.md#x", "b.png", "f.md"]
+
+
+def test_readme_is_a_short_front_door() -> None:
+    lines = readme().splitlines()
+    assert len(lines) <= README_MAX_LINES, f"README.md has {len(lines)} lines; the rest belongs in docs/"
+
+
+def test_every_relative_link_resolves() -> None:
+    broken: list[str] = []
+    for page in pages():
+        for target in relative_links(page.read_text(encoding="utf-8")):
+            path, _, anchor = target.partition("#")
+            resolved = (page.parent / path).resolve() if path else page
+            name = f"{page.relative_to(ROOT)}: {target}"
+            if not resolved.exists():
+                broken.append(f"{name} (no such file)")
+            elif anchor and resolved.suffix == ".md" and anchor not in github_anchors(resolved.read_text("utf-8")):
+                broken.append(f"{name} (no such section)")
+    assert not broken, "broken links:\n" + "\n".join(broken)
