@@ -4,33 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-# Currencies whose minor unit is not 1/100 (ISO 4217 list one, SIX, 2025). All others have two decimals.
-EXPONENTS = {
-    **dict.fromkeys(
-        (
-            "BIF",
-            "CLP",
-            "DJF",
-            "GNF",
-            "ISK",
-            "JPY",
-            "KMF",
-            "KRW",
-            "PYG",
-            "RWF",
-            "UGX",
-            "UYI",
-            "VND",
-            "VUV",
-            "XAF",
-            "XOF",
-            "XPF",
-        ),
-        0,
-    ),
-    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
-    **dict.fromkeys(("CLF", "UYW"), 4),
-}
+from loyalty.models.currencies import EXPONENTS  # ISO 4217 list one (generated): those not 2 decimals
 
 
 class NotMinorUnits(ValueError):
