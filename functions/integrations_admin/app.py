@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.entrypoints import lazy
 from loyalty.entrypoints.http import resolver, serve
+from loyalty.entrypoints.params import Cursor
 from loyalty.models.common import CLIENT_ID_PATTERN, Page
 from loyalty.models.integrations import Connection, ConnectionRequest, PlatformEvent, PlatformEventStatus
 from loyalty.models.problem import Problem
@@ -127,7 +128,7 @@ def list_events(
     connection_id: ConnectionId,
     status: Annotated[PlatformEventStatus, Query()] = "failed",
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
-    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    cursor: Cursor = None,
 ) -> Page[PlatformEvent]:
     return events.page(connection_id, status, limit, cursor)
 
