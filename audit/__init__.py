@@ -44,10 +44,10 @@ merge    a provisional member taken over (status ``merged``) holds no email, no 
 Erased members are checked for signs and erasure only, merged members for signs and merge only (and
 ledger). The audit reads the whole table into memory (the one Scan in the code base): it is an
 operator's tool for tests and the local stack (``make audit``), never a request path or a job,
-which is why it lives outside the Lambda layer. Tests (tests/auditing.py), the benchmark and ``make
-audit`` (local/audit.py) share it. One module per group of checks: members (ledger, pending, lots,
-expiry, lifetime, signs, once, orders, emails, erasure), chain, redemptions (redeem, stock), merges,
-accounts (valuation, rollforward, liability, tiers) and referrals.
+which is why it lives outside the Lambda layer, and outside local/ and tests/: the tests
+(tests/auditing.py) and ``make audit`` (local/audit.py) both run it. One module per group of checks:
+members (ledger, pending, lots, expiry, lifetime, signs, once, orders, emails, erasure), chain,
+redemptions (redeem, stock), merges, accounts (valuation, rollforward, liability, tiers), referrals.
 """
 
 from __future__ import annotations
