@@ -24,9 +24,9 @@ import boto3
 from bench import aws_units
 from bench.aws_units import Item, ItemWrite, Schema, WriteKind, WriteUnits
 from bench.counting import Capacity
+from harness.counting import WRITES
 from local.template import Template
 from loyalty.store.client import dynamodb
-from tests.counting import WRITES
 
 TABLE_TYPE = "AWS::DynamoDB::Table"
 BATCH_GET_LIMIT = 100  # keys per BatchGetItem

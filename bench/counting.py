@@ -1,4 +1,4 @@
-"""tests.counting.DynamoCalls, asking DynamoDB for the per-index breakdown and counting items read.
+"""harness.counting.DynamoCalls, asking DynamoDB for the per-index breakdown and counting items read.
 
 Why INDEXES rather than TOTAL: DynamoDB Local's aggregate ``CapacityUnits`` under TOTAL leaves out the
 writes to global secondary indexes (an accrual reports 6.0 under TOTAL, 10.0 under INDEXES: 6 for the
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.counting import WRITES, DynamoCalls
+from harness.counting import WRITES, DynamoCalls
 
 
 class Capacity(DynamoCalls):

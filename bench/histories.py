@@ -1,6 +1,6 @@
 """Units by AWS's rules for members with and without a history, built through the real API.
 
-Three members on the storefront's program (tests.programs), on the main table:
+Three members on the storefront's program (harness.programs), on the main table:
 
 - a new member: enrolled, one accrual, one redemption, on day 0;
 - a daily shopper: enrolled on day 0, one order a day for 365 days, measured on day 365;

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bench.stack import Stack, quiet_stdout
-from tests.api import Answer, Api
-from tests.programs import program_document
+from harness.api import Answer, Api
+from harness.programs import program_document
 
 REWARD_ID = "coffee-voucher"
 # A reward as shops usually have them: a limited stock (the bench redeems it many times, hence its size).

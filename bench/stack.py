@@ -2,7 +2,7 @@
 accounting), moto's server for SQS and SES, the template's functions in this process.
 
 It is the same sequence as ``make run BACKEND=dynamodb-local`` (local.stack), without the HTTP socket:
-requests go through the API Gateway emulation in-process (tests.api.Api).
+requests go through the API Gateway emulation in-process (harness.api.Api).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def template() -> Template:
     runtime.add_layers(loaded)
     root = str(ROOT)
     if root not in sys.path:
-        sys.path.insert(0, root)  # tests.api, tests.counting, tests.programs
+        sys.path.insert(0, root)  # harness (api, counting, programs)
     return loaded
 
 

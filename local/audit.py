@@ -1,16 +1,14 @@
 """``python -m local.audit`` (``make audit``): audit the running local stack's table and print the report.
 
 Finds the stack as ``local.invoke`` does (.local/stack.json, or LOCAL_STACK_FILE), points the layer at
-its backend and table, and runs local.ledger_audit. Exit status: 0 clean, 1 problems found, 2 no
-stack. The report names members by id only, never by email.
+its backend and table, and runs the audit (the top-level ``audit`` package, which tests and bench share).
+Exit status: 0 clean, 1 problems found, 2 no stack. The report names members by id only, never by email.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
-from typing import Any
 
 from local import runtime, state
 from local.template import load
@@ -24,7 +22,8 @@ def main() -> int:
         return 2
     os.environ.update(stack["env"])
     runtime.add_layers(load(stack["template"]))
-    audit: Any = importlib.import_module("local.ledger_audit")  # after the layer is on sys.path
+    import audit  # after the layer is on sys.path: the audit reads the table through it
+
     report = audit.run()
     print(report.render())
     return 0 if report.clean else 1

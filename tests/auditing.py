@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from local import ledger_audit as audit
+import audit
 
 
 def audit_clean() -> audit.AuditReport:

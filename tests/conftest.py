@@ -143,7 +143,7 @@ ADMIN_KEY = "lk_test-admin-key-0123456789abcdefghijklmnop"
 @pytest.fixture
 def admin_api(aws: str, template: template_loader.Template) -> Any:
     """An API client holding an admin key (bootstrapped as the local stack does)."""
-    from tests.api import Api
+    from harness.api import Api
 
     api_keys.bootstrap_key(ADMIN_KEY, "admin", "test admin")
     return Api(template, ADMIN_KEY)
@@ -152,8 +152,8 @@ def admin_api(aws: str, template: template_loader.Template) -> Any:
 @pytest.fixture
 def api(admin_api: Any) -> Any:
     """A storefront client, with the program configured."""
-    from tests.api import Api
-    from tests.programs import program_document
+    from harness.api import Api
+    from harness.programs import program_document
 
     assert admin_api.put("/v1/admin/program", program_document()).status == 200
     key = admin_api.post("/v1/admin/keys", {"scope": "storefront", "label": "web shop"}).body["key"]

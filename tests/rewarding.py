@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.programs import program_document
 from loyalty.models.member import EnrollRequest
 from loyalty.models.order import OrderRequest
 from loyalty.models.program import Program
 from loyalty.models.reward import RedemptionRequest, RewardPut
 from loyalty.services import accrual, members, program, redemptions, rewards
-from tests.programs import program_document
 
 
 def configure(**overrides: Any) -> Program:

@@ -8,12 +8,12 @@ from typing import Any
 import boto3
 
 from bench.aws_meter import AwsMeter, schema_of
+from harness.programs import program_document
 from local.template import Template
 from loyalty.models.member import EnrollRequest
 from loyalty.models.order import OrderRequest
 from loyalty.models.program import Program
 from loyalty.services import accrual, members, program
-from tests.programs import program_document
 
 CAMPAIGN = {"campaign_id": "launch", "bonus_points": 100, "starts_at": "2026-11-01T00:00:00Z"}
 

@@ -25,9 +25,9 @@ from typing import Any
 
 import pytest
 
+from harness.programs import program_document
 from local.backend import free_port
 from local.template import ROOT
-from tests.programs import program_document
 
 ADMIN_KEY = "lk_console-browser-test-admin-key"
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"

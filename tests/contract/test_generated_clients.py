@@ -26,10 +26,10 @@ from typing import Any
 
 import pytest
 
+from harness.programs import program_document
 from local.backend import free_port
 from local.template import ROOT
 from loyalty.models.timezones import IANA_TIMEZONES
-from tests.programs import program_document
 
 DOCUMENT = ROOT / "docs" / "openapi.json"
 BIN = Path(sys.executable).parent

@@ -52,6 +52,8 @@ def test_the_code_keeps_every_layer_contract() -> None:
         ("functions/orders/app.py", "from loyalty.store import orders", "Handlers reach the layer"),
         # A pure rule that calls AWS.
         ("layers/core/loyalty/domain/earning.py", "import boto3", "Rules and shapes are pure"),
+        # The jobs' runner reaching back to a job that imports it.
+        ("layers/core/loyalty/services/jobs/runner.py", "from loyalty.services.jobs import expiry", "never which jobs"),
     ],
 )
 def test_an_import_against_the_contracts_breaks_the_lint(tmp_path: Path, module: str, line: str, contract: str) -> None:
@@ -66,3 +68,16 @@ def test_an_import_against_the_contracts_breaks_the_lint(tmp_path: Path, module:
     report = " ".join(result.stdout.split())  # the report wraps long contract names
     assert "1 broken" in report, report
     assert f"{contract}" in report.split("Broken contracts")[-1], report
+
+
+def test_no_module_of_the_layer_imports_by_name() -> None:
+    """An import by name (importlib.import_module, __import__) is an arrow neither import-linter nor a
+    reader sees. Only entrypoints/lazy.py builds modules through importlib, from names its callers also
+    import for the type checker."""
+    by_name = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in sorted((ROOT / "layers" / "core" / "loyalty").rglob("*.py"))
+        for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if "import_module(" in text or "__import__(" in text
+    ]
+    assert by_name == []

@@ -7,9 +7,9 @@ import json
 
 from standardwebhooks.webhooks import Webhook as Verifier
 
+from harness.api import Api
 from local.template import Template
 from loyalty.adapters import clock
-from tests.api import Api
 from tests.events import helpers
 
 

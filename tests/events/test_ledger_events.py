@@ -8,10 +8,10 @@ from datetime import timedelta
 
 from standardwebhooks.webhooks import Webhook as Verifier
 
+from harness.api import Api
 from local.template import Template
 from loyalty.adapters import clock
-from loyalty.services.jobs import runner
-from tests.api import Api
+from loyalty.services.jobs import catalog, runner
 from tests.events import helpers
 
 
@@ -39,7 +39,7 @@ def test_a_members_day_reaches_the_subscriber_as_the_contracts_events_in_order(
         # A year on, the expiry job: what is left of the order's points ends with its lot.
         later = clock.now() + timedelta(days=400)
         clock.set_clock(lambda: later)
-        assert runner.run_day("expire", later, runner.Budget(1000))["points_expired"] > 0
+        assert catalog.run_day("expire", later, runner.Budget(1000))["points_expired"] > 0
         clock.set_clock(None)
         helpers.publisher_poller(template).drain()
         helpers.drain_deliveries(template)

@@ -13,10 +13,10 @@ import jsonschema
 import pytest
 from standardwebhooks.webhooks import Webhook as Verifier
 
+from harness.api import Api
 from local.template import Template
 from loyalty.adapters import delivery_queue, event_bus
 from loyalty.services import webhooks
-from tests.api import Api
 from tests.events import helpers
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "events"

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from harness.api import Api
 from local.template import Template
 from loyalty import settings
 from loyalty.adapters import webhook_http
-from tests.api import Api
 from tests.conftest import table_items
 from tests.events import helpers
 

@@ -16,11 +16,11 @@ import pytest
 from standardwebhooks.webhooks import Webhook as Verifier
 from standardwebhooks.webhooks import WebhookVerificationError
 
+from harness.api import Api
 from local.template import Template
 from loyalty import settings
 from loyalty.adapters import clock, webhook_http
 from loyalty.store import webhooks as webhook_store
-from tests.api import Api
 from tests.conftest import table_items
 from tests.events import helpers
 

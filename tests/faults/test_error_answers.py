@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from tests.api import Answer, Api
+from harness.api import Answer, Api
 from tests.faults.harness import Fault, Faults
 from tests.faults.test_faults import order
 from tests.security.test_logs import EMAIL, powertools_lines

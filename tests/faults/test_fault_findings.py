@@ -13,8 +13,8 @@ import json
 
 import pytest
 
+from harness.api import Api
 from local.template import ROOT
-from tests.api import Api
 from tests.faults.harness import Fault, Faults
 from tests.faults.test_faults import order
 

@@ -28,11 +28,11 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
+from harness.api import Answer, Api
 from local import runtime
 from loyalty.adapters import clock
 from loyalty.services import activity
 from tests import sqs
-from tests.api import Answer, Api
 from tests.auditing import audit_clean
 from tests.faults.harness import Fault, Faults
 
@@ -205,7 +205,7 @@ def test_refunds_taking_pending_points_then_running_into_debt(
     admin_api: Api, shop: Api, faults: Faults, plan: list[tuple[Fault, int]]
 ) -> None:
     """Pending first, then available lots, then debt: each refund's split is applied once."""
-    from tests.programs import program_document
+    from harness.programs import program_document
 
     assert admin_api.put("/v1/admin/program", program_document(pending_days=30)).status == 200
     assert shop.post("/v1/orders", order("o-1", 30_000)).status == 201  # 300 pending

@@ -18,9 +18,9 @@ import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from botocore.exceptions import ClientError
 
+from harness.api import Api
 from local.template import Template
 from loyalty.adapters import accrual_queue, inbound_bodies, kms
-from tests.api import Api
 from tests.auditing import audit_clean
 from tests.integrations_in.test_platform_webhooks import (
     at,

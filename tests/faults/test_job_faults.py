@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
+from harness.programs import program_document
 from local import runtime
 from loyalty.adapters import clock, jobs_queue
 from loyalty.models.member import EnrollRequest
@@ -19,12 +20,11 @@ from loyalty.models.order import OrderRequest, RefundRequest
 from loyalty.models.program import Program
 from loyalty.models.reward import RedemptionRequest, RewardPut
 from loyalty.services import accrual, activity, members, program, redemptions, refunds, rewards
-from loyalty.services.jobs import runner
+from loyalty.services.jobs import catalog, runner
 from tests import sqs
 from tests.auditing import audit_clean
 from tests.faults.harness import Fault, Faults
 from tests.faults.test_faults import FAULTS
-from tests.programs import program_document
 
 # The engine decides these outcomes (transactions, conditions, index queries): moto and DynamoDB Local.
 pytestmark = pytest.mark.engine
@@ -64,7 +64,7 @@ def entries() -> list[tuple[str, int]]:
 def run(job: str, local: str) -> Any:
     """A run as its schedule fires it: the clock says the scheduled time too."""
     clock.set_clock(lambda: at(local))
-    return runner.run_day(job, at(local), runner.Budget(100_000))
+    return catalog.run_day(job, at(local), runner.Budget(100_000))
 
 
 # --- maturing ----------------------------------------------------------------------------------------
@@ -120,7 +120,7 @@ def test_expiry_through_the_jobs_queue(
     spend_100()
     clock.set_clock(lambda: at("2027-11-23 00:05"))
     queued: list[dict[str, Any]] = []
-    counts = runner.run_day("expire", at("2027-11-23 00:05"), runner.Budget(0), queued.extend)
+    counts = catalog.run_day("expire", at("2027-11-23 00:05"), runner.Budget(0), queued.extend)
     assert counts["shards_queued"] == 16 and len(queued) == 16
     for fault, times in plan:
         faults.add("TransactWriteItems", fault, times=times, touching="EXPIRE#m-1")

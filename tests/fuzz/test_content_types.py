@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
+from harness.api import Answer, Api
 from local.template import ROOT
 from loyalty.entrypoints import media_types
 from loyalty.services import unsubscribe
-from tests.api import Answer, Api
 
 DOCUMENT = json.loads((ROOT / "docs" / "openapi.json").read_text(encoding="utf-8"))
 OPERATIONS = sorted(

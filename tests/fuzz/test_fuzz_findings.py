@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
+from harness.api import Api
 from local.template import ROOT
-from tests.api import Api
 
 DOCUMENT = json.loads((ROOT / "docs" / "openapi.json").read_text(encoding="utf-8"))
 

@@ -35,8 +35,8 @@ from hypothesis.errors import FlakyStrategyDefinition, Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance, use_after_free
 
+from harness.api import Api
 from loyalty.adapters import clock
-from tests.api import Api
 from tests.auditing import audit_clean
 from tests.conftest import ADMIN_KEY, ROOT
 from tests.fuzz.wsgi import app_for

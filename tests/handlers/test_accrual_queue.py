@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.api import Api
 from local import runtime
 from tests import sqs
-from tests.api import Api
 
 
 def completed(order_id: str, member_id: str = "m-1", price: int = 1_000) -> dict[str, Any]:

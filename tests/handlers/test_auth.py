@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.api import Api
+from harness.api import Api
 
 STOREFRONT_ROUTES = [
     ("POST", "/v1/members"),

@@ -19,8 +19,8 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
+from harness.api import Api
 from loyalty.services import members
-from tests.api import Api
 from tests.security.test_logs import EMAIL, powertools_lines
 
 

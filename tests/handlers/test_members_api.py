@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.api import Api
+from harness.api import Api
 
 
 def test_enroll_then_replay_then_conflicts(api: Api) -> None:
@@ -47,7 +47,7 @@ def test_member_and_order_routes_wait_for_a_program(admin_api: Api) -> None:
 
 
 def test_program_round_trip(admin_api: Api) -> None:
-    from tests.programs import program_document
+    from harness.programs import program_document
 
     stored = admin_api.put("/v1/admin/program", program_document(points_per_unit=2.5))
     assert stored.status == 200 and stored.body["points_per_unit"] == "2.5"
@@ -58,7 +58,7 @@ def test_program_round_trip(admin_api: Api) -> None:
 
 
 def test_activity_pages_newest_first_one_query_each(api: Api) -> None:
-    from tests.counting import DynamoCalls
+    from harness.counting import DynamoCalls
 
     assert api.post("/v1/members", {"member_id": "m-1", "email": "ada@example.com"}).status == 201
     for n in range(5):

@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
+from harness.api import Api
+from harness.programs import program_document
 from local import template as template_loader
 from loyalty import settings
-from tests.api import Api
 from tests.conftest import ROOT
-from tests.programs import program_document
 
 
 def with_emails(**changes: Any) -> dict[str, Any]:
@@ -83,7 +83,7 @@ def test_another_deployment_has_other_facts(admin_api: Api, monkeypatch: pytest.
 
 def test_the_template_defaults_the_readme_and_the_test_programs_agree() -> None:
     """``make run`` and every suite run with the template's defaults: the walk-through's program (docs/api.md)
-    and tests/programs.py must be programs those defaults accept."""
+    and harness/programs.py must be programs those defaults accept."""
     parameters = template_loader.load(str(ROOT / "template.yaml")).raw["Parameters"]
     program = program_document()
     assert program["emails"]["sender"] == parameters["SenderEmail"]["Default"]

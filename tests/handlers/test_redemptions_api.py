@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.api import Api
+from harness.api import Api
 
 
 def order(order_id: str, member_id: str, price: int) -> dict[str, object]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.api import Api
-from tests.programs import program_document
+from harness.api import Api
+from harness.programs import program_document
 
 REFERRALS = {
     "referrer_points": 500,

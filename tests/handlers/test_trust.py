@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
+from harness.api import Api
+from harness.programs import program_document
 from loyalty.adapters import clock
 from loyalty.services import unsubscribe
 from loyalty.store import keys
-from tests.api import Api
 from tests.conftest import table_items
-from tests.programs import program_document
 
 NOW = datetime(2026, 11, 22, 15, 30, tzinfo=UTC)
 MAX_SAFE = 2**53 - 1

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from tests.api import Api
+from harness.api import Api
+from harness.programs import program_document
 from tests.conftest import table_items
-from tests.programs import program_document
 
 LONG_ID = "m" * 129  # ids are 1-128 characters
 GOOD_ORDER = {

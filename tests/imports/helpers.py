@@ -10,11 +10,11 @@ from urllib.parse import urlsplit
 
 import boto3
 
+from harness.api import Api
 from local import runtime
 from local.poller import sqs_record
 from local.s3_events import object_created
 from local.template import Template
-from tests.api import Api
 
 
 def s3_event(bucket: str, key: str, etag: str, size: int) -> dict[str, Any]:

@@ -20,13 +20,14 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from local import ledger_audit, runtime
+import audit
+from harness.api import Api
+from local import runtime
 from local.template import Template
 from loyalty.models.imports import ImportChunk
 from loyalty.services import import_files, imports
 from loyalty.store import imports as import_store
 from loyalty.store.client import from_item
-from tests.api import Api
 from tests.auditing import audit_clean
 from tests.imports.helpers import drain, lines_of, run_import, s3_event, upload
 
@@ -87,7 +88,7 @@ def table_items(_: Any = None) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def patient_audit(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ledger_audit, "dynamodb", patient_client)
+    monkeypatch.setattr(audit, "dynamodb", patient_client)
 
 
 def members_in_table(ddb: Any) -> dict[str, dict[str, Any]]:

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
+from harness.api import Api
 from local.template import Template
 from loyalty.adapters import uploads
 from loyalty.services import import_files
-from tests.api import Api
 from tests.auditing import audit_clean
 from tests.imports.aws_faults import fail_sends, no_backoff, record_calls, s3_error, sqs_error
 from tests.imports.helpers import drain, lines_of, upload

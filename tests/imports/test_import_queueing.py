@@ -12,13 +12,13 @@ from typing import Any
 import boto3
 import pytest
 
+from harness.api import Api
 from local import runtime
 from local.poller import sqs_record
 from local.template import Template
 from loyalty import settings
 from loyalty.adapters import imports_queue
 from loyalty.services import imports
-from tests.api import Api
 from tests.auditing import audit_clean
 from tests.faults.harness import Fault, Faults
 from tests.faults.test_faults import FAULTS

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from harness.programs import program_document
 from loyalty.adapters import clock
 from loyalty.domain.errors import Contended
 from loyalty.models.member import EnrollRequest
@@ -14,7 +15,6 @@ from loyalty.models.program import Program
 from loyalty.services import accrual, campaigns, members, program
 from tests.auditing import audit_clean
 from tests.integration.test_concurrency import race
-from tests.programs import program_document
 
 pytestmark = pytest.mark.parametrize("aws", ["dynamodb-local"], indirect=True)
 

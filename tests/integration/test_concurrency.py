@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from harness.programs import program_document
 from loyalty.adapters import clock
 from loyalty.domain.errors import EmailTaken, LoyaltyError
 from loyalty.models.member import EnrollRequest
@@ -16,7 +17,6 @@ from loyalty.models.order import OrderRequest
 from loyalty.models.program import Program
 from loyalty.services import accrual, activity, members, program
 from tests.auditing import audit_clean
-from tests.programs import program_document
 
 # Only the real engine referees concurrent transactions as DynamoDB does; moto serialises everything.
 pytestmark = pytest.mark.parametrize("aws", ["dynamodb-local"], indirect=True)

@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
+from harness.api import Api
+from harness.programs import program_document
 from local import runtime
 from loyalty.services import activity
 from tests import sqs
-from tests.api import Api
 from tests.auditing import audit_clean
-from tests.programs import program_document
 
 ORDERS = int(os.environ.get("EXACTLY_ONCE_ORDERS") or 300)
 MEMBERS = max(ORDERS // 10, 1)  # ten orders a member on average: every member's balance is a sum of many

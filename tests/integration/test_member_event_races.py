@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from harness.programs import program_document
 from loyalty.adapters import clock
 from loyalty.domain.errors import Contended
 from loyalty.models.member import EnrollRequest
@@ -12,7 +13,6 @@ from loyalty.models.program import Program
 from loyalty.services import activity, member_events, members, program
 from tests.auditing import audit_clean
 from tests.integration.test_concurrency import race
-from tests.programs import program_document
 
 pytestmark = pytest.mark.parametrize("aws", ["dynamodb-local"], indirect=True)
 

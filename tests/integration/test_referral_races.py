@@ -8,15 +8,15 @@ from typing import Any
 
 import pytest
 
+from harness.programs import program_document
 from loyalty.adapters import clock
 from loyalty.models.member import EnrollRequest
 from loyalty.models.program import Program
 from loyalty.services import activity, members, program, referrals
-from loyalty.services.jobs import runner
+from loyalty.services.jobs import catalog, runner
 from loyalty.store import referrals as referral_store
 from tests.auditing import audit_clean
 from tests.integration.test_concurrency import race
-from tests.programs import program_document
 from tests.rewarding import earn
 
 pytestmark = pytest.mark.parametrize("aws", ["dynamodb-local"], indirect=True)
@@ -52,7 +52,7 @@ def test_concurrent_completions_for_one_referrer_hold_the_count_the_milestones_a
     outcomes = race(2 * REFEREES, credit)
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     # Whatever lost every attempt is left in the index for the next run, which finishes it.
-    runner.run_day("mature", clock.now(), runner.Budget(1000))
+    catalog.run_day("mature", clock.now(), runner.Budget(1000))
     credited = [o for o in outcomes if isinstance(o, referrals.Credited) and o.credited]
     assert len(credited) <= REFEREES
 
@@ -82,13 +82,13 @@ def test_the_stream_twice_and_the_nightly_run_at_once_credit_each_referral_once(
 
     def settle(i: int) -> Any:
         if i == 2 * REFEREES:
-            return runner.run_day("mature", clock.now(), runner.Budget(1000))
+            return catalog.run_day("mature", clock.now(), runner.Budget(1000))
         return referrals.settle_completed(f"b{i % REFEREES}", clock.now())
 
     outcomes = race(2 * REFEREES + 1, settle)
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     # What lost every attempt everywhere is still completed and in the index: the next run finishes it.
-    runner.run_day("mature", clock.now(), runner.Budget(1000))
+    catalog.run_day("mature", clock.now(), runner.Budget(1000))
 
     assert all(referral_store.get(f"b{index}").state == "credited" for index in range(REFEREES))  # type: ignore[union-attr]
     view = referrals.view("a")

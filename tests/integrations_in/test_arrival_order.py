@@ -17,12 +17,12 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from harness.api import Api
 from loyalty.adapters import clock
 from loyalty.models.integrations import IntegrationWebhook
 from loyalty.services.integrations import process
 from loyalty.store import members as member_store
 from loyalty.store import platform_events
-from tests.api import Api
 from tests.integrations_in.test_platform_webhooks import connect, sample
 
 pytestmark = pytest.mark.engine

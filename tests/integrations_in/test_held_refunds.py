@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
+from harness.api import Api
+from harness.programs import program_document
 from local import runtime
 from local.template import Template
-from tests.api import Api
 from tests.integrations_in.test_platform_webhooks import (
     at,
     body_of,
@@ -25,7 +26,6 @@ from tests.integrations_in.test_platform_webhooks import (
     shopify_headers,
     woo_headers,
 )
-from tests.programs import program_document
 
 MEMBER = "shop-1:207119551"  # Bob Norman, enrolled by the order (auto_enroll, matched by email)
 ORDER = "shopify:450789469"

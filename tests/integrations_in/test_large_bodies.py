@@ -16,8 +16,8 @@ from typing import Any
 
 import boto3
 
+from harness.api import Api
 from local.template import Template
-from tests.api import Api
 from tests.integrations_in.test_platform_webhooks import (
     at,
     body_of,

@@ -14,12 +14,12 @@ from typing import Any
 
 import boto3
 
+from harness.api import Api
 from local import runtime
 from local.template import Template
 from loyalty.adapters import clock
 from loyalty.store import integrations as integrations_store
 from tests import sqs
-from tests.api import Api
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SECRET = "shpss_0123456789abcdef0123456789abcdef"

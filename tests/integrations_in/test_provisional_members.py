@@ -11,8 +11,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from harness.api import Api
 from local.template import Template
-from tests.api import Api
 from tests.auditing import audit_clean
 from tests.integrations_in.test_platform_webhooks import (
     at,

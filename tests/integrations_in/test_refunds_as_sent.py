@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from harness.api import Api
 from local.template import Template
 from loyalty.store import integrations as integrations_store
-from tests.api import Api
 from tests.auditing import audit_clean
 from tests.integrations_in.test_platform_webhooks import (
     at,

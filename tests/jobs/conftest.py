@@ -18,20 +18,20 @@ import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
+from harness.programs import program_document
 from loyalty.adapters import clock, jobs_queue
 from loyalty.adapters import email as email_adapter
 from loyalty.models.member import EnrollRequest
 from loyalty.models.order import OrderRequest
 from loyalty.models.program import Program
 from loyalty.services import accrual, members, program, unsubscribe
-from loyalty.services.jobs import runner
+from loyalty.services.jobs import catalog, runner
 from loyalty.store import keys
 from loyalty.store import members as member_store
 from loyalty.store.client import dynamodb, from_item, table_name, to_item
-from tests.programs import program_document
 
 NEW_YORK = ZoneInfo("America/New_York")
-SENDER = "loyalty@example.com"  # the template's SenderEmail, and the sender of tests.programs
+SENDER = "loyalty@example.com"  # the template's SenderEmail, and the sender of harness.programs
 REGION = "us-east-1"
 
 
@@ -87,7 +87,7 @@ def run(job: str, local: str, *, items: int = 100_000) -> Counter[str]:
     """Run a daily job as its schedule would at local time ``local`` (the event's scheduled_time): the
     clock says that time too, as it does when a schedule fires."""
     clock.set_clock(lambda: at(local))
-    return runner.run_day(job, at(local), runner.Budget(items))
+    return catalog.run_day(job, at(local), runner.Budget(items))
 
 
 def profile(member_id: str) -> dict[str, Any]:

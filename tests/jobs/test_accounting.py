@@ -338,7 +338,7 @@ def test_reports_far_in_the_past_or_future_answer_at_once(jobs: str, admin_api: 
 def test_reports_read_the_same_whatever_the_number_of_members(jobs: str, admin_api: Any) -> None:
     """February: 4 members order on four days; March: 24 members order on the same four days. Each
     month's reports make the same Queries, and read at most 31 days x 16 shards + 1 frozen month."""
-    from tests.counting import DynamoCalls
+    from harness.counting import DynamoCalls
 
     for month, count in (("2027-02", 4), ("2027-03", 24)):
         for i in range(count):

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from harness.api import Api
 from loyalty.adapters import clock
 from loyalty.adapters import email as email_adapter
 from loyalty.services import unsubscribe
-from tests.api import Api
 from tests.jobs.conftest import Sent, at, configure, earn, enroll, profile, run, sent_emails
 from tests.rewarding import redeem, reward
 

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from local import ledger_audit as audit
+import audit
+from harness.counting import DynamoCalls
 from local import runtime, streams
 from local.template import Template
 from loyalty.adapters import clock
@@ -26,7 +27,6 @@ from loyalty.services import activity, events, members, referrals, refunds
 from loyalty.store import keys
 from loyalty.store.client import dynamodb, from_item, table_name, to_item
 from tests.auditing import audit_clean
-from tests.counting import DynamoCalls
 from tests.events import helpers
 from tests.jobs.conftest import at, configure, earn, run
 

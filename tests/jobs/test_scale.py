@@ -20,13 +20,13 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from harness.counting import DynamoCalls
 from loyalty.domain.balances import Balances
 from loyalty.domain.tiers import Qualifying
 from loyalty.services import activity, members
 from loyalty.store import keys, lots
 from loyalty.store.client import table_name, to_item
 from loyalty.store.members import DueDays, MemberRecord
-from tests.counting import DynamoCalls
 from tests.jobs.conftest import profile, run
 
 pytestmark = pytest.mark.parametrize("aws", ["dynamodb-local"], indirect=True)

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
+from harness.counting import DynamoCalls
 from loyalty.adapters import clock
 from loyalty.models.order import RefundRequest
 from loyalty.services import members, refunds
 from loyalty.store import keys
-from tests.counting import DynamoCalls
 from tests.jobs.conftest import at, earn, enroll, profile, run
 
 # The engine decides these outcomes (transactions, conditions, index queries): moto and DynamoDB Local.

@@ -18,9 +18,9 @@ from typing import Any
 import boto3
 import pytest
 
+from harness.programs import program_document
 from local.backend import free_port
 from local.template import ROOT
-from tests.programs import program_document
 
 ADMIN_KEY = "lk_local-audit-admin-key"
 

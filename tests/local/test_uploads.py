@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from harness.programs import program_document
 from tests.local.test_stack import ADMIN_KEY, Stack, _start
-from tests.programs import program_document
 
 
 @pytest.fixture

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
+from harness.api import Api
 from local import runtime
 from local.cloudformation import EVENTS, CloudFormation, cloudformation
 from local.template import Template
 from loyalty.services import api_keys
-from tests.api import Api
 from tests.conftest import table_items
 
 FIRST_KEY_ID = "key_8bb9403bf7874ab0"  # derived from create.json's request (the events' PhysicalResourceIds)

@@ -16,11 +16,11 @@ from typing import Any
 import boto3
 import pytest
 
+from harness.api import Api
 from local import poller, runtime
 from local.template import Template
 from loyalty import settings
 from loyalty.store import integrations as integrations_store
-from tests.api import Api
 from tests.auditing import audit_clean
 from tests.conftest import table_items
 from tests.events import helpers

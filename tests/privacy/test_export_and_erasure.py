@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
+from harness.api import Api
+from harness.counting import DynamoCalls
 from loyalty.store import keys
 from loyalty.store.client import dynamodb, from_item, table_name, to_item
-from tests.api import Api
 from tests.auditing import audit_clean
 from tests.conftest import table_items
-from tests.counting import DynamoCalls
 
 # The engine decides these outcomes (transactions, conditions, index queries): moto and DynamoDB Local.
 pytestmark = pytest.mark.engine

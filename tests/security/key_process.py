@@ -16,11 +16,11 @@ import os
 import sys
 from typing import Any
 
+from harness.api import Api
 from local import template as template_loader
 from local.template import ROOT
 from loyalty.models.api_key import KeyRequest
 from loyalty.services import api_keys
-from tests.api import Api
 
 
 def main() -> int:

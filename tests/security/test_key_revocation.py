@@ -22,14 +22,14 @@ import boto3
 import pytest
 from pydantic import ValidationError
 
+from harness.api import Api
+from harness.counting import DynamoCalls
 from local import resources
 from local import template as template_loader
 from local.backend import DynamoDBLocal, MotoServer, local_aws_env
 from local.template import ROOT
 from loyalty import settings
 from loyalty.models.api_key import KEY_FORMAT
-from tests.api import Api
-from tests.counting import DynamoCalls
 
 REVOCATION_BOUND_SECONDS = 5.0  # shared/API.md: "refused by every function within 5 seconds of the DELETE"
 PAST_THE_GATE = 409  # program_not_configured: what GET /v1/rewards answers a valid key on an empty table

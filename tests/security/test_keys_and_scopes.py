@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from harness.api import Answer, Api
 from local.template import ROOT, Route, load
-from tests.api import Answer, Api
 
 ROUTES = load(str(ROOT / "template.yaml")).http_routes()
 # Reachable without a key: the health check, and the emails' one-click unsubscribe (its signed token is

@@ -26,19 +26,19 @@ from zoneinfo import ZoneInfo
 import boto3
 import pytest
 
+from harness.api import Api
 from local import runtime
 from loyalty.adapters import clock, jobs_queue
 from loyalty.adapters import email as email_adapter
 from loyalty.services import unsubscribe
-from loyalty.services.jobs import runner
+from loyalty.services.jobs import catalog, runner
 from tests import sqs
-from tests.api import Api
 from tests.conftest import ADMIN_KEY
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 API_KEY = re.compile(r"lk_[A-Za-z0-9_-]{8,}")
 NEW_YORK = ZoneInfo("America/New_York")
-SENDER = "loyalty@example.com"  # the program's sender (tests.programs), the template's SenderEmail
+SENDER = "loyalty@example.com"  # the program's sender (harness.programs), the template's SenderEmail
 NOW = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
 
 
@@ -131,10 +131,10 @@ def realistic_day(admin: Api, shop: Api, template: Any) -> set[str]:
     ses.delete_email_identity(EmailIdentity=SENDER)
     run_at = datetime(2027, 11, 8, 0, 5, tzinfo=NEW_YORK)
     clock.set_clock(lambda: run_at)
-    assert runner.run_day("remind_expiring", run_at, runner.Budget(1000))["emails_failed"] >= 1
+    assert catalog.run_day("remind_expiring", run_at, runner.Budget(1000))["emails_failed"] >= 1
     ses.create_email_identity(EmailIdentity=SENDER)
     clock.set_clock(lambda: run_at.replace(day=9))
-    sent = runner.run_day("remind_expiring", run_at.replace(day=9), runner.Budget(1000))
+    sent = catalog.run_day("remind_expiring", run_at.replace(day=9), runner.Budget(1000))
     assert sent["emails_sent"] >= 1, sent
     assert Api(admin.gateway.template).post(f"/v1/unsubscribe/{unsubscribe.token_for('m-2')}").status == 200
     return {secret for secret in secrets if secret}

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from cfn_flip import load_yaml
 
+from harness.api import Api
 from local.template import ROOT, load
 from loyalty import settings
 from loyalty.services import api_keys
-from tests.api import Api
 
 TEMPLATE_TEXT = (ROOT / "template.yaml").read_text(encoding="utf-8")
 TEMPLATE: dict[str, Any] = load_yaml(TEMPLATE_TEXT)

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from harness.counting import DynamoCalls
+from harness.programs import program_document
 from loyalty.adapters import clock
 from loyalty.domain.errors import InvalidInput, MemberNotFound
 from loyalty.models.member import EnrollRequest
@@ -14,8 +16,6 @@ from loyalty.models.order import OrderRequest
 from loyalty.models.program import Program
 from loyalty.services import accrual, members, program
 from loyalty.store import orders as order_store
-from tests.counting import DynamoCalls
-from tests.programs import program_document
 
 # The engine decides these outcomes (transactions, conditions, index queries): moto and DynamoDB Local.
 pytestmark = pytest.mark.engine

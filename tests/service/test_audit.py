@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from local import ledger_audit as audit
+import audit
 from loyalty.adapters import clock
 from loyalty.models.adjustment import AdjustmentRequest
 from loyalty.models.order import RefundRequest

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from local import ledger_audit as audit
+import audit
+from harness.programs import program_document
 from loyalty.adapters import clock
 from loyalty.domain.errors import InsufficientPoints
 from loyalty.models.member import EnrollRequest
@@ -15,8 +16,7 @@ from loyalty.models.order import OrderRequest
 from loyalty.models.program import Program
 from loyalty.models.reward import RedemptionRequest, RewardPut
 from loyalty.services import accrual, members, program, redemptions, rewards
-from loyalty.services.jobs import runner
-from tests.programs import program_document
+from loyalty.services.jobs import catalog, runner
 
 # The engine decides these outcomes (transactions, conditions, index queries): moto and DynamoDB Local.
 pytestmark = pytest.mark.engine
@@ -40,7 +40,7 @@ def test_a_redemption_between_a_lots_end_and_its_expiry_run_leaves_a_ledger_that
     # The ended lot is not spendable: the redemption is refused and nothing is written.
     with pytest.raises(InsufficientPoints):
         redemptions.redeem("m-1", RedemptionRequest(redemption_id="x-1", reward_id="coffee"))
-    runner.run_day("expire", at("2027-11-23 00:05"), runner.Budget(1000))
+    catalog.run_day("expire", at("2027-11-23 00:05"), runner.Budget(1000))
     assert members.get("m-1").points.available == 0
     report = audit.run()
     assert report.clean, report.render()

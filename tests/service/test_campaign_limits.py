@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.api import Api
-from tests.counting import DynamoCalls
-from tests.programs import program_document
+from harness.api import Api
+from harness.counting import DynamoCalls
+from harness.programs import program_document
 
 # The engine decides these outcomes (transactions, conditions, index queries): moto and DynamoDB Local.
 pytestmark = pytest.mark.engine

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
+from harness.api import Api
+from harness.counting import DynamoCalls
+from harness.programs import program_document
 from loyalty.adapters import clock
 from loyalty.models.member import EnrollRequest
 from loyalty.services import members
-from tests.api import Api
 from tests.auditing import audit_clean
-from tests.counting import DynamoCalls
-from tests.programs import program_document
 
 # The engine decides these outcomes (transactions, conditions, index queries): moto and DynamoDB Local.
 pytestmark = pytest.mark.engine

@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
+from harness.counting import DynamoCalls
+from harness.programs import program_document
 from loyalty.domain.errors import EmailTaken, InvalidInput, MemberExists, MemberNotFound, ProgramNotConfigured
 from loyalty.models.member import EnrollRequest, MemberPatch
 from loyalty.models.program import Program
 from loyalty.services import members, program
-from tests.counting import DynamoCalls
-from tests.programs import program_document
 
 # The engine decides these outcomes (transactions, conditions, index queries): moto and DynamoDB Local.
 pytestmark = pytest.mark.engine

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from harness.programs import program_document
 from loyalty.adapters import clock
 from loyalty.domain.errors import EmailTaken
 from loyalty.models.member import EnrollRequest
@@ -21,7 +22,6 @@ from loyalty.store import keys
 from tests import rewarding
 from tests.auditing import audit_clean
 from tests.integration.test_concurrency import race
-from tests.programs import program_document
 
 NOW = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
 EMAIL = "ada@example.com"

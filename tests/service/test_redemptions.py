@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from harness.counting import DynamoCalls
 from loyalty.adapters import clock
 from loyalty.domain.errors import (
     InsufficientPoints,
@@ -24,7 +25,6 @@ from loyalty.services import adjustments, members, redemptions, rewards
 from loyalty.store import client as store_client
 from loyalty.store import entries, keys
 from tests.conftest import table_items
-from tests.counting import DynamoCalls
 from tests.rewarding import configure, earn, member_with_points, redeem, reward
 
 # The engine decides these outcomes (transactions, conditions, index queries): moto and DynamoDB Local.

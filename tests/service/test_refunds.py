@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
+from harness.programs import program_document
 from loyalty.adapters import clock
 from loyalty.domain.errors import OrderNotFound, RefundExceedsOrder
 from loyalty.models.member import EnrollRequest
 from loyalty.models.order import OrderRequest, RefundRequest
 from loyalty.models.program import Program
 from loyalty.services import accrual, members, program, refunds
-from tests.programs import program_document
 
 # The engine decides these outcomes (transactions, conditions, index queries): moto and DynamoDB Local.
 pytestmark = pytest.mark.engine

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from harness.programs import program_document
 from loyalty.models.program import RATE_TEXT, Program
-from tests.programs import program_document
 
 
 def test_a_realistic_program_is_accepted_and_keeps_exact_numbers() -> None:

@@ -1,12 +1,13 @@
-"""Errors the API contract names. Every one carries its stable ``code`` and HTTP status."""
+"""Errors the API contract names: each carries its stable ``code`` and a title, and says what kind of
+failure it is by its class (not found, conflict, invalid input...). The protocol is not the domain's:
+``loyalty.entrypoints.http`` maps each kind to its HTTP status (``STATUS_FOR``) and renders problem+json."""
 
 from __future__ import annotations
 
 
 class LoyaltyError(Exception):
-    """A failure the client can act on; ``http.problems`` renders it as problem+json."""
+    """A failure the client can act on; ``loyalty.entrypoints.http.error_response`` renders it."""
 
-    status = 400
     code = "bad_request"
     title = "Bad request"
 
@@ -16,15 +17,15 @@ class LoyaltyError(Exception):
 
 
 class Unauthorized(LoyaltyError):
-    status, code, title = 401, "unauthorized", "Missing or unknown API key"
+    code, title = "unauthorized", "Missing or unknown API key"
 
 
 class Forbidden(LoyaltyError):
-    status, code, title = 403, "forbidden", "This key's scope does not allow this route"
+    code, title = "forbidden", "This key's scope does not allow this route"
 
 
 class NotFound(LoyaltyError):
-    status, code, title = 404, "not_found", "Not found"
+    code, title = "not_found", "Not found"
 
 
 class MemberNotFound(NotFound):
@@ -44,7 +45,7 @@ class RedemptionNotFound(NotFound):
 
 
 class Conflict(LoyaltyError):
-    status, code, title = 409, "conflict", "Conflict"
+    code, title = "conflict", "Conflict"
 
 
 class MemberExists(Conflict):
@@ -111,17 +112,17 @@ class ProgramNotConfigured(Conflict):
 class Contended(LoyaltyError):
     """Still conflicting with concurrent writes after every attempt: the client should retry later."""
 
-    status, code, title = 503, "unavailable", "Too many concurrent changes; retry the request"
+    code, title = "unavailable", "Too many concurrent changes; retry the request"
 
 
 class PayloadTooLarge(LoyaltyError):
-    status, code, title = 413, "payload_too_large", "Request body too large"
+    code, title = "payload_too_large", "Request body too large"
 
 
 class InvalidInput(LoyaltyError):
     """A request that parses but breaks a rule only the service can check (e.g. an unknown referral code)."""
 
-    status, code, title = 422, "validation_error", "Request validation failed"
+    code, title = "validation_error", "Request validation failed"
 
     def __init__(self, detail: str, loc: list[str | int]) -> None:
         super().__init__(detail)

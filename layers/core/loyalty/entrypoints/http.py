@@ -37,7 +37,16 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as AwsConnectionError
 
-from loyalty.domain.errors import Forbidden, InvalidInput, LoyaltyError, Unauthorized
+from loyalty.domain.errors import (
+    Conflict,
+    Contended,
+    Forbidden,
+    InvalidInput,
+    LoyaltyError,
+    NotFound,
+    PayloadTooLarge,
+    Unauthorized,
+)
 from loyalty.entrypoints import media_types
 from loyalty.models.common import read_json
 
@@ -79,6 +88,20 @@ RETRYABLE_CANCELLATIONS = frozenset(
 # A body nested deeper than this is refused before anything parses it: no request of the contract nests
 # past 5, and json.loads (which the resolver calls) recurses once per level.
 MAX_BODY_DEPTH = 64
+# The HTTP status of each kind of failure the domain names (the one place errors meet the protocol). An
+# error takes the status of the first of its classes listed here, most specific first along its MRO, so a
+# new code of a known kind (a new Conflict) needs no row; the ``code`` in the body is the error's own.
+STATUS_FOR: dict[type[LoyaltyError], int] = {
+    Unauthorized: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    PayloadTooLarge: 413,
+    media_types.UnsupportedMediaType: 415,
+    InvalidInput: 422,
+    Contended: 503,
+    LoyaltyError: 400,
+}
 INTERNAL_ERRORS_METRIC = "InternalErrors"
 
 logger = Logger(child=True)
@@ -99,12 +122,16 @@ def problem(
     return Response(status_code=status, content_type=PROBLEM_JSON, body=json.dumps(body))
 
 
+def status_of(error: LoyaltyError) -> int:
+    return next(STATUS_FOR[kind] for kind in type(error).__mro__ if kind in STATUS_FOR)
+
+
 def error_response(error: LoyaltyError) -> Response[str]:
     errors = None
     if isinstance(error, InvalidInput):
         # An InvalidInput that found several problems lists them all (services.program.ContradictsDeployment).
         errors = getattr(error, "errors", None) or [{"loc": error.loc, "msg": error.detail}]
-    return problem(error.status, error.code, error.title, error.detail, errors)
+    return problem(status_of(error), error.code, error.title, error.detail, errors)
 
 
 def _validation_errors(error: RequestValidationError) -> list[dict[str, Any]]:

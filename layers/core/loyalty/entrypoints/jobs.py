@@ -12,8 +12,9 @@ from loyalty.entrypoints import job_metrics, lazy
 from loyalty.models.jobs import JobMessage, ScheduledEvent
 
 if TYPE_CHECKING:
-    from loyalty.services.jobs import runner
+    from loyalty.services.jobs import catalog, runner
 else:  # imported on first use: see loyalty.entrypoints.lazy
+    catalog = lazy.module("loyalty.services.jobs.catalog")
     runner = lazy.module("loyalty.services.jobs.runner")
 
 
@@ -25,7 +26,7 @@ def run_scheduled(
     budget = runner.Budget.for_invocation(remaining_millis)
     results: dict[str, dict[str, int]] = {}
     for name in names:
-        counts = runner.run_day(name, scheduled.scheduled_time, budget)
+        counts = catalog.run_day(name, scheduled.scheduled_time, budget)
         job_metrics.publish(metrics, counts)
         results[name] = dict(counts)
     return results
@@ -34,6 +35,6 @@ def run_scheduled(
 def run_message(body: str, remaining_millis: int | None, metrics: Metrics) -> JobMessage:
     """A jobs queue message: one shard of a job's index, from where the last invocation stopped."""
     message = JobMessage.model_validate_json(body)
-    counts = runner.run_shard(message, runner.Budget.for_invocation(remaining_millis))
+    counts = catalog.run_shard(message, runner.Budget.for_invocation(remaining_millis))
     job_metrics.publish(metrics, counts)
     return message

@@ -43,9 +43,9 @@ UTF8 = frozenset({"utf-8", "utf8"})
 
 
 class UnsupportedMediaType(InvalidInput):
-    """415: the request's Content-Type is malformed or not one this route takes."""
+    """415 (``http.STATUS_FOR``): the request's Content-Type is malformed or not one this route takes."""
 
-    status, title = 415, "Unsupported media type"
+    title = "Unsupported media type"
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail, ["header", "content-type"])

@@ -29,8 +29,9 @@ from loyalty.models.member import Member
 from loyalty.models.order import BonusOut, BreakdownLine, OrderAccrued, OrderRead, OrderRequest, RefundOut
 from loyalty.models.program import MAX_SAFE_INTEGER, Program
 from loyalty.services import program as programs
-from loyalty.services.ledger import active_state, check_owner, lots_after, member_view, with_points
+from loyalty.services.member_writes import active_state, check_owner, lots_after, with_points
 from loyalty.services.retry import MAX_ATTEMPTS, pause
+from loyalty.services.views import member_view
 from loyalty.store import campaigns as campaign_store
 from loyalty.store import members as member_store
 from loyalty.store import orders as order_store

@@ -6,7 +6,7 @@ from loyalty.domain.errors import InvalidInput, MemberNotFound
 from loyalty.models.common import Page
 from loyalty.models.entry import Entry
 from loyalty.services import program as programs
-from loyalty.services.ledger import activity_view
+from loyalty.services.views import activity_view
 from loyalty.store import activity
 from loyalty.store import members as member_store
 

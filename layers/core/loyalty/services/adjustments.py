@@ -14,8 +14,9 @@ from loyalty.models.common import rfc3339
 from loyalty.models.entry import Entry
 from loyalty.models.program import Program
 from loyalty.services import program as programs
-from loyalty.services.ledger import active_state, check_owner, entry_view, with_points
+from loyalty.services.member_writes import active_state, check_owner, with_points
 from loyalty.services.retry import MAX_ATTEMPTS, pause
+from loyalty.services.views import entry_view
 from loyalty.store import entries
 from loyalty.store import members as member_store
 from loyalty.store.entries import AdjustmentRecord, EntryFields

@@ -43,7 +43,7 @@ from loyalty.models.imports import (
 )
 from loyalty.models.program import MAX_SAFE_INTEGER, Program
 from loyalty.services import program as programs
-from loyalty.services.ledger import with_points
+from loyalty.services.member_writes import with_points
 from loyalty.services.members import first_due_days
 from loyalty.services.retry import pause
 from loyalty.store import imports as import_store

@@ -21,8 +21,9 @@ from loyalty.models.member_event import MemberEventRequest, MemberEventResult
 from loyalty.models.program import EventRule, Program
 from loyalty.services import program as programs
 from loyalty.services.accrual import FUTURE_SKEW
-from loyalty.services.ledger import active_state, check_owner, entry_view, with_points
+from loyalty.services.member_writes import active_state, check_owner, with_points
 from loyalty.services.retry import MAX_ATTEMPTS, pause
+from loyalty.services.views import entry_view
 from loyalty.store import bonuses
 from loyalty.store import members as member_store
 from loyalty.store.bonuses import MemberEventRecord

@@ -24,8 +24,9 @@ from loyalty.models.member import EnrollRequest, Member, MemberPatch
 from loyalty.models.program import Program
 from loyalty.services import merges
 from loyalty.services import program as programs
-from loyalty.services.ledger import member_view, state_view, with_points
+from loyalty.services.member_writes import with_points
 from loyalty.services.retry import pause
+from loyalty.services.views import member_view, state_view
 from loyalty.store import bonuses
 from loyalty.store import members as member_store
 from loyalty.store.entries import EntryFields

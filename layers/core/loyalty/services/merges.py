@@ -16,7 +16,7 @@ from loyalty.domain import merges as plans
 from loyalty.domain.events import Event
 from loyalty.models.common import rfc3339
 from loyalty.models.program import Program
-from loyalty.services.ledger import with_points
+from loyalty.services.member_writes import with_points
 from loyalty.store import members as member_store
 from loyalty.store import merges as merge_store
 from loyalty.store.entries import EntryFields

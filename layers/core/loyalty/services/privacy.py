@@ -17,8 +17,8 @@ from loyalty.services import accrual, redemptions
 from loyalty.services import program as programs
 from loyalty.services.adjustments import Actor
 from loyalty.services.integrations import bodies
-from loyalty.services.ledger import activity_view, state_view
 from loyalty.services.retry import MAX_ATTEMPTS, pause
+from loyalty.services.views import activity_view, state_view
 from loyalty.store import activity as activity_store
 from loyalty.store import entries
 from loyalty.store import integrations as integrations_store

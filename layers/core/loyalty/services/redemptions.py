@@ -38,16 +38,9 @@ from loyalty.models.program import Program
 from loyalty.models.reward import Redemption, RedemptionRequest
 from loyalty.services import program as programs
 from loyalty.services import rewards
-from loyalty.services.ledger import (
-    active_state,
-    check_owner,
-    lots_after,
-    member_view,
-    owner_state,
-    state_view,
-    with_points,
-)
+from loyalty.services.member_writes import active_state, check_owner, lots_after, owner_state, with_points
 from loyalty.services.retry import pause
+from loyalty.services.views import member_view, state_view
 from loyalty.store import activity as activity_store
 from loyalty.store import members as member_store
 from loyalty.store import redemptions as redemption_store

@@ -39,7 +39,7 @@ from loyalty.models.member import MemberReferrals, NextMilestone
 from loyalty.models.program import Program
 from loyalty.models.program import Referrals as ReferralRules
 from loyalty.services import program as programs
-from loyalty.services.ledger import with_points
+from loyalty.services.member_writes import with_points
 from loyalty.services.retry import MAX_ATTEMPTS, pause
 from loyalty.store import members as member_store
 from loyalty.store import orders as order_store

@@ -20,8 +20,9 @@ from loyalty.models.common import rfc3339
 from loyalty.models.order import RefundRequest, RefundResult
 from loyalty.models.program import Program
 from loyalty.services import program as programs
-from loyalty.services.ledger import check_owner, lots_after, member_view, owner_state, state_view
+from loyalty.services.member_writes import check_owner, lots_after, owner_state
 from loyalty.services.retry import MAX_ATTEMPTS, pause
+from loyalty.services.views import member_view, state_view
 from loyalty.store import members as member_store
 from loyalty.store import orders as order_store
 from loyalty.store.entries import EntryFields

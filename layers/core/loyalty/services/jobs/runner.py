@@ -10,11 +10,13 @@ Fan-out: a scheduled run handles pages until it has handled ``JOB_BATCH_ITEMS`` 
 or used half its time, then queues every shard it has not finished (with the key to resume from). A
 worker does the same for one shard and queues the rest of it, so a day of any size is worked through
 by bounded invocations, in parallel across shards, each well inside Lambda's time limit.
+
+The runner knows what a job is (``DueJob``), never which jobs there are: its caller hands it the job
+(``loyalty.services.jobs.catalog`` names them), and the jobs import the runner, never the other way.
 """
 
 from __future__ import annotations
 
-import importlib
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -38,15 +40,6 @@ logger = Logger(child=True)
 
 Enqueue = Callable[[Sequence[dict[str, Any]]], None]
 
-# Where each job lives; imported on first use, so a function loads only the job it runs.
-MODULES: dict[str, str] = {
-    "mature": "loyalty.services.jobs.maturing",
-    "expire": "loyalty.services.jobs.expiry",
-    "tier_review": "loyalty.services.jobs.tier_reviews",
-    "remind_expiring": "loyalty.services.jobs.reminders",
-    "remind_dormant": "loyalty.services.jobs.dormancy",
-    "fail_held": "loyalty.services.integrations.held",
-}
 # A scheduled time further ahead than this is a mistake (or an attack): no job runs days in advance.
 MAX_AHEAD = timedelta(minutes=15)
 
@@ -86,12 +79,6 @@ def each(items: list[DueItem], run: Run, settle: Callable[[DueItem, Run], None],
             logger.exception(f"could not {what}", extra={"item": item.key["PK"]})
 
 
-def job(name: str) -> DueJob:
-    module = importlib.import_module(MODULES[name])
-    found: DueJob = module.JOBS[name]
-    return found
-
-
 @dataclass
 class Budget:
     """How much one invocation takes on before it hands the rest to the queue."""
@@ -118,9 +105,11 @@ class Unit:
     start: dict[str, Any] | None = None
 
 
-def run_day(name: str, scheduled_time: datetime, budget: Budget, enqueue: Enqueue = jobs_queue.send) -> Counter[str]:
+def run_day(
+    the_job: DueJob, scheduled_time: datetime, budget: Budget, enqueue: Enqueue = jobs_queue.send
+) -> Counter[str]:
     """A scheduled run: every shard of the job's index, up to the run's day."""
-    the_job = job(name)
+    name = the_job.name
     run = _start(name, scheduled_time)
     if run is None:
         return Counter({"program_not_configured": 1})
@@ -130,9 +119,8 @@ def run_day(name: str, scheduled_time: datetime, budget: Budget, enqueue: Enqueu
     return run.counts
 
 
-def run_shard(message: JobMessage, budget: Budget, enqueue: Enqueue = jobs_queue.send) -> Counter[str]:
-    """A worker's part: one shard, from where the last invocation stopped."""
-    the_job = job(message.job)
+def run_shard(the_job: DueJob, message: JobMessage, budget: Budget, enqueue: Enqueue = jobs_queue.send) -> Counter[str]:
+    """A worker's part: one shard of ``the_job`` (the message's), from where the last invocation stopped."""
     run = _start(message.job, message.scheduled_time)
     if run is None:
         return Counter({"program_not_configured": 1})

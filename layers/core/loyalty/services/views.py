@@ -1,0 +1,84 @@
+"""The contract's views of what the store holds: a member (balances, tier, next tier, expiring points)
+and an activity entry."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from loyalty.domain import calendar, tiers
+from loyalty.models.entry import Entry
+from loyalty.models.member import Expiring, Member, NextTier, Points, Tier
+from loyalty.models.program import Program
+from loyalty.services.program import tier_levels
+from loyalty.store.entries import ActivityItem, EntryFields
+from loyalty.store.members import MemberRecord, MemberState
+
+EXPIRING_SHOWN = 3
+
+
+def member_view(
+    member: MemberRecord, lots: Mapping[str, int], program: Program, now: datetime, *, through_month: str | None = None
+) -> Member:
+    """The contract's Member. ``expiring`` lists the next days with available points; after a read of
+    only the first months of lots (``through_month`` the last one read), later days are left out: an
+    unread month may hold sooner ones."""
+    today = calendar.local_day(now, program.zone)
+    levels = tier_levels(program)
+    qualifying = tiers.qualifying_points(member.qualifying, today, program.tier_window_days)
+    tier = tiers.by_name(member.tier, levels)
+    upcoming = tiers.next_tier(tier, qualifying, levels)
+    never = calendar.NEVER.isoformat()
+    shown = sorted(
+        day
+        for day, points in lots.items()
+        if points > 0 and today.isoformat() <= day != never and (through_month is None or day[:7] <= through_month)
+    )
+    return Member(
+        member_id=member.member_id,
+        email=member.email,
+        name=member.name,
+        status=member.status,
+        provisional=member.provisional,
+        merged_into=member.merged_into,
+        enrolled_at=member.enrolled_at,
+        last_activity_at=member.last_activity_at,
+        marketing_opt_in=member.marketing_opt_in,
+        locale=member.locale,
+        referral_code=member.referral_code,
+        tier=Tier(name=tier.name, multiplier=float(tier.multiplier)),
+        next_tier=NextTier(name=upcoming[0].name, points_needed=upcoming[1]) if upcoming else None,
+        points=Points(
+            available=member.balances.available,
+            pending=member.balances.pending,
+            lifetime_earned=member.balances.lifetime_earned,
+            qualifying=qualifying,
+        ),
+        expiring=[Expiring(points=lots[day], expires_on=day) for day in shown[:EXPIRING_SHOWN]],
+    )
+
+
+def state_view(state: MemberState, program: Program, now: datetime) -> Member:
+    return member_view(state.member, state.lots, program, now, through_month=state.through_month)
+
+
+def entry_view(entry: EntryFields, refs: Mapping[str, str] | None = None, reason: str | None = None) -> Entry:
+    refs = refs or {}
+    return Entry(
+        entry_id=entry.entry_id,
+        kind=entry.kind,
+        points=entry.points,
+        balance_after=entry.balance_after,
+        occurred_at=entry.occurred_at,
+        order_id=refs.get("order_id"),
+        refund_id=refs.get("refund_id"),
+        redemption_id=refs.get("redemption_id"),
+        adjustment_id=refs.get("adjustment_id"),
+        reason=reason,
+        merged_with=refs.get("merged_with"),
+        key_id=entry.key_id,
+    )
+
+
+def activity_view(item: ActivityItem) -> Entry:
+    return entry_view(item.entry, item.refs, item.reason)
