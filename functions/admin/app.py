@@ -1,16 +1,15 @@
 """Admin routes (scope admin): program configuration, API keys, point adjustments, and a member's
 export and erasure."""
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.entrypoints import lazy
-from loyalty.entrypoints.http import answered, caller, created_doc, resolver, serve
+from loyalty.entrypoints.handlers import http_handler
+from loyalty.entrypoints.http import answered, caller, created_doc, resolver
+from loyalty.entrypoints.observability import logger, tracer
 from loyalty.entrypoints.params import ClientIdPath
 from loyalty.models.adjustment import AdjustmentRequest
 from loyalty.models.api_key import KeyCreated, KeyRequest
@@ -30,9 +29,6 @@ else:  # imported on first use: see loyalty.entrypoints.lazy
     privacy = lazy.module("loyalty.services.privacy")
     program = lazy.module("loyalty.services.program")
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 app = resolver()
 
 KeyId = Annotated[str, Path(pattern=r"^key_[0-9a-f]{16}$")]
@@ -124,8 +120,4 @@ def erase_member(member_id: ClientIdPath) -> Response[None]:
     return Response(status_code=204)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return serve(app, event, context)
+handler = http_handler(app)

@@ -1,17 +1,16 @@
 """Admin routes (scope admin) for events out and integrations in: webhook subscriptions, their delivery
 log, and inbound commerce connections. Parsing and shaping only; rules live in the layer."""
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.entrypoints import lazy
-from loyalty.entrypoints.http import resolver, serve
+from loyalty.entrypoints.handlers import http_handler
+from loyalty.entrypoints.http import resolver
+from loyalty.entrypoints.observability import logger, metrics, tracer
 from loyalty.models.common import CLIENT_ID_PATTERN, Page
 from loyalty.models.integrations import Connection, ConnectionRequest, PlatformEvent, PlatformEventStatus
 from loyalty.models.problem import Problem
@@ -25,9 +24,6 @@ else:  # imported on first use: see loyalty.entrypoints.lazy
     connections = lazy.module("loyalty.services.integrations.connections")
     events = lazy.module("loyalty.services.integrations.events")
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 app = resolver()
 
 WebhookId = Annotated[str, Path(pattern=CLIENT_ID_PATTERN, max_length=128)]
@@ -164,8 +160,4 @@ def dismiss_event(connection_id: ConnectionId, event_id: EventId) -> PlatformEve
     return event
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return serve(app, event, context)
+handler = http_handler(app)

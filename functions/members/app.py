@@ -1,16 +1,15 @@
 """Member routes: enroll, read, update, activity, events, referrals. Parsing and shaping only."""
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.entrypoints import lazy
-from loyalty.entrypoints.http import answered, caller, created_doc, resolver, serve
+from loyalty.entrypoints.handlers import http_handler
+from loyalty.entrypoints.http import answered, caller, created_doc, resolver
+from loyalty.entrypoints.observability import metrics, tracer
 from loyalty.entrypoints.params import ClientIdPath, Cursor
 from loyalty.models.common import Page
 from loyalty.models.entry import Entry
@@ -25,9 +24,6 @@ else:  # imported on first use: see loyalty.entrypoints.lazy
     members = lazy.module("loyalty.services.members")
     referrals = lazy.module("loyalty.services.referrals")
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 app = resolver()
 
 
@@ -92,8 +88,4 @@ def post_event(member_id: ClientIdPath, body: Annotated[MemberEventRequest, Body
     return result, 201 if created else 200
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return serve(app, event, context)
+handler = http_handler(app)

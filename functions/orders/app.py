@@ -1,15 +1,15 @@
 """Order routes: accrue points for a purchase, refund part or all of it."""
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.entrypoints import lazy
 from loyalty.entrypoints import metrics as emit
-from loyalty.entrypoints.http import answered, caller, created_doc, resolver, serve
+from loyalty.entrypoints.handlers import http_handler
+from loyalty.entrypoints.http import answered, caller, created_doc, resolver
+from loyalty.entrypoints.observability import logger, metrics, tracer
 from loyalty.entrypoints.params import ClientIdPath
 from loyalty.models.order import OrderAccrued, OrderRead, OrderRequest, RefundRequest, RefundResult
 
@@ -19,9 +19,6 @@ else:  # imported on first use: see loyalty.entrypoints.lazy
     accrual = lazy.module("loyalty.services.accrual")
     refunds = lazy.module("loyalty.services.refunds")
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 app = resolver()
 
 
@@ -59,8 +56,5 @@ def post_refund(order_id: ClientIdPath, body: Annotated[RefundRequest, Body()]) 
     return refunded.result, 201 if refunded.created else 200
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return serve(app, event, context)
+# Its log lines carry no request id: a route sets its own correlation id.
+handler = http_handler(app, correlation_id_path=None)

@@ -1,16 +1,15 @@
 """Redemptions: spend points on a reward, check a voucher at checkout, use or cancel it."""
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.entrypoints import lazy
 from loyalty.entrypoints import metrics as emit
-from loyalty.entrypoints.http import answered, caller, created_doc, resolver, serve
+from loyalty.entrypoints.handlers import http_handler
+from loyalty.entrypoints.http import answered, caller, created_doc, resolver
+from loyalty.entrypoints.observability import logger, metrics, tracer
 from loyalty.entrypoints.params import ClientIdPath, Cursor
 from loyalty.models.common import Page
 from loyalty.models.reward import Redemption, RedemptionRequest
@@ -20,9 +19,6 @@ if TYPE_CHECKING:
 else:  # imported on first use: see loyalty.entrypoints.lazy
     redemptions = lazy.module("loyalty.services.redemptions")
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 app = resolver()
 
 # Codes as shoppers type them (any case, spaces, dashes): the service normalises, and answers 404 for
@@ -75,8 +71,4 @@ def cancel(redemption_id: ClientIdPath) -> Redemption:
     return redemptions.cancel(redemption_id, caller(app.current_event.raw_event).get("key_id"))
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return serve(app, event, context)
+handler = http_handler(app)

@@ -4,14 +4,13 @@ when the caller asks for ``text/csv``. Parsing and shaping only; the figures com
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.entrypoints import lazy
-from loyalty.entrypoints.http import JSON, resolver, serve
+from loyalty.entrypoints.handlers import http_handler
+from loyalty.entrypoints.http import JSON, resolver
+from loyalty.entrypoints.observability import tracer
 from loyalty.models.common import Model
 from loyalty.models.reports import Kpis, LiabilityReport, RollForward
 
@@ -20,9 +19,6 @@ if TYPE_CHECKING:
 else:  # imported on first use: see loyalty.entrypoints.lazy
     reports = lazy.module("loyalty.services.reports")
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 app = resolver()
 
 CSV = "text/csv"
@@ -87,8 +83,4 @@ def kpis(
     return _answer(reports.kpi_report(from_, to), reports.kpis_csv)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return serve(app, event, context)
+handler = http_handler(app)

@@ -1,15 +1,14 @@
 """Reward catalog: the storefront's list of what can be redeemed now, and the admin's create/replace."""
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.entrypoints import lazy
-from loyalty.entrypoints.http import answered, created_doc, resolver, serve
+from loyalty.entrypoints.handlers import http_handler
+from loyalty.entrypoints.http import answered, created_doc, resolver
+from loyalty.entrypoints.observability import tracer
 from loyalty.entrypoints.params import ClientIdPath, Cursor
 from loyalty.models.common import Page
 from loyalty.models.reward import Reward, RewardPut
@@ -19,9 +18,6 @@ if TYPE_CHECKING:
 else:  # imported on first use: see loyalty.entrypoints.lazy
     rewards = lazy.module("loyalty.services.rewards")
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 app = resolver()
 
 
@@ -61,8 +57,4 @@ def put_reward(reward_id: ClientIdPath, body: Annotated[RewardPut, Body()]) -> R
     return answered(reward, created, f"/v1/rewards/{reward_id}")
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return serve(app, event, context)
+handler = http_handler(app)
