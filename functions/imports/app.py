@@ -6,9 +6,8 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from loyalty.entrypoints import lazy
-from loyalty.entrypoints.handlers import http_handler
-from loyalty.entrypoints.http import answered, caller, created_doc, resolver
-from loyalty.entrypoints.observability import tracer
+from loyalty.entrypoints.handlers import api, http_handler
+from loyalty.entrypoints.http import answered, caller, created_doc
 from loyalty.entrypoints.params import ClientIdPath
 from loyalty.models.imports import ImportCreated, ImportReport, ImportRequest
 
@@ -17,7 +16,7 @@ if TYPE_CHECKING:
 else:  # imported on first use: see loyalty.entrypoints.lazy
     imports = lazy.module("loyalty.services.imports")
 
-app = resolver()
+app = api()
 
 
 @app.post(
@@ -26,14 +25,12 @@ app = resolver()
     tags=["admin"],
     responses=created_doc("Created (200: the same import again, with a fresh URL)", ImportCreated),
 )
-@tracer.capture_method
 def create_import(body: Annotated[ImportRequest, Body()]) -> Response[ImportCreated]:
     created, new = imports.create(body.import_id, caller(app.current_event.raw_event).get("key_id"))
     return answered(created, new, f"/v1/admin/imports/{created.import_id}")
 
 
 @app.get("/v1/admin/imports/<import_id>", summary="An import's progress and rejected lines", tags=["admin"])
-@tracer.capture_method
 def get_import(import_id: ClientIdPath) -> ImportReport:
     return imports.report(import_id)
 

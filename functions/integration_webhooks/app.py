@@ -11,9 +11,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.metrics import MetricUnit
 
 from loyalty.entrypoints import lazy
-from loyalty.entrypoints.handlers import http_handler
-from loyalty.entrypoints.http import resolver
-from loyalty.entrypoints.observability import metrics, tracer
+from loyalty.entrypoints.handlers import api, http_handler
+from loyalty.entrypoints.observability import metrics
 from loyalty.models.common import CLIENT_ID_PATTERN
 from loyalty.models.integrations import WebhookReceipt
 from loyalty.models.problem import Problem
@@ -23,7 +22,7 @@ if TYPE_CHECKING:
 else:  # imported on first use: see loyalty.entrypoints.lazy
     ingress = lazy.module("loyalty.services.integrations.ingress")
 
-app = resolver()
+app = api()
 
 ConnectionId = Annotated[str, Path(pattern=CLIENT_ID_PATTERN, max_length=128)]
 
@@ -53,7 +52,6 @@ def _raw_body() -> bytes:
         },
     },
 )
-@tracer.capture_method
 def receive(connection_id: ConnectionId) -> WebhookReceipt:
     status = ingress.receive(connection_id, dict(app.current_event.headers), _raw_body())
     metrics.add_metric(name=f"PlatformWebhooks{status.capitalize()}", unit=MetricUnit.Count, value=1)

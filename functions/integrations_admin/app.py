@@ -8,9 +8,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.metrics import MetricUnit
 
 from loyalty.entrypoints import lazy
-from loyalty.entrypoints.handlers import http_handler
-from loyalty.entrypoints.http import resolver
-from loyalty.entrypoints.observability import logger, metrics, tracer
+from loyalty.entrypoints.handlers import api, http_handler
+from loyalty.entrypoints.observability import logger, metrics
 from loyalty.models.common import CLIENT_ID_PATTERN, Page
 from loyalty.models.integrations import Connection, ConnectionRequest, PlatformEvent, PlatformEventStatus
 from loyalty.models.problem import Problem
@@ -24,7 +23,7 @@ else:  # imported on first use: see loyalty.entrypoints.lazy
     connections = lazy.module("loyalty.services.integrations.connections")
     events = lazy.module("loyalty.services.integrations.events")
 
-app = resolver()
+app = api()
 
 WebhookId = Annotated[str, Path(pattern=CLIENT_ID_PATTERN, max_length=128)]
 ConnectionId = Annotated[str, Path(pattern=CLIENT_ID_PATTERN, max_length=128)]
@@ -50,7 +49,6 @@ def _created(location: str, body: str) -> Response[str]:
         201: {"description": "Created, with its secret", "content": {"application/json": {"model": WebhookCreated}}},
     },
 )
-@tracer.capture_method
 def put_webhook(webhook_id: WebhookId, body: Annotated[WebhookRequest, Body()]) -> Response[str]:
     webhook, created = webhooks.put(webhook_id, body)
     logger.info("webhook stored", extra={"webhook_id": webhook_id, "new": created})
@@ -65,7 +63,6 @@ def put_webhook(webhook_id: WebhookId, body: Annotated[WebhookRequest, Body()]) 
     tags=["webhooks"],
     responses={204: {"description": "Deleted (also when there was none)"}},
 )
-@tracer.capture_method
 def delete_webhook(webhook_id: WebhookId) -> Response[None]:
     webhooks.delete(webhook_id)
     return Response(status_code=204)
@@ -77,7 +74,6 @@ def delete_webhook(webhook_id: WebhookId) -> Response[None]:
     tags=["webhooks"],
     responses={404: {"description": "No such webhook"}},
 )
-@tracer.capture_method
 def rotate_webhook_secret(webhook_id: WebhookId) -> SecretRotated:
     return webhooks.rotate_secret(webhook_id)
 
@@ -87,7 +83,6 @@ def rotate_webhook_secret(webhook_id: WebhookId) -> SecretRotated:
     summary="A webhook's deliveries, newest first",
     tags=["webhooks"],
 )
-@tracer.capture_method
 def list_deliveries(
     webhook_id: WebhookId,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
@@ -102,7 +97,6 @@ def list_deliveries(
     tags=["integrations"],
     responses={201: {"description": "Connected", "content": {"application/json": {"model": Connection}}}},
 )
-@tracer.capture_method
 def put_connection(connection_id: ConnectionId, body: Annotated[ConnectionRequest, Body()]) -> Response[str]:
     connection, created = connections.save(connection_id, body)
     logger.info("integration stored", extra={"connection_id": connection_id, "platform": body.platform})
@@ -118,7 +112,6 @@ def put_connection(connection_id: ConnectionId, body: Annotated[ConnectionReques
     "waits for its order; `applied`, `skipped` and `dismissed` what became of the others (kept 90 days).",
     tags=["integrations"],
 )
-@tracer.capture_method
 def list_events(
     connection_id: ConnectionId,
     status: Annotated[PlatformEventStatus, Query()] = "failed",
@@ -136,7 +129,6 @@ def list_events(
     tags=["integrations"],
     responses=NOT_FOUND,
 )
-@tracer.capture_method
 def retry_event(connection_id: ConnectionId, event_id: EventId) -> PlatformEvent:
     event, failed = events.retry(connection_id, event_id)
     if failed:
@@ -153,7 +145,6 @@ def retry_event(connection_id: ConnectionId, event_id: EventId) -> PlatformEvent
     tags=["integrations"],
     responses=NOT_FOUND,
 )
-@tracer.capture_method
 def dismiss_event(connection_id: ConnectionId, event_id: EventId) -> PlatformEvent:
     event = events.dismiss(connection_id, event_id)
     logger.info("platform event dismissed", extra={"event_id": event_id, "status": event.status})

@@ -7,9 +7,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from loyalty.entrypoints import lazy
 from loyalty.entrypoints import metrics as emit
-from loyalty.entrypoints.handlers import http_handler
-from loyalty.entrypoints.http import answered, caller, created_doc, resolver
-from loyalty.entrypoints.observability import logger, metrics, tracer
+from loyalty.entrypoints.handlers import api, http_handler
+from loyalty.entrypoints.http import answered, caller, created_doc
+from loyalty.entrypoints.observability import logger, metrics
 from loyalty.entrypoints.params import ClientIdPath
 from loyalty.models.order import OrderAccrued, OrderRead, OrderRequest, RefundRequest, RefundResult
 
@@ -19,7 +19,7 @@ else:  # imported on first use: see loyalty.entrypoints.lazy
     accrual = lazy.module("loyalty.services.accrual")
     refunds = lazy.module("loyalty.services.refunds")
 
-app = resolver()
+app = api()
 
 
 @app.post(
@@ -28,7 +28,6 @@ app = resolver()
     tags=["orders"],
     responses=created_doc("Accrued", OrderAccrued),
 )
-@tracer.capture_method
 def post_order(body: Annotated[OrderRequest, Body()]) -> Response[OrderAccrued]:
     logger.set_correlation_id(body.order_id)
     accrued = accrual.accrue(body, caller(app.current_event.raw_event).get("key_id"))
@@ -37,7 +36,6 @@ def post_order(body: Annotated[OrderRequest, Body()]) -> Response[OrderAccrued]:
 
 
 @app.get("/v1/orders/<order_id>", summary="Read an order's accrual and its refunds", tags=["orders"])
-@tracer.capture_method
 def get_order(order_id: ClientIdPath) -> OrderRead:
     return accrual.read(order_id)
 
@@ -48,7 +46,6 @@ def get_order(order_id: ClientIdPath) -> OrderRead:
     tags=["orders"],
     responses={201: {"description": "Refunded", "content": {"application/json": {"model": RefundResult}}}},
 )
-@tracer.capture_method
 def post_refund(order_id: ClientIdPath, body: Annotated[RefundRequest, Body()]) -> tuple[RefundResult, int]:
     logger.set_correlation_id(order_id)
     refunded = refunds.refund(order_id, body, caller(app.current_event.raw_event).get("key_id"))

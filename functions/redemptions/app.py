@@ -7,9 +7,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from loyalty.entrypoints import lazy
 from loyalty.entrypoints import metrics as emit
-from loyalty.entrypoints.handlers import http_handler
-from loyalty.entrypoints.http import answered, caller, created_doc, resolver
-from loyalty.entrypoints.observability import logger, metrics, tracer
+from loyalty.entrypoints.handlers import api, http_handler
+from loyalty.entrypoints.http import answered, caller, created_doc
+from loyalty.entrypoints.observability import logger, metrics
 from loyalty.entrypoints.params import ClientIdPath, Cursor
 from loyalty.models.common import Page
 from loyalty.models.reward import Redemption, RedemptionRequest
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 else:  # imported on first use: see loyalty.entrypoints.lazy
     redemptions = lazy.module("loyalty.services.redemptions")
 
-app = resolver()
+app = api()
 
 # Codes as shoppers type them (any case, spaces, dashes): the service normalises, and answers 404 for
 # anything that cannot be a code.
@@ -32,7 +32,6 @@ Code = Annotated[str, Path(min_length=1, max_length=64)]
     tags=["redemptions"],
     responses=created_doc("Issued", Redemption),
 )
-@tracer.capture_method
 def redeem(member_id: ClientIdPath, body: Annotated[RedemptionRequest, Body()]) -> Response[Redemption]:
     logger.set_correlation_id(body.redemption_id)
     with emit.refusals_counted(metrics):
@@ -42,7 +41,6 @@ def redeem(member_id: ClientIdPath, body: Annotated[RedemptionRequest, Body()]) 
 
 
 @app.get("/v1/members/<member_id>/redemptions", summary="A member's vouchers, newest first", tags=["redemptions"])
-@tracer.capture_method
 def member_redemptions(
     member_id: ClientIdPath,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
@@ -52,13 +50,11 @@ def member_redemptions(
 
 
 @app.get("/v1/vouchers/<code>", summary="Look up a voucher code", tags=["redemptions"])
-@tracer.capture_method
 def voucher(code: Code) -> Redemption:
     return redemptions.by_code(code)
 
 
 @app.post("/v1/redemptions/<redemption_id>/use", summary="Mark a voucher used", tags=["redemptions"])
-@tracer.capture_method
 def use(redemption_id: ClientIdPath) -> Redemption:
     return redemptions.use(redemption_id)
 
@@ -66,7 +62,6 @@ def use(redemption_id: ClientIdPath) -> Redemption:
 @app.post(
     "/v1/redemptions/<redemption_id>/cancel", summary="Cancel a voucher and return its points", tags=["redemptions"]
 )
-@tracer.capture_method
 def cancel(redemption_id: ClientIdPath) -> Redemption:
     return redemptions.cancel(redemption_id, caller(app.current_event.raw_event).get("key_id"))
 

@@ -8,9 +8,8 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from loyalty.entrypoints import lazy
-from loyalty.entrypoints.handlers import http_handler
-from loyalty.entrypoints.http import JSON, resolver
-from loyalty.entrypoints.observability import tracer
+from loyalty.entrypoints.handlers import api, http_handler
+from loyalty.entrypoints.http import JSON
 from loyalty.models.common import Model
 from loyalty.models.reports import Kpis, LiabilityReport, RollForward
 
@@ -19,7 +18,7 @@ if TYPE_CHECKING:
 else:  # imported on first use: see loyalty.entrypoints.lazy
     reports = lazy.module("loyalty.services.reports")
 
-app = resolver()
+app = api()
 
 CSV = "text/csv"
 Month = Annotated[str, Query(pattern=r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$", description="YYYY-MM (years 1000 to 9999)")]
@@ -51,7 +50,6 @@ def _answer(report: Model, as_csv: Any) -> Response[Any]:
     tags=["reports"],
     responses=_doc(LiabilityReport),
 )
-@tracer.capture_method
 def liability(as_of: Annotated[date, Query(description="YYYY-MM-DD")]) -> Response[Any]:
     return _answer(reports.liability(as_of), reports.liability_csv)
 
@@ -62,7 +60,6 @@ def liability(as_of: Annotated[date, Query(description="YYYY-MM-DD")]) -> Respon
     tags=["reports"],
     responses=_doc(RollForward),
 )
-@tracer.capture_method
 def rollforward(month: Month) -> Response[Any]:
     return _answer(reports.rollforward(month), reports.rollforward_csv)
 
@@ -75,7 +72,6 @@ def rollforward(month: Month) -> Response[Any]:
     tags=["reports"],
     responses=_doc(Kpis),
 )
-@tracer.capture_method
 def kpis(
     from_: Annotated[date, Query(alias="from", description="YYYY-MM-DD, included")],
     to: Annotated[date, Query(description="YYYY-MM-DD, included")],

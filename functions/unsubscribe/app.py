@@ -10,9 +10,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.metrics import MetricUnit
 
 from loyalty.entrypoints import lazy
-from loyalty.entrypoints.handlers import http_handler
-from loyalty.entrypoints.http import resolver
-from loyalty.entrypoints.observability import logger, metrics, tracer
+from loyalty.entrypoints.handlers import api, http_handler
+from loyalty.entrypoints.observability import logger, metrics
 from loyalty.models.jobs import Unsubscribed
 
 if TYPE_CHECKING:
@@ -20,7 +19,7 @@ if TYPE_CHECKING:
 else:  # imported on first use: see loyalty.entrypoints.lazy
     unsubscribing = lazy.module("loyalty.services.unsubscribe")
 
-app = resolver()
+app = api()
 
 Token = Annotated[str, Path(min_length=3, max_length=200, pattern=r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")]
 
@@ -31,7 +30,6 @@ Token = Annotated[str, Path(min_length=3, max_length=200, pattern=r"^[A-Za-z0-9_
     description="The link of an email's List-Unsubscribe header. Clears the member's marketing_opt_in.",
     tags=["emails"],
 )
-@tracer.capture_method
 def unsubscribe(token: Token) -> Unsubscribed:
     member_id = unsubscribing.unsubscribe(token)
     logger.info("unsubscribed", extra={"member_id": member_id})

@@ -1,5 +1,6 @@
-"""The Lambda handler of an API function: its resolver's routes, served (loyalty.entrypoints.http.serve)
-with the invocation logged, traced and its metrics published (loyalty.entrypoints.observability).
+"""An API function's resolver (``api``: every route traced) and its Lambda handler (``http_handler``): its
+routes, served by loyalty.entrypoints.http.serve, with the invocation logged, traced and its metrics
+published (loyalty.entrypoints.observability).
 
 Apart from loyalty.entrypoints.http so that importing the resolver (tests, the OpenAPI generator, the
 health check) builds no Logger, Tracer or Metrics: see the observability module.
@@ -14,10 +15,16 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.entrypoints import observability
-from loyalty.entrypoints.http import serve
+from loyalty.entrypoints.http import resolver, serve
 from loyalty.entrypoints.observability import Handler
 
 REQUEST_ID = correlation_paths.API_GATEWAY_HTTP
+
+
+def api() -> APIGatewayHttpResolver:
+    """The resolver of an API function: loyalty.entrypoints.http's, each route traced (a subsegment named
+    for its function, with what it returned or raised)."""
+    return resolver(around=observability.tracer.capture_method)
 
 
 def http_handler(app: APIGatewayHttpResolver, correlation_id_path: str | None = REQUEST_ID) -> Handler[dict[str, Any]]:

@@ -24,7 +24,7 @@ import base64
 import json
 import re
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from aws_lambda_powertools import Logger, single_metric
@@ -83,6 +83,8 @@ RETRYABLE_CANCELLATIONS = frozenset(
 # past 5, and json.loads (which the resolver calls) recurses once per level.
 MAX_BODY_DEPTH = 64
 INTERNAL_ERRORS_METRIC = "InternalErrors"
+
+type RouteFunction = Callable[..., Any]
 
 logger = Logger(child=True)
 
@@ -143,10 +145,26 @@ class PreCheckedValidation(OpenAPIRequestValidationMiddleware):
         return answer
 
 
-def resolver() -> APIGatewayHttpResolver:
+class Resolver(APIGatewayHttpResolver):
+    """Powertools' HTTP API resolver, with each route's function passed through ``around`` (when given)
+    before it is registered: the API functions trace every route that way (loyalty.entrypoints.handlers)."""
+
+    def __init__(self, around: Callable[[RouteFunction], RouteFunction] | None = None) -> None:
+        super().__init__(enable_validation=True, json_body_deserializer=read_json)
+        self._around = around
+
+    def route(self, *args: Any, **kwargs: Any) -> Callable[[RouteFunction], RouteFunction]:  # type: ignore[override]
+        register = super().route(*args, **kwargs)
+        around = self._around
+        if around is None:
+            return register
+        return lambda function: register(around(function))
+
+
+def resolver(around: Callable[[RouteFunction], RouteFunction] | None = None) -> APIGatewayHttpResolver:
     """An HTTP API resolver that checks the key, the Content-Type and the body first (PreCheckedValidation),
-    validates requests with pydantic and answers errors as problem+json."""
-    app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=read_json)
+    validates requests with pydantic and answers errors as problem+json; ``around`` wraps each route."""
+    app = Resolver(around)
     app._request_validation_middleware = PreCheckedValidation()  # private in Powertools: see PreCheckedValidation
 
     @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
