@@ -155,8 +155,7 @@ def generate(template: template_loader.Template | None = None) -> dict[str, Any]
         },
     }
     for logical_id in functions:
-        handler = runtime.load_handler(template, logical_id)
-        app = sys.modules[handler.__module__].app
+        app = runtime.load_module(template, logical_id).app  # the function's resolver
         schema = json.loads(app.get_openapi_json_schema())
         for path, operations in schema.get("paths", {}).items():
             for method, operation in operations.items():

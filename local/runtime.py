@@ -89,13 +89,13 @@ def _import(path: Path, logical_id: str) -> ModuleType:
     return module
 
 
-def load_handler(template: Template, logical_id: str) -> Handler:
-    """The handler callable of function ``logical_id``, its module imported once per process."""
+def load_module(template: Template, logical_id: str) -> ModuleType:
+    """The module of function ``logical_id``'s handler (its ``app.py``), imported once per process."""
     functions = template.functions()
     if logical_id not in functions:
         raise KeyError(f"no function {logical_id!r} in the template; it has: {', '.join(sorted(functions))}")
     spec = functions[logical_id]
-    module_path, _, attribute = spec.handler.rpartition(".")
+    module_path = spec.handler.rpartition(".")[0]
     path = (template.root / spec.code_uri / module_path.replace(".", "/")).with_suffix(".py")
     add_layers(template)
     with _lock:
@@ -104,7 +104,14 @@ def load_handler(template: Template, logical_id: str) -> Handler:
             if not path.is_file():
                 raise FileNotFoundError(f"{logical_id}: handler file {path} does not exist")
             module = _modules[path] = _import(path, logical_id)
-    handler: Handler = getattr(module, attribute)
+    return module
+
+
+def load_handler(template: Template, logical_id: str) -> Handler:
+    """The handler callable of function ``logical_id``, its module imported once per process."""
+    handler: Handler = getattr(
+        load_module(template, logical_id), template.functions()[logical_id].handler.rpartition(".")[2]
+    )
     return handler
 
 

@@ -9,17 +9,17 @@ processed. A pointer whose body is gone was processed already (SQS delivers at l
 since: nothing is left to do.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from loyalty.entrypoints import lazy
 from loyalty.entrypoints import metrics as emit
+from loyalty.entrypoints.batch import batch_handler
+from loyalty.entrypoints.observability import logger, metrics, tracer
 from loyalty.models.common import read_json
 from loyalty.models.integrations import IntegrationWebhook
 from loyalty.models.order import AccrualMessage, OrderCompleted
@@ -34,9 +34,6 @@ else:  # imported on first use: see loyalty.entrypoints.lazy
     integrations = lazy.module("loyalty.services.integrations.process")
     bodies = lazy.module("loyalty.services.integrations.bodies")
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
@@ -94,8 +91,4 @@ def handle_record(record: SQSRecord) -> None:
         emit.refunded(metrics, refunds.refund(message.order_id, message.refund))
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)
+handler = batch_handler(processor, handle_record)

@@ -1,16 +1,15 @@
 """Admin routes (scope admin): program configuration, API keys, point adjustments, and a member's
 export and erasure."""
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.entrypoints import lazy
-from loyalty.entrypoints.http import answered, caller, created_doc, resolver, serve
+from loyalty.entrypoints.handlers import api, http_handler
+from loyalty.entrypoints.http import answered, caller, created_doc
+from loyalty.entrypoints.observability import logger
 from loyalty.entrypoints.params import ClientIdPath
 from loyalty.models.adjustment import AdjustmentRequest
 from loyalty.models.api_key import KeyCreated, KeyRequest
@@ -30,28 +29,22 @@ else:  # imported on first use: see loyalty.entrypoints.lazy
     privacy = lazy.module("loyalty.services.privacy")
     program = lazy.module("loyalty.services.program")
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
-app = resolver()
+app = api()
 
 KeyId = Annotated[str, Path(pattern=r"^key_[0-9a-f]{16}$")]
 
 
 @app.put("/v1/admin/program", summary="Store the program (validated as a whole)", tags=["admin"])
-@tracer.capture_method
 def put_program(body: Annotated[Program, Body()]) -> Program:
     return program.save(body)
 
 
 @app.get("/v1/admin/program", summary="Read the program", tags=["admin"])
-@tracer.capture_method
 def get_program() -> Program:
     return program.current()
 
 
 @app.get("/v1/admin/campaigns/<campaign_id>", summary="Read a campaign and what is left of its budget", tags=["admin"])
-@tracer.capture_method
 def get_campaign(campaign_id: ClientIdPath) -> CampaignRead:
     return campaigns.read(campaign_id)
 
@@ -62,7 +55,6 @@ def get_campaign(campaign_id: ClientIdPath) -> CampaignRead:
     tags=["admin"],
     responses=created_doc("Issued", KeyCreated),
 )
-@tracer.capture_method
 def create_key(body: Annotated[KeyRequest, Body()]) -> Response[KeyCreated]:
     created = api_keys.create(body)
     logger.info("api key issued", extra={"key_id": created.key_id, "scope": created.scope})
@@ -72,7 +64,6 @@ def create_key(body: Annotated[KeyRequest, Body()]) -> Response[KeyCreated]:
 @app.delete(
     "/v1/admin/keys/<key_id>", summary="Revoke an API key", tags=["admin"], responses={204: {"description": "Revoked"}}
 )
-@tracer.capture_method
 def delete_key(key_id: KeyId) -> Response[None]:
     api_keys.revoke(key_id)
     logger.info("api key revoked", extra={"key_id": key_id})
@@ -80,7 +71,6 @@ def delete_key(key_id: KeyId) -> Response[None]:
 
 
 @app.get("/v1/admin/members", summary="Find a member by email", tags=["admin"])
-@tracer.capture_method
 def find_member(email: Annotated[str, Query(min_length=3, max_length=254)]) -> Page[Member]:
     return members.find_by_email(email)
 
@@ -91,7 +81,6 @@ def find_member(email: Annotated[str, Query(min_length=3, max_length=254)]) -> P
     tags=["admin"],
     responses={201: {"description": "Recorded", "content": {"application/json": {"model": Entry}}}},
 )
-@tracer.capture_method
 def adjust(member_id: ClientIdPath, body: Annotated[AdjustmentRequest, Body()]) -> tuple[Entry, int]:
     # The acting key goes on the entry, so the ledger says who changed the balance.
     acting = caller(app.current_event.raw_event)
@@ -105,7 +94,6 @@ def adjust(member_id: ClientIdPath, body: Annotated[AdjustmentRequest, Body()]) 
     summary="Everything held about a member (right of access and portability)",
     tags=["admin"],
 )
-@tracer.capture_method
 def export_member(member_id: ClientIdPath) -> MemberExport:
     return privacy.export(member_id)
 
@@ -116,7 +104,6 @@ def export_member(member_id: ClientIdPath) -> MemberExport:
     tags=["admin"],
     responses={204: {"description": "Erased (also when it was already)"}},
 )
-@tracer.capture_method
 def erase_member(member_id: ClientIdPath) -> Response[None]:
     acting = caller(app.current_event.raw_event)
     privacy.erase(member_id, privacy.Actor(key_id=acting.get("key_id"), label=str(acting.get("label") or "unknown")))
@@ -124,8 +111,4 @@ def erase_member(member_id: ClientIdPath) -> Response[None]:
     return Response(status_code=204)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return serve(app, event, context)
+handler = http_handler(app)

@@ -1,22 +1,6 @@
 """Custom::AdminKey: the stack's first admin key (CloudFormation custom resource). Parsing and answering
 only; what the key is and where it goes lives in loyalty.services.admin_key_resource."""
 
-from typing import TYPE_CHECKING, Any
+from loyalty.entrypoints.custom_resource import resource_handler
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from loyalty.entrypoints import lazy
-from loyalty.entrypoints.custom_resource import serve
-
-if TYPE_CHECKING:
-    from loyalty.services import admin_key_resource
-else:  # imported on first use: see loyalty.entrypoints.lazy
-    admin_key_resource = lazy.module("loyalty.services.admin_key_resource")
-
-logger = Logger()
-
-
-@logger.inject_lambda_context
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return serve(event, context.log_stream_name, admin_key_resource.handle)
+handler = resource_handler("loyalty.services.admin_key_resource")

@@ -2,22 +2,6 @@
 (CloudFormation custom resource). Parsing and answering only; the rule lives in
 loyalty.services.console_csp_resource."""
 
-from typing import TYPE_CHECKING, Any
+from loyalty.entrypoints.custom_resource import resource_handler
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from loyalty.entrypoints import lazy
-from loyalty.entrypoints.custom_resource import serve
-
-if TYPE_CHECKING:
-    from loyalty.services import console_csp_resource
-else:  # imported on first use: see loyalty.entrypoints.lazy
-    console_csp_resource = lazy.module("loyalty.services.console_csp_resource")
-
-logger = Logger()
-
-
-@logger.inject_lambda_context
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return serve(event, context.log_stream_name, console_csp_resource.handle)
+handler = resource_handler("loyalty.services.console_csp_resource")

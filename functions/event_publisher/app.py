@@ -8,11 +8,11 @@ the same member never overtake it.
 
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.entrypoints import lazy
+from loyalty.entrypoints.observability import logger, metrics, observed
 
 if TYPE_CHECKING:
     from loyalty.services import events
@@ -20,15 +20,7 @@ else:  # imported on first use: see loyalty.entrypoints.lazy
     events = lazy.module("loyalty.services.events")
 
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
-
-
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     published = events.publish(event.get("Records") or [])
     metrics.add_metric(name="EventsPublished", unit=MetricUnit.Count, value=len(published.events))
     metrics.add_metric(name="WebhookDeliveriesQueued", unit=MetricUnit.Count, value=published.deliveries)
@@ -40,3 +32,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     for envelope in published.events:
         logger.debug("event published", extra={"event_id": envelope.id, "type": envelope.type})
     return published.response()
+
+
+handler = observed(handle)

@@ -1,20 +1,5 @@
 """ExpirePointsFunction: the daily run that expires the points of lots whose day has ended (EventBridge Scheduler)."""
 
-from typing import Any
-
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from loyalty.entrypoints import jobs
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
-
-
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
-    counts = jobs.run_scheduled(["expire"], event, context.get_remaining_time_in_millis(), metrics)
-    return counts["expire"]
+handler = jobs.scheduled_handler(["expire"], answer="expire")

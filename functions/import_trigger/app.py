@@ -5,27 +5,20 @@ counts them, with an alarm) and the invocation ends: a retry would meet the same
 
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import S3Event
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.entrypoints import lazy
+from loyalty.entrypoints.observability import logger, metrics, observed
 
 if TYPE_CHECKING:
     from loyalty.services import import_files
 else:  # imported on first use: see loyalty.entrypoints.lazy
     import_files = lazy.module("loyalty.services.import_files")
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 
-
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     arrivals = []
     for record in S3Event(event).records:
         s3_object = record.s3.get_object
@@ -42,3 +35,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             {"import_id": arrival.import_id, "outcome": arrival.outcome, "rows": arrival.rows, "chunks": arrival.chunks}
         )
     return {"imports": arrivals}
+
+
+handler = observed(handle)

@@ -7,15 +7,15 @@ lines it holds (ImportsFailed, with an alarm), then reaches the dead-letter queu
 it finishes the import.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.entrypoints import lazy
+from loyalty.entrypoints.batch import batch_handler
+from loyalty.entrypoints.observability import logger, metrics, tracer
 from loyalty.models.imports import ImportChunk
 
 if TYPE_CHECKING:
@@ -23,9 +23,6 @@ if TYPE_CHECKING:
 else:  # imported on first use: see loyalty.entrypoints.lazy
     imports = lazy.module("loyalty.services.imports")
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
@@ -47,8 +44,4 @@ def handle_record(record: SQSRecord) -> None:
     metrics.add_metric(name="ImportLinesRejected", unit=MetricUnit.Count, value=worked.rejected)
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)
+handler = batch_handler(processor, handle_record)

@@ -1,15 +1,13 @@
 """Bulk import routes (scope admin): start an import (a presigned upload URL) and follow it."""
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.entrypoints import lazy
-from loyalty.entrypoints.http import answered, caller, created_doc, resolver, serve
+from loyalty.entrypoints.handlers import api, http_handler
+from loyalty.entrypoints.http import answered, caller, created_doc
 from loyalty.entrypoints.params import ClientIdPath
 from loyalty.models.imports import ImportCreated, ImportReport, ImportRequest
 
@@ -18,10 +16,7 @@ if TYPE_CHECKING:
 else:  # imported on first use: see loyalty.entrypoints.lazy
     imports = lazy.module("loyalty.services.imports")
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
-app = resolver()
+app = api()
 
 
 @app.post(
@@ -30,20 +25,14 @@ app = resolver()
     tags=["admin"],
     responses=created_doc("Created (200: the same import again, with a fresh URL)", ImportCreated),
 )
-@tracer.capture_method
 def create_import(body: Annotated[ImportRequest, Body()]) -> Response[ImportCreated]:
     created, new = imports.create(body.import_id, caller(app.current_event.raw_event).get("key_id"))
     return answered(created, new, f"/v1/admin/imports/{created.import_id}")
 
 
 @app.get("/v1/admin/imports/<import_id>", summary="An import's progress and rejected lines", tags=["admin"])
-@tracer.capture_method
 def get_import(import_id: ClientIdPath) -> ImportReport:
     return imports.report(import_id)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return serve(app, event, context)
+handler = http_handler(app)

@@ -5,16 +5,14 @@ anything parses it. The answer comes at once; the work is queued for the accrual
 """
 
 import base64
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler.openapi.params import Path
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.entrypoints import lazy
-from loyalty.entrypoints.http import resolver, serve
+from loyalty.entrypoints.handlers import api, http_handler
+from loyalty.entrypoints.observability import metrics
 from loyalty.models.common import CLIENT_ID_PATTERN
 from loyalty.models.integrations import WebhookReceipt
 from loyalty.models.problem import Problem
@@ -24,10 +22,7 @@ if TYPE_CHECKING:
 else:  # imported on first use: see loyalty.entrypoints.lazy
     ingress = lazy.module("loyalty.services.integrations.ingress")
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
-app = resolver()
+app = api()
 
 ConnectionId = Annotated[str, Path(pattern=CLIENT_ID_PATTERN, max_length=128)]
 
@@ -57,15 +52,10 @@ def _raw_body() -> bytes:
         },
     },
 )
-@tracer.capture_method
 def receive(connection_id: ConnectionId) -> WebhookReceipt:
     status = ingress.receive(connection_id, dict(app.current_event.headers), _raw_body())
     metrics.add_metric(name=f"PlatformWebhooks{status.capitalize()}", unit=MetricUnit.Count, value=1)
     return WebhookReceipt(status=status)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return serve(app, event, context)
+handler = http_handler(app)

@@ -1,17 +1,15 @@
 """Admin routes (scope admin) for events out and integrations in: webhook subscriptions, their delivery
 log, and inbound commerce connections. Parsing and shaping only; rules live in the layer."""
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.entrypoints import lazy
-from loyalty.entrypoints.http import resolver, serve
+from loyalty.entrypoints.handlers import api, http_handler
+from loyalty.entrypoints.observability import logger, metrics
 from loyalty.entrypoints.params import Cursor
 from loyalty.models.common import CLIENT_ID_PATTERN, Page
 from loyalty.models.integrations import Connection, ConnectionRequest, PlatformEvent, PlatformEventStatus
@@ -26,10 +24,7 @@ else:  # imported on first use: see loyalty.entrypoints.lazy
     connections = lazy.module("loyalty.services.integrations.connections")
     events = lazy.module("loyalty.services.integrations.events")
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
-app = resolver()
+app = api()
 
 WebhookId = Annotated[str, Path(pattern=CLIENT_ID_PATTERN, max_length=128)]
 ConnectionId = Annotated[str, Path(pattern=CLIENT_ID_PATTERN, max_length=128)]
@@ -55,7 +50,6 @@ def _created(location: str, body: str) -> Response[str]:
         201: {"description": "Created, with its secret", "content": {"application/json": {"model": WebhookCreated}}},
     },
 )
-@tracer.capture_method
 def put_webhook(webhook_id: WebhookId, body: Annotated[WebhookRequest, Body()]) -> Response[str]:
     webhook, created = webhooks.put(webhook_id, body)
     logger.info("webhook stored", extra={"webhook_id": webhook_id, "new": created})
@@ -70,7 +64,6 @@ def put_webhook(webhook_id: WebhookId, body: Annotated[WebhookRequest, Body()]) 
     tags=["webhooks"],
     responses={204: {"description": "Deleted (also when there was none)"}},
 )
-@tracer.capture_method
 def delete_webhook(webhook_id: WebhookId) -> Response[None]:
     webhooks.delete(webhook_id)
     return Response(status_code=204)
@@ -82,7 +75,6 @@ def delete_webhook(webhook_id: WebhookId) -> Response[None]:
     tags=["webhooks"],
     responses={404: {"description": "No such webhook"}},
 )
-@tracer.capture_method
 def rotate_webhook_secret(webhook_id: WebhookId) -> SecretRotated:
     return webhooks.rotate_secret(webhook_id)
 
@@ -92,7 +84,6 @@ def rotate_webhook_secret(webhook_id: WebhookId) -> SecretRotated:
     summary="A webhook's deliveries, newest first",
     tags=["webhooks"],
 )
-@tracer.capture_method
 def list_deliveries(
     webhook_id: WebhookId,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
@@ -107,7 +98,6 @@ def list_deliveries(
     tags=["integrations"],
     responses={201: {"description": "Connected", "content": {"application/json": {"model": Connection}}}},
 )
-@tracer.capture_method
 def put_connection(connection_id: ConnectionId, body: Annotated[ConnectionRequest, Body()]) -> Response[str]:
     connection, created = connections.save(connection_id, body)
     logger.info("integration stored", extra={"connection_id": connection_id, "platform": body.platform})
@@ -123,7 +113,6 @@ def put_connection(connection_id: ConnectionId, body: Annotated[ConnectionReques
     "waits for its order; `applied`, `skipped` and `dismissed` what became of the others (kept 90 days).",
     tags=["integrations"],
 )
-@tracer.capture_method
 def list_events(
     connection_id: ConnectionId,
     status: Annotated[PlatformEventStatus, Query()] = "failed",
@@ -141,7 +130,6 @@ def list_events(
     tags=["integrations"],
     responses=NOT_FOUND,
 )
-@tracer.capture_method
 def retry_event(connection_id: ConnectionId, event_id: EventId) -> PlatformEvent:
     event, failed = events.retry(connection_id, event_id)
     if failed:
@@ -158,15 +146,10 @@ def retry_event(connection_id: ConnectionId, event_id: EventId) -> PlatformEvent
     tags=["integrations"],
     responses=NOT_FOUND,
 )
-@tracer.capture_method
 def dismiss_event(connection_id: ConnectionId, event_id: EventId) -> PlatformEvent:
     event = events.dismiss(connection_id, event_id)
     logger.info("platform event dismissed", extra={"event_id": event_id, "status": event.status})
     return event
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return serve(app, event, context)
+handler = http_handler(app)

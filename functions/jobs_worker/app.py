@@ -5,30 +5,22 @@ stopped. A failing record is reported alone (batchItemFailures) and reaches the 
 three receives; its items stay due for the next daily run either way.
 """
 
-from typing import Any
-
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.entrypoints import jobs
+from loyalty.entrypoints.batch import batch_handler
+from loyalty.entrypoints.observability import logger, tracer
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
 @tracer.capture_method
 def handle_record(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:
     remaining = lambda_context.get_remaining_time_in_millis() if lambda_context else None
-    message = jobs.run_message(record.body, remaining, metrics)
+    message = jobs.run_message(record.body, remaining)
     logger.info("shard worked", extra={"job": message.job, "shard": message.shard})
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)
+handler = batch_handler(processor, handle_record)

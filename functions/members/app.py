@@ -1,16 +1,15 @@
 """Member routes: enroll, read, update, activity, events, referrals. Parsing and shaping only."""
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.entrypoints import lazy
-from loyalty.entrypoints.http import answered, caller, created_doc, resolver, serve
+from loyalty.entrypoints.handlers import api, http_handler
+from loyalty.entrypoints.http import answered, caller, created_doc
+from loyalty.entrypoints.observability import metrics
 from loyalty.entrypoints.params import ClientIdPath, Cursor
 from loyalty.models.common import Page
 from loyalty.models.entry import Entry
@@ -25,10 +24,7 @@ else:  # imported on first use: see loyalty.entrypoints.lazy
     members = lazy.module("loyalty.services.members")
     referrals = lazy.module("loyalty.services.referrals")
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
-app = resolver()
+app = api()
 
 
 @app.post(
@@ -37,7 +33,6 @@ app = resolver()
     tags=["members"],
     responses=created_doc("Enrolled", Member),
 )
-@tracer.capture_method
 def enroll(body: Annotated[EnrollRequest, Body()]) -> Response[Member]:
     member, created = members.enroll(body, caller(app.current_event.raw_event).get("key_id"))
     metrics.add_metric(name="MembersEnrolled" if created else "EnrollmentReplays", unit=MetricUnit.Count, value=1)
@@ -45,19 +40,16 @@ def enroll(body: Annotated[EnrollRequest, Body()]) -> Response[Member]:
 
 
 @app.get("/v1/members/<member_id>", summary="Read a member", tags=["members"])
-@tracer.capture_method
 def get_member(member_id: ClientIdPath) -> Member:
     return members.get(member_id)
 
 
 @app.patch("/v1/members/<member_id>", summary="Update a member's profile", tags=["members"])
-@tracer.capture_method
 def patch_member(member_id: ClientIdPath, body: Annotated[MemberPatch, Body()]) -> Member:
     return members.update(member_id, body, caller(app.current_event.raw_event).get("key_id"))
 
 
 @app.get("/v1/members/<member_id>/activity", summary="A member's ledger, newest first", tags=["members"])
-@tracer.capture_method
 def get_activity(
     member_id: ClientIdPath,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
@@ -71,7 +63,6 @@ def get_activity(
     summary="A member's referral code, its completed and pending referrals and the next milestone",
     tags=["members"],
 )
-@tracer.capture_method
 def get_referrals(member_id: ClientIdPath) -> MemberReferrals:
     return referrals.view(member_id)
 
@@ -82,7 +73,6 @@ def get_referrals(member_id: ClientIdPath) -> MemberReferrals:
     tags=["members"],
     responses={201: {"description": "Recorded", "content": {"application/json": {"model": MemberEventResult}}}},
 )
-@tracer.capture_method
 def post_event(member_id: ClientIdPath, body: Annotated[MemberEventRequest, Body()]) -> tuple[MemberEventResult, int]:
     result, created = member_events.record(member_id, body, caller(app.current_event.raw_event).get("key_id"))
     if created:
@@ -92,8 +82,4 @@ def post_event(member_id: ClientIdPath, body: Annotated[MemberEventRequest, Body
     return result, 201 if created else 200
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return serve(app, event, context)
+handler = http_handler(app)

@@ -1,15 +1,15 @@
 """Order routes: accrue points for a purchase, refund part or all of it."""
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.entrypoints import lazy
 from loyalty.entrypoints import metrics as emit
-from loyalty.entrypoints.http import answered, caller, created_doc, resolver, serve
+from loyalty.entrypoints.handlers import api, http_handler
+from loyalty.entrypoints.http import answered, caller, created_doc
+from loyalty.entrypoints.observability import logger, metrics
 from loyalty.entrypoints.params import ClientIdPath
 from loyalty.models.order import OrderAccrued, OrderRead, OrderRequest, RefundRequest, RefundResult
 
@@ -19,10 +19,7 @@ else:  # imported on first use: see loyalty.entrypoints.lazy
     accrual = lazy.module("loyalty.services.accrual")
     refunds = lazy.module("loyalty.services.refunds")
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
-app = resolver()
+app = api()
 
 
 @app.post(
@@ -31,7 +28,6 @@ app = resolver()
     tags=["orders"],
     responses=created_doc("Accrued", OrderAccrued),
 )
-@tracer.capture_method
 def post_order(body: Annotated[OrderRequest, Body()]) -> Response[OrderAccrued]:
     logger.set_correlation_id(body.order_id)
     accrued = accrual.accrue(body, caller(app.current_event.raw_event).get("key_id"))
@@ -40,7 +36,6 @@ def post_order(body: Annotated[OrderRequest, Body()]) -> Response[OrderAccrued]:
 
 
 @app.get("/v1/orders/<order_id>", summary="Read an order's accrual and its refunds", tags=["orders"])
-@tracer.capture_method
 def get_order(order_id: ClientIdPath) -> OrderRead:
     return accrual.read(order_id)
 
@@ -51,7 +46,6 @@ def get_order(order_id: ClientIdPath) -> OrderRead:
     tags=["orders"],
     responses={201: {"description": "Refunded", "content": {"application/json": {"model": RefundResult}}}},
 )
-@tracer.capture_method
 def post_refund(order_id: ClientIdPath, body: Annotated[RefundRequest, Body()]) -> tuple[RefundResult, int]:
     logger.set_correlation_id(order_id)
     refunded = refunds.refund(order_id, body, caller(app.current_event.raw_event).get("key_id"))
@@ -59,8 +53,5 @@ def post_refund(order_id: ClientIdPath, body: Annotated[RefundRequest, Body()]) 
     return refunded.result, 201 if refunded.created else 200
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return serve(app, event, context)
+# Its log lines carry no request id: a route sets its own correlation id.
+handler = http_handler(app, correlation_id_path=None)

@@ -1,16 +1,15 @@
 """Redemptions: spend points on a reward, check a voucher at checkout, use or cancel it."""
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.entrypoints import lazy
 from loyalty.entrypoints import metrics as emit
-from loyalty.entrypoints.http import answered, caller, created_doc, resolver, serve
+from loyalty.entrypoints.handlers import api, http_handler
+from loyalty.entrypoints.http import answered, caller, created_doc
+from loyalty.entrypoints.observability import logger, metrics
 from loyalty.entrypoints.params import ClientIdPath, Cursor
 from loyalty.models.common import Page
 from loyalty.models.reward import Redemption, RedemptionRequest
@@ -20,10 +19,7 @@ if TYPE_CHECKING:
 else:  # imported on first use: see loyalty.entrypoints.lazy
     redemptions = lazy.module("loyalty.services.redemptions")
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
-app = resolver()
+app = api()
 
 # Codes as shoppers type them (any case, spaces, dashes): the service normalises, and answers 404 for
 # anything that cannot be a code.
@@ -36,7 +32,6 @@ Code = Annotated[str, Path(min_length=1, max_length=64)]
     tags=["redemptions"],
     responses=created_doc("Issued", Redemption),
 )
-@tracer.capture_method
 def redeem(member_id: ClientIdPath, body: Annotated[RedemptionRequest, Body()]) -> Response[Redemption]:
     logger.set_correlation_id(body.redemption_id)
     with emit.refusals_counted(metrics):
@@ -46,7 +41,6 @@ def redeem(member_id: ClientIdPath, body: Annotated[RedemptionRequest, Body()]) 
 
 
 @app.get("/v1/members/<member_id>/redemptions", summary="A member's vouchers, newest first", tags=["redemptions"])
-@tracer.capture_method
 def member_redemptions(
     member_id: ClientIdPath,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
@@ -56,13 +50,11 @@ def member_redemptions(
 
 
 @app.get("/v1/vouchers/<code>", summary="Look up a voucher code", tags=["redemptions"])
-@tracer.capture_method
 def voucher(code: Code) -> Redemption:
     return redemptions.by_code(code)
 
 
 @app.post("/v1/redemptions/<redemption_id>/use", summary="Mark a voucher used", tags=["redemptions"])
-@tracer.capture_method
 def use(redemption_id: ClientIdPath) -> Redemption:
     return redemptions.use(redemption_id)
 
@@ -70,13 +62,8 @@ def use(redemption_id: ClientIdPath) -> Redemption:
 @app.post(
     "/v1/redemptions/<redemption_id>/cancel", summary="Cancel a voucher and return its points", tags=["redemptions"]
 )
-@tracer.capture_method
 def cancel(redemption_id: ClientIdPath) -> Redemption:
     return redemptions.cancel(redemption_id, caller(app.current_event.raw_event).get("key_id"))
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return serve(app, event, context)
+handler = http_handler(app)

@@ -4,14 +4,12 @@ when the caller asks for ``text/csv``. Parsing and shaping only; the figures com
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.entrypoints import lazy
-from loyalty.entrypoints.http import JSON, resolver, serve
+from loyalty.entrypoints.handlers import api, http_handler
+from loyalty.entrypoints.http import JSON
 from loyalty.models.common import Model
 from loyalty.models.reports import Kpis, LiabilityReport, RollForward
 
@@ -20,10 +18,7 @@ if TYPE_CHECKING:
 else:  # imported on first use: see loyalty.entrypoints.lazy
     reports = lazy.module("loyalty.services.reports")
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
-app = resolver()
+app = api()
 
 CSV = "text/csv"
 Month = Annotated[str, Query(pattern=r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$", description="YYYY-MM (years 1000 to 9999)")]
@@ -55,7 +50,6 @@ def _answer(report: Model, as_csv: Any) -> Response[Any]:
     tags=["reports"],
     responses=_doc(LiabilityReport),
 )
-@tracer.capture_method
 def liability(as_of: Annotated[date, Query(description="YYYY-MM-DD")]) -> Response[Any]:
     return _answer(reports.liability(as_of), reports.liability_csv)
 
@@ -66,7 +60,6 @@ def liability(as_of: Annotated[date, Query(description="YYYY-MM-DD")]) -> Respon
     tags=["reports"],
     responses=_doc(RollForward),
 )
-@tracer.capture_method
 def rollforward(month: Month) -> Response[Any]:
     return _answer(reports.rollforward(month), reports.rollforward_csv)
 
@@ -79,7 +72,6 @@ def rollforward(month: Month) -> Response[Any]:
     tags=["reports"],
     responses=_doc(Kpis),
 )
-@tracer.capture_method
 def kpis(
     from_: Annotated[date, Query(alias="from", description="YYYY-MM-DD, included")],
     to: Annotated[date, Query(description="YYYY-MM-DD, included")],
@@ -87,8 +79,4 @@ def kpis(
     return _answer(reports.kpi_report(from_, to), reports.kpis_csv)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return serve(app, event, context)
+handler = http_handler(app)

@@ -1,15 +1,13 @@
 """Reward catalog: the storefront's list of what can be redeemed now, and the admin's create/replace."""
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.entrypoints import lazy
-from loyalty.entrypoints.http import answered, created_doc, resolver, serve
+from loyalty.entrypoints.handlers import api, http_handler
+from loyalty.entrypoints.http import answered, created_doc
 from loyalty.entrypoints.params import ClientIdPath, Cursor
 from loyalty.models.common import Page
 from loyalty.models.reward import Reward, RewardPut
@@ -19,14 +17,10 @@ if TYPE_CHECKING:
 else:  # imported on first use: see loyalty.entrypoints.lazy
     rewards = lazy.module("loyalty.services.rewards")
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
-app = resolver()
+app = api()
 
 
 @app.get("/v1/rewards", summary="Rewards that can be redeemed now", tags=["rewards"])
-@tracer.capture_method
 def list_rewards(
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     cursor: Cursor = None,
@@ -35,13 +29,11 @@ def list_rewards(
 
 
 @app.get("/v1/rewards/<reward_id>", summary="Read a reward", tags=["rewards"])
-@tracer.capture_method
 def get_reward(reward_id: ClientIdPath) -> Reward:
     return rewards.one(reward_id)
 
 
 @app.get("/v1/admin/rewards", summary="Every reward, inactive ones included", tags=["admin"])
-@tracer.capture_method
 def list_every_reward(
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     cursor: Cursor = None,
@@ -55,14 +47,9 @@ def list_every_reward(
     tags=["admin"],
     responses=created_doc("Created", Reward),
 )
-@tracer.capture_method
 def put_reward(reward_id: ClientIdPath, body: Annotated[RewardPut, Body()]) -> Response[Reward]:
     reward, created = rewards.put(reward_id, body)
     return answered(reward, created, f"/v1/rewards/{reward_id}")
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return serve(app, event, context)
+handler = http_handler(app)

@@ -1,20 +1,5 @@
 """TierReviewFunction: the daily run that reviews the tiers whose review day has come (EventBridge Scheduler)."""
 
-from typing import Any
-
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from loyalty.entrypoints import jobs
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
-
-
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
-    counts = jobs.run_scheduled(["tier_review"], event, context.get_remaining_time_in_millis(), metrics)
-    return counts["tier_review"]
+handler = jobs.scheduled_handler(["tier_review"], answer="tier_review")

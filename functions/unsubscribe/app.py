@@ -4,15 +4,14 @@ signed token is the authorisation). Mail apps send it as RFC 8058 prescribes, wi
 read: the route takes those two types, JSON or none, and refuses any other with 415
 (loyalty.entrypoints.http.accepted_media_types)."""
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.entrypoints import lazy
-from loyalty.entrypoints.http import resolver, serve
+from loyalty.entrypoints.handlers import api, http_handler
+from loyalty.entrypoints.observability import logger, metrics
 from loyalty.models.jobs import Unsubscribed
 
 if TYPE_CHECKING:
@@ -20,10 +19,7 @@ if TYPE_CHECKING:
 else:  # imported on first use: see loyalty.entrypoints.lazy
     unsubscribing = lazy.module("loyalty.services.unsubscribe")
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
-app = resolver()
+app = api()
 
 Token = Annotated[str, Path(min_length=3, max_length=200, pattern=r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")]
 
@@ -34,7 +30,6 @@ Token = Annotated[str, Path(min_length=3, max_length=200, pattern=r"^[A-Za-z0-9_
     description="The link of an email's List-Unsubscribe header. Clears the member's marketing_opt_in.",
     tags=["emails"],
 )
-@tracer.capture_method
 def unsubscribe(token: Token) -> Unsubscribed:
     member_id = unsubscribing.unsubscribe(token)
     logger.info("unsubscribed", extra={"member_id": member_id})
@@ -42,8 +37,5 @@ def unsubscribe(token: Token) -> Unsubscribed:
     return Unsubscribed()
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return serve(app, event, context)
+# Its log lines carry no request id: a route sets its own correlation id.
+handler = http_handler(app, correlation_id_path=None)

@@ -5,15 +5,15 @@ failure, so it stays at the head of its group (webhook + member) and the member'
 behind it; SqsFifoPartialProcessor stops that group at the failure while other groups go on.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
+from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.entrypoints import lazy
+from loyalty.entrypoints.batch import batch_handler
+from loyalty.entrypoints.observability import metrics, tracer
 from loyalty.models.webhooks import DeliveryMessage
 
 if TYPE_CHECKING:
@@ -21,9 +21,6 @@ if TYPE_CHECKING:
 else:  # imported on first use: see loyalty.entrypoints.lazy
     webhooks = lazy.module("loyalty.services.webhooks")
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 # A postponed attempt is an expected outcome, not an error: report it, never raise (which would count
 # as a function error and set off the errors alarm at every retry).
@@ -43,8 +40,4 @@ def handle_record(record: SQSRecord) -> None:
         raise RetryLater(f"delivery of {message.event_id} to {message.webhook_id} retried in {attempted.retry_in} s")
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)
+handler = batch_handler(processor, handle_record)

@@ -1,6 +1,9 @@
 """CloudFormation custom resources: parse the request, run the resource's use case, and always answer
 CloudFormation (a resource that never answers holds the stack for an hour), SUCCESS or FAILED with the
-reason, by the response protocol (a PUT to the request's presigned URL)."""
+reason, by the response protocol (a PUT to the request's presigned URL).
+
+``resource_handler`` makes a custom resource function's Lambda handler: logged (not traced, no metrics:
+CloudFormation calls it a few times a deployment), its use case imported on first use."""
 
 from __future__ import annotations
 
@@ -8,8 +11,11 @@ from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.adapters import cfn_response
+from loyalty.entrypoints import lazy, observability
+from loyalty.entrypoints.observability import Handler
 from loyalty.models.custom_resource import CustomResourceRequest, ResourceOutcome
 
 logger = Logger(child=True)
@@ -45,3 +51,15 @@ def serve(
     )
     cfn_response.send(request.response_url, body)
     return body
+
+
+def resource_handler(use_case: str) -> Handler[dict[str, Any]]:
+    """The handler answering with the ``handle`` function of the module ``use_case`` (a service module,
+    imported on its first request: loyalty.entrypoints.lazy)."""
+    service = lazy.module(use_case)
+
+    def answer(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        handle: Callable[[CustomResourceRequest], ResourceOutcome] = service.handle
+        return serve(event, context.log_stream_name, handle)
+
+    return observability.observed(answer, traced=False, measured=False)

@@ -24,11 +24,14 @@ import base64
 import json
 import re
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from aws_lambda_powertools import Logger, single_metric
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import OpenAPIRequestValidationMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
 from aws_lambda_powertools.metrics import MetricUnit
@@ -104,6 +107,8 @@ STATUS_FOR: dict[type[LoyaltyError], int] = {
 }
 INTERNAL_ERRORS_METRIC = "InternalErrors"
 
+type RouteFunction = Callable[..., Any]
+
 logger = Logger(child=True)
 
 
@@ -147,9 +152,47 @@ def _validation_errors(error: RequestValidationError) -> list[dict[str, Any]]:
     return items
 
 
-def resolver() -> APIGatewayHttpResolver:
-    """An HTTP API resolver that validates bodies with pydantic and answers errors as problem+json."""
-    app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=read_json)
+class PreCheckedValidation(OpenAPIRequestValidationMiddleware):
+    """The request pre-checks (pre_check), as the middleware that runs first on every request, the 404
+    too, followed by Powertools' request validation.
+
+    Powertools runs its request validation before every middleware given to ``app.use`` or to a route
+    (Route._build_middleware_stack), and the contract's order is the other way round: a request without a
+    key answers 401 whatever its body, and a Content-Type or a body the parser must not read is refused
+    before validation reads it. So the pre-checks take the validation middleware's place and call it.
+    What they raise is answered by the resolver's exception handlers, like any route's error.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]  # Powertools leaves it untyped
+
+    def handler(self, app: ApiGatewayResolver, next_middleware: NextMiddleware) -> Response[Any]:
+        pre_check(app.current_event.raw_event)
+        answer: Response[Any] = super().handler(app, next_middleware)
+        return answer
+
+
+class Resolver(APIGatewayHttpResolver):
+    """Powertools' HTTP API resolver, with each route's function passed through ``around`` (when given)
+    before it is registered: the API functions trace every route that way (loyalty.entrypoints.handlers)."""
+
+    def __init__(self, around: Callable[[RouteFunction], RouteFunction] | None = None) -> None:
+        super().__init__(enable_validation=True, json_body_deserializer=read_json)
+        self._around = around
+
+    def route(self, *args: Any, **kwargs: Any) -> Callable[[RouteFunction], RouteFunction]:  # type: ignore[override]
+        register = super().route(*args, **kwargs)
+        around = self._around
+        if around is None:
+            return register
+        return lambda function: register(around(function))
+
+
+def resolver(around: Callable[[RouteFunction], RouteFunction] | None = None) -> APIGatewayHttpResolver:
+    """An HTTP API resolver that checks the key, the Content-Type and the body first (PreCheckedValidation),
+    validates requests with pydantic and answers errors as problem+json; ``around`` wraps each route."""
+    app = Resolver(around)
+    app._request_validation_middleware = PreCheckedValidation()  # private in Powertools: see PreCheckedValidation
 
     @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
     def _invalid(error: RequestValidationError) -> Response[str]:
@@ -305,6 +348,16 @@ def nesting_exceeds(text: str, limit: int) -> bool:
     return False
 
 
+def pre_check(event: dict[str, Any]) -> None:
+    """Enforce the key's scope, then check the Content-Type (accepted_media_types) and the body before
+    anything parses them. A request without a key is refused first."""
+    check_scope(event)
+    media_types.check(event.get("headers"), accepted_media_types(str(event.get("rawPath", ""))))
+    if isinstance(event.get("headers"), dict):
+        media_types.normalise(event["headers"])
+    _check_body(event)
+
+
 def _as_result(answer: Response[str]) -> dict[str, Any]:
     return {
         "statusCode": answer.status_code,
@@ -315,20 +368,11 @@ def _as_result(answer: Response[str]) -> dict[str, Any]:
 
 
 def serve(app: APIGatewayHttpResolver, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Enforce the key's scope, then check the Content-Type (accepted_media_types) and the body before
-    anything parses them, then let the resolver answer. A request without a key is refused first.
+    """Let the resolver answer: its first middleware pre-checks the request (PreCheckedValidation).
 
     An exception no handler of the resolver takes (a bug) still answers problem+json: 500
     ``internal_error``, logged and counted as ``InternalErrors`` (see the module docstring).
     """
-    try:
-        check_scope(event)
-        media_types.check(event.get("headers"), accepted_media_types(str(event.get("rawPath", ""))))
-        if isinstance(event.get("headers"), dict):
-            media_types.normalise(event["headers"])
-        _check_body(event)
-    except LoyaltyError as error:
-        return _as_result(error_response(error))
     try:
         return app.resolve(event, context)
     except Exception as error:  # the resolver's handlers took every failure the contract names

@@ -1,25 +1,54 @@
 """What the daily jobs' handlers do: read the event (the scheduler's, or the jobs queue's message), run
-the job for its day within the invocation's budget, and publish what it did as metrics."""
+the job for its day within the invocation's budget, and publish what it did as metrics.
+
+``scheduled_handler`` and ``job_handler`` make the Lambda handlers (loyalty.entrypoints.observability
+logs, traces and publishes their metrics): a scheduled function's ``app.py`` names its jobs, nothing else.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loyalty.entrypoints import job_metrics, lazy
+from loyalty.entrypoints import job_metrics, lazy, observability
+from loyalty.entrypoints.observability import Handler, logger, metrics
 from loyalty.models.jobs import JobMessage, ScheduledEvent
 
 if TYPE_CHECKING:
+    from loyalty.services import reports
     from loyalty.services.jobs import catalog, runner
 else:  # imported on first use: see loyalty.entrypoints.lazy
     catalog = lazy.module("loyalty.services.jobs.catalog")
     runner = lazy.module("loyalty.services.jobs.runner")
+    reports = lazy.module("loyalty.services.reports")
+
+type Run[T] = Callable[[dict[str, Any], int | None], T]
+
+
+def job_handler[T](run: Run[T]) -> Handler[T]:
+    """The handler calling ``run`` with the event and the milliseconds the invocation has left."""
+
+    def handler(event: dict[str, Any], context: LambdaContext) -> T:
+        return run(event, context.get_remaining_time_in_millis())
+
+    return observability.observed(handler)
+
+
+def scheduled_handler(names: Sequence[str], answer: str | None = None) -> Handler[Any]:
+    """The handler of a scheduled function running the jobs ``names`` in that order for the scheduled day;
+    it returns the counts of job ``answer``, or of each job by name when ``answer`` is None."""
+
+    def run(event: dict[str, Any], remaining_millis: int | None) -> Any:
+        results = run_scheduled(names, event, remaining_millis)
+        return results if answer is None else results[answer]
+
+    return job_handler(run)
 
 
 def run_scheduled(
-    names: Sequence[str], event: dict[str, Any], remaining_millis: int | None, metrics: Metrics
+    names: Sequence[str], event: dict[str, Any], remaining_millis: int | None
 ) -> dict[str, dict[str, int]]:
     """A scheduled run: the scheduled time its event carries fixes the day; each named job runs for it."""
     scheduled = ScheduledEvent.model_validate(event)
@@ -32,9 +61,24 @@ def run_scheduled(
     return results
 
 
-def run_message(body: str, remaining_millis: int | None, metrics: Metrics) -> JobMessage:
+def run_message(body: str, remaining_millis: int | None) -> JobMessage:
     """A jobs queue message: one shard of a job's index, from where the last invocation stopped."""
     message = JobMessage.model_validate_json(body)
     counts = catalog.run_shard(message, runner.Budget.for_invocation(remaining_millis))
     job_metrics.publish(metrics, counts)
     return message
+
+
+def close_month(event: dict[str, Any], _remaining_millis: int | None) -> dict[str, Any]:
+    """The monthly close: freeze the roll-forward of the month before the scheduled time's."""
+    scheduled = ScheduledEvent.model_validate(event)
+    closed = reports.close_month(scheduled.scheduled_time)
+    job_metrics.publish(metrics, {"months_closed": int(closed.newly_frozen)})
+    result = {
+        "month": closed.month,
+        "closing_points": closed.points,
+        "closing_money_minor": closed.money_minor,
+        "newly_frozen": closed.newly_frozen,
+    }
+    logger.info("month closed", extra=result)
+    return result

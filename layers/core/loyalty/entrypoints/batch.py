@@ -1,0 +1,27 @@
+"""The Lambda handler of an SQS consumer: each record to its record handler, the failed ones reported
+alone (``batchItemFailures``), the invocation logged, traced and its metrics published."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BasePartialBatchProcessor, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from loyalty.entrypoints import observability
+from loyalty.entrypoints.observability import Handler
+
+
+def batch_handler(
+    processor: BasePartialBatchProcessor, record_handler: Callable[..., Any]
+) -> Handler[PartialItemFailureResponse]:
+    """The handler giving each record of the event to ``record_handler`` through ``processor``."""
+
+    def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+        return process_partial_response(
+            event=event, record_handler=record_handler, processor=processor, context=context
+        )
+
+    return observability.observed(handler)
