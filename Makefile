@@ -16,6 +16,7 @@ export SAM_CLI_TELEMETRY := 0
 
 help:
 	@echo "make run      start the local stack on http://127.0.0.1:$(PORT) (BACKEND=moto|dynamodb-local)"
+	@echo "make check    the inner loop (under 3 minutes): make lint + every test needing no DynamoDB Local, browser, stack or SAM"
 	@echo "make test     run every test suite (moto, DynamoDB Local, template checks)"
 	@echo "make bench    measure the design's numbers on DynamoDB Local; writes bench/results.json"
 	@echo "make invoke   FUNCTION=<LogicalId> EVENT=<file> against the running local stack"
@@ -63,6 +64,12 @@ browser:
 
 run: $(VENV)/.installed node_modules/.installed console
 	PORT=$(PORT) BACKEND=$(BACKEND) $(PY) -m local.stack
+
+# The inner loop: the linters, then every test that runs in this process on moto (no DynamoDB Local, no
+# browser, no subprocess stack, no SAM/checkov): tests/conftest.py marks what each test needs. Two workers.
+CHECK_TESTS := not (dynamodb_local or stack or browser or tools or slow)
+check: lint
+	$(PY) -m pytest -n 2 -q -m "$(CHECK_TESTS)"
 
 # Two workers or more (pytest-xdist; one DynamoDB Local JVM each): most tests wait on DynamoDB Local or
 # a subprocess, so 2 cores serve two workers well (about 16 minutes instead of 30 here).
