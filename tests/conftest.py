@@ -109,7 +109,10 @@ NEEDS = {
 }
 # In-process tests that take tens of seconds each on 2 cores (measured with --durations; docs/testing.md).
 SLOW = (
-    "tests/jobs/test_scale.py::",
+    # schemathesis over every operation, and along every link: a minute or more each
+    "tests/fuzz/test_openapi_fuzz.py::test_the_api_answers_every_request_as_documented",
+    "tests/fuzz/test_openapi_fuzz.py::test_the_documents_links_chain_real_workflows",
+    "tests/jobs/test_scale.py::",  # (on DynamoDB Local already: listed so a moto run of it stays out too)
     "tests/integration/test_exactly_once.py::",
 )
 # A name a test or its fixtures reach (through helpers in tests/) that says what it needs.
