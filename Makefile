@@ -12,16 +12,18 @@ PORT ?= 3000
 BACKEND ?= moto
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help run test bench invoke import audit lint typecheck openapi tools console browser clean
+.PHONY: help run check test bench invoke import audit lint format typecheck openapi tools console browser clean
 
 help:
 	@echo "make run      start the local stack on http://127.0.0.1:$(PORT) (BACKEND=moto|dynamodb-local)"
+	@echo "make check    the inner loop (under 3 minutes): make lint + every test needing no DynamoDB Local, browser, stack or SAM"
 	@echo "make test     run every test suite (moto, DynamoDB Local, template checks)"
 	@echo "make bench    measure the design's numbers on DynamoDB Local; writes bench/results.json"
 	@echo "make invoke   FUNCTION=<LogicalId> EVENT=<file> against the running local stack"
 	@echo "make import FILE=<members.jsonl>  bulk-import a JSON lines file into the running local stack (LOYALTY_ADMIN_KEY)"
 	@echo "make audit    check every balance, lot, ledger and stock of the running local stack (exit 1 on problems)"
-	@echo "make lint     ruff + mypy (strict on the layer) + import-linter (the layer's arrows)"
+	@echo "make lint     ruff + mypy (strict on the layer) + import-linter (the layer's arrows) + Biome (the console's JS)"
+	@echo "make format   format the Python (ruff) and the console (Biome) in place"
 	@echo "make openapi  regenerate docs/openapi.json from the resolvers"
 	@echo "make console  build the admin console into build/console (CONSOLE_API_BASE=https://... for a deployed API)"
 
@@ -63,6 +65,12 @@ browser:
 run: $(VENV)/.installed node_modules/.installed console
 	PORT=$(PORT) BACKEND=$(BACKEND) $(PY) -m local.stack
 
+# The inner loop: the linters, then every test that runs in this process on moto (no DynamoDB Local, no
+# browser, no subprocess stack, no SAM/checkov): tests/conftest.py marks what each test needs. Two workers.
+CHECK_TESTS := not (dynamodb_local or stack or browser or tools or slow)
+check: lint
+	$(PY) -m pytest -n 2 -q -m "$(CHECK_TESTS)"
+
 # Two workers or more (pytest-xdist; one DynamoDB Local JVM each): most tests wait on DynamoDB Local or
 # a subprocess, so 2 cores serve two workers well (about 16 minutes instead of 30 here).
 test: $(VENV)/.installed node_modules/.installed tools console browser
@@ -86,11 +94,18 @@ import: $(VENV)/.installed
 audit: $(VENV)/.installed
 	@$(PY) -m local.audit
 
-lint: $(VENV)/.installed
+# The Python first, then the console's JavaScript and CSS (Biome, pinned in package.json: format + lint).
+lint: $(VENV)/.installed node_modules/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	PYTHONPATH=layers/core:. $(VENV)/bin/lint-imports --no-cache
+	node_modules/.bin/biome ci .
+
+# Rewrites what the linters' formatters would ask for: Python (ruff) and the console (Biome).
+format: $(VENV)/.installed node_modules/.installed
+	$(VENV)/bin/ruff format .
+	node_modules/.bin/biome check --write .
 
 openapi: $(VENV)/.installed
 	$(PY) -m local.openapi --write

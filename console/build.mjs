@@ -26,5 +26,5 @@ mkdirSync(join(out, "vendor"), { recursive: true });
 cpSync(join(here, "src"), out, { recursive: true });
 cpSync(join(chart, "dist", "chart.umd.min.js"), join(out, "vendor", "chart.umd.min.js"));
 cpSync(join(chart, "LICENSE.md"), join(out, "vendor", "chart.js-LICENSE.md"));
-writeFileSync(join(out, "config.json"), JSON.stringify({ api_base: apiBase }) + "\n");
+writeFileSync(join(out, "config.json"), `${JSON.stringify({ api_base: apiBase })}\n`);
 console.log(`console built in ${out}${apiBase ? ` for ${apiBase}` : ""}`);

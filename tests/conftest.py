@@ -94,6 +94,87 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "engine: the real engine's rules matter here: run on DynamoDB Local as well as on moto"
     )
+    for name, what in NEEDS.items():
+        config.addinivalue_line("markers", f"{name}: {what} (set by tests/conftest.py; make check leaves it out)")
+
+
+# What a test needs beyond this process, as markers that tests/conftest.py sets from what the test uses, so no
+# test has to remember to say it. `make check` runs the tests that need none of these; `make test` runs all.
+NEEDS = {
+    "dynamodb_local": "runs on DynamoDB Local (a JVM)",
+    "stack": "starts other processes: the local stack, a moto server, worker processes",
+    "browser": "drives chromium through Playwright",
+    "tools": "needs the SAM CLI or checkov from .tools/ (make tools)",
+    "slow": "in-process but long (scale, many threads, many rounds): left to make test",
+}
+# In-process tests left to `make test` for their time alone (measured with pytest's junit report; see
+# docs/testing.md): the fault and fuzz suites (every path under every failure, every route under odd bodies)
+# and the single tests that take a minute or more on a busy machine.
+SLOW = (
+    "tests/faults/",
+    "tests/fuzz/",
+    "tests/jobs/test_accounting.py::test_a_scripted_year_adds_up_every_month",
+    "tests/jobs/test_accounting.py::test_reports_read_the_same_whatever_the_number_of_members",
+    "tests/jobs/test_fanout.py::test_a_run_beyond_its_budget_fans_out_through_the_queue_and_finishes",
+    "tests/contract/test_layer.py::test_no_function_init_loads_what_the_layer_leaves_uncompiled",
+    "tests/contract/test_layer.py::test_no_request_loads_what_the_layer_leaves_uncompiled",
+    "tests/contract/test_events.py::test_events_drive_their_handlers_in_the_documented_order",
+    "tests/integrations_in/test_arrival_order.py::test_any_order_of_arrival_each_twice_ends_in_the_natural_balance",
+    "tests/imports/test_bulk_import.py::test_an_import_brings_balances_expiry_days_and_tiers",
+    "tests/imports/test_import_queueing.py::test_table_faults_in_the_worker_end_done_with_each_member_once",
+    "tests/jobs/test_scale.py::",  # on DynamoDB Local already: listed so a moto run of it stays out too
+    "tests/integration/test_exactly_once.py::",
+)
+# A name a test or its fixtures reach (through helpers in tests/) that says what it needs.
+_REACHES = {"Popen": "stack", "MotoServer": "stack", "DynamoDBLocal": "dynamodb_local", "sync_playwright": "browser"}
+
+
+def _names(code: Any) -> Iterator[str]:
+    yield from code.co_names
+    for const in code.co_consts:
+        if hasattr(const, "co_names"):
+            yield from _names(const)
+
+
+def _needs_of(obj: Any, seen: set[int]) -> set[str]:
+    """The needs a function (or class) reaches: names it uses, followed into the helpers of tests/."""
+    if id(obj) in seen:
+        return set()
+    seen.add(id(obj))
+    if isinstance(obj, type):
+        return set().union(*(_needs_of(member, seen) for member in vars(obj).values() if callable(member)))
+    code, found = getattr(obj, "__code__", None), set()
+    if code is None:
+        return found
+    for name in _names(code):
+        if name in _REACHES:
+            found.add(_REACHES[name])
+        value = obj.__globals__.get(name)
+        if isinstance(value, Path) and (ROOT / ".tools") in value.parents:
+            found.add("tools")
+        elif callable(value) and str(getattr(value, "__module__", "")).startswith("tests."):
+            found |= _needs_of(value, seen)
+    return found
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Marks each test with what it needs (NEEDS), from its backend parameters, its fixtures and its code."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        needs: set[str] = set()
+        if "dynamodb_local" in item.fixturenames or (callspec and "dynamodb-local" in callspec.params.values()):
+            needs.add("dynamodb_local")
+        seen: set[int] = set()
+        if isinstance(item, pytest.Function):
+            needs |= _needs_of(item.function, seen)
+        for name in item.fixturenames:
+            for fixturedef in item._fixtureinfo.name2fixturedefs.get(name, ()):
+                if str(getattr(fixturedef.func, "__module__", "")).startswith("tests."):
+                    needs |= _needs_of(fixturedef.func, seen)
+        if item.nodeid.startswith(SLOW):
+            needs.add("slow")
+        for need in sorted(needs):
+            item.add_marker(need)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

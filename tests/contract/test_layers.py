@@ -81,3 +81,51 @@ def test_no_module_of_the_layer_imports_by_name() -> None:
         if "import_module(" in text or "__import__(" in text
     ]
     assert by_name == []
+
+
+def make_lint_import_step() -> str:
+    """The import-linter command of `make lint`, as the Makefile writes it (make -n prints the recipe; -o
+    takes the installs as done, so nothing is installed or run)."""
+    planned = subprocess.run(
+        ["make", "-n", "-o", ".venv/.installed", "-o", "node_modules/.installed", "lint"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    steps = [line for line in planned.stdout.splitlines() if "lint-imports" in line]
+    assert len(steps) == 1, planned.stdout
+    return steps[0]
+
+
+def test_make_lint_fails_on_a_module_that_imports_against_the_layers(tmp_path: Path) -> None:
+    """`make lint`'s own import step, run in a copy of the code (the tree is never touched): it passes on
+    the copy as it is, and stops the lint, naming the contract, once a rule imports the store."""
+    step = make_lint_import_step()
+    root = copy_of_the_code(tmp_path)
+    (root / ".venv").symlink_to(Path(sys.executable).parent.parent, target_is_directory=True)
+
+    def run() -> subprocess.CompletedProcess[str]:
+        env = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
+        return subprocess.run(
+            ["bash", "-c", step], cwd=root, env=env, capture_output=True, text=True, timeout=120, check=False
+        )
+
+    clean = run()
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    rule = root / "layers" / "core" / "loyalty" / "domain" / "tiers.py"
+    source = rule.read_text(encoding="utf-8")
+    rule.write_text(
+        source.replace(
+            "from __future__ import annotations\n",
+            "from __future__ import annotations\n\nfrom loyalty.store import keys  # noqa\n",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    assert "from loyalty.store import keys" in rule.read_text(encoding="utf-8")
+    broken = run()
+    assert broken.returncode != 0, broken.stdout
+    report = " ".join(broken.stdout.split())
+    assert "1 broken" in report and "arrows point down" in report.split("Broken contracts")[-1], report

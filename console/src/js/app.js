@@ -2,14 +2,14 @@
 // and a hash router. Routes carry ids only: never the key, never an email.
 import { ApiError, call, configure, get, session } from "./api.js";
 import { Formats } from "./format.js";
-import { busy, errorBox, field, h, loading, pageTitle, replace } from "./ui.js";
 import * as dashboard from "./pages/dashboard.js";
-import * as members from "./pages/members.js";
-import * as rewards from "./pages/rewards.js";
-import * as program from "./pages/program.js";
-import * as keys from "./pages/keys.js";
-import * as webhooks from "./pages/webhooks.js";
 import * as imports from "./pages/imports.js";
+import * as keys from "./pages/keys.js";
+import * as members from "./pages/members.js";
+import * as program from "./pages/program.js";
+import * as rewards from "./pages/rewards.js";
+import * as webhooks from "./pages/webhooks.js";
+import { busy, errorBox, field, h, loading, pageTitle, replace } from "./ui.js";
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
@@ -30,7 +30,9 @@ const routes = [
 const context = {
   program: null,
   formats: new Formats("USD", "UTC"),
-  navigate: (path) => { window.location.hash = `#${path}`; },
+  navigate: (path) => {
+    window.location.hash = `#${path}`;
+  },
   async refreshProgram() {
     try {
       context.program = await get("/v1/admin/program");
@@ -70,8 +72,13 @@ function renderSignIn() {
   });
   const result = h("div", { "aria-live": "polite" });
   // method=post: were the script to fail, a GET submission would put the key in the URL.
-  const form = h("form", { method: "post", "aria-labelledby": "page-title", novalidate: true },
-    keyField, h("div", { class: "actions" }, h("button", { type: "submit" }, "Sign in")), result);
+  const form = h(
+    "form",
+    { method: "post", "aria-labelledby": "page-title", novalidate: true },
+    keyField,
+    h("div", { class: "actions" }, h("button", { type: "submit" }, "Sign in")),
+    result,
+  );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const key = form.elements.admin_key.value.trim();
@@ -87,7 +94,10 @@ function renderSignIn() {
         if (!(error instanceof ApiError)) throw error;
         if (error.code !== "program_not_configured") {
           const refused = error.status === 401 || error.status === 403;
-          replace(result, errorBox(refused ? new Error("This key was refused: it is unknown, revoked, or not an admin key.") : error));
+          replace(
+            result,
+            errorBox(refused ? new Error("This key was refused: it is unknown, revoked, or not an admin key.") : error),
+          );
           return;
         }
       }
@@ -98,10 +108,16 @@ function renderSignIn() {
       wanted = null;
     });
   });
-  replace(main, h("div", { class: "signin" },
-    pageTitle("Sign in"),
-    notice ? h("p", { class: "status error", role: "alert" }, notice) : null,
-    h("section", { class: "panel" }, form)));
+  replace(
+    main,
+    h(
+      "div",
+      { class: "signin" },
+      pageTitle("Sign in"),
+      notice ? h("p", { class: "status error", role: "alert" }, notice) : null,
+      h("section", { class: "panel" }, form),
+    ),
+  );
   form.elements.admin_key.focus();
 }
 
@@ -129,7 +145,11 @@ async function route() {
     else link.removeAttribute("aria-current");
   }
   if (!match) {
-    replace(main, pageTitle("Not found"), h("p", {}, "No such page. ", h("a", { href: "#/dashboard" }, "Go to the dashboard.")));
+    replace(
+      main,
+      pageTitle("Not found"),
+      h("p", {}, "No such page. ", h("a", { href: "#/dashboard" }, "Go to the dashboard.")),
+    );
     return;
   }
   const [found, render, title] = match;
@@ -156,9 +176,11 @@ async function start() {
     // No config: the API is on the console's own origin (the local stack).
   }
   configure(base, (error) => {
-    signedOut(error.status === 403
-      ? "The API refused the key (revoked, or not an admin key). Sign in again."
-      : "Your key is no longer valid (revoked or expired). Sign in again.");
+    signedOut(
+      error.status === 403
+        ? "The API refused the key (revoked, or not an admin key). Sign in again."
+        : "Your key is no longer valid (revoked or expired). Sign in again.",
+    );
   });
   signOutButton.addEventListener("click", () => signedOut(null));
   // The routes live in the hash, so the skip link moves focus itself instead of changing the hash.

@@ -12,7 +12,11 @@ export class Formats {
     this.integer = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
     this.decimal = new Intl.NumberFormat(locale, { maximumFractionDigits: 2 });
     this.percentage = new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 1 });
-    this.dateTimes = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone: this.timezone });
+    this.dateTimes = new Intl.DateTimeFormat(locale, {
+      dateStyle: "medium",
+      timeStyle: "short",
+      timeZone: this.timezone,
+    });
     // A bare date (expires_on, a report day) is a calendar day: shown as is, never shifted by a zone.
     this.days = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeZone: "UTC" });
     this.shortDays = new Intl.DateTimeFormat(locale, { month: "short", day: "numeric", timeZone: "UTC" });
@@ -58,7 +62,12 @@ export class Formats {
 
   // Today's date (YYYY-MM-DD) in the program's timezone.
   today() {
-    return new Intl.DateTimeFormat("en-CA", { timeZone: this.timezone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
+    return new Intl.DateTimeFormat("en-CA", {
+      timeZone: this.timezone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+    }).format(new Date());
   }
 }
 

@@ -35,7 +35,9 @@ export function announce(message) {
   const region = announcer();
   if (!region) return;
   region.textContent = "";
-  window.setTimeout(() => { region.textContent = message; }, 50);
+  window.setTimeout(() => {
+    region.textContent = message;
+  }, 50);
 }
 
 export function loading(text = "Loading…") {
@@ -79,7 +81,13 @@ export function field(label, name, { type = "text", value, hint, options, requir
   let control;
   const common = { id, name, required, "aria-describedby": described.join(" "), dataset: { path: name }, ...attrs };
   if (type === "select") {
-    control = h("select", common, options.map(([optionValue, text]) => h("option", { value: optionValue, selected: String(optionValue) === String(value ?? "") }, text)));
+    control = h(
+      "select",
+      common,
+      options.map(([optionValue, text]) =>
+        h("option", { value: optionValue, selected: String(optionValue) === String(value ?? "") }, text),
+      ),
+    );
   } else if (type === "textarea") {
     control = h("textarea", common);
     control.value = value ?? "";
@@ -115,7 +123,8 @@ export function showFieldErrors(form, error) {
       control = [...form.querySelectorAll("[data-path]")].find((each) => each.dataset.path === path) || null;
     }
     // A control may own whole settings (the program's JSON box owns campaigns, multipliers...).
-    control ||= [...form.querySelectorAll("[data-owns]")].find((each) => each.dataset.owns.split(" ").includes(loc[0])) || null;
+    control ||=
+      [...form.querySelectorAll("[data-owns]")].find((each) => each.dataset.owns.split(" ").includes(loc[0])) || null;
     if (!control) {
       unplaced.push(item);
       continue;
@@ -129,8 +138,20 @@ export function showFieldErrors(form, error) {
   const summary = h(
     "div",
     { class: "status error form-errors", role: "alert", tabindex: "-1" },
-    h("p", {}, error.errors.length ? `The API refused this (${error.errors.length} problem${error.errors.length === 1 ? "" : "s"}).` : error.message),
-    unplaced.length ? h("ul", {}, unplaced.map((item) => h("li", {}, `${(item.loc || []).join(".") || "request"}: ${item.msg}`))) : null,
+    h(
+      "p",
+      {},
+      error.errors.length
+        ? `The API refused this (${error.errors.length} problem${error.errors.length === 1 ? "" : "s"}).`
+        : error.message,
+    ),
+    unplaced.length
+      ? h(
+          "ul",
+          {},
+          unplaced.map((item) => h("li", {}, `${(item.loc || []).join(".") || "request"}: ${item.msg}`)),
+        )
+      : null,
   );
   form.prepend(summary);
   (first || summary).focus();
@@ -139,12 +160,16 @@ export function showFieldErrors(form, error) {
 // Disables the form's buttons while `work` runs, so a double click does not send twice.
 export async function busy(form, work) {
   const buttons = [...form.querySelectorAll("button")];
-  buttons.forEach((button) => { button.disabled = true; });
+  buttons.forEach((button) => {
+    button.disabled = true;
+  });
   form.setAttribute("aria-busy", "true");
   try {
     return await work();
   } finally {
-    buttons.forEach((button) => { button.disabled = false; });
+    buttons.forEach((button) => {
+      button.disabled = false;
+    });
     form.removeAttribute("aria-busy");
   }
 }
@@ -158,8 +183,26 @@ export function table(caption, columns, rows, empty = "Nothing yet.") {
       "table",
       {},
       h("caption", {}, caption),
-      h("thead", {}, h("tr", {}, columns.map((column) => h("th", { scope: "col", class: column.num ? "num" : null }, column.label)))),
-      h("tbody", {}, rows.map((row) => h("tr", {}, columns.map((column) => h("td", { class: column.num ? "num" : null }, column.value(row)))))),
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          columns.map((column) => h("th", { scope: "col", class: column.num ? "num" : null }, column.label)),
+        ),
+      ),
+      h(
+        "tbody",
+        {},
+        rows.map((row) =>
+          h(
+            "tr",
+            {},
+            columns.map((column) => h("td", { class: column.num ? "num" : null }, column.value(row))),
+          ),
+        ),
+      ),
     ),
   );
 }
@@ -169,15 +212,53 @@ export function pager(container, what, fetchPage, renderItems) {
   const cursors = [null];
   let index = 0;
   async function show() {
-    await load(container, what, () => fetchPage(cursors[index]), (page) => {
-      if (page.next_cursor) cursors[index + 1] = page.next_cursor;
-      const previous = h("button", { type: "button", class: "secondary", disabled: index === 0, onclick: () => { index -= 1; show(); } }, "Previous page");
-      const next = h("button", { type: "button", class: "secondary", disabled: !page.next_cursor, onclick: () => { index += 1; show(); } }, "Next page");
-      return [renderItems(page.items), h("div", { class: "actions" }, previous, next, h("span", { class: "hint" }, `Page ${index + 1}`))];
-    });
+    await load(
+      container,
+      what,
+      () => fetchPage(cursors[index]),
+      (page) => {
+        if (page.next_cursor) cursors[index + 1] = page.next_cursor;
+        const previous = h(
+          "button",
+          {
+            type: "button",
+            class: "secondary",
+            disabled: index === 0,
+            onclick: () => {
+              index -= 1;
+              show();
+            },
+          },
+          "Previous page",
+        );
+        const next = h(
+          "button",
+          {
+            type: "button",
+            class: "secondary",
+            disabled: !page.next_cursor,
+            onclick: () => {
+              index += 1;
+              show();
+            },
+          },
+          "Next page",
+        );
+        return [
+          renderItems(page.items),
+          h("div", { class: "actions" }, previous, next, h("span", { class: "hint" }, `Page ${index + 1}`)),
+        ];
+      },
+    );
   }
   show();
-  return { reload: () => { cursors.length = 1; index = 0; return show(); } };
+  return {
+    reload: () => {
+      cursors.length = 1;
+      index = 0;
+      return show();
+    },
+  };
 }
 
 export function section(title, ...children) {

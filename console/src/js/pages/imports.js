@@ -2,7 +2,21 @@
 // progress. The file is uploaded with any HTTP client (curl, make import): the console's security policy
 // lets it talk to the API only, not to the bucket.
 import { ApiError, enc, get, post } from "../api.js";
-import { announce, busy, clearFieldErrors, errorBox, field, h, pageTitle, remember, remembered, replace, section, showFieldErrors, table } from "../ui.js";
+import {
+  announce,
+  busy,
+  clearFieldErrors,
+  errorBox,
+  field,
+  h,
+  pageTitle,
+  remember,
+  remembered,
+  replace,
+  section,
+  showFieldErrors,
+  table,
+} from "../ui.js";
 
 const STARTED = "loyalty.console.imports";
 const POLL_MS = 2000;
@@ -10,21 +24,39 @@ const POLL_MS = 2000;
 export async function render(main, context) {
   const f = context.formats;
   const created = h("div", { "aria-live": "polite" });
-  const start = h("form", { class: "inline", method: "post", "aria-label": "Start an import" },
+  const start = h(
+    "form",
+    { class: "inline", method: "post", "aria-label": "Start an import" },
     field("Import id", "import_id", { required: true, hint: "Starting the same id again answers the same upload." }),
-    h("button", { type: "submit" }, "Start import"));
-  const follow = h("form", { class: "inline", method: "post", "aria-label": "Follow an import" },
+    h("button", { type: "submit" }, "Start import"),
+  );
+  const follow = h(
+    "form",
+    { class: "inline", method: "post", "aria-label": "Follow an import" },
     field("Import id", "follow_id", { required: true }),
-    h("button", { type: "submit" }, "Show progress"));
+    h("button", { type: "submit" }, "Show progress"),
+  );
   const progress = h("div", { "aria-live": "polite" });
   const startedBox = h("div", {});
   let timer = null;
 
   function drawStarted() {
-    replace(startedBox, table("Imports started in this tab", [
-      { label: "Import id", value: (row) => row.import_id },
-      { label: "Action", value: (row) => h("button", { type: "button", class: "secondary", onclick: () => watch(row.import_id) }, "Progress") },
-    ], remembered(STARTED), "None started in this tab."));
+    replace(
+      startedBox,
+      table(
+        "Imports started in this tab",
+        [
+          { label: "Import id", value: (row) => row.import_id },
+          {
+            label: "Action",
+            value: (row) =>
+              h("button", { type: "button", class: "secondary", onclick: () => watch(row.import_id) }, "Progress"),
+          },
+        ],
+        remembered(STARTED),
+        "None started in this tab.",
+      ),
+    );
   }
 
   async function watch(importId) {
@@ -33,15 +65,32 @@ export async function render(main, context) {
     try {
       const report = await get(`/v1/admin/imports/${enc(importId)}`);
       const done = report.imported + report.rejected;
-      replace(progress,
+      replace(
+        progress,
         h("h3", {}, `Import ${report.import_id}: ${report.status}`),
-        report.status === "failed" ? h("p", { class: "status error", role: "alert" }, `Failed: ${report.reason}`) : null,
-        h("label", { for: "import-progress" }, `${f.points(done)} of ${f.points(report.rows)} lines (${f.points(report.imported)} imported, ${f.points(report.rejected)} rejected)`),
-        h("progress", { id: "import-progress", max: Math.max(report.rows, 1), value: report.status === "done" ? Math.max(report.rows, 1) : done }),
-        table("Rejected lines", [
-          { label: "Line", num: true, value: (row) => f.points(row.line) },
-          { label: "Problem", value: (row) => row.msg },
-        ], report.errors || [], "No rejected lines."));
+        report.status === "failed"
+          ? h("p", { class: "status error", role: "alert" }, `Failed: ${report.reason}`)
+          : null,
+        h(
+          "label",
+          { for: "import-progress" },
+          `${f.points(done)} of ${f.points(report.rows)} lines (${f.points(report.imported)} imported, ${f.points(report.rejected)} rejected)`,
+        ),
+        h("progress", {
+          id: "import-progress",
+          max: Math.max(report.rows, 1),
+          value: report.status === "done" ? Math.max(report.rows, 1) : done,
+        }),
+        table(
+          "Rejected lines",
+          [
+            { label: "Line", num: true, value: (row) => f.points(row.line) },
+            { label: "Problem", value: (row) => row.msg },
+          ],
+          report.errors || [],
+          "No rejected lines.",
+        ),
+      );
       // A failed import's work has stopped (a redrive may still finish it: reload to look again).
       const settled = report.status === "done" || report.status === "failed";
       if (document.body.contains(progress) && !settled) timer = window.setTimeout(() => watch(importId), POLL_MS);
@@ -60,9 +109,19 @@ export async function render(main, context) {
       try {
         const answer = await post("/v1/admin/imports", { import_id: importId });
         remember(STARTED, { import_id: answer.import_id }, "import_id");
-        replace(created, h("div", { class: "status ok", role: "status" },
-          h("p", {}, `Import ${answer.import_id} started. PUT the JSON lines file to this URL (it expires soon), e.g. with curl -T members.jsonl '<url>':`),
-          h("code", { class: "secret" }, answer.upload_url)));
+        replace(
+          created,
+          h(
+            "div",
+            { class: "status ok", role: "status" },
+            h(
+              "p",
+              {},
+              `Import ${answer.import_id} started. PUT the JSON lines file to this URL (it expires soon), e.g. with curl -T members.jsonl '<url>':`,
+            ),
+            h("code", { class: "secret" }, answer.upload_url),
+          ),
+        );
         drawStarted();
         watch(answer.import_id);
       } catch (error) {
@@ -77,6 +136,10 @@ export async function render(main, context) {
     const id = follow.elements.follow_id.value.trim();
     if (id) watch(id);
   });
-  main.append(pageTitle("Imports"), section("Start an import", start, created), section("Progress", follow, startedBox, progress));
+  main.append(
+    pageTitle("Imports"),
+    section("Start an import", start, created),
+    section("Progress", follow, startedBox, progress),
+  );
   drawStarted();
 }

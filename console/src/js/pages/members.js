@@ -1,15 +1,37 @@
 // Member lookup (by id, or by email through the admin search) and the member page: balance, tier,
 // expiring points, activity and vouchers with paging, and the admin's writes on a member.
 import { ApiError, clientId, enc, get, patch, post } from "../api.js";
-import { announce, busy, clearFieldErrors, errorBox, field, h, load, okBox, pageTitle, pager, replace, section, showFieldErrors, table } from "../ui.js";
+import {
+  announce,
+  busy,
+  clearFieldErrors,
+  errorBox,
+  field,
+  h,
+  load,
+  okBox,
+  pager,
+  pageTitle,
+  replace,
+  section,
+  showFieldErrors,
+  table,
+} from "../ui.js";
 
 const PAGE_SIZE = 10;
 
 export async function renderSearch(main, context) {
   const result = h("div", { "aria-live": "polite" });
-  const form = h("form", { class: "inline", method: "post", role: "search", "aria-label": "Find a member" },
-    field("Member id or email", "query", { required: true, hint: "An id (e.g. m-1001) or an email address, any case.", attrs: { autocomplete: "off" } }),
-    h("button", { type: "submit" }, "Find"));
+  const form = h(
+    "form",
+    { class: "inline", method: "post", role: "search", "aria-label": "Find a member" },
+    field("Member id or email", "query", {
+      required: true,
+      hint: "An id (e.g. m-1001) or an email address, any case.",
+      attrs: { autocomplete: "off" },
+    }),
+    h("button", { type: "submit" }, "Find"),
+  );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const query = form.elements.query.value.trim();
@@ -40,8 +62,12 @@ export async function renderSearch(main, context) {
 
 function summary(member, f) {
   const points = member.points || {};
-  return h("div", {},
-    h("dl", { class: "summary" },
+  return h(
+    "div",
+    {},
+    h(
+      "dl",
+      { class: "summary" },
       [
         ["Member id", member.member_id],
         ["Name", member.name || "—"],
@@ -52,16 +78,28 @@ function summary(member, f) {
         ["Lifetime earned", f.points(points.lifetime_earned)],
         ["Qualifying points", f.points(points.qualifying)],
         ["Tier", member.tier ? `${member.tier.name} (×${f.number(member.tier.multiplier)})` : "—"],
-        ["Next tier", member.next_tier ? `${member.next_tier.name}: ${f.points(member.next_tier.points_needed)} points to go` : "Top tier"],
+        [
+          "Next tier",
+          member.next_tier
+            ? `${member.next_tier.name}: ${f.points(member.next_tier.points_needed)} points to go`
+            : "Top tier",
+        ],
         ["Marketing emails", member.marketing_opt_in ? "Opted in" : "Opted out"],
         ["Enrolled", f.dateTime(member.enrolled_at)],
         ["Last activity", f.dateTime(member.last_activity_at)],
-      ].map(([term, value]) => h("div", {}, h("dt", {}, term), h("dd", { dataset: { field: term } }, value)))),
+      ].map(([term, value]) => h("div", {}, h("dt", {}, term), h("dd", { dataset: { field: term } }, value))),
+    ),
     h("h3", {}, "Expiring points"),
-    table("Next expiry dates", [
-      { label: "Expires on", value: (row) => f.day(row.expires_on) },
-      { label: "Points", num: true, value: (row) => f.points(row.points) },
-    ], member.expiring || [], "No points are due to expire."));
+    table(
+      "Next expiry dates",
+      [
+        { label: "Expires on", value: (row) => f.day(row.expires_on) },
+        { label: "Points", num: true, value: (row) => f.points(row.points) },
+      ],
+      member.expiring || [],
+      "No points are due to expire.",
+    ),
+  );
 }
 
 export async function renderMember(main, context, memberId) {
@@ -72,19 +110,37 @@ export async function renderMember(main, context, memberId) {
   main.append(pageTitle(`Member ${memberId}`), h("p", {}, h("a", { href: "#/members" }, "Find another member")));
   main.append(section("Balance and tier", summaryBox));
 
-  const reloadMember = () => load(summaryBox, "the member", () => get(`/v1/members/${enc(memberId)}`), (found) => {
-    consent.querySelector("input[name=marketing_opt_in]").checked = Boolean(found.marketing_opt_in);
-    return summary(found, f);
-  });
+  const reloadMember = () =>
+    load(
+      summaryBox,
+      "the member",
+      () => get(`/v1/members/${enc(memberId)}`),
+      (found) => {
+        consent.querySelector("input[name=marketing_opt_in]").checked = Boolean(found.marketing_opt_in);
+        return summary(found, f);
+      },
+    );
 
   // Adjust points: one adjustment_id per intent, kept until it succeeds, so a retried submit is a replay.
   let adjustmentId = clientId("console-adj");
   const adjustResult = h("div", { "aria-live": "polite" });
-  const adjust = h("form", { method: "post", "aria-label": "Adjust points" },
-    h("div", { class: "fields" },
-      field("Points", "points", { type: "number", required: true, hint: "Positive credits, negative debits; not 0.", attrs: { step: "1" } }),
-      field("Reason", "reason", { required: true, attrs: { maxlength: "500" } })),
-    h("div", { class: "actions" }, h("button", { type: "submit" }, "Adjust points")), adjustResult);
+  const adjust = h(
+    "form",
+    { method: "post", "aria-label": "Adjust points" },
+    h(
+      "div",
+      { class: "fields" },
+      field("Points", "points", {
+        type: "number",
+        required: true,
+        hint: "Positive credits, negative debits; not 0.",
+        attrs: { step: "1" },
+      }),
+      field("Reason", "reason", { required: true, attrs: { maxlength: "500" } }),
+    ),
+    h("div", { class: "actions" }, h("button", { type: "submit" }, "Adjust points")),
+    adjustResult,
+  );
   adjust.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearFieldErrors(adjust);
@@ -98,7 +154,10 @@ export async function renderMember(main, context, memberId) {
         });
         adjustmentId = clientId("console-adj");
         adjust.reset();
-        replace(adjustResult, okBox(`Adjusted by ${f.points(entry.points)} points; the balance is now ${f.points(entry.balance_after)}.`));
+        replace(
+          adjustResult,
+          okBox(`Adjusted by ${f.points(entry.points)} points; the balance is now ${f.points(entry.balance_after)}.`),
+        );
         announce("Points adjusted");
         reloadMember();
         activity.reload();
@@ -111,16 +170,26 @@ export async function renderMember(main, context, memberId) {
   });
 
   const consentResult = h("div", { "aria-live": "polite" });
-  const consent = h("form", { method: "post", "aria-label": "Marketing consent" },
-    field("Opted in to marketing emails", "marketing_opt_in", { type: "checkbox", hint: "Record only what the member asked for: the change is kept with this key and the time." }),
-    h("div", { class: "actions" }, h("button", { type: "submit" }, "Save consent")), consentResult);
+  const consent = h(
+    "form",
+    { method: "post", "aria-label": "Marketing consent" },
+    field("Opted in to marketing emails", "marketing_opt_in", {
+      type: "checkbox",
+      hint: "Record only what the member asked for: the change is kept with this key and the time.",
+    }),
+    h("div", { class: "actions" }, h("button", { type: "submit" }, "Save consent")),
+    consentResult,
+  );
   consent.addEventListener("submit", async (event) => {
     event.preventDefault();
     const optIn = consent.elements.marketing_opt_in.checked;
     await busy(consent, async () => {
       try {
         // consent_source "api": the member gave this consent now (it overrides an unsubscribe link's opt-out).
-        await patch(`/v1/members/${enc(memberId)}`, optIn ? { marketing_opt_in: true, consent_source: "api" } : { marketing_opt_in: false });
+        await patch(
+          `/v1/members/${enc(memberId)}`,
+          optIn ? { marketing_opt_in: true, consent_source: "api" } : { marketing_opt_in: false },
+        );
         replace(consentResult, okBox(optIn ? "Opted in." : "Opted out."));
         announce("Consent saved");
         reloadMember();
@@ -135,30 +204,62 @@ export async function renderMember(main, context, memberId) {
   main.append(section("Activity", activityBox), section("Vouchers", redemptionsBox));
   reloadMember();
 
-  const activity = pager(activityBox, "the activity", (cursor) => get(`/v1/members/${enc(memberId)}/activity`, { limit: PAGE_SIZE, cursor }), (items) =>
-    table("Ledger entries, newest first", [
-      { label: "When", value: (row) => f.dateTime(row.occurred_at) },
-      { label: "Kind", value: (row) => row.kind },
-      { label: "Points", num: true, value: (row) => f.points(row.points) },
-      { label: "Balance after", num: true, value: (row) => f.points(row.balance_after) },
-      { label: "Reference", value: (row) => row.order_id || row.redemption_id || row.adjustment_id || row.refund_id || "" },
-      { label: "Reason", value: (row) => row.reason || "" },
-    ], items, "No activity yet."));
+  const activity = pager(
+    activityBox,
+    "the activity",
+    (cursor) => get(`/v1/members/${enc(memberId)}/activity`, { limit: PAGE_SIZE, cursor }),
+    (items) =>
+      table(
+        "Ledger entries, newest first",
+        [
+          { label: "When", value: (row) => f.dateTime(row.occurred_at) },
+          { label: "Kind", value: (row) => row.kind },
+          { label: "Points", num: true, value: (row) => f.points(row.points) },
+          { label: "Balance after", num: true, value: (row) => f.points(row.balance_after) },
+          {
+            label: "Reference",
+            value: (row) => row.order_id || row.redemption_id || row.adjustment_id || row.refund_id || "",
+          },
+          { label: "Reason", value: (row) => row.reason || "" },
+        ],
+        items,
+        "No activity yet.",
+      ),
+  );
 
-  const vouchers = pager(redemptionsBox, "the vouchers", (cursor) => get(`/v1/members/${enc(memberId)}/redemptions`, { limit: PAGE_SIZE, cursor }), (items) =>
-    table("Vouchers, newest first", [
-      { label: "Issued", value: (row) => f.dateTime(row.issued_at) },
-      { label: "Reward", value: (row) => row.reward_id },
-      { label: "Code", value: (row) => row.code },
-      { label: "Points", num: true, value: (row) => f.points(row.points_spent) },
-      { label: "Status", value: (row) => row.status },
-      { label: "Action", value: (row) => (row.status === "issued" ? cancelButton(row) : "") },
-    ], items, "No vouchers."));
+  const vouchers = pager(
+    redemptionsBox,
+    "the vouchers",
+    (cursor) => get(`/v1/members/${enc(memberId)}/redemptions`, { limit: PAGE_SIZE, cursor }),
+    (items) =>
+      table(
+        "Vouchers, newest first",
+        [
+          { label: "Issued", value: (row) => f.dateTime(row.issued_at) },
+          { label: "Reward", value: (row) => row.reward_id },
+          { label: "Code", value: (row) => row.code },
+          { label: "Points", num: true, value: (row) => f.points(row.points_spent) },
+          { label: "Status", value: (row) => row.status },
+          { label: "Action", value: (row) => (row.status === "issued" ? cancelButton(row) : "") },
+        ],
+        items,
+        "No vouchers.",
+      ),
+  );
 
   function cancelButton(redemption) {
-    const button = h("button", { type: "button", class: "danger", "aria-label": `Cancel voucher ${redemption.code}` }, "Cancel");
+    const button = h(
+      "button",
+      { type: "button", class: "danger", "aria-label": `Cancel voucher ${redemption.code}` },
+      "Cancel",
+    );
     button.addEventListener("click", async () => {
-      if (!window.confirm(`Cancel voucher ${redemption.code}? Its ${redemption.points_spent} points go back to the member.`)) return;
+      if (
+        !window.confirm(
+          `Cancel voucher ${redemption.code}? Its ${redemption.points_spent} points go back to the member.`,
+        )
+      )
+        return;
       button.disabled = true;
       try {
         await post(`/v1/redemptions/${enc(redemption.redemption_id)}/cancel`);

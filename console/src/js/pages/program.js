@@ -2,7 +2,20 @@
 // rules, accounting) as JSON. PUT validates the program as a whole; each 422 error is shown next to the
 // field its `loc` names.
 import { ApiError, put } from "../api.js";
-import { announce, busy, clearFieldErrors, errorBox, field, h, intOrNull, okBox, pageTitle, replace, section, showFieldErrors } from "../ui.js";
+import {
+  announce,
+  busy,
+  clearFieldErrors,
+  errorBox,
+  field,
+  h,
+  intOrNull,
+  okBox,
+  pageTitle,
+  replace,
+  section,
+  showFieldErrors,
+} from "../ui.js";
 
 const SCALARS = [
   ["Currency", "currency", "ISO 4217 code, e.g. USD. Every amount in the console is shown in it."],
@@ -25,7 +38,14 @@ const EMAILS = [
   ["Dormant minimum points", "dormant_min_points", "number"],
   ["Cooldown (days)", "cooldown_days", "number"],
 ];
-const ADVANCED = ["category_multipliers", "sku_multipliers", "excluded_categories", "campaigns", "event_rules", "accounting"];
+const ADVANCED = [
+  "category_multipliers",
+  "sku_multipliers",
+  "excluded_categories",
+  "campaigns",
+  "event_rules",
+  "accounting",
+];
 const STARTER = {
   currency: "USD",
   timezone: "America/New_York",
@@ -35,7 +55,13 @@ const STARTER = {
   tier_window_days: 365,
   point_value_minor: 1,
   tiers: [{ name: "Member", threshold: 0, multiplier: 1 }],
-  emails: { sender: "loyalty@example.com", expiring_notice_days: 14, dormant_after_days: 90, dormant_min_points: 100, cooldown_days: 7 },
+  emails: {
+    sender: "loyalty@example.com",
+    expiring_notice_days: 14,
+    dormant_after_days: 90,
+    dormant_min_points: 100,
+    cooldown_days: 7,
+  },
 };
 
 // Decimal settings go as the text typed: the API takes decimal strings, so 0.1 stays exactly 0.1.
@@ -44,25 +70,70 @@ function numberOrText(value) {
 }
 
 function tierRow(tier, index, remove) {
-  return h("div", { class: "fields tier-row", role: "group", "aria-label": `Tier ${index + 1}` },
+  return h(
+    "div",
+    { class: "fields tier-row", role: "group", "aria-label": `Tier ${index + 1}` },
     field(`Tier ${index + 1} name`, `tiers.${index}.name`, { value: tier.name, required: true }),
-    field(`Tier ${index + 1} threshold`, `tiers.${index}.threshold`, { type: "number", value: tier.threshold, hint: index === 0 ? "The first tier starts at 0." : null, attrs: { step: "1" } }),
-    field(`Tier ${index + 1} multiplier`, `tiers.${index}.multiplier`, { type: "number", value: tier.multiplier, attrs: { step: "any" } }),
-    h("div", { class: "field" }, h("span", { class: "hint" }, " "), h("button", { type: "button", class: "secondary", onclick: remove, "aria-label": `Remove tier ${index + 1}` }, "Remove")));
+    field(`Tier ${index + 1} threshold`, `tiers.${index}.threshold`, {
+      type: "number",
+      value: tier.threshold,
+      hint: index === 0 ? "The first tier starts at 0." : null,
+      attrs: { step: "1" },
+    }),
+    field(`Tier ${index + 1} multiplier`, `tiers.${index}.multiplier`, {
+      type: "number",
+      value: tier.multiplier,
+      attrs: { step: "any" },
+    }),
+    h(
+      "div",
+      { class: "field" },
+      h("span", { class: "hint" }, " "),
+      h(
+        "button",
+        { type: "button", class: "secondary", onclick: remove, "aria-label": `Remove tier ${index + 1}` },
+        "Remove",
+      ),
+    ),
+  );
 }
 
 export async function render(main, context) {
   const current = context.program || STARTER;
   const result = h("div", { "aria-live": "polite" });
   main.append(pageTitle("Program"));
-  if (!context.program) main.append(h("p", { class: "status error", role: "status" }, "No program is stored yet: member and order routes answer 409 until one is. The form starts from a minimal program."));
+  if (!context.program)
+    main.append(
+      h(
+        "p",
+        { class: "status error", role: "status" },
+        "No program is stored yet: member and order routes answer 409 until one is. The form starts from a minimal program.",
+      ),
+    );
 
   let tiers = (current.tiers || []).map((tier) => ({ ...tier }));
   const tierBox = h("div", {});
   const tierGroupError = h("span", { class: "field-error", id: "tiers-group-error", hidden: true });
-  const tierGroup = h("fieldset", { id: "tiers-group", dataset: { path: "tiers" }, "aria-describedby": "tiers-group-error" },
-    h("legend", {}, "Tiers"), tierGroupError, tierBox,
-    h("button", { type: "button", class: "secondary", onclick: () => { readTiers(); tiers.push({ name: "", threshold: "", multiplier: 1 }); drawTiers(); } }, "Add a tier"));
+  const tierGroup = h(
+    "fieldset",
+    { id: "tiers-group", dataset: { path: "tiers" }, "aria-describedby": "tiers-group-error" },
+    h("legend", {}, "Tiers"),
+    tierGroupError,
+    tierBox,
+    h(
+      "button",
+      {
+        type: "button",
+        class: "secondary",
+        onclick: () => {
+          readTiers();
+          tiers.push({ name: "", threshold: "", multiplier: 1 });
+          drawTiers();
+        },
+      },
+      "Add a tier",
+    ),
+  );
 
   function readTiers() {
     tiers = tiers.map((_, index) => ({
@@ -72,11 +143,21 @@ export async function render(main, context) {
     }));
   }
   function drawTiers() {
-    replace(tierBox, tiers.map((tier, index) => tierRow(tier, index, () => { readTiers(); tiers.splice(index, 1); drawTiers(); })));
+    replace(
+      tierBox,
+      tiers.map((tier, index) =>
+        tierRow(tier, index, () => {
+          readTiers();
+          tiers.splice(index, 1);
+          drawTiers();
+        }),
+      ),
+    );
   }
 
   const advanced = {};
-  for (const name of ADVANCED) if (current[name] !== undefined && current[name] !== null) advanced[name] = current[name];
+  for (const name of ADVANCED)
+    if (current[name] !== undefined && current[name] !== null) advanced[name] = current[name];
   const advancedField = field("Other settings (JSON)", "advanced", {
     type: "textarea",
     value: JSON.stringify(advanced, null, 2),
@@ -85,16 +166,43 @@ export async function render(main, context) {
   });
   advancedField.querySelector("textarea").dataset.owns = ADVANCED.join(" ");
 
-  const form = h("form", { method: "post", "aria-label": "Program settings", novalidate: true },
-    h("fieldset", {}, h("legend", {}, "Earning"), h("div", { class: "fields" },
-      SCALARS.map(([label, name, hint]) => field(label, name, { value: current[name], hint, required: true })),
-      INTEGERS.map(([label, name, hint]) => field(label, name, { type: "number", value: current[name], hint, attrs: { step: "1" } })))),
+  const form = h(
+    "form",
+    { method: "post", "aria-label": "Program settings", novalidate: true },
+    h(
+      "fieldset",
+      {},
+      h("legend", {}, "Earning"),
+      h(
+        "div",
+        { class: "fields" },
+        SCALARS.map(([label, name, hint]) => field(label, name, { value: current[name], hint, required: true })),
+        INTEGERS.map(([label, name, hint]) =>
+          field(label, name, { type: "number", value: current[name], hint, attrs: { step: "1" } }),
+        ),
+      ),
+    ),
     tierGroup,
-    h("fieldset", {}, h("legend", {}, "Emails"), h("div", { class: "fields" },
-      EMAILS.map(([label, name, type]) => field(label, `emails.${name}`, { type, value: current.emails?.[name], attrs: type === "number" ? { step: "1" } : {} })))),
+    h(
+      "fieldset",
+      {},
+      h("legend", {}, "Emails"),
+      h(
+        "div",
+        { class: "fields" },
+        EMAILS.map(([label, name, type]) =>
+          field(label, `emails.${name}`, {
+            type,
+            value: current.emails?.[name],
+            attrs: type === "number" ? { step: "1" } : {},
+          }),
+        ),
+      ),
+    ),
     advancedField,
     h("div", { class: "actions" }, h("button", { type: "submit" }, "Save program")),
-    result);
+    result,
+  );
   drawTiers();
 
   form.addEventListener("submit", async (event) => {
@@ -117,8 +225,17 @@ export async function render(main, context) {
       timezone: e.timezone.value.trim(),
       points_per_unit: numberOrText(e.points_per_unit.value),
       point_value_minor: numberOrText(e.point_value_minor.value),
-      tiers: tiers.map((tier) => ({ name: tier.name, threshold: intOrNull(tier.threshold), multiplier: intOrNull(tier.multiplier) })),
-      emails: Object.fromEntries(EMAILS.map(([, name, type]) => [name, type === "number" ? intOrNull(e[`emails.${name}`].value) : e[`emails.${name}`].value.trim()])),
+      tiers: tiers.map((tier) => ({
+        name: tier.name,
+        threshold: intOrNull(tier.threshold),
+        multiplier: intOrNull(tier.multiplier),
+      })),
+      emails: Object.fromEntries(
+        EMAILS.map(([, name, type]) => [
+          name,
+          type === "number" ? intOrNull(e[`emails.${name}`].value) : e[`emails.${name}`].value.trim(),
+        ]),
+      ),
     };
     for (const [, name] of INTEGERS) {
       const value = intOrNull(e[name].value);

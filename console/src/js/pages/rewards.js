@@ -1,6 +1,21 @@
 // The rewards catalog: every reward (inactive ones too), created and edited with PUT, stock included.
 import { ApiError, enc, get, put } from "../api.js";
-import { announce, busy, clearFieldErrors, errorBox, field, h, intOrNull, okBox, pageTitle, pager, replace, section, showFieldErrors, table } from "../ui.js";
+import {
+  announce,
+  busy,
+  clearFieldErrors,
+  errorBox,
+  field,
+  h,
+  intOrNull,
+  okBox,
+  pager,
+  pageTitle,
+  replace,
+  section,
+  showFieldErrors,
+  table,
+} from "../ui.js";
 
 const KINDS = [
   ["discount_fixed", "Fixed discount"],
@@ -33,25 +48,78 @@ export async function render(main, context) {
     const editing = Boolean(reward);
     const r = reward || { active: true, kind: "discount_fixed" };
     const result = h("div", { "aria-live": "polite" });
-    const form = h("form", { method: "post", "aria-label": editing ? `Edit reward ${r.reward_id}` : "New reward" },
-      h("div", { class: "fields" },
-        field("Reward id", "reward_id", { value: r.reward_id, required: true, hint: editing ? "Editing replaces this reward." : "1-128 of A-Z a-z 0-9 _ . : -", attrs: { readonly: editing, pattern: "[A-Za-z0-9_.:\\-]{1,128}" } }),
+    const form = h(
+      "form",
+      { method: "post", "aria-label": editing ? `Edit reward ${r.reward_id}` : "New reward" },
+      h(
+        "div",
+        { class: "fields" },
+        field("Reward id", "reward_id", {
+          value: r.reward_id,
+          required: true,
+          hint: editing ? "Editing replaces this reward." : "1-128 of A-Z a-z 0-9 _ . : -",
+          attrs: { readonly: editing, pattern: "[A-Za-z0-9_.:\\-]{1,128}" },
+        }),
         field("Name", "name", { value: r.name, required: true }),
         field("Kind", "kind", { type: "select", value: r.kind, options: KINDS }),
-        field("Cost (points)", "cost_points", { type: "number", value: r.cost_points, required: true, attrs: { min: "1", step: "1" } }),
-        field(`Value (${f.currency}, minor units)`, "value_minor", { type: "number", value: r.value_minor, hint: `For fixed discounts and vouchers; e.g. 500 = ${f.minor(500)}.`, attrs: { min: "1", step: "1" } }),
-        field("Percent", "percent", { type: "number", value: r.percent, hint: "For percent discounts (1-100).", attrs: { min: "1", max: "100", step: "1" } }),
+        field("Cost (points)", "cost_points", {
+          type: "number",
+          value: r.cost_points,
+          required: true,
+          attrs: { min: "1", step: "1" },
+        }),
+        field(`Value (${f.currency}, minor units)`, "value_minor", {
+          type: "number",
+          value: r.value_minor,
+          hint: `For fixed discounts and vouchers; e.g. 500 = ${f.minor(500)}.`,
+          attrs: { min: "1", step: "1" },
+        }),
+        field("Percent", "percent", {
+          type: "number",
+          value: r.percent,
+          hint: "For percent discounts (1-100).",
+          attrs: { min: "1", max: "100", step: "1" },
+        }),
         field("SKU", "sku", { value: r.sku, hint: "For free products." }),
-        field("Stock", "stock", { type: "number", value: editing ? r.stock_remaining : "", hint: "Empty: unlimited.", attrs: { min: "0", step: "1" } }),
-        field("Limit per member", "per_member_limit", { type: "number", value: r.per_member_limit, hint: "Empty: no limit.", attrs: { min: "1", step: "1" } }),
-        field("Minimum tier", "min_tier", { type: "select", value: r.min_tier || "", options: [["", "Any tier"], ...tiers] }),
-        field("Available from", "available_from", { type: "datetime-local", value: toLocalInput(r.available_from), hint: "Your local time." }),
-        field("Available until", "available_until", { type: "datetime-local", value: toLocalInput(r.available_until), hint: "Your local time." })),
+        field("Stock", "stock", {
+          type: "number",
+          value: editing ? r.stock_remaining : "",
+          hint: "Empty: unlimited.",
+          attrs: { min: "0", step: "1" },
+        }),
+        field("Limit per member", "per_member_limit", {
+          type: "number",
+          value: r.per_member_limit,
+          hint: "Empty: no limit.",
+          attrs: { min: "1", step: "1" },
+        }),
+        field("Minimum tier", "min_tier", {
+          type: "select",
+          value: r.min_tier || "",
+          options: [["", "Any tier"], ...tiers],
+        }),
+        field("Available from", "available_from", {
+          type: "datetime-local",
+          value: toLocalInput(r.available_from),
+          hint: "Your local time.",
+        }),
+        field("Available until", "available_until", {
+          type: "datetime-local",
+          value: toLocalInput(r.available_until),
+          hint: "Your local time.",
+        }),
+      ),
       field("Active", "active", { type: "checkbox", value: r.active !== false }),
-      h("div", { class: "actions" },
+      h(
+        "div",
+        { class: "actions" },
         h("button", { type: "submit" }, editing ? "Save reward" : "Create reward"),
-        editing ? h("button", { type: "button", class: "secondary", onclick: () => showForm(null) }, "New reward instead") : null),
-      result);
+        editing
+          ? h("button", { type: "button", class: "secondary", onclick: () => showForm(null) }, "New reward instead")
+          : null,
+      ),
+      result,
+    );
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       clearFieldErrors(form);
@@ -79,7 +147,12 @@ export async function render(main, context) {
       await busy(form, async () => {
         try {
           const saved = await put(`/v1/admin/rewards/${enc(id)}`, body);
-          replace(result, okBox(`Saved reward ${saved.reward_id} (${saved.stock_remaining === null ? "unlimited stock" : `${f.points(saved.stock_remaining)} in stock`}).`));
+          replace(
+            result,
+            okBox(
+              `Saved reward ${saved.reward_id} (${saved.stock_remaining === null ? "unlimited stock" : `${f.points(saved.stock_remaining)} in stock`}).`,
+            ),
+          );
           announce("Reward saved");
           list.reload();
         } catch (error) {
@@ -99,17 +172,43 @@ export async function render(main, context) {
     return reward.sku || "—";
   }
 
-  const list = pager(listBox, "the rewards", (cursor) => get("/v1/admin/rewards", { limit: 25, cursor }), (items) =>
-    table("Every reward, inactive ones included", [
-      { label: "Id", value: (row) => row.reward_id },
-      { label: "Name", value: (row) => row.name },
-      { label: "Kind", value: (row) => KINDS.find(([kind]) => kind === row.kind)?.[1] || row.kind },
-      { label: "Cost (points)", num: true, value: (row) => f.points(row.cost_points) },
-      { label: "Value", num: true, value },
-      { label: "Stock", num: true, value: (row) => (row.stock_remaining === null ? "Unlimited" : f.points(row.stock_remaining)) },
-      { label: "Active", value: (row) => (row.active ? "Yes" : "No") },
-      { label: "Available", value: (row) => `${row.available_from ? f.dateTime(row.available_from) : "always"} – ${row.available_until ? f.dateTime(row.available_until) : "open"}` },
-      { label: "Action", value: (row) => h("button", { type: "button", class: "secondary", "aria-label": `Edit ${row.name}`, onclick: () => showForm(row) }, "Edit") },
-    ], items, "No rewards yet."));
+  const list = pager(
+    listBox,
+    "the rewards",
+    (cursor) => get("/v1/admin/rewards", { limit: 25, cursor }),
+    (items) =>
+      table(
+        "Every reward, inactive ones included",
+        [
+          { label: "Id", value: (row) => row.reward_id },
+          { label: "Name", value: (row) => row.name },
+          { label: "Kind", value: (row) => KINDS.find(([kind]) => kind === row.kind)?.[1] || row.kind },
+          { label: "Cost (points)", num: true, value: (row) => f.points(row.cost_points) },
+          { label: "Value", num: true, value },
+          {
+            label: "Stock",
+            num: true,
+            value: (row) => (row.stock_remaining === null ? "Unlimited" : f.points(row.stock_remaining)),
+          },
+          { label: "Active", value: (row) => (row.active ? "Yes" : "No") },
+          {
+            label: "Available",
+            value: (row) =>
+              `${row.available_from ? f.dateTime(row.available_from) : "always"} – ${row.available_until ? f.dateTime(row.available_until) : "open"}`,
+          },
+          {
+            label: "Action",
+            value: (row) =>
+              h(
+                "button",
+                { type: "button", class: "secondary", "aria-label": `Edit ${row.name}`, onclick: () => showForm(row) },
+                "Edit",
+              ),
+          },
+        ],
+        items,
+        "No rewards yet.",
+      ),
+  );
   showForm(null);
 }
