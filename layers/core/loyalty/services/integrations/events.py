@@ -40,8 +40,8 @@ def view(record: EventRecord) -> PlatformEvent:
 def page(connection_id: str, status: str, limit: int, cursor: str | None) -> Page[PlatformEvent]:
     try:
         records, next_cursor = store.page(connection_id, status, limit, cursor)
-    except ValueError as error:
-        raise InvalidInput(str(error), ["query", "cursor"]) from None
+    except ValueError:
+        raise InvalidInput("The cursor is not one this API gave out for this list.", ["query", "cursor"]) from None
     return Page[PlatformEvent](items=[view(r) for r in records], next_cursor=next_cursor)
 
 
