@@ -124,6 +124,27 @@ def check_tx(role: str, key: Item, condition: str, *, values: Values = None) -> 
     return TxItem(role, {"ConditionCheck": request})
 
 
+def counted_tx(
+    role: str,
+    key: Item,
+    limit: int,
+    *,
+    expires_at: int | None = None,
+    explain: Callable[[Item | None], str | None] | None = None,
+) -> TxItem:
+    """One more on the counter item at ``key`` (created at 1), only while it is below ``limit``;
+    ``expires_at``: the counter's ``ttl``, once what it counts is over."""
+    names = {"#count": "count"}
+    values: dict[str, Any] = {":one": 1, ":limit": limit}
+    expression = "ADD #count :one"
+    if expires_at is not None:
+        expression += " SET #ttl = :ttl"
+        names["#ttl"] = "ttl"
+        values[":ttl"] = expires_at
+    condition = "attribute_not_exists(#count) OR #count < :limit"
+    return update_tx(role, key, expression, condition, names=names, values=values, explain=explain)
+
+
 # --- Queries ----------------------------------------------------------------------------------------
 
 
