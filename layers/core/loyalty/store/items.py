@@ -36,9 +36,12 @@ def get[T](key: Item, decode: Callable[[Item], T], *, consistent: bool = True) -
     return decode(from_item(answer["Item"])) if "Item" in answer else None
 
 
-def put(item: Item, condition: str | None = None, *, names: Names = None, values: Values = None) -> Write:
-    """PutItem; refused (``written`` False) when ``condition`` does not hold (``NEW``: the key is taken)."""
-    return write_if(dynamodb().put_item, Item=to_item(item), **_conditions(condition, names, values))
+def put(
+    item: Item, condition: str | None = None, *, names: Names = None, values: Values = None, old: bool = False
+) -> Write:
+    """PutItem; refused (``written`` False) when ``condition`` does not hold (``NEW``: the key is taken),
+    with the item as it was when ``old``."""
+    return write_if(dynamodb().put_item, Item=to_item(item), **_conditions(condition, names, values, old))
 
 
 def update(

@@ -12,7 +12,7 @@ from loyalty.domain.refunds import Paid
 from loyalty.store import items, keys
 from loyalty.store.client import Item
 from loyalty.store.due_index import DueItem
-from loyalty.store.entries import EntryFields
+from loyalty.store.entries import EntryFields, with_entry
 from loyalty.store.transactions import TxItem
 
 
@@ -154,9 +154,7 @@ class RefundRecord:
     entry: EntryFields
 
     def to_item(self) -> Item:
-        return items.present(
-            {**keys.refund(self.refund_id), **items.attributes(self, but=("entry",)), **self.entry.to_item()}
-        )
+        return items.present(with_entry(keys.refund(self.refund_id), self))
 
     @classmethod
     def from_item(cls, item: Item) -> RefundRecord:

@@ -22,7 +22,7 @@ from typing import Any
 from loyalty.domain.valuation import Portion
 from loyalty.store import items, keys, secrets
 from loyalty.store.client import Item, dynamodb, from_item
-from loyalty.store.entries import EntryFields
+from loyalty.store.entries import EntryFields, with_entry
 from loyalty.store.transactions import TxItem
 
 # Crockford-style alphabet: no 0/O, 1/I/L, U, so codes read aloud or typed from paper don't get confused.
@@ -69,13 +69,11 @@ class RedemptionRecord:
 
     def to_item(self) -> Item:
         item: Item = {
-            **keys.redemption(self.code),
-            **items.attributes(self, but=("takes", "valued", "entry")),
+            **with_entry(keys.redemption(self.code), self, but=("takes", "valued")),
             # The valued portions packed in one string (the days' takes add up from them): a redemption
             # of a year's daily lots stays a few KB instead of two maps of 365 entries each.
             "taken": pack_portions(self.valued) if self.valued else None,
             "takes": None if self.valued else self.takes,
-            **self.entry.to_item(),
         }
         return items.present(item)
 
