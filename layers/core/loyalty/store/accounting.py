@@ -85,9 +85,9 @@ def day_update(
                 adds[f"e{month}_c"] = -points
     for name, value in (counters or {}).items():
         adds[name] = adds.get(name, 0) + value
-    expression, names, values = items.each("ADD", adds)
+    expression, marks = items.each("ADD", adds)
     key = keys.accounting_day(member_id, day)
-    return items.update_tx("accounting", key, expression, names=names, values=values)
+    return items.update_tx("accounting", key, expression, None, marks)
 
 
 def days(first: str, last: str) -> dict[str, DayTotals]:

@@ -169,5 +169,5 @@ def adjustments_with_reason(member_id: str) -> list[str]:
 
 def redact_reason(adjustment_id: str, member_id: str) -> None:
     """Replace an adjustment's reason (erasure); only the member's own, only once."""
-    values = {":redacted": REDACTED_REASON, ":member": member_id}
-    items.update(keys.adjustment(adjustment_id), "SET reason = :redacted", "member_id = :member", values=values)
+    marks = {":redacted": REDACTED_REASON, ":member": member_id}
+    items.update(keys.adjustment(adjustment_id), "SET reason = :redacted", "member_id = :member", marks)

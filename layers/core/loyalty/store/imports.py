@@ -76,8 +76,7 @@ def start(import_id: str, etag: str, at: str) -> Started:
         keys.import_job(import_id),
         "SET #status = :running, etag = :etag, started_at = if_not_exists(started_at, :at) REMOVE reason",
         "attribute_exists(PK) AND (attribute_not_exists(etag) OR etag = :etag)",
-        names={"#status": "status"},
-        values={":running": "running", ":etag": etag, ":at": at},
+        {"#status": "status", ":running": "running", ":etag": etag, ":at": at},
         old=True,
     )
     if written:
@@ -92,25 +91,24 @@ def fail(import_id: str, reason: str, at: str, etag: str | None = None, *, start
     another; ``started``: only when it runs this file and its chunks are not all queued (a repeated event
     that fails changes nothing in an import whose chunks are on their way)."""
     condition = "attribute_exists(PK) AND attribute_not_exists(reason)"
-    values = {":failed": "failed", ":reason": reason, ":at": at}
+    marks = {"#status": "status", ":failed": "failed", ":reason": reason, ":at": at}
     if etag is not None:
         condition += (
             " AND etag = :etag AND attribute_not_exists(queued)"
             if started
             else " AND (attribute_not_exists(etag) OR etag = :etag)"
         )
-        values[":etag"] = etag
+        marks[":etag"] = etag
     expression = "SET #status = :failed, reason = :reason, failed_at = :at"
     key = keys.import_job(import_id)
-    return items.update(key, expression, condition, names={"#status": "status"}, values=values).written
+    return items.update(key, expression, condition, marks).written
 
 
 def counted(import_id: str, rows: int, chunks: int) -> None:
     """Every chunk of the file is queued: how many rows and chunks it has (the same again for the same
     file). The import is done once that many chunks are."""
-    values = {":rows": rows, ":chunks": chunks, ":yes": True}
-    expression = "SET #rows = :rows, chunks = :chunks, queued = :yes"
-    items.update(keys.import_job(import_id), expression, names={"#rows": "rows"}, values=values)
+    marks = {"#rows": "rows", ":rows": rows, ":chunks": chunks, ":yes": True}
+    items.update(keys.import_job(import_id), "SET #rows = :rows, chunks = :chunks, queued = :yes", None, marks)
 
 
 def chunk_is_done(import_id: str, chunk: int) -> bool:
@@ -134,7 +132,7 @@ def chunk_done(import_id: str, chunk: int, result: ChunkResult, at: str) -> bool
             keys.import_job(import_id),
             "ADD chunks_done :one, imported :imported, rejected :rejected",
             "attribute_exists(PK)",
-            values={":one": 1, ":imported": result.imported, ":rejected": result.rejected},
+            {":one": 1, ":imported": result.imported, ":rejected": result.rejected},
         ),
     ]
     if result.errors:

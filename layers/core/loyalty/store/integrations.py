@@ -71,5 +71,5 @@ def customer_links(member_id: str) -> list[tuple[str, str]]:
 def unlink_customer(member_id: str, connection_id: str, customer_id: str) -> None:
     """Delete both sides of a link (erasure); the guard only while it still names this member."""
     guard = keys.platform_customer(connection_id, customer_id)
-    items.delete(guard, "member_id = :member", values={":member": member_id})
+    items.delete(guard, "member_id = :member", {":member": member_id})
     items.delete(keys.customer_link(member_id, connection_id, customer_id))

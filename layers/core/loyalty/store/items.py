@@ -22,8 +22,10 @@ if TYPE_CHECKING:
 
 NEW = "attribute_not_exists(PK)"  # the condition of a put that only creates: a second one is refused
 
-Names = Mapping[str, str] | None
-Values = Mapping[str, Any] | None
+# An expression's placeholders as DynamoDB spells them: ``#name`` for an attribute's name (any may be a
+# reserved word), ``:value`` for a value.
+Placeholders = Mapping[str, Any] | None
+Explain = Callable[[Item | None], str | None] | None
 
 
 # --- one item --------------------------------------------------------------------------------------
@@ -36,73 +38,63 @@ def get[T](key: Item, decode: Callable[[Item], T], *, consistent: bool = True) -
     return decode(from_item(answer["Item"])) if "Item" in answer else None
 
 
-def put(
-    item: Item, condition: str | None = None, *, names: Names = None, values: Values = None, old: bool = False
-) -> Write:
+def put(item: Item, condition: str | None = None, marks: Placeholders = None, *, old: bool = False) -> Write:
     """PutItem; refused (``written`` False) when ``condition`` does not hold (``NEW``: the key is taken),
     with the item as it was when ``old``."""
-    return write_if(dynamodb().put_item, Item=to_item(item), **_conditions(condition, names, values, old))
+    return write_if(dynamodb().put_item, Item=to_item(item), **_conditions(condition, marks, old))
 
 
 def update(
-    key: Item,
-    expression: str,
-    condition: str | None = None,
-    *,
-    names: Names = None,
-    values: Values = None,
-    old: bool = False,
+    key: Item, expression: str, condition: str | None = None, marks: Placeholders = None, *, old: bool = False
 ) -> Write:
     """UpdateItem; refused when ``condition`` does not hold, with the item as it was when ``old``."""
-    request = _conditions(condition, names, values, old)
+    request = _conditions(condition, marks, old)
     return write_if(dynamodb().update_item, Key=to_item(key), UpdateExpression=expression, **request)
 
 
-def delete(key: Item, condition: str | None = None, *, values: Values = None) -> Write:
+def delete(key: Item, condition: str | None = None, marks: Placeholders = None) -> Write:
     """DeleteItem; refused when ``condition`` does not hold."""
-    return write_if(dynamodb().delete_item, Key=to_item(key), **_conditions(condition, None, values))
+    return write_if(dynamodb().delete_item, Key=to_item(key), **_conditions(condition, marks))
 
 
-def _conditions(condition: str | None, names: Names, values: Values, old: bool = False) -> dict[str, Any]:
+def _conditions(condition: str | None, marks: Placeholders, old: bool = False) -> dict[str, Any]:
     """The parts of a request that every kind of write words alike (none of them empty: DynamoDB refuses
     an empty map of names or values)."""
     request: dict[str, Any] = {}
     if condition is not None:
         request["ConditionExpression"] = condition
+    names = {mark: name for mark, name in (marks or {}).items() if mark.startswith("#")}
+    values = {mark: to_value(value) for mark, value in (marks or {}).items() if mark.startswith(":")}
+    if len(names) + len(values) != len(marks or {}):
+        raise ValueError(f"a placeholder starts with # or with : (given {sorted(marks or {})})")
     if names:
-        request["ExpressionAttributeNames"] = dict(names)
+        request["ExpressionAttributeNames"] = names
     if values:
-        request["ExpressionAttributeValues"] = {name: to_value(value) for name, value in values.items()}
+        request["ExpressionAttributeValues"] = values
     if old:
         request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
     return request
 
 
-def each(verb: Literal["SET", "ADD"], attributes: Mapping[str, Any]) -> tuple[str, dict[str, str], dict[str, Any]]:
-    """One clause that sets (or adds to) every attribute given, through placeholders (any attribute name
-    may be a reserved word): the expression, its names and its values."""
+def each(verb: Literal["SET", "ADD"], attributes: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """One clause that sets (or adds to) every attribute given: the expression and its placeholders."""
     joint = " = " if verb == "SET" else " "
     expression = f"{verb} " + ", ".join(f"#a{i}{joint}:a{i}" for i in range(len(attributes)))
     names = {f"#a{i}": name for i, name in enumerate(attributes)}
-    return expression, names, {f":a{i}": value for i, value in enumerate(attributes.values())}
+    return expression, {**names, **{f":a{i}": value for i, value in enumerate(attributes.values())}}
 
 
 # --- items of a transaction (loyalty.store.transactions) --------------------------------------------
+# ``old``: a failed condition returns the item as it was, for ``explain`` (the refusal it stands for)
+# or for the caller (TxResult.failed).
 
 
 def put_tx(
-    role: str,
-    item: Item,
-    condition: str | None = None,
-    *,
-    names: Names = None,
-    values: Values = None,
-    old: bool = False,
-    explain: Callable[[Item | None], str | None] | None = None,
+    role: str, item: Item, condition: str | None = None, marks: Placeholders = None, *, old: bool = False
 ) -> TxItem:
-    """A Put in a transaction, in ``role``; ``old``: a failed condition returns the item as it was."""
-    request = {"TableName": table_name(), "Item": to_item(item), **_conditions(condition, names, values, old)}
-    return TxItem(role, {"Put": request}, explain)
+    """A Put in a transaction, in ``role``."""
+    request = {"TableName": table_name(), "Item": to_item(item), **_conditions(condition, marks, old)}
+    return TxItem(role, {"Put": request})
 
 
 def update_tx(
@@ -110,20 +102,19 @@ def update_tx(
     key: Item,
     expression: str,
     condition: str | None = None,
+    marks: Placeholders = None,
     *,
-    names: Names = None,
-    values: Values = None,
     old: bool = False,
-    explain: Callable[[Item | None], str | None] | None = None,
+    explain: Explain = None,
 ) -> TxItem:
-    """An Update in a transaction, in ``role``; ``old``: a failed condition returns the item as it was."""
+    """An Update in a transaction, in ``role``."""
     request = {"TableName": table_name(), "Key": to_item(key), "UpdateExpression": expression}
-    return TxItem(role, {"Update": {**request, **_conditions(condition, names, values, old)}}, explain)
+    return TxItem(role, {"Update": {**request, **_conditions(condition, marks, old)}}, explain)
 
 
-def check_tx(role: str, key: Item, condition: str, *, values: Values = None) -> TxItem:
+def check_tx(role: str, key: Item, condition: str, marks: Placeholders = None) -> TxItem:
     """A ConditionCheck in a transaction: it writes nothing, it only holds while ``condition`` does."""
-    request = {"TableName": table_name(), "Key": to_item(key), **_conditions(condition, None, values)}
+    request = {"TableName": table_name(), "Key": to_item(key), **_conditions(condition, marks)}
     return TxItem(role, {"ConditionCheck": request})
 
 
@@ -133,19 +124,17 @@ def counted_tx(
     limit: int,
     *,
     expires_at: int | None = None,
-    explain: Callable[[Item | None], str | None] | None = None,
+    explain: Explain = None,
 ) -> TxItem:
     """One more on the counter item at ``key`` (created at 1), only while it is below ``limit``;
     ``expires_at``: the counter's ``ttl``, once what it counts is over."""
-    names = {"#count": "count"}
-    values: dict[str, Any] = {":one": 1, ":limit": limit}
+    marks: dict[str, Any] = {"#count": "count", ":one": 1, ":limit": limit}
     expression = "ADD #count :one"
     if expires_at is not None:
         expression += " SET #ttl = :ttl"
-        names["#ttl"] = "ttl"
-        values[":ttl"] = expires_at
+        marks.update({"#ttl": "ttl", ":ttl": expires_at})
     condition = "attribute_not_exists(#count) OR #count < :limit"
-    return update_tx(role, key, expression, condition, names=names, values=values, explain=explain)
+    return update_tx(role, key, expression, condition, marks, explain=explain)
 
 
 # --- Queries ----------------------------------------------------------------------------------------
@@ -157,7 +146,7 @@ def query(
     index: str | None = None,
     prefix: str | None = None,
     sort: str | None = None,
-    values: Values = None,
+    values: Mapping[str, Any] | None = None,
     newest_first: bool = False,
     limit: int | None = None,
     consistent: bool = False,

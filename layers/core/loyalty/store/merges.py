@@ -141,7 +141,7 @@ def _taker_put(taker: MemberRecord, events: Sequence[Event], at: str) -> TxItem:
 def _email_move(taker: MemberRecord, provisional: MemberRecord) -> TxItem:
     values = {":taker": taker.member_id, ":provisional": provisional.member_id}
     key = keys.email(str(taker.email))
-    return items.update_tx("email", key, "SET member_id = :taker", "member_id = :provisional", values=values, old=True)
+    return items.update_tx("email", key, "SET member_id = :taker", "member_id = :provisional", values, old=True)
 
 
 def _code_move(taker: MemberRecord, provisional: MemberRecord) -> TxItem:
@@ -153,7 +153,7 @@ def _code_move(taker: MemberRecord, provisional: MemberRecord) -> TxItem:
         values[":mailbox"] = referrals.email_key(taker.email)
         expression += ", email_key = :mailbox"
     key = keys.referral(provisional.referral_code)
-    return items.update_tx("code_move", key, expression, "member_id = :provisional", values=values)
+    return items.update_tx("code_move", key, expression, "member_id = :provisional", values)
 
 
 def _tier_books(provisional: MemberRecord, taker: MemberRecord, day: str) -> list[TxItem]:
@@ -175,8 +175,12 @@ def erase_merged(member: MemberRecord, events: Sequence[Event], at: str) -> bool
     """Erase a member that was taken over: it holds no points and no email (they went to the member it
     was merged into), so only its name and locale go and its status becomes ``erased``; at the version
     read. False when it changed meanwhile (read again)."""
-    names = {"#status": "status", "#version": "version", "#name": "name", "#locale": "locale", "#email": "email"}
-    values = {
+    marks = {
+        "#status": "status",
+        "#version": "version",
+        "#name": "name",
+        "#locale": "locale",
+        "#email": "email",
         ":merged": "merged",
         ":erased": "erased",
         ":read": member.version,
@@ -189,4 +193,4 @@ def erase_merged(member: MemberRecord, events: Sequence[Event], at: str) -> bool
         "REMOVE #name, #locale, #email, marketing_opt_in"
     )
     condition = "#status = :merged AND #version = :read"
-    return items.update(keys.member(member.member_id), expression, condition, names=names, values=values).written
+    return items.update(keys.member(member.member_id), expression, condition, marks).written

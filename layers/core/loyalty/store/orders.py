@@ -171,7 +171,7 @@ def get_refund(refund_id: str) -> RefundRecord | None:
 
 def refund_state_update(before: OrderRecord, after: OrderRecord) -> TxItem:
     """What a refund changes on its order, only if nobody refunded or matured it since it was read."""
-    expression, names, values = items.each(
+    expression, marks = items.each(
         "SET",
         {
             "reversed": after.reversed,
@@ -189,8 +189,7 @@ def refund_state_update(before: OrderRecord, after: OrderRecord) -> TxItem:
         keys.order(before.order_id),
         expression,
         "#version = :read",
-        names={**names, "#version": "version"},
-        values={**values, ":read": before.version},
+        {**marks, "#version": "version", ":read": before.version},
     )
 
 
@@ -255,6 +254,5 @@ def _out_of_index(order: PendingOrder, sets: str, condition: str, values: dict[s
         keys.order(order.order_id),
         f"SET {sets}, version = version + :one REMOVE GSI2PK, GSI2SK",
         "#status = :pending AND version = :version" + condition,
-        names={"#status": "status"},
-        values={":pending": "pending", ":zero": 0, ":one": 1, ":version": order.version, **values},
+        {"#status": "status", ":pending": "pending", ":zero": 0, ":one": 1, ":version": order.version, **values},
     )

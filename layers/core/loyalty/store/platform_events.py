@@ -117,9 +117,9 @@ def settle(
 ) -> bool:
     """Move the event to ``status`` if it is still in one of ``expect``; False when someone moved it
     first. Out of the due index unless held; settled ones expire after SETTLED_TTL_SECONDS."""
-    names = {"#status": "status", "#reason": "reason", "#gpk": "GSI1PK", "#gsk": "GSI1SK"}
     listed = _listed(record.connection_id, status, now, record.event_id)
-    values: dict[str, Any] = {
+    marks: dict[str, Any] = {
+        **{"#status": "status", "#reason": "reason", "#gpk": "GSI1PK", "#gsk": "GSI1SK", "#ttl": "ttl"},
         ":status": status,
         ":now": now,
         ":gpk": listed["GSI1PK"],
@@ -132,23 +132,21 @@ def settle(
         removes.append("#reason")
     else:
         sets += ", #reason = :reason"
-        values[":reason"] = reason
+        marks[":reason"] = reason
     if status != "held":
-        names.update({"#dpk": f"{DUE_INDEX}PK", "#dsk": f"{DUE_INDEX}SK"})
+        marks.update({"#dpk": f"{DUE_INDEX}PK", "#dsk": f"{DUE_INDEX}SK"})
         removes += ["#dpk", "#dsk"]
     if status in OPEN:
         removes.append("#ttl")
-        names["#ttl"] = "ttl"
     else:
         sets += ", #ttl = :ttl"
-        names["#ttl"] = "ttl"
-        values[":ttl"] = _epoch(now) + SETTLED_TTL_SECONDS
+        marks[":ttl"] = _epoch(now) + SETTLED_TTL_SECONDS
     expected = sorted(expect)
     condition = "#status IN (" + ", ".join(f":e{n}" for n in range(len(expected))) + ")"
-    values.update({f":e{n}": value for n, value in enumerate(expected)})
+    marks.update({f":e{n}": value for n, value in enumerate(expected)})
     expression = f"SET {sets} ADD attempts :one" + (f" REMOVE {', '.join(removes)}" if removes else "")
     key = keys.held_event(record.order_id, record.event_id)
-    return items.update(key, expression, condition, names=names, values=values).written
+    return items.update(key, expression, condition, marks).written
 
 
 def _epoch(moment: str) -> int:

@@ -150,7 +150,7 @@ def take_stock(reward_id: str, revision: int, limited: bool) -> TxItem:
             return "reward_changed"
         return "out_of_stock"
 
-    return items.update_tx("stock", keys.reward(reward_id), update, condition, values=values, old=True, explain=explain)
+    return items.update_tx("stock", keys.reward(reward_id), update, condition, values, old=True, explain=explain)
 
 
 def return_stock(reward_id: str) -> TxItem:
@@ -158,9 +158,7 @@ def return_stock(reward_id: str) -> TxItem:
     since stays unlimited."""
     update = "ADD stock_remaining :one, redeemed :minus_one"
     values = {":one": 1, ":minus_one": -1}
-    return items.update_tx(
-        "stock_return", keys.reward(reward_id), update, "attribute_exists(stock_remaining)", values=values
-    )
+    return items.update_tx("stock_return", keys.reward(reward_id), update, "attribute_exists(stock_remaining)", values)
 
 
 def count_redemption(member_id: str, reward_id: str, limit: int) -> TxItem:
@@ -171,10 +169,8 @@ def count_redemption(member_id: str, reward_id: str, limit: int) -> TxItem:
 
 def uncount_redemption(member_id: str, reward_id: str) -> TxItem:
     key = keys.redeemed_count(member_id, reward_id)
-    values = {":one": 1, ":minus_one": -1}
-    return items.update_tx(
-        "limit", key, "ADD #count :minus_one", "#count >= :one", names={"#count": "count"}, values=values
-    )
+    marks = {"#count": "count", ":one": 1, ":minus_one": -1}
+    return items.update_tx("limit", key, "ADD #count :minus_one", "#count >= :one", marks)
 
 
 def set_status(record: RedemptionRecord, status: str, at: str) -> TxItem:
@@ -191,8 +187,7 @@ def set_status(record: RedemptionRecord, status: str, at: str) -> TxItem:
         keys.redemption(record.code),
         "SET #status = :status, #at = :at",
         "#status = :issued",
-        names={"#status": "status", "#at": f"{status}_at"},
-        values={":status": status, ":at": at, ":issued": "issued"},
+        {"#status": "status", "#at": f"{status}_at", ":status": status, ":at": at, ":issued": "issued"},
         old=True,
         explain=explain,
     )

@@ -90,21 +90,21 @@ def started(record: ReferralRecord) -> TxItem:
     """Transaction item of the accrual: the referee's record, new (or after a dropped one). The member's
     ``referral`` state, read and version-checked in the same transaction, already says none is open."""
     condition = "attribute_not_exists(PK) OR #status = :dropped"
-    values = {":dropped": "dropped"}
-    return items.put_tx(RECORD_ROLE, record.to_item(), condition, names={"#status": "status"}, values=values)
+    marks = {"#status": "status", ":dropped": "dropped"}
+    return items.put_tx(RECORD_ROLE, record.to_item(), condition, marks)
 
 
 def moved(before: ReferralRecord, after: ReferralRecord, *, role: str = RECORD_ROLE) -> TxItem:
     """Transaction item: the record rewritten as ``after``, only if it is still as it was read."""
     item = replace(after, version=before.version + 1).to_item()
     condition = "#status = :state AND version = :version"
-    values = {":state": before.state, ":version": before.version}
-    return items.put_tx(role, item, condition, names={"#status": "status"}, values=values)
+    marks = {"#status": "status", ":state": before.state, ":version": before.version}
+    return items.put_tx(role, item, condition, marks)
 
 
 def order_unchanged(order_id: str, version: int) -> TxItem:
     """Transaction item: the order is still as the completion read it (no refund since)."""
-    return items.check_tx("order", keys.order(order_id), "version = :version", values={":version": version})
+    return items.check_tx("order", keys.order(order_id), "version = :version", {":version": version})
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ def count_completed(code: str, seen: int) -> TxItem:
     else:
         condition = "completed = :seen"
     values = {":one": 1, ":seen": seen}
-    return items.update_tx(COUNTER_ROLE, keys.referral(code), "ADD completed :one", condition, values=values, old=True)
+    return items.update_tx(COUNTER_ROLE, keys.referral(code), "ADD completed :one", condition, values, old=True)
 
 
 @dataclass(frozen=True)

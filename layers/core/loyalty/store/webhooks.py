@@ -87,12 +87,8 @@ def create_webhook(record: WebhookRecord) -> bool:
 
 def replace_webhook(webhook_id: str, url: str, events: list[str], active: bool, updated_at: str) -> bool:
     """Replace what a subscription sends where, keeping its secret; False when it does not exist."""
-    expression, names, values = items.each(
-        "SET", {"url": url, "events": events, "active": active, "updated_at": updated_at}
-    )
-    return items.update(
-        keys.webhook(webhook_id), expression, "attribute_exists(PK)", names=names, values=values
-    ).written
+    expression, marks = items.each("SET", {"url": url, "events": events, "active": active, "updated_at": updated_at})
+    return items.update(keys.webhook(webhook_id), expression, "attribute_exists(PK)", marks).written
 
 
 def rotate_secret(webhook_id: str, current: bytes, new: bytes, previous_until: str, updated_at: str) -> bool:
@@ -102,8 +98,14 @@ def rotate_secret(webhook_id: str, current: bytes, new: bytes, previous_until: s
         keys.webhook(webhook_id),
         "SET #secret = :new, previous_secret = :current, previous_until = :until, #updated = :updated",
         "attribute_exists(PK) AND #secret = :current",
-        names={"#secret": "secret", "#updated": "updated_at"},
-        values={":new": new, ":current": current, ":until": previous_until, ":updated": updated_at},
+        {
+            "#secret": "secret",
+            "#updated": "updated_at",
+            ":new": new,
+            ":current": current,
+            ":until": previous_until,
+            ":updated": updated_at,
+        },
     ).written
 
 
@@ -146,8 +148,8 @@ def record_attempt(
         "SET #status = :status, attempts = :attempts, last_status = :code, last_error = :error, "
         "next_attempt_at = :next",
         "#status = :pending AND attempts = :before",
-        names={"#status": "status"},
-        values={
+        {
+            "#status": "status",
             ":status": status,
             ":attempts": record.attempts + 1,
             ":code": last_status,
