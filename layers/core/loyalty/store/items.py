@@ -118,14 +118,7 @@ def check_tx(role: str, key: Item, condition: str, marks: Placeholders = None) -
     return TxItem(role, {"ConditionCheck": request})
 
 
-def counted_tx(
-    role: str,
-    key: Item,
-    limit: int,
-    *,
-    expires_at: int | None = None,
-    explain: Explain = None,
-) -> TxItem:
+def counted_tx(role: str, key: Item, limit: int, expires_at: int | None = None, explain: Explain = None) -> TxItem:
     """One more on the counter item at ``key`` (created at 1), only while it is below ``limit``;
     ``expires_at``: the counter's ``ttl``, once what it counts is over."""
     marks: dict[str, Any] = {"#count": "count", ":one": 1, ":limit": limit}
