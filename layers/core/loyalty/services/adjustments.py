@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 from loyalty.adapters import clock
 from loyalty.domain import calendar
+from loyalty.domain.bookings import Booking
 from loyalty.domain.errors import Contended, InsufficientPoints, LoyaltyError
 from loyalty.domain.events import Event
 from loyalty.domain.spending import NotEnoughPoints, take_soonest_first
@@ -17,10 +18,9 @@ from loyalty.services import program as programs
 from loyalty.services.member_writes import active_state, check_owner, with_points
 from loyalty.services.retry import MAX_ATTEMPTS, pause
 from loyalty.services.views import entry_view
-from loyalty.store import entries
-from loyalty.store import members as member_store
+from loyalty.store import entries, write_loop
 from loyalty.store.entries import AdjustmentRecord, EntryFields
-from loyalty.store.members import Booking, EntryPut, MemberChange, Replay, Written
+from loyalty.store.unit_of_work import EntryPut, MemberChange, Replay, Written
 
 # The reason an erasure forfeits the balance with (API.md): booked as `erased`, not as an adjustment.
 ERASURE = "erasure"
@@ -93,7 +93,7 @@ def _attempt(member_id: str, request: AdjustmentRequest, actor: Actor, program: 
             actor.key_id,
         ),
     )
-    outcome = member_store.commit(
+    outcome = write_loop.commit_change(
         MemberChange(
             before=member,
             after=after,
