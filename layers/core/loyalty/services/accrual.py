@@ -21,6 +21,7 @@ from decimal import Decimal
 from loyalty.adapters import clock
 from loyalty.domain import balances, calendar, earning, kpis, tiers
 from loyalty.domain import referrals as referral_rules
+from loyalty.domain.bookings import Booking
 from loyalty.domain.errors import Contended, InvalidInput, MemberNotFound, OrderNotFound
 from loyalty.domain.events import Event, tier_changed
 from loyalty.domain.refunds import Paid
@@ -33,13 +34,15 @@ from loyalty.services.member_writes import active_state, check_owner, lots_after
 from loyalty.services.retry import MAX_ATTEMPTS, pause
 from loyalty.services.views import member_view
 from loyalty.store import campaigns as campaign_store
-from loyalty.store import members as member_store
+from loyalty.store import member_reads, write_loop
 from loyalty.store import orders as order_store
 from loyalty.store import referrals as referral_store
 from loyalty.store.entries import EntryFields
-from loyalty.store.members import Booking, EntryPut, MemberChange, MemberRecord, MemberState, Replay, Retry, Written
+from loyalty.store.member_reads import MemberState
+from loyalty.store.member_record import MemberRecord
 from loyalty.store.orders import OrderRecord
 from loyalty.store.referrals import ReferralRecord
+from loyalty.store.unit_of_work import EntryPut, MemberChange, Replay, Retry, Written
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,7 @@ def accrue(request: OrderRequest, key_id: str | None = None, paid: Paid | None =
                 return Accrued(replay(stored, program), created=False)
             raise
         _, change, answer = plan(request, state, program, clock.now(), key_id, spent, paid)
-        outcome = member_store.commit(change)
+        outcome = write_loop.commit_change(change)
         if isinstance(outcome, Written):
             return Accrued(answer, created=True)
         if isinstance(outcome, Replay):
@@ -351,7 +354,7 @@ def order_read(order: OrderRecord, member: Member) -> OrderRead:
 
 
 def _member_now(order: OrderRecord, program: Program) -> Member:
-    state = member_store.read(order.member_id)
+    state = member_reads.read(order.member_id)
     if state is None:
         raise MemberNotFound(f"No member '{order.member_id}'.")
     return member_view(state.member, state.lots, program, clock.now(), through_month=state.through_month)

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from loyalty.adapters import clock
 from loyalty.domain import calendar, event_limits
+from loyalty.domain.bookings import Booking
 from loyalty.domain.errors import Contended, InvalidInput, MemberNotFound
 from loyalty.domain.events import Event
 from loyalty.models.common import rfc3339
@@ -24,11 +25,10 @@ from loyalty.services.accrual import FUTURE_SKEW
 from loyalty.services.member_writes import active_state, check_owner, with_points
 from loyalty.services.retry import MAX_ATTEMPTS, pause
 from loyalty.services.views import entry_view
-from loyalty.store import bonuses
-from loyalty.store import members as member_store
+from loyalty.store import bonuses, write_loop
 from loyalty.store.bonuses import MemberEventRecord
 from loyalty.store.entries import EntryFields
-from loyalty.store.members import Booking, MemberChange, Replay, Retry, Written
+from loyalty.store.unit_of_work import MemberChange, Replay, Retry, Written
 
 
 def view(record: MemberEventRecord) -> MemberEventResult:
@@ -82,7 +82,7 @@ def record(member_id: str, request: MemberEventRequest, key_id: str | None = Non
                 expires_at = int(datetime(gone.year, gone.month, gone.day, tzinfo=program.zone).timestamp())
             more.append(bonuses.count_event(member_id, request.type, period.key, rule.per_member_limit, expires_at))
         event = Event("points.bonus", {"points": rule.points, "reason": "event", "event_id": request.event_id})
-        outcome = member_store.commit(
+        outcome = write_loop.commit_change(
             MemberChange(
                 before=member,
                 after=after,

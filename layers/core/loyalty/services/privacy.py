@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from loyalty.adapters import clock
 from loyalty.domain import calendar
+from loyalty.domain.bookings import Booking
 from loyalty.domain.errors import Contended, MemberNotFound
 from loyalty.domain.events import Event
 from loyalty.domain.valuation import Portion
@@ -20,19 +21,19 @@ from loyalty.services.integrations import bodies
 from loyalty.services.retry import MAX_ATTEMPTS, pause
 from loyalty.services.views import activity_view, state_view
 from loyalty.store import activity as activity_store
-from loyalty.store import entries
+from loyalty.store import entries, member_reads, member_updates, write_loop
 from loyalty.store import integrations as integrations_store
-from loyalty.store import members as member_store
 from loyalty.store import merges as merge_store
 from loyalty.store.entries import ERASURE_ADJUSTMENT_ID, ERASURE_REASON, EntryFields, ErasureRecord
-from loyalty.store.members import Booking, DueDays, EntryPut, MemberChange, MemberRecord, Replay, Written
+from loyalty.store.member_record import DueDays, MemberRecord
+from loyalty.store.unit_of_work import EntryPut, MemberChange, Replay, Written
 
 
 def export(member_id: str) -> MemberExport:
     """The member, its consent history and its whole activity with every order and redemption: one
     read of the profile, one Query of the consents, the activity index read to its end."""
     program = programs.current()
-    state = member_store.read(member_id)
+    state = member_reads.read(member_id)
     if state is None:
         raise MemberNotFound(f"No member '{member_id}'.")
     member = state_view(state, program, clock.now())
@@ -43,7 +44,7 @@ def export(member_id: str) -> MemberExport:
             ConsentChange.model_validate(
                 {"marketing_opt_in": c.marketing_opt_in, "source": c.source, "key_id": c.key_id, "at": c.at}
             )
-            for c in member_store.consents(member_id)
+            for c in member_reads.consents(member_id)
         ],
         activity=[activity_view(item) for item in history.entries],
         redemptions=[redemptions.with_member(record, member) for record in history.redemptions],
@@ -63,7 +64,7 @@ def erase(member_id: str, actor: Actor) -> None:
     reasons of its adjustments and its platform customer links. Each step is idempotent, so a DELETE
     that failed part way is simply sent again: an erased member's DELETE redoes the steps after."""
     for attempt in range(MAX_ATTEMPTS):
-        state = member_store.read(member_id, "all")
+        state = member_reads.read(member_id, "all")
         if state is None:
             raise MemberNotFound(f"No member '{member_id}'.")
         member = state.member
@@ -81,7 +82,7 @@ def erase(member_id: str, actor: Actor) -> None:
         bodies.forget(member.email, integrations_store.customer_links(member_id))
         day = calendar.local_day(clock.now(), programs.current().zone).isoformat()
         change = _erasure(member, state.lots, state.portions, day, actor)
-        outcome = member_store.commit(change)
+        outcome = write_loop.commit_change(change)
         if isinstance(outcome, Written | Replay):
             _forget_records(member_id)
             return
@@ -129,8 +130,8 @@ def _erasure(
         lots_before=lots,
         lot_deltas={day: -points for day, points in lots.items() if points > 0},
         more=[
-            *([member_store.release_email(member.member_id, member.email)] if member.email else []),
-            member_store.referral_mailbox(member.referral_code, None),
+            *([member_updates.release_email(member.member_id, member.email)] if member.email else []),
+            member_updates.referral_mailbox(member.referral_code, None),
         ],
         # The lots leave the books as `erased`; pending points were never issued, they leave the pending.
         booking=Booking(

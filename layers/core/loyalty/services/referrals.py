@@ -32,6 +32,7 @@ from typing import Literal
 from loyalty.adapters import clock
 from loyalty.domain import calendar
 from loyalty.domain import referrals as rules_of
+from loyalty.domain.bookings import Booking
 from loyalty.domain.errors import MemberNotFound
 from loyalty.domain.events import Event
 from loyalty.models.common import rfc3339
@@ -41,13 +42,13 @@ from loyalty.models.program import Referrals as ReferralRules
 from loyalty.services import program as programs
 from loyalty.services.member_writes import with_points
 from loyalty.services.retry import MAX_ATTEMPTS, pause
-from loyalty.store import members as member_store
+from loyalty.store import member_reads, member_updates, transactions, unit_of_work, write_loop
 from loyalty.store import orders as order_store
 from loyalty.store import referrals as referral_store
-from loyalty.store import transactions
 from loyalty.store.entries import EntryFields
-from loyalty.store.members import Booking, MemberChange, MemberState, Outcome, Written, decide
+from loyalty.store.member_reads import MemberState
 from loyalty.store.referrals import ReferralEntry, ReferralRecord
+from loyalty.store.unit_of_work import MemberChange, Outcome, Written, decide
 
 Completion = Literal["completed", "dropped", "waiting"]
 
@@ -66,7 +67,7 @@ def complete(record: ReferralRecord, program: Program, now: datetime) -> tuple[C
     rules = program.referrals
     for attempt in range(MAX_ATTEMPTS):
         order = order_store.get_order(record.order_id)
-        referee = member_store.read(record.referee_id, "none")
+        referee = member_reads.read(record.referee_id, "none")
         erased = referee is None or referee.member.status == "erased"
         if order is None:
             return "waiting", record  # not written yet: the accrual's transaction is the record's too
@@ -81,10 +82,10 @@ def complete(record: ReferralRecord, program: Program, now: datetime) -> tuple[C
         today = calendar.local_day(now, program.zone).isoformat()
         if qualifies:
             after = replace(record, state="completed", day=today, completed_at=rfc3339(now))
-            mark = member_store.referral_mark(record.referee_id, "completed", "candidate")
+            mark = member_updates.referral_mark(record.referee_id, "completed", "candidate")
         else:
             after = replace(record, state="dropped")
-            mark = member_store.referral_mark(record.referee_id, None, "candidate")
+            mark = member_updates.referral_mark(record.referee_id, None, "candidate")
         items = [referral_store.moved(record, after), referral_store.order_unchanged(order.order_id, order.version)]
         if not erased:
             items.append(mark)
@@ -125,7 +126,7 @@ def _credit_referee(referee_id: str, referrer_id: str | None, program: Program, 
         current = referral_store.get(referee_id)
         if current is None or current.state != "completed" or current.referee_done:
             return
-        state = member_store.read(referee_id)
+        state = member_reads.read(referee_id)
         more = [referral_store.moved(current, replace(current, referee_done=True))]
         if state is None or state.member.status == "erased" or points == 0:
             outcome: Outcome[ReferralEntry] = decide(transactions.run(more), None)
@@ -152,7 +153,7 @@ def _credit_referrer(referee_id: str, program: Program, now: datetime) -> Credit
         credited = replace(current, state="credited", referrer_id=stats.member_id)
         more = [referral_store.count_completed(current.code, stats.completed), referral_store.moved(current, credited)]
         grants = _referrer_grants(rules, within, count, referee_id, stats.member_id)
-        state = member_store.read(stats.member_id) if grants else None
+        state = member_reads.read(stats.member_id) if grants else None
         if state is None or state.member.status == "erased":
             outcome: Outcome[ReferralEntry] = decide(transactions.run(more), None)
             grants = []
@@ -225,7 +226,7 @@ def _grant(
         )
     after = with_points(replace(member, balances=replace(member.balances, available=balance)), deltas, program)
     first, *rest = entries
-    return member_store.commit(
+    return write_loop.commit_change(
         MemberChange(
             before=member,
             after=after,
@@ -234,7 +235,7 @@ def _grant(
             entry=referral_store.entry_put(first),
             lots_before=state.lots,
             lot_deltas=deltas,
-            more=[*(member_store.entry_put(entry.to_item(), role="milestone") for entry in rest), *more],
+            more=[*(unit_of_work.entry_put(entry.to_item(), role="milestone") for entry in rest), *more],
             booking=Booking(
                 "issued_other",
                 calendar.local_day(now, program.zone).isoformat(),
@@ -249,7 +250,7 @@ def _grant(
 def view(member_id: str) -> MemberReferrals:
     """GET /v1/members/{member_id}/referrals: the member's code, its referrals and the next milestone."""
     program = programs.current()
-    state = member_store.read(member_id, "none")
+    state = member_reads.read(member_id, "none")
     if state is None:
         raise MemberNotFound(f"No member '{member_id}'.")
     stats = referral_store.code_stats(state.member.referral_code)

@@ -13,6 +13,7 @@ from fractions import Fraction
 
 from loyalty.adapters import clock
 from loyalty.domain import balances, calendar, refunds, tier_review, tiers
+from loyalty.domain.bookings import Booking
 from loyalty.domain.errors import Contended, InvalidInput, OrderNotFound, RefundExceedsOrder
 from loyalty.domain.events import Event
 from loyalty.domain.spending import spendable
@@ -23,11 +24,12 @@ from loyalty.services import program as programs
 from loyalty.services.member_writes import check_owner, lots_after, owner_state
 from loyalty.services.retry import MAX_ATTEMPTS, pause
 from loyalty.services.views import member_view, state_view
-from loyalty.store import members as member_store
+from loyalty.store import member_reads, write_loop
 from loyalty.store import orders as order_store
 from loyalty.store.entries import EntryFields
-from loyalty.store.members import Booking, EntryPut, MemberChange, MemberRecord, Replay, Written
+from loyalty.store.member_record import MemberRecord
 from loyalty.store.orders import OrderRecord, RefundRecord
+from loyalty.store.unit_of_work import EntryPut, MemberChange, Replay, Written
 
 
 @dataclass(frozen=True)
@@ -185,7 +187,7 @@ def _write(
         ),
         portions_before=state.portions,
     )
-    outcome = member_store.commit(change)
+    outcome = write_loop.commit_change(change)
     if isinstance(outcome, Written):
         return RefundResult(
             refund_id=request.refund_id,
@@ -199,7 +201,7 @@ def _write(
 
 
 def replay(stored: RefundRecord, program: Program) -> RefundResult:
-    state = member_store.read(stored.entry.member_id)
+    state = member_reads.read(stored.entry.member_id)
     assert state is not None  # a refund exists only for an enrolled member
     return RefundResult(
         refund_id=stored.refund_id,

@@ -1,6 +1,6 @@
 """Bonus points that no order earned: the signup bonus and member events (a review, a survey, a birthday).
 
-Each is its own ``bonus`` entry, put once by the member's unit of work (loyalty.store.members.commit, or
+Each is its own ``bonus`` entry, put once by the member's unit of work (loyalty.store.unit_of_work.commit, or
 the enrollment's one transaction for the signup bonus). A member event is keyed by the client's
 ``event_id``; an event that a limit stopped is recorded all the same (0 points, no ledger entry), so a
 retry answers what the first call did. A limit per member and period is a counter item in the member's
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from loyalty.store import items, keys, transactions
 from loyalty.store.client import Item
 from loyalty.store.entries import EntryFields
-from loyalty.store.members import EntryPut, Outcome, decide
 from loyalty.store.transactions import TxItem
+from loyalty.store.unit_of_work import EntryPut, Outcome, decide
 
 LIMIT_ROLE = "event_limit"
 

@@ -33,20 +33,12 @@ from loyalty.domain.events import Event
 from loyalty.domain.valuation import Portion
 from loyalty.store import accounting, items, keys, lots, transactions
 from loyalty.store.client import Item
+from loyalty.store.enrollment import EnrollConflict, enroll_conflict, referrer_add
 from loyalty.store.entries import EntryFields
-from loyalty.store.members import (
-    ConsentRecord,
-    EnrollConflict,
-    MemberChange,
-    MemberRecord,
-    Retry,
-    consent_put,
-    enroll_conflict,
-    member_update,
-    outbox,
-    referrer_add,
-)
+from loyalty.store.member_record import ConsentRecord, MemberRecord
+from loyalty.store.member_updates import consent_put
 from loyalty.store.transactions import TxItem
+from loyalty.store.unit_of_work import MemberChange, Retry, member_update, outbox
 
 MAX_LOT_MONTHS = 45  # 10 + 2 x 45 = 100 transaction items
 
