@@ -148,8 +148,7 @@ def query(
     """The request of a Query of ``partition`` (the table's, or ``index``'s): the items whose sort key
     begins with ``prefix``, or meets ``sort`` (a condition on it, whose ``values`` come along), or all;
     ``more``: the request's other parameters (a filter, a projection), as DynamoDB names them."""
-    index_keys = f"{index}PK", f"{index}SK"
-    pk, sk = index_keys if index else ("PK", "SK")
+    pk, sk = (f"{index}PK", f"{index}SK") if index else ("PK", "SK")
     condition = f"{pk} = :pk"
     given: dict[str, Any] = {":pk": partition, **(values or {})}
     if prefix is not None:
