@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from loyalty.store import keys, transactions
+from loyalty.store import keys
 from loyalty.store.client import Item, dynamodb, from_item, table_name, to_item, to_value
 from loyalty.store.entries import EntryFields
 from loyalty.store.transactions import TxItem
-from loyalty.store.unit_of_work import EntryPut, Outcome, decide
+from loyalty.store.unit_of_work import EntryPut
 
 LIMIT_ROLE = "event_limit"
 
@@ -108,12 +108,6 @@ def count_event(member_id: str, event_type: str, period: str, limit: int, expire
             }
         },
     )
-
-
-def put_limited(record: MemberEventRecord) -> Outcome[MemberEventRecord]:
-    """Record an event a limit stopped (no points, no entry), once: a replay returns the first record."""
-    put = entry_put(record)
-    return decide(transactions.run([put.tx()]), put)
 
 
 def get_event(event_id: str) -> MemberEventRecord | None:
