@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from loyalty.store import items, keys, transactions
+from loyalty.store import items, keys
 from loyalty.store.client import Item
 from loyalty.store.entries import EntryFields
 from loyalty.store.transactions import TxItem
-from loyalty.store.unit_of_work import EntryPut, Outcome, decide
+from loyalty.store.unit_of_work import EntryPut
 
 LIMIT_ROLE = "event_limit"
 
@@ -72,12 +72,6 @@ def count_event(member_id: str, event_type: str, period: str, limit: int, expire
     """One more event of ``event_type`` in ``period`` for the member, only while below ``limit``."""
     key = keys.event_count(member_id, event_type, period)
     return items.counted_tx(LIMIT_ROLE, key, limit, expires_at=expires_at)
-
-
-def put_limited(record: MemberEventRecord) -> Outcome[MemberEventRecord]:
-    """Record an event a limit stopped (no points, no entry), once: a replay returns the first record."""
-    put = entry_put(record)
-    return decide(transactions.run([put.tx()]), put)
 
 
 def get_event(event_id: str) -> MemberEventRecord | None:

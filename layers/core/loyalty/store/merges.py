@@ -163,10 +163,10 @@ def _tier_books(provisional: MemberRecord, taker: MemberRecord, day: str) -> lis
     ]
 
 
-def erase_merged(member: MemberRecord, events: Sequence[Event], at: str) -> bool:
-    """Erase a member that was taken over: it holds no points and no email (they went to the member it
-    was merged into), so only its name and locale go and its status becomes ``erased``; at the version
-    read. False when it changed meanwhile (read again)."""
+def merged_erasure(member: MemberRecord, events: Sequence[Event], at: str) -> TxItem:
+    """Transaction item: erase a member that was taken over. It holds no points and no email (they went
+    to the member it was merged into), so only its name and locale go and its status becomes ``erased``;
+    at the version read (a failed condition: it changed meanwhile, read again)."""
     marks = {
         "#status": "status",
         "#version": "version",
@@ -185,4 +185,4 @@ def erase_merged(member: MemberRecord, events: Sequence[Event], at: str) -> bool
         "REMOVE #name, #locale, #email, marketing_opt_in"
     )
     condition = "#status = :merged AND #version = :read"
-    return items.update(keys.member(member.member_id), expression, condition, marks).written
+    return items.update_tx("member", keys.member(member.member_id), expression, condition, marks)

@@ -83,6 +83,14 @@ class Done[A]:
 
 
 @dataclass(frozen=True)
+class Found[T]:
+    """The plan found the request already recorded (its entry, read before writing): it is answered as
+    a replay, by ``replay``, with no write (a refund read by its refund_id)."""
+
+    existing: T
+
+
+@dataclass(frozen=True)
 class Again:
     """The plan found what it read stale (a cached reward, a voucher code taken): read again, at once
     when nothing races (``pause=False``)."""
@@ -90,7 +98,7 @@ class Again:
     pause: bool = True
 
 
-type Step[T, A] = Planned[T, A] | Prepared[T, A] | Done[A] | Again
+type Step[T, A] = Planned[T, A] | Prepared[T, A] | Done[A] | Found[T] | Again
 
 
 def books_of(change: MemberChange[Any]) -> Books:
@@ -144,8 +152,8 @@ def write[S, T, A](
             if answer is None:
                 raise
             return answer
-        if isinstance(step, Done):
-            return step.answer
+        if isinstance(step, Done | Found):  # nothing to write: the answer read, or the entry read replayed
+            return replay(step.existing) if isinstance(step, Found) else step.answer
         if isinstance(step, Again):
             if step.pause:
                 pause(attempt, budget)
