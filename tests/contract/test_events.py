@@ -238,7 +238,8 @@ def test_api_gateway_event_matches_its_route(relative: str) -> None:
         assert "authorizer" not in context
     else:
         authorizer = context["authorizer"]["lambda"]
-        if event["rawPath"] == "/v1/me" or event["rawPath"].startswith("/v1/me/"):  # a member token's answer (loyalty.services.member_tokens)
+        # A member token's answer (loyalty.services.member_tokens) on the /v1/me routes.
+        if event["rawPath"] == "/v1/me" or event["rawPath"].startswith("/v1/me/"):
             assert set(authorizer) == {"scope", "member_id", "token_scope", "token_id", "key_id"}
             assert authorizer["scope"] == "member"
             return
