@@ -17,16 +17,7 @@ from local.apigw import Request
 from local.template import Template
 from loyalty.adapters import clock
 from tests.handlers.test_auth import assert_problem
-from tests.integrations_in.test_platform_webhooks import (
-    at,
-    body_of,
-    connect,
-    consume,
-    post,
-    queued,
-    sample,
-    shopify_headers,
-)
+from tests.integrations_in import test_platform_webhooks as inbound
 
 PROXY_SECRET = "shpss_app-client-secret-0123456789"
 CUSTOMER = "207119551"  # Bob Norman, the customer of Shopify's sample order
@@ -51,13 +42,15 @@ def signed(secret: str, customer: str | None = CUSTOMER, timestamp: int | None =
 @pytest.fixture
 def shop(api: Api, admin_api: Api, template: Template) -> Api:
     """A Shopify connection with its App Proxy secret, and Shopify's sample order paid through it."""
-    at(WHEN)
-    answer = connect(admin_api, "shop-1", "shopify", proxy_secret=PROXY_SECRET, category_by_sku={"IPOD2008RED": "x"})
+    inbound.at(WHEN)
+    answer = inbound.connect(
+        admin_api, "shop-1", "shopify", proxy_secret=PROXY_SECRET, category_by_sku={"IPOD2008RED": "x"}
+    )
     assert answer.status == 201 and "proxy_secret" not in answer.body
-    order = body_of(sample("shopify/order.json"))
-    assert post(api, "shop-1", order, shopify_headers(order, "orders/paid")).status == 200
-    consume(template, queued())
-    at(WHEN + timedelta(hours=1))
+    order = inbound.body_of(inbound.sample("shopify/order.json"))
+    assert inbound.post(api, "shop-1", order, inbound.shopify_headers(order, "orders/paid")).status == 200
+    inbound.consume(template, inbound.queued())
+    inbound.at(WHEN + timedelta(hours=1))
     return Api(api.gateway.template)  # no key: Shopify calls the proxy with none
 
 
@@ -119,12 +112,12 @@ def test_a_redemption_through_the_proxy_takes_json_only_and_is_idempotent(shop: 
 def test_without_a_proxy_secret_the_webhook_secret_signs_and_an_email_match_links_the_customer(
     api: Api, admin_api: Api, template: Template
 ) -> None:
-    at(WHEN)
+    inbound.at(WHEN)
     assert api.post("/v1/members", {"member_id": "bob", "email": "bob.norman@hostmail.com"}).status == 201
-    assert connect(admin_api, "shop-2", "shopify", auto_enroll=False).status == 201
-    order = body_of(sample("shopify/order.json"))
-    assert post(api, "shop-2", order, shopify_headers(order, "orders/paid")).status == 200
-    consume(template, queued())
+    assert inbound.connect(admin_api, "shop-2", "shopify", auto_enroll=False).status == 201
+    order = inbound.body_of(inbound.sample("shopify/order.json"))
+    assert inbound.post(api, "shop-2", order, inbound.shopify_headers(order, "orders/paid")).status == 200
+    inbound.consume(template, inbound.queued())
     answer = Api(api.gateway.template).get(
         "/v1/integrations/shop-2/proxy/me", query=signed("shpss_0123456789abcdef0123456789abcdef")
     )
@@ -132,7 +125,7 @@ def test_without_a_proxy_secret_the_webhook_secret_signs_and_an_email_match_link
 
 
 def test_a_woocommerce_connection_has_no_app_proxy(api: Api, admin_api: Api) -> None:
-    connect(admin_api, "woo-1", "woocommerce")
+    inbound.connect(admin_api, "woo-1", "woocommerce")
     answer = Api(api.gateway.template).get(
         "/v1/integrations/woo-1/proxy/me", query=signed("shpss_0123456789abcdef0123456789abcdef")
     )

@@ -18,6 +18,7 @@ from loyalty.domain.member_tokens import Claims
 from loyalty.services import member_tokens
 from tests.conftest import table_items
 from tests.handlers.test_auth import ADMIN_ROUTES, STOREFRONT_ROUTES, assert_problem
+from tests.handlers.test_redemptions_api import order
 
 ME_ROUTES = [
     ("GET", "/v1/me"),
@@ -28,17 +29,6 @@ ME_ROUTES = [
     ("GET", "/v1/me/ways-to-earn"),
     ("GET", "/v1/me/balance"),
 ]
-
-
-def order(order_id: str, member_id: str, price: int, **fields: Any) -> dict[str, Any]:
-    return {
-        "order_id": order_id,
-        "member_id": member_id,
-        "currency": "USD",
-        "placed_at": "2026-11-22T10:00:00Z",
-        "lines": [{"sku": "A", "category": "shoes", "quantity": 1, "unit_price_minor": price}],
-        **fields,
-    }
 
 
 def token_for(api: Api, member_id: str, **body: Any) -> str:
