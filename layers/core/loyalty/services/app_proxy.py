@@ -21,7 +21,7 @@ from loyalty.domain.errors import MemberNotFound, NotFound, Unauthorized
 from loyalty.services import me
 from loyalty.services.integrations import connections
 from loyalty.store import integrations as integrations_store
-from loyalty.store import members as member_store
+from loyalty.store import member_reads
 
 DEFAULT_LIMIT = 25
 # ``{path}`` -> the /v1/me view it answers: "me" is /v1/me itself, the others /v1/me/<path>.
@@ -54,7 +54,7 @@ def customer_member(connection_id: str, raw_query: str) -> str:
     member_id = integrations_store.member_by_customer(connection_id, verified.customer_id)
     if member_id is None:
         raise MemberNotFound("No order through this shop links the logged-in customer to a member yet.")
-    state = member_store.read(member_id, "none")
+    state = member_reads.read(member_id, "none")
     if state is not None and state.member.merged_into is not None:
         return state.member.merged_into  # its provisional member was taken over by the owner of its email
     if state is None or state.member.status != "active":

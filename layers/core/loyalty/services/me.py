@@ -25,10 +25,9 @@ from loyalty.services import program as programs
 from loyalty.services.redemptions import Redeemed
 from loyalty.services.views import state_view
 from loyalty.settings import settings
-from loyalty.store import attempts, pending_orders
-from loyalty.store import members as member_store
+from loyalty.store import attempts, member_reads, pending_orders
 from loyalty.store import referrals as referral_store
-from loyalty.store.members import MemberState, ReadLots
+from loyalty.store.member_reads import MemberState, ReadLots
 
 NEVER = calendar.NEVER.isoformat()
 RATE_WINDOW_SECONDS = 60
@@ -36,7 +35,7 @@ RATE_WINDOW_SECONDS = 60
 
 def member_state(member_id: str, lots: ReadLots = "first") -> MemberState:
     """The token's member as one read; 401 when it is gone (erased or merged: its tokens end with it)."""
-    state = member_store.read(member_id, lots)
+    state = member_reads.read(member_id, lots)
     if state is None or state.member.status != "active":
         raise Unauthorized("The member this token was issued for no longer exists.")
     return state

@@ -1,6 +1,6 @@
 """Bonus points that no order earned: the signup bonus and member events (a review, a survey, a birthday).
 
-Each is its own ``bonus`` entry, put once by the member's unit of work (loyalty.store.members.commit, or
+Each is its own ``bonus`` entry, put once by the member's unit of work (loyalty.store.unit_of_work.commit, or
 the enrollment's one transaction for the signup bonus). A member event is keyed by the client's
 ``event_id``; an event that a limit stopped is recorded all the same (0 points, no ledger entry), so a
 retry answers what the first call did. A limit per member and period is a counter item in the member's
@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from loyalty.store import keys, transactions
+from loyalty.store import keys
 from loyalty.store.client import Item, dynamodb, from_item, table_name, to_item, to_value
 from loyalty.store.entries import EntryFields
-from loyalty.store.members import EntryPut, Outcome, decide
 from loyalty.store.transactions import TxItem
+from loyalty.store.unit_of_work import EntryPut
 
 LIMIT_ROLE = "event_limit"
 
@@ -108,12 +108,6 @@ def count_event(member_id: str, event_type: str, period: str, limit: int, expire
             }
         },
     )
-
-
-def put_limited(record: MemberEventRecord) -> Outcome[MemberEventRecord]:
-    """Record an event a limit stopped (no points, no entry), once: a replay returns the first record."""
-    put = entry_put(record)
-    return decide(transactions.run([put.tx()]), put)
 
 
 def get_event(event_id: str) -> MemberEventRecord | None:

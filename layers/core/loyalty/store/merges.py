@@ -28,28 +28,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from loyalty.domain import accounting as books
 from loyalty.domain import referrals
 from loyalty.domain.events import Event
 from loyalty.domain.valuation import Portion
 from loyalty.store import accounting, keys, lots, transactions
-from loyalty.store.client import Item, condition_failed, dynamodb, table_name, to_item, to_value
+from loyalty.store.client import Item, table_name, to_item, to_value
+from loyalty.store.enrollment import EnrollConflict, enroll_conflict, referrer_add
 from loyalty.store.entries import EntryFields
-from loyalty.store.members import (
-    ConsentRecord,
-    EnrollConflict,
-    MemberChange,
-    MemberRecord,
-    Retry,
-    consent_put,
-    enroll_conflict,
-    member_update,
-    outbox,
-    referrer_add,
-)
+from loyalty.store.member_record import ConsentRecord, MemberRecord
+from loyalty.store.member_updates import consent_put
 from loyalty.store.transactions import TxItem
+from loyalty.store.unit_of_work import MemberChange, Retry, member_update, outbox
 
 MAX_LOT_MONTHS = 45  # 10 + 2 x 45 = 100 transaction items
 
@@ -201,10 +191,10 @@ def _tier_books(provisional: MemberRecord, taker: MemberRecord, day: str) -> lis
     ]
 
 
-def erase_merged(member: MemberRecord, events: Sequence[Event], at: str) -> bool:
-    """Erase a member that was taken over: it holds no points and no email (they went to the member it
-    was merged into), so only its name and locale go and its status becomes ``erased``; at the version
-    read. False when it changed meanwhile (read again)."""
+def merged_erasure(member: MemberRecord, events: Sequence[Event], at: str) -> TxItem:
+    """Transaction item: erase a member that was taken over. It holds no points and no email (they went
+    to the member it was merged into), so only its name and locale go and its status becomes ``erased``;
+    at the version read (a failed condition: it changed meanwhile, read again)."""
     names = {"#status": "status", "#version": "version", "#name": "name", "#locale": "locale", "#email": "email"}
     values = {
         ":merged": to_value("merged"),
@@ -214,20 +204,19 @@ def erase_merged(member: MemberRecord, events: Sequence[Event], at: str) -> bool
         ":outbox": to_value(outbox(events)),
         ":at": to_value(at),
     }
-    try:
-        dynamodb().update_item(
-            TableName=table_name(),
-            Key=to_item(keys.member(member.member_id)),
-            UpdateExpression=(
-                "SET #status = :erased, outbox = :outbox, outbox_at = :at ADD #version :one "
-                "REMOVE #name, #locale, #email, marketing_opt_in"
-            ),
-            ConditionExpression="#status = :merged AND #version = :read",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-        )
-    except ClientError as error:
-        if not condition_failed(error):
-            raise
-        return False
-    return True
+    return TxItem(
+        "member",
+        {
+            "Update": {
+                "TableName": table_name(),
+                "Key": to_item(keys.member(member.member_id)),
+                "UpdateExpression": (
+                    "SET #status = :erased, outbox = :outbox, outbox_at = :at ADD #version :one "
+                    "REMOVE #name, #locale, #email, marketing_opt_in"
+                ),
+                "ConditionExpression": "#status = :merged AND #version = :read",
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": values,
+            }
+        },
+    )

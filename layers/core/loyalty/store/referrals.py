@@ -23,8 +23,8 @@ from typing import Any, Literal
 from loyalty.store import keys
 from loyalty.store.client import Item, dynamodb, from_item, table_name, to_item, to_value
 from loyalty.store.entries import EntryFields
-from loyalty.store.members import EntryPut
 from loyalty.store.transactions import TxItem
+from loyalty.store.unit_of_work import EntryPut
 
 State = Literal["candidate", "completed", "dropped", "credited"]
 RECORD_ROLE = "referral"
