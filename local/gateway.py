@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from local import console, runtime
+from local import console, cors, runtime
 from local.apigw import (
     HttpResponse,
     Request,
@@ -80,6 +80,8 @@ class Gateway:
         self.invoke: Invoker = invoke or (lambda logical_id, event: runtime.invoke(template, logical_id, event))
         self.openapi = template.root / "docs" / "openapi.json"
         self.console = console.ConsoleSite(template)
+        api = template.raw.get("Resources", {}).get("HttpApi", {}).get("Properties", {})
+        self.cors = cors.Cors.of(api.get("CorsConfiguration"))  # the shops' origins: WIDGET_ORIGINS
 
     def handle(self, request: Request, domain: str) -> HttpResponse:
         docs = self._docs(request)
@@ -88,6 +90,12 @@ class Gateway:
         site = self.console.answer(request.method, request.raw_path)
         if site is not None:
             return site
+        preflight = self.cors.preflight(request)  # answered by API Gateway itself, before any route
+        if preflight is not None:
+            return preflight
+        return self.cors.decorate(request, self._route(request, domain))
+
+    def _route(self, request: Request, domain: str) -> HttpResponse:
         found = match_route(self.routes, request.method, request.raw_path)
         if found is None:
             return json_response(404, {"message": "Not Found"})
