@@ -1,6 +1,6 @@
 """The local API Gateway: an HTTP server that runs the template's HttpApi routes and their authorizer,
-plus Swagger UI at /docs for the committed docs/openapi.json and the built admin console at /console/
-(what CloudFront serves when deployed)."""
+plus Swagger UI at /docs for the committed docs/openapi.json, the built admin console at /console/ and the
+shoppers' widget at /widget/ (what CloudFront serves when deployed), with the widget's demo shop."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from local import console, runtime
+from local import console, runtime, widget
 from local.apigw import (
     HttpResponse,
     Request,
@@ -80,12 +80,13 @@ class Gateway:
         self.invoke: Invoker = invoke or (lambda logical_id, event: runtime.invoke(template, logical_id, event))
         self.openapi = template.root / "docs" / "openapi.json"
         self.console = console.ConsoleSite(template)
+        self.widget = widget.WidgetSite(template, self.handle)
 
     def handle(self, request: Request, domain: str) -> HttpResponse:
         docs = self._docs(request)
         if docs is not None:
             return docs
-        site = self.console.answer(request.method, request.raw_path)
+        site = self.console.answer(request.method, request.raw_path) or self.widget.answer(request, domain)
         if site is not None:
             return site
         found = match_route(self.routes, request.method, request.raw_path)
