@@ -47,6 +47,13 @@ export class MemberApi {
     return this.request("POST", path, payload);
   }
 
+  // The member's own view is /v1/me itself; through the App Proxy it is <prefix>/me (a proxy path has a name).
+  url(path) {
+    const [route, query = ""] = path.split("?");
+    const named = this.proxy && route === "" ? "/me" : route;
+    return this.base + named + (query ? `?${query}` : "");
+  }
+
   async request(method, path, payload) {
     let token = this.proxy ? null : await this.tokens.current();
     for (let attempt = 0; ; attempt += 1) {
@@ -55,7 +62,7 @@ export class MemberApi {
       if (payload !== undefined) headers["Content-Type"] = "application/json";
       let response;
       try {
-        response = await fetch(this.base + path, {
+        response = await fetch(this.url(path), {
           method,
           headers,
           body: payload === undefined ? undefined : JSON.stringify(payload),
