@@ -7,14 +7,14 @@
   widget share the origin ``http://127.0.0.1:<port>``);
 - ``POST /widget/demo/token``: the demo shop's own server route, the one a real shop writes (docs/shop.md).
   It holds a storefront key the local stack makes at start and asks ``POST /v1/members/{id}/tokens`` for a
-  member whose id starts with ``demo-``, so the page gets a short-lived member token, never a key. Local
-  only: the template deploys no such route.
+  member whose id starts with ``demo-``, so the page gets a short-lived member token, never a key. It takes
+  JSON only (so a cross-site form cannot call it, and a page of another origin must pass the API's CORS,
+  WIDGET_ORIGINS). Local only: the template deploys no such route.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -30,15 +30,13 @@ TOKEN_PATH = PREFIX + "/demo/token"
 BUILT = ("loyalty.js", "loyalty.js.LICENSE.txt")
 DEMO = ("demo.html", "demo.js", "demo.css", "demo-icon.svg")
 DEMO_MEMBER = re.compile(r"demo-[A-Za-z0-9_.:-]{1,123}")
-ORIGINS_ENV = "WIDGET_ORIGINS"
 
 Api = Callable[[Request, str], HttpResponse]
 
 
-def _problem(status: int, code: str, detail: str, headers: list[tuple[str, str]]) -> HttpResponse:
+def _problem(status: int, code: str, detail: str) -> HttpResponse:
     body = {"type": "about:blank", "title": detail, "status": status, "detail": detail, "code": code}
-    content = [("Content-Type", "application/problem+json"), *headers]
-    return HttpResponse(status, content, json.dumps(body).encode())
+    return HttpResponse(status, [("Content-Type", "application/problem+json")], json.dumps(body).encode())
 
 
 def _header(request: Request, name: str) -> str | None:
@@ -61,7 +59,8 @@ def demo_csp(api: str) -> str:
 
 
 class WidgetSite:
-    """``answer`` serves the widget, the demo shop and its token route; None for every other path."""
+    """``answer`` serves the widget and the demo shop's files (None for every other path, the token route's
+    too); ``token`` answers the demo shop's token route, which the gateway calls under the API's CORS."""
 
     def __init__(self, template: Template, api: Api, root: Path | None = None, demo: Path | None = None) -> None:
         self.root = root or template.root / "build" / "widget"
@@ -75,16 +74,14 @@ class WidgetSite:
         path = request.raw_path
         if not path.startswith(PREFIX + "/"):
             return None
-        if path == TOKEN_PATH:
-            return self._token(request, domain)
-        if request.method not in ("GET", "HEAD"):
-            return None  # the API's own 404
+        if path == TOKEN_PATH or request.method not in ("GET", "HEAD"):
+            return None  # the token route, or the API's own 404
         return self._static(path.removeprefix(PREFIX + "/"), domain)
 
     def _static(self, name: str, domain: str) -> HttpResponse:
         if name in BUILT:
             if not (self.root / name).is_file():
-                return _problem(404, "not_found", f"{self.root} is not built yet (make widget)", [])
+                return _problem(404, "not_found", f"{self.root} is not built yet (make widget)")
             return self._file(self.root / name)
         if name == "demo.html":
             api = api_origin(domain)
@@ -94,7 +91,7 @@ class WidgetSite:
             return HttpResponse(200, headers, page.encode())
         if name in DEMO:
             return self._file(self.demo / name)
-        return _problem(404, "not_found", "Not Found", [])
+        return _problem(404, "not_found", "Not Found")
 
     def _file(self, file: Path) -> HttpResponse:
         content_type = CONTENT_TYPES.get(file.suffix, "application/octet-stream")
@@ -102,35 +99,22 @@ class WidgetSite:
         headers = [("Content-Type", content_type), ("Cache-Control", "no-cache"), *self.headers]
         return HttpResponse(200, headers, file.read_bytes())
 
-    def _origins(self, domain: str) -> set[str]:
-        listed = {origin.strip().rstrip("/") for origin in os.environ.get(ORIGINS_ENV, "").split(",")}
-        return {f"http://{domain}", api_origin(domain)} | {origin for origin in listed if origin}
-
-    def _token(self, request: Request, domain: str) -> HttpResponse:
-        """The demo shop's server: a member token for a demo- member, from the shop's storefront key."""
-        origin = _header(request, "origin")
-        allowed = origin is None or origin in self._origins(domain)
-        cors = [("Vary", "Origin")] + ([("Access-Control-Allow-Origin", origin)] if origin and allowed else [])
-        if request.method == "OPTIONS":
-            preflight = [("Access-Control-Allow-Methods", "POST"), ("Access-Control-Allow-Headers", "content-type")]
-            return HttpResponse(204 if allowed else 403, cors + (preflight if allowed else []))
+    def token(self, request: Request, domain: str) -> HttpResponse:
+        """The demo shop's server: a member token for a demo- member, from the shop's storefront key. (The
+        gateway answers its CORS as the API's: a preflight, then the allowed origin on the answer.)"""
         try:
-            if not allowed:
-                raise _Refused(403, "forbidden", f"{origin} is not the API's origin nor in {ORIGINS_ENV}")
             member, ttl = _demo_request(request)
             if self.demo_key is None:
                 raise _Refused(503, "unavailable", "the demo shop has no storefront key: start it with make run")
         except _Refused as refused:
-            return _problem(refused.status, refused.code, refused.detail, cors)
+            return _problem(refused.status, refused.code, refused.detail)
         forward = Request(
             method="POST",
             raw_path=f"/v1/members/{quote(member, safe='')}/tokens",
             headers=[("Authorization", f"Bearer {self.demo_key}"), ("Content-Type", "application/json")],
             body=json.dumps({} if ttl is None else {"ttl_seconds": ttl}).encode(),
         )
-        answer = self.api(forward, domain)
-        kept = [(name, value) for name, value in answer.headers if name.lower() == "content-type"]
-        return HttpResponse(answer.status, kept + cors, answer.body)
+        return self.api(forward, domain)
 
 
 class _Refused(Exception):

@@ -24,8 +24,8 @@ from local import resources
 from local import template as template_loader
 from local.backend import DynamoDBLocal
 from loyalty import settings
-from loyalty.adapters import accrual_queue, clock, delivery_queue, event_bus, inbound_bodies, kms
-from loyalty.services import api_keys, program, rewards, webhooks
+from loyalty.adapters import accrual_queue, clock, delivery_queue, event_bus, inbound_bodies, kms, secrets_manager
+from loyalty.services import api_keys, member_tokens, program, rewards, webhooks
 from loyalty.services.integrations import connections
 from loyalty.store import campaigns as campaign_store
 from loyalty.store import client as store_client
@@ -83,8 +83,10 @@ def _reset_process_state() -> None:
     rewards.forget()
     api_keys._seen.clear()
     clock.set_clock(_test_clock)
-    for adapter in (accrual_queue, delivery_queue, event_bus, kms, inbound_bodies):  # clients made inside the last mock
+    # clients made inside the last mock
+    for adapter in (accrual_queue, delivery_queue, event_bus, kms, inbound_bodies, secrets_manager):
         adapter.reset()
+    member_tokens.forget()  # the token keys of the last test's secret
     webhooks.forget()
     connections.forget()
     campaign_store.forget()

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from loyalty.adapters import clock, randomness
-from loyalty.domain import calendar, due_dates, tiers
+from loyalty.domain import calendar, cards, due_dates, tiers
 from loyalty.domain.balances import Balances
 from loyalty.domain.errors import (
     Contended,
@@ -28,6 +28,7 @@ from loyalty.services.member_writes import with_points
 from loyalty.services.retry import pause
 from loyalty.services.views import member_view, state_view
 from loyalty.store import bonuses
+from loyalty.store import cards as card_store
 from loyalty.store import members as member_store
 from loyalty.store.entries import EntryFields
 from loyalty.store.members import ConsentRecord, DueDays, EnrollConflict, MemberRecord, Refused, Retry, Written
@@ -84,7 +85,9 @@ def enroll(request: EnrollRequest, key_id: str | None = None, *, provisional: bo
         consent = ConsentRecord(request.marketing_opt_in, "api", key_id, now, seq=0)
         events = [Event("member.enrolled", {"tier": record.tier})]
         lot_days: dict[str, int] = {}
-        more = []
+        # Its member card, in the same transaction (a clash of random codes is retried like a referral code's).
+        card = cards.first_card(record.member_id, randomness.code(cards.CARD_LENGTH), now)
+        more = [*card_store.enrollment_items(card)]
         if program.signup_points > 0:  # credited in the same one transaction: a bonus entry and its lot
             points = program.signup_points
             lot_days = {calendar.expires_on(moment, program.zone, program.expiry_months).isoformat(): points}

@@ -20,6 +20,7 @@ from loyalty.services.integrations import bodies
 from loyalty.services.retry import MAX_ATTEMPTS, pause
 from loyalty.services.views import activity_view, state_view
 from loyalty.store import activity as activity_store
+from loyalty.store import cards as card_store
 from loyalty.store import entries
 from loyalty.store import integrations as integrations_store
 from loyalty.store import members as member_store
@@ -60,7 +61,7 @@ def erase(member_id: str, actor: Actor) -> None:
 
     Around it, what else names the member (docs/privacy.md): before it, the inbound webhook bodies
     waiting in the bucket (found by the email, which the transaction removes); after it, the free-text
-    reasons of its adjustments and its platform customer links. Each step is idempotent, so a DELETE
+    reasons of its adjustments, its platform customer links and its member card. Each step is idempotent, so a DELETE
     that failed part way is simply sent again: an erased member's DELETE redoes the steps after."""
     for attempt in range(MAX_ATTEMPTS):
         state = member_store.read(member_id, "all")
@@ -95,6 +96,7 @@ def _forget_records(member_id: str) -> None:
         entries.redact_reason(adjustment_id, member_id)
     for connection_id, customer_id in integrations_store.customer_links(member_id):
         integrations_store.unlink_customer(member_id, connection_id, customer_id)
+    card_store.forget(member_id)  # its card stops working (no new one: an erased member gets none)
 
 
 def _erasure(

@@ -20,6 +20,7 @@ class ConnectionRecord:
     created_at: str
     updated_at: str
     category_by_sku: dict[str, str] = field(default_factory=dict)
+    proxy_secret_ciphertext: bytes | None = None  # the App Proxy's signing secret, when not the webhooks'
 
     def to_item(self) -> Item:
         return {
@@ -32,6 +33,7 @@ class ConnectionRecord:
             "category_by_sku": dict(self.category_by_sku),
             "created_at": self.created_at,
             "updated_at": self.updated_at,
+            **({"proxy_secret": self.proxy_secret_ciphertext} if self.proxy_secret_ciphertext else {}),
         }
 
     @classmethod
@@ -46,7 +48,12 @@ class ConnectionRecord:
             created_at=str(item["created_at"]),
             updated_at=str(item["updated_at"]),
             category_by_sku={str(k): str(v) for k, v in (item.get("category_by_sku") or {}).items()},
+            proxy_secret_ciphertext=_bytes(item.get("proxy_secret")),
         )
+
+
+def _bytes(value: object) -> bytes | None:
+    return bytes(value) if isinstance(value, bytes | bytearray) else None
 
 
 def get(connection_id: str) -> ConnectionRecord | None:
