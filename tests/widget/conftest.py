@@ -45,7 +45,6 @@ def _now(offset: timedelta = timedelta()) -> str:
 def _seed(stack: Stack) -> None:
     program = program_document(
         currency="EUR",
-        timezone="Europe/Berlin",
         point_value_minor=1,
         campaigns=[
             {
