@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -137,3 +138,29 @@ def stop_stack(stack: Stack) -> None:
     except subprocess.TimeoutExpired:
         stack.process.kill()
         stack.process.wait()
+
+
+def serve_stack(
+    admin_key: str,
+    state_dir: Path,
+    seed: Callable[[Stack], None],
+    env: dict[str, str] | None = None,
+    port: int | None = None,
+) -> Iterator[Stack]:
+    """A session fixture's body (``yield from``): the stack started, seeded, yielded, then stopped."""
+    running = start_stack(admin_key, state_dir, env, port)
+    try:
+        seed(running)
+        yield running
+    finally:
+        stop_stack(running)
+
+
+def launched_chromium() -> Iterator[Any]:
+    """A session fixture's body (``yield from``): Debian's chromium, headless, through Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium(), headless=True)
+        yield launched
+        launched.close()

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from harness.programs import program_document
-from tests.stack_process import Stack, build, chromium, start_stack, stop_stack
+from tests.stack_process import Stack, build, serve_stack
 
 __all__ = ["ADMIN_KEY", "MEMBER_EMAIL", "MEMBER_ID", "Console", "Stack"]
 
@@ -55,22 +55,7 @@ def _seed(stack: Stack) -> None:
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     # Built from the sources every session, so the tests never see a stale build/console.
     build("console/build.mjs", "chart.js", {"CONSOLE_API_BASE": ""})
-    running = start_stack(ADMIN_KEY, tmp_path_factory.mktemp("console-stack"))
-    try:
-        _seed(running)
-        yield running
-    finally:
-        stop_stack(running)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium(), headless=True)
-        yield launched
-        launched.close()
+    yield from serve_stack(ADMIN_KEY, tmp_path_factory.mktemp("console-stack"), _seed)
 
 
 @dataclass

@@ -19,7 +19,7 @@ import pytest
 
 from harness.programs import program_document
 from local.backend import free_port
-from tests.stack_process import Stack, build, chromium, start_stack, stop_stack
+from tests.stack_process import Stack, build, serve_stack
 
 ADMIN_KEY = "lk_widget-browser-test-admin-key"
 # Members and the orders (euro cents, books: a winter campaign doubles them) that give them points.
@@ -30,6 +30,7 @@ MEMBERS = {
     "demo-dee": [120_00],
     "demo-eve": [250_00],
     "demo-fay": [700_00],
+    "demo-gus": [700_00],  # the screenshots' shopper, with a voucher already
 }
 REWARDS = {
     "coffee": {"name": "Free coffee", "kind": "free_product", "cost_points": 100, "sku": "COFFEE", "stock": 1000},
@@ -73,6 +74,7 @@ def _seed(stack: Stack) -> None:
                 "lines": [{"sku": f"BOOK-{number}", "category": "books", "quantity": 1, "unit_price_minor": price}],
             }
             stack.ok("POST", "/v1/orders", order)
+    stack.ok("POST", "/v1/members/demo-gus/redemptions", {"redemption_id": "gus-coffee", "reward_id": "coffee"})
 
 
 @pytest.fixture(scope="session")
@@ -81,22 +83,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     build("widget/build.mjs", "esbuild")
     port = free_port()
     env = {"WIDGET_ORIGINS": f"http://localhost:{port}"}
-    running = start_stack(ADMIN_KEY, tmp_path_factory.mktemp("widget-stack"), env, port)
-    try:
-        _seed(running)
-        yield running
-    finally:
-        stop_stack(running)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium(), headless=True)
-        yield launched
-        launched.close()
+    yield from serve_stack(ADMIN_KEY, tmp_path_factory.mktemp("widget-stack"), _seed, env, port)
 
 
 @dataclass
@@ -127,8 +114,9 @@ class Shop:
     def open_sections(self) -> None:
         """Opens every closed part of the panel (vouchers, activity, ways to earn, referral, card) and waits
         for what each loads."""
-        for summary in self.panel.locator("details:not([open]) > summary").all():
-            summary.click()
+        for section in self.panel.locator("details[data-section]").all():
+            if section.get_attribute("open") is None:
+                section.locator("summary").click()
         self.panel.locator("details[data-section=activity] li").first.wait_for()
         self.panel.locator("details[data-section=earn] li").first.wait_for()
         self.page.wait_for_function(

@@ -123,7 +123,13 @@ export function rewardItem(reward, view, fmt, actions) {
     const sending = mine.step === "sending";
     action = el(
       "div",
-      { class: "confirm", role: "group", "aria-labelledby": "confirm-text", part: "confirm" },
+      {
+        class: "confirm",
+        role: "group",
+        "aria-labelledby": "confirm-text",
+        part: "confirm",
+        on: { keydown: (event) => event.key === "Escape" && actions.cancel() },
+      },
       el("p", { id: "confirm-text" }, t("confirm", { reward: reward.name, points: cost })),
       mine.error ? el("p", { class: "error", role: "alert" }, actions.message(mine.error)) : null,
       el(
@@ -219,8 +225,7 @@ export function entries(items, fmt) {
       el(
         "li",
         {},
-        el("span", {}, t(`kind_${entry.kind}`)),
-        el("span", { class: "muted" }, fmt.date(entry.occurred_at)),
+        el("span", {}, t(`kind_${entry.kind}`), el("br"), el("small", { class: "muted" }, fmt.date(entry.occurred_at))),
         el(
           "span",
           { class: entry.points >= 0 ? "plus" : "minus", "aria-label": fmt.points(entry.points) },
@@ -240,9 +245,14 @@ export function vouchers(items, names, fmt) {
       el(
         "li",
         {},
-        el("span", {}, names.get(redemption.reward_id) ?? redemption.reward_id),
+        el(
+          "span",
+          {},
+          names.get(redemption.reward_id) ?? redemption.reward_id,
+          el("br"),
+          el("small", { class: "muted" }, `${t(redemption.status)} · ${fmt.date(redemption.issued_at)}`),
+        ),
         el("code", { class: "code" }, redemption.code),
-        el("span", { class: "muted" }, `${t(redemption.status)} · ${fmt.date(redemption.issued_at)}`),
       ),
     ),
   );
@@ -288,7 +298,7 @@ export function referral(me, fmt, actions) {
   const code = el("code", { class: "code", part: "code", id: "referral-code" }, me.referral_code);
   return [
     el("p", { class: "muted" }, t("referralHint")),
-    el("p", {}, el("span", { id: "referral-label" }, `${t("referralCode")}: `), code),
+    el("p", {}, el("span", { id: "referral-label" }, `${t("referralCode")} `), code),
     el(
       "div",
       { class: "actions" },
