@@ -198,19 +198,22 @@ def _generated(spec: Mapping[str, Any]) -> str:
 def _create_secrets(
     template: Template, session: boto3.Session, names: Mapping[str, str], physical: dict[str, str]
 ) -> None:
-    """Secrets Manager secrets (physical: their ARN, what !Ref gives), named by their logical ids; a
-    GenerateSecretString gets a random value, as CloudFormation gives it one. A backend that has the
-    secret already keeps its value."""
-    found = template.resources(VAULT)
+    """The Secrets Manager secrets CloudFormation fills (GenerateSecretString), with a random value as it
+    gives them one (physical: their ARN, what !Ref gives), named by their logical ids. A secret without
+    one is a custom resource's to fill (the stack's admin key), which the local stack does not run
+    (local/cloudformation.py stands in for it in tests). A backend that has the secret keeps its value."""
+    found = {
+        logical_id: resource
+        for logical_id, resource in template.resources(VAULT).items()
+        if "GenerateSecretString" in resource.get("Properties", {})
+    }
     if not found:
         return
     client = session.client("secretsmanager")
     for logical_id, resource in found.items():
         name = names.get(logical_id, logical_id)
-        props = resource.get("Properties", {})
-        request: dict[str, Any] = {"Name": name}
-        if "GenerateSecretString" in props:
-            request["SecretString"] = _generated(props["GenerateSecretString"])
+        value = _generated(resource["Properties"]["GenerateSecretString"])
+        request: dict[str, Any] = {"Name": name, "SecretString": value}
         try:
             physical[logical_id] = client.create_secret(**request)["ARN"]
         except ClientError as error:

@@ -1,7 +1,8 @@
 """``python -m local.stack`` (``make run``): the whole platform on this machine, no AWS account, no Docker.
 
 Environment: PORT (default 3000), BACKEND (moto | dynamodb-local), LOYALTY_ADMIN_KEY (else one is
-generated and printed), optional MOTO_PORT / DYNAMODB_PORT (default: free ports), LOCAL_TEMPLATE.
+generated and printed), optional MOTO_PORT / DYNAMODB_PORT (default: free ports), LOCAL_TEMPLATE,
+WIDGET_ORIGINS (the shops' origins CORS answers, comma-separated).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
-from local import bus_tap, gateway, poller, redact, resources, runtime, s3_events, state, streams
+from local import bus_tap, cors, gateway, poller, redact, resources, runtime, s3_events, state, streams
 from local.backend import HOST, DynamoDBLocal, MotoServer, local_aws_env
 from local.template import Template, load
 
@@ -90,6 +91,9 @@ def _banner(
     ]
     if template.resources(resources.EVENT_BUS):
         lines.append("  Webhooks      loopback http URLs allowed (python -m local.receiver is a receiver)")
+    origins = os.environ.get(cors.ENVIRONMENT, "").strip()
+    if origins:
+        lines.append(f"  CORS          {origins}  ({cors.ENVIRONMENT}: the shops' pages the widget runs on)")
     if key is None:
         lines.append("  Admin key     none (the layer cannot store keys yet)")
     elif key.generated:

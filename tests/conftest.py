@@ -134,6 +134,7 @@ SLOW = (
     "tests/imports/test_import_queueing.py::test_table_faults_in_the_worker_end_done_with_each_member_once",
     "tests/jobs/test_scale.py::",  # on DynamoDB Local already: listed so a moto run of it stays out too
     "tests/integration/test_exactly_once.py::",
+    "tests/service/test_me_balance.py::",  # a year of daily orders, on both engines
 )
 # A name a test or its fixtures reach (through helpers in tests/) that says what it needs.
 _REACHES = {"Popen": "stack", "MotoServer": "stack", "DynamoDBLocal": "dynamodb_local", "sync_playwright": "browser"}

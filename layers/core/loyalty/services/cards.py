@@ -13,14 +13,14 @@ from __future__ import annotations
 from loyalty.adapters import clock, randomness
 from loyalty.domain import cards
 from loyalty.domain.cards import AlreadyReplaced, Card, Issue, NotThisMembers
-from loyalty.domain.errors import Contended, InvalidInput, MemberErased, MemberMerged, MemberNotFound
+from loyalty.domain.errors import Contended, InvalidInput, MemberNotFound
 from loyalty.models.common import rfc3339
 from loyalty.models.me import CardReplace, MemberCard
 from loyalty.models.member import Member
 from loyalty.services import members
+from loyalty.services.member_writes import active_state
 from loyalty.services.retry import pause
 from loyalty.store import cards as card_store
-from loyalty.store import members as member_store
 
 # A clash of two random 59-bit codes is astronomically rare; a concurrent replacement of the same
 # member's card less so: both are read again and retried a few times.
@@ -61,17 +61,6 @@ def lookup(typed: str) -> Member:
     return members.get(member_id)
 
 
-def _writable(member_id: str) -> None:
-    state = member_store.read(member_id, "none")
-    if state is None:
-        raise MemberNotFound(f"No member '{member_id}'.")
-    if state.member.status == "erased":
-        raise MemberErased(f"Member '{member_id}' was erased.")
-    if state.member.merged_into is not None:
-        into = state.member.merged_into
-        raise MemberMerged(f"Member '{member_id}' was merged into member '{into}': write to that one.", into)
-
-
 def replace(member_id: str, request: CardReplace | None) -> tuple[MemberCard, bool]:
     """A new card for the member (the old one stops working): ``(card, True)`` when issued now,
     ``(card, False)`` when ``replaces`` names a card already replaced (a retry)."""
@@ -80,7 +69,7 @@ def replace(member_id: str, request: CardReplace | None) -> tuple[MemberCard, bo
         replaces = cards.normalise(request.replaces)
         if replaces is None:
             raise InvalidInput("This is not a card code.", ["body", "replaces"])
-    _writable(member_id)
+    active_state(member_id, "none")  # 404, or 409 for an erased or merged member
     for attempt in range(ATTEMPTS):
         current = card_store.current(member_id)
         plan = cards.plan_replacement(current, replaces, member_id, new_code(), rfc3339(clock.now()))
@@ -92,6 +81,6 @@ def replace(member_id: str, request: CardReplace | None) -> tuple[MemberCard, bo
         if outcome == "written":
             return view(plan.card), True
         if outcome == "inactive":
-            _writable(member_id)  # erased or merged since: say which
+            active_state(member_id, "none")  # erased or merged since: say which
         pause(attempt)
     raise Contended(f"The card of member '{member_id}' could not be replaced; retry it.")

@@ -22,11 +22,10 @@ from typing import Literal
 
 from loyalty.adapters import clock, randomness, secrets_manager
 from loyalty.domain import member_tokens as tokens
-from loyalty.domain.errors import MemberErased, MemberMerged, MemberNotFound
 from loyalty.domain.member_tokens import Claims
 from loyalty.models.me import TokenCreated, TokenRequest
+from loyalty.services.member_writes import active_state
 from loyalty.settings import settings
-from loyalty.store import members as member_store
 
 CURRENT, PREVIOUS = "AWSCURRENT", "AWSPREVIOUS"
 
@@ -82,15 +81,8 @@ def keyring(*, unknown_key: bool = False) -> Keyring:
 
 
 def issue(member_id: str, request: TokenRequest, key_id: str | None) -> TokenCreated:
-    """A token for an active member (one GetItem: an erased or unknown member gets none)."""
-    state = member_store.read(member_id, "none")
-    if state is None:
-        raise MemberNotFound(f"No member '{member_id}'.")
-    if state.member.status == "erased":
-        raise MemberErased(f"Member '{member_id}' was erased.")
-    if state.member.merged_into is not None:
-        into = state.member.merged_into
-        raise MemberMerged(f"Member '{member_id}' was merged into member '{into}': ask for a token of that one.", into)
+    """A token for an active member (one GetItem: an unknown one is 404, an erased or merged one 409)."""
+    active_state(member_id, "none")
     issued = int(clock.now().timestamp())
     expires = issued + request.ttl_seconds
     claims = Claims(member_id, frozenset(request.scope), issued, expires, randomness.token_id(), key_id)
