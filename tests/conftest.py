@@ -29,6 +29,7 @@ from loyalty.services import api_keys, member_tokens, program, rewards, webhooks
 from loyalty.services.integrations import connections
 from loyalty.store import campaigns as campaign_store
 from loyalty.store import client as store_client
+from tests.stack_process import launched_chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,6 +68,13 @@ def template() -> template_loader.Template:
     names = {logical_id: logical_id for logical_id in loaded.types()}
     os.environ.update(resources.function_environment(loaded, names))
     return loaded
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's chromium through Playwright, one per session for every browser suite (tests/console,
+    tests/widget): Playwright's sync API runs one event loop per thread, so a second one cannot start."""
+    yield from launched_chromium()
 
 
 @pytest.fixture(scope="session")

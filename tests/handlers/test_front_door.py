@@ -66,7 +66,7 @@ def test_me_shows_the_balance_its_value_the_tier_what_expires_and_the_card(ada: 
     assert me.body["member_id"] == "ada" and me.body["name"] == "Ada"
     assert me.body["points"] == {"available": 250, "pending": 0, "value_minor": 250, "currency": "USD"}
     assert me.body["tier"] == {"name": "Bronze", "multiplier": 1.0, "perks": []}
-    assert me.body["next_tier"] == {"name": "Silver", "points_needed": 750}
+    assert me.body["next_tier"] == {"name": "Silver", "points_needed": 750, "threshold": 1000}
     assert me.body["expiring"] == [{"points": 250, "expires_on": "2027-11-22"}]
     assert len(me.body["referral_code"]) >= 4 and 10 <= len(me.body["card_code"]) <= 16
     assert "email" not in me.body
