@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import time
 from pathlib import Path
@@ -13,7 +14,10 @@ from local.template import ROOT
 from tests.stack_process import Stack
 from tests.widget.conftest import Shop, member
 
-DOCS_IMAGES = ROOT / "docs" / "img"
+# The docs' copies are rewritten only when asked (UPDATE_SCREENSHOTS=1), so a test run leaves the tree clean.
+DOCS_IMAGES = (
+    ROOT / "docs" / "img" if os.environ.get("UPDATE_SCREENSHOTS") == "1" else ROOT / "tests" / "widget" / "screenshots"
+)
 DEEP_FOCUS = """() => {
   let active = document.activeElement;
   while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
@@ -272,7 +276,7 @@ def test_the_member_card_is_a_qr_code_a_point_of_sale_finds_the_member_by(shop: 
 
 
 def test_screenshots_of_the_demo_page_in_each_locale(shop: Shop) -> None:
-    """docs/shop.md shows these (docs/img/widget-demo-<lang>.png)."""
+    """docs/shop.md shows these (docs/img/widget-demo-<lang>.png: `UPDATE_SCREENSHOTS=1` writes them there)."""
     titles = {"en": "Your rewards", "de": "Ihre Prämien", "fr": "Vos récompenses", "es": "Tus recompensas"}
     DOCS_IMAGES.mkdir(exist_ok=True)
     for lang, title in titles.items():
