@@ -44,11 +44,10 @@ class Stack:
             return error.code, json.loads(error.read())
 
     def stop(self) -> tuple[int, str, str]:
-        """SIGTERM, then the exit code and output; the stack must be gone within a few seconds."""
-        started = time.monotonic()
+        """SIGTERM, then the exit code and output; the stack must end by itself (communicate raises if it
+        is still there after 10 s: a loaded machine took 5.6 s, so a tighter bound only measured the load)."""
         self.process.send_signal(signal.SIGTERM)
         out, err = self.process.communicate(timeout=10)
-        assert time.monotonic() - started < 5, "the stack took too long to stop"
         return self.process.returncode, out, err
 
 
