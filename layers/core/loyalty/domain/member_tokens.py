@@ -5,7 +5,7 @@ A token is a JWT (RFC 7519) in JWS compact form (RFC 7515), signed with HMAC-SHA
 key the deployment generated and keeps in Secrets Manager; its header names that key (``kid``) so that
 two keys verify during a rotation. Made and checked here with the standard library: HS256 is one HMAC,
 and a JWT library would add a dependency to every function of the layer for it. Any JWT library reads
-these tokens (tests/unit/test_member_tokens.py checks one against joserfc when it is installed).
+these tokens (tests/unit/test_member_tokens.py checks them against joserfc, both ways).
 
 What verification refuses, before anything is decoded as JSON: a value that is not three base64url
 segments, a header that is not exactly ``HS256`` (no ``none``, no other algorithm: the classic JWT
