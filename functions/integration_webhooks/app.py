@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 else:  # imported on first use: see loyalty.entrypoints.lazy
     ingress = lazy.module("loyalty.services.integrations.ingress")
 
-app = api()
+app = api(tags=["integrations"])
 
 ConnectionId = Annotated[str, Path(pattern=CLIENT_ID_PATTERN, max_length=128)]
 
@@ -36,7 +36,6 @@ def _raw_body() -> bytes:
 @app.post(
     "/v1/integrations/<connection_id>/webhooks",
     summary="Receive a Shopify or WooCommerce webhook (signed by the platform; no API key)",
-    tags=["integrations"],
     responses={
         200: {
             "description": "Queued, ignored (a topic not used) or a WooCommerce ping",

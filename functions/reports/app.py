@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 else:  # imported on first use: see loyalty.entrypoints.lazy
     reports = lazy.module("loyalty.services.reports")
 
-app = api()
+app = api(tags=["reports"])
 
 CSV = "text/csv"
 Month = Annotated[str, Query(pattern=r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$", description="YYYY-MM (years 1000 to 9999)")]
@@ -47,7 +47,6 @@ def _answer(report: Model, as_csv: Any) -> Response[Any]:
 @app.get(
     "/v1/admin/reports/liability",
     summary="The points liability on a day, in points and money",
-    tags=["reports"],
     responses=_doc(LiabilityReport),
 )
 def liability(as_of: Annotated[date, Query(description="YYYY-MM-DD")]) -> Response[Any]:
@@ -57,7 +56,6 @@ def liability(as_of: Annotated[date, Query(description="YYYY-MM-DD")]) -> Respon
 @app.get(
     "/v1/admin/reports/rollforward",
     summary="A month's roll-forward: opening + movements = closing, in points and money",
-    tags=["reports"],
     responses=_doc(RollForward),
 )
 def rollforward(month: Month) -> Response[Any]:
@@ -69,7 +67,6 @@ def rollforward(month: Month) -> Response[Any]:
     summary="Program KPIs over a range of days (at most 366)",
     description="`to` on or after `from`, and a range of at most 366 days (422 otherwise). Definitions: "
     "docs/accounting.md.",
-    tags=["reports"],
     responses=_doc(Kpis),
 )
 def kpis(
