@@ -12,12 +12,8 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,7 +23,7 @@ from typing import Any
 import pytest
 
 from harness.programs import program_document
-from local.backend import free_port
+from harness.stack import running
 from local.template import ROOT
 from loyalty.models.timezones import IANA_TIMEZONES
 
@@ -128,46 +124,8 @@ def test_typescript_client_generates_with_no_warning_and_compiles(tmp_path: Path
 @pytest.fixture(scope="module")
 def stack_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The local stack as ``make run`` starts it (moto backend), with a known admin key."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "PORT": str(port),
-        "BACKEND": "moto",
-        "LOYALTY_ADMIN_KEY": ADMIN_KEY,
-        "LOCAL_STACK_FILE": str(tmp_path_factory.mktemp("client-stack") / "stack.json"),
-        "PYTHONUNBUFFERED": "1",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local.stack"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"the local stack exited with {process.returncode}:\n{process.communicate()[1]}")
-            try:
-                with urllib.request.urlopen(url + "/v1/health", timeout=5) as answer:
-                    if answer.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("the local stack did not answer GET /v1/health in time")
-            time.sleep(0.2)
-        yield url
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
+    with running(tmp_path_factory.mktemp("client-stack") / "stack.json", ADMIN_KEY) as stack:
+        yield stack.api
 
 
 def _call(package: str, name: str) -> Any:
