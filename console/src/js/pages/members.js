@@ -4,7 +4,6 @@ import { ApiError, clientId, enc, get, patch, post } from "../api.js";
 import {
   announce,
   busy,
-  clearFieldErrors,
   errorBox,
   field,
   h,
@@ -14,7 +13,7 @@ import {
   pageTitle,
   replace,
   section,
-  showFieldErrors,
+  sending,
   table,
 } from "../ui.js";
 
@@ -143,29 +142,22 @@ export async function renderMember(main, context, memberId) {
   );
   adjust.addEventListener("submit", async (event) => {
     event.preventDefault();
-    clearFieldErrors(adjust);
-    await busy(adjust, async () => {
+    await sending(adjust, adjustResult, "Not adjusted", async () => {
       replace(adjustResult);
-      try {
-        const entry = await post(`/v1/admin/members/${enc(memberId)}/adjustments`, {
-          adjustment_id: adjustmentId,
-          points: Number(adjust.elements.points.value),
-          reason: adjust.elements.reason.value,
-        });
-        adjustmentId = clientId("console-adj");
-        adjust.reset();
-        replace(
-          adjustResult,
-          okBox(`Adjusted by ${f.points(entry.points)} points; the balance is now ${f.points(entry.balance_after)}.`),
-        );
-        announce("Points adjusted");
-        reloadMember();
-        activity.reload();
-      } catch (error) {
-        if (!(error instanceof ApiError)) throw error;
-        if (error.status === 422) showFieldErrors(adjust, error);
-        else replace(adjustResult, errorBox(error, "Not adjusted"));
-      }
+      const entry = await post(`/v1/admin/members/${enc(memberId)}/adjustments`, {
+        adjustment_id: adjustmentId,
+        points: Number(adjust.elements.points.value),
+        reason: adjust.elements.reason.value,
+      });
+      adjustmentId = clientId("console-adj");
+      adjust.reset();
+      replace(
+        adjustResult,
+        okBox(`Adjusted by ${f.points(entry.points)} points; the balance is now ${f.points(entry.balance_after)}.`),
+      );
+      announce("Points adjusted");
+      reloadMember();
+      activity.reload();
     });
   });
 

@@ -2,9 +2,7 @@
 import { ApiError, enc, get, put } from "../api.js";
 import {
   announce,
-  busy,
   clearFieldErrors,
-  errorBox,
   field,
   h,
   intOrNull,
@@ -13,6 +11,7 @@ import {
   pageTitle,
   replace,
   section,
+  sending,
   showFieldErrors,
   table,
 } from "../ui.js";
@@ -144,22 +143,16 @@ export async function render(main, context) {
         showFieldErrors(form, new ApiError(422, { errors: [{ loc: ["reward_id"], msg: "A reward id is required." }] }));
         return;
       }
-      await busy(form, async () => {
-        try {
-          const saved = await put(`/v1/admin/rewards/${enc(id)}`, body);
-          replace(
-            result,
-            okBox(
-              `Saved reward ${saved.reward_id} (${saved.stock_remaining === null ? "unlimited stock" : `${f.points(saved.stock_remaining)} in stock`}).`,
-            ),
-          );
-          announce("Reward saved");
-          list.reload();
-        } catch (error) {
-          if (!(error instanceof ApiError)) throw error;
-          if (error.status === 422) showFieldErrors(form, error);
-          else replace(result, errorBox(error, "Not saved"));
-        }
+      await sending(form, result, "Not saved", async () => {
+        const saved = await put(`/v1/admin/rewards/${enc(id)}`, body);
+        replace(
+          result,
+          okBox(
+            `Saved reward ${saved.reward_id} (${saved.stock_remaining === null ? "unlimited stock" : `${f.points(saved.stock_remaining)} in stock`}).`,
+          ),
+        );
+        announce("Reward saved");
+        list.reload();
       });
     });
     replace(formBox, form);
