@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -19,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from harness.commands import run
 from harness.programs import program_document
 from harness.stack import LocalStack as Stack
 from harness.stack import running
@@ -41,15 +41,7 @@ def _build_console() -> None:
     """Builds from the sources every session, so the tests never see a stale build/console."""
     if not (ROOT / "node_modules" / "chart.js").is_dir():
         pytest.fail("node_modules/chart.js is missing: run `npm ci` (`make test` does)", pytrace=False)
-    built = subprocess.run(
-        ["node", str(ROOT / "console" / "build.mjs")],
-        cwd=ROOT,
-        env={**os.environ, "CONSOLE_API_BASE": ""},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    built = run(["node", str(ROOT / "console" / "build.mjs")], env={**os.environ, "CONSOLE_API_BASE": ""}, timeout=60)
     assert built.returncode == 0, built.stderr
 
 

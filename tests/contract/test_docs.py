@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from harness.commands import run
 from harness.stack import running
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,15 +95,7 @@ def test_walkthrough_runs_as_written(stack: dict[str, str]) -> None:
     for index, block in enumerate(blocks):
         script += [f"echo '{MARKER}{index}'", block]
     script.append(f"echo '{MARKER}done'")
-    result = subprocess.run(
-        ["bash", "-c", "\n".join(script)],
-        cwd=ROOT,
-        env=stack,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run(["bash", "-c", "\n".join(script)], env=stack, timeout=60)
     parts = re.split(rf"^{MARKER}(\S+)\n", result.stdout, flags=re.MULTILINE)
     outputs = dict(zip(parts[1::2], parts[2::2], strict=True))
     ran = len(outputs) - 1

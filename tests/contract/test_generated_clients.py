@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from harness.commands import run
 from harness.programs import program_document
 from harness.stack import running
 from local.template import ROOT
@@ -43,15 +44,12 @@ def _generated(result: subprocess.CompletedProcess[str]) -> str:
 def python_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ModuleType, str]]:
     """The generated package (imported from a temporary directory) and what the generator printed."""
     where = tmp_path_factory.mktemp("python-client")
-    result = subprocess.run(
+    result = run(
         [str(BIN / "openapi-python-client"), "generate", "--path", str(DOCUMENT), "--output-path", "client"],
         cwd=where,
         # The generator formats its output with ruff, found on PATH: the virtualenv's pinned one.
         env={**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"},
-        capture_output=True,
-        text=True,
         timeout=300,
-        check=False,
     )
     output = _generated(result)
     sys.path.insert(0, str(where / "client"))
@@ -96,28 +94,14 @@ def test_typescript_client_generates_with_no_warning_and_compiles(tmp_path: Path
     generator = ROOT / "node_modules" / ".bin" / "openapi-typescript"
     if not generator.exists():
         pytest.fail("node_modules/.bin/openapi-typescript is missing: run `npm ci` (`make test` does)", pytrace=False)
-    result = subprocess.run(
-        [str(generator), str(DOCUMENT), "--output", str(tmp_path / "api.d.ts")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run([str(generator), str(DOCUMENT), "--output", str(tmp_path / "api.d.ts")])
     output = _generated(result)
     # What it prints when all went well: its name and the file written; anything more is a warning.
     lines = [line for line in output.splitlines() if line.strip()]
     assert len(lines) == 2 and lines[0].startswith("✨ openapi-typescript") and lines[1].startswith("🚀"), output
     typed = (tmp_path / "api.d.ts").read_text()
     assert '"/v1/admin/program"' in typed and '"Etc/GMT-0"' in typed
-    compiled = subprocess.run(
-        [str(ROOT / "node_modules" / ".bin" / "tsc"), "--noEmit", "--strict", str(tmp_path / "api.d.ts")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    compiled = run([str(ROOT / "node_modules" / ".bin" / "tsc"), "--noEmit", "--strict", str(tmp_path / "api.d.ts")])
     assert compiled.returncode == 0, compiled.stdout + compiled.stderr
 
 

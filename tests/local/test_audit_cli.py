@@ -11,21 +11,13 @@ from pathlib import Path
 
 import boto3
 
+from harness.commands import run
 from harness.programs import program_document
 from harness.stack import LocalStack
-from local.template import ROOT
 
 
 def _audit(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "local.audit"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run([sys.executable, "-m", "local.audit"], env=env, timeout=60)
 
 
 def test_make_audit_reports_the_running_stack(stack: LocalStack) -> None:

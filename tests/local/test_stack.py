@@ -14,6 +14,7 @@ from typing import Any
 import boto3
 import pytest
 
+from harness.commands import run
 from harness.stack import LocalStack
 from local.apigw import Request, http_event
 from local.template import ROOT, Route
@@ -32,15 +33,8 @@ def stacks() -> Iterator[list[LocalStack]]:
 
 
 def _invoke(stack: LocalStack, function: str, event: dict[str, Any]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "local.invoke", function, "-"],
-        cwd=ROOT,
-        env=stack.env,
-        input=json.dumps(event),
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
+    return run(
+        [sys.executable, "-m", "local.invoke", function, "-"], env=stack.env, input_text=json.dumps(event), timeout=30
     )
 
 
@@ -118,16 +112,7 @@ def test_generated_admin_key_is_printed(tmp_path: Path, stacks: list[LocalStack]
 
 def test_invoke_without_a_running_stack_says_so(tmp_path: Path) -> None:
     env = {**os.environ, "LOCAL_STACK_FILE": str(tmp_path / "none.json")}
-    result = subprocess.run(
-        [sys.executable, "-m", "local.invoke", "HealthFunction", "-"],
-        cwd=ROOT,
-        env=env,
-        input="{}",
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    result = run([sys.executable, "-m", "local.invoke", "HealthFunction", "-"], env=env, input_text="{}", timeout=30)
     assert result.returncode == 1
     assert "not running" in result.stderr
 
