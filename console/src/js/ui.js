@@ -1,6 +1,6 @@
 // Small DOM helpers. Text always goes in as text nodes (never innerHTML), so nothing the API returns is
 // ever parsed as markup.
-import { ApiError } from "./api.js";
+import { ApiError, get } from "./api.js";
 
 export function h(tag, attrs = {}, ...children) {
   const element = document.createElement(tag);
@@ -294,6 +294,12 @@ export function pager(container, what, fetchPage, renderItems) {
       return show();
     },
   };
+}
+
+// A list the API pages (GET `path` with limit and cursor), drawn as a table of `columns`; the pager.
+export function pagedTable(container, what, path, { limit = 25, caption, columns, empty }) {
+  const fetchPage = (cursor) => get(path, { limit, cursor });
+  return pager(container, what, fetchPage, (items) => table(caption, columns, items, empty));
 }
 
 export function section(title, ...children) {

@@ -9,7 +9,7 @@ import {
   h,
   load,
   okBox,
-  pager,
+  pagedTable,
   pageTitle,
   replace,
   section,
@@ -196,48 +196,36 @@ export async function renderMember(main, context, memberId) {
   main.append(section("Activity", activityBox), section("Vouchers", redemptionsBox));
   reloadMember();
 
-  const activity = pager(
-    activityBox,
-    "the activity",
-    (cursor) => get(`/v1/members/${enc(memberId)}/activity`, { limit: PAGE_SIZE, cursor }),
-    (items) =>
-      table(
-        "Ledger entries, newest first",
-        [
-          { label: "When", value: (row) => f.dateTime(row.occurred_at) },
-          { label: "Kind", value: (row) => row.kind },
-          { label: "Points", num: true, value: (row) => f.points(row.points) },
-          { label: "Balance after", num: true, value: (row) => f.points(row.balance_after) },
-          {
-            label: "Reference",
-            value: (row) => row.order_id || row.redemption_id || row.adjustment_id || row.refund_id || "",
-          },
-          { label: "Reason", value: (row) => row.reason || "" },
-        ],
-        items,
-        "No activity yet.",
-      ),
-  );
+  const activity = pagedTable(activityBox, "the activity", `/v1/members/${enc(memberId)}/activity`, {
+    limit: PAGE_SIZE,
+    caption: "Ledger entries, newest first",
+    columns: [
+      { label: "When", value: (row) => f.dateTime(row.occurred_at) },
+      { label: "Kind", value: (row) => row.kind },
+      { label: "Points", num: true, value: (row) => f.points(row.points) },
+      { label: "Balance after", num: true, value: (row) => f.points(row.balance_after) },
+      {
+        label: "Reference",
+        value: (row) => row.order_id || row.redemption_id || row.adjustment_id || row.refund_id || "",
+      },
+      { label: "Reason", value: (row) => row.reason || "" },
+    ],
+    empty: "No activity yet.",
+  });
 
-  const vouchers = pager(
-    redemptionsBox,
-    "the vouchers",
-    (cursor) => get(`/v1/members/${enc(memberId)}/redemptions`, { limit: PAGE_SIZE, cursor }),
-    (items) =>
-      table(
-        "Vouchers, newest first",
-        [
-          { label: "Issued", value: (row) => f.dateTime(row.issued_at) },
-          { label: "Reward", value: (row) => row.reward_id },
-          { label: "Code", value: (row) => row.code },
-          { label: "Points", num: true, value: (row) => f.points(row.points_spent) },
-          { label: "Status", value: (row) => row.status },
-          { label: "Action", value: (row) => (row.status === "issued" ? cancelButton(row) : "") },
-        ],
-        items,
-        "No vouchers.",
-      ),
-  );
+  const vouchers = pagedTable(redemptionsBox, "the vouchers", `/v1/members/${enc(memberId)}/redemptions`, {
+    limit: PAGE_SIZE,
+    caption: "Vouchers, newest first",
+    columns: [
+      { label: "Issued", value: (row) => f.dateTime(row.issued_at) },
+      { label: "Reward", value: (row) => row.reward_id },
+      { label: "Code", value: (row) => row.code },
+      { label: "Points", num: true, value: (row) => f.points(row.points_spent) },
+      { label: "Status", value: (row) => row.status },
+      { label: "Action", value: (row) => (row.status === "issued" ? cancelButton(row) : "") },
+    ],
+    empty: "No vouchers.",
+  });
 
   function cancelButton(redemption) {
     const button = h(
