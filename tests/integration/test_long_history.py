@@ -15,8 +15,7 @@ from loyalty.models.adjustment import AdjustmentRequest
 from loyalty.models.member import EnrollRequest
 from loyalty.models.order import OrderRequest, RefundRequest
 from loyalty.services import accrual, adjustments, members, redemptions, refunds
-from loyalty.store import keys
-from loyalty.store import members as member_store
+from loyalty.store import keys, member_reads
 from loyalty.store.client import dynamodb
 from tests.auditing import audit_clean
 from tests.conftest import table_items
@@ -83,7 +82,7 @@ def balance() -> int:
 
 
 def test_a_years_history_fits_every_operation_in_one_transaction(shopper: None) -> None:
-    state = member_store.read("m-1", "all")
+    state = member_reads.read("m-1", "all")
     assert state is not None
     assert len({day[:7] for day in state.lots}) == 12  # 365 expiry days in 12 month items
     assert len(state.lots) == DAYS
@@ -107,7 +106,7 @@ def test_a_years_history_fits_every_operation_in_one_transaction(shopper: None) 
     assert max(sizes.sizes) <= 2 + 14 + 3  # the entry, the member, a lot per expiry month, a few others
 
     # The soonest day that still holds points (the debit took the earlier ones) expires in one run.
-    left = member_store.read("m-1", "all")
+    left = member_reads.read("m-1", "all")
     assert left is not None and sum(left.lots.values()) == balance()
     soonest = min(left.lots)
     after_it = date.fromisoformat(soonest) + timedelta(days=1)

@@ -21,8 +21,7 @@ from harness.api import Api
 from loyalty.adapters import clock
 from loyalty.models.integrations import IntegrationWebhook
 from loyalty.services.integrations import process
-from loyalty.store import members as member_store
-from loyalty.store import platform_events
+from loyalty.store import member_reads, platform_events
 from tests.integrations_in import shops
 
 pytestmark = pytest.mark.engine
@@ -82,7 +81,7 @@ def _message(topic: str, payload: dict[str, Any]) -> IntegrationWebhook:
 
 
 def balance(run: int) -> int | None:
-    state = member_store.read(f"shop-1:{20_000_000 + run}")
+    state = member_reads.read(f"shop-1:{20_000_000 + run}")
     return None if state is None else state.member.balances.available
 
 

@@ -25,8 +25,7 @@ from loyalty.models.order import OrderRequest
 from loyalty.models.program import Program
 from loyalty.services import accrual, members, program, unsubscribe
 from loyalty.services.jobs import catalog, runner
-from loyalty.store import keys
-from loyalty.store import members as member_store
+from loyalty.store import keys, member_reads
 from loyalty.store.client import dynamodb, from_item, table_name, to_item
 from tests.sqs import taken
 
@@ -97,7 +96,7 @@ def profile(member_id: str) -> dict[str, Any]:
 
 def held(member_id: str) -> dict[str, int]:
     """The member's points by expiry day, as its lots hold them."""
-    state = member_store.read(member_id, "all")
+    state = member_reads.read(member_id, "all")
     assert state is not None
     return state.lots
 

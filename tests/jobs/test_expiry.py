@@ -14,8 +14,7 @@ from loyalty.models.common import rfc3339
 from loyalty.models.entry import Entry
 from loyalty.services import activity, members, redemptions
 from loyalty.services.jobs import expiry
-from loyalty.store import keys
-from loyalty.store import members as member_store
+from loyalty.store import keys, member_reads
 from loyalty.store.client import dynamodb
 from tests.auditing import audit_clean
 from tests.conftest import table_items
@@ -43,7 +42,7 @@ def balance(member_id: str) -> tuple[int, list[tuple[str, int]]]:
 
 
 def expiry_day(member_id: str) -> str | None:
-    state = member_store.read(member_id, "none")
+    state = member_reads.read(member_id, "none")
     assert state is not None
     return state.member.due.expiry.isoformat() if state.member.due.expiry else None
 

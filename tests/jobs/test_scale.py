@@ -26,7 +26,7 @@ from loyalty.domain.tiers import Qualifying
 from loyalty.services import activity, members
 from loyalty.store import keys, lots
 from loyalty.store.client import table_name, to_item
-from loyalty.store.members import DueDays, MemberRecord
+from loyalty.store.member_record import DueDays, MemberRecord
 from tests.jobs.conftest import profile, run
 
 pytestmark = pytest.mark.parametrize("aws", ["dynamodb-local"], indirect=True)

@@ -141,18 +141,18 @@ def test_a_reward_change_is_seen_by_the_next_redemption(shop: None, aws: Any) ->
 
 
 def test_a_redemption_that_empties_a_month_deletes_its_lot_and_a_cancel_gives_the_days_back(shop: None) -> None:
-    from loyalty.store import members as member_store
+    from loyalty.store import member_reads
 
     member_with_points("m-1", 100, placed_at="2026-11-10T15:00:00Z")
     reward("all", 100)
-    before = member_store.read("m-1", "all")
+    before = member_reads.read("m-1", "all")
     assert before is not None and before.lots == {"2027-11-10": 100}
     redeem("m-1", "r-1", "all")
-    emptied = member_store.read("m-1", "all")
+    emptied = member_reads.read("m-1", "all")
     assert emptied is not None and emptied.lots == {}
     assert not [item for item in table_items(store_client.dynamodb()) if item["SK"]["S"].startswith(keys.LOT_PREFIX)]
     redemptions.cancel("r-1")
-    restored = member_store.read("m-1", "all")
+    restored = member_reads.read("m-1", "all")
     assert restored is not None and restored.lots == {"2027-11-10": 100}
     # The member's expiry day never moved past the points that came back.
     assert restored.member.due.expiry is not None and restored.member.due.expiry.isoformat() <= "2027-11-10"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from loyalty.adapters import clock
 from loyalty.domain import calendar
-from loyalty.domain.errors import Contended, InsufficientPoints, LoyaltyError
+from loyalty.domain.bookings import Booking
+from loyalty.domain.errors import InsufficientPoints, LoyaltyError
 from loyalty.domain.events import Event
 from loyalty.domain.spending import NotEnoughPoints, take_soonest_first
 from loyalty.models.adjustment import AdjustmentRequest
@@ -15,12 +17,12 @@ from loyalty.models.entry import Entry
 from loyalty.models.program import Program
 from loyalty.services import program as programs
 from loyalty.services.member_writes import active_state, check_owner, with_points
-from loyalty.services.retry import MAX_ATTEMPTS, pause
 from loyalty.services.views import entry_view
-from loyalty.store import entries
-from loyalty.store import members as member_store
+from loyalty.store import entries, write_loop
 from loyalty.store.entries import AdjustmentRecord, EntryFields
-from loyalty.store.members import Booking, EntryPut, MemberChange, Replay, Written
+from loyalty.store.member_reads import MemberState, ReadLots
+from loyalty.store.unit_of_work import EntryPut, MemberChange
+from loyalty.store.write_loop import Planned
 
 # The reason an erasure forfeits the balance with (API.md): booked as `erased`, not as an adjustment.
 ERASURE = "erasure"
@@ -48,25 +50,31 @@ def adjust(member_id: str, request: AdjustmentRequest, actor: Actor) -> Adjusted
     """A credit lands on the expiry day of points earned today; a debit takes from the days that expire
     soonest and never goes below zero."""
     program = programs.current()
-    for attempt in range(MAX_ATTEMPTS):
-        try:
-            result = _attempt(member_id, request, actor, program)
-        except LoyaltyError:
-            stored = entries.get_adjustment(request.adjustment_id)
-            if stored is not None:
-                check_owner(stored.entry.member_id, member_id, "adjustment_id")
-                return Adjusted(view(stored), created=False)
-            raise
-        if result is not None:
-            return result
-        pause(attempt)
-    raise Contended(f"Adjustment '{request.adjustment_id}' could not be recorded; retry it.")
+    lots: ReadLots = "all" if request.points < 0 else "first"
+
+    def replay(existing: AdjustmentRecord) -> Adjusted:
+        check_owner(existing.entry.member_id, member_id, "adjustment_id")
+        return Adjusted(view(existing), created=False)
+
+    def lost(_: LoyaltyError) -> Adjusted | None:
+        stored = entries.get_adjustment(request.adjustment_id)
+        return None if stored is None else replay(stored)
+
+    return write_loop.write(
+        lambda _: active_state(member_id, lots),
+        lambda state: plan(member_id, request, actor, program, clock.now(), state),
+        replay,
+        budget=write_loop.MEMBER,
+        contended=f"Adjustment '{request.adjustment_id}' could not be recorded; retry it.",
+        lost=lost,
+    )
 
 
-def _attempt(member_id: str, request: AdjustmentRequest, actor: Actor, program: Program) -> Adjusted | None:
-    state = active_state(member_id, "all" if request.points < 0 else "first")
+def plan(
+    member_id: str, request: AdjustmentRequest, actor: Actor, program: Program, now: datetime, state: MemberState
+) -> Planned[AdjustmentRecord, Adjusted]:
+    """The adjustment of the member as read: a debit of more than it holds is refused."""
     member = state.member
-    now = clock.now()
     now_text = rfc3339(now)
     if request.points < 0:
         try:
@@ -93,36 +101,29 @@ def _attempt(member_id: str, request: AdjustmentRequest, actor: Actor, program: 
             actor.key_id,
         ),
     )
-    outcome = member_store.commit(
-        MemberChange(
-            before=member,
-            after=after,
-            at=now_text,
-            events=[
-                Event(
-                    "points.adjusted",
-                    # No free text in events (an admin's words may name the member): only "erasure".
-                    {
-                        "adjustment_id": request.adjustment_id,
-                        "points": request.points,
-                        **({"reason": ERASURE} if request.reason == ERASURE else {}),
-                    },
-                )
-            ],
-            entry=EntryPut(record.to_item(), AdjustmentRecord.from_item),
-            lots_before=state.lots,
-            lot_deltas=deltas,
-            booking=Booking(
-                "erased" if request.reason == ERASURE else "issued_other",
-                calendar.local_day(now, program.zone).isoformat(),
-                value=program.point_value_minor,
-            ),
-            portions_before=state.portions,
-        )
+    change = MemberChange(
+        before=member,
+        after=after,
+        at=now_text,
+        events=[
+            Event(
+                "points.adjusted",
+                # No free text in events (an admin's words may name the member): only "erasure".
+                {
+                    "adjustment_id": request.adjustment_id,
+                    "points": request.points,
+                    **({"reason": ERASURE} if request.reason == ERASURE else {}),
+                },
+            )
+        ],
+        entry=EntryPut(record.to_item(), AdjustmentRecord.from_item),
+        lots_before=state.lots,
+        lot_deltas=deltas,
+        booking=Booking(
+            "erased" if request.reason == ERASURE else "issued_other",
+            calendar.local_day(now, program.zone).isoformat(),
+            value=program.point_value_minor,
+        ),
+        portions_before=state.portions,
     )
-    if isinstance(outcome, Written):
-        return Adjusted(view(record), created=True)
-    if isinstance(outcome, Replay):
-        check_owner(outcome.existing.entry.member_id, member_id, "adjustment_id")
-        return Adjusted(view(outcome.existing), created=False)
-    return None
+    return Planned(change, Adjusted(view(record), created=True))

@@ -4,7 +4,7 @@
 2. ``file_arrived`` (the bucket's upload event, loyalty.services.import_files): the file is read line
    by line and queued in chunks; the import is running, or failed with the reason its file was not queued.
 3. ``work_chunk`` (the imports queue): each line is checked and its member enrolled with its lots,
-   tier and consent in one transaction, exactly as an enrollment writes it (loyalty.store.members.enroll)
+   tier and consent in one transaction, exactly as an enrollment writes it (loyalty.store.enrollment.enroll)
    plus an ``import`` ledger entry that explains the points. That entry is keyed by import and member, so
    a chunk delivered again, a crashed run resumed or the same file uploaded again changes nothing. A bad
    line is rejected with its line number and the rest of the file is imported.
@@ -46,11 +46,12 @@ from loyalty.services import program as programs
 from loyalty.services.member_writes import with_points
 from loyalty.services.members import first_due_days
 from loyalty.services.retry import pause
+from loyalty.store import enrollment
 from loyalty.store import imports as import_store
-from loyalty.store import members as member_store
 from loyalty.store.entries import EntryFields
 from loyalty.store.imports import ChunkResult, ImportedLot, ImportEntry, ImportRecord
-from loyalty.store.members import ConsentRecord, MemberRecord, Retry
+from loyalty.store.member_record import ConsentRecord, MemberRecord
+from loyalty.store.unit_of_work import Retry
 
 KEY_PREFIX = "imports/"
 KEY_SUFFIX = ".jsonl"
@@ -241,7 +242,7 @@ def import_row(import_id: str, line: int, row: ImportRow, program: Program, key_
             )
         # The points brought over enter the books as issued (not by a sale) at the program's point value now:
         # the platform they come from kept no value at issue we could trust.
-        conflict = member_store.enroll(
+        conflict = enrollment.enroll(
             record,
             events,
             at,

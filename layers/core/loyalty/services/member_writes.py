@@ -9,13 +9,14 @@ from dataclasses import replace
 from loyalty.domain import due_dates
 from loyalty.domain.errors import IdempotencyConflict, MemberErased, MemberMerged, MemberNotFound
 from loyalty.models.program import Program
-from loyalty.store import members as member_store
-from loyalty.store.members import MemberRecord, MemberState, ReadLots
+from loyalty.store import member_reads
+from loyalty.store.member_reads import MemberState, ReadLots
+from loyalty.store.member_record import MemberRecord
 
 
 def active_state(member_id: str, lots: ReadLots = "first") -> MemberState:
     """The member to change, as one strongly consistent read; erased members take no writes."""
-    state = member_store.read(member_id, lots)
+    state = member_reads.read(member_id, lots)
     if state is None:
         raise MemberNotFound(f"No member '{member_id}'.")
     if state.member.status == "erased":
@@ -45,7 +46,7 @@ def check_owner(stored_member_id: str, member_id: str, what: str) -> None:
 def _merged_into(merged_id: str, member_id: str) -> bool:
     """Whether ``merged_id`` was taken over by ``member_id``: its client ids are that member's now (a
     platform's order redelivered after the takeover, matched by email to the new member, is a replay)."""
-    state = member_store.read(merged_id, "none")
+    state = member_reads.read(merged_id, "none")
     return state is not None and state.member.merged_into == member_id
 
 

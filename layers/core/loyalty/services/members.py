@@ -27,11 +27,12 @@ from loyalty.services import program as programs
 from loyalty.services.member_writes import with_points
 from loyalty.services.retry import pause
 from loyalty.services.views import member_view, state_view
-from loyalty.store import bonuses
-from loyalty.store import members as member_store
+from loyalty.store import bonuses, enrollment, member_reads, member_updates
+from loyalty.store.enrollment import EnrollConflict
 from loyalty.store.entries import EntryFields
-from loyalty.store.members import ConsentRecord, DueDays, EnrollConflict, MemberRecord, Refused, Retry, Written
+from loyalty.store.member_record import ConsentRecord, DueDays, MemberRecord
 from loyalty.store.merges import TooManyLots
+from loyalty.store.unit_of_work import Refused, Retry, Written
 
 # A clash of two random 68-bit referral codes is astronomically rare, a concurrent transaction on
 # the same email less so: both are retried a few times.
@@ -92,7 +93,7 @@ def enroll(request: EnrollRequest, key_id: str | None = None, *, provisional: bo
             entry = EntryFields(record.member_id, "bonus", f"signup:{record.member_id}", points, points, now, key_id)
             more.append(bonuses.signup_put(bonuses.SignupBonus(entry)))
             events.append(Event("points.bonus", {"points": points, "reason": "signup"}))
-        conflict = member_store.enroll(
+        conflict = enrollment.enroll(
             record, events, now, consent, today.isoformat(), lot_days, more, program.point_value_minor
         )
         if conflict is None:
@@ -103,7 +104,7 @@ def enroll(request: EnrollRequest, key_id: str | None = None, *, provisional: bo
         if conflict.email_owner is not None and conflict.existing is None and not conflict.self_referral:
             taken = _take_over(record, conflict.email_owner, consent, program, moment, key_id, provisional)
             if isinstance(taken, MemberRecord):
-                state = member_store.read(taken.member_id)
+                state = member_reads.read(taken.member_id)
                 assert state is not None  # just written
                 return state_view(state, program, moment), True
             if isinstance(taken, Retry):
@@ -173,7 +174,7 @@ def _replay(request: EnrollRequest, conflict: EnrollConflict) -> Member:
 
 def get(member_id: str) -> Member:
     program = programs.current()
-    state = member_store.read(member_id)
+    state = member_reads.read(member_id)
     if state is None:
         raise MemberNotFound(f"No member '{member_id}'.")
     return state_view(state, program, clock.now())
@@ -182,8 +183,8 @@ def get(member_id: str) -> Member:
 def find_by_email(address: str) -> Page[Member]:
     """GET /v1/admin/members?email=: the member holding that email, or none (emails are unique)."""
     program = programs.current()
-    member_id = member_store.email_owner(address.lower())
-    state = member_store.read(member_id) if member_id else None
+    member_id = member_reads.email_owner(address.lower())
+    state = member_reads.read(member_id) if member_id else None
     items = [state_view(state, program, clock.now())] if state else []
     return Page[Member](items=items, next_cursor=None)
 
@@ -191,7 +192,7 @@ def find_by_email(address: str) -> Page[Member]:
 def update(member_id: str, patch: MemberPatch, key_id: str | None = None) -> Member:
     program = programs.current()
     for attempt in range(ATTEMPTS):
-        state = member_store.read(member_id)
+        state = member_reads.read(member_id)
         if state is None:
             raise MemberNotFound(f"No member '{member_id}'.")
         member = state.member
@@ -217,7 +218,7 @@ def update(member_id: str, patch: MemberPatch, key_id: str | None = None) -> Mem
         if after == member:
             return state_view(state, program, now)
         event = Event("member.updated", {"changed": sorted({*changes, *(["marketing_opt_in"] if consent else [])})})
-        outcome = member_store.update_profile(member, after, [event], at, consent)
+        outcome = member_updates.update_profile(member, after, [event], at, consent)
         if isinstance(outcome, Written):
             return member_view(after, state.lots, program, now, through_month=state.through_month)
         if isinstance(outcome, Refused):

@@ -17,10 +17,12 @@ from loyalty.domain.events import Event
 from loyalty.models.common import rfc3339
 from loyalty.models.program import Program
 from loyalty.services.member_writes import with_points
-from loyalty.store import members as member_store
+from loyalty.store import member_reads
 from loyalty.store import merges as merge_store
+from loyalty.store.enrollment import EnrollConflict
 from loyalty.store.entries import EntryFields
-from loyalty.store.members import ConsentRecord, DueDays, EmailState, EnrollConflict, MemberRecord, Retry
+from loyalty.store.member_record import ConsentRecord, DueDays, EmailState, MemberRecord
+from loyalty.store.unit_of_work import Retry
 
 MERGE = "merge"  # the adjustment id and reason of the events a takeover publishes
 
@@ -41,7 +43,7 @@ def take_over(
     """Enroll ``fresh`` (a new member as the enrollment built it, without a signup bonus: the provisional
     member's went with its points) taking over the provisional member ``holder_id``. The written member,
     or why not."""
-    state = member_store.read(holder_id, "all")
+    state = member_reads.read(holder_id, "all")
     if state is None or not state.member.provisional or state.member.status != "active":
         return NotProvisional()
     provisional = state.member

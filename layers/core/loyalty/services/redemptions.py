@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from loyalty.adapters import clock
 from loyalty.domain import calendar, tiers, valuation
+from loyalty.domain.bookings import Booking
 from loyalty.domain.errors import (
     Contended,
     InsufficientPoints,
@@ -42,13 +43,12 @@ from loyalty.services.member_writes import active_state, check_owner, lots_after
 from loyalty.services.retry import pause
 from loyalty.services.views import member_view, state_view
 from loyalty.store import activity as activity_store
-from loyalty.store import members as member_store
+from loyalty.store import member_reads, transactions, unit_of_work, write_loop
 from loyalty.store import redemptions as redemption_store
-from loyalty.store import transactions
 from loyalty.store.entries import CancelRecord, EntryFields
-from loyalty.store.members import Booking, EntryPut, MemberChange, Refused, Replay, Written
 from loyalty.store.redemptions import RedemptionRecord
 from loyalty.store.rewards import RewardRecord
+from loyalty.store.unit_of_work import EntryPut, MemberChange, Refused, Replay, Written
 
 # Redemptions by one member race on one version; a loser re-reads and usually finds the answer
 # (done, or not enough points) at once, so a generous bound only matters under a storm.
@@ -161,7 +161,7 @@ def _attempt(
     if reward.per_member_limit is not None:
         more.append(redemption_store.count_redemption(member_id, reward.reward_id, reward.per_member_limit))
     deltas = {day: -points for day, points in takes.items()}
-    outcome = member_store.commit(
+    outcome = write_loop.commit_change(
         MemberChange(
             before=member,
             after=after,
@@ -235,7 +235,7 @@ def with_member(record: RedemptionRecord, member: Member) -> Redemption:
 
 
 def view(record: RedemptionRecord, program: Program, now: datetime | None = None) -> Redemption:
-    state = member_store.read(record.member_id)
+    state = member_reads.read(record.member_id)
     if state is None:
         raise RedemptionNotFound(f"No redemption '{record.redemption_id}'.")
     return _view(record, state_view(state, program, now or clock.now()))
@@ -249,7 +249,7 @@ def for_member(member_id: str, limit: int, cursor: str | None) -> Page[Redemptio
     except ValueError as error:
         raise InvalidInput("The cursor is not one this API gave out for this member.", ["query", "cursor"]) from error
     records, last = redemption_store.for_member(member_id, limit, start)
-    state = member_store.read(member_id)
+    state = member_reads.read(member_id)
     if state is None:
         raise MemberNotFound(f"No member '{member_id}'.")
     member = state_view(state, program, clock.now())
@@ -291,7 +291,7 @@ def use(redemption_id: str) -> Redemption:
         result = transactions.run(
             [
                 redemption_store.set_status(record, "used", now_text),
-                member_store.touch(
+                unit_of_work.touch(
                     target,
                     [Event("redemption.used", {"redemption_id": redemption_id, "reward_id": record.reward_id})],
                     now_text,
@@ -301,7 +301,7 @@ def use(redemption_id: str) -> Redemption:
         if result.written:
             return view(replace(record, status="used", used_at=now_text), program)
         if result.failed_role("member"):
-            state = member_store.read(target, "none")
+            state = member_reads.read(target, "none")
             if state is not None and state.member.merged_into is not None and state.member.status == "merged":
                 target = state.member.merged_into  # a voucher bought before a takeover is the taker's to use
                 continue
@@ -361,7 +361,7 @@ def _cancel(record: RedemptionRecord, program: Program, key_id: str | None) -> R
         more.append(redemption_store.return_stock(record.reward_id))
     if record.limit_counted:
         more.append(redemption_store.uncount_redemption(record.member_id, record.reward_id))
-    outcome = member_store.commit(
+    outcome = write_loop.commit_change(
         MemberChange(
             before=member,
             after=after,

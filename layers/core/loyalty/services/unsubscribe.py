@@ -21,10 +21,10 @@ from loyalty.models.common import rfc3339
 from loyalty.services import members
 from loyalty.services import program as programs
 from loyalty.services.retry import pause
-from loyalty.store import members as member_store
-from loyalty.store import secrets
+from loyalty.store import member_reads, member_updates, secrets
 from loyalty.store.client import table_name
-from loyalty.store.members import ConsentRecord, Written
+from loyalty.store.member_record import ConsentRecord
+from loyalty.store.unit_of_work import Written
 
 SIGNING_KEY_NAME = "unsubscribe"  # which secret item, not a secret itself
 PURPOSE = b"unsubscribe:v1:"
@@ -83,7 +83,7 @@ def unsubscribe(token: str) -> str:
         raise UnsubscribeLinkInvalid("This unsubscribe link was not issued by this program.")
     program = programs.current()
     for attempt in range(ATTEMPTS):
-        state = member_store.read(member_id, "none")
+        state = member_reads.read(member_id, "none")
         if state is None or not state.member.marketing_opt_in:
             return member_id  # nothing (left) to do
         member = state.member
@@ -92,7 +92,7 @@ def unsubscribe(token: str) -> str:
         after = members.consent_changed(member, False, "unsubscribe_link", calendar.local_day(now, program.zone))
         consent = ConsentRecord(False, "unsubscribe_link", None, at, member.consent_seq)
         event = Event("member.updated", {"changed": ["marketing_opt_in"]})
-        if isinstance(member_store.update_profile(member, after, [event], at, consent), Written):
+        if isinstance(member_updates.update_profile(member, after, [event], at, consent), Written):
             return member_id
         pause(attempt)
     raise Contended("The unsubscribe could not be recorded; use the link again.")

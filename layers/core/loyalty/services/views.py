@@ -12,7 +12,8 @@ from loyalty.models.member import Expiring, Member, NextTier, Points, Tier
 from loyalty.models.program import Program
 from loyalty.services.program import tier_levels
 from loyalty.store.entries import ActivityItem, EntryFields
-from loyalty.store.members import MemberRecord, MemberState
+from loyalty.store.member_reads import MemberState
+from loyalty.store.member_record import MemberRecord
 
 EXPIRING_SHOWN = 3
 

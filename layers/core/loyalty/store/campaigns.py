@@ -14,8 +14,8 @@ from typing import Any
 
 from loyalty.store import keys
 from loyalty.store.client import dynamodb, from_item, table_name, to_item, to_value
-from loyalty.store.members import Retry
 from loyalty.store.transactions import TxItem
+from loyalty.store.unit_of_work import Retry
 
 ROLE_PREFIX = "budget:"
 

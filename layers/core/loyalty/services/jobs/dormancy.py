@@ -15,7 +15,7 @@ from loyalty.domain import calendar, due_dates, reengagement
 from loyalty.models.jobs import JobName
 from loyalty.services.jobs import emails
 from loyalty.services.jobs.runner import Run, each
-from loyalty.store import members as member_store
+from loyalty.store import member_reads, member_updates
 from loyalty.store.due_index import DueItem
 
 
@@ -31,17 +31,17 @@ class DormantReminders:
 
 
 def check(member_id: str, seen: date, run: Run) -> None:
-    state = member_store.read(member_id, "none")
+    state = member_reads.read(member_id, "none")
     if state is None:
         return
     member = state.member
     settings = run.program.emails
     if member.status != "active":
-        member_store.move_due(member_id, "DORMANT", seen, None)
+        member_updates.move_due(member_id, "DORMANT", seen, None)
         return
     recheck = due_dates.dormancy_recheck(run.today, settings.dormant_after_days)
     if member.emails.dormant_notified_for == member.last_activity_at:
-        member_store.move_due(member_id, "DORMANT", seen, recheck)  # this spell's email went out already
+        member_updates.move_due(member_id, "DORMANT", seen, recheck)  # this spell's email went out already
         return
     last_activity_day = calendar.local_day(datetime.fromisoformat(member.last_activity_at), run.program.zone)
     step = reengagement.dormant_step(
@@ -55,11 +55,11 @@ def check(member_id: str, seen: date, run: Run) -> None:
         cooldown_days=settings.cooldown_days,
     )
     if step.action == "wait" and step.on is not None:
-        member_store.move_due(member_id, "DORMANT", seen, step.on)
+        member_updates.move_due(member_id, "DORMANT", seen, step.on)
         run.counts["dormancy_checks_moved"] += 1
         return
     if step.action == "drop":
-        member_store.move_due(member_id, "DORMANT", seen, recheck)  # nothing to send this spell
+        member_updates.move_due(member_id, "DORMANT", seen, recheck)  # nothing to send this spell
         run.counts["emails_not_due"] += 1
         return
     values = {**emails.common_values(member, run), "last_activity": reengagement.format_day(last_activity_day)}

@@ -19,8 +19,8 @@ from loyalty.adapters import email
 from loyalty.domain import reengagement
 from loyalty.services import unsubscribe
 from loyalty.services.jobs.runner import Run
-from loyalty.store import members as member_store
-from loyalty.store.members import MemberRecord
+from loyalty.store import email_claims
+from loyalty.store.member_record import MemberRecord
 
 logger = Logger(child=True)
 
@@ -68,8 +68,8 @@ def claim(
     next_due: date | None,
     sets: Mapping[str, Any],
     conditions: Mapping[str, Any] | None = None,
-) -> member_store.Claim | None:
-    return member_store.claim_email(
+) -> email_claims.Claim | None:
+    return email_claims.claim_email(
         member.member_id,
         claim_id=uuid.uuid4().hex,
         kind=kind,
@@ -85,7 +85,7 @@ def claim(
 
 
 def send(
-    taken: member_store.Claim,
+    taken: email_claims.Claim,
     kind: str,
     member: MemberRecord,
     values: dict[str, str],
@@ -104,14 +104,14 @@ def send(
         )
         email.send(outgoing)
     except email.SendFailed as refused:
-        member_store.release(taken)
+        email_claims.release(taken)
         run.counts["emails_failed"] += 1
         logger.warning(
             "SES refused an email", extra={"member_id": member.member_id, "kind": kind, "code": refused.code}
         )
         return
     except Exception:
-        member_store.release(taken)
+        email_claims.release(taken)
         raise
     run.counts["emails_sent"] += 1
     run.counts[f"emails_sent_{kind}"] += 1

@@ -17,15 +17,17 @@ from aws_lambda_powertools import Logger
 
 from loyalty.adapters import clock
 from loyalty.domain import calendar, due_dates
+from loyalty.domain.bookings import Booking
 from loyalty.domain.events import Event
 from loyalty.models.common import rfc3339
 from loyalty.models.jobs import JobName
 from loyalty.services.jobs.runner import Run, each
 from loyalty.services.retry import pause
-from loyalty.store import members as member_store
+from loyalty.store import member_reads, member_updates, unit_of_work, write_loop
 from loyalty.store.due_index import DueItem
 from loyalty.store.entries import EntryFields, ExpiryRecord
-from loyalty.store.members import Booking, MemberChange, MemberState, Retry, Written
+from loyalty.store.member_reads import MemberState
+from loyalty.store.unit_of_work import MemberChange, Retry, Written
 
 logger = Logger(child=True)
 
@@ -49,23 +51,23 @@ def settle(member_id: str, seen: date, run: Run) -> None:
     through = due_dates.expiry_through(run.today)
     again: set[str] = set()  # days already expired once, whose points a cancellation gave back
     for attempt in range(ATTEMPTS):
-        state = member_store.read(member_id)
+        state = member_reads.read(member_id)
         run.counts["members_read"] += 1
         if state is None:
             return
         if state.member.status != "active":
             run.counts["skipped_inactive_members"] += 1  # erased: its balance is not ours to change
             if state.member.due.expiry is not None:
-                member_store.move_due(member_id, "EXPIRY", state.member.due.expiry, None)
+                member_updates.move_due(member_id, "EXPIRY", state.member.due.expiry, None)
             return
         if not state.complete and not due_dates.ended(state.lots, through):
-            state = member_store.read(member_id, "all")  # the first months read hold nothing left to expire
+            state = member_reads.read(member_id, "all")  # the first months read hold nothing left to expire
             run.counts["members_read"] += 1
             assert state is not None
         ended = due_dates.ended(state.lots, through)
         batch = dict(list(ended.items())[:DAYS_PER_WRITE])
         change = _change(state, batch, again, run)
-        outcome = member_store.commit(change)
+        outcome = write_loop.commit_change(change)
         if isinstance(outcome, Written):
             run.counts["days_expired"] += len(batch)
             run.counts["points_expired"] += state.member.balances.available - change.after.balances.available
@@ -96,7 +98,7 @@ def _change(state: MemberState, batch: dict[str, int], again: set[str], run: Run
         record = ExpiryRecord(
             day, run_day, EntryFields(member.member_id, "expire", entry_id, -points, available, occurred_at)
         )
-        entries.append(member_store.entry_put(record.to_item(), role=f"expire:{day}"))
+        entries.append(unit_of_work.entry_put(record.to_item(), role=f"expire:{day}"))
         events.append(Event("points.expired", {"expires_on": day, "points": points}))
     left = {day: points for day, points in state.lots.items() if day not in batch}
     soonest = due_dates.soonest_with_points(left)

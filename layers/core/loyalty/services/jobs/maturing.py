@@ -19,10 +19,9 @@ from loyalty.models.jobs import JobName
 from loyalty.services import referrals
 from loyalty.services.jobs.runner import Run, each
 from loyalty.services.retry import pause
-from loyalty.store import members as member_store
+from loyalty.store import member_reads, member_updates, transactions
 from loyalty.store import orders as order_store
 from loyalty.store import referrals as referral_store
-from loyalty.store import transactions
 from loyalty.store.due_index import DueItem
 from loyalty.store.orders import PendingOrder
 
@@ -97,7 +96,7 @@ def mature(order: PendingOrder | None, run: Run) -> None:
         day = str(expires_on or calendar.NEVER.isoformat())
         never = day == calendar.NEVER.isoformat() or points == 0
         value, today = run.program.point_value_minor, run.today.isoformat()
-        result = member_store.mature(
+        result = member_updates.mature(
             target,
             points,
             day,
@@ -110,7 +109,7 @@ def mature(order: PendingOrder | None, run: Run) -> None:
         )
         if not result.written and result.failed_role("member") and not never:
             # The member's expiry day is later than these points' day: it moves to them.
-            result = member_store.mature(
+            result = member_updates.mature(
                 target, points, day, at, events, update, expiry="sooner", value=value, book_day=today
             )
         if result.written:
@@ -141,12 +140,12 @@ def mature(order: PendingOrder | None, run: Run) -> None:
 
 
 def _merged_into(member_id: str) -> str | None:
-    state = member_store.read(member_id, "none")
+    state = member_reads.read(member_id, "none")
     return state.member.merged_into if state is not None and state.member.status == "merged" else None
 
 
 def _erased(member_id: str) -> bool:
-    state = member_store.read(member_id, "none")
+    state = member_reads.read(member_id, "none")
     return state is not None and state.member.status == "erased"
 
 

@@ -16,7 +16,7 @@ from loyalty.domain import calendar, due_dates, reengagement
 from loyalty.models.jobs import JobName
 from loyalty.services.jobs import emails
 from loyalty.services.jobs.runner import Run, each
-from loyalty.store import members as member_store
+from loyalty.store import member_reads, member_updates
 from loyalty.store.due_index import DueItem
 
 
@@ -32,18 +32,18 @@ class ExpiringReminders:
 
 
 def remind(member_id: str, seen: date, run: Run) -> None:
-    state = member_store.read(member_id)
+    state = member_reads.read(member_id)
     if state is None:
         return
     member = state.member
     settings = run.program.emails
     notice = settings.expiring_notice_days
     if member.status != "active" or not member.marketing_opt_in or not member.email:
-        member_store.move_due(member_id, "REMIND", seen, None)  # opting in puts the member back
+        member_updates.move_due(member_id, "REMIND", seen, None)  # opting in puts the member back
         return
     first, last = due_dates.reminder_window(run.today, notice)
     if state.through_month is not None and state.through_month < last.isoformat()[:7]:
-        state = member_store.read(member_id, "all")  # the window reaches past the months read
+        state = member_reads.read(member_id, "all")  # the window reaches past the months read
         assert state is not None
     never = calendar.NEVER.isoformat()
     covered = member.emails.reminded_until or ""
@@ -59,12 +59,12 @@ def remind(member_id: str, seen: date, run: Run) -> None:
         later = due_dates.next_reminder(
             state.lots, member.emails.reminded_until, run.today, notice, cooldown_ends=None, fallback=fallback
         )
-        member_store.move_due(member_id, "REMIND", seen, later)
+        member_updates.move_due(member_id, "REMIND", seen, later)
         return
     allowed = reengagement.next_email_day(emails.last_email_on(member), settings.cooldown_days)
     if allowed is not None and allowed > run.today:
         run.counts["emails_not_due"] += 1  # another email went out lately: look again when the cooldown ends
-        member_store.move_due(member_id, "REMIND", seen, allowed)
+        member_updates.move_due(member_id, "REMIND", seen, allowed)
         return
     until = max(expiring)
     cooldown_ends = run.today + timedelta(days=settings.cooldown_days) if settings.cooldown_days else None

@@ -10,15 +10,16 @@ from datetime import date
 from aws_lambda_powertools import Logger
 
 from loyalty.domain import tier_review
+from loyalty.domain.bookings import Booking
 from loyalty.domain.events import tier_changed
 from loyalty.domain.tiers import by_name
 from loyalty.models.common import rfc3339
 from loyalty.models.jobs import JobName
 from loyalty.services.jobs.runner import Run, each
 from loyalty.services.program import tier_levels
-from loyalty.store import members as member_store
+from loyalty.store import member_reads, member_updates, write_loop
 from loyalty.store.due_index import DueItem
-from loyalty.store.members import Booking, MemberChange, Written
+from loyalty.store.unit_of_work import MemberChange, Written
 
 logger = Logger(child=True)
 
@@ -40,18 +41,18 @@ def review(member_id: str, seen: date, run: Run) -> None:
     levels = tier_levels(run.program)
     window = run.program.tier_window_days
     for _ in range(ATTEMPTS):
-        state = member_store.read(member_id, "none")
+        state = member_reads.read(member_id, "none")
         if state is None or state.member.due.tier_review != seen:
             return  # gone, or its review was moved since the index was read: that day stands
         member = state.member
         if member.status != "active":
-            member_store.move_due(member_id, "TIER", seen, None)
+            member_updates.move_due(member_id, "TIER", seen, None)
             return
         current = by_name(member.tier, levels)
         outcome = tier_review.review(current, member.qualifying, run.today, window, levels, member.tier_since)
         run.counts["tier_reviews"] += 1
         if not outcome.changed and outcome.tier_since == member.tier_since:
-            if member_store.move_due(member_id, "TIER", seen, outcome.next_review):
+            if member_updates.move_due(member_id, "TIER", seen, outcome.next_review):
                 return
             continue
         after = replace(
@@ -65,7 +66,7 @@ def review(member_id: str, seen: date, run: Run) -> None:
         # transaction as the member's new tier; a grace that only restarts books nothing.
         booking = Booking(None, run.today.isoformat())
         if isinstance(
-            member_store.commit(MemberChange(member, after, rfc3339(run.now), events, booking=booking)), Written
+            write_loop.commit_change(MemberChange(member, after, rfc3339(run.now), events, booking=booking)), Written
         ):
             if outcome.changed:
                 run.counts["tier_changes"] += 1
