@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -52,9 +51,7 @@ def bucket_keys() -> list[str]:
 
 @pytest.fixture
 def shop(api: Api, admin_api: Api) -> bytes:
-    shops.at(datetime(2008, 1, 10, 18, 0, tzinfo=UTC))
-    assert shops.connect(admin_api, "shop-1", "shopify").status == 201
-    return shops.body_of(shops.sample("shopify/order.json"))
+    return shops.sample_shop(admin_api)
 
 
 def sent_while_failing(

@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import json
 import os
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,8 @@ from tests import sqs
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SECRET = "shpss_0123456789abcdef0123456789abcdef"
+# When Shopify's published order (fixtures/shopify/order.json) was placed: the clock the shop tests run at.
+SAMPLE_PLACED = datetime(2008, 1, 10, 18, 0, tzinfo=UTC)
 
 
 def sample(path: str) -> dict[str, Any]:
@@ -85,6 +87,14 @@ def queued() -> list[dict[str, Any]]:
 def consume(template: Template, messages: list[dict[str, Any]]) -> None:
     result = runtime.invoke(template, "AccrualConsumerFunction", sqs.batch(*[sqs.record(m) for m in messages]))
     assert result == {"batchItemFailures": []}, result
+
+
+def sample_shop(admin: Api) -> bytes:
+    """shop-1 connected (Shopify, its defaults) with the clock at the published order's time: that order's
+    body, as Shopify posts it."""
+    at(SAMPLE_PLACED)
+    assert connect(admin, "shop-1", "shopify").status == 201
+    return body_of(sample("shopify/order.json"))
 
 
 def at(moment: datetime) -> None:

@@ -9,7 +9,6 @@ import itertools
 import json
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -26,7 +25,7 @@ from tests.integrations_in import shops
 
 pytestmark = pytest.mark.engine
 
-PLACED = datetime(2008, 1, 10, 18, 0, tzinfo=UTC)
+PLACED = shops.SAMPLE_PLACED
 _ids = itertools.count(1)
 
 # The order's three lines: green and black iPods (199 points each), the red one (electronics: 398).

@@ -20,7 +20,7 @@ from tests.integrations_in import shops
 MEMBER = "shop-1:207119551"  # Bob Norman, enrolled by the order (auto_enroll, matched by email)
 ORDER = "shopify:450789469"
 REFUND = "shopify:509562969"
-PLACED = datetime(2008, 1, 10, 18, 0, tzinfo=UTC)
+PLACED = shops.SAMPLE_PLACED
 EVENTS = "/v1/admin/integrations/shop-1/events"
 
 

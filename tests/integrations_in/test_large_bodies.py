@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -53,7 +52,7 @@ def bucket_keys() -> list[str]:
 
 
 def test_a_206_kb_order_of_250_engraved_lines_is_credited_in_full(api: Api, admin_api: Api, template: Template) -> None:
-    shops.at(datetime(2008, 1, 10, 18, 0, tzinfo=UTC))
+    shops.at(shops.SAMPLE_PLACED)
     shops.connect(admin_api, "shop-1", "shopify")
     order = many_lines(250, 206_000)
     assert 200_000 < len(order) < 215_000 and len(json.loads(order)["line_items"]) == 250
@@ -70,9 +69,7 @@ def test_a_206_kb_order_of_250_engraved_lines_is_credited_in_full(api: Api, admi
 def test_a_2_9_mb_order_is_answered_before_any_of_its_work_and_credited(
     api: Api, admin_api: Api, template: Template
 ) -> None:
-    shops.at(datetime(2008, 1, 10, 18, 0, tzinfo=UTC))
-    shops.connect(admin_api, "shop-1", "shopify")
-    warm = shops.body_of(shops.sample("shopify/order.json"))
+    warm = shops.sample_shop(admin_api)
     shops.shopify(api, "shop-1", warm, "orders/paid")  # the function's first call loads its code
     shops.queued()
     order = many_lines(250, 2_900_000)
@@ -108,9 +105,7 @@ def test_a_body_over_3_mb_is_413_and_nothing_is_kept(api: Api, admin_api: Api) -
 def test_a_delivery_of_the_pointer_after_its_body_was_processed_changes_nothing(
     api: Api, admin_api: Api, template: Template
 ) -> None:
-    shops.at(datetime(2008, 1, 10, 18, 0, tzinfo=UTC))
-    shops.connect(admin_api, "shop-1", "shopify")
-    order = shops.body_of(shops.sample("shopify/order.json"))
+    order = shops.sample_shop(admin_api)
     shops.shopify(api, "shop-1", order, "orders/paid")
     [message] = shops.queued()
     shops.consume(template, [message])

@@ -81,7 +81,7 @@ def test_the_connection_secret_is_never_shown_nor_stored_in_clear(admin_api: Api
 def test_shopify_sample_order_credits_once_and_its_sample_refund_reverses_two_lines(
     api: Api, admin_api: Api, template: Template
 ) -> None:
-    shops.at(datetime(2008, 1, 10, 18, 0, tzinfo=UTC))
+    shops.at(shops.SAMPLE_PLACED)
     shops.connect(admin_api, "shop-1", "shopify", category_by_sku={"IPOD2008RED": "electronics"})
     order = shops.body_of(shops.sample("shopify/order.json"))
     for _ in range(2):  # Shopify retries: delivered twice, credited once
@@ -132,7 +132,7 @@ def test_woocommerce_sample_completed_order_with_two_refunds(api: Api, admin_api
 def test_an_order_of_an_unknown_shopper_without_auto_enroll_credits_nobody(
     api: Api, admin_api: Api, template: Template
 ) -> None:
-    shops.at(datetime(2008, 1, 10, 18, 0, tzinfo=UTC))
+    shops.at(shops.SAMPLE_PLACED)
     shops.connect(admin_api, "shop-1", "shopify", auto_enroll=False)
     order = shops.body_of(shops.sample("shopify/order.json"))
     shops.shopify(api, "shop-1", order, "orders/paid")
@@ -146,7 +146,7 @@ def test_a_shop_credits_an_erased_shopper_nothing_and_the_queue_stays_clean(
     from tests.auditing import audit_clean
     from tests.conftest import table_items
 
-    shops.at(datetime(2008, 1, 10, 18, 0, tzinfo=UTC))
+    shops.at(shops.SAMPLE_PLACED)
     shops.connect(admin_api, "shop-1", "shopify", category_by_sku={"IPOD2008RED": "electronics"})
     order = shops.body_of(shops.sample("shopify/order.json"))
     shops.shopify(api, "shop-1", order, "orders/paid")

@@ -8,7 +8,6 @@ no proof of a login either (docs/members.md, "Provisional members")."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from harness.api import Api
@@ -21,7 +20,7 @@ EMAIL = "bob.norman@hostmail.com"
 
 
 def checkout(api: Api, admin_api: Api, template: Template, **connection: Any) -> bytes:
-    shops.at(datetime(2008, 1, 10, 18, 0, tzinfo=UTC))
+    shops.at(shops.SAMPLE_PLACED)
     shops.connect(admin_api, "shop-1", "shopify", category_by_sku={"IPOD2008RED": "electronics"}, **connection)
     order = shops.body_of(shops.sample("shopify/order.json"))
     shops.shopify(api, "shop-1", order, "orders/paid")

@@ -47,7 +47,7 @@ def refunds_in(api: Api, member_id: str) -> list[int]:
 
 
 def issue_order(api: Api, admin_api: Api, template: Template) -> None:
-    shops.at(datetime(2008, 1, 10, 18, 0, tzinfo=UTC))
+    shops.at(shops.SAMPLE_PLACED)
     shops.connect(admin_api, "shop-1", "shopify")
     order = shops.body_of(shops.sample("shopify/order-one-line-shipping-tax.json"))
     deliver_twice(api, template, "shop-1", order, shops.shopify_headers(order, "orders/paid"))
@@ -86,7 +86,7 @@ def test_shopify_partial_amount_refund_reverses_the_goods_share(api: Api, admin_
 
 
 def test_shopify_published_shipping_refund_reverses_nothing(api: Api, admin_api: Api, template: Template) -> None:
-    shops.at(datetime(2008, 1, 10, 18, 0, tzinfo=UTC))
+    shops.at(shops.SAMPLE_PLACED)
     shops.connect(admin_api, "shop-1", "shopify", category_by_sku={"IPOD2008RED": "electronics"})
     order = shops.body_of(shops.sample("shopify/order.json"))
     deliver_twice(api, template, "shop-1", order, shops.shopify_headers(order, "orders/paid"))

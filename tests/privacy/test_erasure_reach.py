@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -103,7 +102,7 @@ def naming(texts: Any) -> list[str]:
 def test_after_erasure_nothing_in_the_table_queues_or_bucket_names_the_shopper(
     loopback: str, api: Api, admin_api: Api, template: Template, ddb: Any
 ) -> None:
-    shops.at(datetime(2008, 1, 10, 18, 0, tzinfo=UTC))
+    shops.at(shops.SAMPLE_PLACED)
     shops.connect(admin_api, "shop-1", "shopify", match_members_by="customer_id")
     hook = {"url": "http://127.0.0.1:9/hooks/crm", "events": ["*"]}
     assert admin_api.put("/v1/admin/webhooks/crm", hook).status == 201
@@ -149,7 +148,7 @@ def test_a_repeated_erasure_finishes_what_a_failed_one_left(
 ) -> None:
     from loyalty.store import entries
 
-    shops.at(datetime(2008, 1, 10, 18, 0, tzinfo=UTC))
+    shops.at(shops.SAMPLE_PLACED)
     shops.connect(admin_api, "shop-1", "shopify", match_members_by="customer_id")
     order = shops.body_of(shops.sample("shopify/order.json"))
     shops.shopify(api, "shop-1", order, "orders/paid")
