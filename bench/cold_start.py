@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from harness import commands
 from local.intrinsics import REGION
 from local.template import Template
 
@@ -180,18 +181,16 @@ def _future_moment(event_file: str) -> str:
     return moment.isoformat() if moment is not None and moment > datetime.now(UTC) else ""
 
 
+def _python(target: dict[str, Any], *args: str) -> subprocess.CompletedProcess[str]:
+    """A fresh interpreter in the target's folder with the environment Lambda gives it."""
+    # Generous: a loaded machine can take a while; a hang still ends.
+    return commands.run([sys.executable, *args], cwd=target["cwd"], env=target["env"], timeout=300)
+
+
 def _probe(target: dict[str, Any]) -> dict[str, Any]:
     event = str(target["event"]) if target.get("event") else ""
     moment = _future_moment(event) if event and target["cwd"] != BASELINE_DIR else ""
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, target["module"], target["attribute"], event, moment],
-        cwd=target["cwd"],
-        env=target["env"],
-        capture_output=True,
-        text=True,
-        timeout=300,  # generous: a loaded machine can take a while; a hang still ends
-        check=False,
-    )
+    done = _python(target, "-c", PROBE, target["module"], target["attribute"], event, moment)
     if done.returncode != 0:
         raise RuntimeError(f"init of {target['cwd']} failed:\n{done.stderr[-2000:]}")
     answer: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -200,15 +199,7 @@ def _probe(target: dict[str, Any]) -> dict[str, Any]:
 
 def _self_times(target: dict[str, Any]) -> dict[str, int]:
     """Microseconds each module took to import itself (``-X importtime``'s "self" column)."""
-    done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", PROBE, target["module"], target["attribute"]],
-        cwd=target["cwd"],
-        env=target["env"],
-        capture_output=True,
-        text=True,
-        timeout=300,  # generous: a loaded machine can take a while; a hang still ends
-        check=False,
-    )
+    done = _python(target, "-X", "importtime", "-c", PROBE, target["module"], target["attribute"])
     times: dict[str, int] = {}
     for line in done.stderr.splitlines():
         fields = line.removeprefix("import time:").split("|")

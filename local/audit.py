@@ -7,21 +7,18 @@ Exit status: 0 clean, 1 problems found, 2 no stack. The report names members by 
 
 from __future__ import annotations
 
-import os
 import sys
 
 from local import runtime, state
-from local.template import load
 
 
 def main() -> int:
     try:
-        stack = state.read()
+        template = state.attach()
     except RuntimeError as error:
         print(error, file=sys.stderr)
         return 2
-    os.environ.update(stack["env"])
-    runtime.add_layers(load(stack["template"]))
+    runtime.add_layers(template)
     import audit  # after the layer is on sys.path: the audit reads the table through it
 
     report = audit.run()

@@ -5,9 +5,7 @@ the benchmark's seeded backend run the custom resource function through it."""
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,6 +14,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import boto3
+
+from local import loopback
 
 EVENTS = Path(__file__).resolve().parent.parent / "events" / "AdminKeyFunction"
 
@@ -68,24 +68,10 @@ def cloudformation(secret_name: str = "AdminKeySecret") -> Iterator[CloudFormati
     arn = boto3.client("secretsmanager").create_secret(Name=secret_name, Description="test")["ARN"]
     state = CloudFormation("", arn)
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_PUT(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            body = json.loads(self.rfile.read(length) or b"{}")
-            state.answers.append(Answer(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
-            self.send_response(200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+    def answer(request: loopback.Request) -> int:
+        state.answers.append(Answer(request.path, request.headers, json.loads(request.body or b"{}")))
+        return 200
 
-        def log_message(self, format: str, *args: Any) -> None:
-            return
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with loopback.serving(answer) as base_url:
+        state.base_url = base_url
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()

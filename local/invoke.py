@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from local import runtime, state
-from local.template import load
 
 
 def _read_event(source: str) -> Any:
@@ -25,12 +23,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("event", nargs="?", default="-", help="event JSON file, or - for stdin (default)")
     args = parser.parse_args(argv)
     try:
-        stack = state.read()
+        template = state.attach()
     except RuntimeError as error:
         print(error, file=sys.stderr)
         return 1
-    os.environ.update(stack["env"])
-    template = load(stack["template"])
     functions = sorted(template.functions())
     if args.function not in functions:
         print(f"No function {args.function!r}; the template has: {', '.join(functions)}", file=sys.stderr)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import secrets
 import string
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -46,6 +47,17 @@ _QUEUE_ATTRIBUTES = (
 
 def _error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
+
+
+@contextmanager
+def _already_there(*codes: str) -> Iterator[None]:
+    """A create that meets what it would create, named by one of the error ``codes``, has nothing to do:
+    the local backend keeps its resources across runs."""
+    try:
+        yield
+    except ClientError as error:
+        if _error_code(error) not in codes:
+            raise
 
 
 def _attribute(value: Any) -> str:
@@ -87,11 +99,8 @@ def create_table(
         request["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
     # Deletion protection, SSE and point-in-time recovery are left out on purpose: they protect real
     # data and would only get in the way of throwaway local tables.
-    try:
+    with _already_there("ResourceInUseException"):
         client.create_table(**request)
-    except ClientError as error:
-        if _error_code(error) != "ResourceInUseException":
-            raise
     client.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
     ttl = props.get("TimeToLiveSpecification")
     if ttl and ttl.get("Enabled"):
@@ -157,11 +166,8 @@ def _create_keys_and_buses(
         events = session.client("events")
         for logical_id, resource in buses.items():
             bus = str(template.resolve(resource["Properties"]["Name"], physical))
-            try:
+            with _already_there("ResourceAlreadyExistsException"):
                 events.create_event_bus(Name=bus)
-            except ClientError as error:
-                if _error_code(error) != "ResourceAlreadyExistsException":
-                    raise
             physical[logical_id] = names.get(logical_id, bus)
 
 
@@ -175,11 +181,8 @@ def _create_buckets(
     s3 = session.client("s3")
     for logical_id, resource in buckets.items():
         bucket = names.get(logical_id) or str(template.resolve(resource["Properties"]["BucketName"], physical))
-        try:
+        with _already_there("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
             s3.create_bucket(Bucket=bucket)
-        except ClientError as error:
-            if _error_code(error) not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
-                raise
         physical[logical_id] = bucket
 
 
@@ -255,11 +258,8 @@ def create_resources(
         sesv2 = session.client("sesv2")
         for logical_id, resource in identities.items():
             identity = str(template.resolve(resource["Properties"]["EmailIdentity"], physical))
-            try:
+            with _already_there("AlreadyExistsException"):
                 sesv2.create_email_identity(EmailIdentity=identity)
-            except ClientError as error:
-                if _error_code(error) != "AlreadyExistsException":
-                    raise
             physical[logical_id] = identity
     return physical
 

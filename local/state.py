@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from local.template import ROOT
+from local.template import ROOT, Template, load
 
 # Overridable so a test's stack never overwrites the file of a stack a developer is running.
 STATE_FILE_ENV = "LOCAL_STACK_FILE"
@@ -56,3 +56,11 @@ def read() -> dict[str, Any]:
     if not _alive(int(state.get("pid", 0))):
         raise RuntimeError(f"The local stack that wrote {path} is gone: start it again with `make run`.")
     return state
+
+
+def attach() -> Template:
+    """Join the running stack from this process: its environment (endpoints, table, queues) in os.environ,
+    and its template. Raises RuntimeError as ``read`` does."""
+    stack = read()
+    os.environ.update(stack["env"])
+    return load(stack["template"])

@@ -8,6 +8,7 @@ on DynamoDB Local. A test may also name its backends itself (``parametrize("aws"
 
 from __future__ import annotations
 
+import inspect
 import os
 import time
 import uuid
@@ -136,7 +137,8 @@ SLOW = (
     "tests/integration/test_exactly_once.py::",
     "tests/service/test_me_balance.py::",  # a year of daily orders, on both engines
 )
-# A name a test or its fixtures reach (through helpers in tests/) that says what it needs.
+# A name a test or its fixtures reach (through helpers in tests/ and harness/) that says what it needs.
+HELPERS = ("tests.", "harness.")
 _REACHES = {"Popen": "stack", "MotoServer": "stack", "DynamoDBLocal": "dynamodb_local", "sync_playwright": "browser"}
 
 
@@ -163,8 +165,8 @@ def _needs_of(obj: Any, seen: set[int]) -> set[str]:
         value = obj.__globals__.get(name)
         if isinstance(value, Path) and (ROOT / ".tools") in value.parents:
             found.add("tools")
-        elif callable(value) and str(getattr(value, "__module__", "")).startswith("tests."):
-            found |= _needs_of(value, seen)
+        elif callable(value) and str(getattr(value, "__module__", "")).startswith(HELPERS):
+            found |= _needs_of(inspect.unwrap(value), seen)
     return found
 
 

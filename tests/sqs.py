@@ -1,4 +1,4 @@
-"""SQS-to-Lambda event records, shaped as the event source mapping delivers them."""
+"""SQS-to-Lambda event records, shaped as the event source mapping delivers them; and what waits in a queue."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import hashlib
 import json
 import uuid
 from typing import Any
+
+import boto3
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:AccrualQueue"
 
@@ -32,3 +34,16 @@ def record(body: Any, message_id: str | None = None) -> dict[str, Any]:
 
 def batch(*records: dict[str, Any]) -> dict[str, Any]:
     return {"Records": list(records)}
+
+
+def taken(url: str) -> list[dict[str, Any]]:
+    """Every message waiting in the queue at ``url``, received and deleted: their JSON bodies, in order."""
+    client = boto3.client("sqs")
+    found: list[dict[str, Any]] = []
+    while True:
+        messages = client.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+        if not messages:
+            return found
+        for message in messages:
+            found.append(json.loads(message["Body"]))
+            client.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])

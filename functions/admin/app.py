@@ -8,9 +8,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from loyalty.entrypoints import lazy
 from loyalty.entrypoints.handlers import api, http_handler
-from loyalty.entrypoints.http import answered, caller, created_doc
 from loyalty.entrypoints.observability import logger
 from loyalty.entrypoints.params import ClientIdPath
+from loyalty.entrypoints.routes import acting, answered, body_doc, created_doc
 from loyalty.models.adjustment import AdjustmentRequest
 from loyalty.models.api_key import KeyCreated, KeyRequest
 from loyalty.models.common import Page
@@ -29,48 +29,41 @@ else:  # imported on first use: see loyalty.entrypoints.lazy
     privacy = lazy.module("loyalty.services.privacy")
     program = lazy.module("loyalty.services.program")
 
-app = api()
+app = api(tags=["admin"])
 
 KeyId = Annotated[str, Path(pattern=r"^key_[0-9a-f]{16}$")]
 
 
-@app.put("/v1/admin/program", summary="Store the program (validated as a whole)", tags=["admin"])
+@app.put("/v1/admin/program", summary="Store the program (validated as a whole)")
 def put_program(body: Annotated[Program, Body()]) -> Program:
     return program.save(body)
 
 
-@app.get("/v1/admin/program", summary="Read the program", tags=["admin"])
+@app.get("/v1/admin/program", summary="Read the program")
 def get_program() -> Program:
     return program.current()
 
 
-@app.get("/v1/admin/campaigns/<campaign_id>", summary="Read a campaign and what is left of its budget", tags=["admin"])
+@app.get("/v1/admin/campaigns/<campaign_id>", summary="Read a campaign and what is left of its budget")
 def get_campaign(campaign_id: ClientIdPath) -> CampaignRead:
     return campaigns.read(campaign_id)
 
 
-@app.post(
-    "/v1/admin/keys",
-    summary="Issue an API key (shown once)",
-    tags=["admin"],
-    responses=created_doc("Issued", KeyCreated),
-)
+@app.post("/v1/admin/keys", summary="Issue an API key (shown once)", responses=created_doc("Issued", KeyCreated))
 def create_key(body: Annotated[KeyRequest, Body()]) -> Response[KeyCreated]:
     created = api_keys.create(body)
     logger.info("api key issued", extra={"key_id": created.key_id, "scope": created.scope})
     return answered(created, True, f"/v1/admin/keys/{created.key_id}")
 
 
-@app.delete(
-    "/v1/admin/keys/<key_id>", summary="Revoke an API key", tags=["admin"], responses={204: {"description": "Revoked"}}
-)
+@app.delete("/v1/admin/keys/<key_id>", summary="Revoke an API key", responses={204: {"description": "Revoked"}})
 def delete_key(key_id: KeyId) -> Response[None]:
     api_keys.revoke(key_id)
     logger.info("api key revoked", extra={"key_id": key_id})
     return Response(status_code=204)
 
 
-@app.get("/v1/admin/members", summary="Find a member by email", tags=["admin"])
+@app.get("/v1/admin/members", summary="Find a member by email")
 def find_member(email: Annotated[str, Query(min_length=3, max_length=254)]) -> Page[Member]:
     return members.find_by_email(email)
 
@@ -78,21 +71,17 @@ def find_member(email: Annotated[str, Query(min_length=3, max_length=254)]) -> P
 @app.post(
     "/v1/admin/members/<member_id>/adjustments",
     summary="Credit or debit a member's points",
-    tags=["admin"],
-    responses={201: {"description": "Recorded", "content": {"application/json": {"model": Entry}}}},
+    responses=body_doc(201, "Recorded", Entry),
 )
 def adjust(member_id: ClientIdPath, body: Annotated[AdjustmentRequest, Body()]) -> tuple[Entry, int]:
     # The acting key goes on the entry, so the ledger says who changed the balance.
-    acting = caller(app.current_event.raw_event)
-    actor = adjustments.Actor(key_id=acting.get("key_id"), label=str(acting.get("label") or "unknown"))
-    adjusted = adjustments.adjust(member_id, body, actor)
+    adjusted = adjustments.adjust(member_id, body, adjustments.Actor(*acting(app)))
     return adjusted.entry, 201 if adjusted.created else 200
 
 
 @app.get(
     "/v1/admin/members/<member_id>/export",
     summary="Everything held about a member (right of access and portability)",
-    tags=["admin"],
 )
 def export_member(member_id: ClientIdPath) -> MemberExport:
     return privacy.export(member_id)
@@ -101,12 +90,10 @@ def export_member(member_id: ClientIdPath) -> MemberExport:
 @app.delete(
     "/v1/admin/members/<member_id>",
     summary="Erase a member's personal data; its balance is forfeited",
-    tags=["admin"],
     responses={204: {"description": "Erased (also when it was already)"}},
 )
 def erase_member(member_id: ClientIdPath) -> Response[None]:
-    acting = caller(app.current_event.raw_event)
-    privacy.erase(member_id, privacy.Actor(key_id=acting.get("key_id"), label=str(acting.get("label") or "unknown")))
+    privacy.erase(member_id, privacy.Actor(*acting(app)))
     logger.info("member erased", extra={"member_id": member_id})
     return Response(status_code=204)
 

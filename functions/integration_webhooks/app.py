@@ -4,7 +4,6 @@ The raw body is handed to the service untouched: the signature is over its exact
 anything parses it. The answer comes at once; the work is queued for the accrual consumer.
 """
 
-import base64
 from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
@@ -13,6 +12,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from loyalty.entrypoints import lazy
 from loyalty.entrypoints.handlers import api, http_handler
 from loyalty.entrypoints.observability import metrics
+from loyalty.entrypoints.routes import raw_body
 from loyalty.models.common import CLIENT_ID_PATTERN
 from loyalty.models.integrations import WebhookReceipt
 from loyalty.models.problem import Problem
@@ -22,21 +22,14 @@ if TYPE_CHECKING:
 else:  # imported on first use: see loyalty.entrypoints.lazy
     ingress = lazy.module("loyalty.services.integrations.ingress")
 
-app = api()
+app = api(tags=["integrations"])
 
 ConnectionId = Annotated[str, Path(pattern=CLIENT_ID_PATTERN, max_length=128)]
-
-
-def _raw_body() -> bytes:
-    event = app.current_event.raw_event
-    body = event.get("body") or ""
-    return base64.b64decode(body) if event.get("isBase64Encoded") else str(body).encode("utf-8")
 
 
 @app.post(
     "/v1/integrations/<connection_id>/webhooks",
     summary="Receive a Shopify or WooCommerce webhook (signed by the platform; no API key)",
-    tags=["integrations"],
     responses={
         200: {
             "description": "Queued, ignored (a topic not used) or a WooCommerce ping",
@@ -53,7 +46,7 @@ def _raw_body() -> bytes:
     },
 )
 def receive(connection_id: ConnectionId) -> WebhookReceipt:
-    status = ingress.receive(connection_id, dict(app.current_event.headers), _raw_body())
+    status = ingress.receive(connection_id, dict(app.current_event.headers), raw_body(app))
     metrics.add_metric(name=f"PlatformWebhooks{status.capitalize()}", unit=MetricUnit.Count, value=1)
     return WebhookReceipt(status=status)
 

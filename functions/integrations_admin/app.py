@@ -10,7 +10,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from loyalty.entrypoints import lazy
 from loyalty.entrypoints.handlers import api, http_handler
 from loyalty.entrypoints.observability import logger, metrics
-from loyalty.entrypoints.params import Cursor
+from loyalty.entrypoints.params import Cursor, Limit
+from loyalty.entrypoints.routes import answered, body_doc
 from loyalty.models.common import CLIENT_ID_PATTERN, Page
 from loyalty.models.integrations import Connection, ConnectionRequest, PlatformEvent, PlatformEventStatus
 from loyalty.models.problem import Problem
@@ -24,7 +25,7 @@ else:  # imported on first use: see loyalty.entrypoints.lazy
     connections = lazy.module("loyalty.services.integrations.connections")
     events = lazy.module("loyalty.services.integrations.events")
 
-app = api()
+app = api(tags=["webhooks"])
 
 WebhookId = Annotated[str, Path(pattern=CLIENT_ID_PATTERN, max_length=128)]
 ConnectionId = Annotated[str, Path(pattern=CLIENT_ID_PATTERN, max_length=128)]
@@ -37,14 +38,9 @@ NOT_FOUND = {
 }
 
 
-def _created(location: str, body: str) -> Response[str]:
-    return Response(201, "application/json", body, headers={"Location": location})
-
-
 @app.put(
     "/v1/admin/webhooks/<webhook_id>",
     summary="Subscribe a URL to events (the signing secret is shown once, on creation)",
-    tags=["webhooks"],
     responses={
         200: {"description": "Replaced (the secret is kept)", "content": {"application/json": {"model": Webhook}}},
         201: {"description": "Created, with its secret", "content": {"application/json": {"model": WebhookCreated}}},
@@ -53,15 +49,12 @@ def _created(location: str, body: str) -> Response[str]:
 def put_webhook(webhook_id: WebhookId, body: Annotated[WebhookRequest, Body()]) -> Response[str]:
     webhook, created = webhooks.put(webhook_id, body)
     logger.info("webhook stored", extra={"webhook_id": webhook_id, "new": created})
-    if created:
-        return _created(f"/v1/admin/webhooks/{webhook_id}", webhook.model_dump_json())
-    return Response(200, "application/json", webhook.model_dump_json())
+    return answered(webhook.model_dump_json(), created, f"/v1/admin/webhooks/{webhook_id}")
 
 
 @app.delete(
     "/v1/admin/webhooks/<webhook_id>",
     summary="Delete a webhook subscription",
-    tags=["webhooks"],
     responses={204: {"description": "Deleted (also when there was none)"}},
 )
 def delete_webhook(webhook_id: WebhookId) -> Response[None]:
@@ -72,21 +65,16 @@ def delete_webhook(webhook_id: WebhookId) -> Response[None]:
 @app.post(
     "/v1/admin/webhooks/<webhook_id>/rotate-secret",
     summary="Replace a webhook's signing secret (the old one still signs beside it for 24 hours)",
-    tags=["webhooks"],
     responses={404: {"description": "No such webhook"}},
 )
 def rotate_webhook_secret(webhook_id: WebhookId) -> SecretRotated:
     return webhooks.rotate_secret(webhook_id)
 
 
-@app.get(
-    "/v1/admin/webhooks/<webhook_id>/deliveries",
-    summary="A webhook's deliveries, newest first",
-    tags=["webhooks"],
-)
+@app.get("/v1/admin/webhooks/<webhook_id>/deliveries", summary="A webhook's deliveries, newest first")
 def list_deliveries(
     webhook_id: WebhookId,
-    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    limit: Limit = 25,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> Page[Delivery]:
     return webhooks.deliveries(webhook_id, limit, cursor)
@@ -96,14 +84,12 @@ def list_deliveries(
     "/v1/admin/integrations/<connection_id>",
     summary="Connect a Shopify or WooCommerce store (the secret is never shown again)",
     tags=["integrations"],
-    responses={201: {"description": "Connected", "content": {"application/json": {"model": Connection}}}},
+    responses=body_doc(201, "Connected", Connection),
 )
 def put_connection(connection_id: ConnectionId, body: Annotated[ConnectionRequest, Body()]) -> Response[str]:
     connection, created = connections.save(connection_id, body)
     logger.info("integration stored", extra={"connection_id": connection_id, "platform": body.platform})
-    if created:
-        return _created(f"/v1/admin/integrations/{connection_id}", connection.model_dump_json())
-    return Response(200, "application/json", connection.model_dump_json())
+    return answered(connection.model_dump_json(), created, f"/v1/admin/integrations/{connection_id}")
 
 
 @app.get(
@@ -116,7 +102,7 @@ def put_connection(connection_id: ConnectionId, body: Annotated[ConnectionReques
 def list_events(
     connection_id: ConnectionId,
     status: Annotated[PlatformEventStatus, Query()] = "failed",
-    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    limit: Limit = 25,
     cursor: Cursor = None,
 ) -> Page[PlatformEvent]:
     return events.page(connection_id, status, limit, cursor)

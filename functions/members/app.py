@@ -3,14 +3,14 @@
 from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.metrics import MetricUnit
 
 from loyalty.entrypoints import lazy
 from loyalty.entrypoints.handlers import api, http_handler
-from loyalty.entrypoints.http import answered, caller, created_doc
 from loyalty.entrypoints.observability import metrics
-from loyalty.entrypoints.params import ClientIdPath, Cursor
+from loyalty.entrypoints.params import ClientIdPath, Cursor, Limit
+from loyalty.entrypoints.routes import acting_key, answered, body_doc, created_doc
 from loyalty.models.common import Page
 from loyalty.models.entry import Entry
 from loyalty.models.member import EnrollRequest, Member, MemberPatch, MemberReferrals
@@ -24,44 +24,34 @@ else:  # imported on first use: see loyalty.entrypoints.lazy
     members = lazy.module("loyalty.services.members")
     referrals = lazy.module("loyalty.services.referrals")
 
-app = api()
+app = api(tags=["members"])
 
 
-@app.post(
-    "/v1/members",
-    summary="Enroll a member",
-    tags=["members"],
-    responses=created_doc("Enrolled", Member),
-)
+@app.post("/v1/members", summary="Enroll a member", responses=created_doc("Enrolled", Member))
 def enroll(body: Annotated[EnrollRequest, Body()]) -> Response[Member]:
-    member, created = members.enroll(body, caller(app.current_event.raw_event).get("key_id"))
+    member, created = members.enroll(body, acting_key(app))
     metrics.add_metric(name="MembersEnrolled" if created else "EnrollmentReplays", unit=MetricUnit.Count, value=1)
     return answered(member, created, f"/v1/members/{member.member_id}")
 
 
-@app.get("/v1/members/<member_id>", summary="Read a member", tags=["members"])
+@app.get("/v1/members/<member_id>", summary="Read a member")
 def get_member(member_id: ClientIdPath) -> Member:
     return members.get(member_id)
 
 
-@app.patch("/v1/members/<member_id>", summary="Update a member's profile", tags=["members"])
+@app.patch("/v1/members/<member_id>", summary="Update a member's profile")
 def patch_member(member_id: ClientIdPath, body: Annotated[MemberPatch, Body()]) -> Member:
-    return members.update(member_id, body, caller(app.current_event.raw_event).get("key_id"))
+    return members.update(member_id, body, acting_key(app))
 
 
-@app.get("/v1/members/<member_id>/activity", summary="A member's ledger, newest first", tags=["members"])
-def get_activity(
-    member_id: ClientIdPath,
-    limit: Annotated[int, Query(ge=1, le=100)] = 25,
-    cursor: Cursor = None,
-) -> Page[Entry]:
+@app.get("/v1/members/<member_id>/activity", summary="A member's ledger, newest first")
+def get_activity(member_id: ClientIdPath, limit: Limit = 25, cursor: Cursor = None) -> Page[Entry]:
     return activity.page(member_id, limit, cursor)
 
 
 @app.get(
     "/v1/members/<member_id>/referrals",
     summary="A member's referral code, its completed and pending referrals and the next milestone",
-    tags=["members"],
 )
 def get_referrals(member_id: ClientIdPath) -> MemberReferrals:
     return referrals.view(member_id)
@@ -70,11 +60,10 @@ def get_referrals(member_id: ClientIdPath) -> MemberReferrals:
 @app.post(
     "/v1/members/<member_id>/events",
     summary="Record a member event (a review, a survey, a birthday) and credit its rule's points",
-    tags=["members"],
-    responses={201: {"description": "Recorded", "content": {"application/json": {"model": MemberEventResult}}}},
+    responses=body_doc(201, "Recorded", MemberEventResult),
 )
 def post_event(member_id: ClientIdPath, body: Annotated[MemberEventRequest, Body()]) -> tuple[MemberEventResult, int]:
-    result, created = member_events.record(member_id, body, caller(app.current_event.raw_event).get("key_id"))
+    result, created = member_events.record(member_id, body, acting_key(app))
     if created:
         metrics.add_metric(
             name="MemberEventsLimited" if result.limited else "MemberEventsCredited", unit=MetricUnit.Count, value=1

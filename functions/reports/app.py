@@ -9,8 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from loyalty.entrypoints import lazy
 from loyalty.entrypoints.handlers import api, http_handler
-from loyalty.entrypoints.http import JSON
-from loyalty.models.common import Model
+from loyalty.entrypoints.routes import report_answer, report_doc
 from loyalty.models.reports import Kpis, LiabilityReport, RollForward
 
 if TYPE_CHECKING:
@@ -18,50 +17,27 @@ if TYPE_CHECKING:
 else:  # imported on first use: see loyalty.entrypoints.lazy
     reports = lazy.module("loyalty.services.reports")
 
-app = api()
+app = api(tags=["reports"])
 
-CSV = "text/csv"
 Month = Annotated[str, Query(pattern=r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$", description="YYYY-MM (years 1000 to 9999)")]
-
-
-def _doc(model: type[Model]) -> dict[int, Any]:
-    return {
-        200: {
-            "description": "The report (CSV with Accept: text/csv)",
-            "content": {JSON: {"model": model}, CSV: {"schema": {"type": "string"}}},
-        }
-    }
-
-
-def _wants_csv() -> bool:
-    accept = app.current_event.headers.get("accept") or ""
-    return CSV in accept.lower()
-
-
-def _answer(report: Model, as_csv: Any) -> Response[Any]:
-    if _wants_csv():
-        return Response(status_code=200, content_type=CSV, body=as_csv(report))
-    return Response(status_code=200, content_type=JSON, body=report.model_dump(mode="json", by_alias=True))
 
 
 @app.get(
     "/v1/admin/reports/liability",
     summary="The points liability on a day, in points and money",
-    tags=["reports"],
-    responses=_doc(LiabilityReport),
+    responses=report_doc(LiabilityReport),
 )
 def liability(as_of: Annotated[date, Query(description="YYYY-MM-DD")]) -> Response[Any]:
-    return _answer(reports.liability(as_of), reports.liability_csv)
+    return report_answer(app, reports.liability(as_of), reports.liability_csv)
 
 
 @app.get(
     "/v1/admin/reports/rollforward",
     summary="A month's roll-forward: opening + movements = closing, in points and money",
-    tags=["reports"],
-    responses=_doc(RollForward),
+    responses=report_doc(RollForward),
 )
 def rollforward(month: Month) -> Response[Any]:
-    return _answer(reports.rollforward(month), reports.rollforward_csv)
+    return report_answer(app, reports.rollforward(month), reports.rollforward_csv)
 
 
 @app.get(
@@ -69,14 +45,13 @@ def rollforward(month: Month) -> Response[Any]:
     summary="Program KPIs over a range of days (at most 366)",
     description="`to` on or after `from`, and a range of at most 366 days (422 otherwise). Definitions: "
     "docs/accounting.md.",
-    tags=["reports"],
-    responses=_doc(Kpis),
+    responses=report_doc(Kpis),
 )
 def kpis(
     from_: Annotated[date, Query(alias="from", description="YYYY-MM-DD, included")],
     to: Annotated[date, Query(description="YYYY-MM-DD, included")],
 ) -> Response[Any]:
-    return _answer(reports.kpi_report(from_, to), reports.kpis_csv)
+    return report_answer(app, reports.kpi_report(from_, to), reports.kpis_csv)
 
 
 handler = http_handler(app)

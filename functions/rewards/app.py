@@ -3,12 +3,12 @@
 from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from loyalty.entrypoints import lazy
 from loyalty.entrypoints.handlers import api, http_handler
-from loyalty.entrypoints.http import answered, created_doc
-from loyalty.entrypoints.params import ClientIdPath, Cursor
+from loyalty.entrypoints.params import ClientIdPath, Cursor, Limit
+from loyalty.entrypoints.routes import answered, created_doc
 from loyalty.models.common import Page
 from loyalty.models.reward import Reward, RewardPut
 
@@ -17,27 +17,21 @@ if TYPE_CHECKING:
 else:  # imported on first use: see loyalty.entrypoints.lazy
     rewards = lazy.module("loyalty.services.rewards")
 
-app = api()
+app = api(tags=["rewards"])
 
 
-@app.get("/v1/rewards", summary="Rewards that can be redeemed now", tags=["rewards"])
-def list_rewards(
-    limit: Annotated[int, Query(ge=1, le=100)] = 25,
-    cursor: Cursor = None,
-) -> Page[Reward]:
+@app.get("/v1/rewards", summary="Rewards that can be redeemed now")
+def list_rewards(limit: Limit = 25, cursor: Cursor = None) -> Page[Reward]:
     return rewards.redeemable(limit, cursor)
 
 
-@app.get("/v1/rewards/<reward_id>", summary="Read a reward", tags=["rewards"])
+@app.get("/v1/rewards/<reward_id>", summary="Read a reward")
 def get_reward(reward_id: ClientIdPath) -> Reward:
     return rewards.one(reward_id)
 
 
 @app.get("/v1/admin/rewards", summary="Every reward, inactive ones included", tags=["admin"])
-def list_every_reward(
-    limit: Annotated[int, Query(ge=1, le=100)] = 25,
-    cursor: Cursor = None,
-) -> Page[Reward]:
+def list_every_reward(limit: Limit = 25, cursor: Cursor = None) -> Page[Reward]:
     return rewards.every(limit, cursor)
 
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 else:  # imported on first use: see loyalty.entrypoints.lazy
     unsubscribing = lazy.module("loyalty.services.unsubscribe")
 
-app = api()
+app = api(tags=["emails"])
 
 Token = Annotated[str, Path(min_length=3, max_length=200, pattern=r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")]
 
@@ -28,7 +28,6 @@ Token = Annotated[str, Path(min_length=3, max_length=200, pattern=r"^[A-Za-z0-9_
     "/v1/unsubscribe/<token>",
     summary="Unsubscribe from re-engagement emails (one click)",
     description="The link of an email's List-Unsubscribe header. Clears the member's marketing_opt_in.",
-    tags=["emails"],
 )
 def unsubscribe(token: Token) -> Unsubscribed:
     member_id = unsubscribing.unsubscribe(token)

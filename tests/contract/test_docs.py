@@ -9,21 +9,15 @@ failing command (curl --fail-with-body turns an HTTP error into one) stops the r
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import signal
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from local.backend import free_port
+from harness.commands import run
+from harness.stack import running
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -84,53 +78,13 @@ def test_walkthrough_uses_the_port_variable() -> None:
     assert ":3000" not in script.replace("${PORT:-3000}", ""), "hard-coded port: the test could not move it"
 
 
-def _wait_for_health(process: subprocess.Popen[str], api: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            out, err = process.communicate()
-            pytest.fail(f"the stack exited with {process.returncode}:\n{out}\n{err}")
-        try:
-            with urllib.request.urlopen(api + "/v1/health", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)
-    pytest.fail("the stack did not answer GET /v1/health within 30 s")
-
-
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[dict[str, str]]:
     """`LOYALTY_ADMIN_KEY=<key> make run` on a free port; yields the environment the reader's shell needs."""
-    port = str(free_port())
-    env = {
-        **os.environ,
-        "PORT": port,
-        "BACKEND": "moto",
-        "LOYALTY_ADMIN_KEY": admin_key(),
-        # Never the developer's .local/stack.json: a stack they run must not be disturbed.
-        "LOCAL_STACK_FILE": str(tmp_path / "stack.json"),
-        "PYTHONUNBUFFERED": "1",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local.stack"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        _wait_for_health(process, f"http://127.0.0.1:{port}")
-        yield {key: value for key, value in env.items() if key not in ("BACKEND", "LOYALTY_ADMIN_KEY")}
-        process.send_signal(signal.SIGTERM)
-        _, err = process.communicate(timeout=10)
-        assert process.returncode == 0, err
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
+    with running(tmp_path / "stack.json", admin_key()) as started:
+        yield {key: value for key, value in started.env.items() if key not in ("BACKEND", "LOYALTY_ADMIN_KEY")}
+        code, _, err = started.stop()
+        assert code == 0, err
 
 
 def test_walkthrough_runs_as_written(stack: dict[str, str]) -> None:
@@ -142,15 +96,7 @@ def test_walkthrough_runs_as_written(stack: dict[str, str]) -> None:
     for index, block in enumerate(blocks):
         script += [f"echo '{MARKER}{index}'", block]
     script.append(f"echo '{MARKER}done'")
-    result = subprocess.run(
-        ["bash", "-c", "\n".join(script)],
-        cwd=ROOT,
-        env=stack,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run(["bash", "-c", "\n".join(script)], env=stack, timeout=60)
     parts = re.split(rf"^{MARKER}(\S+)\n", result.stdout, flags=re.MULTILINE)
     outputs = dict(zip(parts[1::2], parts[2::2], strict=True))
     ran = len(outputs) - 1

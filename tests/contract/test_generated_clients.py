@@ -12,12 +12,8 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,8 +22,9 @@ from typing import Any
 
 import pytest
 
+from harness.commands import run
 from harness.programs import program_document
-from local.backend import free_port
+from harness.stack import running
 from local.template import ROOT
 from loyalty.models.timezones import IANA_TIMEZONES
 
@@ -47,15 +44,12 @@ def _generated(result: subprocess.CompletedProcess[str]) -> str:
 def python_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ModuleType, str]]:
     """The generated package (imported from a temporary directory) and what the generator printed."""
     where = tmp_path_factory.mktemp("python-client")
-    result = subprocess.run(
+    result = run(
         [str(BIN / "openapi-python-client"), "generate", "--path", str(DOCUMENT), "--output-path", "client"],
         cwd=where,
         # The generator formats its output with ruff, found on PATH: the virtualenv's pinned one.
         env={**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"},
-        capture_output=True,
-        text=True,
         timeout=300,
-        check=False,
     )
     output = _generated(result)
     sys.path.insert(0, str(where / "client"))
@@ -100,74 +94,22 @@ def test_typescript_client_generates_with_no_warning_and_compiles(tmp_path: Path
     generator = ROOT / "node_modules" / ".bin" / "openapi-typescript"
     if not generator.exists():
         pytest.fail("node_modules/.bin/openapi-typescript is missing: run `npm ci` (`make test` does)", pytrace=False)
-    result = subprocess.run(
-        [str(generator), str(DOCUMENT), "--output", str(tmp_path / "api.d.ts")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run([str(generator), str(DOCUMENT), "--output", str(tmp_path / "api.d.ts")])
     output = _generated(result)
     # What it prints when all went well: its name and the file written; anything more is a warning.
     lines = [line for line in output.splitlines() if line.strip()]
     assert len(lines) == 2 and lines[0].startswith("✨ openapi-typescript") and lines[1].startswith("🚀"), output
     typed = (tmp_path / "api.d.ts").read_text()
     assert '"/v1/admin/program"' in typed and '"Etc/GMT-0"' in typed
-    compiled = subprocess.run(
-        [str(ROOT / "node_modules" / ".bin" / "tsc"), "--noEmit", "--strict", str(tmp_path / "api.d.ts")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    compiled = run([str(ROOT / "node_modules" / ".bin" / "tsc"), "--noEmit", "--strict", str(tmp_path / "api.d.ts")])
     assert compiled.returncode == 0, compiled.stdout + compiled.stderr
 
 
 @pytest.fixture(scope="module")
 def stack_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The local stack as ``make run`` starts it (moto backend), with a known admin key."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "PORT": str(port),
-        "BACKEND": "moto",
-        "LOYALTY_ADMIN_KEY": ADMIN_KEY,
-        "LOCAL_STACK_FILE": str(tmp_path_factory.mktemp("client-stack") / "stack.json"),
-        "PYTHONUNBUFFERED": "1",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local.stack"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"the local stack exited with {process.returncode}:\n{process.communicate()[1]}")
-            try:
-                with urllib.request.urlopen(url + "/v1/health", timeout=5) as answer:
-                    if answer.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("the local stack did not answer GET /v1/health in time")
-            time.sleep(0.2)
-        yield url
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
+    with running(tmp_path_factory.mktemp("client-stack") / "stack.json", ADMIN_KEY) as stack:
+        yield stack.api
 
 
 def _call(package: str, name: str) -> Any:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -29,6 +28,7 @@ from packaging.requirements import Requirement
 
 from bench import cold_start
 from bench.deployment import RUNTIME_PROVIDED
+from harness.commands import run
 from local.template import Template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,10 +127,8 @@ print(json.dumps({"files": files, "swagger": bool(swagger)}))
 """
 
 
-def _run(code: str, *args: str, **options: object) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=300, check=False, **options
-    )
+def _run(code: str, *args: str, cwd: Path | str = ROOT, env: dict[str, str] | None = None) -> dict[str, Any]:
+    done = run([sys.executable, "-c", code, *args], cwd=cwd, env=env, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     answer: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return answer

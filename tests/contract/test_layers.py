@@ -11,21 +11,15 @@ from pathlib import Path
 
 import pytest
 
+from harness.commands import run
+
 ROOT = Path(__file__).resolve().parents[2]
 LINT = Path(sys.executable).with_name("lint-imports")
 
 
 def lint(root: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root / "layers" / "core"), str(root)])}
-    return subprocess.run(
-        [str(LINT), "--no-cache", str(root / "pyproject.toml")],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run([str(LINT), "--no-cache", str(root / "pyproject.toml")], cwd=root, env=env)
 
 
 def copy_of_the_code(tmp_path: Path) -> Path:
@@ -86,14 +80,8 @@ def test_no_module_of_the_layer_imports_by_name() -> None:
 def make_lint_import_step() -> str:
     """The import-linter command of `make lint`, as the Makefile writes it (make -n prints the recipe; -o
     takes the installs as done, so nothing is installed or run)."""
-    planned = subprocess.run(
-        ["make", "-n", "-o", ".venv/.installed", "-o", "node_modules/.installed", "lint"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    planned = run(["make", "-n", "-o", ".venv/.installed", "-o", "node_modules/.installed", "lint"], timeout=60)
+    assert planned.returncode == 0, planned.stdout + planned.stderr
     steps = [line for line in planned.stdout.splitlines() if "lint-imports" in line]
     assert len(steps) == 1, planned.stdout
     return steps[0]
@@ -106,13 +94,11 @@ def test_make_lint_fails_on_a_module_that_imports_against_the_layers(tmp_path: P
     root = copy_of_the_code(tmp_path)
     (root / ".venv").symlink_to(Path(sys.executable).parent.parent, target_is_directory=True)
 
-    def run() -> subprocess.CompletedProcess[str]:
+    def lint_step() -> subprocess.CompletedProcess[str]:
         env = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
-        return subprocess.run(
-            ["bash", "-c", step], cwd=root, env=env, capture_output=True, text=True, timeout=120, check=False
-        )
+        return run(["bash", "-c", step], cwd=root, env=env)
 
-    clean = run()
+    clean = lint_step()
     assert clean.returncode == 0, clean.stdout + clean.stderr
     rule = root / "layers" / "core" / "loyalty" / "domain" / "tiers.py"
     source = rule.read_text(encoding="utf-8")
@@ -125,7 +111,7 @@ def test_make_lint_fails_on_a_module_that_imports_against_the_layers(tmp_path: P
         encoding="utf-8",
     )
     assert "from loyalty.store import keys" in rule.read_text(encoding="utf-8")
-    broken = run()
+    broken = lint_step()
     assert broken.returncode != 0, broken.stdout
     report = " ".join(broken.stdout.split())
     assert "1 broken" in report and "arrows point down" in report.split("Broken contracts")[-1], report

@@ -24,6 +24,8 @@ from typing import Any
 import pytest
 from cfn_flip import load_yaml
 
+from harness.commands import run
+
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
 
@@ -99,15 +101,7 @@ def _run(tool: Path, *args: str, cwd: Path = ROOT) -> subprocess.CompletedProces
             f"{tool.relative_to(ROOT)} is not installed: run `make tools` (`make test` installs it first)",
             pytrace=False,
         )
-    return subprocess.run(
-        [str(tool), *args],
-        cwd=cwd,
-        env=_tool_env(),
-        capture_output=True,
-        text=True,
-        timeout=TOOL_TIMEOUT_SECONDS,
-        check=False,
-    )
+    return run([str(tool), *args], cwd=cwd, env=_tool_env(), timeout=TOOL_TIMEOUT_SECONDS)
 
 
 def _report(proc: subprocess.CompletedProcess[str]) -> str:

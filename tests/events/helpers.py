@@ -3,7 +3,6 @@ delivery queue driven the way Lambda drives them, a bus tap, and a scripted webh
 
 from __future__ import annotations
 
-import http.server
 import json
 import os
 import threading
@@ -14,9 +13,10 @@ from typing import Any
 
 import boto3
 
-from local import runtime, streams
+from local import loopback, runtime, streams
 from local.template import Template
 from loyalty.store import client as store_client
+from tests.sqs import taken
 
 TAP_QUEUE = "LoyaltyEventsTap"
 
@@ -154,15 +154,7 @@ def create_tap() -> str:
 
 def tapped(url: str) -> list[dict[str, Any]]:
     """Every event the bus delivered to the tap so far (EventBridge's envelope, our event in detail)."""
-    sqs = boto3.client("sqs")
-    found = []
-    while True:
-        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
-        if not messages:
-            return found
-        for message in messages:
-            found.append(json.loads(message["Body"]))
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return taken(url)
 
 
 def drain_deliveries(template: Template, rounds: int = 200) -> list[dict[str, Any]]:
@@ -217,28 +209,11 @@ class Receiver:
 @contextmanager
 def receiver(script: list[int] | None = None) -> Iterator[Receiver]:
     state = Receiver(script=list(script or []))
-    lock = threading.Lock()
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            body = self.rfile.read(length).decode()
-            with lock:
-                state.requests.append(Received({k.lower(): v for k, v in self.headers.items()}, body))
-                status = state.script.pop(0) if state.script else 200
-            self.send_response(status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+    def answer(request: loopback.Request) -> int:
+        state.requests.append(Received(request.headers, request.body.decode()))
+        return state.script.pop(0) if state.script else 200
 
-        def log_message(self, format: str, *args: Any) -> None:
-            return
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_port}/hooks/loyalty"
-    try:
+    with loopback.serving(answer) as base_url:
+        state.url = f"{base_url}/hooks/loyalty"
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()

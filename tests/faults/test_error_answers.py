@@ -85,6 +85,15 @@ def internal_errors_published(text: str) -> int:
     return total
 
 
+def order_failing(member: Api, faults: Faults, fault: Fault, capfd: pytest.CaptureFixture[str]) -> tuple[Answer, str]:
+    """POST /v1/orders while its transaction meets ``fault`` (more times than boto3 retries): the answer, and
+    what the functions logged and printed meanwhile."""
+    faults.add("TransactWriteItems", fault, times=4, touching="ORDER#o-1")
+    with logs_and_stdout(capfd) as output:
+        answer = member.post("/v1/orders", order("o-1", 12_300))
+    return answer, output.getvalue()
+
+
 def assert_problem(answer: Answer, status: int, code: str) -> None:
     assert answer.status == status, answer.body
     assert answer.content_type == "application/problem+json", answer.headers
@@ -98,11 +107,9 @@ def assert_problem(answer: Answer, status: int, code: str) -> None:
 def test_what_a_retry_fixes_answers_503_and_counts_no_internal_error(
     member: Api, faults: Faults, fault: Fault, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    faults.add("TransactWriteItems", fault, times=4, touching="ORDER#o-1")
-    with logs_and_stdout(capfd) as output:
-        answer = member.post("/v1/orders", order("o-1", 12_300))
+    answer, text = order_failing(member, faults, fault, capfd)
     assert_problem(answer, 503, "unavailable")
-    assert internal_errors_published(output.getvalue()) == 0
+    assert internal_errors_published(text) == 0
     faults.clear()
     assert member.post("/v1/orders", order("o-1", 12_300)).status == 201  # the retry the 503 asked for
 
@@ -127,12 +134,9 @@ def test_a_read_that_a_retry_fixes_answers_503(member: Api, faults: Faults, faul
 def test_what_no_retry_fixes_answers_500_logs_its_cause_and_counts_an_internal_error(
     member: Api, faults: Faults, fault: Fault, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    faults.add("TransactWriteItems", fault, times=4, touching="ORDER#o-1")
-    with logs_and_stdout(capfd) as output:
-        answer = member.post("/v1/orders", order("o-1", 12_300))
+    answer, text = order_failing(member, faults, fault, capfd)
     assert_problem(answer, 500, "internal_error")
     assert faults.count("TransactWriteItems", fault) == 1, "boto3 does not retry it, and neither do we"
-    text = output.getvalue()
     (logged,) = log_lines(text, "internal error")
     assert logged["level"] == "ERROR"
     # botocore names the exception class after a modelled error code (ResourceNotFoundException), else ClientError.

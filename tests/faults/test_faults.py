@@ -29,6 +29,7 @@ import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from harness.api import Answer, Api
+from harness.orders import order_document
 from local import runtime
 from loyalty.adapters import clock
 from loyalty.services import activity
@@ -60,13 +61,7 @@ READ_FAULTS = [FAULTS[1], FAULTS[3], FAULTS[5], FAULTS[6]]
 
 
 def order(order_id: str, price_minor: int, member_id: str = "m-1") -> dict[str, Any]:
-    return {
-        "order_id": order_id,
-        "member_id": member_id,
-        "currency": "USD",
-        "placed_at": "2026-11-22T10:00:00Z",
-        "lines": [{"sku": "SHOE", "category": "shoes", "quantity": 1, "unit_price_minor": price_minor}],
-    }
+    return order_document(order_id, member_id, price_minor, sku="SHOE")
 
 
 @pytest.fixture
@@ -97,6 +92,33 @@ def first_then_retry(faults: Faults, call: Callable[[], Answer]) -> tuple[Answer
     return first, again
 
 
+def retried(
+    faults: Faults,
+    plan: list[tuple[Fault, int]],
+    touching: str,
+    call: Callable[[], Answer],
+    operation: str = "TransactWriteItems",
+) -> tuple[Answer, Answer]:
+    """``call`` under the ``plan``'s faults on ``operation`` (the ones touching ``touching``), then retried
+    without them (first_then_retry)."""
+    arm(faults, operation, plan, touching)
+    return first_then_retry(faults, call)
+
+
+def redeem(api: Api, reward_id: str = "coffee") -> Answer:
+    return api.post("/v1/members/m-1/redemptions", {"redemption_id": "x-1", "reward_id": reward_id})
+
+
+def refund(api: Api, order_id: str, refund_id: str, amount_minor: int) -> Answer:
+    return api.post(f"/v1/orders/{order_id}/refunds", {"refund_id": refund_id, "amount_minor": amount_minor})
+
+
+def stock_left(api: Api) -> int:
+    """What is left of the stock of the first reward listed: the shop's coffee."""
+    left: int = api.get("/v1/rewards").body["items"][0]["stock_remaining"]
+    return left
+
+
 def balance(api: Api, member_id: str = "m-1") -> dict[str, int]:
     points: dict[str, int] = api.get(f"/v1/members/{member_id}").body["points"]
     return points
@@ -117,8 +139,7 @@ def assert_first_call_created(aws: str, plan: list[tuple[Fault, int]], first: An
 
 @pytest.mark.parametrize("plan", FAULTS)
 def test_accrual_by_api(aws: str, shop: Api, faults: Faults, plan: list[tuple[Fault, int]]) -> None:
-    arm(faults, "TransactWriteItems", plan, "ORDER#o-1")
-    first, again = first_then_retry(faults, lambda: shop.post("/v1/orders", order("o-1", 12_300)))
+    first, again = retried(faults, plan, "ORDER#o-1", call=lambda: shop.post("/v1/orders", order("o-1", 12_300)))
     assert_first_call_created(aws, plan, first)
     assert again.body["points"] == 123
     assert balance(shop)["available"] == 623
@@ -164,8 +185,7 @@ def test_accrual_by_queue(shop: Api, faults: Faults, template: Any, plan: list[t
 @pytest.mark.parametrize("plan", READ_FAULTS)
 def test_accrual_read_failing(shop: Api, faults: Faults, plan: list[tuple[Fault, int]]) -> None:
     """The member read (one Query) failing: nothing was written, the retry credits once."""
-    arm(faults, "Query", plan, "MEMBER#m-1")
-    first_then_retry(faults, lambda: shop.post("/v1/orders", order("o-1", 12_300)))
+    retried(faults, plan, "MEMBER#m-1", operation="Query", call=lambda: shop.post("/v1/orders", order("o-1", 12_300)))
     assert balance(shop)["available"] == 623
     audit_clean()
 
@@ -176,10 +196,7 @@ def test_accrual_read_failing(shop: Api, faults: Faults, plan: list[tuple[Fault,
 @pytest.mark.parametrize("plan", FAULTS)
 def test_refund_by_api(aws: str, shop: Api, faults: Faults, plan: list[tuple[Fault, int]]) -> None:
     assert shop.post("/v1/orders", order("o-1", 20_000)).status == 201
-    arm(faults, "TransactWriteItems", plan, "REFUND#rf-1")
-    first, again = first_then_retry(
-        faults, lambda: shop.post("/v1/orders/o-1/refunds", {"refund_id": "rf-1", "amount_minor": 5_000})
-    )
+    first, again = retried(faults, plan, "REFUND#rf-1", call=lambda: refund(shop, "o-1", "rf-1", 5_000))
     assert_first_call_created(aws, plan, first)
     assert again.body["points_reversed"] == 50
     assert balance(shop)["available"] == 650
@@ -209,15 +226,11 @@ def test_refunds_taking_pending_points_then_running_into_debt(
 
     assert admin_api.put("/v1/admin/program", program_document(pending_days=30)).status == 200
     assert shop.post("/v1/orders", order("o-1", 30_000)).status == 201  # 300 pending
-    assert shop.post("/v1/members/m-1/redemptions", {"redemption_id": "x-1", "reward_id": "coffee"}).status == 201
-    arm(faults, "TransactWriteItems", plan, "REFUND#rf-1")
-    first_then_retry(faults, lambda: shop.post("/v1/orders/o-1/refunds", {"refund_id": "rf-1", "amount_minor": 10_000}))
+    assert redeem(shop).status == 201
+    retried(faults, plan, "REFUND#rf-1", call=lambda: refund(shop, "o-1", "rf-1", 10_000))
     assert (balance(shop)["available"], balance(shop)["pending"]) == (400, 200)
     # The seed order's 500 points: 400 available are taken, 100 become debt.
-    arm(faults, "TransactWriteItems", plan, "REFUND#rf-2")
-    first_then_retry(
-        faults, lambda: shop.post("/v1/orders/seed/refunds", {"refund_id": "rf-2", "amount_minor": 50_000})
-    )
+    retried(faults, plan, "REFUND#rf-2", call=lambda: refund(shop, "seed", "rf-2", 50_000))
     assert (balance(shop)["available"], balance(shop)["pending"]) == (0, 200)
     assert ("refund:rf-1", -100) in entries() and ("refund:rf-2", -500) in entries()
     audit_clean()
@@ -228,38 +241,33 @@ def test_refunds_taking_pending_points_then_running_into_debt(
 
 @pytest.mark.parametrize("plan", FAULTS)
 def test_redemption(aws: str, shop: Api, faults: Faults, plan: list[tuple[Fault, int]]) -> None:
-    arm(faults, "TransactWriteItems", plan, "redeem:x-1")
-    first, again = first_then_retry(
-        faults, lambda: shop.post("/v1/members/m-1/redemptions", {"redemption_id": "x-1", "reward_id": "coffee"})
-    )
+    first, again = retried(faults, plan, "redeem:x-1", call=lambda: redeem(shop))
     assert_first_call_created(aws, plan, first)
     if first.status in OK:
         assert again.body["code"] == first.body["code"], "the voucher code changed between answers"
     assert shop.get(f"/v1/vouchers/{again.body['code']}").body["redemption_id"] == "x-1"
     assert balance(shop)["available"] == 400
     assert entries().count(("redeem:x-1", -100)) == 1
-    assert shop.get("/v1/rewards").body["items"][0]["stock_remaining"] == 4
+    assert stock_left(shop) == 4
     audit_clean()
 
 
 @pytest.mark.parametrize("plan", FAULTS)
 def test_cancellation(shop: Api, faults: Faults, plan: list[tuple[Fault, int]]) -> None:
-    assert shop.post("/v1/members/m-1/redemptions", {"redemption_id": "x-1", "reward_id": "coffee"}).status == 201
-    arm(faults, "TransactWriteItems", plan, "CANCEL#x-1")
-    _, again = first_then_retry(faults, lambda: shop.post("/v1/redemptions/x-1/cancel"))
+    assert redeem(shop).status == 201
+    _, again = retried(faults, plan, "CANCEL#x-1", call=lambda: shop.post("/v1/redemptions/x-1/cancel"))
     assert again.body["status"] == "cancelled"
     assert balance(shop)["available"] == 500
-    assert shop.get("/v1/rewards").body["items"][0]["stock_remaining"] == 5
+    assert stock_left(shop) == 5
     assert sorted(entries()) == [("cancel:x-1", 100), ("earn:seed", 500), ("redeem:x-1", -100)]
     audit_clean()
 
 
 @pytest.mark.parametrize("plan", FEW_FAULTS)
 def test_use(shop: Api, faults: Faults, plan: list[tuple[Fault, int]]) -> None:
-    assert shop.post("/v1/members/m-1/redemptions", {"redemption_id": "x-1", "reward_id": "coffee"}).status == 201
+    assert redeem(shop).status == 201
     # Using a voucher is a transaction of two items: its status and the member's event.
-    arm(faults, "TransactWriteItems", plan, "redemption.used")
-    _, again = first_then_retry(faults, lambda: shop.post("/v1/redemptions/x-1/use"))
+    _, again = retried(faults, plan, "redemption.used", call=lambda: shop.post("/v1/redemptions/x-1/use"))
     assert again.body["status"] == "used"
     assert balance(shop)["available"] == 400
     audit_clean()
@@ -270,9 +278,10 @@ def test_use(shop: Api, faults: Faults, plan: list[tuple[Fault, int]]) -> None:
 
 @pytest.mark.parametrize("plan", FAULTS)
 def test_adjustment(aws: str, admin_api: Api, shop: Api, faults: Faults, plan: list[tuple[Fault, int]]) -> None:
-    arm(faults, "TransactWriteItems", plan, "ADJUSTMENT#a-1")
     body = {"adjustment_id": "a-1", "points": -120, "reason": "duplicate order"}
-    first, _ = first_then_retry(faults, lambda: admin_api.post("/v1/admin/members/m-1/adjustments", body))
+    first, _ = retried(
+        faults, plan, "ADJUSTMENT#a-1", call=lambda: admin_api.post("/v1/admin/members/m-1/adjustments", body)
+    )
     assert_first_call_created(aws, plan, first)
     assert balance(shop)["available"] == 380
     assert entries().count(("adjust:a-1", -120)) == 1
@@ -281,9 +290,11 @@ def test_adjustment(aws: str, admin_api: Api, shop: Api, faults: Faults, plan: l
 
 @pytest.mark.parametrize("plan", FEW_FAULTS)
 def test_enrollment(aws: str, shop: Api, faults: Faults, plan: list[tuple[Fault, int]]) -> None:
-    arm(faults, "TransactWriteItems", plan, "MEMBER#m-2")
-    first, _ = first_then_retry(
-        faults, lambda: shop.post("/v1/members", {"member_id": "m-2", "email": "bo@example.com"})
+    first, _ = retried(
+        faults,
+        plan,
+        "MEMBER#m-2",
+        call=lambda: shop.post("/v1/members", {"member_id": "m-2", "email": "bo@example.com"}),
     )
     assert_first_call_created(aws, plan, first)
     assert shop.get("/v1/members/m-2").body["email"] == "bo@example.com"
@@ -292,8 +303,12 @@ def test_enrollment(aws: str, shop: Api, faults: Faults, plan: list[tuple[Fault,
 
 @pytest.mark.parametrize("plan", FEW_FAULTS)
 def test_email_change(shop: Api, faults: Faults, plan: list[tuple[Fault, int]]) -> None:
-    arm(faults, "TransactWriteItems", plan, "EMAIL#ada.new@example.com")
-    first_then_retry(faults, lambda: shop.patch("/v1/members/m-1", {"email": "ada.new@example.com"}))
+    retried(
+        faults,
+        plan,
+        "EMAIL#ada.new@example.com",
+        call=lambda: shop.patch("/v1/members/m-1", {"email": "ada.new@example.com"}),
+    )
     assert shop.get("/v1/members/m-1").body["email"] == "ada.new@example.com"
     # The old address is free again, the new one is taken: the guards moved with the email.
     assert shop.post("/v1/members", {"member_id": "m-9", "email": "ada@example.com"}).status == 201
@@ -315,10 +330,7 @@ def test_redeeming_the_last_points_the_last_unit_and_the_only_allowed_time(
     answer the first result, not insufficient_points / out_of_stock / limit_reached."""
     reward = {"name": "All in", "kind": "voucher", "cost_points": 500, "stock": 1, "per_member_limit": 1}
     assert admin_api.put("/v1/admin/rewards/all-in", reward).status == 201
-    arm(faults, "TransactWriteItems", plan, "redeem:x-1")
-    _, again = first_then_retry(
-        faults, lambda: shop.post("/v1/members/m-1/redemptions", {"redemption_id": "x-1", "reward_id": "all-in"})
-    )
+    _, again = retried(faults, plan, "redeem:x-1", call=lambda: redeem(shop, "all-in"))
     assert again.body["points_spent"] == 500
     assert balance(shop)["available"] == 0
     assert entries().count(("redeem:x-1", -500)) == 1
@@ -327,9 +339,10 @@ def test_redeeming_the_last_points_the_last_unit_and_the_only_allowed_time(
 
 @pytest.mark.parametrize("plan", LANDED)
 def test_debiting_the_whole_balance(admin_api: Api, shop: Api, faults: Faults, plan: list[tuple[Fault, int]]) -> None:
-    arm(faults, "TransactWriteItems", plan, "ADJUSTMENT#a-1")
     body = {"adjustment_id": "a-1", "points": -500, "reason": "fraud"}
-    _, again = first_then_retry(faults, lambda: admin_api.post("/v1/admin/members/m-1/adjustments", body))
+    _, again = retried(
+        faults, plan, "ADJUSTMENT#a-1", call=lambda: admin_api.post("/v1/admin/members/m-1/adjustments", body)
+    )
     assert again.body["points"] == -500
     assert balance(shop)["available"] == 0
     audit_clean()
@@ -337,11 +350,8 @@ def test_debiting_the_whole_balance(admin_api: Api, shop: Api, faults: Faults, p
 
 @pytest.mark.parametrize("plan", LANDED)
 def test_refunding_a_whole_order(shop: Api, faults: Faults, plan: list[tuple[Fault, int]]) -> None:
-    arm(faults, "TransactWriteItems", plan, "REFUND#rf-1")
-    _, again = first_then_retry(
-        faults, lambda: shop.post("/v1/orders/seed/refunds", {"refund_id": "rf-1", "amount_minor": 50_000})
-    )
+    _, again = retried(faults, plan, "REFUND#rf-1", call=lambda: refund(shop, "seed", "rf-1", 50_000))
     assert again.body["points_reversed"] == 500
     assert balance(shop) | {"available": 0} == balance(shop)
-    assert shop.post("/v1/orders/seed/refunds", {"refund_id": "rf-2", "amount_minor": 1}).status == 409
+    assert refund(shop, "seed", "rf-2", 1).status == 409
     audit_clean()

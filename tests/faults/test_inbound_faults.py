@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -22,16 +21,7 @@ from harness.api import Api
 from local.template import Template
 from loyalty.adapters import accrual_queue, inbound_bodies, kms
 from tests.auditing import audit_clean
-from tests.integrations_in.test_platform_webhooks import (
-    at,
-    body_of,
-    connect,
-    consume,
-    post,
-    queued,
-    sample,
-    shopify_headers,
-)
+from tests.integrations_in import shops
 
 MEMBER = "shop-1:207119551"
 CREDIT = 597  # the sample order: three iPods at 199.00
@@ -61,9 +51,23 @@ def bucket_keys() -> list[str]:
 
 @pytest.fixture
 def shop(api: Api, admin_api: Api) -> bytes:
-    at(datetime(2008, 1, 10, 18, 0, tzinfo=UTC))
-    assert connect(admin_api, "shop-1", "shopify").status == 201
-    return body_of(sample("shopify/order.json"))
+    return shops.sample_shop(admin_api)
+
+
+def sent_while_failing(
+    api: Api, shop: bytes, monkeypatch: pytest.MonkeyPatch, client: Any, method: str, fail: Any
+) -> Any:
+    """Shopify's post of the order while the boto3 ``client``'s ``method`` is ``fail``."""
+    with monkeypatch.context() as patched:
+        patched.setattr(client, method, fail)
+        return shops.shopify(api, "shop-1", shop, "orders/paid")
+
+
+def sent_again_and_credited(api: Api, shop: bytes, template: Template) -> None:
+    """Shopify sends it again: 200, and the consumer credits the order once."""
+    assert shops.shopify(api, "shop-1", shop, "orders/paid").status == 200
+    shops.consume(template, shops.queued())
+    assert credited(api) == CREDIT
 
 
 def credited(api: Api) -> int:
@@ -78,16 +82,12 @@ def credited(api: Api) -> int:
 def test_a_body_the_bucket_refuses_is_answered_5xx_and_the_retry_credits_once(
     shop: bytes, api: Api, template: Template, monkeypatch: pytest.MonkeyPatch, code: str, status: int
 ) -> None:
-    headers = shopify_headers(shop, "orders/paid")
-    with monkeypatch.context() as patched:
-        patched.setattr(inbound_bodies._client(), "put_object", failing(code, status, "PutObject"))
-        answer = post(api, "shop-1", shop, headers)
+    fail = failing(code, status, "PutObject")
+    answer = sent_while_failing(api, shop, monkeypatch, inbound_bodies._client(), "put_object", fail)
     assert answer.status >= 500 and answer.content_type == "application/problem+json"
-    assert queued() == [] and bucket_keys() == []
-    # Shopify sends it again.
-    assert post(api, "shop-1", shop, headers).status == 200
-    consume(template, queued())
-    assert credited(api) == CREDIT and bucket_keys() == []
+    assert shops.queued() == [] and bucket_keys() == []
+    sent_again_and_credited(api, shop, template)
+    assert bucket_keys() == []
     audit_clean()
 
 
@@ -98,30 +98,24 @@ def test_a_body_the_bucket_refuses_is_answered_5xx_and_the_retry_credits_once(
 def test_a_body_the_queue_refuses_is_answered_5xx_and_leaves_no_body(
     shop: bytes, api: Api, template: Template, monkeypatch: pytest.MonkeyPatch, code: str, status: int
 ) -> None:
-    headers = shopify_headers(shop, "orders/paid")
-    with monkeypatch.context() as patched:
-        patched.setattr(accrual_queue._client(), "send_message", failing(code, status, "SendMessage"))
-        answer = post(api, "shop-1", shop, headers)
+    fail = failing(code, status, "SendMessage")
+    answer = sent_while_failing(api, shop, monkeypatch, accrual_queue._client(), "send_message", fail)
     assert answer.status >= 500
-    assert queued() == [] and bucket_keys() == [], "the kept body is deleted again"
-    assert post(api, "shop-1", shop, headers).status == 200
-    consume(template, queued())
-    assert credited(api) == CREDIT
+    assert shops.queued() == [] and bucket_keys() == [], "the kept body is deleted again"
+    sent_again_and_credited(api, shop, template)
     audit_clean()
 
 
 def test_a_send_whose_answer_is_lost_is_retried_and_credits_once(
     shop: bytes, api: Api, template: Template, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    headers = shopify_headers(shop, "orders/paid")
     client = accrual_queue._client()
-    with monkeypatch.context() as patched:
-        patched.setattr(client, "send_message", failing("InternalError", 500, "SendMessage", after=client.send_message))
-        assert post(api, "shop-1", shop, headers).status >= 500
-    assert post(api, "shop-1", shop, headers).status == 200
-    messages = queued()
+    fail = failing("InternalError", 500, "SendMessage", after=client.send_message)
+    assert sent_while_failing(api, shop, monkeypatch, client, "send_message", fail).status >= 500
+    assert shops.shopify(api, "shop-1", shop, "orders/paid").status == 200
+    messages = shops.queued()
     assert len(messages) == 2, "the lost answer's message was queued after all"
-    consume(template, messages)
+    shops.consume(template, messages)
     assert credited(api) == CREDIT
     audit_clean()
 
@@ -129,15 +123,11 @@ def test_a_send_whose_answer_is_lost_is_retried_and_credits_once(
 def test_a_connection_secret_kms_cannot_decrypt_is_answered_5xx(
     shop: bytes, api: Api, template: Template, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    headers = shopify_headers(shop, "orders/paid")
-    with monkeypatch.context() as patched:
-        patched.setattr(kms._client(), "decrypt", failing("KMSInternalException", 500, "Decrypt"))
-        answer = post(api, "shop-1", shop, headers)
+    fail = failing("KMSInternalException", 500, "Decrypt")
+    answer = sent_while_failing(api, shop, monkeypatch, kms._client(), "decrypt", fail)
     assert answer.status >= 500, "not a 401: the signature was never checked"
-    assert queued() == [] and bucket_keys() == []
-    assert post(api, "shop-1", shop, headers).status == 200
-    consume(template, queued())
-    assert credited(api) == CREDIT
+    assert shops.queued() == [] and bucket_keys() == []
+    sent_again_and_credited(api, shop, template)
 
 
 def test_a_body_the_consumer_cannot_read_fails_its_record_and_is_credited_on_redelivery(
@@ -146,16 +136,16 @@ def test_a_body_the_consumer_cannot_read_fails_its_record_and_is_credited_on_red
     from local import runtime
     from tests import sqs
 
-    assert post(api, "shop-1", shop, shopify_headers(shop, "orders/paid")).status == 200
-    [message] = queued()
+    assert shops.shopify(api, "shop-1", shop, "orders/paid").status == 200
+    [message] = shops.queued()
     with monkeypatch.context() as patched:
         patched.setattr(inbound_bodies._client(), "get_object", failing("InternalError", 500, "GetObject"))
         # Every record of the batch failed: the invocation fails, and SQS delivers the batch again.
         with pytest.raises(BatchProcessingError):
             runtime.invoke(template, "AccrualConsumerFunction", sqs.batch(sqs.record(message)))
     assert credited(api) == 0 and len(bucket_keys()) == 1, "the body waits for the redelivery"
-    consume(template, [message])
-    consume(template, [message])
+    shops.consume(template, [message])
+    shops.consume(template, [message])
     assert credited(api) == CREDIT and bucket_keys() == []
     audit_clean()
 
@@ -163,13 +153,13 @@ def test_a_body_the_consumer_cannot_read_fails_its_record_and_is_credited_on_red
 def test_a_processed_body_that_cannot_be_deleted_is_still_credited_once(
     shop: bytes, api: Api, template: Template, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    post(api, "shop-1", shop, shopify_headers(shop, "orders/paid"))
-    [message] = queued()
+    shops.shopify(api, "shop-1", shop, "orders/paid")
+    [message] = shops.queued()
     with monkeypatch.context() as patched:
         patched.setattr(inbound_bodies._client(), "delete_object", failing("InternalError", 500, "DeleteObject"))
-        consume(template, [message])
+        shops.consume(template, [message])
     assert credited(api) == CREDIT and len(bucket_keys()) == 1, "left to the lifecycle rule"
-    consume(template, [message])  # a redelivery: processed again, credited nothing more
+    shops.consume(template, [message])  # a redelivery: processed again, credited nothing more
     assert credited(api) == CREDIT and bucket_keys() == []
     audit_clean()
 
@@ -178,10 +168,10 @@ def test_an_erasure_the_bucket_fails_is_5xx_and_erases_nothing_until_it_is_sent_
     shop: bytes, api: Api, admin_api: Api, template: Template, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     consume_later = shop[:-200]  # a payload that will fail: its body stays in the bucket
-    post(api, "shop-1", shop, shopify_headers(shop, "orders/paid"))
-    consume(template, queued())
-    post(api, "shop-1", consume_later, shopify_headers(consume_later, "orders/paid"))
-    queued()
+    shops.shopify(api, "shop-1", shop, "orders/paid")
+    shops.consume(template, shops.queued())
+    shops.shopify(api, "shop-1", consume_later, "orders/paid")
+    shops.queued()
     assert len(bucket_keys()) == 1
     with monkeypatch.context() as patched:
         patched.setattr(inbound_bodies._client(), "delete_objects", failing("InternalError", 500, "DeleteObjects"))

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
+from harness.orders import order_document
 from harness.programs import program_document
 from local import runtime
 from loyalty.adapters import clock, jobs_queue
@@ -36,19 +37,13 @@ def at(local: str) -> datetime:
     return datetime.fromisoformat(local).replace(tzinfo=NEW_YORK)
 
 
-def setup_member(**program_overrides: Any) -> None:
+def setup_member(marketing_opt_in: bool = False, **program_overrides: Any) -> None:
     """m-1 earns 500 points on 2026-11-22 (New York), then spends or refunds some of them."""
     jobs_queue.reset()
     clock.set_clock(lambda: at("2026-11-22 10:00"))
     program.save(Program.model_validate(program_document(**program_overrides)))
-    members.enroll(EnrollRequest(member_id="m-1", email="ada@example.com"))
-    order = {
-        "order_id": "o-1",
-        "member_id": "m-1",
-        "currency": "USD",
-        "placed_at": at("2026-11-22 10:00").isoformat(),
-        "lines": [{"sku": "SEED", "category": "shoes", "quantity": 1, "unit_price_minor": 50_000}],
-    }
+    members.enroll(EnrollRequest(member_id="m-1", email="ada@example.com", marketing_opt_in=marketing_opt_in))
+    order = order_document("o-1", "m-1", 50_000, sku="SEED", placed_at=at("2026-11-22 10:00").isoformat())
     accrual.accrue(OrderRequest.model_validate(order))
 
 
@@ -156,18 +151,7 @@ def remind_twice(faults: Faults, plan: list[tuple[Fault, int]]) -> int:
 
     email_adapter.reset()
     boto3.client("sesv2", region_name="us-east-1").create_email_identity(EmailIdentity="loyalty@example.com")
-    jobs_queue.reset()
-    clock.set_clock(lambda: at("2026-11-22 10:00"))
-    program.save(Program.model_validate(program_document()))
-    members.enroll(EnrollRequest(member_id="m-1", email="ada@example.com", marketing_opt_in=True))
-    order = {
-        "order_id": "o-1",
-        "member_id": "m-1",
-        "currency": "USD",
-        "placed_at": at("2026-11-22 10:00").isoformat(),
-        "lines": [{"sku": "SEED", "category": "shoes", "quantity": 1, "unit_price_minor": 50_000}],
-    }
-    accrual.accrue(OrderRequest.model_validate(order))
+    setup_member(marketing_opt_in=True)
     before = reminders_sent()
     for fault, times in plan:
         faults.add("UpdateItem", fault, times=times, touching="email_claim")

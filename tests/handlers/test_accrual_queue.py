@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness.api import Api
+from harness.orders import order_document
 from local import runtime
 from tests import sqs
 
@@ -12,13 +13,7 @@ from tests import sqs
 def completed(order_id: str, member_id: str = "m-1", price: int = 1_000) -> dict[str, Any]:
     return {
         "type": "order.completed",
-        "order": {
-            "order_id": order_id,
-            "member_id": member_id,
-            "currency": "USD",
-            "placed_at": "2026-11-22T10:00:00Z",
-            "lines": [{"sku": "A", "category": "shoes", "quantity": 1, "unit_price_minor": price}],
-        },
+        "order": order_document(order_id, member_id, price),
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from harness.api import Api
+from harness.orders import line, order_document
 
 
 def test_enroll_then_replay_then_conflicts(api: Api) -> None:
@@ -35,13 +36,7 @@ def test_patch_and_not_found(api: Api) -> None:
 def test_member_and_order_routes_wait_for_a_program(admin_api: Api) -> None:
     answer = admin_api.post("/v1/members", {"member_id": "m-1", "email": "ada@example.com"})
     assert answer.status == 409 and answer.body["code"] == "program_not_configured"
-    order = {
-        "order_id": "o",
-        "member_id": "m-1",
-        "currency": "USD",
-        "placed_at": "2026-11-22T10:00:00Z",
-        "lines": [{"sku": "A", "category": "c", "quantity": 1, "unit_price_minor": 1}],
-    }
+    order = order_document("o", "m-1", lines=[line(1, "A", "c")])
     assert admin_api.post("/v1/orders", order).body["code"] == "program_not_configured"
     assert admin_api.get("/v1/admin/program").body["code"] == "program_not_configured"
 
@@ -62,14 +57,7 @@ def test_activity_pages_newest_first_one_query_each(api: Api) -> None:
 
     assert api.post("/v1/members", {"member_id": "m-1", "email": "ada@example.com"}).status == 201
     for n in range(5):
-        order = {
-            "order_id": f"o-{n}",
-            "member_id": "m-1",
-            "currency": "USD",
-            "placed_at": "2026-11-22T10:00:00Z",
-            "lines": [{"sku": "A", "category": "shoes", "quantity": 1, "unit_price_minor": 100 * (n + 1)}],
-        }
-        assert api.post("/v1/orders", order).status == 201
+        assert api.post("/v1/orders", order_document(f"o-{n}", "m-1", 100 * (n + 1))).status == 201
     seen: list[dict[str, object]] = []
     cursor = None
     with DynamoCalls() as calls:

@@ -3,16 +3,7 @@
 from __future__ import annotations
 
 from harness.api import Api
-
-
-def order(order_id: str, member_id: str, price: int) -> dict[str, object]:
-    return {
-        "order_id": order_id,
-        "member_id": member_id,
-        "currency": "USD",
-        "placed_at": "2026-11-22T10:00:00Z",
-        "lines": [{"sku": "A", "category": "shoes", "quantity": 1, "unit_price_minor": price}],
-    }
+from harness.orders import order_document as order
 
 
 def test_catalog_redeem_voucher_use_and_cancel(admin_api: Api, api: Api) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from harness.api import Api
+from harness.orders import order_document
 from harness.programs import program_document
 from loyalty.adapters import clock
 from loyalty.services import unsubscribe
@@ -21,14 +22,7 @@ MAX_SAFE = 2**53 - 1
 
 
 def order(order_id: str, member_id: str, price: int = 10_000, **extra: Any) -> dict[str, Any]:
-    return {
-        "order_id": order_id,
-        "member_id": member_id,
-        "currency": "USD",
-        "placed_at": "2026-11-22T10:00:00Z",
-        "lines": [{"sku": "A", "category": "shoes", "quantity": 1, "unit_price_minor": price}],
-        **extra,
-    }
+    return order_document(order_id, member_id, price, **extra)
 
 
 @pytest.fixture

@@ -7,17 +7,12 @@ from typing import Any
 import pytest
 
 from harness.api import Api
+from harness.orders import order_document
 from harness.programs import program_document
 from tests.conftest import table_items
 
 LONG_ID = "m" * 129  # ids are 1-128 characters
-GOOD_ORDER = {
-    "order_id": "o-1",
-    "member_id": "m-1",
-    "currency": "USD",
-    "placed_at": "2026-11-22T10:00:00Z",
-    "lines": [{"sku": "A", "category": "shoes", "quantity": 1, "unit_price_minor": 1000}],
-}
+GOOD_ORDER = order_document("o-1", "m-1", 1000)
 
 # (method, path, valid body, field to break, wrong-typed value)
 BODY_ROUTES = [

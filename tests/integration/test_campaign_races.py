@@ -47,13 +47,18 @@ def bonus_of(accrued: Any) -> int:
     return sum(bonus.points for bonus in accrued.result.bonuses)
 
 
-def test_fifty_concurrent_orders_give_exactly_the_budget(aws: str) -> None:
-    program.save(
-        Program.model_validate(program_document(campaigns=[{**CAMPAIGN, "bonus_points": 100, "budget_points": 1_000}]))
-    )
-    for i in range(50):
+def orders_racing_for_the_budget(count: int, budget_points: int) -> list[Any]:
+    """``count`` members, each placing one order at the same time under a campaign of 100 bonus points
+    an order within ``budget_points``: what each order's accrual answered."""
+    campaign = {**CAMPAIGN, "bonus_points": 100, "budget_points": budget_points}
+    program.save(Program.model_validate(program_document(campaigns=[campaign])))
+    for i in range(count):
         members.enroll(EnrollRequest(member_id=f"m-{i}", email=f"m-{i}@example.com"))
-    outcomes = race(50, lambda i: until_recorded(order(f"o-{i}", f"m-{i}")))
+    return race(count, lambda i: until_recorded(order(f"o-{i}", f"m-{i}")))
+
+
+def test_fifty_concurrent_orders_give_exactly_the_budget(aws: str) -> None:
+    outcomes = orders_racing_for_the_budget(50, budget_points=1_000)
     assert all(isinstance(o, accrual.Accrued) and o.created for o in outcomes), outcomes
     assert sum(bonus_of(o) for o in outcomes) == 1_000
     given = sorted(bonus_of(o) for o in outcomes)
@@ -65,12 +70,7 @@ def test_fifty_concurrent_orders_give_exactly_the_budget(aws: str) -> None:
 
 
 def test_a_budget_that_does_not_divide_ends_with_one_partial_bonus(aws: str) -> None:
-    program.save(
-        Program.model_validate(program_document(campaigns=[{**CAMPAIGN, "bonus_points": 100, "budget_points": 450}]))
-    )
-    for i in range(12):
-        members.enroll(EnrollRequest(member_id=f"m-{i}", email=f"m-{i}@example.com"))
-    outcomes = race(12, lambda i: until_recorded(order(f"o-{i}", f"m-{i}")))
+    outcomes = orders_racing_for_the_budget(12, budget_points=450)
     bonuses = [o.result.bonuses[0] for o in outcomes]
     assert sum(b.points for b in bonuses) == 450
     assert sorted(b.points for b in bonuses) == [0] * 7 + [50] + [100] * 4

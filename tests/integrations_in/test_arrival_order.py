@@ -9,7 +9,6 @@ import itertools
 import json
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -22,11 +21,11 @@ from loyalty.adapters import clock
 from loyalty.models.integrations import IntegrationWebhook
 from loyalty.services.integrations import process
 from loyalty.store import member_reads, platform_events
-from tests.integrations_in.test_platform_webhooks import connect, sample
+from tests.integrations_in import shops
 
 pytestmark = pytest.mark.engine
 
-PLACED = datetime(2008, 1, 10, 18, 0, tzinfo=UTC)
+PLACED = shops.SAMPLE_PLACED
 _ids = itertools.count(1)
 
 # The order's three lines: green and black iPods (199 points each), the red one (electronics: 398).
@@ -40,7 +39,7 @@ NATURAL = ["order", "refund_black", "refund_green", "cancellation"]
 
 def webhooks(run: int, names: list[str]) -> dict[str, IntegrationWebhook]:
     """The published order and refund, under ids of this run (a shopper of its own), as queue messages."""
-    order = sample("shopify/order.json")["order"]
+    order = shops.sample("shopify/order.json")["order"]
     order["id"] = 10_000_000 + run
     order["customer"]["id"] = 20_000_000 + run
     order["email"] = order["customer"]["email"] = f"shopper-{run}@example.com"
@@ -51,7 +50,7 @@ def webhooks(run: int, names: list[str]) -> dict[str, IntegrationWebhook]:
             continue
         skus = REFUNDS[name] or [i["sku"] for i in order["line_items"] if i["sku"] not in refunded]
         refunded.update(skus)
-        refund = sample("shopify/refund.json")["refund"]
+        refund = shops.sample("shopify/refund.json")["refund"]
         refund["id"] = 30_000_000 + run * 10 + n
         refund["order_id"] = order["id"]
         refund["refund_line_items"] = [
@@ -93,7 +92,7 @@ def deliver(messages: dict[str, IntegrationWebhook], sequence: list[str]) -> Non
 @pytest.fixture
 def shop(api: Api, admin_api: Api) -> Api:
     clock.set_clock(lambda: PLACED)
-    assert connect(admin_api, "shop-1", "shopify", category_by_sku={"IPOD2008RED": "electronics"}).status == 201
+    assert shops.connect(admin_api, "shop-1", "shopify", category_by_sku={"IPOD2008RED": "electronics"}).status == 201
     return api
 
 

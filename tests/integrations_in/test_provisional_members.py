@@ -8,33 +8,23 @@ no proof of a login either (docs/members.md, "Provisional members")."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from harness.api import Api
 from local.template import Template
 from tests.auditing import audit_clean
-from tests.integrations_in.test_platform_webhooks import (
-    at,
-    body_of,
-    connect,
-    consume,
-    post,
-    queued,
-    sample,
-    shopify_headers,
-)
+from tests.integrations_in import shops
 
 PROVISIONAL = "shop-1:207119551"  # the member the checkout enrolled (the connection's customer id)
 EMAIL = "bob.norman@hostmail.com"
 
 
 def checkout(api: Api, admin_api: Api, template: Template, **connection: Any) -> bytes:
-    at(datetime(2008, 1, 10, 18, 0, tzinfo=UTC))
-    connect(admin_api, "shop-1", "shopify", category_by_sku={"IPOD2008RED": "electronics"}, **connection)
-    order = body_of(sample("shopify/order.json"))
-    post(api, "shop-1", order, shopify_headers(order, "orders/paid"))
-    consume(template, queued())
+    shops.at(shops.SAMPLE_PLACED)
+    shops.connect(admin_api, "shop-1", "shopify", category_by_sku={"IPOD2008RED": "electronics"}, **connection)
+    order = shops.body_of(shops.sample("shopify/order.json"))
+    shops.shopify(api, "shop-1", order, "orders/paid")
+    shops.consume(template, shops.queued())
     return order
 
 
@@ -78,12 +68,12 @@ def test_the_owner_of_a_guest_checkouts_email_enrolls_and_takes_its_points_over(
     assert len(api.get("/v1/members/bob/activity").body["items"]) == 1, "merged once"
 
     # The shop goes on: a redelivery of the first order, its refund and a new order all land on Bob.
-    post(api, "shop-1", order, shopify_headers(order, "orders/paid"))
-    refund = body_of(sample("shopify/refund.json"))
-    post(api, "shop-1", refund, shopify_headers(refund, "refunds/create"))
+    shops.shopify(api, "shop-1", order, "orders/paid")
+    refund = shops.body_of(shops.sample("shopify/refund.json"))
+    shops.shopify(api, "shop-1", refund, "refunds/create")
     second = another_order(order, 450789470)
-    post(api, "shop-1", second, shopify_headers(second, "orders/paid"))
-    consume(template, queued())
+    shops.shopify(api, "shop-1", second, "orders/paid")
+    shops.consume(template, shops.queued())
     assert api.get("/v1/members/bob").body["points"]["available"] == 796 - 398 + 796
     assert api.get(f"/v1/members/{PROVISIONAL}").body["points"]["available"] == 0
     audit_clean()
@@ -118,8 +108,8 @@ def test_a_customer_linked_checkout_credits_the_member_that_took_it_over(
     assert api.get(f"/v1/members/{PROVISIONAL}").body["provisional"] is True
     assert api.post("/v1/members", {"member_id": "bob", "email": EMAIL}).status == 201
     second = another_order(order, 450789470)
-    post(api, "shop-1", second, shopify_headers(second, "orders/paid"))
-    consume(template, queued())
+    shops.shopify(api, "shop-1", second, "orders/paid")
+    shops.consume(template, shops.queued())
     assert api.get("/v1/members/bob").body["points"]["available"] == 796 * 2
     assert api.get("/v1/orders/shopify:450789470").body["member_id"] == "bob"
     audit_clean()
@@ -146,13 +136,13 @@ def test_erasure_of_a_provisional_and_of_a_merged_member(api: Api, admin_api: Ap
     assert api.get("/v1/members/bob").body["points"]["available"] == 796, "Bob's points are his"
 
     # A provisional member nobody took over is erased like any member: its points are forfeited.
-    order = body_of(sample("shopify/order.json"))
+    order = shops.body_of(shops.sample("shopify/order.json"))
     other = json.loads(order)
     other["id"], other["email"], other["customer"]["id"] = 1, "guest@example.com", 9
     other["customer"]["email"] = "guest@example.com"
     body = json.dumps(other).encode()
-    post(api, "shop-1", body, shopify_headers(body, "orders/paid"))
-    consume(template, queued())
+    shops.shopify(api, "shop-1", body, "orders/paid")
+    shops.consume(template, shops.queued())
     assert api.get("/v1/members/shop-1:9").body["provisional"] is True
     assert admin_api.delete("/v1/admin/members/shop-1:9").status == 204
     assert api.get("/v1/members/shop-1:9").body["status"] == "erased"

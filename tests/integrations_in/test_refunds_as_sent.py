@@ -16,17 +16,7 @@ from harness.api import Api
 from local.template import Template
 from loyalty.store import integrations as integrations_store
 from tests.auditing import audit_clean
-from tests.integrations_in.test_platform_webhooks import (
-    at,
-    body_of,
-    connect,
-    consume,
-    post,
-    queued,
-    sample,
-    shopify_headers,
-    woo_headers,
-)
+from tests.integrations_in import shops
 
 # The order item is written by a transaction and updated under a condition by each refund: run on the
 # real engine's rules as well.
@@ -37,13 +27,13 @@ MEMBER = "shop-1:207119551"  # Bob Norman, enrolled by the order
 
 def deliver_twice(api: Api, template: Template, connection_id: str, body: bytes, headers: dict[str, str]) -> None:
     for _ in range(2):
-        assert post(api, connection_id, body, headers).body == {"status": "queued"}
-    consume(template, queued())
+        assert shops.post(api, connection_id, body, headers).body == {"status": "queued"}
+    shops.consume(template, shops.queued())
 
 
 def shopify_refund(api: Api, template: Template, document: dict[str, Any]) -> None:
-    body = body_of(document)
-    deliver_twice(api, template, "shop-1", body, shopify_headers(body, "refunds/create"))
+    body = shops.body_of(document)
+    deliver_twice(api, template, "shop-1", body, shops.shopify_headers(body, "refunds/create"))
 
 
 def points(api: Api, member_id: str) -> int:
@@ -57,15 +47,15 @@ def refunds_in(api: Api, member_id: str) -> list[int]:
 
 
 def issue_order(api: Api, admin_api: Api, template: Template) -> None:
-    at(datetime(2008, 1, 10, 18, 0, tzinfo=UTC))
-    connect(admin_api, "shop-1", "shopify")
-    order = body_of(sample("shopify/order-one-line-shipping-tax.json"))
-    deliver_twice(api, template, "shop-1", order, shopify_headers(order, "orders/paid"))
+    shops.at(shops.SAMPLE_PLACED)
+    shops.connect(admin_api, "shop-1", "shopify")
+    order = shops.body_of(shops.sample("shopify/order-one-line-shipping-tax.json"))
+    deliver_twice(api, template, "shop-1", order, shops.shopify_headers(order, "orders/paid"))
     assert points(api, MEMBER) == 50
 
 
 def amount_refund(amount: str, refund_id: int) -> dict[str, Any]:
-    document = sample("shopify/refund-amount-full.json")
+    document = shops.sample("shopify/refund-amount-full.json")
     document["refund"]["id"] = refund_id
     document["refund"]["transactions"][0]["amount"] = amount
     return document
@@ -75,7 +65,7 @@ def test_shopify_amount_refund_of_everything_paid_reverses_all_the_points(
     api: Api, admin_api: Api, template: Template
 ) -> None:
     issue_order(api, admin_api, template)
-    shopify_refund(api, template, sample("shopify/refund-amount-full.json"))
+    shopify_refund(api, template, shops.sample("shopify/refund-amount-full.json"))
     assert points(api, MEMBER) == 0
     assert refunds_in(api, MEMBER) == [-50], "applied once though delivered twice"
     order = api.get("/v1/orders/shopify:450789470").body
@@ -96,13 +86,13 @@ def test_shopify_partial_amount_refund_reverses_the_goods_share(api: Api, admin_
 
 
 def test_shopify_published_shipping_refund_reverses_nothing(api: Api, admin_api: Api, template: Template) -> None:
-    at(datetime(2008, 1, 10, 18, 0, tzinfo=UTC))
-    connect(admin_api, "shop-1", "shopify", category_by_sku={"IPOD2008RED": "electronics"})
-    order = body_of(sample("shopify/order.json"))
-    deliver_twice(api, template, "shop-1", order, shopify_headers(order, "orders/paid"))
+    shops.at(shops.SAMPLE_PLACED)
+    shops.connect(admin_api, "shop-1", "shopify", category_by_sku={"IPOD2008RED": "electronics"})
+    order = shops.body_of(shops.sample("shopify/order.json"))
+    deliver_twice(api, template, "shop-1", order, shops.shopify_headers(order, "orders/paid"))
     assert points(api, MEMBER) == 796
     # Shopify's own example: 5.00 back, all of it a shipping_refund adjustment.
-    shopify_refund(api, template, sample("shopify/refund-shipping.json"))
+    shopify_refund(api, template, shops.sample("shopify/refund-shipping.json"))
     assert points(api, MEMBER) == 796 and refunds_in(api, MEMBER) == [0]
     audit_clean()
 
@@ -111,16 +101,16 @@ def test_shopify_published_shipping_refund_reverses_nothing(api: Api, admin_api:
 def test_woocommerce_order_moved_to_cancelled_or_refunded_without_rows_reverses_everything(
     api: Api, admin_api: Api, template: Template, status: str
 ) -> None:
-    at(datetime(2017, 3, 22, 20, 0, tzinfo=UTC))
-    connect(admin_api, "woo-1", "woocommerce")
-    order = body_of(sample("woocommerce/order-727-retrieve.json"))
-    deliver_twice(api, template, "woo-1", order, woo_headers(order, "order.created"))
+    shops.at(datetime(2017, 3, 22, 20, 0, tzinfo=UTC))
+    shops.connect(admin_api, "woo-1", "woocommerce")
+    order = shops.body_of(shops.sample("woocommerce/order-727-retrieve.json"))
+    deliver_twice(api, template, "woo-1", order, shops.woo_headers(order, "order.created"))
     member_id = integrations_store.member_by_email("john.doe@example.com")
     assert member_id is not None and points(api, member_id) == 18
     moved = json.loads(order)
     moved["status"] = status  # WooCommerce's order.updated after the shop cancels or refunds it
     body = json.dumps(moved).encode()
-    deliver_twice(api, template, "woo-1", body, woo_headers(body, "order.updated"))
+    deliver_twice(api, template, "woo-1", body, shops.woo_headers(body, "order.updated"))
     assert points(api, member_id) == 0 and refunds_in(api, member_id) == [-18]
     audit_clean()
 

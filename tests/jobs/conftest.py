@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import json
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from loyalty.services import accrual, members, program, unsubscribe
 from loyalty.services.jobs import catalog, runner
 from loyalty.store import keys, member_reads
 from loyalty.store.client import dynamodb, from_item, table_name, to_item
+from tests.sqs import taken
 
 NEW_YORK = ZoneInfo("America/New_York")
 SENDER = "loyalty@example.com"  # the template's SenderEmail, and the sender of harness.programs
@@ -133,13 +133,4 @@ def queued_messages() -> list[dict[str, Any]]:
     """Every message waiting in the jobs queue (received and deleted)."""
     import os
 
-    client = boto3.client("sqs", region_name=REGION)
-    url = os.environ["JOBS_QUEUE_URL"]
-    bodies: list[dict[str, Any]] = []
-    while True:
-        batch = client.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
-        if not batch:
-            return bodies
-        for message in batch:
-            bodies.append(json.loads(message["Body"]))
-            client.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return taken(os.environ["JOBS_QUEUE_URL"])

@@ -73,12 +73,17 @@ def test_a_second_run_changes_nothing(jobs: str) -> None:
     assert profile("m-1") == before
 
 
-def test_only_what_a_refund_left_pending_matures(jobs: str) -> None:
+def pending_order_refunded(amount_minor: int) -> None:
+    """m-1's order of 500 points (pending until 6 Dec), refunded by ``amount_minor`` on 25 Nov."""
     configure(pending_days=14)
     enroll("m-1")
     earn("m-1", "o-1", 500, "2026-11-22 10:00")
     clock.set_clock(lambda: at("2026-11-25 10:00"))
-    refunds.refund("o-1", RefundRequest.model_validate({"refund_id": "r-1", "amount_minor": 20_000}))
+    refunds.refund("o-1", RefundRequest.model_validate({"refund_id": "r-1", "amount_minor": amount_minor}))
+
+
+def test_only_what_a_refund_left_pending_matures(jobs: str) -> None:
+    pending_order_refunded(20_000)
     assert points("m-1") == (300, 0)
     counts = run("mature", "2026-12-06 00:05")
     assert counts["points_matured"] == 300
@@ -86,11 +91,7 @@ def test_only_what_a_refund_left_pending_matures(jobs: str) -> None:
 
 
 def test_a_fully_refunded_order_leaves_its_bucket_with_nothing_to_move(jobs: str) -> None:
-    configure(pending_days=14)
-    enroll("m-1")
-    earn("m-1", "o-1", 500, "2026-11-22 10:00")
-    clock.set_clock(lambda: at("2026-11-25 10:00"))
-    refunds.refund("o-1", RefundRequest.model_validate({"refund_id": "r-1", "amount_minor": 50_000}))
+    pending_order_refunded(50_000)
     counts = run("mature", "2026-12-06 00:05")
     assert (counts["orders_matured"], counts["points_matured"]) == (1, 0)
     assert points("m-1") == (0, 0)

@@ -30,6 +30,14 @@ def take_over() -> None:
     assert created
 
 
+def pending_order_taken_over() -> None:
+    """guest:1 earns 300 points, pending until 15 Nov, then Ada takes it over on 23 Nov."""
+    configure(pending_days=14)
+    provisional()
+    earn("guest:1", "o-1", 300, "2026-11-01 10:00")
+    take_over()
+
+
 def test_pending_points_move_and_their_orders_mature_into_the_member_that_took_over(jobs: str) -> None:
     configure(pending_days=14)
     provisional()
@@ -51,10 +59,7 @@ def test_pending_points_move_and_their_orders_mature_into_the_member_that_took_o
 
 
 def test_a_refund_of_a_merged_members_order_reverses_from_the_member_it_went_to(jobs: str) -> None:
-    configure(pending_days=14)
-    provisional()
-    earn("guest:1", "o-1", 300, "2026-11-01 10:00")
-    take_over()
+    pending_order_taken_over()
     refunded = refunds.refund("o-1", RefundRequest(refund_id="r-1", amount_minor=10_000)).result
     assert refunded.points_reversed == 100 and refunded.member.member_id == "ada"
     assert members.get("ada").points.pending == 200
@@ -64,10 +69,7 @@ def test_a_refund_of_a_merged_members_order_reverses_from_the_member_it_went_to(
 
 
 def test_the_taker_erased_before_the_orders_mature_forfeits_them(jobs: str) -> None:
-    configure(pending_days=14)
-    provisional()
-    earn("guest:1", "o-1", 300, "2026-11-01 10:00")
-    take_over()
+    pending_order_taken_over()
     privacy.erase("ada", Actor(key_id=None, label="privacy desk"))
     counts = run("mature", "2026-11-15 00:05")
     assert counts["orders_of_erased_members"] == 1 and not counts["failures"]

@@ -65,6 +65,14 @@ def kinds(member_id: str) -> list[tuple[str, str, int]]:
     return sorted((e.kind, e.entry_id, e.points) for e in page.items if e.kind in ("referral", "bonus"))
 
 
+def _update(key: dict[str, Any], expression: str, values: dict[str, Any], names: dict[str, str] | None = None) -> None:
+    """An item changed behind the services' back, as a bug or a hand edit would."""
+    names_given: dict[str, Any] = {"ExpressionAttributeNames": names} if names else {}
+    dynamodb().update_item(
+        TableName=table_name(), Key=key, UpdateExpression=expression, ExpressionAttributeValues=values, **names_given
+    )
+
+
 def test_a_referral_completes_when_the_first_qualifying_order_matures_and_pays_both_once(jobs: str) -> None:
     configure(pending_days=14, referrals=RULES)
     code = enroll("a")
@@ -173,37 +181,15 @@ def test_the_audit_checks_the_referral_counts_and_entries(jobs: str) -> None:
     earn("b", "o-1", 60, "2026-11-22 11:00")
     run("mature", "2026-11-23 00:05")
     key = to_item(keys.referral(code))
-    dynamodb().update_item(
-        TableName=table_name(),
-        Key=key,
-        UpdateExpression="ADD completed :one",
-        ExpressionAttributeValues={":one": {"N": "1"}},
-    )
+    _update(key, "ADD completed :n", {":n": {"N": "1"}})
     report = audit.run()
     assert ("member a", "referrals") in {(p.subject, p.check) for p in report.problems}
-    dynamodb().update_item(
-        TableName=table_name(),
-        Key=key,
-        UpdateExpression="ADD completed :minus",
-        ExpressionAttributeValues={":minus": {"N": "-1"}},
-    )
+    _update(key, "ADD completed :n", {":n": {"N": "-1"}})
     record = to_item(keys.referee("b"))
-    dynamodb().update_item(
-        TableName=table_name(),
-        Key=record,
-        UpdateExpression="SET #s = :dropped",
-        ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={":dropped": {"S": "dropped"}},
-    )
+    _update(record, "SET #s = :s", {":s": {"S": "dropped"}}, {"#s": "status"})
     found = {(p.subject, p.check, p.detail) for p in audit.run().problems}
     assert ("member b", "referrals", "referee:b rewards a referral that did not complete") in found
-    dynamodb().update_item(
-        TableName=table_name(),
-        Key=record,
-        UpdateExpression="SET #s = :credited",
-        ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={":credited": {"S": "credited"}},
-    )
+    _update(record, "SET #s = :s", {":s": {"S": "credited"}}, {"#s": "status"})
 
 
 # --- Within seconds: the table stream credits a referral the accrual wrote completed (issue 19, item 9) ---

@@ -16,15 +16,15 @@ import socket
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from harness.stack import LocalStack
 from local import gateway
 from local.backend import free_port
 from local.template import Template
-from tests.local.test_stack import ADMIN_KEY, Stack, _start
+from tests.local.conftest import ADMIN_KEY, stop_promptly
 
 CLIENTS = 60
 
@@ -120,16 +120,7 @@ def test_a_burst_of_connections_is_queued_while_the_gateway_is_busy(template: Te
         busy.server_close()
 
 
-@pytest.fixture
-def stack(tmp_path: Path) -> Iterator[Stack]:
-    started = _start(tmp_path, "moto")
-    yield started
-    if started.process.poll() is None:
-        started.process.kill()
-        started.process.communicate()
-
-
-def test_60_concurrent_clients_of_a_started_stack_are_all_answered(stack: Stack) -> None:
+def test_60_concurrent_clients_of_a_started_stack_are_all_answered(stack: LocalStack) -> None:
     """`make run`'s stack: 60 clients at once, each on its own connection, half of them through the
     authorizer into DynamoDB (GET /v1/admin/program), half to the public health route. Every one gets
     its answer: no reset, no timeout."""
@@ -162,5 +153,5 @@ def test_60_concurrent_clients_of_a_started_stack_are_all_answered(stack: Stack)
         thread.join(timeout=60)
     # No program is stored yet: the admin read answers 409 program_not_configured, through the authorizer.
     assert answers == {("/v1/health", 200): CLIENTS // 2, ("/v1/admin/program", 409): CLIENTS // 2}, answers
-    code, _, err = stack.stop()
+    code, _, err = stop_promptly(stack)
     assert code == 0, err

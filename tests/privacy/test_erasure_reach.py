@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -24,7 +23,7 @@ from loyalty.store import integrations as integrations_store
 from tests.auditing import audit_clean
 from tests.conftest import table_items
 from tests.events import helpers
-from tests.integrations_in.test_platform_webhooks import at, body_of, connect, post, sample, shopify_headers
+from tests.integrations_in import shops
 
 EMAIL = "bob.norman@hostmail.com"
 NAME = "Bob Norman"
@@ -103,18 +102,18 @@ def naming(texts: Any) -> list[str]:
 def test_after_erasure_nothing_in_the_table_queues_or_bucket_names_the_shopper(
     loopback: str, api: Api, admin_api: Api, template: Template, ddb: Any
 ) -> None:
-    at(datetime(2008, 1, 10, 18, 0, tzinfo=UTC))
-    connect(admin_api, "shop-1", "shopify", match_members_by="customer_id")
+    shops.at(shops.SAMPLE_PLACED)
+    shops.connect(admin_api, "shop-1", "shopify", match_members_by="customer_id")
     hook = {"url": "http://127.0.0.1:9/hooks/crm", "events": ["*"]}
     assert admin_api.put("/v1/admin/webhooks/crm", hook).status == 201
     # A paid order: Bob enrolled (auto_enroll), linked by his Shopify customer id, credited.
-    order = body_of(sample("shopify/order.json"))
-    assert post(api, "shop-1", order, shopify_headers(order, "orders/paid")).body == {"status": "queued"}
+    order = shops.body_of(shops.sample("shopify/order.json"))
+    assert shops.shopify(api, "shop-1", order, "orders/paid").body == {"status": "queued"}
     settle(template)
     assert api.get(f"/v1/members/{MEMBER}").body["points"]["available"] == 597
     # A signed payload the consumer cannot read (cut short) fails three times and is dead-lettered.
     broken = order[:-200]
-    assert post(api, "shop-1", broken, shopify_headers(broken, "orders/paid")).body == {"status": "queued"}
+    assert shops.shopify(api, "shop-1", broken, "orders/paid").body == {"status": "queued"}
     settle(template)
     # An adjustment whose reason names him; the events go out to the webhook (deliveries queued).
     reason = f"Goodwill: {NAME} <{EMAIL}> called about a late parcel"
@@ -149,10 +148,10 @@ def test_a_repeated_erasure_finishes_what_a_failed_one_left(
 ) -> None:
     from loyalty.store import entries
 
-    at(datetime(2008, 1, 10, 18, 0, tzinfo=UTC))
-    connect(admin_api, "shop-1", "shopify", match_members_by="customer_id")
-    order = body_of(sample("shopify/order.json"))
-    post(api, "shop-1", order, shopify_headers(order, "orders/paid"))
+    shops.at(shops.SAMPLE_PLACED)
+    shops.connect(admin_api, "shop-1", "shopify", match_members_by="customer_id")
+    order = shops.body_of(shops.sample("shopify/order.json"))
+    shops.shopify(api, "shop-1", order, "orders/paid")
     settle(template)
     reason = f"asked by {EMAIL}"
     adjustment = {"adjustment_id": "a-1", "points": 5, "reason": reason}

@@ -11,6 +11,7 @@ import pytest
 
 from harness.api import Api
 from harness.counting import DynamoCalls
+from harness.orders import line, order_document
 from loyalty.store import keys
 from loyalty.store.client import dynamodb, from_item, table_name, to_item
 from tests.auditing import audit_clean
@@ -24,16 +25,7 @@ NAME = "Augusta Ada King"
 
 
 def order(order_id: str, price: int, member_id: str = "m-1") -> dict[str, Any]:
-    return {
-        "order_id": order_id,
-        "member_id": member_id,
-        "currency": "USD",
-        "placed_at": "2026-11-22T10:00:00Z",
-        "lines": [
-            {"sku": "SHOE", "category": "shoes", "quantity": 1, "unit_price_minor": price},
-            {"sku": "SOCK", "category": "shoes", "quantity": 2, "unit_price_minor": 500},
-        ],
-    }
+    return order_document(order_id, member_id, lines=[line(price, "SHOE"), line(500, "SOCK", quantity=2)])
 
 
 def shopped(admin_api: Api, api: Api) -> dict[str, Any]:

@@ -10,16 +10,7 @@ import pytest
 
 from harness.counting import DynamoCalls
 from loyalty.adapters import clock
-from loyalty.domain.errors import (
-    InsufficientPoints,
-    LimitReached,
-    OutOfStock,
-    RedemptionCancelled,
-    RedemptionNotFound,
-    RedemptionUsed,
-    RewardNotFound,
-    RewardUnavailable,
-)
+from loyalty.domain import errors
 from loyalty.models.adjustment import AdjustmentRequest
 from loyalty.services import adjustments, members, redemptions, rewards
 from loyalty.store import client as store_client
@@ -62,18 +53,18 @@ def test_each_refusal_names_its_reason_and_changes_nothing(shop: None) -> None:
     reward("gold", 10, min_tier="Gold")
     reward("once", 10, per_member_limit=1)
     cases = [
-        ("big", InsufficientPoints),
-        ("gone", OutOfStock),
-        ("off", RewardUnavailable),
-        ("later", RewardUnavailable),
-        ("gold", RewardUnavailable),
-        ("nope", RewardNotFound),
+        ("big", errors.InsufficientPoints),
+        ("gone", errors.OutOfStock),
+        ("off", errors.RewardUnavailable),
+        ("later", errors.RewardUnavailable),
+        ("gold", errors.RewardUnavailable),
+        ("nope", errors.RewardNotFound),
     ]
     for reward_id, error in cases:
         with pytest.raises(error):
             redeem("m-1", f"r-{reward_id}", reward_id)
     redeem("m-1", "r-once-1", "once")
-    with pytest.raises(LimitReached):
+    with pytest.raises(errors.LimitReached):
         redeem("m-1", "r-once-2", "once")
     assert members.get("m-1").points.available == 140
     listed = {r.reward_id for r in rewards.redeemable(25, None).items}
@@ -96,7 +87,7 @@ def test_points_come_from_the_soonest_expiring_lot_and_cancel_puts_them_back(sho
     assert redemptions.cancel("r-1").status == "cancelled"  # a retry changes nothing
     assert members.get("m-1").points.available == 200
     assert {r.reward_id: r.stock_remaining for r in rewards.redeemable(25, None).items} == {"mug": 1}
-    with pytest.raises(RedemptionCancelled):
+    with pytest.raises(errors.RedemptionCancelled):
         redemptions.use("r-1")
 
 
@@ -106,7 +97,7 @@ def test_a_used_voucher_cannot_be_cancelled(shop: None) -> None:
     issued = redeem("m-1", "r-1", "tea").result
     assert redemptions.use("r-1").status == "used"
     assert redemptions.use("r-1").status == "used"
-    with pytest.raises(RedemptionUsed):
+    with pytest.raises(errors.RedemptionUsed):
         redemptions.cancel("r-1")
     assert redemptions.by_code(issued.code).status == "used"
 
@@ -130,7 +121,7 @@ def test_adjustments_credit_debit_never_below_zero_and_record_the_actor(shop: No
     assert stored is not None and (stored.actor, stored.entry.key_id) == ("support desk", "key_00000000000000aa")
     again = adjustments.adjust("m-1", AdjustmentRequest(adjustment_id="a-1", points=50, reason="goodwill"), desk)
     assert not again.created
-    with pytest.raises(InsufficientPoints):
+    with pytest.raises(errors.InsufficientPoints):
         adjustments.adjust("m-1", AdjustmentRequest(adjustment_id="a-2", points=-151, reason="fraud"), desk)
     debit = adjustments.adjust("m-1", AdjustmentRequest(adjustment_id="a-3", points=-150, reason="fraud"), desk)
     assert debit.entry.balance_after == 0 and members.get("m-1").points.available == 0
@@ -174,5 +165,5 @@ def test_a_voucher_is_found_as_a_shopper_types_it_and_a_malformed_code_is_not_fo
     typed = f" {code[:4].lower()}-{code[4:9]} {code[9:].lower()} "
     assert redemptions.by_code(typed).redemption_id == "r-1"
     for wrong in ("", "0" * 14, code[:-1], code + "X", "not a code at all"):
-        with pytest.raises(RedemptionNotFound):
+        with pytest.raises(errors.RedemptionNotFound):
             redemptions.by_code(wrong)

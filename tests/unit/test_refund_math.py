@@ -7,6 +7,7 @@ from fractions import Fraction
 import pytest
 
 from loyalty.domain.refunds import EarnedLine, Exceeds, RefundState, by_amount, by_lines
+from tests.unit.refund_states import after
 
 MICE = RefundState(
     points=100,
@@ -25,15 +26,7 @@ def test_thirds_add_up_to_the_whole_without_losing_a_point() -> None:
     for _ in range(3):
         plan = by_lines(state, [("A", 1)])
         reversed_total += plan.points_reversed
-        state = RefundState(
-            state.points,
-            state.net_total,
-            state.lines,
-            plan.reversed_total,
-            plan.refunded_share,
-            plan.refunded_value,
-            plan.refunded_qty,
-        )
+        state = after(state, plan)
     assert reversed_total == 100
     with pytest.raises(Exceeds):
         by_lines(state, [("A", 1)])
@@ -43,30 +36,14 @@ def test_a_campaign_bonus_is_taken_back_only_with_the_last_refund() -> None:
     state = RefundState(points=150, net_total=Fraction(10_000), lines=[EarnedLine("SOCK", 2, Fraction(100))])
     first = by_lines(state, [("SOCK", 1)])
     assert first.points_reversed == 50
-    after = RefundState(
-        150,
-        state.net_total,
-        state.lines,
-        first.reversed_total,
-        first.refunded_share,
-        first.refunded_value,
-        first.refunded_qty,
-    )
-    assert by_lines(after, [("SOCK", 1)]).points_reversed == 100
+    later = after(state, first)
+    assert by_lines(later, [("SOCK", 1)]).points_reversed == 100
 
 
 def test_amount_refunds_and_line_refunds_share_one_scale() -> None:
     half = by_amount(MICE, 5_000)
     assert half.points_reversed == 50
-    after = RefundState(
-        100,
-        MICE.net_total,
-        MICE.lines,
-        half.reversed_total,
-        half.refunded_share,
-        half.refunded_value,
-        half.refunded_qty,
-    )
+    later = after(MICE, half)
     with pytest.raises(Exceeds):
-        by_amount(after, 5_001)
-    assert by_amount(after, 5_000).points_reversed == 50
+        by_amount(later, 5_001)
+    assert by_amount(later, 5_000).points_reversed == 50

@@ -16,13 +16,13 @@ from loyalty.domain.refunds import (
     OtherCurrency,
     Paid,
     PlatformRefund,
-    RefundPlan,
     RefundState,
     by_platform,
 )
 from loyalty.models.integrations import ShopifyOrder, ShopifyRefund, WooOrder
 from loyalty.services.integrations import shopify, woocommerce
 from loyalty.services.integrations.process import parse
+from tests.unit.refund_states import after
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -39,20 +39,6 @@ ISSUE = RefundState(
     lines=[EarnedLine("IPOD2008GREEN", 1, Fraction(50))],
     paid=Paid("USD", 5000, 6500),
 )
-
-
-def after(state: RefundState, plan: RefundPlan) -> RefundState:
-    return RefundState(
-        state.points,
-        state.net_total,
-        state.lines,
-        plan.reversed_total,
-        plan.refunded_share,
-        plan.refunded_value,
-        plan.refunded_qty,
-        state.paid,
-        plan.refunded_paid,
-    )
 
 
 # --- the rule -----------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 // Small DOM helpers. Text always goes in as text nodes (never innerHTML), so nothing the API returns is
 // ever parsed as markup.
+import { ApiError, get } from "./api.js";
 
 export function h(tag, attrs = {}, ...children) {
   const element = document.createElement(tag);
@@ -51,6 +52,33 @@ export function errorBox(error, what) {
 
 export function okBox(text) {
   return h("p", { class: "status ok", role: "status" }, text);
+}
+
+// A button that acts in place (not a form's submit); `kind` is its look: secondary or danger.
+export function button(label, onclick, { kind = "secondary", ...attrs } = {}) {
+  return h("button", { type: "button", class: kind, onclick, ...attrs }, label);
+}
+
+// What the API shows once (a new key, a webhook's signing secret, an upload URL): `text`, then `value` in
+// this element only, gone when the page changes; with `copy` (what the value is: "key"), a button copies it.
+export function shownOnce(text, value, { id, copy } = {}) {
+  const copyButton =
+    copy &&
+    button(`Copy the ${copy}`, async (event) => {
+      try {
+        await navigator.clipboard.writeText(value);
+        event.target.textContent = "Copied";
+      } catch {
+        event.target.textContent = `Copy failed: select the ${copy} and copy it`;
+      }
+    });
+  return h(
+    "div",
+    { class: "status ok", role: "status" },
+    h("p", {}, text),
+    h("code", { class: "secret", id }, value),
+    copyButton && h("div", { class: "actions" }, copyButton),
+  );
 }
 
 // Loads into `container`: a loading state first, then what `render` builds, or the error.
@@ -174,6 +202,33 @@ export async function busy(form, work) {
   }
 }
 
+// Runs `work` once the user confirms `question` (a revocation, a deletion); an API error goes into `result`
+// as "`failed`: ...".
+export async function confirmed(question, result, failed, work) {
+  if (!window.confirm(question)) return;
+  try {
+    await work();
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    replace(result, errorBox(error, failed));
+  }
+}
+
+// Sends what a submitted form asks for: `work` runs with the form busy and its field errors cleared; a
+// 422 puts its errors next to the fields, any other API error goes into `result` as "`failed`: ...".
+export async function sending(form, result, failed, work) {
+  clearFieldErrors(form);
+  await busy(form, async () => {
+    try {
+      await work();
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      if (error.status === 422) showFieldErrors(form, error);
+      else replace(result, errorBox(error, failed));
+    }
+  });
+}
+
 export function table(caption, columns, rows, empty = "Nothing yet.") {
   if (!rows.length) return h("p", { class: "hint" }, empty);
   return h(
@@ -218,32 +273,12 @@ export function pager(container, what, fetchPage, renderItems) {
       () => fetchPage(cursors[index]),
       (page) => {
         if (page.next_cursor) cursors[index + 1] = page.next_cursor;
-        const previous = h(
-          "button",
-          {
-            type: "button",
-            class: "secondary",
-            disabled: index === 0,
-            onclick: () => {
-              index -= 1;
-              show();
-            },
-          },
-          "Previous page",
-        );
-        const next = h(
-          "button",
-          {
-            type: "button",
-            class: "secondary",
-            disabled: !page.next_cursor,
-            onclick: () => {
-              index += 1;
-              show();
-            },
-          },
-          "Next page",
-        );
+        const turn = (by) => () => {
+          index += by;
+          show();
+        };
+        const previous = button("Previous page", turn(-1), { disabled: index === 0 });
+        const next = button("Next page", turn(1), { disabled: !page.next_cursor });
         return [
           renderItems(page.items),
           h("div", { class: "actions" }, previous, next, h("span", { class: "hint" }, `Page ${index + 1}`)),
@@ -259,6 +294,12 @@ export function pager(container, what, fetchPage, renderItems) {
       return show();
     },
   };
+}
+
+// A list the API pages (GET `path` with limit and cursor), drawn as a table of `columns`; the pager.
+export function pagedTable(container, what, path, { limit = 25, caption, columns, empty }) {
+  const fetchPage = (cursor) => get(path, { limit, cursor });
+  return pager(container, what, fetchPage, (items) => table(caption, columns, items, empty));
 }
 
 export function section(title, ...children) {

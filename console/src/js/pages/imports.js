@@ -4,8 +4,6 @@
 import { ApiError, enc, get, post } from "../api.js";
 import {
   announce,
-  busy,
-  clearFieldErrors,
   errorBox,
   field,
   h,
@@ -14,7 +12,8 @@ import {
   remembered,
   replace,
   section,
-  showFieldErrors,
+  sending,
+  shownOnce,
   table,
 } from "../ui.js";
 
@@ -103,32 +102,14 @@ export async function render(main, context) {
 
   start.addEventListener("submit", async (event) => {
     event.preventDefault();
-    clearFieldErrors(start);
     const importId = start.elements.import_id.value.trim();
-    await busy(start, async () => {
-      try {
-        const answer = await post("/v1/admin/imports", { import_id: importId });
-        remember(STARTED, { import_id: answer.import_id }, "import_id");
-        replace(
-          created,
-          h(
-            "div",
-            { class: "status ok", role: "status" },
-            h(
-              "p",
-              {},
-              `Import ${answer.import_id} started. PUT the JSON lines file to this URL (it expires soon), e.g. with curl -T members.jsonl '<url>':`,
-            ),
-            h("code", { class: "secret" }, answer.upload_url),
-          ),
-        );
-        drawStarted();
-        watch(answer.import_id);
-      } catch (error) {
-        if (!(error instanceof ApiError)) throw error;
-        if (error.status === 422) showFieldErrors(start, error);
-        else replace(created, errorBox(error, "Not started"));
-      }
+    await sending(start, created, "Not started", async () => {
+      const answer = await post("/v1/admin/imports", { import_id: importId });
+      remember(STARTED, { import_id: answer.import_id }, "import_id");
+      const started = `Import ${answer.import_id} started. PUT the JSON lines file to this URL (it expires soon), e.g. with curl -T members.jsonl '<url>':`;
+      replace(created, shownOnce(started, answer.upload_url));
+      drawStarted();
+      watch(answer.import_id);
     });
   });
   follow.addEventListener("submit", (event) => {

@@ -1,11 +1,11 @@
 // API keys: issue (the key is shown once, here, and never stored by the console) and revoke. The API
 // has no list of keys, so the page lists the ids and labels of the keys this tab issued.
-import { ApiError, del, enc, post } from "../api.js";
+import { del, enc, post } from "../api.js";
 import {
   announce,
   busy,
-  clearFieldErrors,
-  errorBox,
+  button,
+  confirmed,
   field,
   forget,
   h,
@@ -15,7 +15,8 @@ import {
   remembered,
   replace,
   section,
-  showFieldErrors,
+  sending,
+  shownOnce,
   table,
 } from "../ui.js";
 
@@ -51,17 +52,14 @@ export async function render(main) {
   );
 
   async function revokeKey(keyId) {
-    if (!window.confirm(`Revoke key ${keyId}? Every caller using it is refused from now on.`)) return;
-    try {
+    const question = `Revoke key ${keyId}? Every caller using it is refused from now on.`;
+    await confirmed(question, revokeResult, "Not revoked", async () => {
       await del(`/v1/admin/keys/${enc(keyId)}`);
       forget(ISSUED, keyId, "key_id");
       replace(revokeResult, okBox(`Key ${keyId} revoked.`));
       announce("Key revoked");
       drawList();
-    } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
-      replace(revokeResult, errorBox(error, "Not revoked"));
-    }
+    });
   }
 
   function drawList() {
@@ -76,16 +74,7 @@ export async function render(main) {
           {
             label: "Action",
             value: (row) =>
-              h(
-                "button",
-                {
-                  type: "button",
-                  class: "danger",
-                  "aria-label": `Revoke ${row.label}`,
-                  onclick: () => revokeKey(row.key_id),
-                },
-                "Revoke",
-              ),
+              button("Revoke", () => revokeKey(row.key_id), { kind: "danger", "aria-label": `Revoke ${row.label}` }),
           },
         ],
         remembered(ISSUED),
@@ -96,56 +85,17 @@ export async function render(main) {
 
   issue.addEventListener("submit", async (event) => {
     event.preventDefault();
-    clearFieldErrors(issue);
-    await busy(issue, async () => {
-      try {
-        const created = await post("/v1/admin/keys", {
-          scope: issue.elements.scope.value,
-          label: issue.elements.label.value,
-        });
-        remember(ISSUED, { key_id: created.key_id, scope: created.scope, label: created.label }, "key_id");
-        issue.reset();
-        // Shown once: the key is in this element only, and gone when the page changes.
-        replace(
-          shown,
-          h(
-            "div",
-            { class: "status ok", role: "status" },
-            h(
-              "p",
-              {},
-              `Key ${created.key_id} (${created.scope}, ${created.label}) issued. Copy it now: it is not shown again.`,
-            ),
-            h("code", { class: "secret", id: "new-key" }, created.key),
-            h(
-              "div",
-              { class: "actions" },
-              h(
-                "button",
-                {
-                  type: "button",
-                  class: "secondary",
-                  onclick: async (e) => {
-                    try {
-                      await navigator.clipboard.writeText(created.key);
-                      e.target.textContent = "Copied";
-                    } catch {
-                      e.target.textContent = "Copy failed: select the key and copy it";
-                    }
-                  },
-                },
-                "Copy the key",
-              ),
-            ),
-          ),
-        );
-        announce("Key issued; copy it now");
-        drawList();
-      } catch (error) {
-        if (!(error instanceof ApiError)) throw error;
-        if (error.status === 422) showFieldErrors(issue, error);
-        else replace(shown, errorBox(error, "Not issued"));
-      }
+    await sending(issue, shown, "Not issued", async () => {
+      const created = await post("/v1/admin/keys", {
+        scope: issue.elements.scope.value,
+        label: issue.elements.label.value,
+      });
+      remember(ISSUED, { key_id: created.key_id, scope: created.scope, label: created.label }, "key_id");
+      issue.reset();
+      const issued = `Key ${created.key_id} (${created.scope}, ${created.label}) issued. Copy it now: it is not shown again.`;
+      replace(shown, shownOnce(issued, created.key, { id: "new-key", copy: "key" }));
+      announce("Key issued; copy it now");
+      drawList();
     });
   });
   revoke.addEventListener("submit", async (event) => {

@@ -4,17 +4,16 @@ import { ApiError, clientId, enc, get, patch, post } from "../api.js";
 import {
   announce,
   busy,
-  clearFieldErrors,
   errorBox,
   field,
   h,
   load,
   okBox,
-  pager,
+  pagedTable,
   pageTitle,
   replace,
   section,
-  showFieldErrors,
+  sending,
   table,
 } from "../ui.js";
 
@@ -143,29 +142,22 @@ export async function renderMember(main, context, memberId) {
   );
   adjust.addEventListener("submit", async (event) => {
     event.preventDefault();
-    clearFieldErrors(adjust);
-    await busy(adjust, async () => {
+    await sending(adjust, adjustResult, "Not adjusted", async () => {
       replace(adjustResult);
-      try {
-        const entry = await post(`/v1/admin/members/${enc(memberId)}/adjustments`, {
-          adjustment_id: adjustmentId,
-          points: Number(adjust.elements.points.value),
-          reason: adjust.elements.reason.value,
-        });
-        adjustmentId = clientId("console-adj");
-        adjust.reset();
-        replace(
-          adjustResult,
-          okBox(`Adjusted by ${f.points(entry.points)} points; the balance is now ${f.points(entry.balance_after)}.`),
-        );
-        announce("Points adjusted");
-        reloadMember();
-        activity.reload();
-      } catch (error) {
-        if (!(error instanceof ApiError)) throw error;
-        if (error.status === 422) showFieldErrors(adjust, error);
-        else replace(adjustResult, errorBox(error, "Not adjusted"));
-      }
+      const entry = await post(`/v1/admin/members/${enc(memberId)}/adjustments`, {
+        adjustment_id: adjustmentId,
+        points: Number(adjust.elements.points.value),
+        reason: adjust.elements.reason.value,
+      });
+      adjustmentId = clientId("console-adj");
+      adjust.reset();
+      replace(
+        adjustResult,
+        okBox(`Adjusted by ${f.points(entry.points)} points; the balance is now ${f.points(entry.balance_after)}.`),
+      );
+      announce("Points adjusted");
+      reloadMember();
+      activity.reload();
     });
   });
 
@@ -204,48 +196,36 @@ export async function renderMember(main, context, memberId) {
   main.append(section("Activity", activityBox), section("Vouchers", redemptionsBox));
   reloadMember();
 
-  const activity = pager(
-    activityBox,
-    "the activity",
-    (cursor) => get(`/v1/members/${enc(memberId)}/activity`, { limit: PAGE_SIZE, cursor }),
-    (items) =>
-      table(
-        "Ledger entries, newest first",
-        [
-          { label: "When", value: (row) => f.dateTime(row.occurred_at) },
-          { label: "Kind", value: (row) => row.kind },
-          { label: "Points", num: true, value: (row) => f.points(row.points) },
-          { label: "Balance after", num: true, value: (row) => f.points(row.balance_after) },
-          {
-            label: "Reference",
-            value: (row) => row.order_id || row.redemption_id || row.adjustment_id || row.refund_id || "",
-          },
-          { label: "Reason", value: (row) => row.reason || "" },
-        ],
-        items,
-        "No activity yet.",
-      ),
-  );
+  const activity = pagedTable(activityBox, "the activity", `/v1/members/${enc(memberId)}/activity`, {
+    limit: PAGE_SIZE,
+    caption: "Ledger entries, newest first",
+    columns: [
+      { label: "When", value: (row) => f.dateTime(row.occurred_at) },
+      { label: "Kind", value: (row) => row.kind },
+      { label: "Points", num: true, value: (row) => f.points(row.points) },
+      { label: "Balance after", num: true, value: (row) => f.points(row.balance_after) },
+      {
+        label: "Reference",
+        value: (row) => row.order_id || row.redemption_id || row.adjustment_id || row.refund_id || "",
+      },
+      { label: "Reason", value: (row) => row.reason || "" },
+    ],
+    empty: "No activity yet.",
+  });
 
-  const vouchers = pager(
-    redemptionsBox,
-    "the vouchers",
-    (cursor) => get(`/v1/members/${enc(memberId)}/redemptions`, { limit: PAGE_SIZE, cursor }),
-    (items) =>
-      table(
-        "Vouchers, newest first",
-        [
-          { label: "Issued", value: (row) => f.dateTime(row.issued_at) },
-          { label: "Reward", value: (row) => row.reward_id },
-          { label: "Code", value: (row) => row.code },
-          { label: "Points", num: true, value: (row) => f.points(row.points_spent) },
-          { label: "Status", value: (row) => row.status },
-          { label: "Action", value: (row) => (row.status === "issued" ? cancelButton(row) : "") },
-        ],
-        items,
-        "No vouchers.",
-      ),
-  );
+  const vouchers = pagedTable(redemptionsBox, "the vouchers", `/v1/members/${enc(memberId)}/redemptions`, {
+    limit: PAGE_SIZE,
+    caption: "Vouchers, newest first",
+    columns: [
+      { label: "Issued", value: (row) => f.dateTime(row.issued_at) },
+      { label: "Reward", value: (row) => row.reward_id },
+      { label: "Code", value: (row) => row.code },
+      { label: "Points", num: true, value: (row) => f.points(row.points_spent) },
+      { label: "Status", value: (row) => row.status },
+      { label: "Action", value: (row) => (row.status === "issued" ? cancelButton(row) : "") },
+    ],
+    empty: "No vouchers.",
+  });
 
   function cancelButton(redemption) {
     const button = h(

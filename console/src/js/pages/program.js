@@ -4,9 +4,7 @@
 import { ApiError, put } from "../api.js";
 import {
   announce,
-  busy,
   clearFieldErrors,
-  errorBox,
   field,
   h,
   intOrNull,
@@ -14,6 +12,7 @@ import {
   pageTitle,
   replace,
   section,
+  sending,
   showFieldErrors,
 } from "../ui.js";
 
@@ -242,17 +241,11 @@ export async function render(main, context) {
       // Optional settings left empty take the API's default (or "none" for expiry and the order cap).
       if (value !== null || name === "expiry_months") body[name] = value;
     }
-    await busy(form, async () => {
-      try {
-        context.program = await put("/v1/admin/program", body);
-        await context.refreshProgram();
-        replace(result, okBox("Program saved."));
-        announce("Program saved");
-      } catch (error) {
-        if (!(error instanceof ApiError)) throw error;
-        if (error.status === 422) showFieldErrors(form, error);
-        else replace(result, errorBox(error, "Not saved"));
-      }
+    await sending(form, result, "Not saved", async () => {
+      context.program = await put("/v1/admin/program", body);
+      await context.refreshProgram();
+      replace(result, okBox("Program saved."));
+      announce("Program saved");
     });
   });
   main.append(section("Settings", form));

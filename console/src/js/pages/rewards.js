@@ -1,20 +1,19 @@
 // The rewards catalog: every reward (inactive ones too), created and edited with PUT, stock included.
-import { ApiError, enc, get, put } from "../api.js";
+import { ApiError, enc, put } from "../api.js";
 import {
   announce,
-  busy,
+  button,
   clearFieldErrors,
-  errorBox,
   field,
   h,
   intOrNull,
   okBox,
-  pager,
+  pagedTable,
   pageTitle,
   replace,
   section,
+  sending,
   showFieldErrors,
-  table,
 } from "../ui.js";
 
 const KINDS = [
@@ -114,9 +113,7 @@ export async function render(main, context) {
         "div",
         { class: "actions" },
         h("button", { type: "submit" }, editing ? "Save reward" : "Create reward"),
-        editing
-          ? h("button", { type: "button", class: "secondary", onclick: () => showForm(null) }, "New reward instead")
-          : null,
+        editing ? button("New reward instead", () => showForm(null)) : null,
       ),
       result,
     );
@@ -144,22 +141,16 @@ export async function render(main, context) {
         showFieldErrors(form, new ApiError(422, { errors: [{ loc: ["reward_id"], msg: "A reward id is required." }] }));
         return;
       }
-      await busy(form, async () => {
-        try {
-          const saved = await put(`/v1/admin/rewards/${enc(id)}`, body);
-          replace(
-            result,
-            okBox(
-              `Saved reward ${saved.reward_id} (${saved.stock_remaining === null ? "unlimited stock" : `${f.points(saved.stock_remaining)} in stock`}).`,
-            ),
-          );
-          announce("Reward saved");
-          list.reload();
-        } catch (error) {
-          if (!(error instanceof ApiError)) throw error;
-          if (error.status === 422) showFieldErrors(form, error);
-          else replace(result, errorBox(error, "Not saved"));
-        }
+      await sending(form, result, "Not saved", async () => {
+        const saved = await put(`/v1/admin/rewards/${enc(id)}`, body);
+        replace(
+          result,
+          okBox(
+            `Saved reward ${saved.reward_id} (${saved.stock_remaining === null ? "unlimited stock" : `${f.points(saved.stock_remaining)} in stock`}).`,
+          ),
+        );
+        announce("Reward saved");
+        list.reload();
       });
     });
     replace(formBox, form);
@@ -172,43 +163,31 @@ export async function render(main, context) {
     return reward.sku || "—";
   }
 
-  const list = pager(
-    listBox,
-    "the rewards",
-    (cursor) => get("/v1/admin/rewards", { limit: 25, cursor }),
-    (items) =>
-      table(
-        "Every reward, inactive ones included",
-        [
-          { label: "Id", value: (row) => row.reward_id },
-          { label: "Name", value: (row) => row.name },
-          { label: "Kind", value: (row) => KINDS.find(([kind]) => kind === row.kind)?.[1] || row.kind },
-          { label: "Cost (points)", num: true, value: (row) => f.points(row.cost_points) },
-          { label: "Value", num: true, value },
-          {
-            label: "Stock",
-            num: true,
-            value: (row) => (row.stock_remaining === null ? "Unlimited" : f.points(row.stock_remaining)),
-          },
-          { label: "Active", value: (row) => (row.active ? "Yes" : "No") },
-          {
-            label: "Available",
-            value: (row) =>
-              `${row.available_from ? f.dateTime(row.available_from) : "always"} – ${row.available_until ? f.dateTime(row.available_until) : "open"}`,
-          },
-          {
-            label: "Action",
-            value: (row) =>
-              h(
-                "button",
-                { type: "button", class: "secondary", "aria-label": `Edit ${row.name}`, onclick: () => showForm(row) },
-                "Edit",
-              ),
-          },
-        ],
-        items,
-        "No rewards yet.",
-      ),
-  );
+  const list = pagedTable(listBox, "the rewards", "/v1/admin/rewards", {
+    caption: "Every reward, inactive ones included",
+    columns: [
+      { label: "Id", value: (row) => row.reward_id },
+      { label: "Name", value: (row) => row.name },
+      { label: "Kind", value: (row) => KINDS.find(([kind]) => kind === row.kind)?.[1] || row.kind },
+      { label: "Cost (points)", num: true, value: (row) => f.points(row.cost_points) },
+      { label: "Value", num: true, value },
+      {
+        label: "Stock",
+        num: true,
+        value: (row) => (row.stock_remaining === null ? "Unlimited" : f.points(row.stock_remaining)),
+      },
+      { label: "Active", value: (row) => (row.active ? "Yes" : "No") },
+      {
+        label: "Available",
+        value: (row) =>
+          `${row.available_from ? f.dateTime(row.available_from) : "always"} – ${row.available_until ? f.dateTime(row.available_until) : "open"}`,
+      },
+      {
+        label: "Action",
+        value: (row) => button("Edit", () => showForm(row), { "aria-label": `Edit ${row.name}` }),
+      },
+    ],
+    empty: "No rewards yet.",
+  });
   showForm(null);
 }

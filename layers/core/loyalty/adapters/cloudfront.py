@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
+
+from loyalty.adapters import aws
 
 
 class PolicyChanged(RuntimeError):
     """The policy changed between our read and our write (its ETag no longer matches): read it again."""
 
 
-@cache
-def _client() -> Any:  # no boto3 stubs for CloudFront in the dev requirements: the two calls are typed here
-    return boto3.client("cloudfront", config=Config(retries={"mode": "standard", "max_attempts": 5}))
-
-
-def reset() -> None:
-    _client.cache_clear()
+# no boto3 stubs for CloudFront in the dev requirements: the two calls are typed here
+_client: aws.Client[Any] = aws.Client(lambda: boto3.client("cloudfront", config=aws.config()))
+reset = _client.reset
 
 
 def response_headers_policy(policy_id: str) -> tuple[dict[str, Any], str]:

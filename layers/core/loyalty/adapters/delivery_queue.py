@@ -11,12 +11,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import TYPE_CHECKING
 
 import boto3
-from botocore.config import Config
 
+from loyalty.adapters import aws
 from loyalty.settings import settings
 
 if TYPE_CHECKING:
@@ -32,20 +31,12 @@ class Outgoing:
     deduplication: str  # the delivery id
 
 
-@cache
-def _client() -> SQSClient:
-    return boto3.client("sqs", config=Config(retries={"mode": "standard", "max_attempts": 5}))
-
-
-def reset() -> None:
-    _client.cache_clear()
+_client: aws.Client[SQSClient] = aws.Client(lambda: boto3.client("sqs", config=aws.config()))
+reset = _client.reset
 
 
 def _url() -> str:
-    url = settings().delivery_queue_url
-    if not url:
-        raise RuntimeError("DELIVERY_QUEUE_URL is not set: webhook deliveries cannot be queued")
-    return url
+    return aws.required(settings().delivery_queue_url, "DELIVERY_QUEUE_URL", "webhook deliveries cannot be queued")
 
 
 def group_id(webhook_id: str, member_id: str) -> str:

@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from loyalty.adapters import aws
 from loyalty.settings import settings
 
 if TYPE_CHECKING:
@@ -79,11 +79,19 @@ def render(kind: str, values: Mapping[str, str], html_fragments: Mapping[str, st
     """Fill the templates; a missing placeholder raises (better no email than a broken one)."""
     plain = {name: one_line(value) if name != "expiring_list" else value for name, value in values.items()}
     escaped = {name: html.escape(value, quote=True) for name, value in plain.items()}
+    html_values = {**escaped, **html_fragments}
     return Rendered(
         subject=one_line(_template(_file(kind, "subject.txt", locale)).substitute(plain)),
-        text=_template(_file(kind, "txt", locale)).substitute(plain),
-        html=_template(_file(kind, "html", locale)).substitute({**escaped, **html_fragments}),
+        text=_filled(kind, "txt", locale, plain),
+        html=_filled(kind, "html", locale, html_values),
     )
+
+
+def _filled(kind: str, part: str, locale: str | None, values: Mapping[str, str]) -> str:
+    """The kind's template with its values, ending in the footer every email shares (footer.<part>: why the
+    member receives it, and how to unsubscribe)."""
+    footer = _template(_file("footer", part, locale)).substitute(values)
+    return _template(_file(kind, part, locale)).substitute(values, footer=footer)
 
 
 def message(outgoing: Outgoing) -> EmailMessage:
@@ -98,14 +106,10 @@ def message(outgoing: Outgoing) -> EmailMessage:
     return mail
 
 
-@cache
-def _client() -> SESV2Client:
-    config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
-    return boto3.client("sesv2", config=config)
-
-
-def reset() -> None:
-    _client.cache_clear()
+_client: aws.Client[SESV2Client] = aws.Client(
+    lambda: boto3.client("sesv2", config=aws.config(3, connect_timeout=2, read_timeout=5))
+)
+reset = _client.reset
 
 
 def send(outgoing: Outgoing) -> str:

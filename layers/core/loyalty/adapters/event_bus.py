@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import boto3
-from botocore.config import Config
 
+from loyalty.adapters import aws
 from loyalty.settings import settings
 
 if TYPE_CHECKING:
@@ -27,13 +26,8 @@ class PublishFailed(RuntimeError):
         self.first = first
 
 
-@cache
-def _client() -> EventBridgeClient:
-    return boto3.client("events", config=Config(retries={"mode": "standard", "max_attempts": 5}))
-
-
-def reset() -> None:
-    _client.cache_clear()
+_client: aws.Client[EventBridgeClient] = aws.Client(lambda: boto3.client("events", config=aws.config()))
+reset = _client.reset
 
 
 def entry(event_type: str, detail: str) -> dict[str, Any]:

@@ -12,13 +12,12 @@ import json
 import random
 import time
 from collections.abc import Mapping, Sequence
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from loyalty.adapters import aws
 from loyalty.settings import settings
 
 if TYPE_CHECKING:
@@ -35,13 +34,8 @@ class NotQueued(RuntimeError):
     """Some messages could not be queued; the message says why (SQS's code, never a message's body)."""
 
 
-@cache
-def _client() -> SQSClient:
-    return boto3.client("sqs", config=Config(retries={"mode": "standard", "max_attempts": 5}))
-
-
-def reset() -> None:
-    _client.cache_clear()
+_client: aws.Client[SQSClient] = aws.Client(lambda: boto3.client("sqs", config=aws.config()))
+reset = _client.reset
 
 
 def body_of(message: Mapping[str, Any]) -> str:
@@ -52,9 +46,9 @@ def body_of(message: Mapping[str, Any]) -> str:
 def send(messages: Sequence[Mapping[str, Any]]) -> None:
     """Queue every message or raise NotQueued. A message sent twice (a retried batch SQS took part of)
     is harmless: the worker counts a chunk once."""
-    url = settings().imports_queue_url
-    if not url:
-        raise RuntimeError("IMPORTS_QUEUE_URL is not set: this function cannot queue an import's chunks")
+    url = aws.required(
+        settings().imports_queue_url, "IMPORTS_QUEUE_URL", "this function cannot queue an import's chunks"
+    )
     batch: list[str] = []
     size = 0
     for message in messages:

@@ -8,13 +8,12 @@ what is left under ``inbound/`` after 15 days (longer than the dead-letter queue
 
 from __future__ import annotations
 
-from functools import cache
 from typing import TYPE_CHECKING
 
 import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from loyalty.adapters import aws
 from loyalty.settings import settings
 
 if TYPE_CHECKING:
@@ -25,22 +24,15 @@ PREFIX = "inbound/"
 DELETE_BATCH = 1000  # what one DeleteObjects takes
 
 
-@cache
-def _client() -> S3Client:
-    # Short timeouts on the way in: the platform waits for our answer and retries one we fail.
-    config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=1, read_timeout=5)
-    return boto3.client("s3", config=config)
-
-
-def reset() -> None:
-    _client.cache_clear()
+# Short timeouts on the way in: the platform waits for our answer and retries one we fail.
+_client: aws.Client[S3Client] = aws.Client(
+    lambda: boto3.client("s3", config=aws.config(3, connect_timeout=1, read_timeout=5))
+)
+reset = _client.reset
 
 
 def _bucket() -> str:
-    name = settings().inbound_bucket
-    if not name:
-        raise RuntimeError("INBOUND_BUCKET is not set: inbound webhook bodies cannot be kept")
-    return name
+    return aws.required(settings().inbound_bucket, "INBOUND_BUCKET", "inbound webhook bodies cannot be kept")
 
 
 def put(key: str, body: bytes) -> None:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import boto3
-from botocore.config import Config
 
+from loyalty.adapters import aws
 from loyalty.settings import settings
 
 if TYPE_CHECKING:
@@ -18,21 +17,14 @@ if TYPE_CHECKING:
 BATCH = 10  # SendMessageBatch's limit
 
 
-@cache
-def _client() -> SQSClient:
-    return boto3.client("sqs", config=Config(retries={"mode": "standard", "max_attempts": 5}))
-
-
-def reset() -> None:
-    _client.cache_clear()
+_client: aws.Client[SQSClient] = aws.Client(lambda: boto3.client("sqs", config=aws.config()))
+reset = _client.reset
 
 
 def send(messages: Sequence[dict[str, Any]]) -> None:
     """Queue every message or raise: a shard left neither done nor queued would be lost until the
     next run's catch-up reads it again."""
-    url = settings().jobs_queue_url
-    if not url:
-        raise RuntimeError("JOBS_QUEUE_URL is not set: this function cannot hand work on")
+    url = aws.required(settings().jobs_queue_url, "JOBS_QUEUE_URL", "this function cannot hand work on")
     for start in range(0, len(messages), BATCH):
         chunk = messages[start : start + BATCH]
         answer = _client().send_message_batch(

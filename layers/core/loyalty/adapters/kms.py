@@ -3,31 +3,23 @@ encrypted under the stack's key, bound to the item they belong to by an encrypti
 
 from __future__ import annotations
 
-from functools import cache
 from typing import TYPE_CHECKING
 
 import boto3
-from botocore.config import Config
 
+from loyalty.adapters import aws
 from loyalty.settings import settings
 
 if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient
 
 
-@cache
-def _client() -> KMSClient:
-    return boto3.client("kms", config=Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=2))
-
-
-def reset() -> None:
-    _client.cache_clear()
+_client: aws.Client[KMSClient] = aws.Client(lambda: boto3.client("kms", config=aws.config(connect_timeout=2)))
+reset = _client.reset
 
 
 def encrypt(plaintext: bytes, context: dict[str, str]) -> bytes:
-    key_id = settings().secrets_key_id
-    if not key_id:
-        raise RuntimeError("SECRETS_KEY_ID is not set: secrets cannot be stored")
+    key_id = aws.required(settings().secrets_key_id, "SECRETS_KEY_ID", "secrets cannot be stored")
     answer = _client().encrypt(KeyId=key_id, Plaintext=plaintext, EncryptionContext=context)
     return bytes(answer["CiphertextBlob"])
 

@@ -4,23 +4,15 @@ keys that sign member tokens (read by version stage: the current one and the one
 from __future__ import annotations
 
 import json
-from functools import cache
 from typing import Any
 
 import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from loyalty.adapters import aws
 
-@cache
-def _client() -> Any:
-    return boto3.client(
-        "secretsmanager", config=Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=2)
-    )
-
-
-def reset() -> None:
-    _client.cache_clear()
+_client: aws.Client[Any] = aws.Client(lambda: boto3.client("secretsmanager", config=aws.config(connect_timeout=2)))
+reset = _client.reset
 
 
 def put(secret_id: str, value: dict[str, str]) -> None:

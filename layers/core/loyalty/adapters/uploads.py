@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import cache
 from typing import TYPE_CHECKING
 
 import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from loyalty.adapters import aws
 from loyalty.settings import settings
 
 if TYPE_CHECKING:
@@ -18,21 +17,13 @@ if TYPE_CHECKING:
 UPLOAD_URL_SECONDS = 3600
 
 
-@cache
-def _client() -> S3Client:
-    # SigV4 and the regional endpoint: what a presigned PUT from any client needs.
-    return boto3.client("s3", config=Config(signature_version="s3v4", retries={"mode": "standard", "max_attempts": 5}))
-
-
-def reset() -> None:
-    _client.cache_clear()
+# SigV4 and the regional endpoint: what a presigned PUT from any client needs.
+_client: aws.Client[S3Client] = aws.Client(lambda: boto3.client("s3", config=aws.config(signature_version="s3v4")))
+reset = _client.reset
 
 
 def bucket() -> str:
-    name = settings().imports_bucket
-    if not name:
-        raise RuntimeError("IMPORTS_BUCKET is not set: this function cannot reach the imports bucket")
-    return name
+    return aws.required(settings().imports_bucket, "IMPORTS_BUCKET", "this function cannot reach the imports bucket")
 
 
 def upload_url(key: str) -> str:

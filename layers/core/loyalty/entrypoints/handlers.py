@@ -21,10 +21,10 @@ from loyalty.entrypoints.observability import Handler
 REQUEST_ID = correlation_paths.API_GATEWAY_HTTP
 
 
-def api() -> APIGatewayHttpResolver:
+def api(tags: list[str] | None = None) -> APIGatewayHttpResolver:
     """The resolver of an API function: loyalty.entrypoints.http's, each route traced (a subsegment named
-    for its function, with what it returned or raised)."""
-    return resolver(around=observability.tracer.capture_method)
+    for its function, with what it returned or raised); ``tags``, the OpenAPI tags of a route naming none."""
+    return resolver(around=observability.tracer.capture_method, tags=tags)
 
 
 def http_handler(app: APIGatewayHttpResolver, correlation_id_path: str | None = REQUEST_ID) -> Handler[dict[str, Any]]:

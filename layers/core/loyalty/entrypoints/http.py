@@ -21,11 +21,12 @@ ApiServerErrorsAlarm sees the same answers as API 5xx.
 from __future__ import annotations
 
 import base64
+import inspect
 import json
 import re
 import traceback
 from collections.abc import Callable, Mapping
-from typing import Any, cast
+from typing import Any
 
 from aws_lambda_powertools import Logger, single_metric
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -33,7 +34,6 @@ from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.middlewares.openapi_validation import OpenAPIRequestValidationMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.metrics.exceptions import SchemaValidationError
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -108,6 +108,7 @@ STATUS_FOR: dict[type[LoyaltyError], int] = {
 INTERNAL_ERRORS_METRIC = "InternalErrors"
 
 type RouteFunction = Callable[..., Any]
+_ROUTE = inspect.signature(APIGatewayHttpResolver.route)
 
 logger = Logger(child=True)
 
@@ -177,13 +178,21 @@ class PreCheckedValidation(OpenAPIRequestValidationMiddleware):
 
 class Resolver(APIGatewayHttpResolver):
     """Powertools' HTTP API resolver, with each route's function passed through ``around`` (when given)
-    before it is registered: the API functions trace every route that way (loyalty.entrypoints.handlers)."""
+    before it is registered: the API functions trace every route that way (loyalty.entrypoints.handlers).
+    A route that names no OpenAPI tags takes ``tags``: a function's routes mostly share theirs."""
 
-    def __init__(self, around: Callable[[RouteFunction], RouteFunction] | None = None) -> None:
+    def __init__(
+        self, around: Callable[[RouteFunction], RouteFunction] | None = None, tags: list[str] | None = None
+    ) -> None:
         super().__init__(enable_validation=True, json_body_deserializer=read_json)
         self._around = around
+        self._tags = tags
 
     def route(self, *args: Any, **kwargs: Any) -> Callable[[RouteFunction], RouteFunction]:  # type: ignore[override]
+        if self._tags is not None:  # app.get(...) and the others pass route's arguments by position
+            bound = _ROUTE.bind(self, *args, **kwargs)
+            bound.arguments["tags"] = bound.arguments.get("tags") or self._tags
+            args, kwargs = bound.args[1:], bound.kwargs
         register = super().route(*args, **kwargs)
         around = self._around
         if around is None:
@@ -191,10 +200,13 @@ class Resolver(APIGatewayHttpResolver):
         return lambda function: register(around(function))
 
 
-def resolver(around: Callable[[RouteFunction], RouteFunction] | None = None) -> APIGatewayHttpResolver:
+def resolver(
+    around: Callable[[RouteFunction], RouteFunction] | None = None, tags: list[str] | None = None
+) -> APIGatewayHttpResolver:
     """An HTTP API resolver that checks the key, the Content-Type and the body first (PreCheckedValidation),
-    validates requests with pydantic and answers errors as problem+json; ``around`` wraps each route."""
-    app = Resolver(around)
+    validates requests with pydantic and answers errors as problem+json; ``around`` wraps each route, and
+    ``tags`` are the OpenAPI tags of a route that names none."""
+    app = Resolver(around, tags)
     app._request_validation_middleware = PreCheckedValidation()  # private in Powertools: see PreCheckedValidation
 
     @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
@@ -359,19 +371,3 @@ def serve(app: APIGatewayHttpResolver, event: dict[str, Any], context: LambdaCon
         if isinstance(error, (ClientError, BotoCoreError)) and retryable(error):
             return _as_result(unavailable())
         return _as_result(internal_error(error))
-
-
-def answered[T](body: T, created: bool, location: str) -> Response[T]:
-    """A write's answer: 201 with the new resource's URL in ``Location``, or 200 when it was a replay."""
-    if created:
-        return Response(status_code=201, content_type=JSON, body=body, headers={"Location": location})
-    return Response(status_code=200, content_type=JSON, body=body)
-
-
-def created_doc(description: str, model: type[Any]) -> dict[int, OpenAPIResponse]:
-    """The OpenAPI of a write's 201: its body, and the Location header it always carries."""
-    location = cast(
-        OpenAPIResponseHeader,
-        {"description": "The URL of what was created.", "required": True, "schema": {"type": "string"}},
-    )
-    return {201: {"description": description, "content": {JSON: {"model": model}}, "headers": {"Location": location}}}

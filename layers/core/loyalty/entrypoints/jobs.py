@@ -1,8 +1,9 @@
 """What the daily jobs' handlers do: read the event (the scheduler's, or the jobs queue's message), run
 the job for its day within the invocation's budget, and publish what it did as metrics.
 
-``scheduled_handler`` and ``job_handler`` make the Lambda handlers (loyalty.entrypoints.observability
-logs, traces and publishes their metrics): a scheduled function's ``app.py`` names its jobs, nothing else.
+``scheduled_handler``, ``job_handler`` and ``worker_handler`` make the Lambda handlers
+(loyalty.entrypoints.observability logs, traces and publishes their metrics): a scheduled function's
+``app.py`` names its jobs, nothing else.
 """
 
 from __future__ import annotations
@@ -10,9 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.entrypoints import job_metrics, lazy, observability
+from loyalty.entrypoints.batch import sqs_handler
 from loyalty.entrypoints.observability import Handler, logger, metrics
 from loyalty.models.jobs import JobMessage, ScheduledEvent
 
@@ -67,6 +71,21 @@ def run_message(body: str, remaining_millis: int | None) -> JobMessage:
     counts = catalog.run_shard(message, runner.Budget.for_invocation(remaining_millis))
     job_metrics.publish(metrics, counts)
     return message
+
+
+def work_shard(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:
+    """A jobs queue record: its shard worked within what the invocation has left."""
+    remaining = lambda_context.get_remaining_time_in_millis() if lambda_context else None
+    message = run_message(record.body, remaining)
+    logger.info("shard worked", extra={"job": message.job, "shard": message.shard})
+
+
+def worker_handler() -> Handler[PartialItemFailureResponse]:
+    """JobsWorkerFunction's handler: the shards a daily job queued (SQS, one per message). A shard still
+    not finished when the budget runs out is queued again from where it stopped; a failing record is
+    reported alone and reaches the dead-letter queue after three receives (its items stay due for the
+    next daily run either way)."""
+    return sqs_handler(work_shard)
 
 
 def close_month(event: dict[str, Any], _remaining_millis: int | None) -> dict[str, Any]:

@@ -20,27 +20,21 @@ if TYPE_CHECKING:
 
 
 def accrued(sink: Metrics, outcome: Accrued) -> None:
-    if outcome.created:
-        sink.add_metric(name="OrdersAccrued", unit=MetricUnit.Count, value=1)
-        sink.add_metric(name="PointsEarned", unit=MetricUnit.Count, value=outcome.result.points)
-    else:
-        sink.add_metric(name="OrderReplays", unit=MetricUnit.Count, value=1)
+    _written(sink, outcome.created, "OrderReplays", OrdersAccrued=1, PointsEarned=outcome.result.points)
 
 
 def refunded(sink: Metrics, outcome: Refunded) -> None:
-    if outcome.created:
-        sink.add_metric(name="Refunds", unit=MetricUnit.Count, value=1)
-        sink.add_metric(name="PointsReversed", unit=MetricUnit.Count, value=outcome.result.points_reversed)
-    else:
-        sink.add_metric(name="RefundReplays", unit=MetricUnit.Count, value=1)
+    _written(sink, outcome.created, "RefundReplays", Refunds=1, PointsReversed=outcome.result.points_reversed)
 
 
 def redeemed(sink: Metrics, outcome: Redeemed) -> None:
-    if outcome.created:
-        sink.add_metric(name="Redemptions", unit=MetricUnit.Count, value=1)
-        sink.add_metric(name="PointsRedeemed", unit=MetricUnit.Count, value=outcome.result.points_spent)
-    else:
-        sink.add_metric(name="RedemptionReplays", unit=MetricUnit.Count, value=1)
+    _written(sink, outcome.created, "RedemptionReplays", Redemptions=1, PointsRedeemed=outcome.result.points_spent)
+
+
+def _written(sink: Metrics, created: bool, replay: str, **counts: int) -> None:
+    """A write's metrics: its ``counts`` when it was made, one ``replay`` when it was one."""
+    for name, value in (counts if created else {replay: 1}).items():
+        sink.add_metric(name=name, unit=MetricUnit.Count, value=value)
 
 
 @contextmanager

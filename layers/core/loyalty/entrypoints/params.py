@@ -21,3 +21,6 @@ Cursor = Annotated[
         "refused (422).",
     ),
 ]
+
+# How many items a page of a list holds.
+Limit = Annotated[int, Query(ge=1, le=100)]

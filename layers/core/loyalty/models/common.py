@@ -143,6 +143,19 @@ def decimal_schema(
     return WithJsonSchema(schema)
 
 
+def exact_decimal(
+    pattern: str, *, minimum: float, exclusive: bool, maximum: float | None = None, description: str | None = None
+) -> tuple[Any, ...]:
+    """The metadata of an exact decimal, its pattern and bounds given once: what it takes in
+    (``decimal_input``), the bounds it is validated against, and what the document says of it
+    (``decimal_schema``). Used as ``Annotated[Decimal, *exact_decimal(...), <its serializer>]``."""
+    return (
+        decimal_input(pattern),
+        Field(gt=minimum if exclusive else None, ge=None if exclusive else minimum, le=maximum, allow_inf_nan=False),
+        decimal_schema(pattern, minimum=minimum, exclusive=exclusive, maximum=maximum, description=description),
+    )
+
+
 def one_of(values: Iterable[str], names: Iterable[str] | None = None) -> JsonDict:
     """JSON Schema for a string that must be one of ``values`` (the document lists them); ``names``, the
     constant each value gets in a generated client (``x-enum-varnames``), where deriving it from the

@@ -17,8 +17,7 @@ from loyalty.models.common import (
     Int,
     Model,
     Rfc3339,
-    decimal_input,
-    decimal_schema,
+    exact_decimal,
     not_null,
     one_of,
 )
@@ -29,21 +28,11 @@ Name = Annotated[str, Field(min_length=1, max_length=64)]
 AsNumber = PlainSerializer(float, return_type=float, when_used="json")
 # A multiplier is exact (Decimal) inside, and a plain JSON number outside; in, a number or a decimal string.
 MULTIPLIER_TEXT = r"^(0\.[0-9]*[1-9][0-9]*|[1-9][0-9]{0,2}(\.[0-9]+)?)$"
-Multiplier = Annotated[
-    Decimal,
-    decimal_input(MULTIPLIER_TEXT),
-    Field(gt=0, le=1000, allow_inf_nan=False),
-    decimal_schema(MULTIPLIER_TEXT, minimum=0, exclusive=True, maximum=1000),
-    AsNumber,
-]
+Multiplier = Annotated[Decimal, *exact_decimal(MULTIPLIER_TEXT, minimum=0, exclusive=True, maximum=1000), AsNumber]
 # A product's multiplier may be 0: the product earns nothing (a gift card, a deposit).
 PRODUCT_MULTIPLIER_TEXT = r"^[0-9]{1,3}(\.[0-9]+)?$"
 ProductMultiplier = Annotated[
-    Decimal,
-    decimal_input(PRODUCT_MULTIPLIER_TEXT),
-    Field(ge=0, le=1000, allow_inf_nan=False),
-    decimal_schema(PRODUCT_MULTIPLIER_TEXT, minimum=0, exclusive=False, maximum=1000),
-    AsNumber,
+    Decimal, *exact_decimal(PRODUCT_MULTIPLIER_TEXT, minimum=0, exclusive=False, maximum=1000), AsNumber
 ]
 RATE_TEXT = r"^(0\.[0-9]*[1-9][0-9]*|[1-9][0-9]{0,4}(\.[0-9]+)?|100000(\.0+)?)$"
 VALUE_TEXT = r"^[0-9]{1,12}(\.[0-9]+)?$"
@@ -241,9 +230,7 @@ class AccountingSettings(ApiModel):
     breakage_rate: (
         Annotated[
             Decimal,
-            decimal_input(BREAKAGE_TEXT),
-            Field(ge=0, le=1, allow_inf_nan=False),
-            decimal_schema(BREAKAGE_TEXT, minimum=0, exclusive=False, maximum=1, description=BREAKAGE_MEANING),
+            *exact_decimal(BREAKAGE_TEXT, minimum=0, exclusive=False, maximum=1, description=BREAKAGE_MEANING),
             AsNumber,
         ]
         | None
@@ -270,9 +257,7 @@ class Program(ApiModel):
     )
     points_per_unit: Annotated[
         Decimal,
-        decimal_input(RATE_TEXT),
-        Field(gt=0, le=100000, allow_inf_nan=False),
-        decimal_schema(RATE_TEXT, minimum=0, exclusive=True, maximum=100000),
+        *exact_decimal(RATE_TEXT, minimum=0, exclusive=True, maximum=100000),
         # Positional notation ("0.0000001", never "1E-7"): what goes out matches the pattern that comes in.
         PlainSerializer(lambda rate: format(rate, "f"), return_type=str, when_used="json"),
     ]
@@ -299,13 +284,7 @@ class Program(ApiModel):
     expiry_months: Annotated[Int, Field(ge=1, le=120)] | None
     tier_window_days: Annotated[Int, Field(ge=1, le=3650)]
     tiers: Annotated[list[TierRule], Field(min_length=1, max_length=20)]
-    point_value_minor: Annotated[
-        Decimal,
-        decimal_input(VALUE_TEXT),
-        Field(ge=0, allow_inf_nan=False),
-        decimal_schema(VALUE_TEXT, minimum=0, exclusive=False),
-        AsNumber,
-    ]
+    point_value_minor: Annotated[Decimal, *exact_decimal(VALUE_TEXT, minimum=0, exclusive=False), AsNumber]
     emails: EmailSettings
     signup_points: Annotated[
         Int, Field(ge=0, le=1_000_000_000, description="Points credited once at enrollment (a bonus entry).")

@@ -1,0 +1,32 @@
+"""The local stack as `make run` starts it (harness.stack), for the tests of what it does as a whole."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from harness.stack import LocalStack, running, start
+
+ADMIN_KEY = "lk_local-e2e-admin-key"
+
+
+def start_stack(tmp_path: Path, backend: str = "moto", **extra: str) -> LocalStack:
+    return start(tmp_path / "state" / "stack.json", ADMIN_KEY, backend, **extra)
+
+
+def stop_promptly(stack: LocalStack) -> tuple[int, str, str]:
+    """SIGTERM, then the exit code and output; the stack must be gone within a few seconds."""
+    started = time.monotonic()
+    stopped = stack.stop()
+    assert time.monotonic() - started < 5, "the stack took too long to stop"
+    return stopped
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[LocalStack]:
+    """A stack on the moto backend, stopped after the test (if the test did not stop it)."""
+    with running(tmp_path / "state" / "stack.json", ADMIN_KEY) as started:
+        yield started
