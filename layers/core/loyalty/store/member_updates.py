@@ -1,6 +1,7 @@
 """Member writes that are not a change of points through the unit of work: maturing pending points
-without a read, due days moved by the jobs, the profile (with its email guard and consent), and the
-transaction items other writes add to the member partition (consent, email guard, referral marks).
+without a read and the profile (with its email guard and consent), as the transactions the write loop
+runs (loyalty.store.write_loop.Prepared); due days moved by the jobs; and the transaction items other
+writes add to the member partition (consent, email guard, referral marks).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any, Literal
 
 from loyalty.domain import bookings, referrals, valuation
 from loyalty.domain.events import Event
-from loyalty.store import accounting, keys, lots, transactions
+from loyalty.store import accounting, keys, lots
 from loyalty.store.client import (
     table_name,
     to_item,
@@ -21,14 +22,14 @@ from loyalty.store.client import (
 )
 from loyalty.store.member_record import ConsentRecord, MemberRecord
 from loyalty.store.transactions import TxItem
-from loyalty.store.unit_of_work import MemberChange, Outcome, decide, member_update, outbox
+from loyalty.store.unit_of_work import MemberChange, member_update, outbox
 
 
 def consent_put(member_id: str, record: ConsentRecord) -> TxItem:
     return TxItem("consent", {"Put": {"TableName": table_name(), "Item": to_item(record.to_item(member_id))}})
 
 
-def mature(
+def mature_transaction(
     member_id: str,
     points: int,
     expires_on: str,
@@ -39,10 +40,12 @@ def mature(
     expiry: Literal["keep", "sooner", "none"],
     value: Decimal = Decimal(0),
     book_day: str | None = None,
-) -> transactions.TxResult:
+) -> list[TxItem]:
     """Pending -> available for one order, without reading the member: the order item leaves its
     bucket (``order``), its points join their expiry day, the member's pending and available move by
-    ``points`` and its version is bumped (a writer that read the member before retries).
+    ``points`` and its version is bumped (a writer that read the member before retries). The
+    transaction's items; a failed ``member`` condition says the member's expiry day (or the member)
+    is not what the form assumed.
 
     The member's expiry day must stay a lower bound of its soonest points. Without a read that takes two
     forms: ``keep`` leaves the day alone if it is no later than ``expires_on``; ``sooner`` moves a later
@@ -84,7 +87,7 @@ def mature(
         },
     )
     if points <= 0:
-        return transactions.run([order])
+        return [order]
     # Points are issued (enter the balance, and the accounts) when they mature, at the value then.
     portions = valuation.credit({expires_on: points}, "sale", value)
     items = [order, member, *lots.writes(member_id, {}, {expires_on: points}, {}, portions)]
@@ -93,7 +96,7 @@ def mature(
             member_id, book_day or at[:10], valuation.movement("issued_sales", portions), {"pending_p": -points}
         )
     )
-    return transactions.run(items)
+    return items
 
 
 def move_due(member_id: str, kind: str, seen: date, day: date | None) -> bool:
@@ -112,12 +115,12 @@ def move_due(member_id: str, kind: str, seen: date, day: date | None) -> bool:
     return update_if(keys.member(member_id), expression, "#sk = :seen", names, values)
 
 
-def update_profile(
+def profile_transaction(
     before: MemberRecord, after: MemberRecord, events: Sequence[Event], at: str, consent: ConsentRecord | None = None
-) -> Outcome[None]:
+) -> list[TxItem]:
     """Profile changes, versioned like every member write; a change of consent is recorded in the same
-    transaction; when the email changes its guard moves too (Refused("email_taken") when another member
-    holds the new one)."""
+    transaction; when the email changes its guard moves too (its outcome is Refused("email_taken") when
+    another member holds the new one)."""
     if bookings.counted_tier(before.status, before.tier) != bookings.counted_tier(after.status, after.tier):
         raise ValueError("a profile change leaves the tier alone: tier counts move only with a booking")
     items = [member_update(MemberChange(before, after, at, events))]
@@ -154,7 +157,7 @@ def update_profile(
                     },
                 )
             )
-    return decide(transactions.run(items), None)
+    return items
 
 
 def release_email(member_id: str, address: str) -> TxItem:
