@@ -215,7 +215,11 @@ def plan(
         events=[
             Event(
                 "points.redeemed",
-                {"redemption_id": request.redemption_id, "reward_id": reward.reward_id, "points": reward.cost_points},
+                {
+                    "redemption_id": request.redemption_id,
+                    "reward_id": reward.reward_id,
+                    "points": reward.cost_points,
+                },
             ),
             Event(
                 "redemption.issued",

@@ -195,7 +195,11 @@ def plan_cancel(
         events=[
             Event(
                 "redemption.cancelled",
-                {"redemption_id": record.redemption_id, "reward_id": record.reward_id, "points": record.points_spent},
+                {
+                    "redemption_id": record.redemption_id,
+                    "reward_id": record.reward_id,
+                    "points": record.points_spent,
+                },
             )
         ],
         entry=EntryPut(cancel_entry.to_item(), CancelRecord.from_item),

@@ -72,20 +72,20 @@ def review(member_id: str, seen: date, run: Run) -> None:
         contended=f"Member '{member_id}' tier could not be reviewed.",
         exhausted=Busy,
     )
-    if isinstance(answer, Busy):
-        run.counts["failures"] += 1
-        return
-    if isinstance(answer, Skipped):
-        if answer.leaves:
+    match answer:
+        case Busy():
+            run.counts["failures"] += 1
+        case Skipped(leaves=True):
             member_updates.move_due(member_id, "TIER", seen, None)
-        return
-    run.counts["tier_reviews"] += 1
-    if answer.moved_only:
-        # One conditional update, no version: when it fails someone moved the day since, and theirs stands.
-        member_updates.move_due(member_id, "TIER", seen, answer.next_review)
-    elif answer.before != answer.after:
-        run.counts["tier_changes"] += 1
-        logger.info("tier changed", extra={"member_id": member_id, "from": answer.before, "to": answer.after})
+        case Reviewed(moved_only=True):
+            run.counts["tier_reviews"] += 1
+            # One conditional update, no version: when it fails someone moved the day since, and theirs stands.
+            member_updates.move_due(member_id, "TIER", seen, answer.next_review)
+        case Reviewed(before=before, after=after):
+            run.counts["tier_reviews"] += 1
+            if before != after:
+                run.counts["tier_changes"] += 1
+                logger.info("tier changed", extra={"member_id": member_id, "from": before, "to": after})
 
 
 def plan(state: MemberState | None, seen: date, run: Run) -> Done[Settled] | Planned[None, Settled]:
