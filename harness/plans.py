@@ -18,14 +18,18 @@ from loyalty.domain import calendar
 from loyalty.domain.balances import Balances
 from loyalty.domain.tiers import Qualifying
 from loyalty.domain.valuation import Portion
+from loyalty.models.order import OrderRequest
 from loyalty.models.program import Program
+from loyalty.services import accrual
 from loyalty.services.jobs.runner import Run
 from loyalty.store import keys
 from loyalty.store.client import Item, from_item
 from loyalty.store.member_reads import MemberState
 from loyalty.store.member_record import DueDays, MemberRecord
+from loyalty.store.orders import OrderRecord
 from loyalty.store.rewards import RewardRecord
 from loyalty.store.transactions import TxItem
+from loyalty.store.unit_of_work import MemberChange
 
 NOW = datetime(2026, 6, 15, 14, 0, tzinfo=UTC)
 ENROLLED = "2026-01-10T12:00:00.000Z"
@@ -67,6 +71,30 @@ def state(record: MemberRecord | None = None, lots: dict[str, int] | None = None
         record = replace(record, balances=Balances(available=total, lifetime_earned=total))
     portions = {Portion(day, "sale", Decimal(value)): points for day, points in held.items()}
     return MemberState(record, held, complete=True, portions=portions)
+
+
+# Two pairs of shoes at 15.00 (1 point a unit) and a 20.00 gadget (electronics: x2): 30 + 40 points.
+LINES = [
+    {"sku": "SHOE", "category": "shoes", "quantity": 2, "unit_price_minor": 1500},
+    {"sku": "GADGET", "category": "electronics", "quantity": 1, "unit_price_minor": 2000},
+]
+
+
+def order_request(order_id: str = "o-1", member_id: str = "m-1", **fields: Any) -> OrderRequest:
+    """An order placed an hour before ``NOW``, of ``LINES`` unless ``fields`` say otherwise."""
+    body = {"order_id": order_id, "member_id": member_id, "currency": "USD", "placed_at": "2026-06-15T13:00:00Z"}
+    return OrderRequest.model_validate({**body, "lines": LINES, **fields})
+
+
+def accrued(request: OrderRequest, program: Program, read: MemberState | None = None) -> OrderRecord:
+    """The order as the accrual stores it (its plan's entry): what a refund or a referral reads back."""
+    return stored(accrual.plan(request, read or state(), program, NOW, None).change)
+
+
+def stored[T](change: MemberChange[T]) -> T:
+    """What the change's ledger entry stores, read back as the store reads it."""
+    assert change.entry is not None
+    return change.entry.decode(change.entry.item)
 
 
 def job_run(job: str, now: datetime = NOW, **program_overrides: Any) -> Run:

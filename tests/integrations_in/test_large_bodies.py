@@ -10,13 +10,13 @@ from __future__ import annotations
 import copy
 import json
 import os
-import time
 from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 
 from harness.api import Api
+from harness.counting import WRITES, DynamoCalls
 from local.template import Template
 from tests.integrations_in.test_platform_webhooks import (
     at,
@@ -76,7 +76,9 @@ def test_a_206_kb_order_of_250_engraved_lines_is_credited_in_full(api: Api, admi
     assert bucket_keys() == [], "a processed body is deleted"
 
 
-def test_a_2_9_mb_order_is_answered_within_a_second_and_credited(api: Api, admin_api: Api, template: Template) -> None:
+def test_a_2_9_mb_order_is_answered_before_any_of_its_work_and_credited(
+    api: Api, admin_api: Api, template: Template
+) -> None:
     at(datetime(2008, 1, 10, 18, 0, tzinfo=UTC))
     connect(admin_api, "shop-1", "shopify")
     warm = body_of(sample("shopify/order.json"))
@@ -87,11 +89,13 @@ def test_a_2_9_mb_order_is_answered_within_a_second_and_credited(api: Api, admin
     again["id"] = 450789470
     order = json.dumps(again).encode()
     assert 2_850_000 < len(order) < 3 * MiB
-    started = time.monotonic()
-    answer = post(api, "shop-1", order, shopify_headers(order, "orders/paid"))
-    elapsed = time.monotonic() - started
+    # The answer waits only for the body's upload and a pointer on the queue (Shopify gives up after 5 s):
+    # nothing of the order is written before it. Its speed is the bench's to show, not a timed test's.
+    with DynamoCalls() as calls:
+        answer = post(api, "shop-1", order, shopify_headers(order, "orders/paid"))
     assert answer.status == 200 and answer.body == {"status": "queued"}
-    assert elapsed < 1.0, f"answered in {elapsed:.2f} s"
+    assert not WRITES & set(calls.operations), calls.operations
+    assert bucket_keys() != [], "the body waits in the bucket"
     [message] = queued()
     consume(template, [message])
     assert api.get(f"/v1/orders/shopify:{again['id']}").body["points"] == 250 * 199

@@ -22,7 +22,7 @@ from loyalty.adapters import clock
 from loyalty.domain import balances, calendar, earning, kpis, tiers
 from loyalty.domain import referrals as referral_rules
 from loyalty.domain.bookings import Booking
-from loyalty.domain.errors import Contended, InvalidInput, MemberNotFound, OrderNotFound
+from loyalty.domain.errors import InvalidInput, LoyaltyError, MemberNotFound, OrderNotFound
 from loyalty.domain.events import Event, tier_changed
 from loyalty.domain.refunds import Paid
 from loyalty.models.common import rfc3339
@@ -31,7 +31,6 @@ from loyalty.models.order import BonusOut, BreakdownLine, OrderAccrued, OrderRea
 from loyalty.models.program import MAX_SAFE_INTEGER, Program
 from loyalty.services import program as programs
 from loyalty.services.member_writes import active_state, check_owner, lots_after, with_points
-from loyalty.services.retry import MAX_ATTEMPTS, pause
 from loyalty.services.views import member_view
 from loyalty.store import campaigns as campaign_store
 from loyalty.store import member_reads, write_loop
@@ -42,7 +41,8 @@ from loyalty.store.member_reads import MemberState
 from loyalty.store.member_record import MemberRecord
 from loyalty.store.orders import OrderRecord
 from loyalty.store.referrals import ReferralRecord
-from loyalty.store.unit_of_work import EntryPut, MemberChange, Replay, Retry, Written
+from loyalty.store.unit_of_work import EntryPut, MemberChange, Retry
+from loyalty.store.write_loop import Planned
 
 
 @dataclass(frozen=True)
@@ -111,27 +111,33 @@ def accrue(request: OrderRequest, key_id: str | None = None, paid: Paid | None =
     program = programs.current()
     check_order(request, program, clock.now())
     spent = campaign_store.known_spent()  # what budget counters were seen to hold: lower bounds
-    for attempt in range(MAX_ATTEMPTS):
-        try:
-            state = active_state(request.member_id)
-        except MemberNotFound:
-            stored = order_store.get_order(request.order_id)
-            if stored is not None:  # the same order id, whatever the body: the first result
-                check_owner(stored.member_id, request.member_id, "order_id")
-                return Accrued(replay(stored, program), created=False)
-            raise
-        _, change, answer = plan(request, state, program, clock.now(), key_id, spent, paid)
-        outcome = write_loop.commit_change(change)
-        if isinstance(outcome, Written):
-            return Accrued(answer, created=True)
-        if isinstance(outcome, Replay):
-            check_owner(outcome.existing.member_id, request.member_id, "order_id")
-            return Accrued(replay(outcome.existing, program), created=False)
-        seen = campaign_store.spent_seen(outcome) if isinstance(outcome, Retry) else {}
-        spent = {**spent, **seen}
-        if not (seen and isinstance(outcome, Retry) and all(r.startswith("budget:") for r in outcome.failed)):
-            pause(attempt)  # a budget seen anew needs no pause: the next plan gives what is left
-    raise Contended(f"Order '{request.order_id}' could not be recorded; retry it.")
+
+    def replayed(stored: OrderRecord) -> Accrued:
+        # The same order id, whatever the body: the first result.
+        check_owner(stored.member_id, request.member_id, "order_id")
+        return Accrued(replay(stored, program), created=False)
+
+    def lost(error: LoyaltyError) -> Accrued | None:
+        if not isinstance(error, MemberNotFound):
+            return None
+        stored = order_store.get_order(request.order_id)
+        return None if stored is None else replayed(stored)
+
+    def retried(outcome: Retry) -> bool:
+        seen = campaign_store.spent_seen(outcome)
+        spent.update(seen)
+        # A budget seen anew needs no pause: the next plan gives what is left.
+        return bool(seen) and all(role.startswith(campaign_store.ROLE_PREFIX) for role in outcome.failed)
+
+    return write_loop.write(
+        lambda _: active_state(request.member_id),
+        lambda state: plan(request, state, program, clock.now(), key_id, spent, paid),
+        replayed,
+        budget=write_loop.MEMBER,
+        contended=f"Order '{request.order_id}' could not be recorded; retry it.",
+        retried=retried,
+        lost=lost,
+    )
 
 
 def campaign_uses(
@@ -166,9 +172,9 @@ def plan(
     key_id: str | None,
     spent: dict[str, int] | None = None,
     paid: Paid | None = None,
-) -> tuple[OrderRecord, MemberChange[OrderRecord], OrderAccrued]:
+) -> Planned[OrderRecord, Accrued]:
     """Everything the accrual writes, decided from one read of the member (and what earlier attempts saw
-    of campaign budgets: ``spent``)."""
+    of campaign budgets: ``spent``). An order that would earn beyond the program's limits is refused."""
     member = state.member
     now_text = rfc3339(now)
     zone = program.zone
@@ -308,7 +314,7 @@ def plan(
         ],
         member=member_view(after, lots_after(state.lots, deltas), program, now, through_month=state.through_month),
     )
-    return order, change, answer
+    return Planned(change, Accrued(answer, created=True))
 
 
 def referral_started(

@@ -9,13 +9,13 @@ a retry answers the same.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from loyalty.adapters import clock
 from loyalty.domain import calendar, event_limits
 from loyalty.domain.bookings import Booking
-from loyalty.domain.errors import Contended, InvalidInput, MemberNotFound
+from loyalty.domain.errors import InvalidInput, LoyaltyError, MemberNotFound
 from loyalty.domain.events import Event
 from loyalty.models.common import rfc3339
 from loyalty.models.member_event import MemberEventRequest, MemberEventResult
@@ -23,12 +23,16 @@ from loyalty.models.program import EventRule, Program
 from loyalty.services import program as programs
 from loyalty.services.accrual import FUTURE_SKEW
 from loyalty.services.member_writes import active_state, check_owner, with_points
-from loyalty.services.retry import MAX_ATTEMPTS, pause
 from loyalty.services.views import entry_view
 from loyalty.store import bonuses, write_loop
 from loyalty.store.bonuses import MemberEventRecord
 from loyalty.store.entries import EntryFields
-from loyalty.store.unit_of_work import MemberChange, Replay, Retry, Written
+from loyalty.store.member_reads import MemberState
+from loyalty.store.unit_of_work import MemberChange, Retry
+from loyalty.store.write_loop import Planned, Prepared
+
+# The result, and whether it was recorded now (False: a replay of the same event_id).
+type Recorded = tuple[MemberEventResult, bool]
 
 
 def view(record: MemberEventRecord) -> MemberEventResult:
@@ -48,71 +52,98 @@ def check_event(request: MemberEventRequest, program: Program, now: datetime) ->
     return rule
 
 
-def record(member_id: str, request: MemberEventRequest, key_id: str | None = None) -> tuple[MemberEventResult, bool]:
+@dataclass(frozen=True)
+class LimitReached:
+    """What a round reads once the rule's counter refused the event: nothing more (counters only grow),
+    the event is recorded limited."""
+
+
+def record(member_id: str, request: MemberEventRequest, key_id: str | None = None) -> Recorded:
     """``(result, True)`` when recorded now, ``(result, False)`` for a replay of the same event_id."""
     program = programs.current()
     rule = check_event(request, program, clock.now())
-    for attempt in range(MAX_ATTEMPTS):
-        try:
-            state = active_state(member_id)
-        except MemberNotFound:
-            stored = bonuses.get_event(request.event_id)
-            if stored is not None:
-                check_owner(stored.member_id, member_id, "event_id")
-                return view(stored), False
-            raise
-        member = state.member
-        now = clock.now()
-        now_text = rfc3339(now)
-        deltas = {calendar.expires_on(now, program.zone, program.expiry_months).isoformat(): rule.points}
-        balances = replace(member.balances, available=member.balances.available + rule.points)
-        after = with_points(replace(member, balances=balances, last_activity_at=now_text), deltas, program)
-        entry = EntryFields(
-            member_id, "bonus", f"event:{request.event_id}", rule.points, balances.available, now_text, key_id
-        )
-        credited = MemberEventRecord(
-            request.event_id, member_id, request.type, rfc3339(request.occurred_at), rule.points, False, entry
-        )
-        more = []
-        if rule.per_member_limit is not None:
-            period = event_limits.period_of(calendar.local_day(request.occurred_at, program.zone), rule.period_days)
-            expires_at = None
-            if period.ends is not None:  # once no event can fall in it any more (they may come late)
-                gone = period.ends + timedelta(days=program.max_order_age_days + 1)
-                expires_at = int(datetime(gone.year, gone.month, gone.day, tzinfo=program.zone).timestamp())
-            more.append(bonuses.count_event(member_id, request.type, period.key, rule.per_member_limit, expires_at))
-        event = Event("points.bonus", {"points": rule.points, "reason": "event", "event_id": request.event_id})
-        outcome = write_loop.commit_change(
-            MemberChange(
-                before=member,
-                after=after,
-                at=now_text,
-                events=[event],
-                entry=bonuses.entry_put(credited),
-                lots_before=state.lots,
-                lot_deltas=deltas,
-                more=more,
-                booking=Booking(
-                    "issued_other",
-                    calendar.local_day(now, program.zone).isoformat(),
-                    value=program.point_value_minor,
-                    source="other",
-                ),
-                portions_before=state.portions,
-            )
-        )
-        if isinstance(outcome, Written):
-            return view(credited), True
-        if isinstance(outcome, Replay):
-            check_owner(outcome.existing.member_id, member_id, "event_id")
-            return view(outcome.existing), False
-        if isinstance(outcome, Retry) and bonuses.LIMIT_ROLE in outcome.failed:
-            limited = replace(credited, points=0, limited=True, entry=None)
-            put = bonuses.put_limited(limited)
-            if isinstance(put, Written):
-                return view(limited), True
-            if isinstance(put, Replay):
-                check_owner(put.existing.member_id, member_id, "event_id")
-                return view(put.existing), False
-        pause(attempt)
-    raise Contended(f"Event '{request.event_id}' could not be recorded; retry it.")
+    reached = False
+
+    def read(_: int) -> MemberState | LimitReached:
+        return LimitReached() if reached else active_state(member_id)
+
+    def replayed(stored: MemberEventRecord) -> Recorded:
+        check_owner(stored.member_id, member_id, "event_id")
+        return view(stored), False
+
+    def lost(error: LoyaltyError) -> Recorded | None:
+        if not isinstance(error, MemberNotFound):
+            return None
+        stored = bonuses.get_event(request.event_id)
+        return None if stored is None else replayed(stored)
+
+    def retried(outcome: Retry) -> bool:
+        nonlocal reached
+        limit = bonuses.LIMIT_ROLE in outcome.failed
+        reached = reached or limit
+        return limit  # the limit found: recorded limited at once
+
+    return write_loop.write(
+        read,
+        lambda seen: plan(member_id, request, rule, program, clock.now(), key_id, seen),
+        replayed,
+        budget=write_loop.MEMBER,
+        contended=f"Event '{request.event_id}' could not be recorded; retry it.",
+        retried=retried,
+        lost=lost,
+    )
+
+
+def plan(
+    member_id: str,
+    request: MemberEventRequest,
+    rule: EventRule,
+    program: Program,
+    now: datetime,
+    key_id: str | None,
+    seen: MemberState | LimitReached,
+) -> Planned[MemberEventRecord, Recorded] | Prepared[MemberEventRecord, Recorded]:
+    """The rule's points on the expiry day of points earned today, with one more on the counter of the
+    event's period when the rule has a per_member_limit; once that counter refused, the event alone
+    (0 points, ``limited``, no ledger entry)."""
+    occurred_at = rfc3339(request.occurred_at)
+    if isinstance(seen, LimitReached):
+        limited = MemberEventRecord(request.event_id, member_id, request.type, occurred_at, 0, True, None)
+        put = bonuses.entry_put(limited)
+        return Prepared([put.tx()], (view(limited), True), put)
+    member = seen.member
+    now_text = rfc3339(now)
+    deltas = {calendar.expires_on(now, program.zone, program.expiry_months).isoformat(): rule.points}
+    balances = replace(member.balances, available=member.balances.available + rule.points)
+    after = with_points(replace(member, balances=balances, last_activity_at=now_text), deltas, program)
+    entry = EntryFields(
+        member_id, "bonus", f"event:{request.event_id}", rule.points, balances.available, now_text, key_id
+    )
+    credited = MemberEventRecord(request.event_id, member_id, request.type, occurred_at, rule.points, False, entry)
+    more = []
+    if rule.per_member_limit is not None:
+        period = event_limits.period_of(calendar.local_day(request.occurred_at, program.zone), rule.period_days)
+        expires_at = None
+        if period.ends is not None:  # once no event can fall in it any more (they may come late)
+            gone = period.ends + timedelta(days=program.max_order_age_days + 1)
+            expires_at = int(datetime(gone.year, gone.month, gone.day, tzinfo=program.zone).timestamp())
+        more.append(bonuses.count_event(member_id, request.type, period.key, rule.per_member_limit, expires_at))
+    event = Event("points.bonus", {"points": rule.points, "reason": "event", "event_id": request.event_id})
+    change = MemberChange(
+        before=member,
+        after=after,
+        at=now_text,
+        events=[event],
+        entry=bonuses.entry_put(credited),
+        lots_before=seen.lots,
+        lot_deltas=deltas,
+        more=more,
+        booking=Booking(
+            "issued_other",
+            calendar.local_day(now, program.zone).isoformat(),
+            value=program.point_value_minor,
+            source="other",
+        ),
+        portions_before=seen.portions,
+    )
+    return Planned(change, (view(credited), True))

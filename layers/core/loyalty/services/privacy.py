@@ -5,28 +5,31 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import datetime
 
 from loyalty.adapters import clock
 from loyalty.domain import calendar
 from loyalty.domain.bookings import Booking
-from loyalty.domain.errors import Contended, MemberNotFound
+from loyalty.domain.errors import MemberNotFound
 from loyalty.domain.events import Event
 from loyalty.domain.valuation import Portion
 from loyalty.models.common import rfc3339
 from loyalty.models.privacy import ConsentChange, MemberExport
+from loyalty.models.program import Program
 from loyalty.services import accrual, redemptions
 from loyalty.services import program as programs
 from loyalty.services.adjustments import Actor
 from loyalty.services.integrations import bodies
-from loyalty.services.retry import MAX_ATTEMPTS, pause
 from loyalty.services.views import activity_view, state_view
 from loyalty.store import activity as activity_store
 from loyalty.store import entries, member_reads, member_updates, write_loop
 from loyalty.store import integrations as integrations_store
 from loyalty.store import merges as merge_store
 from loyalty.store.entries import ERASURE_ADJUSTMENT_ID, ERASURE_REASON, EntryFields, ErasureRecord
+from loyalty.store.member_reads import MemberState
 from loyalty.store.member_record import DueDays, MemberRecord
-from loyalty.store.unit_of_work import EntryPut, MemberChange, Replay, Written
+from loyalty.store.unit_of_work import EntryPut, MemberChange
+from loyalty.store.write_loop import Done, Planned, Prepared, Step
 
 
 def export(member_id: str) -> MemberExport:
@@ -63,31 +66,37 @@ def erase(member_id: str, actor: Actor) -> None:
     waiting in the bucket (found by the email, which the transaction removes); after it, the free-text
     reasons of its adjustments and its platform customer links. Each step is idempotent, so a DELETE
     that failed part way is simply sent again: an erased member's DELETE redoes the steps after."""
-    for attempt in range(MAX_ATTEMPTS):
+
+    def read(_: int) -> MemberState:
         state = member_reads.read(member_id, "all")
         if state is None:
             raise MemberNotFound(f"No member '{member_id}'.")
-        member = state.member
-        if member.status == "erased":
-            _forget_records(member_id)
-            return
-        if member.status == "merged":
-            # Taken over: its points and email went to the member it was merged into; its name goes now,
-            # and so do the reasons and customer links that still name it.
-            if merge_store.erase_merged(member, [Event("member.erased", {})], rfc3339(clock.now())):
-                _forget_records(member_id)
-                return
-            pause(attempt)
-            continue
-        bodies.forget(member.email, integrations_store.customer_links(member_id))
-        day = calendar.local_day(clock.now(), programs.current().zone).isoformat()
-        change = _erasure(member, state.lots, state.portions, day, actor)
-        outcome = write_loop.commit_change(change)
-        if isinstance(outcome, Written | Replay):
-            _forget_records(member_id)
-            return
-        pause(attempt)
-    raise Contended(f"Member '{member_id}' could not be erased; retry it.")
+        if state.member.status == "active":
+            # Before the transaction removes the email: the bodies found by it go first.
+            bodies.forget(state.member.email, integrations_store.customer_links(member_id))
+        return state
+
+    write_loop.write(
+        read,
+        lambda state: plan(state, actor, programs.current(), clock.now()),  # once the member is found
+        lambda _: None,  # erased already: the steps after the transaction are redone
+        budget=write_loop.MEMBER,
+        contended=f"Member '{member_id}' could not be erased; retry it.",
+    )
+    _forget_records(member_id)
+
+
+def plan(state: MemberState, actor: Actor, program: Program, now: datetime) -> Step[ErasureRecord, None]:
+    """The erasure of the member as read: nothing for one erased already; for one taken over (merged)
+    only its name and locale, since its points and email went to its taker; else ``_erasure``."""
+    member = state.member
+    if member.status == "erased":
+        return Done(None)
+    at = rfc3339(now)
+    if member.status == "merged":
+        return Prepared([merge_store.merged_erasure(member, [Event("member.erased", {})], at)], None)
+    day = calendar.local_day(now, program.zone).isoformat()
+    return Planned(_erasure(member, state.lots, state.portions, day, at, actor), None)
 
 
 def _forget_records(member_id: str) -> None:
@@ -99,9 +108,8 @@ def _forget_records(member_id: str) -> None:
 
 
 def _erasure(
-    member: MemberRecord, lots: dict[str, int], portions: Mapping[Portion, int], day: str, actor: Actor
+    member: MemberRecord, lots: dict[str, int], portions: Mapping[Portion, int], day: str, at: str, actor: Actor
 ) -> MemberChange[ErasureRecord]:
-    at = rfc3339(clock.now())
     forfeited = member.balances.available + member.balances.pending
     after = replace(
         member,

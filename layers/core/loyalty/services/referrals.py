@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NoReturn
 
 from loyalty.adapters import clock
 from loyalty.domain import calendar
@@ -41,14 +41,15 @@ from loyalty.models.program import Program
 from loyalty.models.program import Referrals as ReferralRules
 from loyalty.services import program as programs
 from loyalty.services.member_writes import with_points
-from loyalty.services.retry import MAX_ATTEMPTS, pause
 from loyalty.store import member_reads, member_updates, transactions, unit_of_work, write_loop
 from loyalty.store import orders as order_store
 from loyalty.store import referrals as referral_store
 from loyalty.store.entries import EntryFields
 from loyalty.store.member_reads import MemberState
+from loyalty.store.orders import OrderRecord
 from loyalty.store.referrals import ReferralEntry, ReferralRecord
-from loyalty.store.unit_of_work import MemberChange, Outcome, Written, decide
+from loyalty.store.unit_of_work import MemberChange
+from loyalty.store.write_loop import Done, Planned, Prepared, Step
 
 Completion = Literal["completed", "dropped", "waiting"]
 
@@ -60,43 +61,79 @@ class Credited:
     milestone: int | None = None  # the milestone count this referral reached (and paid)
 
 
+@dataclass(frozen=True)
+class Completing:
+    """What a completion reads: the referee's record as it stands (the job's own in the first round)
+    and, while it is a candidate, its order and the referee (None: erased since, or never found)."""
+
+    record: ReferralRecord | None
+    order: OrderRecord | None = None
+    referee: MemberState | None = None
+
+
 def complete(record: ReferralRecord, program: Program, now: datetime) -> tuple[Completion, ReferralRecord]:
     """A candidate referral once its order's points are available: completed if the order qualifies
     (what the customer kept is at least min_order_minor), dropped if refunds took it below (the next
     qualifying order of the referee may then complete it); waiting while the order is pending."""
-    rules = program.referrals
-    for attempt in range(MAX_ATTEMPTS):
-        order = order_store.get_order(record.order_id)
-        referee = member_reads.read(record.referee_id, "none")
-        erased = referee is None or referee.member.status == "erased"
-        if order is None:
-            return "waiting", record  # not written yet: the accrual's transaction is the record's too
-        available = order.status == "available" or (order.matures_on is None and not erased and order.credited == 0)
-        if not available and not erased:
-            return "waiting", record
-        qualifies = (
-            rules is not None
-            and not erased
-            and rules_of.order_qualifies(order.net_total, order.refunded_share, rules.min_order_minor)
+    latest = record  # the candidate as last read: what a completion that lost every race waits with
+
+    def read(attempt: int) -> Completing:
+        nonlocal latest
+        current = record if attempt == 0 else referral_store.get(record.referee_id)
+        if current is None or current.state != "candidate":
+            return Completing(current)
+        latest = current
+        return Completing(
+            current, order_store.get_order(current.order_id), member_reads.read(current.referee_id, "none")
         )
-        today = calendar.local_day(now, program.zone).isoformat()
-        if qualifies:
-            after = replace(record, state="completed", day=today, completed_at=rfc3339(now))
-            mark = member_updates.referral_mark(record.referee_id, "completed", "candidate")
-        else:
-            after = replace(record, state="dropped")
-            mark = member_updates.referral_mark(record.referee_id, None, "candidate")
-        items = [referral_store.moved(record, after), referral_store.order_unchanged(order.order_id, order.version)]
-        if not erased:
-            items.append(mark)
-        if transactions.run(items).written:
-            return ("completed" if qualifies else "dropped"), replace(after, version=record.version + 1)
-        again = referral_store.get(record.referee_id)
-        if again is None or again.state != "candidate":
-            return ("completed" if again and again.state in ("completed", "credited") else "dropped"), again or after
-        record = again
-        pause(attempt)
-    return "waiting", record
+
+    return write_loop.write(
+        read,
+        lambda seen: completion(seen, latest, program, now),
+        _no_entry,
+        budget=write_loop.MEMBER,
+        contended=f"The referral of '{record.referee_id}' could not be completed.",
+        exhausted=lambda: ("waiting", latest),
+    )
+
+
+def completion(
+    seen: Completing, latest: ReferralRecord, program: Program, now: datetime
+) -> Step[ReferralRecord, tuple[Completion, ReferralRecord]]:
+    """The completion of the candidate as read, with the order's version and the record's as conditions.
+    A record that is no candidate any more was settled by another run: its state is the answer."""
+    current = seen.record
+    if current is None or current.state != "candidate":
+        settled = current is not None and current.state in ("completed", "credited")
+        return Done(("completed" if settled else "dropped", current or latest))
+    order, referee = seen.order, seen.referee
+    erased = referee is None or referee.member.status == "erased"
+    if order is None:
+        return Done(("waiting", current))  # not written yet: the accrual's transaction is the record's too
+    available = order.status == "available" or (order.matures_on is None and not erased and order.credited == 0)
+    if not available and not erased:
+        return Done(("waiting", current))
+    rules = program.referrals
+    qualifies = (
+        rules is not None
+        and not erased
+        and rules_of.order_qualifies(order.net_total, order.refunded_share, rules.min_order_minor)
+    )
+    today = calendar.local_day(now, program.zone).isoformat()
+    if qualifies:
+        after = replace(current, state="completed", day=today, completed_at=rfc3339(now))
+        mark = member_updates.referral_mark(current.referee_id, "completed", "candidate")
+    else:
+        after = replace(current, state="dropped")
+        mark = member_updates.referral_mark(current.referee_id, None, "candidate")
+    items = [referral_store.moved(current, after), referral_store.order_unchanged(order.order_id, order.version)]
+    if not erased:
+        items.append(mark)
+    return Prepared(items, ("completed" if qualifies else "dropped", replace(after, version=current.version + 1)))
+
+
+def _no_entry(_: object) -> NoReturn:
+    raise ValueError("a write that puts no entry has no replay")
 
 
 def settle_completed(referee_id: str, now: datetime) -> bool:
@@ -120,50 +157,92 @@ def credit(record: ReferralRecord, program: Program, now: datetime) -> Credited:
     return _credit_referrer(record.referee_id, program, now)
 
 
+@dataclass(frozen=True)
+class Crediting:
+    """What a credit reads: the referee's record as it stands and, while its part is due, the member to
+    credit (None: nothing to pay it, or erased) and, for the referrer, its code's counters."""
+
+    record: ReferralRecord | None
+    member: MemberState | None = None
+    stats: referral_store.CodeStats | None = None
+
+
 def _credit_referee(referee_id: str, referrer_id: str | None, program: Program, now: datetime) -> None:
     points = program.referrals.referee_points if program.referrals else 0
-    for attempt in range(MAX_ATTEMPTS):
+
+    def read(_: int) -> Crediting:
         current = referral_store.get(referee_id)
         if current is None or current.state != "completed" or current.referee_done:
-            return
-        state = member_reads.read(referee_id)
-        more = [referral_store.moved(current, replace(current, referee_done=True))]
-        if state is None or state.member.status == "erased" or points == 0:
-            outcome: Outcome[ReferralEntry] = decide(transactions.run(more), None)
-        else:
-            event = Event("referral.completed", {"role": "referee", "other_member_id": referrer_id, "points": points})
-            grant: Grant = ("referee", f"referee:{referee_id}", points, None)
-            outcome = _grant(state, [grant], current, program, now, more, [event])
-        if isinstance(outcome, Written):
-            return
-        pause(attempt)
+            return Crediting(current)
+        return Crediting(current, member_reads.read(referee_id))
+
+    write_loop.write(
+        read,
+        # Stamped after the member was read: a write that committed before ours was read by us, so its
+        # entry is never later than ours and the ledger's order is the order of the balances.
+        lambda seen: referee_credit(seen, referrer_id, points, program, max(now, clock.now())),
+        lambda _: None,  # its entry is there: the record notes it in the same transaction
+        budget=write_loop.MEMBER,
+        contended=f"The referee '{referee_id}' could not be credited.",
+        exhausted=lambda: None,  # still ``completed``: the next run (or delivery) credits it
+    )
+
+
+def referee_credit(
+    seen: Crediting, referrer_id: str | None, points: int, program: Program, now: datetime
+) -> Step[ReferralEntry, None]:
+    """The referee's part as read: its ``referee_points`` and the record noting them, or the record alone
+    when there is nothing to pay (erased, or no points); nothing once the record says it is done."""
+    current = seen.record
+    if current is None or current.state != "completed" or current.referee_done:
+        return Done(None)
+    more = [referral_store.moved(current, replace(current, referee_done=True))]
+    state = seen.member
+    if state is None or state.member.status == "erased" or points == 0:
+        return Prepared(more, None)
+    event = Event("referral.completed", {"role": "referee", "other_member_id": referrer_id, "points": points})
+    grant: Grant = ("referee", f"referee:{current.referee_id}", points, None)
+    return Planned(_granted(state, [grant], current, program, now, more, [event]), None)
 
 
 def _credit_referrer(referee_id: str, program: Program, now: datetime) -> Credited:
-    rules = program.referrals
-    for attempt in range(MAX_ATTEMPTS):
+    def read(_: int) -> Crediting:
         current = referral_store.get(referee_id)
         if current is None or current.state != "completed" or not current.referee_done:
-            return Credited(False)
+            return Crediting(current)
         stats = referral_store.code_stats(current.code)
-        if stats is None:
-            return Credited(False)  # a referee's code always exists (enrollment checked it)
-        count = stats.completed + 1
-        within = rules is not None and (rules.max_per_member is None or count <= rules.max_per_member)
-        credited = replace(current, state="credited", referrer_id=stats.member_id)
-        more = [referral_store.count_completed(current.code, stats.completed), referral_store.moved(current, credited)]
-        grants = _referrer_grants(rules, within, count, referee_id, stats.member_id)
-        state = member_reads.read(stats.member_id) if grants else None
-        if state is None or state.member.status == "erased":
-            outcome: Outcome[ReferralEntry] = decide(transactions.run(more), None)
-            grants = []
-        else:
-            outcome = _grant(state, grants, current, program, now, more, _referrer_events(grants, referee_id))
-        if isinstance(outcome, Written):
-            milestone = next((m for role, _, _, m in grants if role == "milestone"), None)
-            return Credited(True, any(role == "referrer" for role, *_ in grants), milestone)
-        pause(attempt)
-    return Credited(False)
+        if stats is None or not _referrer_grants(program.referrals, stats.completed + 1, referee_id, stats.member_id):
+            return Crediting(current, None, stats)  # nothing to pay the referrer: its member is not read
+        return Crediting(current, member_reads.read(stats.member_id), stats)
+
+    return write_loop.write(
+        read,
+        lambda seen: referrer_credit(seen, program, max(now, clock.now())),  # stamped after the read
+        lambda _: Credited(False),  # its entry is there: the record became ``credited`` with it
+        budget=write_loop.MEMBER,
+        contended=f"The referrer of '{referee_id}' could not be credited.",
+        exhausted=lambda: Credited(False),
+    )
+
+
+def referrer_credit(seen: Crediting, program: Program, now: datetime) -> Step[ReferralEntry, Credited]:
+    """The referrer's part as read: the code's ``completed`` one more (exactly from the count read), the
+    record ``credited`` and, within ``max_per_member``, the referrer's points and the milestone that
+    count reaches; nothing until the referee's part is done."""
+    current, stats = seen.record, seen.stats
+    if current is None or current.state != "completed" or not current.referee_done or stats is None:
+        return Done(Credited(False))  # a referee's code always exists (enrollment checked it)
+    count = stats.completed + 1
+    credited = replace(current, state="credited", referrer_id=stats.member_id)
+    more = [referral_store.count_completed(current.code, stats.completed), referral_store.moved(current, credited)]
+    grants = _referrer_grants(program.referrals, count, current.referee_id, stats.member_id)
+    state = seen.member
+    if not grants or state is None or state.member.status == "erased":
+        return Prepared(more, Credited(True))
+    events = _referrer_events(grants, current.referee_id)
+    milestone = next((m for role, _, _, m in grants if role == "milestone"), None)
+    change = _granted(state, grants, current, program, now, more, events)
+    return Planned(change, Credited(True, any(role == "referrer" for role, *_ in grants), milestone))
 
 
 def _referrer_events(grants: list[Grant], referee_id: str) -> list[Event]:
@@ -181,10 +260,9 @@ def _referrer_events(grants: list[Grant], referee_id: str) -> list[Event]:
 Grant = tuple[Literal["referee", "referrer", "milestone"], str, int, int | None]  # role, entry id, points, milestone
 
 
-def _referrer_grants(
-    rules: ReferralRules | None, within: bool, count: int, referee_id: str, referrer_id: str
-) -> list[Grant]:
-    if rules is None or not within:
+def _referrer_grants(rules: ReferralRules | None, count: int, referee_id: str, referrer_id: str) -> list[Grant]:
+    """What the referrer gets for its ``count``-th referral: nothing beyond ``max_per_member``."""
+    if rules is None or (rules.max_per_member is not None and count > rules.max_per_member):
         return []
     grants: list[Grant] = []
     if rules.referrer_points > 0:
@@ -195,7 +273,7 @@ def _referrer_grants(
     return grants
 
 
-def _grant(
+def _granted(
     state: MemberState,
     grants: list[Grant],
     record: ReferralRecord,
@@ -203,13 +281,10 @@ def _grant(
     now: datetime,
     more: list[transactions.TxItem],
     events: list[Event],
-) -> Outcome[ReferralEntry]:
+) -> MemberChange[ReferralEntry]:
     """The member's entries of one referral (its ``referral`` entry, a milestone's ``bonus``), their
     points in one lot of today's expiry, booked ``issued_other`` at the point value, with ``more``."""
     member = state.member
-    # Stamped after the member was read: a write that committed before ours was read by us, so its
-    # entry is never later than ours and the ledger's order is the order of the balances.
-    now = max(now, clock.now())
     at = rfc3339(now)
     total = sum(points for _, _, points, _ in grants)
     expires_on = calendar.expires_on(now, program.zone, program.expiry_months).isoformat()
@@ -226,24 +301,22 @@ def _grant(
         )
     after = with_points(replace(member, balances=replace(member.balances, available=balance)), deltas, program)
     first, *rest = entries
-    return write_loop.commit_change(
-        MemberChange(
-            before=member,
-            after=after,
-            at=at,
-            events=events,
-            entry=referral_store.entry_put(first),
-            lots_before=state.lots,
-            lot_deltas=deltas,
-            more=[*(unit_of_work.entry_put(entry.to_item(), role="milestone") for entry in rest), *more],
-            booking=Booking(
-                "issued_other",
-                calendar.local_day(now, program.zone).isoformat(),
-                value=program.point_value_minor,
-                source="other",
-            ),
-            portions_before=state.portions,
-        )
+    return MemberChange(
+        before=member,
+        after=after,
+        at=at,
+        events=events,
+        entry=referral_store.entry_put(first),
+        lots_before=state.lots,
+        lot_deltas=deltas,
+        more=[*(unit_of_work.entry_put(entry.to_item(), role="milestone") for entry in rest), *more],
+        booking=Booking(
+            "issued_other",
+            calendar.local_day(now, program.zone).isoformat(),
+            value=program.point_value_minor,
+            source="other",
+        ),
+        portions_before=state.portions,
     )
 
 

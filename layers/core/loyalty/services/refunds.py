@@ -8,13 +8,13 @@ at what the order still holds, never refused, and an amount counts only the good
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from fractions import Fraction
 
 from loyalty.adapters import clock
 from loyalty.domain import balances, calendar, refunds, tier_review, tiers
 from loyalty.domain.bookings import Booking
-from loyalty.domain.errors import Contended, InvalidInput, OrderNotFound, RefundExceedsOrder
+from loyalty.domain.errors import InvalidInput, OrderNotFound, RefundExceedsOrder
 from loyalty.domain.events import Event
 from loyalty.domain.spending import spendable
 from loyalty.models.common import rfc3339
@@ -22,14 +22,15 @@ from loyalty.models.order import RefundRequest, RefundResult
 from loyalty.models.program import Program
 from loyalty.services import program as programs
 from loyalty.services.member_writes import check_owner, lots_after, owner_state
-from loyalty.services.retry import MAX_ATTEMPTS, pause
 from loyalty.services.views import member_view, state_view
 from loyalty.store import member_reads, write_loop
 from loyalty.store import orders as order_store
 from loyalty.store.entries import EntryFields
+from loyalty.store.member_reads import MemberState
 from loyalty.store.member_record import MemberRecord
 from loyalty.store.orders import OrderRecord, RefundRecord
-from loyalty.store.unit_of_work import EntryPut, MemberChange, Replay, Written
+from loyalty.store.unit_of_work import EntryPut, MemberChange
+from loyalty.store.write_loop import Found, Planned
 
 
 @dataclass(frozen=True)
@@ -53,27 +54,43 @@ def refund_state(order: OrderRecord) -> refunds.RefundState:
     )
 
 
+@dataclass(frozen=True)
+class Refunding:
+    """What a refund not made yet reads: its order, what the order has left gives back (``taken``), and
+    the member that holds the order's points (``holder``)."""
+
+    order: OrderRecord
+    taken: refunds.RefundPlan
+    holder: MemberState
+
+
 def refund(
     order_id: str, request: RefundRequest, key_id: str | None = None, platform: refunds.PlatformRefund | None = None
 ) -> Refunded:
     program = programs.current()
-    for attempt in range(MAX_ATTEMPTS):
+
+    def read(_: int) -> Refunding | RefundRecord:
         existing = order_store.get_refund(request.refund_id)
-        order = order_store.get_order(order_id)
         if existing is not None:
-            check_owner(existing.order_id, order_id, "refund_id")
-            return Refunded(replay(existing, program), created=False)
+            return existing
+        order = order_store.get_order(order_id)
         if order is None:
             raise OrderNotFound(f"No order '{order_id}'.")
-        state = refunds_planned(order, request, platform)
-        outcome = _write(order, request, state, program, key_id, platform is not None)
-        if isinstance(outcome, RefundResult):
-            return Refunded(outcome, created=True)
-        if isinstance(outcome, RefundRecord):
-            check_owner(outcome.order_id, order_id, "refund_id")
-            return Refunded(replay(outcome, program), created=False)
-        pause(attempt)
-    raise Contended(f"Refund '{request.refund_id}' could not be recorded; retry it.")
+        # What the order has left refuses a refund (refund_exceeds_order) before its member is read.
+        taken = refunds_planned(order, request, platform)
+        return Refunding(order, taken, owner_state(order.member_id, "all"))  # a merged member's: its taker
+
+    def replayed(stored: RefundRecord) -> Refunded:
+        check_owner(stored.order_id, order_id, "refund_id")
+        return Refunded(replay(stored, program), created=False)
+
+    return write_loop.write(
+        read,
+        lambda seen: plan(seen, request, program, clock.now(), key_id, platform is not None),
+        replayed,
+        budget=write_loop.MEMBER,
+        contended=f"Refund '{request.refund_id}' could not be recorded; retry it.",
+    )
 
 
 def refunds_planned(
@@ -108,18 +125,21 @@ def _review_sooner(member: MemberRecord, program: Program, today: date) -> date 
     return exact if current is None or exact < current else current
 
 
-def _write(
-    order: OrderRecord,
+def plan(
+    seen: Refunding | RefundRecord,
     request: RefundRequest,
-    planned: refunds.RefundPlan,
     program: Program,
+    now: datetime,
     key_id: str | None,
     from_platform: bool = False,
-) -> RefundResult | RefundRecord | None:
-    """Write the refund: the result when written, the stored refund on a replay, None to retry."""
-    state = owner_state(order.member_id, "all")  # a merged member's order: the member it went to
+) -> Planned[RefundRecord, Refunded] | Found[RefundRecord]:
+    """The refund of the order as read: the points taken back from the order's pending points first,
+    then its own expiry day, then the days that expire soonest (beyond them: debt), its qualifying points
+    taken back from the day it earned them; an existing refund is answered as it was."""
+    if isinstance(seen, RefundRecord):
+        return Found(seen)
+    order, planned, state = seen.order, seen.taken, seen.holder
     member = state.member
-    now = clock.now()
     now_text = rfc3339(now)
     today = calendar.local_day(now, program.zone)
     reversal = balances.reverse(
@@ -187,17 +207,13 @@ def _write(
         ),
         portions_before=state.portions,
     )
-    outcome = write_loop.commit_change(change)
-    if isinstance(outcome, Written):
-        return RefundResult(
-            refund_id=request.refund_id,
-            order_id=order.order_id,
-            points_reversed=planned.points_reversed,
-            member=member_view(after, lots_after(state.lots, deltas), program, now),
-        )
-    if isinstance(outcome, Replay):
-        return outcome.existing
-    return None
+    result = RefundResult(
+        refund_id=request.refund_id,
+        order_id=order.order_id,
+        points_reversed=planned.points_reversed,
+        member=member_view(after, lots_after(state.lots, deltas), program, now),
+    )
+    return Planned(change, Refunded(result, created=True))
 
 
 def replay(stored: RefundRecord, program: Program) -> RefundResult:

@@ -26,12 +26,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from loyalty.domain.accounting import Balance, tier_counter, tier_of
 from loyalty.domain.valuation import KINDS, Movement
-from loyalty.store import keys
-from loyalty.store.client import Item, dynamodb, from_item, table_name, to_item, to_value
+from loyalty.store import items, keys
+from loyalty.store.client import Item
 from loyalty.store.transactions import TxItem
 
 
@@ -86,47 +85,21 @@ def day_update(
                 adds[f"e{month}_c"] = -points
     for name, value in (counters or {}).items():
         adds[name] = adds.get(name, 0) + value
-    names = {f"#a{i}": name for i, name in enumerate(adds)}
-    values = {f":a{i}": to_value(value) for i, value in enumerate(adds.values())}
-    expression = "ADD " + ", ".join(f"#a{i} :a{i}" for i in range(len(adds)))
-    return TxItem(
-        "accounting",
-        {
-            "Update": {
-                "TableName": table_name(),
-                "Key": to_item(keys.accounting_day(member_id, day)),
-                "UpdateExpression": expression,
-                "ExpressionAttributeNames": names,
-                "ExpressionAttributeValues": values,
-            }
-        },
-    )
+    expression, marks = items.each("ADD", adds)
+    key = keys.accounting_day(member_id, day)
+    return items.update_tx("accounting", key, expression, None, marks)
 
 
 def days(first: str, last: str) -> dict[str, DayTotals]:
     """Every day item from ``first`` to ``last`` (days, inclusive), summed over shards: one Query per
     shard (more pages only past 1 MB)."""
     totals: dict[str, DayTotals] = {}
+    bounds = {":first": keys.ACCOUNTING_DAY_PREFIX + first, ":last": keys.ACCOUNTING_DAY_PREFIX + last}
     for shard in range(keys.DUE_SHARDS):
-        request: dict[str, Any] = {
-            "TableName": table_name(),
-            "KeyConditionExpression": "PK = :pk AND SK BETWEEN :first AND :last",
-            "ExpressionAttributeValues": {
-                ":pk": to_value(keys.accounting_partition(shard)),
-                ":first": to_value(keys.ACCOUNTING_DAY_PREFIX + first),
-                ":last": to_value(keys.ACCOUNTING_DAY_PREFIX + last),
-            },
-        }
-        while True:
-            answer = dynamodb().query(**request)
-            for raw in answer.get("Items", []):
-                item = from_item(raw)
-                day = str(item["SK"])[len(keys.ACCOUNTING_DAY_PREFIX) :]
-                totals.setdefault(day, DayTotals(day)).add_item(item)
-            start = answer.get("LastEvaluatedKey")
-            if start is None:
-                break
-            request["ExclusiveStartKey"] = start
+        request = items.query(keys.accounting_partition(shard), sort="SK BETWEEN :first AND :last", values=bounds)
+        for item in items.every(request):
+            day = str(item["SK"])[len(keys.ACCOUNTING_DAY_PREFIX) :]
+            totals.setdefault(day, DayTotals(day)).add_item(item)
     return totals
 
 
@@ -134,17 +107,8 @@ def first_day() -> str | None:
     """The first day the ledger moved (one Query of one item per shard)."""
     found: list[str] = []
     for shard in range(keys.DUE_SHARDS):
-        answer = dynamodb().query(
-            TableName=table_name(),
-            KeyConditionExpression="PK = :pk AND begins_with(SK, :day)",
-            ExpressionAttributeValues={
-                ":pk": to_value(keys.accounting_partition(shard)),
-                ":day": to_value(keys.ACCOUNTING_DAY_PREFIX),
-            },
-            Limit=1,
-        )
-        for raw in answer.get("Items", []):
-            found.append(str(from_item(raw)["SK"])[len(keys.ACCOUNTING_DAY_PREFIX) :])
+        request = items.query(keys.accounting_partition(shard), prefix=keys.ACCOUNTING_DAY_PREFIX, limit=1)
+        found += [str(item["SK"])[len(keys.ACCOUNTING_DAY_PREFIX) :] for item in items.first_page(request)]
     return min(found) if found else None
 
 
@@ -190,31 +154,19 @@ class MonthClose:
 
 
 def closed(month: str) -> MonthClose | None:
-    found = dynamodb().get_item(TableName=table_name(), Key=to_item(keys.accounting_month(month)))
-    return MonthClose.from_item(from_item(found["Item"])) if "Item" in found else None
+    return items.get(keys.accounting_month(month), MonthClose.from_item, consistent=False)
 
 
 def last_closed_before(month: str) -> MonthClose | None:
     """The latest frozen month before ``month`` (one Query, one item)."""
-    answer = dynamodb().query(
-        TableName=table_name(),
-        KeyConditionExpression="PK = :pk AND SK < :month",
-        ExpressionAttributeValues={":pk": to_value(keys.accounting_months()), ":month": to_value(month)},
-        ScanIndexForward=False,
-        Limit=1,
+    request = items.query(
+        keys.accounting_months(), sort="SK < :month", values={":month": month}, newest_first=True, limit=1
     )
-    items = answer.get("Items", [])
-    return MonthClose.from_item(from_item(items[0])) if items else None
+    found = items.first_page(request)
+    return MonthClose.from_item(found[0]) if found else None
 
 
 def freeze(close: MonthClose) -> None:
     """Store a closed month's balances once (a concurrent report that froze it first wins: the same
     figures, since closed days no longer move)."""
-    try:
-        dynamodb().put_item(
-            TableName=table_name(),
-            Item=to_item(close.to_item()),
-            ConditionExpression="attribute_not_exists(PK)",
-        )
-    except dynamodb().exceptions.ConditionalCheckFailedException:
-        pass
+    items.put(close.to_item(), items.NEW)

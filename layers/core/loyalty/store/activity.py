@@ -7,28 +7,26 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from loyalty.store import keys
-from loyalty.store.client import dynamodb, from_item, table_name, to_value
+from loyalty.store import items, keys
+from loyalty.store.client import dynamodb, from_item
 from loyalty.store.entries import ActivityItem
 from loyalty.store.orders import OrderRecord
 from loyalty.store.redemptions import RedemptionRecord
 
 
+def _activity(member_id: str, limit: int | None = None) -> dict[str, Any]:
+    """The Query of a member's activity (GSI1), newest first."""
+    return items.query(keys.activity_partition(member_id), index="GSI1", newest_first=True, limit=limit)
+
+
 def page(member_id: str, limit: int, cursor: str | None) -> tuple[list[ActivityItem], str | None]:
-    request: dict[str, Any] = {
-        "TableName": table_name(),
-        "IndexName": "GSI1",
-        "KeyConditionExpression": "GSI1PK = :pk",
-        "ExpressionAttributeValues": {":pk": to_value(keys.activity_partition(member_id))},
-        "ScanIndexForward": False,
-        "Limit": limit,
-    }
+    request = _activity(member_id, limit)
     if cursor:
         request["ExclusiveStartKey"] = decode_cursor(cursor, member_id)
     answer = dynamodb().query(**request)
     last = answer.get("LastEvaluatedKey")
-    items = [ActivityItem.from_item(from_item(item)) for item in answer.get("Items", [])]
-    return items, encode_cursor(last) if last else None
+    found = [ActivityItem.from_item(from_item(item)) for item in answer.get("Items", [])]
+    return found, encode_cursor(last) if last else None
 
 
 @dataclass(frozen=True)
@@ -45,26 +43,14 @@ class History:
 def history(member_id: str) -> History:
     """The member's whole activity, every page of one Query (an export: no paging for the client)."""
     found = History()
-    request: dict[str, Any] = {
-        "TableName": table_name(),
-        "IndexName": "GSI1",
-        "KeyConditionExpression": "GSI1PK = :pk",
-        "ExpressionAttributeValues": {":pk": to_value(keys.activity_partition(member_id))},
-        "ScanIndexForward": False,
-    }
-    while True:
-        answer = dynamodb().query(**request)
-        for raw in answer.get("Items", []):
-            item = from_item(raw)
+    for page_items in items.pages(_activity(member_id)):
+        for item in page_items:
             found.entries.append(ActivityItem.from_item(item))
             if item.get("kind") == "earn":
                 found.orders.append(OrderRecord.from_item(item))
             elif item.get("kind") == "redeem":
                 found.redemptions.append(RedemptionRecord.from_item(item))
-        start = answer.get("LastEvaluatedKey")
-        if start is None:
-            return found
-        request["ExclusiveStartKey"] = start
+    return found
 
 
 def encode_cursor(key: dict[str, Any]) -> str:

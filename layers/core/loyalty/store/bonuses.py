@@ -10,13 +10,12 @@ partition, added to in the same transaction on the condition that it stays below
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from loyalty.store import keys, transactions
-from loyalty.store.client import Item, dynamodb, from_item, table_name, to_item, to_value
+from loyalty.store import items, keys
+from loyalty.store.client import Item
 from loyalty.store.entries import EntryFields
 from loyalty.store.transactions import TxItem
-from loyalty.store.unit_of_work import EntryPut, Outcome, decide
+from loyalty.store.unit_of_work import EntryPut
 
 LIMIT_ROLE = "event_limit"
 
@@ -42,15 +41,8 @@ class MemberEventRecord:
     entry: EntryFields | None  # None when a limit stopped it: no points, no ledger entry
 
     def to_item(self) -> Item:
-        item: Item = {
-            **keys.member_event(self.event_id),
-            "event_id": self.event_id,
-            "member_id": self.member_id,
-            "event_type": self.event_type,
-            "event_occurred_at": self.occurred_at,
-            "points": self.points,
-            "limited": self.limited,
-        }
+        stored = items.attributes(self, but=("occurred_at", "entry"))
+        item: Item = {**keys.member_event(self.event_id), **stored, "event_occurred_at": self.occurred_at}
         if self.entry is not None:
             item.update(self.entry.to_item())
             item["reason"] = self.event_type
@@ -58,12 +50,10 @@ class MemberEventRecord:
 
     @classmethod
     def from_item(cls, item: Item) -> MemberEventRecord:
-        return cls(
-            event_id=str(item["event_id"]),
-            member_id=str(item["member_id"]),
-            event_type=str(item["event_type"]),
+        return items.build(
+            cls,
+            item,
             occurred_at=str(item["event_occurred_at"]),
-            points=int(item["points"]),
             limited=bool(item.get("limited", False)),
             entry=EntryFields.from_item(item) if "kind" in item else None,
         )
@@ -71,16 +61,7 @@ class MemberEventRecord:
 
 def signup_put(bonus: SignupBonus) -> TxItem:
     """The signup bonus entry, an item of the enrollment's transaction."""
-    return TxItem(
-        "signup_bonus",
-        {
-            "Put": {
-                "TableName": table_name(),
-                "Item": to_item(bonus.to_item()),
-                "ConditionExpression": "attribute_not_exists(PK)",
-            }
-        },
-    )
+    return items.put_tx("signup_bonus", bonus.to_item(), items.NEW)
 
 
 def entry_put(record: MemberEventRecord) -> EntryPut[MemberEventRecord]:
@@ -89,33 +70,9 @@ def entry_put(record: MemberEventRecord) -> EntryPut[MemberEventRecord]:
 
 def count_event(member_id: str, event_type: str, period: str, limit: int, expires_at: int | None) -> TxItem:
     """One more event of ``event_type`` in ``period`` for the member, only while below ``limit``."""
-    values: dict[str, Any] = {":one": to_value(1), ":limit": to_value(limit)}
-    expression = "ADD #count :one"
-    if expires_at is not None:
-        expression += " SET #ttl = :ttl"
-        values[":ttl"] = to_value(expires_at)
-    names = {"#count": "count", **({"#ttl": "ttl"} if expires_at is not None else {})}
-    return TxItem(
-        LIMIT_ROLE,
-        {
-            "Update": {
-                "TableName": table_name(),
-                "Key": to_item(keys.event_count(member_id, event_type, period)),
-                "UpdateExpression": expression,
-                "ConditionExpression": "attribute_not_exists(#count) OR #count < :limit",
-                "ExpressionAttributeNames": names,
-                "ExpressionAttributeValues": values,
-            }
-        },
-    )
-
-
-def put_limited(record: MemberEventRecord) -> Outcome[MemberEventRecord]:
-    """Record an event a limit stopped (no points, no entry), once: a replay returns the first record."""
-    put = entry_put(record)
-    return decide(transactions.run([put.tx()]), put)
+    key = keys.event_count(member_id, event_type, period)
+    return items.counted_tx(LIMIT_ROLE, key, limit, expires_at=expires_at)
 
 
 def get_event(event_id: str) -> MemberEventRecord | None:
-    answer = dynamodb().get_item(TableName=table_name(), Key=to_item(keys.member_event(event_id)), ConsistentRead=True)
-    return MemberEventRecord.from_item(from_item(answer["Item"])) if "Item" in answer else None
+    return items.get(keys.member_event(event_id), MemberEventRecord.from_item)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import boto3
 from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
@@ -39,23 +40,38 @@ def condition_failed(error: ClientError) -> bool:
     return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
-def update_if(key: Item, update: str, condition: str, names: dict[str, str], values: dict[str, Any]) -> bool:
-    """One conditional UpdateItem on the table; False when the condition refused it. ``values`` are
-    already attribute values (``to_value``)."""
+class Write(NamedTuple):
+    """What a conditional write did: ``written``, or refused by its condition, with the item as it was
+    when the request asked for it (``ReturnValuesOnConditionCheckFailure``) and there was one."""
+
+    written: bool
+    old: Item | None = None
+
+
+def write_if(write: Callable[..., object], **request: Any) -> Write:
+    """One conditional write on the table (``dynamodb().put_item``, ``update_item`` or ``delete_item``
+    with ``request``); a refusal by its condition is an answer, any other failure is raised."""
     try:
-        dynamodb().update_item(
-            TableName=table_name(),
-            Key=to_item(key),
-            UpdateExpression=update,
-            ConditionExpression=condition,
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-        )
+        write(TableName=table_name(), **request)
     except ClientError as error:
         if not condition_failed(error):
             raise
-        return False
-    return True
+        old: dict[str, Any] | None = error.response.get("Item")  # type: ignore[assignment]
+        return Write(False, from_item(old) if old else None)
+    return Write(True)
+
+
+def update_if(key: Item, update: str, condition: str, names: dict[str, str], values: dict[str, Any]) -> bool:
+    """One conditional UpdateItem on the table; False when the condition refused it. ``values`` are
+    already attribute values (``to_value``)."""
+    return write_if(
+        dynamodb().update_item,
+        Key=to_item(key),
+        UpdateExpression=update,
+        ConditionExpression=condition,
+        ExpressionAttributeNames=names,
+        ExpressionAttributeValues=values,
+    ).written
 
 
 def table_name() -> str:

@@ -8,13 +8,12 @@ cancellations and expiries have items of their own, defined here.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
-from botocore.exceptions import ClientError
-
-from loyalty.store import keys
-from loyalty.store.client import Item, condition_failed, dynamodb, from_item, table_name, to_item, to_value
+from loyalty.store import items, keys
+from loyalty.store.client import Item
 
 
 @dataclass(frozen=True)
@@ -30,26 +29,29 @@ class EntryFields:
     def to_item(self) -> Item:
         return {
             **keys.activity(self.member_id, self.occurred_at, self.entry_id),
-            "member_id": self.member_id,
-            "kind": self.kind,
-            "entry_id": self.entry_id,
+            **items.attributes(self, but=("points", "key_id")),
             "entry_points": self.points,
-            "balance_after": self.balance_after,
-            "occurred_at": self.occurred_at,
             **({"key_id": self.key_id} if self.key_id else {}),
         }
 
     @classmethod
     def from_item(cls, item: Item) -> EntryFields:
-        return cls(
-            member_id=str(item["member_id"]),
-            kind=str(item["kind"]),
-            entry_id=str(item["entry_id"]),
-            points=int(item["entry_points"]),
-            balance_after=int(item["balance_after"]),
-            occurred_at=str(item["occurred_at"]),
-            key_id=item.get("key_id"),
-        )
+        return items.build(cls, item, points=int(item["entry_points"]))
+
+
+class Entered(Protocol):
+    """A record that is a ledger entry: its own fields, and its entry's."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+    @property
+    def entry(self) -> EntryFields: ...
+
+
+def with_entry(key: Item, record: Entered, *, but: Collection[str] = ()) -> Item:
+    """The item of a record that is its ledger entry: its key, its fields as they are named (but those
+    stored otherwise), and its entry's attributes."""
+    return {**key, **items.attributes(record, but=("entry", *but)), **record.entry.to_item()}
 
 
 @dataclass(frozen=True)
@@ -60,19 +62,11 @@ class AdjustmentRecord:
     entry: EntryFields
 
     def to_item(self) -> Item:
-        return {
-            **keys.adjustment(self.adjustment_id),
-            "adjustment_id": self.adjustment_id,
-            "reason": self.reason,
-            "actor": self.actor,
-            **self.entry.to_item(),
-        }
+        return with_entry(keys.adjustment(self.adjustment_id), self)
 
     @classmethod
     def from_item(cls, item: Item) -> AdjustmentRecord:
-        return cls(
-            str(item["adjustment_id"]), str(item["reason"]), str(item.get("actor", "")), EntryFields.from_item(item)
-        )
+        return items.build(cls, item, actor=str(item.get("actor", "")), entry=EntryFields.from_item(item))
 
 
 ERASURE_REASON = "erasure"
@@ -107,11 +101,7 @@ class CancelRecord:
     entry: EntryFields
 
     def to_item(self) -> Item:
-        return {
-            **keys.redemption_cancel(self.redemption_id),
-            "redemption_id": self.redemption_id,
-            **self.entry.to_item(),
-        }
+        return with_entry(keys.redemption_cancel(self.redemption_id), self)
 
     @classmethod
     def from_item(cls, item: Item) -> CancelRecord:
@@ -154,17 +144,11 @@ class ActivityItem:
 
 
 def get_adjustment(adjustment_id: str) -> AdjustmentRecord | None:
-    answer = dynamodb().get_item(
-        TableName=table_name(), Key=to_item(keys.adjustment(adjustment_id)), ConsistentRead=True
-    )
-    return AdjustmentRecord.from_item(from_item(answer["Item"])) if "Item" in answer else None
+    return items.get(keys.adjustment(adjustment_id), AdjustmentRecord.from_item)
 
 
 def get_cancel(redemption_id: str) -> CancelRecord | None:
-    answer = dynamodb().get_item(
-        TableName=table_name(), Key=to_item(keys.redemption_cancel(redemption_id)), ConsistentRead=True
-    )
-    return CancelRecord.from_item(from_item(answer["Item"])) if "Item" in answer else None
+    return items.get(keys.redemption_cancel(redemption_id), CancelRecord.from_item)
 
 
 REDACTED_REASON = "redacted"  # what an erased member's adjustments show instead of their free text
@@ -173,38 +157,17 @@ REDACTED_REASON = "redacted"  # what an erased member's adjustments show instead
 def adjustments_with_reason(member_id: str) -> list[str]:
     """The ids of the member's adjustments whose reason is still the admin's free text: the member's
     activity index read to its end (as an export reads it), only the adjustment ids returned."""
-    found: list[str] = []
-    request: dict[str, Any] = {
-        "TableName": table_name(),
-        "IndexName": "GSI1",
-        "KeyConditionExpression": "GSI1PK = :pk",
-        "FilterExpression": "begins_with(PK, :adjustment) AND reason <> :redacted",
-        "ProjectionExpression": "adjustment_id",
-        "ExpressionAttributeValues": {
-            ":pk": to_value(keys.activity_partition(member_id)),
-            ":adjustment": to_value(keys.adjustment("")["PK"]),
-            ":redacted": to_value(REDACTED_REASON),
-        },
-    }
-    while True:
-        answer = dynamodb().query(**request)
-        found += [str(from_item(raw)["adjustment_id"]) for raw in answer.get("Items", [])]
-        start = answer.get("LastEvaluatedKey")
-        if start is None:
-            return found
-        request["ExclusiveStartKey"] = start
+    request = items.query(
+        keys.activity_partition(member_id),
+        index="GSI1",
+        FilterExpression="begins_with(PK, :adjustment) AND reason <> :redacted",
+        ProjectionExpression="adjustment_id",
+        values={":adjustment": keys.adjustment("")["PK"], ":redacted": REDACTED_REASON},
+    )
+    return [str(item["adjustment_id"]) for item in items.every(request)]
 
 
 def redact_reason(adjustment_id: str, member_id: str) -> None:
     """Replace an adjustment's reason (erasure); only the member's own, only once."""
-    try:
-        dynamodb().update_item(
-            TableName=table_name(),
-            Key=to_item(keys.adjustment(adjustment_id)),
-            UpdateExpression="SET reason = :redacted",
-            ConditionExpression="member_id = :member",
-            ExpressionAttributeValues={":redacted": to_value(REDACTED_REASON), ":member": to_value(member_id)},
-        )
-    except ClientError as error:
-        if not condition_failed(error):
-            raise
+    marks = {":redacted": REDACTED_REASON, ":member": member_id}
+    items.update(keys.adjustment(adjustment_id), "SET reason = :redacted", "member_id = :member", marks)

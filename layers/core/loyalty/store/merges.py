@@ -26,16 +26,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from botocore.exceptions import ClientError
 
 from loyalty.domain import accounting as books
 from loyalty.domain import referrals
 from loyalty.domain.events import Event
 from loyalty.domain.valuation import Portion
-from loyalty.store import accounting, keys, lots, transactions
-from loyalty.store.client import Item, condition_failed, dynamodb, table_name, to_item, to_value
+from loyalty.store import accounting, items, keys, lots, transactions
+from loyalty.store.client import Item
 from loyalty.store.enrollment import EnrollConflict, enroll_conflict, referrer_add
 from loyalty.store.entries import EntryFields
 from loyalty.store.member_record import ConsentRecord, MemberRecord
@@ -104,25 +101,22 @@ def take_over(change: Takeover) -> EnrollConflict | Retry | None:
     if len(months) > MAX_LOT_MONTHS:
         raise TooManyLots(f"{len(months)} lot months to move; one transaction moves {MAX_LOT_MONTHS}")
     taker, provisional = change.taker, change.provisional
-    items = [_taker_put(taker, change.taker_events, change.at), _email_move(taker, provisional)]
-    items.append(_code_move(taker, provisional))
-    items.append(consent_put(taker.member_id, change.consent))
+    writes = [_taker_put(taker, change.taker_events, change.at), _email_move(taker, provisional)]
+    writes.append(_code_move(taker, provisional))
+    writes.append(consent_put(taker.member_id, change.consent))
     update = member_update(MemberChange(provisional, change.merged, change.at, change.merged_events))
-    items.append(TxItem("provisional", update.request))
+    writes.append(TxItem("provisional", update.request))
     taken = {portion: -points for portion, points in change.portions.items() if points}
     given = {portion: points for portion, points in change.portions.items() if points}
-    items += lots.writes(
+    writes += lots.writes(
         provisional.member_id, change.lots, {day: -p for day, p in change.lots.items()}, change.portions, taken
     )
-    items += lots.writes(taker.member_id, {}, change.lots, {}, given)
-    for record in change.entries:
-        request = {"TableName": table_name(), "Item": to_item(record.to_item())}
-        request["ConditionExpression"] = "attribute_not_exists(PK)"
-        items.append(TxItem("merge_entry", {"Put": request}))
-    items += _tier_books(provisional, taker, change.day)
+    writes += lots.writes(taker.member_id, {}, change.lots, {}, given)
+    writes += [items.put_tx("merge_entry", record.to_item(), items.NEW) for record in change.entries]
+    writes += _tier_books(provisional, taker, change.day)
     if taker.referred_by is not None:
-        items.append(referrer_add(taker, taker.referred_by))
-    result = transactions.run(items)
+        writes.append(referrer_add(taker, taker.referred_by))
+    result = transactions.run(writes)
     if result.written:
         return None
     if not result.failed or set(result.failed) <= {"provisional", "lot", "merge_entry", "email", "code_move"}:
@@ -133,49 +127,25 @@ def take_over(change: Takeover) -> EnrollConflict | Retry | None:
 
 def _taker_put(taker: MemberRecord, events: Sequence[Event], at: str) -> TxItem:
     item = {**taker.to_item(), "outbox": outbox(events, taker.balances), "outbox_at": at}
-    request = {"TableName": table_name(), "Item": to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}
-    return TxItem("member", {"Put": {**request, "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}})
+    return items.put_tx("member", item, items.NEW, old=True)
 
 
 def _email_move(taker: MemberRecord, provisional: MemberRecord) -> TxItem:
-    return TxItem(
-        "email",
-        {
-            "Update": {
-                "TableName": table_name(),
-                "Key": to_item(keys.email(str(taker.email))),
-                "UpdateExpression": "SET member_id = :taker",
-                "ConditionExpression": "member_id = :provisional",
-                "ExpressionAttributeValues": {
-                    ":taker": to_value(taker.member_id),
-                    ":provisional": to_value(provisional.member_id),
-                },
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-            }
-        },
-    )
+    values = {":taker": taker.member_id, ":provisional": provisional.member_id}
+    key = keys.email(str(taker.email))
+    return items.update_tx("email", key, "SET member_id = :taker", "member_id = :provisional", values, old=True)
 
 
 def _code_move(taker: MemberRecord, provisional: MemberRecord) -> TxItem:
     """The provisional member's referral code becomes the taker's (its referrals, done and to come, count
     for the taker), with the taker's mailbox for the self-referral check."""
-    values: dict[str, Any] = {":taker": to_value(taker.member_id), ":provisional": to_value(provisional.member_id)}
+    values = {":taker": taker.member_id, ":provisional": provisional.member_id}
     expression = "SET member_id = :taker"
     if taker.email:
-        values[":mailbox"] = to_value(referrals.email_key(taker.email))
+        values[":mailbox"] = referrals.email_key(taker.email)
         expression += ", email_key = :mailbox"
-    return TxItem(
-        "code_move",
-        {
-            "Update": {
-                "TableName": table_name(),
-                "Key": to_item(keys.referral(provisional.referral_code)),
-                "UpdateExpression": expression,
-                "ConditionExpression": "member_id = :provisional",
-                "ExpressionAttributeValues": values,
-            }
-        },
-    )
+    key = keys.referral(provisional.referral_code)
+    return items.update_tx("code_move", key, expression, "member_id = :provisional", values)
 
 
 def _tier_books(provisional: MemberRecord, taker: MemberRecord, day: str) -> list[TxItem]:
@@ -193,33 +163,26 @@ def _tier_books(provisional: MemberRecord, taker: MemberRecord, day: str) -> lis
     ]
 
 
-def erase_merged(member: MemberRecord, events: Sequence[Event], at: str) -> bool:
-    """Erase a member that was taken over: it holds no points and no email (they went to the member it
-    was merged into), so only its name and locale go and its status becomes ``erased``; at the version
-    read. False when it changed meanwhile (read again)."""
-    names = {"#status": "status", "#version": "version", "#name": "name", "#locale": "locale", "#email": "email"}
-    values = {
-        ":merged": to_value("merged"),
-        ":erased": to_value("erased"),
-        ":read": to_value(member.version),
-        ":one": to_value(1),
-        ":outbox": to_value(outbox(events)),
-        ":at": to_value(at),
+def merged_erasure(member: MemberRecord, events: Sequence[Event], at: str) -> TxItem:
+    """Transaction item: erase a member that was taken over. It holds no points and no email (they went
+    to the member it was merged into), so only its name and locale go and its status becomes ``erased``;
+    at the version read (a failed condition: it changed meanwhile, read again)."""
+    marks = {
+        "#status": "status",
+        "#version": "version",
+        "#name": "name",
+        "#locale": "locale",
+        "#email": "email",
+        ":merged": "merged",
+        ":erased": "erased",
+        ":read": member.version,
+        ":one": 1,
+        ":outbox": outbox(events),
+        ":at": at,
     }
-    try:
-        dynamodb().update_item(
-            TableName=table_name(),
-            Key=to_item(keys.member(member.member_id)),
-            UpdateExpression=(
-                "SET #status = :erased, outbox = :outbox, outbox_at = :at ADD #version :one "
-                "REMOVE #name, #locale, #email, marketing_opt_in"
-            ),
-            ConditionExpression="#status = :merged AND #version = :read",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-        )
-    except ClientError as error:
-        if not condition_failed(error):
-            raise
-        return False
-    return True
+    expression = (
+        "SET #status = :erased, outbox = :outbox, outbox_at = :at ADD #version :one "
+        "REMOVE #name, #locale, #email, marketing_opt_in"
+    )
+    condition = "#status = :merged AND #version = :read"
+    return items.update_tx("member", keys.member(member.member_id), expression, condition, marks)

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from loyalty.domain.refunds import Paid
-from loyalty.store import keys
-from loyalty.store.client import Item, dynamodb, from_item, table_name, to_item, to_value
+from loyalty.store import items, keys
+from loyalty.store.client import Item
 from loyalty.store.due_index import DueItem
-from loyalty.store.entries import EntryFields
+from loyalty.store.entries import EntryFields, with_entry
 from loyalty.store.transactions import TxItem
 
 
@@ -72,80 +72,55 @@ class OrderRecord:
     def to_item(self) -> Item:
         item: Item = {
             **keys.order(self.order_id),
-            "order_id": self.order_id,
-            "placed_at": self.placed_at,
-            "points": self.points,
-            "credited": self.credited,
-            "status": self.status,
+            **items.attributes(self, but=_STORED_OTHERWISE),
             "answered": self.answered_status if self.answered_status != self.status else None,
-            "available_at": self.available_at,
-            "lines": [
-                {"sku": ln.sku, "quantity": ln.quantity, "points": ln.points, "rules": ln.rules, "exact": ln.exact}
-                for ln in self.lines
-            ],
+            "lines": [items.attributes(line) for line in self.lines],
             "bonuses": [
                 {"campaign_id": b.campaign_id, "points": b.points, **({"limited": True} if b.limited else {})}
                 for b in self.bonuses
             ],
-            "net_total": self.net_total,
-            "earned_day": self.earned_day,
             "lot": self.expires_on,
-            "pending_left": self.pending_left,
-            "reversed": self.reversed,
-            "refunded_share": self.refunded_share,
-            "refunded_value": self.refunded_value,
-            "refunded_qty": self.refunded_qty,
-            "refunds": [
-                {"refund_id": r.refund_id, "points_reversed": r.points_reversed, "created_at": r.created_at}
-                for r in self.refunds
-            ]
-            or None,
-            "version": self.version,
+            "refunds": [items.attributes(refund) for refund in self.refunds] or None,
             "paid": _paid_item(self.paid) if self.paid else None,
             "refunded_paid": self.refunded_paid if self.refunded_paid != "0" else None,
             **self.entry.to_item(),
         }
         if self.status == "pending" and self.matures_on is not None:
             item.update(keys.due("MATURE", self.member_id, self.matures_on))
-        return {name: value for name, value in item.items() if value is not None}
+        return items.present(item)
 
     @classmethod
     def from_item(cls, item: Item) -> OrderRecord:
-        return cls(
-            order_id=str(item["order_id"]),
-            member_id=str(item["member_id"]),
-            placed_at=str(item["placed_at"]),
-            points=int(item["points"]),
+        return items.build(
+            cls,
+            item,
             credited=int(item["credited"] if "credited" in item else item["points"]),
-            status=str(item["status"]),
-            available_at=str(item["available_at"]),
-            lines=[
-                OrderLine(str(ln["sku"]), int(ln["quantity"]), int(ln["points"]), list(ln["rules"]), str(ln["exact"]))
-                for ln in item.get("lines", [])
-            ],
-            bonuses=[
-                Bonus(str(b["campaign_id"]), int(b["points"]), bool(b.get("limited", False)))
-                for b in item.get("bonuses", [])
-            ],
+            lines=[items.build(OrderLine, line) for line in item.get("lines", [])],
+            bonuses=[items.build(Bonus, bonus) for bonus in item.get("bonuses", [])],
             net_total=str(item.get("net_total", "0")),
             earned_day=str(item.get("earned_day", "")),
             expires_on=item.get("lot"),
             pending_left=int(item.get("pending_left", 0)),
             entry=EntryFields.from_item(item),
             matures_on=item.get("GSI2SK"),
-            reversed=int(item.get("reversed", 0)),
-            refunded_share=str(item.get("refunded_share", "0")),
-            refunded_value=str(item.get("refunded_value", "0")),
-            refunded_qty={str(k): int(v) for k, v in (item.get("refunded_qty") or {}).items()},
-            refunds=[
-                RefundSummary(str(r["refund_id"]), int(r["points_reversed"]), str(r["created_at"]))
-                for r in item.get("refunds") or []
-            ],
-            version=int(item.get("version", 0)),
+            refunds=[items.build(RefundSummary, refund) for refund in item.get("refunds") or []],
             answered_status=str(item.get("answered") or item["status"]),
             paid=_paid(item.get("paid")),
-            refunded_paid=str(item.get("refunded_paid", "0")),
         )
+
+
+# Fields an order item holds under other names or in other forms (the rest are stored as they are named).
+_STORED_OTHERWISE = (
+    "answered_status",
+    "lines",
+    "bonuses",
+    "expires_on",
+    "refunds",
+    "paid",
+    "refunded_paid",
+    "entry",
+    "matures_on",
+)
 
 
 def _paid_item(paid: Paid) -> Item:
@@ -179,71 +154,42 @@ class RefundRecord:
     entry: EntryFields
 
     def to_item(self) -> Item:
-        item: Item = {
-            **keys.refund(self.refund_id),
-            "refund_id": self.refund_id,
-            "order_id": self.order_id,
-            "points_reversed": self.points_reversed,
-            "to_debt": self.to_debt,
-            "amount_minor": self.amount_minor,
-            "lines": self.lines,
-            **self.entry.to_item(),
-        }
-        return {name: value for name, value in item.items() if value is not None}
+        return items.present(with_entry(keys.refund(self.refund_id), self))
 
     @classmethod
     def from_item(cls, item: Item) -> RefundRecord:
-        return cls(
-            refund_id=str(item["refund_id"]),
-            order_id=str(item["order_id"]),
-            points_reversed=int(item["points_reversed"]),
-            to_debt=int(item.get("to_debt", 0)),
-            amount_minor=int(item["amount_minor"]) if item.get("amount_minor") is not None else None,
-            lines=item.get("lines"),
-            entry=EntryFields.from_item(item),
-        )
+        return items.build(cls, item, to_debt=int(item.get("to_debt", 0)), entry=EntryFields.from_item(item))
 
 
 def get_order(order_id: str) -> OrderRecord | None:
-    answer = dynamodb().get_item(TableName=table_name(), Key=to_item(keys.order(order_id)), ConsistentRead=True)
-    return OrderRecord.from_item(from_item(answer["Item"])) if "Item" in answer else None
+    return items.get(keys.order(order_id), OrderRecord.from_item)
 
 
 def get_refund(refund_id: str) -> RefundRecord | None:
-    answer = dynamodb().get_item(TableName=table_name(), Key=to_item(keys.refund(refund_id)), ConsistentRead=True)
-    return RefundRecord.from_item(from_item(answer["Item"])) if "Item" in answer else None
+    return items.get(keys.refund(refund_id), RefundRecord.from_item)
 
 
 def refund_state_update(before: OrderRecord, after: OrderRecord) -> TxItem:
     """What a refund changes on its order, only if nobody refunded or matured it since it was read."""
-    values = {
-        "reversed": after.reversed,
-        "refunded_share": after.refunded_share,
-        "refunded_value": after.refunded_value,
-        "refunded_qty": after.refunded_qty,
-        "pending_left": after.pending_left,
-        "refunded_paid": after.refunded_paid,
-        "refunds": [
-            {"refund_id": r.refund_id, "points_reversed": r.points_reversed, "created_at": r.created_at}
-            for r in after.refunds
-        ],
-        "version": before.version + 1,
-    }
-    names = {f"#a{i}": name for i, name in enumerate(values)}
-    attribute_values = {f":a{i}": to_value(value) for i, value in enumerate(values.values())}
-    attribute_values[":read"] = to_value(before.version)
-    return TxItem(
-        "order",
+    expression, marks = items.each(
+        "SET",
         {
-            "Update": {
-                "TableName": table_name(),
-                "Key": to_item(keys.order(before.order_id)),
-                "UpdateExpression": "SET " + ", ".join(f"#a{i} = :a{i}" for i in range(len(values))),
-                "ConditionExpression": "#version = :read",
-                "ExpressionAttributeNames": {**names, "#version": "version"},
-                "ExpressionAttributeValues": attribute_values,
-            }
+            "reversed": after.reversed,
+            "refunded_share": after.refunded_share,
+            "refunded_value": after.refunded_value,
+            "refunded_qty": after.refunded_qty,
+            "pending_left": after.pending_left,
+            "refunded_paid": after.refunded_paid,
+            "refunds": [items.attributes(refund) for refund in after.refunds],
+            "version": before.version + 1,
         },
+    )
+    return items.update_tx(
+        "order",
+        keys.order(before.order_id),
+        expression,
+        "#version = :read",
+        {**marks, "#version": "version", ":read": before.version},
     )
 
 
@@ -266,12 +212,10 @@ class PendingOrder:
 
     @classmethod
     def from_item(cls, item: Item) -> PendingOrder:
-        return cls(
-            order_id=str(item["order_id"]),
-            member_id=str(item["member_id"]),
-            status=str(item["status"]),
+        return items.build(
+            cls,
+            item,
             pending_left=int(item.get("pending_left", 0)),
-            available_at=str(item["available_at"]),
             expires_on=item.get("lot"),
             matures_on=str(item.get("GSI2SK", "")),
             version=int(item.get("version", 0)),
@@ -285,60 +229,30 @@ def pending_of(found: DueItem) -> PendingOrder:
 
 def get_pending(order_id: str) -> PendingOrder | None:
     """The order again, strongly consistent (its index entry lagged behind a refund)."""
-    answer = dynamodb().get_item(TableName=table_name(), Key=to_item(keys.order(order_id)), ConsistentRead=True)
-    return PendingOrder.from_item(from_item(answer["Item"])) if "Item" in answer else None
+    return items.get(keys.order(order_id), PendingOrder.from_item)
 
 
 def matured_update(order: PendingOrder, at: str) -> TxItem:
     """Pending -> available on the order: it leaves the maturing index, only if still pending with the
     points it was read with (a refund since changes both)."""
-    return TxItem(
-        "order",
-        {
-            "Update": {
-                "TableName": table_name(),
-                "Key": to_item(keys.order(order.order_id)),
-                "UpdateExpression": (
-                    "SET #status = :available, answered = :pending, pending_left = :zero, matured_at = :at, "
-                    "version = version + :one REMOVE GSI2PK, GSI2SK"
-                ),
-                "ConditionExpression": "#status = :pending AND version = :version AND pending_left = :points",
-                "ExpressionAttributeNames": {"#status": "status"},
-                "ExpressionAttributeValues": {
-                    ":available": to_value("available"),
-                    ":pending": to_value("pending"),
-                    ":zero": to_value(0),
-                    ":one": to_value(1),
-                    ":at": to_value(at),
-                    ":version": to_value(order.version),
-                    ":points": to_value(order.pending_left),
-                },
-            }
-        },
-    )
+    sets = "#status = :available, answered = :pending, pending_left = :zero, matured_at = :at"
+    values = {":available": "available", ":at": at, ":points": order.pending_left}
+    return _out_of_index(order, sets, " AND pending_left = :points", values)
 
 
 def forfeited_update(order: PendingOrder, at: str) -> TxItem:
     """An erased member's pending order leaves the maturing index: its points were forfeited with the
     member's balance, so they never mature (the order answers as it did, ``pending``)."""
-    return TxItem(
+    return _out_of_index(order, "pending_left = :zero, forfeited_at = :at", "", {":at": at})
+
+
+def _out_of_index(order: PendingOrder, sets: str, condition: str, values: dict[str, Any]) -> TxItem:
+    """The order leaves the maturing index with ``sets``, only while it is still pending at the version
+    read (and ``condition`` holds)."""
+    return items.update_tx(
         "order",
-        {
-            "Update": {
-                "TableName": table_name(),
-                "Key": to_item(keys.order(order.order_id)),
-                "UpdateExpression": (
-                    "SET pending_left = :zero, forfeited_at = :at, version = version + :one REMOVE GSI2PK, GSI2SK"
-                ),
-                "ConditionExpression": "#status = :pending AND version = :version",
-                "ExpressionAttributeNames": {"#status": "status"},
-                "ExpressionAttributeValues": {
-                    ":pending": to_value("pending"),
-                    ":zero": to_value(0),
-                    ":one": to_value(1),
-                    ":at": to_value(at),
-                    ":version": to_value(order.version),
-                },
-            }
-        },
+        keys.order(order.order_id),
+        f"SET {sets}, version = version + :one REMOVE GSI2PK, GSI2SK",
+        "#status = :pending AND version = :version" + condition,
+        {"#status": "status", ":pending": "pending", ":zero": 0, ":one": 1, ":version": order.version, **values},
     )

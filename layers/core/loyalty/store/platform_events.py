@@ -12,16 +12,14 @@ Nothing here is personal: platform ids, SKUs, quantities and amounts only.
 
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
-from loyalty.store import keys
-from loyalty.store.client import Item, condition_failed, dynamodb, from_item, table_name, to_item, to_value
+from loyalty.store import cursors, items, keys
+from loyalty.store.client import Item, dynamodb
 
 Status = Literal["held", "failed", "applied", "skipped", "dismissed"]
 OPEN: frozenset[str] = frozenset({"held", "failed"})
@@ -51,20 +49,7 @@ class EventRecord:
     def to_item(self) -> Item:
         item: Item = {
             **keys.held_event(self.order_id, self.event_id),
-            "connection_id": self.connection_id,
-            "event_id": self.event_id,
-            "order_id": self.order_id,
-            "platform": self.platform,
-            "topic": self.topic,
-            "kind": self.kind,
-            "request": self.request,
-            "status": self.status,
-            "reason": self.reason,
-            "received_at": self.received_at,
-            "updated_at": self.updated_at,
-            "attempts": self.attempts,
-            "fail_on": self.fail_on,
-            "given": self.given,
+            **items.attributes(self),
             **_listed(self.connection_id, self.status, self.updated_at, self.event_id),
         }
         if self.status == "held" and self.fail_on:
@@ -73,22 +58,7 @@ class EventRecord:
 
     @classmethod
     def from_item(cls, item: Item) -> EventRecord:
-        return cls(
-            connection_id=str(item["connection_id"]),
-            event_id=str(item["event_id"]),
-            order_id=str(item["order_id"]),
-            platform=str(item["platform"]),
-            topic=str(item["topic"]),
-            kind=str(item["kind"]),
-            request=str(item["request"]),
-            status=item["status"],
-            reason=item.get("reason"),
-            received_at=str(item["received_at"]),
-            updated_at=str(item["updated_at"]),
-            attempts=int(item.get("attempts", 0)),
-            fail_on=item.get("fail_on"),
-            given=item.get("given"),
-        )
+        return items.build(cls, item, attempts=int(item.get("attempts", 0)))
 
 
 def _listed(connection_id: str, status: str, updated_at: str, event_id: str) -> Item:
@@ -98,26 +68,10 @@ def _listed(connection_id: str, status: str, updated_at: str, event_id: str) -> 
 def put_new(record: EventRecord) -> bool:
     """Write the event unless it is known already (a platform's redelivery), and its locator (the same
     for every delivery: the refund id names its order); True when this call wrote the event."""
+    locator = {**keys.platform_event(record.connection_id, record.event_id), "order_id": record.order_id}
+    writes = [items.put_tx("event", record.to_item(), items.NEW), items.put_tx("locator", locator)]
     try:
-        dynamodb().transact_write_items(
-            TransactItems=[
-                {
-                    "Put": {
-                        "TableName": table_name(),
-                        "Item": to_item(record.to_item()),
-                        "ConditionExpression": "attribute_not_exists(PK)",
-                    }
-                },
-                {
-                    "Put": {
-                        "TableName": table_name(),
-                        "Item": to_item(
-                            {**keys.platform_event(record.connection_id, record.event_id), "order_id": record.order_id}
-                        ),
-                    }
-                },
-            ]
-        )
+        dynamodb().transact_write_items(TransactItems=[write.request for write in writes])  # type: ignore[misc]
     except ClientError as error:
         reasons = error.response.get("CancellationReasons", [])
         if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
@@ -127,35 +81,21 @@ def put_new(record: EventRecord) -> bool:
 
 
 def get(order_id: str, event_id: str) -> EventRecord | None:
-    answer = dynamodb().get_item(
-        TableName=table_name(), Key=to_item(keys.held_event(order_id, event_id)), ConsistentRead=True
-    )
-    return EventRecord.from_item(from_item(answer["Item"])) if "Item" in answer else None
+    return items.get(keys.held_event(order_id, event_id), EventRecord.from_item)
 
 
 def locate(connection_id: str, event_id: str) -> EventRecord | None:
     """The event an admin names, or None (unknown, or another connection's)."""
-    answer = dynamodb().get_item(
-        TableName=table_name(), Key=to_item(keys.platform_event(connection_id, event_id)), ConsistentRead=True
-    )
-    if "Item" not in answer:
-        return None
-    found = get(str(from_item(answer["Item"])["order_id"]), event_id)
+    order_id = items.get(keys.platform_event(connection_id, event_id), lambda item: str(item["order_id"]))
+    found = get(order_id, event_id) if order_id is not None else None
     return found if found is not None and found.connection_id == connection_id else None
 
 
 def of_order(order_id: str) -> tuple[list[EventRecord], str | None]:
     """(the order's events, why the order credits nobody or None): one strongly consistent Query."""
-    answer = dynamodb().query(
-        TableName=table_name(),
-        KeyConditionExpression="PK = :pk",
-        ExpressionAttributeValues={":pk": to_value(keys.held_partition(order_id))},
-        ConsistentRead=True,
-    )
     events: list[EventRecord] = []
     not_credited: str | None = None
-    for raw in answer.get("Items", []):
-        item = from_item(raw)
+    for item in items.first_page(items.query(keys.held_partition(order_id), consistent=True)):
         if item["SK"] == keys.HELD_ORDER:
             not_credited = str(item["reason"])
         else:
@@ -164,16 +104,12 @@ def of_order(order_id: str) -> tuple[list[EventRecord], str | None]:
 
 
 def not_credited(order_id: str) -> str | None:
-    answer = dynamodb().get_item(TableName=table_name(), Key=to_item(keys.held_order(order_id)), ConsistentRead=True)
-    return str(from_item(answer["Item"])["reason"]) if "Item" in answer else None
+    return items.get(keys.held_order(order_id), lambda item: str(item["reason"]))
 
 
 def mark_not_credited(order_id: str, reason: str, expires_at: int) -> None:
     """The order came and credits nobody; kept (``ttl``) as long as a refund of it may still come."""
-    dynamodb().put_item(
-        TableName=table_name(),
-        Item=to_item({**keys.held_order(order_id), "reason": reason, "ttl": expires_at}),
-    )
+    items.put({**keys.held_order(order_id), "reason": reason, "ttl": expires_at})
 
 
 def settle(
@@ -181,14 +117,14 @@ def settle(
 ) -> bool:
     """Move the event to ``status`` if it is still in one of ``expect``; False when someone moved it
     first. Out of the due index unless held; settled ones expire after SETTLED_TTL_SECONDS."""
-    names = {"#status": "status", "#reason": "reason", "#gpk": "GSI1PK", "#gsk": "GSI1SK"}
     listed = _listed(record.connection_id, status, now, record.event_id)
-    values: dict[str, Any] = {
-        ":status": to_value(status),
-        ":now": to_value(now),
-        ":gpk": to_value(listed["GSI1PK"]),
-        ":gsk": to_value(listed["GSI1SK"]),
-        ":one": to_value(1 if attempted else 0),
+    marks: dict[str, Any] = {
+        **{"#status": "status", "#reason": "reason", "#gpk": "GSI1PK", "#gsk": "GSI1SK", "#ttl": "ttl"},
+        ":status": status,
+        ":now": now,
+        ":gpk": listed["GSI1PK"],
+        ":gsk": listed["GSI1SK"],
+        ":one": 1 if attempted else 0,
     }
     sets = "#status = :status, updated_at = :now, #gpk = :gpk, #gsk = :gsk"
     removes = []
@@ -196,81 +132,38 @@ def settle(
         removes.append("#reason")
     else:
         sets += ", #reason = :reason"
-        values[":reason"] = to_value(reason)
+        marks[":reason"] = reason
     if status != "held":
-        names.update({"#dpk": f"{DUE_INDEX}PK", "#dsk": f"{DUE_INDEX}SK"})
+        marks.update({"#dpk": f"{DUE_INDEX}PK", "#dsk": f"{DUE_INDEX}SK"})
         removes += ["#dpk", "#dsk"]
     if status in OPEN:
         removes.append("#ttl")
-        names["#ttl"] = "ttl"
     else:
         sets += ", #ttl = :ttl"
-        names["#ttl"] = "ttl"
-        values[":ttl"] = to_value(_epoch(now) + SETTLED_TTL_SECONDS)
+        marks[":ttl"] = _epoch(now) + SETTLED_TTL_SECONDS
     expected = sorted(expect)
     condition = "#status IN (" + ", ".join(f":e{n}" for n in range(len(expected))) + ")"
-    values.update({f":e{n}": to_value(value) for n, value in enumerate(expected)})
+    marks.update({f":e{n}": value for n, value in enumerate(expected)})
     expression = f"SET {sets} ADD attempts :one" + (f" REMOVE {', '.join(removes)}" if removes else "")
-    try:
-        dynamodb().update_item(
-            TableName=table_name(),
-            Key=to_item(keys.held_event(record.order_id, record.event_id)),
-            UpdateExpression=expression,
-            ConditionExpression=condition,
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-        )
-    except ClientError as error:
-        if not condition_failed(error):
-            raise
-        return False
-    return True
+    key = keys.held_event(record.order_id, record.event_id)
+    return items.update(key, expression, condition, marks).written
 
 
 def _epoch(moment: str) -> int:
     return int(datetime.fromisoformat(moment).timestamp())
 
 
+CURSOR_KEYS = frozenset({"PK", "SK", "GSI1PK", "GSI1SK"})
+
+
 def page(connection_id: str, status: str, limit: int, cursor: str | None) -> tuple[list[EventRecord], str | None]:
-    """One page of a connection's events in ``status``, newest first. ValueError for a cursor that is
-    not one of ours for this list."""
+    """One page of a connection's events in ``status``, newest first. ValueError (cursors.NOT_OURS) for
+    a cursor that is not one of ours for this list."""
     partition = keys.platform_events(connection_id, status)
-    request: dict[str, Any] = {
-        "TableName": table_name(),
-        "IndexName": "GSI1",
-        "KeyConditionExpression": "GSI1PK = :pk",
-        "ExpressionAttributeValues": {":pk": to_value(partition)},
-        "ScanIndexForward": False,
-        "Limit": limit,
-    }
-    if cursor:
-        request["ExclusiveStartKey"] = _start_key(cursor, partition)
-    answer = dynamodb().query(**request)
-    records = [EventRecord.from_item(from_item(raw)) for raw in answer.get("Items", [])]
-    return records, _cursor(answer.get("LastEvaluatedKey"))
 
+    def fits(key: dict[str, str]) -> bool:
+        return key["GSI1PK"] == partition and key["PK"].startswith("HELD#")
 
-CURSOR_KEYS = {"PK", "SK", "GSI1PK", "GSI1SK"}
-
-
-def _cursor(last_key: dict[str, Any] | None) -> str | None:
-    if not last_key:
-        return None
-    plain = {name: value["S"] for name, value in last_key.items()}
-    return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode()
-
-
-def _start_key(cursor: str, partition: str) -> dict[str, Any]:
-    try:
-        plain = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, UnicodeDecodeError) as error:
-        raise ValueError("cursor is not valid") from error
-    if (
-        not isinstance(plain, dict)
-        or set(plain) != CURSOR_KEYS
-        or plain["GSI1PK"] != partition
-        or not all(isinstance(value, str) for value in plain.values())
-        or not str(plain["PK"]).startswith("HELD#")
-    ):
-        raise ValueError("cursor is not valid")
-    return {name: {"S": value} for name, value in plain.items()}
+    request = items.query(partition, index="GSI1", newest_first=True, limit=limit)
+    found, next_cursor = cursors.page(request, cursor, CURSOR_KEYS, fits)
+    return [EventRecord.from_item(item) for item in found], next_cursor

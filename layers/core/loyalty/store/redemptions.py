@@ -20,9 +20,9 @@ from decimal import Decimal
 from typing import Any
 
 from loyalty.domain.valuation import Portion
-from loyalty.store import keys, secrets
-from loyalty.store.client import Item, dynamodb, from_item, table_name, to_item, to_value
-from loyalty.store.entries import EntryFields
+from loyalty.store import items, keys, secrets
+from loyalty.store.client import Item, dynamodb, from_item
+from loyalty.store.entries import EntryFields, with_entry
 from loyalty.store.transactions import TxItem
 
 # Crockford-style alphabet: no 0/O, 1/I/L, U, so codes read aloud or typed from paper don't get confused.
@@ -31,18 +31,9 @@ CODE_LENGTH = 14  # log2(30^14) = 68.7 bits
 CODE_ATTEMPTS = 3
 SECRET_NAME = "voucher-codes"  # noqa: S105 - which secret item, not a secret itself
 
-_secrets: dict[str, bytes] = {}  # table name -> secret, read once per process
-
-
-def _secret() -> bytes:
-    table = table_name()
-    if table not in _secrets:
-        _secrets[table] = secrets.get_or_create(SECRET_NAME)
-    return _secrets[table]
-
 
 def code_for(redemption_id: str, attempt: int = 0) -> str:
-    digest = hmac.new(_secret(), f"{redemption_id}#{attempt}".encode(), hashlib.sha256).digest()
+    digest = hmac.new(secrets.cached(SECRET_NAME), f"{redemption_id}#{attempt}".encode(), hashlib.sha256).digest()
     number = int.from_bytes(digest, "big")
     letters = []
     for _ in range(CODE_LENGTH):
@@ -78,24 +69,13 @@ class RedemptionRecord:
 
     def to_item(self) -> Item:
         item: Item = {
-            **keys.redemption(self.code),
-            "redemption_id": self.redemption_id,
-            "reward_id": self.reward_id,
-            "code": self.code,
-            "points_spent": self.points_spent,
-            "status": self.status,
-            "issued_at": self.issued_at,
+            **with_entry(keys.redemption(self.code), self, but=("takes", "valued")),
             # The valued portions packed in one string (the days' takes add up from them): a redemption
             # of a year's daily lots stays a few KB instead of two maps of 365 entries each.
             "taken": pack_portions(self.valued) if self.valued else None,
             "takes": None if self.valued else self.takes,
-            "stock_taken": self.stock_taken,
-            "limit_counted": self.limit_counted,
-            "used_at": self.used_at,
-            "cancelled_at": self.cancelled_at,
-            **self.entry.to_item(),
         }
-        return {name: value for name, value in item.items() if value is not None}
+        return items.present(item)
 
     @classmethod
     def from_item(cls, item: Item) -> RedemptionRecord:
@@ -103,20 +83,13 @@ class RedemptionRecord:
         takes: dict[str, int] = {}
         for portion, points in valued.items():
             takes[portion.day] = takes.get(portion.day, 0) + points
-        return cls(
-            redemption_id=str(item["redemption_id"]),
-            reward_id=str(item["reward_id"]),
-            member_id=str(item["member_id"]),
-            code=str(item["code"]),
-            points_spent=int(item["points_spent"]),
-            status=str(item["status"]),
-            issued_at=str(item["issued_at"]),
+        return items.build(
+            cls,
+            item,
             takes=takes or {str(day): int(points) for day, points in (item.get("takes") or {}).items()},
             stock_taken=bool(item.get("stock_taken", False)),
             limit_counted=bool(item.get("limit_counted", False)),
             entry=EntryFields.from_item(item),
-            used_at=item.get("used_at"),
-            cancelled_at=item.get("cancelled_at"),
             valued=valued,
         )
 
@@ -144,8 +117,7 @@ def unpack_portions(text: str) -> dict[Portion, int]:
 
 
 def by_code(code: str) -> RedemptionRecord | None:
-    answer = dynamodb().get_item(TableName=table_name(), Key=to_item(keys.redemption(code)), ConsistentRead=True)
-    return RedemptionRecord.from_item(from_item(answer["Item"])) if "Item" in answer else None
+    return items.get(keys.redemption(code), RedemptionRecord.from_item)
 
 
 def get(redemption_id: str) -> RedemptionRecord | None:
@@ -162,11 +134,11 @@ def get(redemption_id: str) -> RedemptionRecord | None:
 
 def take_stock(reward_id: str, revision: int, limited: bool) -> TxItem:
     """One unit of stock (when limited), only if the reward is still the revision we priced it at."""
-    values: dict[str, Any] = {":one": to_value(1), ":revision": to_value(revision)}
+    values: dict[str, Any] = {":one": 1, ":revision": revision}
     if limited:
         update = "ADD stock_remaining :minus_one, redeemed :one"
         condition = "revision = :revision AND stock_remaining >= :one"
-        values[":minus_one"] = to_value(-1)
+        values[":minus_one"] = -1
     else:
         update = "ADD redeemed :one"
         condition = "revision = :revision AND attribute_not_exists(stock_remaining)"
@@ -178,71 +150,27 @@ def take_stock(reward_id: str, revision: int, limited: bool) -> TxItem:
             return "reward_changed"
         return "out_of_stock"
 
-    return TxItem(
-        "stock",
-        {
-            "Update": {
-                "TableName": table_name(),
-                "Key": to_item(keys.reward(reward_id)),
-                "UpdateExpression": update,
-                "ConditionExpression": condition,
-                "ExpressionAttributeValues": values,
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-            }
-        },
-        explain=explain,
-    )
+    return items.update_tx("stock", keys.reward(reward_id), update, condition, values, old=True, explain=explain)
 
 
 def return_stock(reward_id: str) -> TxItem:
     """A unit back on cancel, only to a reward whose stock is still counted: a reward made unlimited
     since stays unlimited."""
-    return TxItem(
-        "stock_return",
-        {
-            "Update": {
-                "TableName": table_name(),
-                "Key": to_item(keys.reward(reward_id)),
-                "UpdateExpression": "ADD stock_remaining :one, redeemed :minus_one",
-                "ConditionExpression": "attribute_exists(stock_remaining)",
-                "ExpressionAttributeValues": {":one": to_value(1), ":minus_one": to_value(-1)},
-            }
-        },
-    )
+    update = "ADD stock_remaining :one, redeemed :minus_one"
+    values = {":one": 1, ":minus_one": -1}
+    return items.update_tx("stock_return", keys.reward(reward_id), update, "attribute_exists(stock_remaining)", values)
 
 
 def count_redemption(member_id: str, reward_id: str, limit: int) -> TxItem:
     """The member's redemptions of a reward, below its per-member limit."""
-    return TxItem(
-        "limit",
-        {
-            "Update": {
-                "TableName": table_name(),
-                "Key": to_item(keys.redeemed_count(member_id, reward_id)),
-                "UpdateExpression": "ADD #count :one",
-                "ConditionExpression": "attribute_not_exists(#count) OR #count < :limit",
-                "ExpressionAttributeNames": {"#count": "count"},
-                "ExpressionAttributeValues": {":one": to_value(1), ":limit": to_value(limit)},
-            }
-        },
-        explain=lambda _old: "limit_reached",
-    )
+    key = keys.redeemed_count(member_id, reward_id)
+    return items.counted_tx("limit", key, limit, explain=lambda _old: "limit_reached")
 
 
 def uncount_redemption(member_id: str, reward_id: str) -> TxItem:
-    return TxItem(
-        "limit",
-        {
-            "Update": {
-                "TableName": table_name(),
-                "Key": to_item(keys.redeemed_count(member_id, reward_id)),
-                "UpdateExpression": "ADD #count :minus_one",
-                "ConditionExpression": "#count >= :one",
-                "ExpressionAttributeNames": {"#count": "count"},
-                "ExpressionAttributeValues": {":one": to_value(1), ":minus_one": to_value(-1)},
-            }
-        },
-    )
+    key = keys.redeemed_count(member_id, reward_id)
+    marks = {"#count": "count", ":one": 1, ":minus_one": -1}
+    return items.update_tx("limit", key, "ADD #count :minus_one", "#count >= :one", marks)
 
 
 def set_status(record: RedemptionRecord, status: str, at: str) -> TxItem:
@@ -254,23 +182,13 @@ def set_status(record: RedemptionRecord, status: str, at: str) -> TxItem:
             str(current), "redemption_not_found"
         )
 
-    return TxItem(
+    return items.update_tx(
         "status",
-        {
-            "Update": {
-                "TableName": table_name(),
-                "Key": to_item(keys.redemption(record.code)),
-                "UpdateExpression": "SET #status = :status, #at = :at",
-                "ConditionExpression": "#status = :issued",
-                "ExpressionAttributeNames": {"#status": "status", "#at": f"{status}_at"},
-                "ExpressionAttributeValues": {
-                    ":status": to_value(status),
-                    ":at": to_value(at),
-                    ":issued": to_value("issued"),
-                },
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-            }
-        },
+        keys.redemption(record.code),
+        "SET #status = :status, #at = :at",
+        "#status = :issued",
+        {"#status": "status", "#at": f"{status}_at", ":status": status, ":at": at, ":issued": "issued"},
+        old=True,
         explain=explain,
     )
 
@@ -286,18 +204,14 @@ def for_member(
     there, so no other index is written for them. The activity is read a page at a time and filtered;
     the key to go on from comes back when more may follow (a call may return fewer than ``limit``)."""
     found: list[RedemptionRecord] = []
-    request: dict[str, Any] = {
-        "TableName": table_name(),
-        "IndexName": "GSI1",
-        "KeyConditionExpression": "GSI1PK = :pk",
-        "FilterExpression": "kind = :redeem",
-        "ExpressionAttributeValues": {
-            ":pk": to_value(keys.activity_partition(member_id)),
-            ":redeem": to_value("redeem"),
-        },
-        "ScanIndexForward": False,
-        "Limit": SCAN_PAGE,
-    }
+    request = items.query(
+        keys.activity_partition(member_id),
+        index="GSI1",
+        FilterExpression="kind = :redeem",
+        values={":redeem": "redeem"},
+        newest_first=True,
+        limit=SCAN_PAGE,
+    )
     for _ in range(SCAN_PAGES):
         if start:
             request["ExclusiveStartKey"] = start

@@ -20,8 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from loyalty.store import keys
-from loyalty.store.client import Item, dynamodb, from_item, table_name, to_item, to_value
+from loyalty.store import items, keys
+from loyalty.store.client import Item, from_item
 from loyalty.store.entries import EntryFields
 from loyalty.store.transactions import TxItem
 from loyalty.store.unit_of_work import EntryPut
@@ -46,36 +46,20 @@ class ReferralRecord:
     def to_item(self) -> Item:
         item: Item = {
             **keys.referee(self.referee_id),
+            **items.attributes(self, but=("referee_id", "state", "referee_done")),
             "member_id": self.referee_id,
-            "code": self.code,
             # ``status``: the maturing index projects it (the orders' status), so a job reads the state
             # from the index entry without a read.
             "status": self.state,
-            "order_id": self.order_id,
-            "day": self.day,
-            "version": self.version,
-            "completed_at": self.completed_at,
             "referee_done": self.referee_done or None,
-            "referrer_id": self.referrer_id,
         }
         if self.state in ("candidate", "completed"):
             item.update(keys.due("MATURE", self.referee_id, self.day))
-        return {name: value for name, value in item.items() if value is not None}
+        return items.present(item)
 
     @classmethod
     def from_item(cls, item: Item) -> ReferralRecord:
-        state: State = item["status"]
-        return cls(
-            referee_id=str(item["member_id"]),
-            code=str(item["code"]),
-            state=state,
-            order_id=str(item["order_id"]),
-            day=str(item["day"]),
-            version=int(item.get("version", 0)),
-            completed_at=item.get("completed_at"),
-            referee_done=bool(item.get("referee_done", False)),
-            referrer_id=item.get("referrer_id"),
-        )
+        return items.build(cls, item, referee_id=str(item["member_id"]), state=item["status"])
 
 
 def is_referral(key: dict[str, str]) -> bool:
@@ -99,59 +83,28 @@ def completed_in(stream_record: dict[str, Any]) -> str | None:
 
 
 def get(referee_id: str) -> ReferralRecord | None:
-    answer = dynamodb().get_item(TableName=table_name(), Key=to_item(keys.referee(referee_id)), ConsistentRead=True)
-    return ReferralRecord.from_item(from_item(answer["Item"])) if "Item" in answer else None
+    return items.get(keys.referee(referee_id), ReferralRecord.from_item)
 
 
 def started(record: ReferralRecord) -> TxItem:
     """Transaction item of the accrual: the referee's record, new (or after a dropped one). The member's
     ``referral`` state, read and version-checked in the same transaction, already says none is open."""
-    return TxItem(
-        RECORD_ROLE,
-        {
-            "Put": {
-                "TableName": table_name(),
-                "Item": to_item(record.to_item()),
-                "ConditionExpression": "attribute_not_exists(PK) OR #status = :dropped",
-                "ExpressionAttributeNames": {"#status": "status"},
-                "ExpressionAttributeValues": {":dropped": to_value("dropped")},
-            }
-        },
-    )
+    condition = "attribute_not_exists(PK) OR #status = :dropped"
+    marks = {"#status": "status", ":dropped": "dropped"}
+    return items.put_tx(RECORD_ROLE, record.to_item(), condition, marks)
 
 
 def moved(before: ReferralRecord, after: ReferralRecord, *, role: str = RECORD_ROLE) -> TxItem:
     """Transaction item: the record rewritten as ``after``, only if it is still as it was read."""
-    return TxItem(
-        role,
-        {
-            "Put": {
-                "TableName": table_name(),
-                "Item": to_item(replace(after, version=before.version + 1).to_item()),
-                "ConditionExpression": "#status = :state AND version = :version",
-                "ExpressionAttributeNames": {"#status": "status"},
-                "ExpressionAttributeValues": {
-                    ":state": to_value(before.state),
-                    ":version": to_value(before.version),
-                },
-            }
-        },
-    )
+    item = replace(after, version=before.version + 1).to_item()
+    condition = "#status = :state AND version = :version"
+    marks = {"#status": "status", ":state": before.state, ":version": before.version}
+    return items.put_tx(role, item, condition, marks)
 
 
 def order_unchanged(order_id: str, version: int) -> TxItem:
     """Transaction item: the order is still as the completion read it (no refund since)."""
-    return TxItem(
-        "order",
-        {
-            "ConditionCheck": {
-                "TableName": table_name(),
-                "Key": to_item(keys.order(order_id)),
-                "ConditionExpression": "version = :version",
-                "ExpressionAttributeValues": {":version": to_value(version)},
-            }
-        },
-    )
+    return items.check_tx("order", keys.order(order_id), "version = :version", {":version": version})
 
 
 @dataclass(frozen=True)
@@ -165,35 +118,21 @@ class CodeStats:
 
 
 def code_stats(code: str) -> CodeStats | None:
-    answer = dynamodb().get_item(TableName=table_name(), Key=to_item(keys.referral(code)), ConsistentRead=True)
-    if "Item" not in answer:
-        return None
-    item = from_item(answer["Item"])
-    return CodeStats(code, str(item["member_id"]), int(item.get("referred", 0)), int(item.get("completed", 0)))
+    def stats(item: Item) -> CodeStats:
+        return CodeStats(code, str(item["member_id"]), int(item.get("referred", 0)), int(item.get("completed", 0)))
+
+    return items.get(keys.referral(code), stats)
 
 
 def count_completed(code: str, seen: int) -> TxItem:
     """Transaction item: the code's ``completed`` goes from ``seen`` (as read) to ``seen + 1``. The
     condition is the exact value: two referrals finishing at once cannot both be the n-th."""
-    values: dict[str, Any] = {":one": to_value(1)}
     if seen == 0:
         condition = "attribute_exists(PK) AND (attribute_not_exists(completed) OR completed = :seen)"
     else:
         condition = "completed = :seen"
-    values[":seen"] = to_value(seen)
-    return TxItem(
-        COUNTER_ROLE,
-        {
-            "Update": {
-                "TableName": table_name(),
-                "Key": to_item(keys.referral(code)),
-                "UpdateExpression": "ADD completed :one",
-                "ConditionExpression": condition,
-                "ExpressionAttributeValues": values,
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-            }
-        },
-    )
+    values = {":one": 1, ":seen": seen}
+    return items.update_tx(COUNTER_ROLE, keys.referral(code), "ADD completed :one", condition, values, old=True)
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from loyalty.domain.spending import Availability
-from loyalty.store import keys
-from loyalty.store.client import Item, dynamodb, from_item, table_name, to_item, to_value
+from loyalty.store import items, keys
+from loyalty.store.client import Item, dynamodb, from_item, table_name, to_item
 
 # What a reward holds besides its id and bookkeeping: the contract's Reward fields.
 FIELDS = (
@@ -61,27 +61,15 @@ class RewardRecord:
         )
 
     def to_item(self) -> Item:
-        item: Item = {
-            **keys.reward(self.reward_id),
-            "reward_id": self.reward_id,
-            **{name: value for name, value in self.fields.items() if name in FIELDS},
-            "stock_remaining": self.stock_remaining,
-            "revision": self.revision,
-            "updated_at": self.updated_at,
-        }
-        return {name: value for name, value in item.items() if value is not None}
+        given = {name: value for name, value in self.fields.items() if name in FIELDS}
+        # ``redeemed`` is counted by the redemptions' own writes (ADD), never written from a record.
+        stored = items.attributes(self, but=("fields", "redeemed"))
+        return items.present({**keys.reward(self.reward_id), **stored, **given})
 
     @classmethod
     def from_item(cls, item: Item) -> RewardRecord:
-        stock = item.get("stock_remaining")
-        return cls(
-            reward_id=str(item["reward_id"]),
-            fields={name: item[name] for name in FIELDS if name in item},
-            stock_remaining=None if stock is None else int(stock),
-            revision=int(item.get("revision", 0)),
-            redeemed=int(item.get("redeemed", 0)),
-            updated_at=item.get("updated_at"),
-        )
+        given = {name: item[name] for name in FIELDS if name in item}
+        return items.build(cls, item, fields=given, revision=int(item.get("revision", 0)))
 
 
 def put(record: RewardRecord) -> bool:
@@ -91,23 +79,18 @@ def put(record: RewardRecord) -> bool:
 
 
 def get(reward_id: str) -> RewardRecord | None:
-    answer = dynamodb().get_item(TableName=table_name(), Key=to_item(keys.reward(reward_id)), ConsistentRead=True)
-    return RewardRecord.from_item(from_item(answer["Item"])) if "Item" in answer else None
+    return items.get(keys.reward(reward_id), RewardRecord.from_item)
 
 
 def catalog_page(after: str | None, limit: int) -> tuple[list[RewardRecord], str | None]:
     """Rewards in id order after ``after``; the id of the last one read when more may follow."""
-    request: dict[str, Any] = {
-        "TableName": table_name(),
-        "KeyConditionExpression": "PK = :catalog AND " + ("SK > :after" if after else "begins_with(SK, :prefix)"),
-        "ExpressionAttributeValues": {":catalog": to_value(keys.CATALOG)},
-        "Limit": limit,
-    }
     if after:
-        request["ExpressionAttributeValues"][":after"] = to_value(keys.reward(after)["SK"])
+        request = items.query(
+            keys.CATALOG, sort="SK > :after", values={":after": keys.reward(after)["SK"]}, limit=limit
+        )
     else:
-        request["ExpressionAttributeValues"][":prefix"] = to_value(keys.REWARD_PREFIX)
+        request = items.query(keys.CATALOG, prefix=keys.REWARD_PREFIX, limit=limit)
     answer = dynamodb().query(**request)
-    items = [RewardRecord.from_item(from_item(item)) for item in answer.get("Items", [])]
-    more = "LastEvaluatedKey" in answer and items
-    return items, (items[-1].reward_id if more else None)
+    found = [RewardRecord.from_item(from_item(item)) for item in answer.get("Items", [])]
+    more = "LastEvaluatedKey" in answer and found
+    return found, (found[-1].reward_id if more else None)

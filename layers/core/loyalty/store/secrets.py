@@ -16,6 +16,16 @@ from loyalty.store.client import dynamodb, table_name, to_item
 
 SECRET_BYTES = 32  # HMAC-SHA256 keys gain nothing beyond the hash's block of output
 
+_known: dict[tuple[str, str], bytes] = {}  # (table name, secret name) -> value: read once per process
+
+
+def cached(name: str) -> bytes:
+    """``get_or_create``, read once per process and table: a secret never changes once it is made."""
+    known = (table_name(), name)
+    if known not in _known:
+        _known[known] = get_or_create(name)
+    return _known[known]
+
 
 def get_or_create(name: str) -> bytes:
     key = to_item(keys.secret(name))

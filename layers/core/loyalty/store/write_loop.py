@@ -83,6 +83,14 @@ class Done[A]:
 
 
 @dataclass(frozen=True)
+class Found[T]:
+    """The plan found the request already recorded (its entry, read before writing): it is answered as
+    a replay, by ``replay``, with no write (a refund read by its refund_id)."""
+
+    existing: T
+
+
+@dataclass(frozen=True)
 class Again:
     """What was read is stale (the plan found a cached reward's stock spent; a replay found the voucher
     code taken by another redemption; a refusal said the reward changed): read again, at once when
@@ -91,7 +99,7 @@ class Again:
     pause: bool = True
 
 
-type Step[T, A] = Planned[T, A] | Prepared[T, A] | Done[A] | Again
+type Step[T, A] = Planned[T, A] | Prepared[T, A] | Done[A] | Found[T] | Again
 
 
 def books_of(change: MemberChange[Any]) -> Books:
@@ -154,20 +162,21 @@ def write[S, T, A](
             return answer
         if isinstance(step, Done):
             return step.answer
-        if isinstance(step, Again):
-            again = step
+        if isinstance(step, Found):  # nothing to write: the entry read is replayed
+            answered = replay(step.existing)
+        elif isinstance(step, Again):
+            answered = step
         else:
             outcome = run_step(step)
             if isinstance(outcome, Written):
                 return step.answer
             if isinstance(outcome, Retry):
-                again = Again(pause=retried is None or not retried(outcome))
+                answered = Again(pause=retried is None or not retried(outcome))
             else:
                 answered = replay(outcome.existing) if isinstance(outcome, Replay) else refused(outcome)
-                if not isinstance(answered, Again):
-                    return answered
-                again = answered
-        if again.pause:
+        if not isinstance(answered, Again):
+            return answered
+        if answered.pause:
             pause(attempt, budget)
     if exhausted is not None:
         return exhausted()
