@@ -160,20 +160,7 @@ def write[S, T, A](
             if answer is None:
                 raise
             return answer
-        if isinstance(step, Done):
-            return step.answer
-        if isinstance(step, Found):  # nothing to write: the entry read is replayed
-            answered = replay(step.existing)
-        elif isinstance(step, Again):
-            answered = step
-        else:
-            outcome = run_step(step)
-            if isinstance(outcome, Written):
-                return step.answer
-            if isinstance(outcome, Retry):
-                answered = Again(pause=retried is None or not retried(outcome))
-            else:
-                answered = replay(outcome.existing) if isinstance(outcome, Replay) else refused(outcome)
+        answered = _answer(step, replay, refused, retried)
         if not isinstance(answered, Again):
             return answered
         if answered.pause:
@@ -183,6 +170,22 @@ def write[S, T, A](
     raise Contended(contended)
 
 
-def commit_change[T](change: MemberChange[T]) -> Outcome[T]:
-    """One round's write of a member change, for a caller that runs its own rounds."""
-    return commit(change, books_of(change))
+def _answer[T, A](
+    step: Step[T, A],
+    replay: Callable[[T], A | Again],
+    refused: Callable[[Refused], A | Again],
+    retried: Callable[[Retry], bool] | None,
+) -> A | Again:
+    """One round's answer, or Again (read again, after a pause or at once)."""
+    if isinstance(step, Done):
+        return step.answer
+    if isinstance(step, Found):  # nothing to write: the entry read is replayed
+        return replay(step.existing)
+    if isinstance(step, Again):
+        return step
+    outcome = run_step(step)
+    if isinstance(outcome, Written):
+        return step.answer
+    if isinstance(outcome, Retry):
+        return Again(pause=retried is None or not retried(outcome))
+    return replay(outcome.existing) if isinstance(outcome, Replay) else refused(outcome)
