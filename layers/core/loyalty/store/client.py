@@ -61,19 +61,6 @@ def write_if(write: Callable[..., object], **request: Any) -> Write:
     return Write(True)
 
 
-def update_if(key: Item, update: str, condition: str, names: dict[str, str], values: dict[str, Any]) -> bool:
-    """One conditional UpdateItem on the table; False when the condition refused it. ``values`` are
-    already attribute values (``to_value``)."""
-    return write_if(
-        dynamodb().update_item,
-        Key=to_item(key),
-        UpdateExpression=update,
-        ConditionExpression=condition,
-        ExpressionAttributeNames=names,
-        ExpressionAttributeValues=values,
-    ).written
-
-
 def table_name() -> str:
     """Read at call time, not import time, so tests and the local stack can point it elsewhere."""
     return settings().table_name

@@ -8,17 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from loyalty.store import keys
-from loyalty.store.client import (
-    condition_failed,
-    dynamodb,
-    table_name,
-    to_item,
-    to_value,
-    update_if,
-)
+from loyalty.store import items, keys
 
 
 @dataclass(frozen=True)
@@ -52,53 +42,38 @@ def claim_email(
     sends the email: at most once, even when two runs overlap. The due day moves on in the same write."""
     index = keys.DUE_INDEX[due_kind]
     fields = {"last_email_on": today, "last_email_kind": kind, "email_claim": claim_id, **sets}
-    names: dict[str, str] = {"#status": "status", "#duesk": f"{index}SK", "#duepk": f"{index}PK"}
-    values: dict[str, Any] = {
-        ":active": to_value("active"),
-        ":yes": to_value(True),
-        ":seen": to_value(seen_due),
+    marks: dict[str, Any] = {
+        "#status": "status",
+        "#duesk": f"{index}SK",
+        "#duepk": f"{index}PK",
+        ":active": "active",
+        ":yes": True,
+        ":seen": seen_due,
     }
     checks = ["#status = :active", "marketing_opt_in = :yes", "#duesk = :seen"]
     if cooldown_cutoff is not None:
         checks.append("(attribute_not_exists(last_email_on) OR last_email_on <= :cutoff)")
-        values[":cutoff"] = to_value(cooldown_cutoff)
+        marks[":cutoff"] = cooldown_cutoff
     for i, (name, value) in enumerate(conditions.items()):
-        names[f"#c{i}"] = name
+        marks[f"#c{i}"] = name
         if value is None:
             checks.append(f"attribute_not_exists(#c{i})")
         else:
-            values[f":c{i}"] = to_value(value)
+            marks[f":c{i}"] = value
             checks.append(f"#c{i} = :c{i}")
-    parts = []
-    for i, (name, value) in enumerate(fields.items()):
-        names[f"#f{i}"] = name
-        values[f":f{i}"] = to_value(value)
-        parts.append(f"#f{i} = :f{i}")
-    expression = "SET " + ", ".join(parts)
+    expression, setting = items.each("SET", fields)
+    marks.update(setting)
     if next_due is None:
         expression += " REMOVE #duepk, #duesk"
     else:
-        values[":duepk"] = to_value(keys.due(due_kind, member_id, next_due)[f"{index}PK"])
-        values[":duesk"] = to_value(next_due)
+        marks[":duepk"] = keys.due(due_kind, member_id, next_due)[f"{index}PK"]
+        marks[":duesk"] = next_due
         expression += ", #duepk = :duepk, #duesk = :duesk"
-    try:
-        dynamodb().update_item(
-            TableName=table_name(),
-            Key=to_item(keys.member(member_id)),
-            UpdateExpression=expression,
-            ConditionExpression=" AND ".join(checks),
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-            # When the response to a claim that landed is lost, the SDK sends it again and the condition
-            # fails on the claim itself: the old item tells that case apart from "not due any more".
-            ReturnValuesOnConditionCheckFailure="ALL_OLD",
-        )
-    except ClientError as error:
-        if not condition_failed(error):
-            raise
-        current: dict[str, Any] = error.response.get("Item") or {}  # type: ignore[assignment]
-        if current.get("email_claim") != to_value(claim_id):
-            return None
+    # When the response to a claim that landed is lost, the SDK sends it again and the condition fails on
+    # the claim itself: the old item tells that case apart from "not due any more".
+    claimed = items.update(keys.member(member_id), expression, " AND ".join(checks), marks, old=True)
+    if not claimed.written and (claimed.old or {}).get("email_claim") != claim_id:
+        return None
     restore = {name: previous.get(name) for name in fields if name != "email_claim"}
     restore[f"{index}SK"] = seen_due
     restore[f"{index}PK"] = keys.due(due_kind, member_id, seen_due)[f"{index}PK"]
@@ -110,15 +85,8 @@ def release(claim: Claim) -> bool:
     Only our own claim is undone."""
     sets = {name: value for name, value in claim.previous.items() if value is not None}
     removes = [name for name, value in claim.previous.items() if value is None] + ["email_claim"]
-    names = {f"#s{i}": name for i, name in enumerate(sets)} | {f"#r{i}": name for i, name in enumerate(removes)}
-    values = {f":s{i}": to_value(value) for i, value in enumerate(sets.values())}
-    values[":claim"] = to_value(claim.claim_id)
-    expression = " ".join(
-        part
-        for part in (
-            "SET " + ", ".join(f"#s{i} = :s{i}" for i in range(len(sets))) if sets else "",
-            "REMOVE " + ", ".join(f"#r{i}" for i in range(len(removes))),
-        )
-        if part
-    )
-    return update_if(keys.member(claim.member_id), expression, "email_claim = :claim", names, values)
+    expression, marks = items.each("SET", sets) if sets else ("", {})
+    marks.update({f"#r{i}": name for i, name in enumerate(removes)})
+    marks[":claim"] = claim.claim_id
+    expression = f"{expression} REMOVE " + ", ".join(f"#r{i}" for i in range(len(removes)))
+    return items.update(keys.member(claim.member_id), expression.strip(), "email_claim = :claim", marks).written

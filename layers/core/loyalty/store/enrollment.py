@@ -9,15 +9,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from loyalty.domain import accounting as books
-from loyalty.domain import referrals, valuation
+from loyalty.domain import bookings, referrals
+from loyalty.domain.bookings import Booking
 from loyalty.domain.events import Event
-from loyalty.store import accounting, keys, lots, transactions
+from loyalty.store import accounting, items, keys, lots, transactions
 from loyalty.store.client import (
     Item,
-    table_name,
-    to_item,
-    to_value,
 )
 from loyalty.store.member_record import ConsentRecord, MemberRecord
 from loyalty.store.member_updates import consent_put
@@ -54,60 +51,28 @@ def transaction(
 
     The old member and email items come back with a cancellation (ReturnValuesOnConditionCheckFailure),
     so telling an idempotent replay from a conflict costs no extra read."""
-    table = table_name()
-    item = {**record.to_item(), "outbox": outbox(events, record.balances), "outbox_at": at}
-    items = [
-        TxItem(
-            "member",
-            {
-                "Put": {
-                    "TableName": table,
-                    "Item": to_item(item),
-                    "ConditionExpression": "attribute_not_exists(PK)",
-                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                }
-            },
-        ),
-        TxItem(
-            "email",
-            {
-                "Put": {
-                    "TableName": table,
-                    "Item": to_item({**keys.email(str(record.email)), "member_id": record.member_id}),
-                    "ConditionExpression": "attribute_not_exists(PK)",
-                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                }
-            },
-        ),
-        TxItem(
-            "referral_code",
-            {
-                "Put": {
-                    "TableName": table,
-                    "Item": to_item(
-                        {
-                            **keys.referral(record.referral_code),
-                            "member_id": record.member_id,
-                            **({"email_key": referrals.email_key(record.email)} if record.email else {}),
-                        }
-                    ),
-                    "ConditionExpression": "attribute_not_exists(PK)",
-                }
-            },
-        ),
+    profile = {**record.to_item(), "outbox": outbox(events, record.balances), "outbox_at": at}
+    code = {
+        **keys.referral(record.referral_code),
+        "member_id": record.member_id,
+        **({"email_key": referrals.email_key(record.email)} if record.email else {}),
+    }
+    writes = [
+        items.put_tx("member", profile, items.NEW, old=True),
+        items.put_tx("email", {**keys.email(str(record.email)), "member_id": record.member_id}, items.NEW, old=True),
+        items.put_tx("referral_code", code, items.NEW),
+        consent_put(record.member_id, consent),
     ]
-    items.append(consent_put(record.member_id, consent))
-    # Signup points are issued "other" (not a sale) at the program's point value now.
-    portions = valuation.credit(lot_days or {}, "other", value)
-    items += lots.writes(record.member_id, {}, lot_days or {}, {}, portions)
-    items += more
-    issued = valuation.movement("issued_other", portions) if portions else None
-    # The new member enters its tier (the base one, or an imported one) in the same transaction.
-    counters = {"members_new": 1, **books.tier_moves(None, record.tier)}
-    items.append(accounting.day_update(record.member_id, day or at[:10], issued, counters=counters))
+    # Signup points are issued "other" (not a sale) at the program's point value now; the new member
+    # enters its tier (the base one, or an imported one) in the same transaction.
+    booking = Booking("issued_other", day or at[:10], value=value, source="other", counters={"members_new": 1})
+    booked = bookings.books(booking, lot_days or {}, {}, None, record.tier)
+    writes += lots.writes(record.member_id, {}, lot_days or {}, {}, booked.valued)
+    writes += more
+    writes.append(accounting.day_update(record.member_id, booking.day, booked.movement, booked.counters))
     if record.referred_by is not None:
-        items.append(referrer_add(record, record.referred_by))
-    return items
+        writes.append(referrer_add(record, record.referred_by))
+    return writes
 
 
 def outcome(result: transactions.TxResult) -> Outcome[EnrollConflict]:
@@ -126,24 +91,12 @@ def referrer_add(record: MemberRecord, code: str) -> TxItem:
     """Transaction item: the referrer's code counts one more referee (GET /v1/members/{id}/referrals:
     pending), on the condition that the code exists and is neither the member's own nor held by the
     same mailbox; the old item comes back with a cancellation, so the answer says which (no read first)."""
-    values: dict[str, Any] = {":one": to_value(1), ":me": to_value(record.member_id)}
+    marks: dict[str, Any] = {":one": 1, ":me": record.member_id}
     condition = "attribute_exists(PK) AND member_id <> :me"
     if record.email:
-        values[":mailbox"] = to_value(referrals.email_key(record.email))
+        marks[":mailbox"] = referrals.email_key(record.email)
         condition += " AND (attribute_not_exists(email_key) OR email_key <> :mailbox)"
-    return TxItem(
-        "referrer",
-        {
-            "Update": {
-                "TableName": table_name(),
-                "Key": to_item(keys.referral(code)),
-                "UpdateExpression": "ADD referred :one",
-                "ConditionExpression": condition,
-                "ExpressionAttributeValues": values,
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-            }
-        },
-    )
+    return items.update_tx("referrer", keys.referral(code), "ADD referred :one", condition, marks, old=True)
 
 
 def enroll_conflict(result: transactions.TxResult) -> EnrollConflict:

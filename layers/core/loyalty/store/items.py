@@ -90,11 +90,22 @@ def each(verb: Literal["SET", "ADD"], attributes: Mapping[str, Any]) -> tuple[st
 
 
 def put_tx(
-    role: str, item: Item, condition: str | None = None, marks: Placeholders = None, *, old: bool = False
+    role: str,
+    item: Item,
+    condition: str | None = None,
+    marks: Placeholders = None,
+    *,
+    old: bool = False,
+    explain: Explain = None,
 ) -> TxItem:
     """A Put in a transaction, in ``role``."""
     request = {"TableName": table_name(), "Item": to_item(item), **_conditions(condition, marks, old)}
-    return TxItem(role, {"Put": request})
+    return TxItem(role, {"Put": request}, explain)
+
+
+def delete_tx(role: str, key: Item, condition: str | None = None, marks: Placeholders = None) -> TxItem:
+    """A Delete in a transaction, in ``role``."""
+    return TxItem(role, {"Delete": {"TableName": table_name(), "Key": to_item(key), **_conditions(condition, marks)}})
 
 
 def update_tx(

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from loyalty.domain.valuation import Portion
-from loyalty.store import keys, lots
+from loyalty.store import items, keys, lots
 from loyalty.store.client import (
     dynamodb,
     from_item,
-    table_name,
-    to_item,
-    to_value,
 )
 from loyalty.store.member_record import ConsentRecord, MemberRecord
 
@@ -21,16 +18,8 @@ FIRST_LOT_MONTHS = 4  # enough for the next three expiry days even with a month 
 
 def consents(member_id: str) -> list[ConsentRecord]:
     """The member's kept consent changes, oldest first."""
-    answer = dynamodb().query(
-        TableName=table_name(),
-        KeyConditionExpression="PK = :pk AND begins_with(SK, :consent)",
-        ExpressionAttributeValues={
-            ":pk": to_value(keys.member_partition(member_id)),
-            ":consent": to_value(keys.CONSENT_PREFIX),
-        },
-        ConsistentRead=True,
-    )
-    found = [ConsentRecord.from_item(from_item(raw)) for raw in answer.get("Items", [])]
+    request = items.query(keys.member_partition(member_id), prefix=keys.CONSENT_PREFIX, consistent=True)
+    found = [ConsentRecord.from_item(item) for item in items.every(request)]
     return sorted(found, key=lambda record: record.seq)
 
 
@@ -54,24 +43,11 @@ def read(member_id: str, lots_wanted: ReadLots = "first") -> MemberState | None:
     """The profile and its lots in one strongly consistent Query: the first few months (a member's
     view, an accrual: one read unit) or all of them (spending: bounded by the expiry horizon)."""
     if lots_wanted == "none":
-        found = dynamodb().get_item(TableName=table_name(), Key=to_item(keys.member(member_id)), ConsistentRead=True)
-        if "Item" not in found:
-            return None
+        alone = items.get(keys.member(member_id), MemberRecord.from_item)
         # No lot was read: every month is "beyond what was read".
-        return MemberState(
-            MemberRecord.from_item(from_item(found["Item"])), {}, complete=False, through_month="0000-00"
-        )
-    request: dict[str, Any] = {
-        "TableName": table_name(),
-        "KeyConditionExpression": "PK = :pk AND begins_with(SK, :profile)",
-        "ExpressionAttributeValues": {
-            ":pk": to_value(keys.member_partition(member_id)),
-            ":profile": to_value(keys.PROFILE),
-        },
-        "ConsistentRead": True,
-    }
-    if lots_wanted == "first":
-        request["Limit"] = 1 + FIRST_LOT_MONTHS
+        return None if alone is None else MemberState(alone, {}, complete=False, through_month="0000-00")
+    limit = 1 + FIRST_LOT_MONTHS if lots_wanted == "first" else None
+    request = items.query(keys.member_partition(member_id), prefix=keys.PROFILE, limit=limit, consistent=True)
     profile: MemberRecord | None = None
     held: dict[str, int] = {}
     portions: dict[Portion, int] = {}
@@ -100,5 +76,4 @@ def read(member_id: str, lots_wanted: ReadLots = "first") -> MemberState | None:
 
 def email_owner(address: str) -> str | None:
     """The member holding an email (the guard item), or None."""
-    answer = dynamodb().get_item(TableName=table_name(), Key=to_item(keys.email(address)), ConsistentRead=True)
-    return str(from_item(answer["Item"])["member_id"]) if "Item" in answer else None
+    return items.get(keys.email(address), lambda guard: str(guard["member_id"]))

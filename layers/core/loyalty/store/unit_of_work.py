@@ -18,12 +18,9 @@ from loyalty.domain.balances import Balances
 from loyalty.domain.bookings import Booking, Books
 from loyalty.domain.events import Event
 from loyalty.domain.valuation import Portion
-from loyalty.store import accounting, keys, lots, transactions
+from loyalty.store import accounting, items, keys, lots, transactions
 from loyalty.store.client import (
     Item,
-    table_name,
-    to_item,
-    to_value,
 )
 from loyalty.store.member_record import MemberRecord
 from loyalty.store.transactions import TxItem
@@ -38,17 +35,7 @@ class EntryPut[T]:
     decode: Callable[[Item], T]
 
     def tx(self) -> TxItem:
-        return TxItem(
-            "entry",
-            {
-                "Put": {
-                    "TableName": table_name(),
-                    "Item": to_item(self.item),
-                    "ConditionExpression": "attribute_not_exists(PK)",
-                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                }
-            },
-        )
+        return items.put_tx("entry", self.item, items.NEW, old=True)
 
 
 @dataclass(frozen=True)
@@ -126,31 +113,13 @@ def member_update(change: MemberChange[Any]) -> TxItem:
     }
     sets = {name: value for name, value in new.items() if name not in _NAMES and old.get(name) != value}
     removes = [name for name in old if name not in new and name not in _NAMES]
-    names: dict[str, str] = {"#version": "version", "#status": "status"}
-    values: dict[str, Any] = {":read": to_value(change.before.version), ":active": to_value("active")}
-    parts = []
-    for i, (name, value) in enumerate(sets.items()):
-        names[f"#s{i}"] = name
-        values[f":s{i}"] = to_value(value)
-        parts.append(f"#s{i} = :s{i}")
-    expression = "SET " + ", ".join(parts)
+    expression, marks = items.each("SET", sets)
     if removes:
-        names.update({f"#r{i}": name for i, name in enumerate(removes)})
+        marks.update({f"#r{i}": name for i, name in enumerate(removes)})
         expression += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(removes)))
+    marks.update({"#version": "version", "#status": "status", ":read": change.before.version, ":active": "active"})
     condition = "#version = :read AND #status = :active"
-    return TxItem(
-        "member",
-        {
-            "Update": {
-                "TableName": table_name(),
-                "Key": to_item(keys.member(change.before.member_id)),
-                "UpdateExpression": expression,
-                "ConditionExpression": condition,
-                "ExpressionAttributeNames": names,
-                "ExpressionAttributeValues": values,
-            }
-        },
-    )
+    return items.update_tx("member", keys.member(change.before.member_id), expression, condition, marks)
 
 
 def decide[T](result: transactions.TxResult, entry: EntryPut[T] | None) -> Outcome[T]:
@@ -186,31 +155,15 @@ def commit[T](change: MemberChange[T], booked: Books) -> Outcome[T]:
 def entry_put(item: Item, role: str = "entry") -> TxItem:
     """A ledger entry of its own that a change writes besides its main one (an expiry writes one per
     day): put once; an existing one means the change was already made."""
-    return TxItem(
-        role,
-        {"Put": {"TableName": table_name(), "Item": to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}},
-    )
+    return items.put_tx(role, item, items.NEW)
 
 
 def touch(member_id: str, events: Sequence[Event], at: str) -> TxItem:
     """Publish events of a write that changes no balance (a voucher used): the version bumps and the
     outbox carries them, so they come out in order with the member's other events."""
-    return TxItem(
-        "member",
-        {
-            "Update": {
-                "TableName": table_name(),
-                "Key": to_item(keys.member(member_id)),
-                "UpdateExpression": "ADD version :one SET outbox = :outbox, outbox_at = :at",
-                # An erased member takes no writes (its vouchers included).
-                "ConditionExpression": "attribute_exists(PK) AND #status = :active",
-                "ExpressionAttributeNames": {"#status": "status"},
-                "ExpressionAttributeValues": {
-                    ":active": to_value("active"),
-                    ":one": to_value(1),
-                    ":outbox": to_value(outbox(events)),
-                    ":at": to_value(at),
-                },
-            }
-        },
+    marks = {"#status": "status", ":active": "active", ":one": 1, ":outbox": outbox(events), ":at": at}
+    expression = "ADD version :one SET outbox = :outbox, outbox_at = :at"
+    # An erased member takes no writes (its vouchers included).
+    return items.update_tx(
+        "member", keys.member(member_id), expression, "attribute_exists(PK) AND #status = :active", marks
     )
