@@ -12,7 +12,7 @@ PORT ?= 3000
 BACKEND ?= moto
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help run check test bench invoke import audit lint format typecheck openapi tools console browser clean
+.PHONY: help run check test bench invoke import audit lint format typecheck openapi tools console widget browser clean
 
 help:
 	@echo "make run      start the local stack on http://127.0.0.1:$(PORT) (BACKEND=moto|dynamodb-local)"
@@ -22,10 +22,11 @@ help:
 	@echo "make invoke   FUNCTION=<LogicalId> EVENT=<file> against the running local stack"
 	@echo "make import FILE=<members.jsonl>  bulk-import a JSON lines file into the running local stack (LOYALTY_ADMIN_KEY)"
 	@echo "make audit    check every balance, lot, ledger and stock of the running local stack (exit 1 on problems)"
-	@echo "make lint     ruff + mypy (strict on the layer) + import-linter (the layer's arrows) + Biome (the console's JS)"
+	@echo "make lint     ruff + mypy (strict on the layer) + import-linter (the layer's arrows) + Biome (the console's and the widget's JS)"
 	@echo "make format   format the Python (ruff) and the console (Biome) in place"
 	@echo "make openapi  regenerate docs/openapi.json from the resolvers"
-	@echo "make console  build the admin console into build/console (CONSOLE_API_BASE=https://... for a deployed API)"
+	@echo "make console  build the admin console into build/console (CONSOLE_API_BASE=https://... for a deployed API), and the widget"
+	@echo "make widget   build the shoppers' widget <loyalty-panel> into build/widget/loyalty.js"
 
 $(VENV)/.installed: requirements-dev.txt layers/core/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,9 +51,14 @@ $(TOOLS)/checkov/.installed:
 
 tools: $(TOOLS)/sam/.installed $(TOOLS)/checkov/.installed
 
-# The admin console: its sources plus Chart.js vendored from node_modules (no CDN at run time).
-console: node_modules/.installed
+# The admin console: its sources plus Chart.js vendored from node_modules (no CDN at run time). The widget
+# is deployed beside it (the same bucket, under widget/), so both are built together.
+console: node_modules/.installed widget
 	node console/build.mjs
+
+# The shoppers' widget: widget/src bundled by esbuild (pinned in package.json) into build/widget/loyalty.js.
+widget: node_modules/.installed
+	node widget/build.mjs
 
 # The browser tests drive Debian's chromium (never `playwright install`, which downloads its own build).
 # Installed through apt when missing: non-interactive, so it works in CI and with no terminal.
@@ -94,7 +100,7 @@ import: $(VENV)/.installed
 audit: $(VENV)/.installed
 	@$(PY) -m local.audit
 
-# The Python first, then the console's JavaScript and CSS (Biome, pinned in package.json: format + lint).
+# The Python first, then the console's and the widget's JavaScript and CSS (Biome, pinned in package.json: format + lint).
 lint: $(VENV)/.installed node_modules/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -102,7 +108,7 @@ lint: $(VENV)/.installed node_modules/.installed
 	PYTHONPATH=layers/core:. $(VENV)/bin/lint-imports --no-cache
 	node_modules/.bin/biome ci .
 
-# Rewrites what the linters' formatters would ask for: Python (ruff) and the console (Biome).
+# Rewrites what the linters' formatters would ask for: Python (ruff), the console and the widget (Biome).
 format: $(VENV)/.installed node_modules/.installed
 	$(VENV)/bin/ruff format .
 	node_modules/.bin/biome check --write .

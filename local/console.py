@@ -26,11 +26,11 @@ CONTENT_TYPES = {
 }
 
 
-def security_headers(template: Template) -> list[tuple[str, str]]:
-    """The headers the template's response headers policy adds (the console's only one), as HTTP headers."""
-    policies = template.resources(RESPONSE_HEADERS_POLICY)
+def security_headers(template: Template, policy: str = "ConsoleHeadersPolicy") -> list[tuple[str, str]]:
+    """The headers one of the template's response headers policies adds, as HTTP headers."""
+    resource = template.resources(RESPONSE_HEADERS_POLICY).get(policy)
     headers: list[tuple[str, str]] = []
-    for resource in policies.values():
+    if resource is not None:
         config: dict[str, Any] = template.resolve(resource.get("Properties", {}), {}).get(
             "ResponseHeadersPolicyConfig", {}
         )
@@ -49,6 +49,9 @@ def security_headers(template: Template) -> list[tuple[str, str]]:
             headers.append(("X-Frame-Options", security["FrameOptions"]["FrameOption"]))
         if "ReferrerPolicy" in security:
             headers.append(("Referrer-Policy", security["ReferrerPolicy"]["ReferrerPolicy"]))
+        # A policy's CORS for every origin (the widget's): the one answer that needs no request's Origin.
+        if config.get("CorsConfig", {}).get("AccessControlAllowOrigins", {}).get("Items") == ["*"]:
+            headers.append(("Access-Control-Allow-Origin", "*"))
         for custom in config.get("CustomHeadersConfig", {}).get("Items", []):
             headers.append((custom["Header"], custom["Value"]))
     return headers

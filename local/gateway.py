@@ -1,6 +1,6 @@
 """The local API Gateway: an HTTP server that runs the template's HttpApi routes and their authorizer,
-plus Swagger UI at /docs for the committed docs/openapi.json and the built admin console at /console/
-(what CloudFront serves when deployed)."""
+plus Swagger UI at /docs for the committed docs/openapi.json, the built admin console at /console/ and the
+shoppers' widget at /widget/ (what CloudFront serves when deployed), with the widget's demo shop."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from local import console, runtime
+from local import console, cors, runtime, widget
 from local.apigw import (
     HttpResponse,
     Request,
@@ -80,14 +80,27 @@ class Gateway:
         self.invoke: Invoker = invoke or (lambda logical_id, event: runtime.invoke(template, logical_id, event))
         self.openapi = template.root / "docs" / "openapi.json"
         self.console = console.ConsoleSite(template)
+        self.widget = widget.WidgetSite(template, self.handle)
+        api = template.raw.get("Resources", {}).get("HttpApi", {}).get("Properties", {})
+        self.cors = cors.Cors.of(api.get("CorsConfiguration"))  # the shops' origins: WIDGET_ORIGINS
 
     def handle(self, request: Request, domain: str) -> HttpResponse:
         docs = self._docs(request)
         if docs is not None:
             return docs
-        site = self.console.answer(request.method, request.raw_path)
+        site = self.console.answer(request.method, request.raw_path) or self.widget.answer(request, domain)
         if site is not None:
             return site
+        preflight = self.cors.preflight(request)  # answered by API Gateway itself, before any route
+        if preflight is not None:
+            return preflight
+        # The widget demo shop's token route stands for a shop's own server, on the API's origin: the same
+        # CORS as the API's routes lets the demo page, opened from a shop origin, call it.
+        if request.raw_path == widget.TOKEN_PATH:
+            return self.cors.decorate(request, self.widget.token(request, domain))
+        return self.cors.decorate(request, self._route(request, domain))
+
+    def _route(self, request: Request, domain: str) -> HttpResponse:
         found = match_route(self.routes, request.method, request.raw_path)
         if found is None:
             return json_response(404, {"message": "Not Found"})

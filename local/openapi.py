@@ -151,7 +151,15 @@ def generate(template: template_loader.Template | None = None) -> dict[str, Any]
         "paths": {},
         "components": {
             "schemas": _problem_schema(),
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "API key (lk_...)"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "API key (lk_...)"},
+                "member_token": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "Member token (POST /v1/members/{member_id}/tokens): the /v1/me routes only",
+                },
+            },
         },
     }
     for logical_id in functions:
@@ -159,7 +167,7 @@ def generate(template: template_loader.Template | None = None) -> dict[str, Any]
         schema = json.loads(app.get_openapi_json_schema())
         for path, operations in schema.get("paths", {}).items():
             for method, operation in operations.items():
-                _shape(operation, (method.upper(), path) in public)
+                _shape(operation, (method.upper(), path) in public, path)
             document["paths"].setdefault(path, {}).update(operations)
         for name, component in schema.get("components", {}).get("schemas", {}).items():
             if name not in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
@@ -170,19 +178,32 @@ def generate(template: template_loader.Template | None = None) -> dict[str, Any]
     return document
 
 
-def _shape(operation: dict[str, Any], public: bool) -> None:
-    """Errors as the API really answers them (problem+json), and the bearer key where one is needed."""
+MEMBER_ERRORS = {
+    "401": "Missing or bad member token (unauthorized), an expired one (token_expired), or its member is gone",
+    "403": "An API key, not a member token; or the token lacks the scope (redeem) this route needs",
+}
+# Writes that have no client id, so no replay: each request makes a new one (a token).
+NOT_REPLAYED = {"/v1/members/{member_id}/tokens"}
+
+
+def _shape(operation: dict[str, Any], public: bool, path: str = "") -> None:
+    """Errors as the API really answers them (problem+json), and the bearer key (or, under /v1/me, the
+    member token) where one is needed."""
     responses = operation.setdefault("responses", {})
     for status, description in ERRORS.items():
         if public and status in ("401", "403"):
             continue
         responses[status] = {"description": description, "content": {"application/problem+json": {"schema": PROBLEM}}}
     if not public:
-        operation["security"] = [{"bearer": []}]
+        member = path == "/v1/me" or path.startswith("/v1/me/")
+        operation["security"] = [{"member_token": []}] if member else [{"bearer": []}]
+        if member:
+            responses["401"]["description"] = MEMBER_ERRORS["401"]
+            responses["403"]["description"] = MEMBER_ERRORS["403"]
     # A created resource and its replay (200: the first result) share one body, unless the route
     # documents a 200 of its own (a replaced webhook answers without its secret).
     own_200 = responses.get("200", {}).get("description", "Successful Response") != "Successful Response"
-    if "content" in responses.get("201", {}) and not own_200:
+    if "content" in responses.get("201", {}) and not own_200 and path not in NOT_REPLAYED:
         responses["200"] = {
             "description": "Replay of an earlier request with the same client id: the first result",
             "content": responses["201"]["content"],

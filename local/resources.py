@@ -7,6 +7,8 @@ reads like the template. Creating into a backend that already has the resources 
 from __future__ import annotations
 
 import json
+import secrets
+import string
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +27,7 @@ EMAIL_IDENTITY = "AWS::SES::EmailIdentity"
 KMS_KEY = "AWS::KMS::Key"
 EVENT_BUS = "AWS::Events::EventBus"
 BUCKET = "AWS::S3::Bucket"
+VAULT = "AWS::SecretsManager::Secret"  # a Secrets Manager secret
 
 # AWS::SQS::Queue properties that are plain queue attributes of the same name.
 _QUEUE_ATTRIBUTES = (
@@ -180,13 +183,52 @@ def _create_buckets(
         physical[logical_id] = bucket
 
 
+def _generated(spec: Mapping[str, Any]) -> str:
+    """A value for GenerateSecretString, as CloudFormation makes one (the options this template uses: its
+    length, no punctuation, an optional JSON template and the key the value goes under)."""
+    alphabet = string.ascii_letters + string.digits
+    if not spec.get("ExcludePunctuation"):
+        alphabet += "!#$%&()*+,-.:;<=>?@[]^_{|}~"
+    value = "".join(secrets.choice(alphabet) for _ in range(int(spec.get("PasswordLength", 32))))
+    if "SecretStringTemplate" in spec:
+        return json.dumps({**json.loads(spec["SecretStringTemplate"]), spec["GenerateStringKey"]: value})
+    return value
+
+
+def _create_secrets(
+    template: Template, session: boto3.Session, names: Mapping[str, str], physical: dict[str, str]
+) -> None:
+    """The Secrets Manager secrets CloudFormation fills (GenerateSecretString), with a random value as it
+    gives them one (physical: their ARN, what !Ref gives), named by their logical ids. A secret without
+    one is a custom resource's to fill (the stack's admin key), which the local stack does not run
+    (local/cloudformation.py stands in for it in tests). A backend that has the secret keeps its value."""
+    found = {
+        logical_id: resource
+        for logical_id, resource in template.resources(VAULT).items()
+        if "GenerateSecretString" in resource.get("Properties", {})
+    }
+    if not found:
+        return
+    client = session.client("secretsmanager")
+    for logical_id, resource in found.items():
+        name = names.get(logical_id, logical_id)
+        value = _generated(resource["Properties"]["GenerateSecretString"])
+        request: dict[str, Any] = {"Name": name, "SecretString": value}
+        try:
+            physical[logical_id] = client.create_secret(**request)["ARN"]
+        except ClientError as error:
+            if _error_code(error) != "ResourceExistsException":
+                raise
+            physical[logical_id] = client.describe_secret(SecretId=name)["ARN"]
+
+
 def create_resources(
     template: Template,
     session: boto3.Session | None = None,
     names: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """Create tables, queues, KMS keys, event buses, buckets and email identities; returns logical id ->
-    table name / queue URL / key ARN / bus name / bucket name / identity.
+    """Create tables, queues, KMS keys, event buses, buckets, secrets and email identities; returns logical
+    id -> table name / queue URL / key ARN / bus name / bucket name / secret ARN / identity.
 
     ``names`` overrides physical names (tests give each DynamoDB Local table a unique one); clients
     follow AWS_ENDPOINT_URL(_<SERVICE>) from the environment, so this works on moto's server, inside
@@ -207,6 +249,7 @@ def create_resources(
             physical[logical_id] = _create_queue(sqs, template, logical_id, names.get(logical_id, logical_id), physical)
     _create_keys_and_buses(template, session, names, physical)
     _create_buckets(template, session, names, physical)
+    _create_secrets(template, session, names, physical)
     identities = template.resources(EMAIL_IDENTITY)
     if identities:
         sesv2 = session.client("sesv2")

@@ -1,7 +1,8 @@
 """``python -m local.stack`` (``make run``): the whole platform on this machine, no AWS account, no Docker.
 
 Environment: PORT (default 3000), BACKEND (moto | dynamodb-local), LOYALTY_ADMIN_KEY (else one is
-generated and printed), optional MOTO_PORT / DYNAMODB_PORT (default: free ports), LOCAL_TEMPLATE.
+generated and printed), optional MOTO_PORT / DYNAMODB_PORT (default: free ports), LOCAL_TEMPLATE,
+WIDGET_ORIGINS (the shops' origins CORS answers, comma-separated).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
-from local import bus_tap, gateway, poller, redact, resources, runtime, s3_events, state, streams
+from local import bus_tap, cors, gateway, poller, redact, resources, runtime, s3_events, state, streams
 from local.backend import HOST, DynamoDBLocal, MotoServer, local_aws_env
 from local.template import Template, load
 
@@ -53,6 +54,19 @@ def bootstrap_admin_key(template: Template) -> AdminKey | None:
     return key
 
 
+def bootstrap_demo_key(template: Template) -> str | None:
+    """A storefront key for the widget's demo shop (local.widget: its token route), new at every start and
+    never shown: the demo page gets member tokens from the route, never the key."""
+    runtime.add_layers(template)
+    try:
+        api_keys: Any = importlib.import_module("loyalty.services.api_keys")
+    except ModuleNotFoundError:
+        return None
+    value = "lk_" + secrets.token_urlsafe(32)
+    api_keys.bootstrap_key(value, "storefront", "local widget demo shop")
+    return value
+
+
 def _banner(
     template: Template, api: str, endpoints: dict[str, str], physical: dict[str, str], key: AdminKey | None
 ) -> str:
@@ -64,6 +78,7 @@ def _banner(
         f"  API           {api}",
         f"  Swagger UI    {api}/docs",
         f"  Console       {api}/console/  (the admin console; sign in with the admin key)",
+        f"  Widget        {api}/widget/loyalty.js  (demo shop: {api}/widget/demo.html, members demo-*)",
         f"  AWS endpoint  {endpoints['AWS_ENDPOINT_URL']}  (AWS_ENDPOINT_URL: {served})",
     ]
     if dynamodb:
@@ -76,6 +91,9 @@ def _banner(
     ]
     if template.resources(resources.EVENT_BUS):
         lines.append("  Webhooks      loopback http URLs allowed (python -m local.receiver is a receiver)")
+    origins = os.environ.get(cors.ENVIRONMENT, "").strip()
+    if origins:
+        lines.append(f"  CORS          {origins}  ({cors.ENVIRONMENT}: the shops' pages the widget runs on)")
     if key is None:
         lines.append("  Admin key     none (the layer cannot store keys yet)")
     elif key.generated:
@@ -119,6 +137,7 @@ def run(stop: threading.Event) -> int:
         env = {**aws_env, **function_env, "POWERTOOLS_TRACE_DISABLED": "true", "WEBHOOKS_ALLOW_LOOPBACK": "true"}
         os.environ.update(env)
         key = bootstrap_admin_key(template)
+        server.gateway.widget.demo_key = bootstrap_demo_key(template)
         api = f"http://{HOST}:{server.server_port}"
         endpoints = {name: value for name, value in aws_env.items() if name.startswith("AWS_ENDPOINT_URL")}
         state.write(

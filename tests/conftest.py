@@ -24,11 +24,12 @@ from local import resources
 from local import template as template_loader
 from local.backend import DynamoDBLocal
 from loyalty import settings
-from loyalty.adapters import accrual_queue, clock, delivery_queue, event_bus, inbound_bodies, kms
-from loyalty.services import api_keys, program, rewards, webhooks
+from loyalty.adapters import accrual_queue, clock, delivery_queue, event_bus, inbound_bodies, kms, secrets_manager
+from loyalty.services import api_keys, member_tokens, program, rewards, webhooks
 from loyalty.services.integrations import connections
 from loyalty.store import campaigns as campaign_store
 from loyalty.store import client as store_client
+from tests.stack_process import launched_chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,6 +71,13 @@ def template() -> template_loader.Template:
 
 
 @pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's chromium through Playwright, one per session for every browser suite (tests/console,
+    tests/widget): Playwright's sync API runs one event loop per thread, so a second one cannot start."""
+    yield from launched_chromium()
+
+
+@pytest.fixture(scope="session")
 def dynamodb_local() -> Iterator[DynamoDBLocal]:
     """One DynamoDB Local process for the whole session, started only if a test asks for it."""
     with DynamoDBLocal() as engine:
@@ -83,8 +91,10 @@ def _reset_process_state() -> None:
     rewards.forget()
     api_keys._seen.clear()
     clock.set_clock(_test_clock)
-    for adapter in (accrual_queue, delivery_queue, event_bus, kms, inbound_bodies):  # clients made inside the last mock
+    # clients made inside the last mock
+    for adapter in (accrual_queue, delivery_queue, event_bus, kms, inbound_bodies, secrets_manager):
         adapter.reset()
+    member_tokens.forget()  # the token keys of the last test's secret
     webhooks.forget()
     connections.forget()
     campaign_store.forget()
@@ -124,6 +134,7 @@ SLOW = (
     "tests/imports/test_import_queueing.py::test_table_faults_in_the_worker_end_done_with_each_member_once",
     "tests/jobs/test_scale.py::",  # on DynamoDB Local already: listed so a moto run of it stays out too
     "tests/integration/test_exactly_once.py::",
+    "tests/service/test_me_balance.py::",  # a year of daily orders, on both engines
 )
 # A name a test or its fixtures reach (through helpers in tests/) that says what it needs.
 _REACHES = {"Popen": "stack", "MotoServer": "stack", "DynamoDBLocal": "dynamodb_local", "sync_playwright": "browser"}

@@ -8,15 +8,6 @@ cookies and localStorage), so no test inherits another's sign-in.
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import signal
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,78 +17,14 @@ from typing import Any
 import pytest
 
 from harness.programs import program_document
-from local.backend import free_port
-from local.template import ROOT
+from tests.stack_process import Stack, build, serve_stack
+
+__all__ = ["ADMIN_KEY", "MEMBER_EMAIL", "MEMBER_ID", "Console", "Stack"]
 
 ADMIN_KEY = "lk_console-browser-test-admin-key"
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 MEMBER_ID = "m-console-1"
 MEMBER_EMAIL = "Ada.Console@Example.com"
-
-
-@dataclass
-class Stack:
-    api: str
-    process: subprocess.Popen[str]
-
-    def call(self, method: str, path: str, body: Any = None, key: str | None = ADMIN_KEY) -> tuple[int, Any]:
-        data = json.dumps(body).encode() if body is not None else None
-        headers = {"Content-Type": "application/json"} if data else {}
-        if key:
-            headers["Authorization"] = f"Bearer {key}"
-        request = urllib.request.Request(self.api + path, data=data, method=method, headers=headers)
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                raw = response.read()
-                return response.status, json.loads(raw) if raw else None
-        except urllib.error.HTTPError as error:
-            raw = error.read()
-            return error.code, json.loads(raw) if raw else None
-
-    def ok(self, method: str, path: str, body: Any = None) -> Any:
-        status, answer = self.call(method, path, body)
-        assert status in (200, 201, 204), (method, path, status, answer)
-        return answer
-
-
-def _chromium() -> str:
-    found = shutil.which("chromium")
-    if not found:
-        pytest.fail("chromium is not installed: run `make browser` (`make test` runs it first)", pytrace=False)
-    return found
-
-
-def _build_console() -> None:
-    """Builds from the sources every session, so the tests never see a stale build/console."""
-    if not (ROOT / "node_modules" / "chart.js").is_dir():
-        pytest.fail("node_modules/chart.js is missing: run `npm ci` (`make test` does)", pytrace=False)
-    built = subprocess.run(
-        ["node", str(ROOT / "console" / "build.mjs")],
-        cwd=ROOT,
-        env={**os.environ, "CONSOLE_API_BASE": ""},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert built.returncode == 0, built.stderr
-
-
-def _wait_for_health(stack: Stack) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        if stack.process.poll() is not None:
-            out, err = stack.process.communicate()
-            pytest.fail(f"the local stack exited with {stack.process.returncode}:\n{out}\n{err}")
-        try:
-            if stack.call("GET", "/v1/health", key=None)[0] == 200:
-                return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        if time.monotonic() > deadline:
-            stack.process.kill()
-            pytest.fail("the local stack did not answer GET /v1/health in time")
-        time.sleep(0.2)
 
 
 def _seed(stack: Stack) -> None:
@@ -126,46 +53,9 @@ def _seed(stack: Stack) -> None:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    _build_console()
-    port = free_port()
-    env = {
-        **os.environ,
-        "PORT": str(port),
-        "BACKEND": "moto",
-        "LOYALTY_ADMIN_KEY": ADMIN_KEY,
-        "LOCAL_STACK_FILE": str(tmp_path_factory.mktemp("console-stack") / "stack.json"),
-        "PYTHONUNBUFFERED": "1",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local.stack"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    running = Stack(f"http://127.0.0.1:{port}", process)
-    try:
-        _wait_for_health(running)
-        _seed(running)
-        yield running
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=_chromium(), headless=True)
-        yield launched
-        launched.close()
+    # Built from the sources every session, so the tests never see a stale build/console.
+    build("console/build.mjs", "chart.js", {"CONSOLE_API_BASE": ""})
+    yield from serve_stack(ADMIN_KEY, tmp_path_factory.mktemp("console-stack"), _seed)
 
 
 @dataclass

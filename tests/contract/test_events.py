@@ -91,6 +91,20 @@ STATUS = {
     "IntegrationsAdminFunction/list-platform-events.json": 200,
     "IntegrationsAdminFunction/retry-platform-event.json": 404,
     "IntegrationsAdminFunction/dismiss-platform-event.json": 404,
+    "ShopperFunction/issue-token.json": 201,
+    "ShopperFunction/me.json": 200,
+    "ShopperFunction/my-balance.json": 200,
+    "ShopperFunction/my-rewards.json": 200,
+    "ShopperFunction/my-redeem.json": 201,
+    "ShopperFunction/my-redemptions.json": 200,
+    "ShopperFunction/my-activity.json": 200,
+    "ShopperFunction/my-ways-to-earn.json": 200,
+    "ShopperFunction/replace-card.json": 201,
+    # Card codes are random: the committed event holds a placeholder code, as the voucher's does.
+    "ShopperFunction/card-member.json": 404,
+    # App Proxy requests are signed with the shop's app secret at the time: the committed ones hold a placeholder.
+    "ShopperFunction/proxy-view.json": 401,
+    "ShopperFunction/proxy-redeem.json": 401,
 }
 SCOPE = {
     "AuthorizerFunction/admin-key.json": "admin",
@@ -224,6 +238,11 @@ def test_api_gateway_event_matches_its_route(relative: str) -> None:
         assert "authorizer" not in context
     else:
         authorizer = context["authorizer"]["lambda"]
+        # A member token's answer (loyalty.services.member_tokens) on the /v1/me routes.
+        if event["rawPath"] == "/v1/me" or event["rawPath"].startswith("/v1/me/"):
+            assert set(authorizer) == {"scope", "member_id", "token_scope", "token_id", "key_id"}
+            assert authorizer["scope"] == "member"
+            return
         assert set(authorizer) == {"scope", "key_id", "label"}
         assert authorizer["scope"] == ("admin" if event["rawPath"].startswith("/v1/admin/") else "storefront")
 

@@ -41,6 +41,9 @@ PUBLIC_ROUTES = {
     ("POST", "/v1/unsubscribe/{token}"),
     # Shopify and WooCommerce post here; the platform's HMAC over the raw body authenticates them.
     ("POST", "/v1/integrations/{connection_id}/webhooks"),
+    # The Shopify App Proxy: Shopify's signature over the query string authenticates the customer.
+    ("GET", "/v1/integrations/{connection_id}/proxy/{path}"),
+    ("POST", "/v1/integrations/{connection_id}/proxy/redemptions"),
 }
 # Managed policies a function role may carry; SAM attaches both to every role it generates.
 ALLOWED_MANAGED_POLICIES = {

@@ -81,6 +81,9 @@ def test_every_route_answers_an_odd_content_type_with_a_4xx_problem_and_takes_js
     client = admin_api if path.startswith("/v1/admin/") else api
     if path in PUBLIC:
         client = Api(api.gateway.template)
+    if path == "/v1/me" or path.startswith("/v1/me/"):  # a member token's routes (a key there is 403)
+        assert api.post("/v1/members", {"member_id": "x-1", "email": "x-1@example.com"}).status == 201
+        client = Api(api.gateway.template, api.post("/v1/members/x-1/tokens", {}).body["token"])
     for what, (content_type, body) in ODD_TYPES.items():
         sent = f"{method} {path} with {what}"
         answer = client.call(method, concrete(path), raw=body, headers={"Content-Type": content_type})

@@ -126,13 +126,13 @@ FUNCTIONS = {
     """,
 }
 
-# A layer whose api_keys module records the bootstrapped key where the test can read it back.
+# A layer whose api_keys module records each bootstrapped key (a line each) where the test can read it back.
 LAYER_API_KEYS = """
     import os
-    from pathlib import Path
 
     def bootstrap_key(value: str, scope: str, label: str) -> None:
-        Path(os.environ["FAKE_KEY_FILE"]).write_text(f"{value} {scope} {label}")
+        with open(os.environ["FAKE_KEY_FILE"], "a", encoding="utf-8") as keys:
+            keys.write(f"{value} {scope} {label}\\n")
 """
 
 

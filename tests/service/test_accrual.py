@@ -133,6 +133,7 @@ def test_crossing_a_threshold_upgrades_at_once_and_the_next_order_earns_more(mem
     assert second.member.next_tier is not None and second.member.next_tier.model_dump() == {
         "name": "Gold",
         "points_needed": 3950,
+        "threshold": 5000,
     }
     third = accrual.accrue(order("o-3", ("A", "shoes", 1, 10_000))).result
     assert third.points == 125

@@ -16,6 +16,7 @@ from loyalty.services.unsubscribe import UnsubscribeLinkInvalid
 ANSWERS = [
     (errors.LoyaltyError, 400, "bad_request"),
     (errors.Unauthorized, 401, "unauthorized"),
+    (errors.TokenExpired, 401, "token_expired"),
     (errors.Forbidden, 403, "forbidden"),
     (errors.NotFound, 404, "not_found"),
     (errors.MemberNotFound, 404, "member_not_found"),
@@ -41,6 +42,7 @@ ANSWERS = [
     (UnsupportedMediaType, 415, "validation_error"),
     (errors.InvalidInput, 422, "validation_error"),
     (ContradictsDeployment, 422, "validation_error"),
+    (errors.RateLimited, 429, "rate_limited"),
     (errors.Contended, 503, "unavailable"),
 ]
 
@@ -50,6 +52,8 @@ def _instance(kind: type[errors.LoyaltyError]) -> errors.LoyaltyError:
         return errors.MemberMerged("merged", "m-2")
     if kind is ContradictsDeployment:
         return ContradictsDeployment([(["currency"], "differs")])
+    if kind is errors.RateLimited:
+        return errors.RateLimited("no", retry_after=30)
     if issubclass(kind, UnsupportedMediaType):
         return kind("no")
     if issubclass(kind, errors.InvalidInput):

@@ -63,6 +63,29 @@ class Settings(BaseSettings):
     secrets_key_id: str | None = Field(
         default=None, description="The KMS key that encrypts webhook and integration secrets at rest."
     )
+    # The shoppers' front door (member tokens, /v1/me, the App Proxy).
+    member_token_secret_id: str | None = Field(
+        default=None,
+        description="The Secrets Manager secret whose current version signs member tokens (its previous "
+        "version still verifies them: a rotation without downtime, docs/security.md).",
+    )
+    member_token_key_cache_seconds: float = Field(
+        default=300,
+        ge=0,
+        le=3600,
+        description="How long a warm process keeps the token keys it read (a token naming a key it does not "
+        "know makes it read them again, at most once per MEMBER_TOKEN_KEY_REFRESH_SECONDS).",
+    )
+    member_token_key_refresh_seconds: float = Field(
+        default=10, ge=0, le=300, description="The least time between two reads of the token keys in one process."
+    )
+    redemption_attempts_per_minute: int = Field(
+        default=10,
+        ge=1,
+        le=1000,
+        description="Redemption attempts one member may make per minute through /v1/me and the App Proxy "
+        "(429 rate_limited beyond).",
+    )
     # Bulk imports.
     imports_bucket: str | None = Field(default=None, description="The S3 bucket import files are uploaded to.")
     imports_queue_url: str | None = Field(default=None, description="Where an import's trigger queues its chunks.")

@@ -20,3 +20,8 @@ def api_key() -> str:
 
 def key_id() -> str:
     return "key_" + secrets.token_hex(8)
+
+
+def token_id() -> str:
+    """A member token's id (``jti``): 96 random bits, so two tokens never share one."""
+    return secrets.token_urlsafe(12)

@@ -1,4 +1,5 @@
-"""Secrets Manager: where the stack keeps what an operator must read once (the first admin key)."""
+"""Secrets Manager: where the stack keeps what an operator must read once (the first admin key) and the
+keys that sign member tokens (read by version stage: the current one and the one before it)."""
 
 from __future__ import annotations
 
@@ -40,3 +41,16 @@ def current(secret_id: str) -> dict[str, str] | None:
     except json.JSONDecodeError:
         return None
     return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else None
+
+
+def version(secret_id: str, stage: str) -> tuple[str, str] | None:
+    """(version id, secret string) of the version that holds ``stage`` (AWSCURRENT, AWSPREVIOUS), or None
+    when no version holds it (a secret never rotated has no AWSPREVIOUS)."""
+    try:
+        answer = _client().get_secret_value(SecretId=secret_id, VersionStage=stage)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            return None
+        raise
+    text = answer.get("SecretString")
+    return (str(answer["VersionId"]), str(text)) if text else None

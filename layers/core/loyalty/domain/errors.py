@@ -20,6 +20,12 @@ class Unauthorized(LoyaltyError):
     code, title = "unauthorized", "Missing or unknown API key"
 
 
+class TokenExpired(Unauthorized):
+    """A member token past its ``exp``: the widget asks its tokenProvider for a new one."""
+
+    code, title = "token_expired", "The member token has expired"
+
+
 class Forbidden(LoyaltyError):
     code, title = "forbidden", "This key's scope does not allow this route"
 
@@ -113,6 +119,17 @@ class Contended(LoyaltyError):
     """Still conflicting with concurrent writes after every attempt: the client should retry later."""
 
     code, title = "unavailable", "Too many concurrent changes; retry the request"
+
+
+class RateLimited(LoyaltyError):
+    """Too many attempts of one kind by one member in the current window (redemptions from the shop's
+    front door): the client waits ``retry_after`` seconds."""
+
+    code, title = "rate_limited", "Too many attempts; wait and retry"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
 
 
 class PayloadTooLarge(LoyaltyError):

@@ -48,21 +48,20 @@ from loyalty.domain.errors import (
     LoyaltyError,
     NotFound,
     PayloadTooLarge,
+    RateLimited,
     Unauthorized,
 )
-from loyalty.entrypoints import media_types
+from loyalty.entrypoints import access, media_types
+from loyalty.entrypoints.access import check_scope
 from loyalty.models.common import read_json
 
 JSON = media_types.JSON
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://loyalty.dev/problems/"
 
-# Routes anyone may call; every other route needs a key, and /v1/admin/ routes need an admin key.
-PUBLIC_PREFIXES = ("/v1/health", "/v1/unsubscribe/")
-# A commerce platform's webhooks: authenticated by the platform's HMAC over the body, not by a key.
-PUBLIC_PATHS = re.compile(r"^/v1/integrations/[^/]+/webhooks$")
-ADMIN_PREFIX = "/v1/admin/"
-SCOPES_FOR = {"storefront": frozenset({"storefront", "admin"}), "admin": frozenset({"admin"})}
+# Who may call which route (keys, member tokens, public routes): loyalty.entrypoints.access.
+PUBLIC_PATHS = access.PUBLIC_PATHS
+caller = access.caller  # the routes read what the authorizer attached through this module
 
 # AWS error codes a later attempt can succeed with: throttling, the service's own failures, a
 # transaction holding the item. (A ClientError with an HTTP status of 500 or more is one too.)
@@ -100,6 +99,7 @@ STATUS_FOR: dict[type[LoyaltyError], int] = {
     NotFound: 404,
     Conflict: 409,
     PayloadTooLarge: 413,
+    RateLimited: 429,
     media_types.UnsupportedMediaType: 415,
     InvalidInput: 422,
     Contended: 503,
@@ -136,7 +136,10 @@ def error_response(error: LoyaltyError) -> Response[str]:
     if isinstance(error, InvalidInput):
         # An InvalidInput that found several problems lists them all (services.program.ContradictsDeployment).
         errors = getattr(error, "errors", None) or [{"loc": error.loc, "msg": error.detail}]
-    return problem(status_of(error), error.code, error.title, error.detail, errors)
+    answer = problem(status_of(error), error.code, error.title, error.detail, errors)
+    if isinstance(error, RateLimited):
+        answer.headers["Retry-After"] = str(error.retry_after)
+    return answer
 
 
 def _validation_errors(error: RequestValidationError) -> list[dict[str, Any]]:
@@ -278,12 +281,6 @@ def internal_error(error: BaseException) -> Response[str]:
     return problem(500, "internal_error", "Internal error", detail)
 
 
-def required_scope(path: str) -> str | None:
-    if path.startswith(PUBLIC_PREFIXES) or PUBLIC_PATHS.match(path):
-        return None
-    return "admin" if path.startswith(ADMIN_PREFIX) else "storefront"
-
-
 def accepted_media_types(path: str) -> frozenset[str]:
     """The Content-Types a route takes (loyalty.entrypoints.media_types): JSON everywhere; the one-click
     unsubscribe also the forms of RFC 8058, a platform's webhook also WooCommerce's form-encoded ping."""
@@ -292,24 +289,6 @@ def accepted_media_types(path: str) -> frozenset[str]:
     if PUBLIC_PATHS.match(path):
         return media_types.PLATFORM_WEBHOOK
     return media_types.JSON_ONLY
-
-
-def caller(event: Mapping[str, Any]) -> dict[str, Any]:
-    """What the authorizer attached to the request (scope, key_id, label), or {} when absent."""
-    context = (event.get("requestContext") or {}).get("authorizer") or {}
-    lambda_context = context.get("lambda") or {}
-    return dict(lambda_context)
-
-
-def check_scope(event: Mapping[str, Any]) -> None:
-    need = required_scope(str(event.get("rawPath", "")))
-    if need is None:
-        return
-    scope = caller(event).get("scope")
-    if scope not in SCOPES_FOR["storefront"]:
-        raise Unauthorized("Send 'Authorization: Bearer <key>' with a valid, unrevoked API key.")
-    if scope not in SCOPES_FOR[need]:
-        raise Forbidden(f"This route needs a key with scope '{need}'.")
 
 
 def _check_body(event: Mapping[str, Any]) -> None:
@@ -353,6 +332,7 @@ def pre_check(event: dict[str, Any]) -> None:
     anything parses them. A request without a key is refused first."""
     check_scope(event)
     media_types.check(event.get("headers"), accepted_media_types(str(event.get("rawPath", ""))))
+    access.require_json(event)
     if isinstance(event.get("headers"), dict):
         media_types.normalise(event["headers"])
     _check_body(event)

@@ -32,6 +32,18 @@ class ConnectionRequest(ApiModel):
     match_members_by: Literal["email", "customer_id"]
     auto_enroll: Bool
     category_by_sku: Annotated[dict[Label, Label], Field(max_length=10_000)] | None = None
+    proxy_secret: (
+        Annotated[
+            str,
+            Field(
+                min_length=8,
+                max_length=512,
+                description="Shopify: the app's client secret, which signs its App Proxy requests "
+                "(GET /v1/integrations/{connection_id}/proxy/{path}); absent: secret. Never shown again.",
+            ),
+        ]
+        | None
+    ) = None
 
 
 class Connection(Model):

@@ -59,6 +59,9 @@ class Tier(Model):
 class NextTier(Model):
     name: str
     points_needed: int
+    threshold: int = Field(
+        description="The qualifying points the tier asks for: points_needed is what is left of it (a progress bar)."
+    )
 
 
 class Points(Model):

@@ -22,6 +22,7 @@ from loyalty.services.adjustments import Actor
 from loyalty.services.integrations import bodies
 from loyalty.services.views import activity_view, state_view
 from loyalty.store import activity as activity_store
+from loyalty.store import cards as card_store
 from loyalty.store import entries, member_reads, member_updates, write_loop
 from loyalty.store import integrations as integrations_store
 from loyalty.store import merges as merge_store
@@ -64,7 +65,7 @@ def erase(member_id: str, actor: Actor) -> None:
 
     Around it, what else names the member (docs/privacy.md): before it, the inbound webhook bodies
     waiting in the bucket (found by the email, which the transaction removes); after it, the free-text
-    reasons of its adjustments and its platform customer links. Each step is idempotent, so a DELETE
+    reasons of its adjustments, its platform customer links and its member card. Each step is idempotent, so a DELETE
     that failed part way is simply sent again: an erased member's DELETE redoes the steps after."""
 
     def read(_: int) -> MemberState:
@@ -105,6 +106,7 @@ def _forget_records(member_id: str) -> None:
         entries.redact_reason(adjustment_id, member_id)
     for connection_id, customer_id in integrations_store.customer_links(member_id):
         integrations_store.unlink_customer(member_id, connection_id, customer_id)
+    card_store.forget(member_id)  # its card stops working (no new one: an erased member gets none)
 
 
 def _erasure(

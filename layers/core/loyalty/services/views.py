@@ -48,7 +48,11 @@ def member_view(
         locale=member.locale,
         referral_code=member.referral_code,
         tier=Tier(name=tier.name, multiplier=float(tier.multiplier)),
-        next_tier=NextTier(name=upcoming[0].name, points_needed=upcoming[1]) if upcoming else None,
+        next_tier=(
+            NextTier(name=upcoming[0].name, points_needed=upcoming[1], threshold=upcoming[0].threshold)
+            if upcoming
+            else None
+        ),
         points=Points(
             available=member.balances.available,
             pending=member.balances.pending,

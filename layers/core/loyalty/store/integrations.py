@@ -18,14 +18,21 @@ class ConnectionRecord:
     created_at: str
     updated_at: str
     category_by_sku: dict[str, str] = field(default_factory=dict)
+    proxy_secret_ciphertext: bytes | None = None  # the App Proxy's signing secret, when not the webhooks'
 
     def to_item(self) -> Item:
-        stored = items.attributes(self, but=("secret_ciphertext",))
-        return {**keys.integration(self.connection_id), **stored, "secret": self.secret_ciphertext}
+        stored = items.attributes(self, but=("secret_ciphertext", "proxy_secret_ciphertext"))
+        secrets = {"secret": self.secret_ciphertext, "proxy_secret": self.proxy_secret_ciphertext}
+        return items.present({**keys.integration(self.connection_id), **stored, **secrets})
 
     @classmethod
     def from_item(cls, item: Item) -> ConnectionRecord:
-        return items.build(cls, item, secret_ciphertext=bytes(item["secret"]))
+        proxy = _bytes(item.get("proxy_secret"))
+        return items.build(cls, item, secret_ciphertext=bytes(item["secret"]), proxy_secret_ciphertext=proxy)
+
+
+def _bytes(value: object) -> bytes | None:
+    return bytes(value) if isinstance(value, bytes | bytearray) else None
 
 
 def get(connection_id: str) -> ConnectionRecord | None:

@@ -156,6 +156,22 @@ def secret(name: str) -> dict[str, str]:
     return {"PK": f"SECRET#{name}", "SK": "SECRET"}
 
 
+def card(code: str) -> dict[str, str]:
+    """Uniqueness guard and lookup of a member card's code (GET /v1/cards/{card_code}): names its member."""
+    return {"PK": f"CARD#{code}", "SK": "CARD"}
+
+
+def member_card(member_id: str) -> dict[str, str]:
+    """The member's current card (outside its ``PROFILE`` prefix: the member's Query never reads it)."""
+    return {"PK": f"MEMBER#{member_id}", "SK": "CARD"}
+
+
+def attempts(member_id: str, action: str, window: int) -> dict[str, str]:
+    """A member's attempts at ``action`` in one rate-limit window (epoch seconds // window length): a
+    conditional counter, gone with its ``ttl`` after the window."""
+    return {"PK": f"MEMBER#{member_id}", "SK": f"ATTEMPTS#{action}#{window}"}
+
+
 CATALOG = "CATALOG"
 REWARD_PREFIX = "REWARD#"
 

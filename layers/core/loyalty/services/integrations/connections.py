@@ -11,14 +11,20 @@ from loyalty.settings import settings
 from loyalty.store import integrations as store
 
 _cache: dict[str, tuple[float, store.ConnectionRecord | None, bytes | None]] = {}
+_proxy_cache: dict[str, tuple[float, bytes]] = {}
 
 
 def forget() -> None:
     _cache.clear()
+    _proxy_cache.clear()
 
 
 def _context(connection_id: str) -> dict[str, str]:
     return {"purpose": "integration-secret", "connection_id": connection_id}
+
+
+def _proxy_context(connection_id: str) -> dict[str, str]:
+    return {"purpose": "integration-proxy-secret", "connection_id": connection_id}
 
 
 def webhook_path(connection_id: str) -> str:
@@ -51,9 +57,13 @@ def save(connection_id: str, request: ConnectionRequest) -> tuple[Connection, bo
         created_at=existing.created_at if existing else now,
         updated_at=now,
         category_by_sku=dict(request.category_by_sku or {}),
+        proxy_secret_ciphertext=(
+            kms.encrypt(request.proxy_secret.encode(), _proxy_context(connection_id)) if request.proxy_secret else None
+        ),
     )
     store.put(record)
     _cache.pop(connection_id, None)
+    _proxy_cache.pop(connection_id, None)
     return view(record), existing is None
 
 
@@ -71,3 +81,17 @@ def with_secret(connection_id: str) -> tuple[store.ConnectionRecord | None, byte
     secret = kms.decrypt(record.secret_ciphertext, _context(connection_id)) if record else None
     _cache[connection_id] = (time.monotonic(), record, secret)
     return record, secret
+
+
+def proxy_secret(connection_id: str) -> tuple[store.ConnectionRecord | None, bytes | None]:
+    """The connection and the secret its Shopify App Proxy requests are signed with (its proxy_secret,
+    else its webhook secret), cached like ``with_secret``."""
+    record, secret = with_secret(connection_id)
+    if record is None or record.proxy_secret_ciphertext is None:
+        return record, secret
+    cached = _proxy_cache.get(connection_id)
+    if cached is not None and time.monotonic() - cached[0] < settings().program_cache_seconds:
+        return record, cached[1]
+    own = kms.decrypt(record.proxy_secret_ciphertext, _proxy_context(connection_id))
+    _proxy_cache[connection_id] = (time.monotonic(), own)
+    return record, own

@@ -52,7 +52,7 @@ def member_for(connection: ConnectionRecord, customer: Customer) -> str | None:
     elif email is not None:
         found = store.member_by_email(email)
         if found is not None:
-            return found
+            return _linked(connection, customer, found)
     if not connection.auto_enroll or email is None:
         return None
     if customer.customer_id is not None:
@@ -62,7 +62,18 @@ def member_for(connection: ConnectionRecord, customer: Customer) -> str | None:
     enrolled = _enroll(member_id, email, customer.name)
     if connection.match_members_by == "customer_id" and customer.customer_id is not None and enrolled:
         return store.link_customer(connection.connection_id, customer.customer_id, enrolled)
-    return enrolled
+    return _linked(connection, customer, enrolled)
+
+
+def _linked(connection: ConnectionRecord, customer: Customer, member_id: str | None) -> str | None:
+    """A Shopify customer matched by email is linked to its member too: the App Proxy names the shopper
+    by customer id only (loyalty.services.app_proxy). One read once linked; the first link stays."""
+    customer_id = customer.customer_id
+    if member_id is None or customer_id is None or connection.platform != "shopify":
+        return member_id
+    if store.member_by_customer(connection.connection_id, customer_id) is None:
+        store.link_customer(connection.connection_id, customer_id, member_id)
+    return member_id
 
 
 def _enroll(member_id: str, email: str, name: str | None) -> str | None:

@@ -1,0 +1,86 @@
+"""Member cards: the code a point-of-sale scans or a cashier types (``GET /v1/cards/{card_code}``), and its
+replacement when lost or leaked (``POST /v1/members/{member_id}/card``).
+
+Every member enrolled through the API gets its card in the enrollment's own transaction
+(loyalty.services.members). Members that came another way (a platform's checkout taking over a
+provisional member, a bulk import, every member enrolled before cards existed) get theirs on first need,
+the first time their ``/v1/me`` view is read (``code_for``): no backfill job to run, and a member nobody
+looks at costs nothing. Erasure deletes the card (loyalty.services.privacy).
+"""
+
+from __future__ import annotations
+
+from loyalty.adapters import clock, randomness
+from loyalty.domain import cards
+from loyalty.domain.cards import AlreadyReplaced, Card, Issue, NotThisMembers
+from loyalty.domain.errors import Contended, InvalidInput, MemberNotFound
+from loyalty.models.common import rfc3339
+from loyalty.models.me import CardReplace, MemberCard
+from loyalty.models.member import Member
+from loyalty.services import members
+from loyalty.services.member_writes import active_state
+from loyalty.services.retry import pause
+from loyalty.store import cards as card_store
+
+# A clash of two random 59-bit codes is astronomically rare; a concurrent replacement of the same
+# member's card less so: both are read again and retried a few times.
+ATTEMPTS = 5
+
+
+def new_code() -> str:
+    return randomness.code(cards.CARD_LENGTH)
+
+
+def view(card: Card) -> MemberCard:
+    return MemberCard.model_validate({"member_id": card.member_id, "card_code": card.code, "issued_at": card.issued_at})
+
+
+def code_for(member_id: str) -> str | None:
+    """The member's card code, issuing its first card when it has none; None for a member that is not
+    active (an erased or merged member gets no card)."""
+    for attempt in range(ATTEMPTS):
+        card = card_store.current(member_id)
+        if card is not None:
+            return card.code
+        plan = Issue(cards.first_card(member_id, new_code(), rfc3339(clock.now())), None)
+        outcome = card_store.issue(plan)
+        if outcome == "written":
+            return plan.card.code
+        if outcome == "inactive":
+            return None
+        pause(attempt)  # another request issued it meanwhile (read it), or the code was taken (draw again)
+    raise Contended(f"The card of member '{member_id}' could not be issued; retry it.")
+
+
+def lookup(typed: str) -> Member:
+    """GET /v1/cards/{card_code}: the member holding the code as a cashier typed it; 404 otherwise."""
+    code = cards.normalise(typed)
+    member_id = card_store.owner(code) if code is not None else None
+    if member_id is None:
+        raise MemberNotFound("No member holds this card.")
+    return members.get(member_id)
+
+
+def replace(member_id: str, request: CardReplace | None) -> tuple[MemberCard, bool]:
+    """A new card for the member (the old one stops working): ``(card, True)`` when issued now,
+    ``(card, False)`` when ``replaces`` names a card already replaced (a retry)."""
+    replaces = None
+    if request is not None and request.replaces is not None:
+        replaces = cards.normalise(request.replaces)
+        if replaces is None:
+            raise InvalidInput("This is not a card code.", ["body", "replaces"])
+    active_state(member_id, "none")  # 404, or 409 for an erased or merged member
+    for attempt in range(ATTEMPTS):
+        current = card_store.current(member_id)
+        plan = cards.plan_replacement(current, replaces, member_id, new_code(), rfc3339(clock.now()))
+        if isinstance(plan, AlreadyReplaced):
+            return view(plan.card), False
+        if isinstance(plan, NotThisMembers):
+            raise InvalidInput("This is not the member's card, nor one it replaced lately.", ["body", "replaces"])
+        outcome = card_store.issue(plan)
+        if outcome == "written":
+            return view(plan.card), True
+        if outcome == "inactive":
+            active_state(member_id, "none")  # erased or merged since: say which
+        pause(attempt)
+    raise Contended(f"The card of member '{member_id}' could not be replaced; retry it.")
