@@ -7,21 +7,28 @@ and its booking.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from harness.programs import program_document
+from loyalty.domain import calendar
 from loyalty.domain.balances import Balances
 from loyalty.domain.tiers import Qualifying
 from loyalty.domain.valuation import Portion
 from loyalty.models.order import OrderRequest
 from loyalty.models.program import Program
 from loyalty.services import accrual
+from loyalty.services.jobs.runner import Run
+from loyalty.store import keys
+from loyalty.store.client import Item, from_item
 from loyalty.store.member_reads import MemberState
 from loyalty.store.member_record import DueDays, MemberRecord
 from loyalty.store.orders import OrderRecord
+from loyalty.store.rewards import RewardRecord
+from loyalty.store.transactions import TxItem
 from loyalty.store.unit_of_work import MemberChange
 
 NOW = datetime(2026, 6, 15, 14, 0, tzinfo=UTC)
@@ -88,3 +95,49 @@ def stored[T](change: MemberChange[T]) -> T:
     """What the change's ledger entry stores, read back as the store reads it."""
     assert change.entry is not None
     return change.entry.decode(change.entry.item)
+
+
+def job_run(job: str, now: datetime = NOW, **program_overrides: Any) -> Run:
+    """A scheduled job's run at ``now``, on the program's local day."""
+    chosen = program(**program_overrides)
+    return Run(job, chosen, now, calendar.local_day(now, chosen.zone))
+
+
+def reward(reward_id: str = "coffee", cost: int = 100, stock: int | None = None, **fields: Any) -> RewardRecord:
+    """An active reward of the catalog, as the store reads it; ``fields`` are the contract's (a
+    ``per_member_limit``, a ``min_tier``, ``active``)."""
+    return RewardRecord(reward_id, {"name": reward_id, "kind": "voucher", "cost_points": cost, **fields}, stock, 7)
+
+
+def by_role(items: list[TxItem]) -> dict[str, dict[str, Any]]:
+    """A planned transaction's items by role, as their requests (Put, Update, Delete)."""
+    found: dict[str, dict[str, Any]] = {}
+    for item in items:
+        assert item.role not in found, f"two items of role {item.role}"
+        found[item.role] = item.request
+    return found
+
+
+def put(request: dict[str, Any]) -> Item:
+    """The item a Put request writes, in plain values."""
+    return from_item(request["Put"]["Item"])
+
+
+def values(request: dict[str, Any]) -> Item:
+    """An Update request's values (its ``:names``), in plain values: what the update sets or adds."""
+    return from_item(request["Update"]["ExpressionAttributeValues"])
+
+
+def lots_added(items: list[TxItem]) -> dict[str, int]:
+    """The points a planned transaction adds to each expiry day's lot (its ``ADD #dN :deltaN`` parts)."""
+    added: dict[str, int] = {}
+    for item in items:
+        if item.role != "lot" or "Update" not in item.request:
+            continue
+        update = item.request["Update"]
+        month = keys.month_of_lot(str(from_item(update["Key"])["SK"]))
+        names, given = update["ExpressionAttributeNames"], from_item(update.get("ExpressionAttributeValues", {}))
+        for number in re.findall(r"#d(\d+) :delta\1\b", update["UpdateExpression"]):
+            day = f"{month}-{names[f'#d{number}'][1:]}"
+            added[day] = added.get(day, 0) + int(given[f":delta{number}"])
+    return added

@@ -4,7 +4,7 @@
 2. ``file_arrived`` (the bucket's upload event, loyalty.services.import_files): the file is read line
    by line and queued in chunks; the import is running, or failed with the reason its file was not queued.
 3. ``work_chunk`` (the imports queue): each line is checked and its member enrolled with its lots,
-   tier and consent in one transaction, exactly as an enrollment writes it (loyalty.store.enrollment.enroll)
+   tier and consent in one transaction, exactly as an enrollment writes it (loyalty.store.enrollment)
    plus an ``import`` ledger entry that explains the points. That entry is keyed by import and member, so
    a chunk delivered again, a crashed run resumed or the same file uploaded again changes nothing. A bad
    line is rejected with its line number and the rest of the file is imported.
@@ -20,7 +20,7 @@ and the points earned within the tier window count as qualifying points.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import unquote_plus
 
@@ -45,13 +45,13 @@ from loyalty.models.program import MAX_SAFE_INTEGER, Program
 from loyalty.services import program as programs
 from loyalty.services.member_writes import with_points
 from loyalty.services.members import first_due_days
-from loyalty.services.retry import pause
-from loyalty.store import enrollment
+from loyalty.store import enrollment, write_loop
 from loyalty.store import imports as import_store
+from loyalty.store.enrollment import EnrollConflict
 from loyalty.store.entries import EntryFields
 from loyalty.store.imports import ChunkResult, ImportedLot, ImportEntry, ImportRecord
 from loyalty.store.member_record import ConsentRecord, MemberRecord
-from loyalty.store.unit_of_work import Retry
+from loyalty.store.write_loop import Again, Prepared
 
 KEY_PREFIX = "imports/"
 KEY_SUFFIX = ".jsonl"
@@ -59,7 +59,6 @@ MAX_LINE_BYTES = 64_000  # a line of 40 lots is under 4 KB; anything this long i
 # Markers the trigger sends for a line it cannot carry: no JSON line holds a raw NUL, so none is mistaken.
 TOO_LONG = "\x00too long"
 NOT_UTF8 = "\x00not utf-8"
-ATTEMPTS = 5
 MAX_RECEIVES = 3  # the imports queue's maxReceiveCount (template.yaml; a contract test keeps them equal)
 
 
@@ -150,7 +149,7 @@ class Plan:
     total: int
 
 
-def plan(row: ImportRow, program: Program, now: datetime) -> Plan:
+def member_of(row: ImportRow, program: Program, now: datetime, referral_code: str) -> Plan:
     """The member a row describes, checked against the program; Rejected when it cannot be."""
     zone = program.zone
     today = calendar.local_day(now, zone)
@@ -193,7 +192,7 @@ def plan(row: ImportRow, program: Program, now: datetime) -> Plan:
         enrolled_at=rfc3339(enrolled),
         last_activity_at=rfc3339(last_activity),
         marketing_opt_in=row.marketing_opt_in,
-        referral_code=randomness.code(),
+        referral_code=referral_code,
         referred_by=None,
         tier=tier,
         # A tier brought over keeps a window of grace from the import, as a tier reached by earning does.
@@ -211,66 +210,82 @@ def plan(row: ImportRow, program: Program, now: datetime) -> Plan:
 def import_row(import_id: str, line: int, row: ImportRow, program: Program, key_id: str | None = None) -> bool:
     """Enroll one row's member with its points; True when imported (now or by an earlier delivery of
     this line), Rejected when it cannot be."""
-    for attempt in range(ATTEMPTS):
-        now = clock.now()
-        at = rfc3339(now)
-        planned = plan(row, program, now)
-        record = planned.record
-        if attempt:
-            record = replace(record, referral_code=randomness.code())
-        entry = ImportEntry(
-            import_id,
-            line,
-            EntryFields(
-                row.member_id, "import", f"import:{import_id}:{row.member_id}", planned.total, planned.total, at, key_id
-            ),
-            planned.lots,
+
+    def exhausted() -> bool:
+        raise RuntimeError(f"line {line} of import {import_id} met concurrent writes; the chunk will be retried")
+
+    return write_loop.write(
+        # Nothing to read: each round takes the time and draws the new member's referral code.
+        lambda _: (clock.now(), randomness.code()),
+        lambda drawn: plan(import_id, line, row, program, key_id, *drawn),
+        lambda conflict: collided(line, conflict),
+        budget=write_loop.MEMBER,
+        contended=f"Line {line} of import {import_id} could not be imported.",
+        exhausted=exhausted,
+    )
+
+
+def plan(
+    import_id: str, line: int, row: ImportRow, program: Program, key_id: str | None, now: datetime, referral_code: str
+) -> Prepared[EnrollConflict, bool]:
+    """The row's member enrolled with its lots, tier and consent in one transaction, exactly as an
+    enrollment writes it, with its ``import`` entry keyed by import and member (put once)."""
+    planned = member_of(row, program, now, referral_code)
+    record = planned.record
+    at = rfc3339(now)
+    entry = ImportEntry(
+        import_id,
+        line,
+        EntryFields(
+            row.member_id, "import", f"import:{import_id}:{row.member_id}", planned.total, planned.total, at, key_id
+        ),
+        planned.lots,
+    )
+    consent = ConsentRecord(row.marketing_opt_in, "import", key_id, at, seq=0)
+    events = [
+        Event(
+            "member.enrolled",
+            {"tier": record.tier, "enrolled_at": record.enrolled_at, "marketing_opt_in": record.marketing_opt_in},
         )
-        consent = ConsentRecord(row.marketing_opt_in, "import", key_id, at, seq=0)
-        events = [
+    ]
+    if planned.total:
+        events.append(
             Event(
-                "member.enrolled",
-                {"tier": record.tier, "enrolled_at": record.enrolled_at, "marketing_opt_in": record.marketing_opt_in},
+                "points.adjusted",
+                {"adjustment_id": f"import:{import_id}", "points": planned.total, "reason": "import"},
             )
-        ]
-        if planned.total:
-            events.append(
-                Event(
-                    "points.adjusted",
-                    {"adjustment_id": f"import:{import_id}", "points": planned.total, "reason": "import"},
-                )
-            )
-        # The points brought over enter the books as issued (not by a sale) at the program's point value now:
-        # the platform they come from kept no value at issue we could trust.
-        conflict = enrollment.enroll(
-            record,
-            events,
-            at,
-            consent,
-            calendar.local_day(now, program.zone).isoformat(),
-            planned.lot_days,
-            [import_store.entry_put(entry)],
-            program.point_value_minor,
         )
-        if conflict is None:
-            return True
-        if isinstance(conflict, Retry):
-            pause(attempt)
-            continue
-        previous = conflict.failed.get(import_store.IMPORT_ENTRY_ROLE)
-        if previous is not None:
-            earlier = import_store.entry_line(previous[0])
-            if earlier is None or earlier == line:
-                return True  # this line was imported by an earlier delivery: nothing changes
-            raise Rejected(f"member_id: already on line {earlier} of this file")
-        if conflict.existing is not None:
-            raise Rejected("member_id: a member with this id exists already")
-        if conflict.email_owner is not None:
-            raise Rejected("email: another member holds this email")
-        if conflict.referral_clash:
-            continue
-        raise Rejected("the member could not be enrolled")
-    raise RuntimeError(f"line {line} of import {import_id} met concurrent writes; the chunk will be retried")
+    # The points brought over enter the books as issued (not by a sale) at the program's point value now:
+    # the platform they come from kept no value at issue we could trust.
+    items = enrollment.transaction(
+        record,
+        events,
+        at,
+        consent,
+        calendar.local_day(now, program.zone).isoformat(),
+        planned.lot_days,
+        [import_store.entry_put(entry)],
+        program.point_value_minor,
+    )
+    return Prepared(items, True, outcome=enrollment.outcome)
+
+
+def collided(line: int, conflict: EnrollConflict) -> bool | Again:
+    """What stood in the way of a line's enrollment: this line's own entry (an earlier delivery imported
+    it: True), or why the line is Rejected; a clash of random referral codes tries again at once."""
+    previous = conflict.failed.get(import_store.IMPORT_ENTRY_ROLE)
+    if previous is not None:
+        earlier = import_store.entry_line(previous[0])
+        if earlier is None or earlier == line:
+            return True  # this line was imported by an earlier delivery: nothing changes
+        raise Rejected(f"member_id: already on line {earlier} of this file")
+    if conflict.existing is not None:
+        raise Rejected("member_id: a member with this id exists already")
+    if conflict.email_owner is not None:
+        raise Rejected("email: another member holds this email")
+    if conflict.referral_clash:
+        return Again(pause=False)  # the next round draws another code
+    raise Rejected("the member could not be enrolled")
 
 
 @dataclass(frozen=True)

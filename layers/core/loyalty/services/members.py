@@ -1,8 +1,10 @@
-"""Member use cases: enroll (one round trip), read (one Query), update the profile."""
+"""Member use cases: enroll (one round trip), read (one Query), update the profile. Enrollment and the
+profile update are writes of the write loop (loyalty.store.write_loop), planned by the pure
+``plan_enroll`` and ``plan_update``."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from loyalty.adapters import clock, randomness
@@ -25,19 +27,17 @@ from loyalty.models.program import Program
 from loyalty.services import merges
 from loyalty.services import program as programs
 from loyalty.services.member_writes import with_points
-from loyalty.services.retry import pause
 from loyalty.services.views import member_view, state_view
-from loyalty.store import bonuses, enrollment, member_reads, member_updates
+from loyalty.store import bonuses, enrollment, member_reads, member_updates, write_loop
 from loyalty.store import cards as card_store
 from loyalty.store.enrollment import EnrollConflict
 from loyalty.store.entries import EntryFields
+from loyalty.store.member_reads import MemberState
 from loyalty.store.member_record import ConsentRecord, DueDays, MemberRecord
 from loyalty.store.merges import TooManyLots
-from loyalty.store.unit_of_work import Refused, Retry, Written
-
-# A clash of two random 68-bit referral codes is astronomically rare, a concurrent transaction on
-# the same email less so: both are retried a few times.
-ATTEMPTS = 5
+from loyalty.store.transactions import TxResult
+from loyalty.store.unit_of_work import Outcome, Refused, Replay, Retry
+from loyalty.store.write_loop import Again, Done, Prepared
 
 
 def first_due_days(program: Program, today: date, opted_in: bool) -> DueDays:
@@ -53,71 +53,105 @@ def first_due_days(program: Program, today: date, opted_in: bool) -> DueDays:
     )
 
 
+@dataclass(frozen=True)
+class Collision:
+    """What stood in an enrollment's way, beside the member and consent the round tried to write (a
+    takeover of a provisional member starts from them)."""
+
+    conflict: EnrollConflict
+    record: MemberRecord
+    consent: ConsentRecord
+
+
 def enroll(request: EnrollRequest, key_id: str | None = None, *, provisional: bool = False) -> tuple[Member, bool]:
     """Enroll a member; ``(member, True)`` when created, ``(member, False)`` for a replay. A
     ``provisional`` member (a platform's checkout enrolled it) is taken over by whoever enrolls its email
     later (loyalty.services.merges)."""
     program = programs.current()
     moment = clock.now()
-    now = rfc3339(moment)
-    today = calendar.local_day(moment, program.zone)
-    for attempt in range(ATTEMPTS):
-        record = MemberRecord(
-            member_id=request.member_id,
-            email=request.email,
-            name=request.name,
-            locale=request.locale,
-            status="active",
-            enrolled_at=now,
-            last_activity_at=now,
-            marketing_opt_in=request.marketing_opt_in,
-            referral_code=randomness.code(),
-            referred_by=request.referral_code,
-            tier=program.tiers[0].name,
-            tier_since=None,
-            balances=Balances(),
-            qualifying=Qualifying(tiers.bucket_days(program.tier_window_days)),
-            due=first_due_days(program, today, request.marketing_opt_in),
-            version=1,
-            consent_source="api",
-            consent_seq=1,
-            provisional=provisional,
-        )
-        consent = ConsentRecord(request.marketing_opt_in, "api", key_id, now, seq=0)
-        events = [Event("member.enrolled", {"tier": record.tier})]
-        lot_days: dict[str, int] = {}
-        # Its member card, in the same transaction (a clash of random codes is retried like a referral code's).
-        card = cards.first_card(record.member_id, randomness.code(cards.CARD_LENGTH), now)
-        more = [*card_store.enrollment_items(card)]
-        if program.signup_points > 0:  # credited in the same one transaction: a bonus entry and its lot
-            points = program.signup_points
-            lot_days = {calendar.expires_on(moment, program.zone, program.expiry_months).isoformat(): points}
-            record = with_points(replace(record, balances=Balances(available=points)), lot_days, program)
-            entry = EntryFields(record.member_id, "bonus", f"signup:{record.member_id}", points, points, now, key_id)
-            more.append(bonuses.signup_put(bonuses.SignupBonus(entry)))
-            events.append(Event("points.bonus", {"points": points, "reason": "signup"}))
-        conflict = enrollment.enroll(
-            record, events, now, consent, today.isoformat(), lot_days, more, program.point_value_minor
-        )
-        if conflict is None:
-            return member_view(record, lot_days, program, moment), True
-        if isinstance(conflict, Retry):
-            pause(attempt)
-            continue
+
+    def collided(collision: Collision) -> tuple[Member, bool] | Again:
+        conflict = collision.conflict
         if conflict.email_owner is not None and conflict.existing is None and not conflict.self_referral:
-            taken = _take_over(record, conflict.email_owner, consent, program, moment, key_id, provisional)
+            record, holder, consent = collision.record, conflict.email_owner, collision.consent
+            taken = _take_over(record, holder, consent, program, moment, key_id, provisional)
             if isinstance(taken, MemberRecord):
                 state = member_reads.read(taken.member_id)
                 assert state is not None  # just written
                 return state_view(state, program, moment), True
             if isinstance(taken, Retry):
-                pause(attempt)
-                continue
+                return Again()
             conflict = taken
         replayed = _refused(request, conflict)
-        if replayed is not None:
-            return replayed, False
-    raise Contended(f"Member '{request.member_id}' could not be enrolled; retry it.")
+        # None: a clash of random referral codes; the next round draws another at once.
+        return Again(pause=False) if replayed is None else (replayed, False)
+
+    return write_loop.write(
+        # Nothing to read: each round draws the new member's referral code and card code.
+        lambda _: (randomness.code(), randomness.code(cards.CARD_LENGTH)),
+        lambda codes: plan_enroll(request, key_id, provisional, program, moment, *codes),
+        collided,
+        budget=write_loop.MEMBER,
+        contended=f"Member '{request.member_id}' could not be enrolled; retry it.",
+    )
+
+
+def plan_enroll(
+    request: EnrollRequest,
+    key_id: str | None,
+    provisional: bool,
+    program: Program,
+    moment: datetime,
+    referral_code: str,
+    card_code: str,
+) -> Prepared[Collision, tuple[Member, bool]]:
+    """The new member in the program's base tier with its first due days, its consent, its email,
+    referral code and member card claimed, and the program's signup points credited in the same one
+    transaction."""
+    now = rfc3339(moment)
+    today = calendar.local_day(moment, program.zone)
+    record = MemberRecord(
+        member_id=request.member_id,
+        email=request.email,
+        name=request.name,
+        locale=request.locale,
+        status="active",
+        enrolled_at=now,
+        last_activity_at=now,
+        marketing_opt_in=request.marketing_opt_in,
+        referral_code=referral_code,
+        referred_by=request.referral_code,
+        tier=program.tiers[0].name,
+        tier_since=None,
+        balances=Balances(),
+        qualifying=Qualifying(tiers.bucket_days(program.tier_window_days)),
+        due=first_due_days(program, today, request.marketing_opt_in),
+        version=1,
+        consent_source="api",
+        consent_seq=1,
+        provisional=provisional,
+    )
+    consent = ConsentRecord(request.marketing_opt_in, "api", key_id, now, seq=0)
+    events = [Event("member.enrolled", {"tier": record.tier})]
+    lot_days: dict[str, int] = {}
+    # Its member card, in the same transaction (a clash of random codes is retried like a referral code's).
+    more = [*card_store.enrollment_items(cards.first_card(record.member_id, card_code, now))]
+    if program.signup_points > 0:  # credited in the same one transaction: a bonus entry and its lot
+        points = program.signup_points
+        lot_days = {calendar.expires_on(moment, program.zone, program.expiry_months).isoformat(): points}
+        record = with_points(replace(record, balances=Balances(available=points)), lot_days, program)
+        entry = EntryFields(record.member_id, "bonus", f"signup:{record.member_id}", points, points, now, key_id)
+        more.append(bonuses.signup_put(bonuses.SignupBonus(entry)))
+        events.append(Event("points.bonus", {"points": points, "reason": "signup"}))
+    items = enrollment.transaction(
+        record, events, now, consent, today.isoformat(), lot_days, more, program.point_value_minor
+    )
+
+    def named(result: TxResult) -> Outcome[Collision]:
+        outcome = enrollment.outcome(result)
+        return Replay(Collision(outcome.existing, record, consent)) if isinstance(outcome, Replay) else outcome
+
+    return Prepared(items, (member_view(record, lot_days, program, moment), True), outcome=named)
 
 
 def _refused(request: EnrollRequest, conflict: EnrollConflict) -> Member | None:
@@ -194,40 +228,52 @@ def find_by_email(address: str) -> Page[Member]:
 
 def update(member_id: str, patch: MemberPatch, key_id: str | None = None) -> Member:
     program = programs.current()
-    for attempt in range(ATTEMPTS):
-        state = member_reads.read(member_id)
-        if state is None:
-            raise MemberNotFound(f"No member '{member_id}'.")
-        member = state.member
-        if member.status == "erased":
-            raise MemberErased(f"Member '{member_id}' was erased.")
-        if member.merged_into is not None:
-            into = member.merged_into
-            raise MemberMerged(f"Member '{member_id}' was merged into member '{into}': write to that one.", into)
-        changes = patch.model_dump(exclude_unset=True, exclude={"consent_source"})
-        if changes.get("email") is None:
-            changes.pop("email", None)
-        opt_in = changes.pop("marketing_opt_in", member.marketing_opt_in)
-        if opt_in and not member.marketing_opt_in and member.consent_source == "unsubscribe_link":
-            # Unsubscribed by the link: only a request that says the member consents again opts it in.
-            opt_in = patch.consent_source is not None
-        after = replace(member, **changes)
-        now = clock.now()
-        at = rfc3339(now)
-        consent = None
-        if opt_in != member.marketing_opt_in:
-            consent = ConsentRecord(opt_in, "api", key_id, at, member.consent_seq)
-            after = consent_changed(after, opt_in, "api", calendar.local_day(now, program.zone))
-        if after == member:
-            return state_view(state, program, now)
-        event = Event("member.updated", {"changed": sorted({*changes, *(["marketing_opt_in"] if consent else [])})})
-        outcome = member_updates.update_profile(member, after, [event], at, consent)
-        if isinstance(outcome, Written):
-            return member_view(after, state.lots, program, now, through_month=state.through_month)
-        if isinstance(outcome, Refused):
-            raise EmailTaken("Another member is enrolled with this email.")
-        pause(attempt)
-    raise Contended(f"Member '{member_id}' could not be updated; retry it.")
+
+    def refused(_: Refused) -> Member:
+        raise EmailTaken("Another member is enrolled with this email.")
+
+    return write_loop.write(
+        lambda _: member_reads.read(member_id),
+        lambda state: plan_update(member_id, patch, key_id, program, clock.now(), state),
+        budget=write_loop.MEMBER,
+        contended=f"Member '{member_id}' could not be updated; retry it.",
+        refused=refused,
+    )
+
+
+def plan_update(
+    member_id: str, patch: MemberPatch, key_id: str | None, program: Program, now: datetime, state: MemberState | None
+) -> Done[Member] | Prepared[None, Member]:
+    """The profile as patched, with a change of consent recorded; a patch that changes nothing writes
+    nothing. A member unsubscribed by the link is opted in again only by a request that says it consents."""
+    if state is None:
+        raise MemberNotFound(f"No member '{member_id}'.")
+    member = state.member
+    if member.status == "erased":
+        raise MemberErased(f"Member '{member_id}' was erased.")
+    if member.merged_into is not None:
+        into = member.merged_into
+        raise MemberMerged(f"Member '{member_id}' was merged into member '{into}': write to that one.", into)
+    changes = patch.model_dump(exclude_unset=True, exclude={"consent_source"})
+    if changes.get("email") is None:
+        changes.pop("email", None)
+    opt_in = changes.pop("marketing_opt_in", member.marketing_opt_in)
+    if opt_in and not member.marketing_opt_in and member.consent_source == "unsubscribe_link":
+        # Unsubscribed by the link: only a request that says the member consents again opts it in.
+        opt_in = patch.consent_source is not None
+    after = replace(member, **changes)
+    at = rfc3339(now)
+    consent = None
+    if opt_in != member.marketing_opt_in:
+        consent = ConsentRecord(opt_in, "api", key_id, at, member.consent_seq)
+        after = consent_changed(after, opt_in, "api", calendar.local_day(now, program.zone))
+    if after == member:
+        return Done(state_view(state, program, now))
+    event = Event("member.updated", {"changed": sorted({*changes, *(["marketing_opt_in"] if consent else [])})})
+    return Prepared(
+        member_updates.profile_transaction(member, after, [event], at, consent),
+        member_view(after, state.lots, program, now, through_month=state.through_month),
+    )
 
 
 def consent_changed(member: MemberRecord, opt_in: bool, source: str, today: date) -> MemberRecord:

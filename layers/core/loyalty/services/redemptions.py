@@ -5,54 +5,51 @@ redemption (its own voucher and its redeem entry), debits the member (version-ch
 from the days that expire soonest (one item per expiry month), takes one unit of stock (or checks the
 reward's revision) and, for a reward with a per-member limit, counts the member's redemptions. The reward
 itself comes from a short cache; its revision is a condition of the transaction.
+
+``redeem`` is one write of the write loop (loyalty.store.write_loop) planned by the pure ``plan``; a
+voucher's later life (used, cancelled) is in loyalty.services.vouchers, its views in
+loyalty.services.redemption_views.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from decimal import Decimal
 
 from loyalty.adapters import clock
 from loyalty.domain import calendar, tiers, valuation
 from loyalty.domain.bookings import Booking
 from loyalty.domain.errors import (
-    Contended,
     InsufficientPoints,
-    InvalidInput,
     LimitReached,
     LoyaltyError,
-    MemberErased,
-    MemberNotFound,
     OutOfStock,
-    RedemptionCancelled,
-    RedemptionNotFound,
-    RedemptionUsed,
     RewardNotFound,
     RewardUnavailable,
 )
 from loyalty.domain.events import Event
 from loyalty.domain.spending import NotEnoughPoints, may_redeem, take_soonest_first
-from loyalty.models.common import Page, rfc3339
-from loyalty.models.member import Member
+from loyalty.models.common import rfc3339
 from loyalty.models.program import Program
 from loyalty.models.reward import Redemption, RedemptionRequest
 from loyalty.services import program as programs
 from loyalty.services import rewards
-from loyalty.services.member_writes import active_state, check_owner, lots_after, owner_state, with_points
-from loyalty.services.retry import pause
-from loyalty.services.views import member_view, state_view
-from loyalty.store import activity as activity_store
-from loyalty.store import member_reads, transactions, unit_of_work, write_loop
+from loyalty.services.member_writes import active_state, check_owner, lots_after
+from loyalty.services.redemption_views import by_code, for_member, redemption_view, view, with_member
+from loyalty.services.views import member_view
+from loyalty.services.vouchers import cancel, use
 from loyalty.store import redemptions as redemption_store
-from loyalty.store.entries import CancelRecord, EntryFields
+from loyalty.store import write_loop
+from loyalty.store.entries import EntryFields
+from loyalty.store.member_reads import MemberState
 from loyalty.store.redemptions import RedemptionRecord
 from loyalty.store.rewards import RewardRecord
-from loyalty.store.unit_of_work import EntryPut, MemberChange, Refused, Replay, Written
+from loyalty.store.unit_of_work import EntryPut, MemberChange, Refused
+from loyalty.store.write_loop import Again, Planned, Step
 
-# Redemptions by one member race on one version; a loser re-reads and usually finds the answer
-# (done, or not enough points) at once, so a generous bound only matters under a storm.
-ATTEMPTS = 30
+# The routes' use cases of a voucher, whichever module holds them.
+__all__ = ["Redeemed", "by_code", "cancel", "for_member", "plan", "redeem", "use", "view", "with_member"]
+
 REFUSALS: dict[str, type[LoyaltyError]] = {
     "out_of_stock": OutOfStock,
     "limit_reached": LimitReached,
@@ -67,47 +64,98 @@ class Redeemed:
     created: bool
 
 
+@dataclass(frozen=True)
+class RedeemRead:
+    """What one round of a redemption read: the reward (from the short cache unless ``fresh``), the
+    member with all its lots, and the voucher code the round derives (the next one after a collision)."""
+
+    reward: RewardRecord
+    fresh: bool
+    state: MemberState
+    code: str
+
+
+@dataclass
+class _Rounds:
+    """What a lost round tells the next one: read the reward fresh (the cached one was stale), derive
+    the next code (another redemption holds this one)."""
+
+    fresh: bool = False
+    code_attempt: int = 0
+    reward: RewardRecord | None = None  # as the last round read it
+
+
 def redeem(member_id: str, request: RedemptionRequest, key_id: str | None = None) -> Redeemed:
     program = programs.current()
-    fresh = False
-    code_attempt = 0
-    for attempt in range(ATTEMPTS):
-        reward = rewards.cached(request.reward_id, fresh=fresh)
+    rounds = _Rounds()
+
+    def read(_: int) -> RedeemRead:
+        reward = rewards.cached(request.reward_id, fresh=rounds.fresh)
         if reward is None:
             raise RewardNotFound(f"No reward '{request.reward_id}'.")
-        try:
-            outcome = _attempt(member_id, request, reward, program, code_attempt, key_id)
-        except LoyaltyError:
-            stored = redemption_store.get(request.redemption_id)
-            if stored is not None:  # a retry of a request that already succeeded
-                check_owner(stored.member_id, member_id, "redemption_id")
-                return Redeemed(view(stored, program), created=False)
-            raise
-        if isinstance(outcome, Redeemed):
-            return outcome
-        if outcome == "collision":
-            code_attempt += 1
-            continue
-        fresh = outcome == "refresh"
-        pause(min(attempt, 5))
-    raise Contended(f"Redemption '{request.redemption_id}' could not be recorded; retry it.")
+        fresh, rounds.fresh, rounds.reward = rounds.fresh, False, reward
+        code = redemption_store.code_for(request.redemption_id, rounds.code_attempt)
+        return RedeemRead(reward, fresh, active_state(member_id, "all"), code)
+
+    def planned(redeem_read: RedeemRead) -> Step[RedemptionRecord, Redeemed]:
+        step = plan(member_id, request, key_id, program, clock.now(), redeem_read)
+        rounds.fresh = isinstance(step, Again)  # a cached stock said none left: read it fresh
+        return step
+
+    def replayed(existing: RedemptionRecord) -> Redeemed:
+        check_owner(existing.member_id, member_id, "redemption_id")
+        return Redeemed(view(existing, program), created=False)
+
+    def replay(existing: RedemptionRecord) -> Redeemed | Again:
+        if existing.redemption_id != request.redemption_id:
+            rounds.code_attempt += 1  # another redemption holds the code derived for this one
+            return Again(pause=False)
+        return replayed(existing)
+
+    def lost(error: LoyaltyError) -> Redeemed | None:
+        """A retry of a request that already succeeded answers as it did (a reward never there stays so)."""
+        if isinstance(error, RewardNotFound):
+            return None
+        stored = redemption_store.get(request.redemption_id)
+        return None if stored is None else replayed(stored)
+
+    def refused(outcome: Refused) -> Redeemed | Again:
+        if outcome.reason == "reward_changed":
+            rounds.fresh = True  # the admin changed the reward since it was cached
+            return Again()
+        assert rounds.reward is not None  # read before any write
+        error = REFUSALS[outcome.reason](_refusal_detail(outcome.reason, rounds.reward))
+        answer = lost(error)
+        if answer is None:
+            raise error
+        return answer
+
+    return write_loop.write(
+        read,
+        planned,
+        replay,
+        budget=write_loop.STOCKED,
+        contended=f"Redemption '{request.redemption_id}' could not be recorded; retry it.",
+        refused=refused,
+        lost=lost,
+    )
 
 
-def _refuse(code: str, detail: str) -> LoyaltyError:
-    return REFUSALS[code](detail)
-
-
-def _attempt(
+def plan(
     member_id: str,
     request: RedemptionRequest,
-    reward: RewardRecord,
-    program: Program,
-    code_attempt: int,
     key_id: str | None,
-) -> Redeemed | str:
-    state = active_state(member_id, "all")
+    program: Program,
+    now: datetime,
+    read: RedeemRead,
+) -> Planned[RedemptionRecord, Redeemed] | Again:
+    """The redemption of the reward by the member as read: refused when the reward is closed, above the
+    member's tier, out of stock or beyond its points (Again when only the cached stock says none left:
+    only a fresh read may refuse for it); otherwise the points taken from the days that expire soonest,
+    one unit of stock and, for a reward with a per-member limit, one more of the member's redemptions of
+    it, the stock and the limit being conditions of the write."""
+    reward, state = read.reward, read.state
     member = state.member
-    now = clock.now()
     levels = programs.tier_levels(program)
     refusal = may_redeem(
         reward.availability(),
@@ -119,9 +167,9 @@ def _attempt(
         levels=levels,
     )
     if refusal is not None:
-        if refusal.code == "out_of_stock" and not _fresh_out_of_stock(reward):
-            return "refresh"  # the cached stock may be stale: only a fresh read may refuse
-        raise _refuse(refusal.code, refusal.detail)
+        if refusal.code == "out_of_stock" and not read.fresh:
+            return Again(pause=False)
+        raise REFUSALS[refusal.code](refusal.detail)
     today = calendar.local_day(now, program.zone).isoformat()
     try:
         takes = take_soonest_first(state.lots, reward.cost_points, today)
@@ -134,12 +182,11 @@ def _attempt(
         balances=replace(member.balances, available=member.balances.available - reward.cost_points),
         last_activity_at=now_text,
     )
-    code = redemption_store.code_for(request.redemption_id, code_attempt)
     record = RedemptionRecord(
         redemption_id=request.redemption_id,
         reward_id=reward.reward_id,
         member_id=member_id,
-        code=code,
+        code=read.code,
         points_spent=reward.cost_points,
         status="issued",
         issued_at=now_text,
@@ -161,237 +208,36 @@ def _attempt(
     if reward.per_member_limit is not None:
         more.append(redemption_store.count_redemption(member_id, reward.reward_id, reward.per_member_limit))
     deltas = {day: -points for day, points in takes.items()}
-    outcome = write_loop.commit_change(
-        MemberChange(
-            before=member,
-            after=after,
-            at=now_text,
-            events=[
-                Event(
-                    "points.redeemed",
-                    {
-                        "redemption_id": request.redemption_id,
-                        "reward_id": reward.reward_id,
-                        "points": reward.cost_points,
-                    },
-                ),
-                Event(
-                    "redemption.issued",
-                    {"redemption_id": request.redemption_id, "reward_id": reward.reward_id, "code": code},
-                ),
-            ],
-            entry=EntryPut(record.to_item(), RedemptionRecord.from_item),
-            lots_before=state.lots,
-            lot_deltas=deltas,
-            more=more,
-            booking=Booking("redeemed", today, portions={p: -n for p, n in record.valued.items()}),
-            portions_before=state.portions,
-        )
+    change = MemberChange(
+        before=member,
+        after=after,
+        at=now_text,
+        events=[
+            Event(
+                "points.redeemed",
+                {
+                    "redemption_id": request.redemption_id,
+                    "reward_id": reward.reward_id,
+                    "points": reward.cost_points,
+                },
+            ),
+            Event(
+                "redemption.issued",
+                {"redemption_id": request.redemption_id, "reward_id": reward.reward_id, "code": read.code},
+            ),
+        ],
+        entry=EntryPut(record.to_item(), RedemptionRecord.from_item),
+        lots_before=state.lots,
+        lot_deltas=deltas,
+        more=more,
+        booking=Booking("redeemed", today, portions={p: -n for p, n in record.valued.items()}),
+        portions_before=state.portions,
     )
-    if isinstance(outcome, Written):
-        return Redeemed(_view(record, member_view(after, lots_after(state.lots, deltas), program, now)), created=True)
-    if isinstance(outcome, Replay):
-        existing = outcome.existing
-        if existing.redemption_id != request.redemption_id:
-            return "collision"  # another redemption holds the code derived for this one
-        check_owner(existing.member_id, member_id, "redemption_id")
-        return Redeemed(view(existing, program), created=False)
-    if isinstance(outcome, Refused):
-        if outcome.reason == "reward_changed":
-            return "refresh"  # the admin changed the reward since we cached it
-        raise _refuse(outcome.reason, _refusal_detail(outcome.reason, reward))
-    return "retry"
-
-
-def _fresh_out_of_stock(reward: RewardRecord) -> bool:
-    fresh = rewards.cached(reward.reward_id, fresh=True)
-    return fresh is not None and fresh.stock_remaining is not None and fresh.stock_remaining <= 0
+    shown = member_view(after, lots_after(state.lots, deltas), program, now)
+    return Planned(change, Redeemed(redemption_view(record, shown), created=True))
 
 
 def _refusal_detail(reason: str, reward: RewardRecord) -> str:
     if reason == "limit_reached":
         return f"This reward can be redeemed {reward.per_member_limit} time(s) per member."
     return "This reward is out of stock."
-
-
-def _view(record: RedemptionRecord, member: object) -> Redemption:
-    return Redemption.model_validate(
-        {
-            "redemption_id": record.redemption_id,
-            "reward_id": record.reward_id,
-            "member_id": record.member_id,
-            "code": record.code,
-            "points_spent": record.points_spent,
-            "status": record.status,
-            "issued_at": record.issued_at,
-            "member": member,
-        }
-    )
-
-
-def with_member(record: RedemptionRecord, member: Member) -> Redemption:
-    """A redemption beside a member view already made (an export shows many with one member)."""
-    return _view(record, member)
-
-
-def view(record: RedemptionRecord, program: Program, now: datetime | None = None) -> Redemption:
-    state = member_reads.read(record.member_id)
-    if state is None:
-        raise RedemptionNotFound(f"No redemption '{record.redemption_id}'.")
-    return _view(record, state_view(state, program, now or clock.now()))
-
-
-def for_member(member_id: str, limit: int, cursor: str | None) -> Page[Redemption]:
-    """The member's vouchers, newest first (GET /v1/members/{member_id}/redemptions)."""
-    program = programs.current()
-    try:
-        start = activity_store.decode_cursor(cursor, member_id) if cursor else None
-    except ValueError as error:
-        raise InvalidInput("The cursor is not one this API gave out for this member.", ["query", "cursor"]) from error
-    records, last = redemption_store.for_member(member_id, limit, start)
-    state = member_reads.read(member_id)
-    if state is None:
-        raise MemberNotFound(f"No member '{member_id}'.")
-    member = state_view(state, program, clock.now())
-    return Page[Redemption](
-        items=[_view(record, member) for record in records],
-        next_cursor=activity_store.encode_cursor(last) if last else None,
-    )
-
-
-def by_code(typed: str) -> Redemption:
-    """A voucher as a shopper types it at checkout: any case, spaces and dashes ignored."""
-    program = programs.current()
-    code = redemption_store.normalized(typed)
-    record = redemption_store.by_code(code) if code else None
-    if record is None:
-        raise RedemptionNotFound("No voucher with this code.")
-    return view(record, program)
-
-
-def _existing(redemption_id: str) -> RedemptionRecord:
-    record = redemption_store.get(redemption_id)
-    if record is None:
-        raise RedemptionNotFound(f"No redemption '{redemption_id}'.")
-    return record
-
-
-def use(redemption_id: str) -> Redemption:
-    """Issued -> used, once; a used one answers as it is, a cancelled one is refused."""
-    program = programs.current()
-    target = ""  # the member whose outbox says so: the voucher's, or the one it was merged into
-    for attempt in range(ATTEMPTS):
-        record = _existing(redemption_id)
-        target = target or record.member_id
-        if record.status == "used":
-            return view(record, program)
-        if record.status == "cancelled":
-            raise RedemptionCancelled("A cancelled voucher cannot be used.")
-        now_text = rfc3339(clock.now())
-        result = transactions.run(
-            [
-                redemption_store.set_status(record, "used", now_text),
-                unit_of_work.touch(
-                    target,
-                    [Event("redemption.used", {"redemption_id": redemption_id, "reward_id": record.reward_id})],
-                    now_text,
-                ),
-            ]
-        )
-        if result.written:
-            return view(replace(record, status="used", used_at=now_text), program)
-        if result.failed_role("member"):
-            state = member_reads.read(target, "none")
-            if state is not None and state.member.merged_into is not None and state.member.status == "merged":
-                target = state.member.merged_into  # a voucher bought before a takeover is the taker's to use
-                continue
-            raise MemberErased(f"Member '{record.member_id}' was erased.")
-        pause(min(attempt, 5))  # used or cancelled meanwhile: the next round reads which
-    raise Contended(f"Redemption '{redemption_id}' could not be used; retry it.")
-
-
-def cancel(redemption_id: str, key_id: str | None = None) -> Redemption:
-    """Give the points back to the days they came from and return the stock."""
-    program = programs.current()
-    for attempt in range(ATTEMPTS):
-        record = _existing(redemption_id)
-        if record.status == "cancelled":
-            return view(record, program)
-        if record.status == "used":
-            raise RedemptionUsed("A used voucher cannot be cancelled.")
-        done = _cancel(record, program, key_id)
-        if done is not None:
-            return done
-        pause(min(attempt, 5))
-    raise Contended(f"Redemption '{redemption_id}' could not be cancelled; retry it.")
-
-
-def _cancel(record: RedemptionRecord, program: Program, key_id: str | None) -> Redemption | None:
-    state = owner_state(record.member_id)  # bought before a takeover: the points go back to the taker
-    member = state.member
-    now = clock.now()
-    now_text = rfc3339(now)
-    # Points go back with their expiry days; a day that has ended since moves the member's expiry day to
-    # it, so they leave through the next expiry run instead of becoming a gift.
-    after = with_points(
-        replace(
-            member,
-            balances=replace(member.balances, available=member.balances.available + record.points_spent),
-            last_activity_at=now_text,
-        ),
-        record.takes,
-        program,
-    )
-    cancel_entry = CancelRecord(
-        record.redemption_id,
-        EntryFields(
-            member.member_id,
-            "redemption_cancel",
-            f"cancel:{record.redemption_id}",
-            record.points_spent,
-            after.balances.available,
-            now_text,
-            key_id,
-        ),
-    )
-    more = [redemption_store.set_status(record, "cancelled", now_text)]
-    reward = rewards.cached(record.reward_id, fresh=True)
-    # Stock goes back only to a reward whose stock is still counted: one made unlimited stays unlimited.
-    if record.stock_taken and reward is not None and reward.stock_remaining is not None:
-        more.append(redemption_store.return_stock(record.reward_id))
-    if record.limit_counted:
-        more.append(redemption_store.uncount_redemption(record.member_id, record.reward_id))
-    outcome = write_loop.commit_change(
-        MemberChange(
-            before=member,
-            after=after,
-            at=now_text,
-            events=[
-                Event(
-                    "redemption.cancelled",
-                    {
-                        "redemption_id": record.redemption_id,
-                        "reward_id": record.reward_id,
-                        "points": record.points_spent,
-                    },
-                )
-            ],
-            entry=EntryPut(cancel_entry.to_item(), CancelRecord.from_item),
-            lots_before=state.lots,
-            lot_deltas=record.takes,
-            more=more,
-            booking=Booking(
-                "redemptions_cancelled",
-                calendar.local_day(now, program.zone).isoformat(),
-                portions=record.valued or valuation.credit(record.takes, "other", Decimal(0)),
-            ),
-            portions_before=state.portions,
-        )
-    )
-    if isinstance(outcome, Written):
-        lots = lots_after(state.lots, record.takes)
-        member_answer = member_view(after, lots, program, now, through_month=state.through_month)
-        return _view(replace(record, status="cancelled", cancelled_at=now_text), member_answer)
-    if isinstance(outcome, Refused) and outcome.reason == "redemption_used":
-        raise RedemptionUsed("A used voucher cannot be cancelled.")
-    return None  # cancelled by a concurrent call, or the member changed: the next round reads which

@@ -12,24 +12,25 @@ import base64
 import binascii
 import hashlib
 import hmac
+from datetime import datetime
 
 from loyalty.adapters import clock
 from loyalty.domain import calendar
-from loyalty.domain.errors import Contended, NotFound
+from loyalty.domain.errors import NotFound
 from loyalty.domain.events import Event
 from loyalty.models.common import rfc3339
+from loyalty.models.program import Program
 from loyalty.services import members
 from loyalty.services import program as programs
-from loyalty.services.retry import pause
-from loyalty.store import member_reads, member_updates, secrets
+from loyalty.store import member_reads, member_updates, secrets, write_loop
 from loyalty.store.client import table_name
+from loyalty.store.member_reads import MemberState
 from loyalty.store.member_record import ConsentRecord
-from loyalty.store.unit_of_work import Written
+from loyalty.store.write_loop import Done, Prepared
 
 SIGNING_KEY_NAME = "unsubscribe"  # which secret item, not a secret itself
 PURPOSE = b"unsubscribe:v1:"
 MAX_TOKEN_LENGTH = 200
-ATTEMPTS = 5
 
 # table name -> key: one read per process, and tests (a fresh table each) never see another table's key.
 _keys: dict[str, bytes] = {}
@@ -82,17 +83,21 @@ def unsubscribe(token: str) -> str:
     if member_id is None:
         raise UnsubscribeLinkInvalid("This unsubscribe link was not issued by this program.")
     program = programs.current()
-    for attempt in range(ATTEMPTS):
-        state = member_reads.read(member_id, "none")
-        if state is None or not state.member.marketing_opt_in:
-            return member_id  # nothing (left) to do
-        member = state.member
-        now = clock.now()
-        at = rfc3339(now)
-        after = members.consent_changed(member, False, "unsubscribe_link", calendar.local_day(now, program.zone))
-        consent = ConsentRecord(False, "unsubscribe_link", None, at, member.consent_seq)
-        event = Event("member.updated", {"changed": ["marketing_opt_in"]})
-        if isinstance(member_updates.update_profile(member, after, [event], at, consent), Written):
-            return member_id
-        pause(attempt)
-    raise Contended("The unsubscribe could not be recorded; use the link again.")
+    return write_loop.write(
+        lambda _: member_reads.read(member_id, "none"),
+        lambda state: plan(member_id, program, clock.now(), state),
+        budget=write_loop.MEMBER,
+        contended="The unsubscribe could not be recorded; use the link again.",
+    )
+
+
+def plan(member_id: str, program: Program, now: datetime, state: MemberState | None) -> Done[str] | Prepared[None, str]:
+    """The member opted out, by the link (its consent recorded so); nothing when it is not opted in."""
+    if state is None or not state.member.marketing_opt_in:
+        return Done(member_id)  # nothing (left) to do
+    member = state.member
+    at = rfc3339(now)
+    after = members.consent_changed(member, False, "unsubscribe_link", calendar.local_day(now, program.zone))
+    consent = ConsentRecord(False, "unsubscribe_link", None, at, member.consent_seq)
+    event = Event("member.updated", {"changed": ["marketing_opt_in"]})
+    return Prepared(member_updates.profile_transaction(member, after, [event], at, consent), member_id)

@@ -19,7 +19,7 @@ from loyalty.store.client import (
 from loyalty.store.member_record import ConsentRecord, MemberRecord
 from loyalty.store.member_updates import consent_put
 from loyalty.store.transactions import TxItem
-from loyalty.store.unit_of_work import Retry, outbox
+from loyalty.store.unit_of_work import Outcome, Replay, Retry, Written, outbox
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class EnrollConflict:
     self_referral: bool = False
 
 
-def enroll(
+def transaction(
     record: MemberRecord,
     events: Sequence[Event],
     at: str,
@@ -45,11 +45,11 @@ def enroll(
     lot_days: Mapping[str, int] | None = None,
     more: Sequence[TxItem] = (),
     value: Decimal = Decimal(0),
-) -> EnrollConflict | Retry | None:
-    """Create the member, claim its email and its referral code in one transaction; None on success.
-    A signup bonus comes with it: its points in ``lot_days`` and its entry in ``more``.
+) -> list[TxItem]:
+    """The transaction that creates the member and claims its email and its referral code (``outcome``
+    names what it did). A signup bonus comes with it: its points in ``lot_days`` and its entry in ``more``.
 
-    The old member and email items come back with the cancellation (ReturnValuesOnConditionCheckFailure),
+    The old member and email items come back with a cancellation (ReturnValuesOnConditionCheckFailure),
     so telling an idempotent replay from a conflict costs no extra read."""
     profile = {**record.to_item(), "outbox": outbox(events, record.balances), "outbox_at": at}
     code = {
@@ -72,12 +72,19 @@ def enroll(
     writes.append(accounting.day_update(record.member_id, booking.day, booked.movement, booked.counters))
     if record.referred_by is not None:
         writes.append(referrer_add(record, record.referred_by))
-    result = transactions.run(writes)
+    return writes
+
+
+def outcome(result: transactions.TxResult) -> Outcome[EnrollConflict]:
+    """An enrollment's result as a named outcome. The member item is put once, like an entry, keyed by
+    the client's member_id: when it (or the email's guard, the referral code, the referrer) stood in the
+    way, what stood there comes back as the replay's existing items, and the use case tells a replay of
+    the same enrollment from a conflict (loyalty.services.members)."""
     if result.written:
-        return None
+        return Written()
     if not result.failed:
         return Retry("enrollment collided with a concurrent write")
-    return enroll_conflict(result)
+    return Replay(enroll_conflict(result))
 
 
 def referrer_add(record: MemberRecord, code: str) -> TxItem:

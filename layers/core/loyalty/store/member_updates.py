@@ -1,6 +1,7 @@
 """Member writes that are not a change of points through the unit of work: maturing pending points
-without a read, due days moved by the jobs, the profile (with its email guard and consent), and the
-transaction items other writes add to the member partition (consent, email guard, referral marks).
+without a read and the profile (with its email guard and consent), as the transactions the write loop
+runs (loyalty.store.write_loop.Prepared); due days moved by the jobs; and the transaction items other
+writes add to the member partition (consent, email guard, referral marks).
 """
 
 from __future__ import annotations
@@ -13,17 +14,17 @@ from typing import Any, Literal
 from loyalty.domain import bookings, referrals
 from loyalty.domain.bookings import Booking
 from loyalty.domain.events import Event
-from loyalty.store import accounting, items, keys, lots, transactions
+from loyalty.store import accounting, items, keys, lots
 from loyalty.store.member_record import ConsentRecord, MemberRecord
 from loyalty.store.transactions import TxItem
-from loyalty.store.unit_of_work import MemberChange, Outcome, decide, member_update, outbox
+from loyalty.store.unit_of_work import MemberChange, member_update, outbox
 
 
 def consent_put(member_id: str, record: ConsentRecord) -> TxItem:
     return items.put_tx("consent", record.to_item(member_id))
 
 
-def mature(
+def mature_transaction(
     member_id: str,
     points: int,
     expires_on: str,
@@ -34,10 +35,12 @@ def mature(
     expiry: Literal["keep", "sooner", "none"],
     value: Decimal = Decimal(0),
     book_day: str | None = None,
-) -> transactions.TxResult:
+) -> list[TxItem]:
     """Pending -> available for one order, without reading the member: the order item leaves its
     bucket (``order``), its points join their expiry day, the member's pending and available move by
-    ``points`` and its version is bumped (a writer that read the member before retries).
+    ``points`` and its version is bumped (a writer that read the member before retries). The
+    transaction's items; a failed ``member`` condition says the member's expiry day (or the member)
+    is not what the form assumed.
 
     The member's expiry day must stay a lower bound of its soonest points. Without a read that takes two
     forms: ``keep`` leaves the day alone if it is no later than ``expires_on``; ``sooner`` moves a later
@@ -67,14 +70,14 @@ def mature(
     else:
         del marks["#pk"], marks["#sk"], marks[":day"]
     if points <= 0:
-        return transactions.run([order])
+        return [order]
     member = items.update_tx("member", keys.member(member_id), expression, condition, marks)
     # Points are issued (enter the balance, and the accounts) when they mature, at the value then.
     booking = Booking("issued_sales", book_day or at[:10], value, "sale", counters={"pending_p": -points})
     booked = bookings.books(booking, {expires_on: points}, {}, None, None)
     writes = [order, member, *lots.writes(member_id, {}, {expires_on: points}, {}, booked.valued)]
     writes.append(accounting.day_update(member_id, booking.day, booked.movement, booked.counters))
-    return transactions.run(writes)
+    return writes
 
 
 def move_due(member_id: str, kind: str, seen: date, day: date | None) -> bool:
@@ -91,12 +94,12 @@ def move_due(member_id: str, kind: str, seen: date, day: date | None) -> bool:
     return items.update(keys.member(member_id), expression, "#sk = :seen", marks).written
 
 
-def update_profile(
+def profile_transaction(
     before: MemberRecord, after: MemberRecord, events: Sequence[Event], at: str, consent: ConsentRecord | None = None
-) -> Outcome[None]:
+) -> list[TxItem]:
     """Profile changes, versioned like every member write; a change of consent is recorded in the same
-    transaction; when the email changes its guard moves too (Refused("email_taken") when another member
-    holds the new one)."""
+    transaction; when the email changes its guard moves too (its outcome is Refused("email_taken") when
+    another member holds the new one)."""
     if bookings.counted_tier(before.status, before.tier) != bookings.counted_tier(after.status, after.tier):
         raise ValueError("a profile change leaves the tier alone: tier counts move only with a booking")
     writes = [member_update(MemberChange(before, after, at, events))]
@@ -118,7 +121,7 @@ def update_profile(
         if before.email is not None:
             mine = {":me": before.member_id}
             writes.append(items.delete_tx("old_email", keys.email(before.email), "member_id = :me", mine))
-    return decide(transactions.run(writes), None)
+    return writes
 
 
 def release_email(member_id: str, address: str) -> TxItem:

@@ -92,8 +92,9 @@ class Found[T]:
 
 @dataclass(frozen=True)
 class Again:
-    """The plan found what it read stale (a cached reward, a voucher code taken): read again, at once
-    when nothing races (``pause=False``)."""
+    """What was read is stale (the plan found a cached reward's stock spent; a replay found the voucher
+    code taken by another redemption; a refusal said the reward changed): read again, at once when
+    nothing races (``pause=False``)."""
 
     pause: bool = True
 
@@ -124,21 +125,28 @@ def _no_refusal(refused: Refused) -> NoReturn:
     raise ValueError(f"a refusal ({refused.reason}) this write does not expect")
 
 
+def _no_replay(existing: object) -> NoReturn:
+    raise ValueError(f"a replay ({existing!r}) of a write that puts no entry")
+
+
 def write[S, T, A](
     read: Callable[[int], S],
     plan: Callable[[S], Step[T, A]],
-    replay: Callable[[T], A],
+    replay: Callable[[T], A | Again] = _no_replay,
     *,
     budget: Budget,
     contended: str,
-    refused: Callable[[Refused], A] = _no_refusal,
+    refused: Callable[[Refused], A | Again] = _no_refusal,
     retried: Callable[[Retry], bool] | None = None,
     lost: Callable[[LoyaltyError], A | None] | None = None,
     exhausted: Callable[[], A] | None = None,
 ) -> A:
     """Write once, whatever races it. Each round reads (``read`` gets the round's number), plans and
     writes; then the outcome answers: written (the plan's answer), replay (``replay`` of the entry that
-    stood first), refused (``refused``: usually raises the rule's error), or retry.
+    stood first; a write that puts none leaves it out), refused (``refused``: usually raises the rule's
+    error), or retry. ``replay`` and ``refused`` may answer Again when what stood in the way says the
+    read was stale rather than answering the request (an entry that is another request's, a reward
+    changed since it was cached).
 
     ``retried`` learns from a lost round (what a failed counter held) and says whether the next round
     may go at once. ``lost`` answers a request whose read or plan refused it (the member erased since,
@@ -152,27 +160,32 @@ def write[S, T, A](
             if answer is None:
                 raise
             return answer
-        if isinstance(step, Done | Found):  # nothing to write: the answer read, or the entry read replayed
-            return replay(step.existing) if isinstance(step, Found) else step.answer
-        if isinstance(step, Again):
-            if step.pause:
-                pause(attempt, budget)
-            continue
-        outcome = run_step(step)
-        if isinstance(outcome, Written):
-            return step.answer
-        if isinstance(outcome, Replay):
-            return replay(outcome.existing)
-        if isinstance(outcome, Refused):
-            return refused(outcome)
-        if retried is not None and retried(outcome):
-            continue
-        pause(attempt, budget)
+        answered = _answer(step, replay, refused, retried)
+        if not isinstance(answered, Again):
+            return answered
+        if answered.pause:
+            pause(attempt, budget)
     if exhausted is not None:
         return exhausted()
     raise Contended(contended)
 
 
-def commit_change[T](change: MemberChange[T]) -> Outcome[T]:
-    """One round's write of a member change, for a caller that runs its own rounds."""
-    return commit(change, books_of(change))
+def _answer[T, A](
+    step: Step[T, A],
+    replay: Callable[[T], A | Again],
+    refused: Callable[[Refused], A | Again],
+    retried: Callable[[Retry], bool] | None,
+) -> A | Again:
+    """One round's answer, or Again (read again, after a pause or at once)."""
+    if isinstance(step, Done):
+        return step.answer
+    if isinstance(step, Found):  # nothing to write: the entry read is replayed
+        return replay(step.existing)
+    if isinstance(step, Again):
+        return step
+    outcome = run_step(step)
+    if isinstance(outcome, Written):
+        return step.answer
+    if isinstance(outcome, Retry):
+        return Again(pause=retried is None or not retried(outcome))
+    return replay(outcome.existing) if isinstance(outcome, Replay) else refused(outcome)

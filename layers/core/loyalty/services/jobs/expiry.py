@@ -10,8 +10,8 @@ are all in that one read.
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 
 from aws_lambda_powertools import Logger
 
@@ -22,16 +22,15 @@ from loyalty.domain.events import Event
 from loyalty.models.common import rfc3339
 from loyalty.models.jobs import JobName
 from loyalty.services.jobs.runner import Run, each
-from loyalty.services.retry import pause
 from loyalty.store import member_reads, member_updates, unit_of_work, write_loop
 from loyalty.store.due_index import DueItem
 from loyalty.store.entries import EntryFields, ExpiryRecord
 from loyalty.store.member_reads import MemberState
-from loyalty.store.unit_of_work import MemberChange, Retry, Written
+from loyalty.store.unit_of_work import MemberChange, Retry
+from loyalty.store.write_loop import Done, Planned
 
 logger = Logger(child=True)
 
-ATTEMPTS = 5
 DAYS_PER_WRITE = 60  # an entry per day, up to one lot per month and the member: well inside 100 items
 
 
@@ -46,43 +45,95 @@ class Expiry:
         each(items, run, lambda item, run: settle(item.member_id, item.day, run), "expire points")
 
 
+@dataclass(frozen=True)
+class Expired:
+    """What one write expired; ``more``: the member has more ended days than one write holds."""
+
+    days: int = 0
+    points: int = 0
+    more: bool = False
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """Nothing to expire: the member is gone, or ``inactive`` (erased: its expiry day ``due``, if any,
+    leaves the index)."""
+
+    inactive: bool = False
+    due: date | None = None
+
+
+@dataclass(frozen=True)
+class Busy:
+    """Every round lost a race: the member stays due, and the next run retries it."""
+
+
+type Settled = Expired | Skipped | Busy
+
+
 def settle(member_id: str, seen: date, run: Run) -> None:
     """Expire every ended day of one member; ``seen`` is the expiry day the index showed."""
     through = due_dates.expiry_through(run.today)
     again: set[str] = set()  # days already expired once, whose points a cancellation gave back
-    for attempt in range(ATTEMPTS):
+
+    def read(_: int) -> MemberState | None:
         state = member_reads.read(member_id)
         run.counts["members_read"] += 1
-        if state is None:
+        if state is None or state.member.status != "active" or state.complete or due_dates.ended(state.lots, through):
+            return state
+        run.counts["members_read"] += 1
+        return member_reads.read(member_id, "all")  # the first months read hold nothing left to expire
+
+    def retried(outcome: Retry) -> bool:
+        days = {role.removeprefix("expire:") for role in outcome.failed if role.startswith("expire:")}
+        again.update(days)  # entries exist: these points expire a second time, under a new key
+        return bool(days)
+
+    while True:  # one write per DAYS_PER_WRITE ended days, each written before the next is read
+        answer = write_loop.write(
+            read,
+            lambda state: plan(state, frozenset(again), run, clock.now()),
+            budget=write_loop.JOB,
+            contended=f"Member '{member_id}' points could not be expired.",
+            retried=retried,
+            exhausted=Busy,
+        )
+        if isinstance(answer, Busy):
+            run.counts["failures"] += 1
             return
-        if state.member.status != "active":
-            run.counts["skipped_inactive_members"] += 1  # erased: its balance is not ours to change
-            if state.member.due.expiry is not None:
-                member_updates.move_due(member_id, "EXPIRY", state.member.due.expiry, None)
+        if isinstance(answer, Skipped):
+            if answer.inactive:
+                run.counts["skipped_inactive_members"] += 1
+            if answer.due is not None:
+                member_updates.move_due(member_id, "EXPIRY", answer.due, None)
             return
-        if not state.complete and not due_dates.ended(state.lots, through):
-            state = member_reads.read(member_id, "all")  # the first months read hold nothing left to expire
-            run.counts["members_read"] += 1
-            assert state is not None
-        ended = due_dates.ended(state.lots, through)
-        batch = dict(list(ended.items())[:DAYS_PER_WRITE])
-        change = _change(state, batch, again, run)
-        outcome = write_loop.commit_change(change)
-        if isinstance(outcome, Written):
-            run.counts["days_expired"] += len(batch)
-            run.counts["points_expired"] += state.member.balances.available - change.after.balances.available
-            if len(batch) == len(ended):
-                return
-            continue  # more ended days than one transaction holds: go on from what was just written
-        failed = [day for day in batch if isinstance(outcome, Retry) and f"expire:{day}" in outcome.failed]
-        if failed:
-            again.update(failed)  # entries exist: these points expire a second time, under a new key
-            continue
-        pause(attempt)
-    run.counts["failures"] += 1
+        run.counts["days_expired"] += answer.days
+        run.counts["points_expired"] += answer.points
+        if not answer.more:
+            return
 
 
-def _change(state: MemberState, batch: dict[str, int], again: set[str], run: Run) -> MemberChange[None]:
+def plan(
+    state: MemberState | None, again: frozenset[str], run: Run, now: datetime
+) -> Done[Settled] | Planned[None, Settled]:
+    """The member's ended days (up to DAYS_PER_WRITE of them) expired: an ``expire`` entry per day with
+    the balance it leaves, the days' lots emptied, the member's expiry day moved to its soonest day
+    still holding points. A member gone takes nothing; one not active (erased) only leaves the index.
+    Days in ``again`` were expired once already: their points (given back since) leave under a new key."""
+    if state is None:
+        return Done(Skipped())
+    if state.member.status != "active":
+        return Done(Skipped(inactive=True, due=state.member.due.expiry))  # erased: its balance is not ours
+    ended = due_dates.ended(state.lots, due_dates.expiry_through(run.today))
+    batch = dict(list(ended.items())[:DAYS_PER_WRITE])
+    change = _change(state, batch, again, run, now)
+    points = state.member.balances.available - change.after.balances.available
+    return Planned(change, Expired(len(batch), points, more=len(batch) < len(ended)))
+
+
+def _change(
+    state: MemberState, batch: dict[str, int], again: frozenset[str], run: Run, now: datetime
+) -> MemberChange[None]:
     member = state.member
     available = member.balances.available
     entries = []
@@ -93,7 +144,7 @@ def _change(state: MemberState, batch: dict[str, int], again: set[str], run: Run
         run_day = run.today.isoformat() if day in again else None
         entry_id = f"expire:{day}" if run_day is None else f"expire:{day}:{run_day}"
         # Points expire at the end of their day; points given back to a day already past leave now.
-        ended_at = calendar.end_of_day(date.fromisoformat(day), run.program.zone) if run_day is None else clock.now()
+        ended_at = calendar.end_of_day(date.fromisoformat(day), run.program.zone) if run_day is None else now
         occurred_at = rfc3339(ended_at)
         record = ExpiryRecord(
             day, run_day, EntryFields(member.member_id, "expire", entry_id, -points, available, occurred_at)

@@ -4,7 +4,7 @@ simply given its next day."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 
 from aws_lambda_powertools import Logger
@@ -19,11 +19,11 @@ from loyalty.services.jobs.runner import Run, each
 from loyalty.services.program import tier_levels
 from loyalty.store import member_reads, member_updates, write_loop
 from loyalty.store.due_index import DueItem
-from loyalty.store.unit_of_work import MemberChange, Written
+from loyalty.store.member_reads import MemberState
+from loyalty.store.unit_of_work import MemberChange
+from loyalty.store.write_loop import Done, Planned
 
 logger = Logger(child=True)
-
-ATTEMPTS = 5
 
 
 class TierReviews:
@@ -37,44 +37,88 @@ class TierReviews:
         each(items, run, lambda item, run: review(item.member_id, item.day, run), "review a tier")
 
 
+@dataclass(frozen=True)
+class Reviewed:
+    """A review made: the tier it left (``before``) and the one it gives; ``next_review``, when the
+    review only moves the member's review day (no tier, no grace changed)."""
+
+    before: str
+    after: str
+    next_review: date | None = None
+    moved_only: bool = False
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """No review: the member is gone, or its review was moved since the index was read (that day
+    stands), or it is not active (``leaves``: its review day leaves the index)."""
+
+    leaves: bool = False
+
+
+@dataclass(frozen=True)
+class Busy:
+    """Every round lost a race: the member stays due, and the next run retries it."""
+
+
+type Settled = Reviewed | Skipped | Busy
+
+
 def review(member_id: str, seen: date, run: Run) -> None:
-    levels = tier_levels(run.program)
-    window = run.program.tier_window_days
-    for _ in range(ATTEMPTS):
-        state = member_reads.read(member_id, "none")
-        if state is None or state.member.due.tier_review != seen:
-            return  # gone, or its review was moved since the index was read: that day stands
-        member = state.member
-        if member.status != "active":
+    answer = write_loop.write(
+        lambda _: member_reads.read(member_id, "none"),
+        lambda state: plan(state, seen, run),
+        budget=write_loop.JOB,
+        contended=f"Member '{member_id}' tier could not be reviewed.",
+        exhausted=Busy,
+    )
+    match answer:
+        case Busy():
+            run.counts["failures"] += 1
+        case Skipped(leaves=True):
             member_updates.move_due(member_id, "TIER", seen, None)
-            return
-        current = by_name(member.tier, levels)
-        outcome = tier_review.review(current, member.qualifying, run.today, window, levels, member.tier_since)
-        run.counts["tier_reviews"] += 1
-        if not outcome.changed and outcome.tier_since == member.tier_since:
-            if member_updates.move_due(member_id, "TIER", seen, outcome.next_review):
-                return
-            continue
-        after = replace(
-            member,
-            tier=outcome.tier.name,
-            tier_since=outcome.tier_since,
-            due=replace(member.due, tier_review=outcome.next_review),
-        )
-        events = tier_changed(current.name, outcome.tier.name)
-        # A move down books the tier counts on the run's day (with no movement of points), in the same
-        # transaction as the member's new tier; a grace that only restarts books nothing.
-        booking = Booking(None, run.today.isoformat())
-        if isinstance(
-            write_loop.commit_change(MemberChange(member, after, rfc3339(run.now), events, booking=booking)), Written
-        ):
-            if outcome.changed:
+        case Reviewed(moved_only=True):
+            run.counts["tier_reviews"] += 1
+            # One conditional update, no version: when it fails someone moved the day since, and theirs stands.
+            member_updates.move_due(member_id, "TIER", seen, answer.next_review)
+        case Reviewed(before=before, after=after):
+            run.counts["tier_reviews"] += 1
+            if before != after:
                 run.counts["tier_changes"] += 1
-                logger.info(
-                    "tier changed", extra={"member_id": member_id, "from": current.name, "to": outcome.tier.name}
-                )
-            return
-    run.counts["failures"] += 1
+                logger.info("tier changed", extra={"member_id": member_id, "from": before, "to": after})
+
+
+def plan(state: MemberState | None, seen: date, run: Run) -> Done[Settled] | Planned[None, Settled]:
+    """The member's tier after the review of its qualifying points on the run's day (with its grace: see
+    loyalty.domain.tier_review) and its next review day. A move down books the tier counts on the run's
+    day (with no movement of points) in the same transaction as the member's new tier; a grace that only
+    restarts books nothing; a review that changes neither only moves the review day."""
+    if state is None or state.member.due.tier_review != seen:
+        return Done(Skipped())
+    member = state.member
+    if member.status != "active":
+        return Done(Skipped(leaves=True))
+    levels = tier_levels(run.program)
+    current = by_name(member.tier, levels)
+    outcome = tier_review.review(
+        current, member.qualifying, run.today, run.program.tier_window_days, levels, member.tier_since
+    )
+    if not outcome.changed and outcome.tier_since == member.tier_since:
+        return Done(Reviewed(current.name, current.name, outcome.next_review, moved_only=True))
+    after = replace(
+        member,
+        tier=outcome.tier.name,
+        tier_since=outcome.tier_since,
+        due=replace(member.due, tier_review=outcome.next_review),
+    )
+    change: MemberChange[None] = MemberChange(
+        member,
+        after,
+        rfc3339(run.now),
+        tier_changed(current.name, outcome.tier.name),
+        booking=Booking(None, run.today.isoformat()),
+    )
+    return Planned(change, Reviewed(current.name, outcome.tier.name, outcome.next_review))
 
 
 JOBS = {"tier_review": TierReviews()}
