@@ -4,14 +4,15 @@ and the Shopify App Proxy (no key: Shopify's signature). Parsing and shaping onl
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from loyalty.entrypoints import access, lazy
 from loyalty.entrypoints import metrics as emit
 from loyalty.entrypoints.handlers import api, http_handler
-from loyalty.entrypoints.http import JSON, answered, caller, created_doc
+from loyalty.entrypoints.http import JSON
 from loyalty.entrypoints.observability import logger, metrics
-from loyalty.entrypoints.params import ClientIdPath, Cursor
+from loyalty.entrypoints.params import ClientIdPath, Cursor, Limit
+from loyalty.entrypoints.routes import acting_key, answered, created_doc
 from loyalty.models.common import CLIENT_ID_PATTERN, Page
 from loyalty.models.entry import Entry
 from loyalty.models.me import Balance, CardReplace, Me, MemberCard, MeReward, TokenCreated, TokenRequest, WaysToEarn
@@ -29,7 +30,6 @@ else:  # imported on first use: see loyalty.entrypoints.lazy
 
 app = api()
 
-Limit = Annotated[int, Query(ge=1, le=100)]
 CardCode = Annotated[str, Path(min_length=1, max_length=64)]
 ConnectionId = Annotated[str, Path(pattern=CLIENT_ID_PATTERN, max_length=128)]
 ProxyView = Annotated[
@@ -64,7 +64,7 @@ def _event() -> dict[str, object]:
     responses={201: {"description": "Issued", "content": {JSON: {"model": TokenCreated}}}},
 )
 def issue_token(member_id: ClientIdPath, body: Annotated[TokenRequest, Body()]) -> Response[TokenCreated]:
-    created = member_tokens.issue(member_id, body, caller(_event()).get("key_id"))
+    created = member_tokens.issue(member_id, body, acting_key(app))
     return Response(status_code=201, content_type=JSON, body=created)
 
 

@@ -17,7 +17,7 @@ from local.apigw import Request
 from local.template import Template
 from loyalty.adapters import clock
 from tests.handlers.test_auth import assert_problem
-from tests.integrations_in import test_platform_webhooks as inbound
+from tests.integrations_in import shops as inbound
 
 PROXY_SECRET = "shpss_app-client-secret-0123456789"
 CUSTOMER = "207119551"  # Bob Norman, the customer of Shopify's sample order
