@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,11 +18,11 @@ def start_stack(tmp_path: Path, backend: str = "moto", **extra: str) -> LocalSta
 
 
 def stop_promptly(stack: LocalStack) -> tuple[int, str, str]:
-    """SIGTERM, then the exit code and output; the stack must be gone within a few seconds."""
-    started = time.monotonic()
-    stopped = stack.stop()
-    assert time.monotonic() - started < 5, "the stack took too long to stop"
-    return stopped
+    """SIGTERM, then the exit code and output. The stack must end by itself: one still there after 10 s is
+    killed, and its exit code (-9) says so. (A 5 s bound measured the machine's load: 5.6 s once.)"""
+    code, out, err = stack.stop(timeout=10)
+    assert code != -signal.SIGKILL, "the stack did not stop on SIGTERM within 10 s"
+    return code, out, err
 
 
 @pytest.fixture

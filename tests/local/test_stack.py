@@ -75,7 +75,10 @@ def test_fake_stack_bootstraps_the_key_runs_pollers_and_stops(tmp_path: Path, st
         tmp_path, "moto", LOCAL_TEMPLATE=str(template.root / "template.yaml"), FAKE_KEY_FILE=str(key_file)
     )
     stacks.append(stack)
-    assert key_file.read_text() == f"{ADMIN_KEY} admin local admin"
+    admin, demo = key_file.read_text().splitlines()
+    assert admin == f"{ADMIN_KEY} admin local admin"
+    # The widget's demo shop gets a storefront key of its own, new at every start (local/widget.py).
+    assert demo.startswith("lk_") and demo.endswith(" storefront local widget demo shop")
     assert stack.call("GET", "/v1/echo/x", key="good")[1]["table"] == "Table"
     assert stack.call("GET", "/v1/echo/x", key="bad")[0] == 403
 
@@ -103,11 +106,12 @@ def test_generated_admin_key_is_printed(tmp_path: Path, stacks: list[LocalStack]
         LOYALTY_ADMIN_KEY="",
     )
     stacks.append(stack)
-    generated = key_file.read_text().split()[0]
-    assert generated.startswith("lk_") and len(generated) >= 40
+    admin, demo = (line.split()[0] for line in key_file.read_text().splitlines())
+    assert admin.startswith("lk_") and len(admin) >= 40
     code, out, _ = stop_promptly(stack)
     assert code == 0
-    assert generated in out
+    assert admin in out
+    assert demo not in out  # the demo shop's storefront key is never shown
 
 
 def test_invoke_without_a_running_stack_says_so(tmp_path: Path) -> None:
