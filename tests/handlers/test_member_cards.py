@@ -9,8 +9,9 @@ from harness.api import Api
 from loyalty.domain import cards
 from loyalty.domain.cards import Card, Issue
 from loyalty.store import cards as card_store
-from loyalty.store import keys
+from loyalty.store import keys, transactions
 from loyalty.store.client import dynamodb, table_name, to_item
+from loyalty.store.unit_of_work import Refused, Retry
 from tests.conftest import table_items
 from tests.handlers.test_auth import assert_problem
 
@@ -84,7 +85,8 @@ def test_a_code_belongs_to_one_member_only(api: Api) -> None:
     assert current is not None
     plan = cards.plan_replacement(current, None, "grace", taken, "2026-11-30T12:00:00.000Z")
     assert isinstance(plan, Issue)
-    assert card_store.issue(plan) == "retry", "the guard of ada's code refuses grace's card"
+    refused = card_store.outcome(transactions.run(card_store.issue_items(plan)))
+    assert isinstance(refused, Retry), "the guard of ada's code refuses grace's card"
     assert api.get(f"/v1/cards/{taken}").body["member_id"] == "ada"
     assert card_store.current("grace") == current, "nothing of the refused card was written"
 
@@ -107,6 +109,7 @@ def test_erasure_removes_the_card_and_no_new_one_is_issued(api: Api, admin_api: 
     assert_problem(api.get(f"/v1/cards/{code}"), 404, "member_not_found")
     assert not [item for item in table_items(ddb) if item["PK"]["S"].startswith("CARD#")]
     assert card_store.current("ada") is None
-    assert card_store.issue(Issue(Card("ada", "ZZZZZZZZZZZZ", "2026-11-30T12:00:00.000Z"), None)) == "inactive"
+    late = Issue(Card("ada", "ZZZZZZZZZZZZ", "2026-11-30T12:00:00.000Z"), None)
+    assert card_store.outcome(transactions.run(card_store.issue_items(late))) == Refused(card_store.INACTIVE)
     assert_problem(api.post("/v1/members/ada/card"), 409, "member_erased")
     assert admin_api.delete("/v1/admin/members/ada").status == 204, "erasure repeated: still fine"

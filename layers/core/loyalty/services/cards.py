@@ -13,18 +13,19 @@ from __future__ import annotations
 from loyalty.adapters import clock, randomness
 from loyalty.domain import cards
 from loyalty.domain.cards import AlreadyReplaced, Card, Issue, NotThisMembers
-from loyalty.domain.errors import Contended, InvalidInput, MemberNotFound
+from loyalty.domain.errors import InvalidInput, MemberNotFound
 from loyalty.models.common import rfc3339
 from loyalty.models.me import CardReplace, MemberCard
 from loyalty.models.member import Member
 from loyalty.services import members
 from loyalty.services.member_writes import active_state
-from loyalty.services.retry import pause
 from loyalty.store import cards as card_store
+from loyalty.store import write_loop
+from loyalty.store.unit_of_work import Refused
+from loyalty.store.write_loop import Again, Done, Prepared, Step
 
 # A clash of two random 59-bit codes is astronomically rare; a concurrent replacement of the same
-# member's card less so: both are read again and retried a few times.
-ATTEMPTS = 5
+# member's card less so: both are read again and retried (write_loop.MEMBER).
 
 
 def new_code() -> str:
@@ -38,18 +39,21 @@ def view(card: Card) -> MemberCard:
 def code_for(member_id: str) -> str | None:
     """The member's card code, issuing its first card when it has none; None for a member that is not
     active (an erased or merged member gets no card)."""
-    for attempt in range(ATTEMPTS):
-        card = card_store.current(member_id)
-        if card is not None:
-            return card.code
-        plan = Issue(cards.first_card(member_id, new_code(), rfc3339(clock.now())), None)
-        outcome = card_store.issue(plan)
-        if outcome == "written":
-            return plan.card.code
-        if outcome == "inactive":
-            return None
-        pause(attempt)  # another request issued it meanwhile (read it), or the code was taken (draw again)
-    raise Contended(f"The card of member '{member_id}' could not be issued; retry it.")
+    return write_loop.write(
+        lambda _: card_store.current(member_id),
+        lambda card: plan_first(card, member_id, new_code(), rfc3339(clock.now())),
+        budget=write_loop.MEMBER,
+        contended=f"The card of member '{member_id}' could not be issued; retry it.",
+        refused=lambda _: None,  # not active: no card
+    )
+
+
+def plan_first(card: Card | None, member_id: str, code: str, at: str) -> Step[None, str | None]:
+    """The card the member holds, or its first one (``code``, drawn for this round)."""
+    if card is not None:
+        return Done(card.code)
+    issue = Issue(cards.first_card(member_id, code, at), None)
+    return Prepared(card_store.issue_items(issue), issue.card.code, outcome=card_store.outcome)
 
 
 def lookup(typed: str) -> Member:
@@ -70,17 +74,27 @@ def replace(member_id: str, request: CardReplace | None) -> tuple[MemberCard, bo
         if replaces is None:
             raise InvalidInput("This is not a card code.", ["body", "replaces"])
     active_state(member_id, "none")  # 404, or 409 for an erased or merged member
-    for attempt in range(ATTEMPTS):
-        current = card_store.current(member_id)
-        plan = cards.plan_replacement(current, replaces, member_id, new_code(), rfc3339(clock.now()))
-        if isinstance(plan, AlreadyReplaced):
-            return view(plan.card), False
-        if isinstance(plan, NotThisMembers):
-            raise InvalidInput("This is not the member's card, nor one it replaced lately.", ["body", "replaces"])
-        outcome = card_store.issue(plan)
-        if outcome == "written":
-            return view(plan.card), True
-        if outcome == "inactive":
-            active_state(member_id, "none")  # erased or merged since: say which
-        pause(attempt)
-    raise Contended(f"The card of member '{member_id}' could not be replaced; retry it.")
+
+    def inactive(_: Refused) -> Again:
+        active_state(member_id, "none")  # erased or merged since: say which
+        return Again()
+
+    return write_loop.write(
+        lambda _: card_store.current(member_id),
+        lambda current: plan_replacement(current, replaces, member_id, new_code(), rfc3339(clock.now())),
+        budget=write_loop.MEMBER,
+        contended=f"The card of member '{member_id}' could not be replaced; retry it.",
+        refused=inactive,
+    )
+
+
+def plan_replacement(
+    current: Card | None, replaces: str | None, member_id: str, code: str, at: str
+) -> Step[None, tuple[MemberCard, bool]]:
+    """A new card (``code``) in place of the current one, or the answer a retry of a replacement gets."""
+    plan = cards.plan_replacement(current, replaces, member_id, code, at)
+    if isinstance(plan, AlreadyReplaced):
+        return Done((view(plan.card), False))
+    if isinstance(plan, NotThisMembers):
+        raise InvalidInput("This is not the member's card, nor one it replaced lately.", ["body", "replaces"])
+    return Prepared(card_store.issue_items(plan), (view(plan.card), True), outcome=card_store.outcome)

@@ -10,16 +10,15 @@ erasure that deleted the member's card is never followed by a new one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
-
-from botocore.exceptions import ClientError
+from typing import Any
 
 from loyalty.domain.cards import Card, Issue
-from loyalty.store import keys, transactions
-from loyalty.store.client import Item, condition_failed, dynamodb, from_item, table_name, to_item, to_value
-from loyalty.store.transactions import TxItem
+from loyalty.store import items, keys
+from loyalty.store.client import Item
+from loyalty.store.transactions import TxItem, TxResult
+from loyalty.store.unit_of_work import Outcome, Refused, Retry, Written
 
-Written = Literal["written", "retry", "inactive"]
+INACTIVE = "inactive"  # the refusal of a card for a member that is not active (erased or merged)
 
 
 def _card(item: Item) -> Card:
@@ -33,68 +32,35 @@ def _card(item: Item) -> Card:
 
 def current(member_id: str) -> Card | None:
     """The member's current card (strongly consistent: a replacement just answered is seen)."""
-    answer = dynamodb().get_item(TableName=table_name(), Key=to_item(keys.member_card(member_id)), ConsistentRead=True)
-    return _card(from_item(answer["Item"])) if "Item" in answer else None
+    return items.get(keys.member_card(member_id), _card)
 
 
 def owner(code: str) -> str | None:
     """The member a code belongs to now. Strongly consistent: a replaced code stops working the moment
     its replacement has answered."""
-    answer = dynamodb().get_item(TableName=table_name(), Key=to_item(keys.card(code)), ConsistentRead=True)
-    return str(from_item(answer["Item"])["member_id"]) if "Item" in answer else None
+    return items.get(keys.card(code), lambda guard: str(guard["member_id"]))
 
 
 def _guard_put(card: Card) -> TxItem:
     item = {**keys.card(card.code), "member_id": card.member_id, "issued_at": card.issued_at}
-    return TxItem(
-        "guard",
-        {"Put": {"TableName": table_name(), "Item": to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}},
-    )
+    return items.put_tx("guard", item, items.NEW)
 
 
 def _pointer_put(card: Card, replaced: str | None) -> TxItem:
-    item = {
+    pointer = {
         **keys.member_card(card.member_id),
         "card_code": card.code,
         "issued_at": card.issued_at,
         "previous": list(card.previous) or None,
     }
-    request: dict[str, object] = {"TableName": table_name(), "Item": to_item(item)}
     if replaced is None:
-        request["ConditionExpression"] = "attribute_not_exists(PK)"
-    else:
-        request["ConditionExpression"] = "card_code = :replaced"
-        request["ExpressionAttributeValues"] = {":replaced": to_value(replaced)}
-    return TxItem("pointer", {"Put": request})
+        return items.put_tx("pointer", items.present(pointer), items.NEW)
+    return items.put_tx("pointer", items.present(pointer), "card_code = :replaced", {":replaced": replaced})
 
 
 def _member_active(member_id: str) -> TxItem:
-    return TxItem(
-        "member",
-        {
-            "ConditionCheck": {
-                "TableName": table_name(),
-                "Key": to_item(keys.member(member_id)),
-                "ConditionExpression": "#status = :active",
-                "ExpressionAttributeNames": {"#status": "status"},
-                "ExpressionAttributeValues": {":active": to_value("active")},
-            }
-        },
-    )
-
-
-def _guard_delete(code: str, member_id: str) -> TxItem:
-    return TxItem(
-        "old_guard",
-        {
-            "Delete": {
-                "TableName": table_name(),
-                "Key": to_item(keys.card(code)),
-                "ConditionExpression": "member_id = :member",
-                "ExpressionAttributeValues": {":member": to_value(member_id)},
-            }
-        },
-    )
+    marks: dict[str, Any] = {"#status": "status", ":active": "active"}
+    return items.check_tx("member", keys.member(member_id), "#status = :active", marks)
 
 
 def enrollment_items(card: Card) -> Sequence[TxItem]:
@@ -104,16 +70,23 @@ def enrollment_items(card: Card) -> Sequence[TxItem]:
     return [_guard_put(card), _pointer_put(card, None)]
 
 
-def issue(plan: Issue) -> Written:
-    """A member's first or next card, in one transaction: ``retry`` when the pointer moved since it was
-    read or the new code is taken (read again, draw another); ``inactive`` when the member is not active."""
-    items = [_guard_put(plan.card), _pointer_put(plan.card, plan.replaced), _member_active(plan.card.member_id)]
+def issue_items(plan: Issue) -> list[TxItem]:
+    """A member's first or next card, in one transaction (the write loop runs it; ``outcome`` names it)."""
+    writes = [_guard_put(plan.card), _pointer_put(plan.card, plan.replaced), _member_active(plan.card.member_id)]
     if plan.replaced is not None:
-        items.append(_guard_delete(plan.replaced, plan.card.member_id))
-    result = transactions.run(items)
+        mine = {":member": plan.card.member_id}
+        writes.append(items.delete_tx("old_guard", keys.card(plan.replaced), "member_id = :member", mine))
+    return writes
+
+
+def outcome(result: TxResult) -> Outcome[None]:
+    """Written; refused ``INACTIVE`` when the member is not active; else retry: the pointer moved since
+    it was read, or the new code is taken (read again, draw another)."""
     if result.written:
-        return "written"
-    return "inactive" if result.failed_role("member") else "retry"
+        return Written()
+    if result.failed_role("member"):
+        return Refused(INACTIVE)
+    return Retry("the card moved since it was read, or its code is taken", frozenset(result.failed))
 
 
 def forget(member_id: str) -> None:
@@ -121,14 +94,5 @@ def forget(member_id: str) -> None:
     card = current(member_id)
     if card is None:
         return
-    try:
-        dynamodb().delete_item(
-            TableName=table_name(),
-            Key=to_item(keys.card(card.code)),
-            ConditionExpression="member_id = :member",
-            ExpressionAttributeValues={":member": to_value(member_id)},
-        )
-    except ClientError as error:
-        if not condition_failed(error):
-            raise
-    dynamodb().delete_item(TableName=table_name(), Key=to_item(keys.member_card(member_id)))
+    items.delete(keys.card(card.code), "member_id = :member", {":member": member_id})
+    items.delete(keys.member_card(member_id))
