@@ -23,18 +23,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from loyalty.adapters import clock
 from loyalty.domain import calendar
 from loyalty.domain.errors import IdempotencyConflict, MemberErased, OrderNotFound, RefundExceedsOrder
 from loyalty.domain.refunds import PlatformRefund
 from loyalty.models.common import rfc3339
-from loyalty.models.jobs import JobName
 from loyalty.models.order import RefundRequest
 from loyalty.services import program as programs
 from loyalty.services import refunds
-from loyalty.services.jobs.runner import Run, each
+from loyalty.services.jobs.runner import EachDue, Run
 from loyalty.store import keys
 from loyalty.store import orders as order_store
 from loyalty.store import platform_events as store
@@ -196,17 +195,6 @@ def order_came(order_id: str, not_credited: str | None = None) -> list[Outcome]:
 # --- the daily job: held events whose order did not come fail --------------------------------------
 
 
-class FailHeld:
-    name: JobName = "fail_held"
-    kind = store.DUE_KIND
-
-    def through(self, run: Run) -> date:
-        return run.today
-
-    def handle(self, items: list[DueItem], run: Run) -> None:
-        each(items, run, fail_one, "fail a held platform event")
-
-
 def fail_one(item: DueItem, run: Run) -> None:
     """Read the event itself (the index lags): still held and due, its order is looked for one last
     time (a crash may have come between the accrual and its held refunds), else it fails."""
@@ -222,4 +210,4 @@ def fail_one(item: DueItem, run: Run) -> None:
         run.counts["events_failed"] += 1
 
 
-JOBS = {"fail_held": FailHeld()}
+JOBS = {"fail_held": EachDue("fail_held", store.DUE_KIND, fail_one, "fail a held platform event")}

@@ -12,22 +12,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from loyalty.domain import calendar, due_dates, reengagement
-from loyalty.models.jobs import JobName
 from loyalty.services.jobs import emails
-from loyalty.services.jobs.runner import Run, each
+from loyalty.services.jobs.runner import EachDue, Run, by_member
 from loyalty.store import member_reads, member_updates
-from loyalty.store.due_index import DueItem
-
-
-class DormantReminders:
-    name: JobName = "remind_dormant"
-    kind = "DORMANT"
-
-    def through(self, run: Run) -> date:
-        return run.today
-
-    def handle(self, items: list[DueItem], run: Run) -> None:
-        each(items, run, lambda item, run: check(item.member_id, item.day, run), "check dormancy")
 
 
 def check(member_id: str, seen: date, run: Run) -> None:
@@ -79,4 +66,4 @@ def check(member_id: str, seen: date, run: Run) -> None:
     emails.send(taken, "dormant", member, values, {}, run)
 
 
-JOBS = {"remind_dormant": DormantReminders()}
+JOBS = {"remind_dormant": EachDue("remind_dormant", "DORMANT", by_member(check), "check dormancy")}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 
 from aws_lambda_powertools import Logger
@@ -18,9 +18,8 @@ from aws_lambda_powertools import Logger
 from loyalty.domain import calendar, due_dates
 from loyalty.domain.events import Event
 from loyalty.models.common import rfc3339
-from loyalty.models.jobs import JobName
 from loyalty.services import referrals
-from loyalty.services.jobs.runner import Run, each
+from loyalty.services.jobs.runner import EachDue, Run
 from loyalty.store import member_reads, member_updates, write_loop
 from loyalty.store import orders as order_store
 from loyalty.store import referrals as referral_store
@@ -31,17 +30,6 @@ from loyalty.store.unit_of_work import Outcome, Refused, Retry, decide
 from loyalty.store.write_loop import Again, Done, Prepared
 
 logger = Logger(child=True)
-
-
-class Maturing:
-    name: JobName = "mature"
-    kind = "MATURE"
-
-    def through(self, run: Run) -> date:
-        return run.today
-
-    def handle(self, items: list[DueItem], run: Run) -> None:
-        each(items, run, settle, "mature an order or settle a referral")
 
 
 def settle(item: DueItem, run: Run) -> None:
@@ -227,4 +215,4 @@ def _erased(member_id: str) -> bool:
     return state is not None and state.member.status == "erased"
 
 
-JOBS = {"mature": Maturing()}
+JOBS = {"mature": EachDue("mature", "MATURE", settle, "mature an order or settle a referral")}

@@ -13,22 +13,9 @@ import html
 from datetime import date, timedelta
 
 from loyalty.domain import calendar, due_dates, reengagement
-from loyalty.models.jobs import JobName
 from loyalty.services.jobs import emails
-from loyalty.services.jobs.runner import Run, each
+from loyalty.services.jobs.runner import EachDue, Run, by_member
 from loyalty.store import member_reads, member_updates
-from loyalty.store.due_index import DueItem
-
-
-class ExpiringReminders:
-    name: JobName = "remind_expiring"
-    kind = "REMIND"
-
-    def through(self, run: Run) -> date:
-        return run.today
-
-    def handle(self, items: list[DueItem], run: Run) -> None:
-        each(items, run, lambda item, run: remind(item.member_id, item.day, run), "send an expiry reminder")
 
 
 def remind(member_id: str, seen: date, run: Run) -> None:
@@ -99,4 +86,4 @@ def remind(member_id: str, seen: date, run: Run) -> None:
     emails.send(taken, "expiring", member, values, fragments, run)
 
 
-JOBS = {"remind_expiring": ExpiringReminders()}
+JOBS = {"remind_expiring": EachDue("remind_expiring", "REMIND", by_member(remind), "send an expiry reminder")}

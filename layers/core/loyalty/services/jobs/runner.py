@@ -69,6 +69,28 @@ class DueJob(Protocol):
         ...
 
 
+@dataclass
+class EachDue:
+    """A job that settles, one at a time, every item due in its index up to today (``what``: the failure
+    log's words, "could not <what>")."""
+
+    name: JobName
+    kind: str
+    settle: Callable[[DueItem, Run], None]
+    what: str
+
+    def through(self, run: Run) -> date:
+        return run.today
+
+    def handle(self, items: list[DueItem], run: Run) -> None:
+        each(items, run, self.settle, self.what)
+
+
+def by_member(check: Callable[[str, date, Run], None]) -> Callable[[DueItem, Run], None]:
+    """A settle step for a member index: the member and the day the index holds it on."""
+    return lambda item, run: check(item.member_id, item.day, run)
+
+
 def each(items: list[DueItem], run: Run, settle: Callable[[DueItem, Run], None], what: str) -> None:
     """Settle every item of a page, one at a time; one item's failure does not stop the others."""
     for item in items:

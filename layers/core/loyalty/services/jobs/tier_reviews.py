@@ -14,27 +14,14 @@ from loyalty.domain.bookings import Booking
 from loyalty.domain.events import tier_changed
 from loyalty.domain.tiers import by_name
 from loyalty.models.common import rfc3339
-from loyalty.models.jobs import JobName
-from loyalty.services.jobs.runner import Run, each
+from loyalty.services.jobs.runner import EachDue, Run, by_member
 from loyalty.services.program import tier_levels
 from loyalty.store import member_reads, member_updates, write_loop
-from loyalty.store.due_index import DueItem
 from loyalty.store.member_reads import MemberState
 from loyalty.store.unit_of_work import MemberChange
 from loyalty.store.write_loop import Done, Planned
 
 logger = Logger(child=True)
-
-
-class TierReviews:
-    name: JobName = "tier_review"
-    kind = "TIER"
-
-    def through(self, run: Run) -> date:
-        return run.today
-
-    def handle(self, items: list[DueItem], run: Run) -> None:
-        each(items, run, lambda item, run: review(item.member_id, item.day, run), "review a tier")
 
 
 @dataclass(frozen=True)
@@ -121,4 +108,4 @@ def plan(state: MemberState | None, seen: date, run: Run) -> Done[Settled] | Pla
     return Planned(change, Reviewed(current.name, outcome.tier.name, outcome.next_review))
 
 
-JOBS = {"tier_review": TierReviews()}
+JOBS = {"tier_review": EachDue("tier_review", "TIER", by_member(review), "review a tier")}
