@@ -179,6 +179,14 @@ class Model(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
 
+def from_record[M: BaseModel](model: type[M], record: object, **more: Any) -> M:
+    """``model`` from a stored record: each field the record has an attribute of the same name for (and
+    only those: a record may hold what a view never shows, such as a secret), plus ``more``; pydantic
+    converts as it validates (an ISO 8601 string to a datetime)."""
+    fields = {name: getattr(record, name) for name in model.model_fields if hasattr(record, name)}
+    return model.model_validate({**fields, **more})
+
+
 class ApiModel(Model):
     """Every request body rejects unknown fields, so a typo never passes silently."""
 

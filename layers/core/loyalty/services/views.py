@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from loyalty.domain import calendar, tiers
+from loyalty.models.common import from_record
 from loyalty.models.entry import Entry
 from loyalty.models.member import Expiring, Member, NextTier, Points, Tier
 from loyalty.models.program import Program
@@ -35,18 +36,9 @@ def member_view(
         for day, points in lots.items()
         if points > 0 and today.isoformat() <= day != never and (through_month is None or day[:7] <= through_month)
     )
-    return Member(
-        member_id=member.member_id,
-        email=member.email,
-        name=member.name,
-        status=member.status,
-        provisional=member.provisional,
-        merged_into=member.merged_into,
-        enrolled_at=member.enrolled_at,
-        last_activity_at=member.last_activity_at,
-        marketing_opt_in=member.marketing_opt_in,
-        locale=member.locale,
-        referral_code=member.referral_code,
+    return from_record(
+        Member,
+        member,
         tier=Tier(name=tier.name, multiplier=float(tier.multiplier)),
         next_tier=(
             NextTier(name=upcoming[0].name, points_needed=upcoming[1], threshold=upcoming[0].threshold)
@@ -67,22 +59,15 @@ def state_view(state: MemberState, program: Program, now: datetime) -> Member:
     return member_view(state.member, state.lots, program, now, through_month=state.through_month)
 
 
+ENTRY_REFS = ("order_id", "refund_id", "redemption_id", "adjustment_id", "merged_with")  # what an entry is of
+
+
 def entry_view(entry: EntryFields, refs: Mapping[str, str] | None = None, reason: str | None = None) -> Entry:
     refs = refs or {}
-    return Entry(
-        entry_id=entry.entry_id,
-        kind=entry.kind,
-        points=entry.points,
-        balance_after=entry.balance_after,
-        occurred_at=entry.occurred_at,
-        order_id=refs.get("order_id"),
-        refund_id=refs.get("refund_id"),
-        redemption_id=refs.get("redemption_id"),
-        adjustment_id=refs.get("adjustment_id"),
-        reason=reason,
-        merged_with=refs.get("merged_with"),
-        key_id=entry.key_id,
-    )
+    named = {
+        name: refs.get(name) for name in ("order_id", "refund_id", "redemption_id", "adjustment_id", "merged_with")
+    }
+    return from_record(Entry, entry, **named, reason=reason)
 
 
 def activity_view(item: ActivityItem) -> Entry:

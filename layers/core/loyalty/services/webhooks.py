@@ -33,7 +33,7 @@ from standardwebhooks.webhooks import Webhook as Signer
 
 from loyalty.adapters import clock, delivery_queue, kms, webhook_http
 from loyalty.domain.errors import Contended, InvalidInput, NotFound
-from loyalty.models.common import Page, rfc3339
+from loyalty.models.common import Page, from_record, rfc3339
 from loyalty.models.events import Envelope
 from loyalty.models.webhooks import (
     Delivery,
@@ -71,14 +71,7 @@ def _context(webhook_id: str) -> dict[str, str]:
 
 
 def _view(record: store.WebhookRecord) -> Webhook:
-    return Webhook(
-        webhook_id=record.webhook_id,
-        url=record.url,
-        events=record.events,
-        active=record.active,
-        created_at=datetime.fromisoformat(record.created_at),
-        updated_at=datetime.fromisoformat(record.updated_at),
-    )
+    return from_record(Webhook, record)
 
 
 def _checked_url(url: str) -> None:
@@ -151,19 +144,7 @@ def deliveries(webhook_id: str, limit: int, cursor: str | None) -> Page[Delivery
         records, next_cursor = store.list_deliveries(webhook_id, limit, cursor)
     except ValueError as error:
         raise InvalidInput(str(error), ["query", "cursor"]) from None
-    items = [
-        Delivery(
-            delivery_id=r.delivery_id,
-            event_id=r.event_id,
-            type=r.type,
-            status=r.status,
-            attempts=r.attempts,
-            last_status=r.last_status,
-            last_error=r.last_error,
-            next_attempt_at=datetime.fromisoformat(r.next_attempt_at) if r.next_attempt_at else None,
-        )
-        for r in records
-    ]
+    items = [from_record(Delivery, record) for record in records]
     return Page[Delivery](items=items, next_cursor=next_cursor)
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
 
 from loyalty.adapters import clock, kms
+from loyalty.models.common import from_record
 from loyalty.models.integrations import Connection, ConnectionRequest
 from loyalty.settings import settings
 from loyalty.store import integrations as store
@@ -32,16 +32,7 @@ def webhook_path(connection_id: str) -> str:
 
 
 def view(record: store.ConnectionRecord) -> Connection:
-    return Connection(
-        connection_id=record.connection_id,
-        platform=record.platform,
-        match_members_by=record.match_members_by,
-        auto_enroll=record.auto_enroll,
-        category_by_sku=record.category_by_sku,
-        webhook_path=webhook_path(record.connection_id),
-        created_at=datetime.fromisoformat(record.created_at),
-        updated_at=datetime.fromisoformat(record.updated_at),
-    )
+    return from_record(Connection, record, webhook_path=webhook_path(record.connection_id))
 
 
 def save(connection_id: str, request: ConnectionRequest) -> tuple[Connection, bool]:
