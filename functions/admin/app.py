@@ -76,7 +76,7 @@ def find_member(email: Annotated[str, Query(min_length=3, max_length=254)]) -> P
 def adjust(member_id: ClientIdPath, body: Annotated[AdjustmentRequest, Body()]) -> tuple[Entry, int]:
     # The acting key goes on the entry, so the ledger says who changed the balance.
     adjusted = adjustments.adjust(member_id, body, adjustments.Actor(*acting(app)))
-    return adjusted.entry, 201 if adjusted.created else 200
+    return adjusted.result, 201 if adjusted.created else 200
 
 
 @app.get(

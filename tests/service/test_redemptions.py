@@ -115,8 +115,8 @@ def test_adjustments_credit_debit_never_below_zero_and_record_the_actor(shop: No
     member_with_points("m-1", 100)
     desk = adjustments.Actor(key_id="key_00000000000000aa", label="support desk")
     credit = adjustments.adjust("m-1", AdjustmentRequest(adjustment_id="a-1", points=50, reason="goodwill"), desk)
-    assert credit.created and credit.entry.points == 50 and credit.entry.balance_after == 150
-    assert credit.entry.reason == "goodwill"
+    assert credit.created and credit.result.points == 50 and credit.result.balance_after == 150
+    assert credit.result.reason == "goodwill"
     stored = entries.get_adjustment("a-1")
     assert stored is not None and (stored.actor, stored.entry.key_id) == ("support desk", "key_00000000000000aa")
     again = adjustments.adjust("m-1", AdjustmentRequest(adjustment_id="a-1", points=50, reason="goodwill"), desk)
@@ -124,7 +124,7 @@ def test_adjustments_credit_debit_never_below_zero_and_record_the_actor(shop: No
     with pytest.raises(errors.InsufficientPoints):
         adjustments.adjust("m-1", AdjustmentRequest(adjustment_id="a-2", points=-151, reason="fraud"), desk)
     debit = adjustments.adjust("m-1", AdjustmentRequest(adjustment_id="a-3", points=-150, reason="fraud"), desk)
-    assert debit.entry.balance_after == 0 and members.get("m-1").points.available == 0
+    assert debit.result.balance_after == 0 and members.get("m-1").points.available == 0
 
 
 def test_a_reward_change_is_seen_by_the_next_redemption(shop: None, aws: Any) -> None:

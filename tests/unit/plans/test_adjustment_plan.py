@@ -24,7 +24,7 @@ def test_a_credit_lands_on_the_expiry_day_of_points_earned_today() -> None:
     # Earned on 15 June 2026 (New York), kept 12 months: they end on 15 June 2027.
     assert change.lot_deltas == {"2027-06-15": 250}
     assert change.after.balances.available == 250
-    assert planned.answer.entry.points == 250 and planned.answer.created
+    assert planned.answer.result.points == 250 and planned.answer.created
     assert [event.type for event in change.events] == ["points.adjusted"]
     assert "reason" not in change.events[0].data  # an admin's words stay out of events
     booked = books_of(change)
@@ -37,7 +37,7 @@ def test_a_debit_takes_the_soonest_days_first() -> None:
     planned = plan("m-1", adjustment(-150), ACTOR, program(), NOW, read)
     assert planned.change.lot_deltas == {"2026-07-31": -100, "2026-12-31": -50}
     assert planned.change.after.balances.available == 250
-    assert planned.answer.entry.balance_after == 250
+    assert planned.answer.result.balance_after == 250
 
 
 def test_a_debit_beyond_the_balance_is_refused_with_what_is_available() -> None:

@@ -14,7 +14,7 @@ and the member's version guards: exact, and no item more.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -30,7 +30,7 @@ from loyalty.models.member import Member
 from loyalty.models.order import BonusOut, BreakdownLine, OrderAccrued, OrderRead, OrderRequest, RefundOut
 from loyalty.models.program import MAX_SAFE_INTEGER, Program
 from loyalty.services import program as programs
-from loyalty.services.member_writes import active_state, check_owner, lots_after, with_points
+from loyalty.services.member_writes import Recorded, active_state, check_owner, lots_after, with_points
 from loyalty.services.views import member_view
 from loyalty.store import campaigns as campaign_store
 from loyalty.store import member_reads, write_loop
@@ -44,11 +44,7 @@ from loyalty.store.referrals import ReferralRecord
 from loyalty.store.unit_of_work import EntryPut, MemberChange, Retry
 from loyalty.store.write_loop import Planned
 
-
-@dataclass(frozen=True)
-class Accrued:
-    result: OrderAccrued
-    created: bool
+Accrued = Recorded[OrderAccrued]  # what the route answers: 201 when created now, else 200
 
 
 def earning_rules(program: Program) -> earning.EarningRules:

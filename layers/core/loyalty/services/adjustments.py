@@ -16,7 +16,7 @@ from loyalty.models.common import rfc3339
 from loyalty.models.entry import Entry
 from loyalty.models.program import Program
 from loyalty.services import program as programs
-from loyalty.services.member_writes import active_state, check_owner, with_points
+from loyalty.services.member_writes import Recorded, active_state, check_owner, with_points
 from loyalty.services.views import entry_view
 from loyalty.store import entries, write_loop
 from loyalty.store.entries import AdjustmentRecord, EntryFields
@@ -28,10 +28,7 @@ from loyalty.store.write_loop import Planned
 ERASURE = "erasure"
 
 
-@dataclass(frozen=True)
-class Adjusted:
-    entry: Entry
-    created: bool
+Adjusted = Recorded[Entry]  # what the route answers: 201 when created now, else 200
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ or merged away), who owns a reused client id, and the member's lots and due days
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from loyalty.domain import due_dates
 from loyalty.domain.errors import IdempotencyConflict, MemberErased, MemberMerged, MemberNotFound
@@ -69,3 +69,12 @@ def lots_after(lots: Mapping[str, int], deltas: Mapping[str, int]) -> dict[str, 
     for day, delta in deltas.items():
         after[day] = after.get(day, 0) + delta
     return {day: points for day, points in after.items() if points > 0}
+
+
+@dataclass(frozen=True)
+class Recorded[T]:
+    """What a write answers: its result, and whether this request made it (201) or found it already made
+    by an earlier one with the same client id (200)."""
+
+    result: T
+    created: bool

@@ -34,7 +34,7 @@ from loyalty.models.program import Program
 from loyalty.models.reward import Redemption, RedemptionRequest
 from loyalty.services import program as programs
 from loyalty.services import rewards
-from loyalty.services.member_writes import active_state, check_owner, lots_after
+from loyalty.services.member_writes import Recorded, active_state, check_owner, lots_after
 from loyalty.services.redemption_views import by_code, for_member, redemption_view, view, with_member
 from loyalty.services.views import member_view
 from loyalty.services.vouchers import cancel, use
@@ -58,10 +58,7 @@ REFUSALS: dict[str, type[LoyaltyError]] = {
 }
 
 
-@dataclass(frozen=True)
-class Redeemed:
-    result: Redemption
-    created: bool
+Redeemed = Recorded[Redemption]  # what the route answers: 201 when created now, else 200
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from loyalty.models.common import rfc3339
 from loyalty.models.order import RefundRequest, RefundResult
 from loyalty.models.program import Program
 from loyalty.services import program as programs
-from loyalty.services.member_writes import check_owner, lots_after, owner_state
+from loyalty.services.member_writes import Recorded, check_owner, lots_after, owner_state
 from loyalty.services.views import member_view, state_view
 from loyalty.store import member_reads, write_loop
 from loyalty.store import orders as order_store
@@ -32,11 +32,7 @@ from loyalty.store.orders import OrderRecord, RefundRecord
 from loyalty.store.unit_of_work import EntryPut, MemberChange
 from loyalty.store.write_loop import Found, Planned
 
-
-@dataclass(frozen=True)
-class Refunded:
-    result: RefundResult
-    created: bool
+Refunded = Recorded[RefundResult]  # what the route answers: 201 when created now, else 200
 
 
 def refund_state(order: OrderRecord) -> refunds.RefundState:
