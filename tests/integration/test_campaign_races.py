@@ -13,6 +13,7 @@ from loyalty.models.member import EnrollRequest
 from loyalty.models.order import OrderRequest
 from loyalty.models.program import Program
 from loyalty.services import accrual, campaigns, members, program
+from loyalty.services.member_writes import Recorded
 from tests.auditing import audit_clean
 from tests.integration.test_concurrency import race
 
@@ -59,7 +60,7 @@ def orders_racing_for_the_budget(count: int, budget_points: int) -> list[Any]:
 
 def test_fifty_concurrent_orders_give_exactly_the_budget(aws: str) -> None:
     outcomes = orders_racing_for_the_budget(50, budget_points=1_000)
-    assert all(isinstance(o, accrual.Accrued) and o.created for o in outcomes), outcomes
+    assert all(isinstance(o, Recorded) and o.created for o in outcomes), outcomes
     assert sum(bonus_of(o) for o in outcomes) == 1_000
     given = sorted(bonus_of(o) for o in outcomes)
     assert given == [0] * 40 + [100] * 10

@@ -23,9 +23,9 @@ from loyalty.adapters import email as email_adapter
 from loyalty.models.member import EnrollRequest
 from loyalty.models.order import OrderRequest
 from loyalty.models.program import Program
-from loyalty.services import accrual, members, program, unsubscribe
+from loyalty.services import accrual, members, program
 from loyalty.services.jobs import catalog, runner
-from loyalty.store import keys, member_reads
+from loyalty.store import keys, member_reads, secrets
 from loyalty.store.client import dynamodb, from_item, table_name, to_item
 from tests.sqs import taken
 
@@ -50,7 +50,7 @@ def jobs(aws: str) -> Iterator[str]:
     """The backend (moto / DynamoDB Local) with the test program stored and its sender verified in SES."""
     email_adapter.reset()
     jobs_queue.reset()
-    unsubscribe._keys.clear()
+    secrets.forget()
     boto3.client("sesv2", region_name=REGION).create_email_identity(EmailIdentity=SENDER)
     clock.set_clock(lambda: at("2026-11-22 10:00"))
     configure()

@@ -98,11 +98,11 @@ def plan(
             actor.key_id,
         ),
     )
-    change = MemberChange(
-        before=member,
-        after=after,
-        at=now_text,
-        events=[
+    change = MemberChange.of(
+        state,
+        after,
+        now_text,
+        [
             Event(
                 "points.adjusted",
                 # No free text in events (an admin's words may name the member): only "erasure".
@@ -114,13 +114,11 @@ def plan(
             )
         ],
         entry=EntryPut(record.to_item(), AdjustmentRecord.from_item),
-        lots_before=state.lots,
         lot_deltas=deltas,
         booking=Booking(
             "erased" if request.reason == ERASURE else "issued_other",
             calendar.local_day(now, program.zone).isoformat(),
             value=program.point_value_minor,
         ),
-        portions_before=state.portions,
     )
     return Planned(change, Adjusted(view(record), created=True))

@@ -205,11 +205,11 @@ def plan(
     if reward.per_member_limit is not None:
         more.append(redemption_store.count_redemption(member_id, reward.reward_id, reward.per_member_limit))
     deltas = {day: -points for day, points in takes.items()}
-    change = MemberChange(
-        before=member,
-        after=after,
-        at=now_text,
-        events=[
+    change = MemberChange.of(
+        state,
+        after,
+        now_text,
+        [
             Event(
                 "points.redeemed",
                 {
@@ -224,11 +224,9 @@ def plan(
             ),
         ],
         entry=EntryPut(record.to_item(), RedemptionRecord.from_item),
-        lots_before=state.lots,
         lot_deltas=deltas,
         more=more,
         booking=Booking("redeemed", today, portions={p: -n for p, n in record.valued.items()}),
-        portions_before=state.portions,
     )
     shown = member_view(after, lots_after(state.lots, deltas), program, now)
     return Planned(change, Redeemed(redemption_view(record, shown), created=True))

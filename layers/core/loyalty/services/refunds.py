@@ -182,18 +182,17 @@ def plan(
         pending_left=order.pending_left - reversal.from_pending,
         refunds=[*order.refunds, order_store.RefundSummary(request.refund_id, planned.points_reversed, now_text)],
     )
-    change = MemberChange(
-        before=member,
-        after=after,
-        at=now_text,
-        events=[
+    change = MemberChange.of(
+        state,
+        after,
+        now_text,
+        [
             Event(
                 "points.refunded",
                 {"order_id": order.order_id, "refund_id": request.refund_id, "points": planned.points_reversed},
             )
         ],
         entry=EntryPut(record.to_item(), RefundRecord.from_item),
-        lots_before=state.lots,
         lot_deltas=deltas,
         more=[order_store.refund_state_update(order, order_after)],
         booking=Booking(
@@ -201,7 +200,6 @@ def plan(
             today.isoformat(),
             counters={"pending_p": -reversal.from_pending} if reversal.from_pending else {},
         ),
-        portions_before=state.portions,
     )
     result = RefundResult(
         refund_id=request.refund_id,

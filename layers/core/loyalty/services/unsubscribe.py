@@ -23,7 +23,6 @@ from loyalty.models.program import Program
 from loyalty.services import members
 from loyalty.services import program as programs
 from loyalty.store import member_reads, member_updates, secrets, write_loop
-from loyalty.store.client import table_name
 from loyalty.store.member_reads import MemberState
 from loyalty.store.member_record import ConsentRecord
 from loyalty.store.write_loop import Done, Prepared
@@ -32,19 +31,13 @@ SIGNING_KEY_NAME = "unsubscribe"  # which secret item, not a secret itself
 PURPOSE = b"unsubscribe:v1:"
 MAX_TOKEN_LENGTH = 200
 
-# table name -> key: one read per process, and tests (a fresh table each) never see another table's key.
-_keys: dict[str, bytes] = {}
-
 
 class UnsubscribeLinkInvalid(NotFound):
     code, title = "unsubscribe_link_invalid", "This unsubscribe link is not valid"
 
 
 def _key() -> bytes:
-    table = table_name()
-    if table not in _keys:
-        _keys[table] = secrets.get_or_create(SIGNING_KEY_NAME)
-    return _keys[table]
+    return secrets.cached(SIGNING_KEY_NAME)
 
 
 def _b64(data: bytes) -> str:

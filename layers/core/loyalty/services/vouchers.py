@@ -188,11 +188,11 @@ def plan_cancel(
         more.append(redemption_store.return_stock(record.reward_id))
     if record.limit_counted:
         more.append(redemption_store.uncount_redemption(record.member_id, record.reward_id))
-    change = MemberChange(
-        before=member,
-        after=after,
-        at=now_text,
-        events=[
+    change = MemberChange.of(
+        state,
+        after,
+        now_text,
+        [
             Event(
                 "redemption.cancelled",
                 {
@@ -203,7 +203,6 @@ def plan_cancel(
             )
         ],
         entry=EntryPut(cancel_entry.to_item(), CancelRecord.from_item),
-        lots_before=state.lots,
         lot_deltas=record.takes,
         more=more,
         booking=Booking(
@@ -211,7 +210,6 @@ def plan_cancel(
             calendar.local_day(now, program.zone).isoformat(),
             portions=record.valued or valuation.credit(record.takes, "other", Decimal(0)),
         ),
-        portions_before=state.portions,
     )
     member_answer = member_view(
         after, lots_after(state.lots, record.takes), program, now, through_month=state.through_month

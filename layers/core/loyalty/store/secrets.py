@@ -27,6 +27,11 @@ def cached(name: str) -> bytes:
     return _known[known]
 
 
+def forget() -> None:
+    """Forget what was read (a test that makes its table anew)."""
+    _known.clear()
+
+
 def get_or_create(name: str) -> bytes:
     key = to_item(keys.secret(name))
     answer = dynamodb().get_item(TableName=table_name(), Key=key, ConsistentRead=True)

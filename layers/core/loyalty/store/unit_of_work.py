@@ -22,6 +22,7 @@ from loyalty.store import accounting, items, keys, lots, transactions
 from loyalty.store.client import (
     Item,
 )
+from loyalty.store.member_reads import MemberState
 from loyalty.store.member_record import MemberRecord
 from loyalty.store.transactions import TxItem
 
@@ -52,6 +53,23 @@ class MemberChange[T]:
     more: Sequence[TxItem] = ()  # other items of the same transaction (their own roles)
     booking: Booking | None = None  # required when lots or the tier change (or the member is erased)
     portions_before: Mapping[Portion, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls,
+        state: MemberState,
+        after: MemberRecord,
+        at: str,
+        events: Sequence[Event],
+        *,
+        entry: EntryPut[T],
+        lot_deltas: Mapping[str, int],
+        booking: Booking,
+        more: Sequence[TxItem] = (),
+    ) -> MemberChange[T]:
+        """A change of points of the member as ``state`` read it: what it held (its lots and their valued
+        portions) is taken from that one read, so no change is booked against another."""
+        return cls(state.member, after, at, events, entry, state.lots, lot_deltas, more, booking, state.portions)
 
 
 @dataclass(frozen=True)

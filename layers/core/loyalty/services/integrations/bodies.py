@@ -31,7 +31,6 @@ from aws_lambda_powertools import Logger
 from loyalty.adapters import inbound_bodies
 from loyalty.models.integrations import IntegrationWebhook
 from loyalty.store import secrets
-from loyalty.store.client import table_name
 
 logger = Logger(child=True)
 
@@ -39,14 +38,9 @@ SECRET_NAME = "inbound-subjects"  # noqa: S105 - which secret item, not a secret
 EMAIL_FIELD = re.compile(r'"email"\s*:\s*"([^"\\]{3,254})"')
 UNATTRIBUTED = "unattributed"
 
-_keys: dict[str, bytes] = {}  # table name -> key, read once per process
-
 
 def _key() -> bytes:
-    table = table_name()
-    if table not in _keys:
-        _keys[table] = secrets.get_or_create(SECRET_NAME)
-    return _keys[table]
+    return secrets.cached(SECRET_NAME)
 
 
 def _mac(text: str) -> str:
