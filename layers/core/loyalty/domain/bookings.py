@@ -33,6 +33,12 @@ class Booking:
     counters: Mapping[str, int | Decimal] = field(default_factory=dict)
 
 
+def issued_other(day: str, value: Decimal) -> Booking:
+    """Points given for something other than a sale (a member event, a referral's reward, a signup),
+    valued at the program's point value now (``value``)."""
+    return Booking("issued_other", day, value=value, source="other")
+
+
 @dataclass(frozen=True)
 class Books:
     """What one change writes to the accounts: the valued portions its lots move (signed), the day's

@@ -13,8 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from loyalty.adapters import clock
-from loyalty.domain import calendar, event_limits
-from loyalty.domain.bookings import Booking
+from loyalty.domain import bookings, calendar, event_limits
 from loyalty.domain.errors import InvalidInput, LoyaltyError, MemberNotFound
 from loyalty.domain.events import Event
 from loyalty.models.common import rfc3339
@@ -129,21 +128,15 @@ def plan(
             expires_at = int(datetime(gone.year, gone.month, gone.day, tzinfo=program.zone).timestamp())
         more.append(bonuses.count_event(member_id, request.type, period.key, rule.per_member_limit, expires_at))
     event = Event("points.bonus", {"points": rule.points, "reason": "event", "event_id": request.event_id})
-    change = MemberChange(
-        before=member,
-        after=after,
-        at=now_text,
-        events=[event],
+    day = calendar.local_day(now, program.zone).isoformat()
+    change = MemberChange.of(
+        seen,
+        after,
+        now_text,
+        [event],
         entry=bonuses.entry_put(credited),
-        lots_before=seen.lots,
         lot_deltas=deltas,
         more=more,
-        booking=Booking(
-            "issued_other",
-            calendar.local_day(now, program.zone).isoformat(),
-            value=program.point_value_minor,
-            source="other",
-        ),
-        portions_before=seen.portions,
+        booking=bookings.issued_other(day, program.point_value_minor),
     )
     return Planned(change, (view(credited), True))

@@ -30,9 +30,8 @@ from datetime import datetime
 from typing import Literal, NoReturn
 
 from loyalty.adapters import clock
-from loyalty.domain import calendar
+from loyalty.domain import bookings, calendar
 from loyalty.domain import referrals as rules_of
-from loyalty.domain.bookings import Booking
 from loyalty.domain.errors import MemberNotFound
 from loyalty.domain.events import Event
 from loyalty.models.common import rfc3339
@@ -301,22 +300,16 @@ def _granted(
         )
     after = with_points(replace(member, balances=replace(member.balances, available=balance)), deltas, program)
     first, *rest = entries
-    return MemberChange(
-        before=member,
-        after=after,
-        at=at,
-        events=events,
+    milestones = [unit_of_work.entry_put(entry.to_item(), role="milestone") for entry in rest]
+    return MemberChange.of(
+        state,
+        after,
+        at,
+        events,
         entry=referral_store.entry_put(first),
-        lots_before=state.lots,
         lot_deltas=deltas,
-        more=[*(unit_of_work.entry_put(entry.to_item(), role="milestone") for entry in rest), *more],
-        booking=Booking(
-            "issued_other",
-            calendar.local_day(now, program.zone).isoformat(),
-            value=program.point_value_minor,
-            source="other",
-        ),
-        portions_before=state.portions,
+        more=[*milestones, *more],
+        booking=bookings.issued_other(calendar.local_day(now, program.zone).isoformat(), program.point_value_minor),
     )
 
 
