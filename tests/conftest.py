@@ -29,6 +29,9 @@ from loyalty.services import api_keys, program, rewards, webhooks
 from loyalty.services.integrations import connections
 from loyalty.store import campaigns as campaign_store
 from loyalty.store import client as store_client
+from tests import TEMPLATE, moto_speed
+
+moto_speed.install()
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,7 +66,7 @@ for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
 def template() -> template_loader.Template:
     """The template, with every function's environment in os.environ as Lambda would set it, so a
     handler module imported by any test (the OpenAPI generator too) sees its real configuration."""
-    loaded = template_loader.load(str(ROOT / "template.yaml"))
+    loaded = TEMPLATE  # read once, by tests/__init__.py
     names = {logical_id: logical_id for logical_id in loaded.types()}
     os.environ.update(resources.function_environment(loaded, names))
     return loaded
@@ -202,7 +205,8 @@ def aws(
             # than Lambda's 5 s to answer; the races test the engine's outcome, not its speed.
             monkeypatch.setenv("DYNAMODB_READ_TIMEOUT_SECONDS", "60")
             physical["LoyaltyTable"] = f"loyalty-{uuid.uuid4().hex[:12]}"
-        created = resources.create_resources(template, boto3.Session(), names=physical)
+        session = moto_speed.moto_clients() if backend == "moto" else boto3.Session()
+        created = resources.create_resources(template, session, names=physical)
         for name, value in resources.function_environment(template, created).items():
             monkeypatch.setenv(name, value)
         _reset_process_state()
