@@ -110,26 +110,29 @@ NEEDS = {
     "tools": "needs the SAM CLI or checkov from .tools/ (make tools)",
     "slow": "in-process but long (scale, many threads, many rounds): left to make test",
 }
-# In-process tests left to `make test` for their time alone (measured with pytest's junit report; see
-# docs/testing.md): the fault and fuzz suites (every path under every failure, every route under odd bodies)
-# and the single tests that take a minute or more on a busy machine.
+# In-process tests left to `make test` for their time alone: each takes 8 s or more of CPU (measured with
+# pytest's junit report and --durations; see docs/testing.md). The fault and fuzz suites, once listed here
+# whole, fit in make check since tests/moto_speed.py: only their long single tests stay.
 SLOW = (
-    "tests/faults/",
-    "tests/fuzz/",
+    "tests/fuzz/test_openapi_fuzz.py::test_the_api_answers_every_request_as_documented",
+    "tests/fuzz/test_openapi_fuzz.py::test_the_documents_links_chain_real_workflows",
     "tests/jobs/test_accounting.py::test_a_scripted_year_adds_up_every_month",
     "tests/jobs/test_accounting.py::test_reports_read_the_same_whatever_the_number_of_members",
     "tests/jobs/test_fanout.py::test_a_run_beyond_its_budget_fans_out_through_the_queue_and_finishes",
-    "tests/contract/test_layer.py::test_no_function_init_loads_what_the_layer_leaves_uncompiled",
-    "tests/contract/test_layer.py::test_no_request_loads_what_the_layer_leaves_uncompiled",
-    "tests/contract/test_events.py::test_events_drive_their_handlers_in_the_documented_order",
     "tests/integrations_in/test_arrival_order.py::test_any_order_of_arrival_each_twice_ends_in_the_natural_balance",
     "tests/imports/test_bulk_import.py::test_an_import_brings_balances_expiry_days_and_tiers",
-    "tests/imports/test_import_queueing.py::test_table_faults_in_the_worker_end_done_with_each_member_once",
     "tests/jobs/test_scale.py::",  # on DynamoDB Local already: listed so a moto run of it stays out too
     "tests/integration/test_exactly_once.py::",
 )
-# A name a test or its fixtures reach (through helpers in tests/) that says what it needs.
-_REACHES = {"Popen": "stack", "MotoServer": "stack", "DynamoDBLocal": "dynamodb_local", "sync_playwright": "browser"}
+# A name a test or its fixtures reach (through helpers in tests/) that says what it needs; also looked for in
+# the code a test hands to another interpreter as a string (bench.stack.seeded_moto runs moto's server).
+_REACHES = {
+    "Popen": "stack",
+    "MotoServer": "stack",
+    "seeded_moto": "stack",
+    "DynamoDBLocal": "dynamodb_local",
+    "sync_playwright": "browser",
+}
 
 
 def _names(code: Any) -> Iterator[str]:
@@ -155,6 +158,8 @@ def _needs_of(obj: Any, seen: set[int]) -> set[str]:
         value = obj.__globals__.get(name)
         if isinstance(value, Path) and (ROOT / ".tools") in value.parents:
             found.add("tools")
+        elif isinstance(value, str):
+            found |= {need for reached, need in _REACHES.items() if reached in value}
         elif callable(value) and str(getattr(value, "__module__", "")).startswith("tests."):
             found |= _needs_of(value, seen)
     return found
