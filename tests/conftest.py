@@ -114,15 +114,15 @@ NEEDS = {
 # pytest's junit report and --durations; see docs/testing.md). The fault and fuzz suites, once listed here
 # whole, fit in make check since tests/moto_speed.py: only their long single tests stay.
 SLOW = (
-    "tests/fuzz/test_openapi_fuzz.py::test_the_api_answers_every_request_as_documented",
-    "tests/fuzz/test_openapi_fuzz.py::test_the_documents_links_chain_real_workflows",
-    "tests/jobs/test_accounting.py::test_a_scripted_year_adds_up_every_month",
-    "tests/jobs/test_accounting.py::test_reports_read_the_same_whatever_the_number_of_members",
-    "tests/jobs/test_fanout.py::test_a_run_beyond_its_budget_fans_out_through_the_queue_and_finishes",
-    "tests/integrations_in/test_arrival_order.py::test_any_order_of_arrival_each_twice_ends_in_the_natural_balance",
-    "tests/imports/test_bulk_import.py::test_an_import_brings_balances_expiry_days_and_tiers",
-    "tests/jobs/test_scale.py::",  # on DynamoDB Local already: listed so a moto run of it stays out too
-    "tests/integration/test_exactly_once.py::",
+    "tests/service/fuzz/test_openapi_fuzz.py::test_the_api_answers_every_request_as_documented",
+    "tests/service/fuzz/test_openapi_fuzz.py::test_the_documents_links_chain_real_workflows",
+    "tests/engine/jobs/test_accounting.py::test_a_scripted_year_adds_up_every_month",
+    "tests/engine/jobs/test_accounting.py::test_reports_read_the_same_whatever_the_number_of_members",
+    "tests/engine/jobs/test_fanout.py::test_a_run_beyond_its_budget_fans_out_through_the_queue_and_finishes",
+    "tests/engine/integrations_in/test_arrival_order.py::test_any_order_of_arrival_each_twice_ends_in_the_natural_balance",
+    "tests/engine/imports/test_bulk_import.py::test_an_import_brings_balances_expiry_days_and_tiers",
+    "tests/engine/jobs/test_scale.py::",  # on DynamoDB Local already: listed so a moto run of it stays out too
+    "tests/engine/races/test_exactly_once.py::",
 )
 # A name a test or its fixtures reach (through helpers in tests/) that says what it needs; also looked for in
 # the code a test hands to another interpreter as a string (bench.stack.seeded_moto runs moto's server).
