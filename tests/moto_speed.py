@@ -9,7 +9,7 @@ test. Four costs are cut here, none of which changes an answer a test sees:
   the same parsed objects to every client of its session.
 - moto's DynamoDB, before each TransactWriteItems, deep-copies the whole table once per item of the
   transaction, to put it back if the transaction is cancelled: a test that writes a few hundred items paid
-  more for those copies than for everything else (half the CPU of tests/service). Here the items the
+  more for those copies than for everything else (half the CPU of the handler and use-case tests). Here the items the
   transaction names are copied instead, and put back (with the stream's records) on a cancellation: the
   items a transaction may change are exactly those it names, so what a cancelled transaction leaves is
   the same, and a committed one the same. tests/service/test_moto_speed.py holds both to what moto does.
