@@ -24,7 +24,7 @@ def program_document(**overrides: Any) -> dict[str, Any]:
         ],
         "point_value_minor": 1,
         # Suites place orders anywhere in 2026 (their clock: tests/conftest.py TEST_NOW); the 30-day
-        # default has its own tests (tests/handlers/test_trust.py).
+        # default has its own tests (tests/service/handlers/test_trust.py).
         "max_order_age_days": 365,
         "emails": {
             "sender": "loyalty@example.com",

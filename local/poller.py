@@ -2,7 +2,7 @@
 with the same records, batch sizes and partial-failure rules as Lambda's event source mapping.
 
 Redrive needs nothing here: moto moves a message to the dead-letter queue itself once it has been
-received maxReceiveCount times (tests/local/test_poller.py checks that this stays true).
+received maxReceiveCount times (tests/e2e/test_poller.py checks that this stays true).
 """
 
 from __future__ import annotations

@@ -30,7 +30,10 @@ from loyalty.services import api_keys, member_tokens, program, rewards, webhooks
 from loyalty.services.integrations import connections
 from loyalty.store import campaigns as campaign_store
 from loyalty.store import client as store_client
+from tests import TEMPLATE, moto_speed
 from tests.stack_process import launched_chromium
+
+moto_speed.install()
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,7 +68,7 @@ for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
 def template() -> template_loader.Template:
     """The template, with every function's environment in os.environ as Lambda would set it, so a
     handler module imported by any test (the OpenAPI generator too) sees its real configuration."""
-    loaded = template_loader.load(str(ROOT / "template.yaml"))
+    loaded = TEMPLATE  # read once, by tests/__init__.py
     names = {logical_id: logical_id for logical_id in loaded.types()}
     os.environ.update(resources.function_environment(loaded, names))
     return loaded
@@ -73,8 +76,8 @@ def template() -> template_loader.Template:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    """Debian's chromium through Playwright, one per session for every browser suite (tests/console,
-    tests/widget): Playwright's sync API runs one event loop per thread, so a second one cannot start."""
+    """Debian's chromium through Playwright, one per session for every browser suite (tests/browser,
+    tests/browser/widget): Playwright's sync API runs one event loop per thread, so a second one cannot start."""
     yield from launched_chromium()
 
 
@@ -118,28 +121,31 @@ NEEDS = {
     "tools": "needs the SAM CLI or checkov from .tools/ (make tools)",
     "slow": "in-process but long (scale, many threads, many rounds): left to make test",
 }
-# In-process tests left to `make test` for their time alone (measured with pytest's junit report; see
-# docs/testing.md): the fault and fuzz suites (every path under every failure, every route under odd bodies)
-# and the single tests that take a minute or more on a busy machine.
+# In-process tests left to `make test` for their time alone: each takes 8 s or more of CPU (measured with
+# pytest's junit report and --durations; see docs/testing.md). The fault and fuzz suites, once listed here
+# whole, fit in make check since tests/moto_speed.py: only their long single tests stay.
 SLOW = (
-    "tests/faults/",
-    "tests/fuzz/",
-    "tests/jobs/test_accounting.py::test_a_scripted_year_adds_up_every_month",
-    "tests/jobs/test_accounting.py::test_reports_read_the_same_whatever_the_number_of_members",
-    "tests/jobs/test_fanout.py::test_a_run_beyond_its_budget_fans_out_through_the_queue_and_finishes",
-    "tests/contract/test_layer.py::test_no_function_init_loads_what_the_layer_leaves_uncompiled",
-    "tests/contract/test_layer.py::test_no_request_loads_what_the_layer_leaves_uncompiled",
-    "tests/contract/test_events.py::test_events_drive_their_handlers_in_the_documented_order",
-    "tests/integrations_in/test_arrival_order.py::test_any_order_of_arrival_each_twice_ends_in_the_natural_balance",
-    "tests/imports/test_bulk_import.py::test_an_import_brings_balances_expiry_days_and_tiers",
-    "tests/imports/test_import_queueing.py::test_table_faults_in_the_worker_end_done_with_each_member_once",
-    "tests/jobs/test_scale.py::",  # on DynamoDB Local already: listed so a moto run of it stays out too
-    "tests/integration/test_exactly_once.py::",
-    "tests/service/test_me_balance.py::",  # a year of daily orders, on both engines
+    "tests/service/fuzz/test_openapi_fuzz.py::test_the_api_answers_every_request_as_documented",
+    "tests/service/fuzz/test_openapi_fuzz.py::test_the_documents_links_chain_real_workflows",
+    "tests/engine/jobs/test_accounting.py::test_a_scripted_year_adds_up_every_month",
+    "tests/engine/jobs/test_accounting.py::test_reports_read_the_same_whatever_the_number_of_members",
+    "tests/engine/jobs/test_fanout.py::test_a_run_beyond_its_budget_fans_out_through_the_queue_and_finishes",
+    "tests/engine/integrations_in/test_arrival_order.py::test_any_order_of_arrival_each_twice_ends_in_the_natural_balance",
+    "tests/engine/imports/test_bulk_import.py::test_an_import_brings_balances_expiry_days_and_tiers",
+    "tests/engine/jobs/test_scale.py::",  # on DynamoDB Local already: listed so a moto run of it stays out too
+    "tests/engine/races/test_exactly_once.py::",
+    "tests/engine/use_cases/test_me_balance.py::",  # a year of daily orders, on both engines
 )
-# A name a test or its fixtures reach (through helpers in tests/ and harness/) that says what it needs.
+# A name a test or its fixtures reach (through helpers in tests/ and harness/) that says what it needs; also looked for in
+# the code a test hands to another interpreter as a string (bench.stack.seeded_moto runs moto's server).
 HELPERS = ("tests.", "harness.")
-_REACHES = {"Popen": "stack", "MotoServer": "stack", "DynamoDBLocal": "dynamodb_local", "sync_playwright": "browser"}
+_REACHES = {
+    "Popen": "stack",
+    "MotoServer": "stack",
+    "seeded_moto": "stack",
+    "DynamoDBLocal": "dynamodb_local",
+    "sync_playwright": "browser",
+}
 
 
 def _names(code: Any) -> Iterator[str]:
@@ -165,6 +171,8 @@ def _needs_of(obj: Any, seen: set[int]) -> set[str]:
         value = obj.__globals__.get(name)
         if isinstance(value, Path) and (ROOT / ".tools") in value.parents:
             found.add("tools")
+        elif isinstance(value, str):
+            found |= {need for reached, need in _REACHES.items() if reached in value}
         elif callable(value) and str(getattr(value, "__module__", "")).startswith(HELPERS):
             found |= _needs_of(inspect.unwrap(value), seen)
     return found
@@ -215,7 +223,8 @@ def aws(
             # than Lambda's 5 s to answer; the races test the engine's outcome, not its speed.
             monkeypatch.setenv("DYNAMODB_READ_TIMEOUT_SECONDS", "60")
             physical["LoyaltyTable"] = f"loyalty-{uuid.uuid4().hex[:12]}"
-        created = resources.create_resources(template, boto3.Session(), names=physical)
+        session = moto_speed.moto_clients() if backend == "moto" else boto3.Session()
+        created = resources.create_resources(template, session, names=physical)
         for name, value in resources.function_environment(template, created).items():
             monkeypatch.setenv(name, value)
         _reset_process_state()

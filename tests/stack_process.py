@@ -1,4 +1,4 @@
-"""What the browser suites (tests/console, tests/widget) share: the local stack as ``make run`` starts it
+"""What the browser suites (tests/browser, tests/browser/widget) share: the local stack as ``make run`` starts it
 (harness/stack.py), seeded for a session; a build step run the way ``make`` runs it; and Debian's chromium
 for Playwright (``make browser`` installs it with apt; never ``playwright install``)."""
 

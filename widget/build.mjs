@@ -1,7 +1,7 @@
 // Builds the shoppers' widget into build/widget: one classic script, loyalty.js, that defines
 // <loyalty-panel> (widget/src bundled by esbuild, pinned in package.json, with the QR code library and the
 // styles inside), and the licence of what it bundles. A shop adds it with one <script> tag; it loads
-// nothing else. Its gzipped size is held under 40 KB (tests/widget/test_widget_build.py).
+// nothing else. Its gzipped size is held under 40 KB (tests/browser/widget/test_widget_build.py).
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";

@@ -1,5 +1,0 @@
-"""Fault-injection fixtures: ``faults`` arms the layer's DynamoDB client (see harness.py)."""
-
-from tests.faults.harness import faults
-
-__all__ = ["faults"]
