@@ -136,8 +136,8 @@ SLOW = (
     "tests/engine/races/test_exactly_once.py::",
     "tests/engine/use_cases/test_me_balance.py::",  # a year of daily orders, on both engines
 )
-# A name a test or its fixtures reach (through helpers in tests/ and harness/) that says what it needs; also looked for in
-# the code a test hands to another interpreter as a string (bench.stack.seeded_moto runs moto's server).
+# A name a test or its fixtures reach (through helpers in tests/ and harness/) that says what it needs; also
+# looked for in the code a test hands to another interpreter as a string (bench.stack.seeded_moto runs moto).
 HELPERS = ("tests.", "harness.")
 _REACHES = {
     "Popen": "stack",

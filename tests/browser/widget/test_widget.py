@@ -1,4 +1,4 @@
-"""<loyalty-panel> on the demo shop page, in chromium, against the local stack (tests/browser/widget/conftest.py)."""
+"""<loyalty-panel> on the demo shop page, in chromium, against the local stack (its conftest.py)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from local.template import ROOT
-from tests.stack_process import Stack
 from tests.browser.widget.conftest import Shop, member
+from tests.stack_process import Stack
 
 # The docs' copies are rewritten only when asked (UPDATE_SCREENSHOTS=1), so a test run leaves the tree clean.
-DOCS_IMAGES = (
-    ROOT / "docs" / "img" if os.environ.get("UPDATE_SCREENSHOTS") == "1" else ROOT / "tests" / "browser" / "widget" / "screenshots"
-)
+HERE = Path(__file__).resolve().parent
+DOCS_IMAGES = ROOT / "docs" / "img" if os.environ.get("UPDATE_SCREENSHOTS") == "1" else HERE / "screenshots"
 DEEP_FOCUS = """() => {
   let active = document.activeElement;
   while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;

@@ -14,8 +14,8 @@ from loyalty.models.member import EnrollRequest
 from loyalty.models.order import OrderRequest, RefundRequest
 from loyalty.services import accrual, me, members, refunds
 from tests.auditing import audit_clean
-from tests.service.jobs.conftest import run
 from tests.rewarding import configure, redeem, reward
+from tests.service.jobs.conftest import run
 
 # The real engine (as tests/integration/test_long_history.py): moto keeps growing copies of a table this
 # busy (gigabytes over a year of transactions), and the one-Query claim is the engine's to prove.
