@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import secrets
 import string
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +58,25 @@ def _already_there(*codes: str) -> Iterator[None]:
     except ClientError as error:
         if _error_code(error) not in codes:
             raise
+
+
+def _create_named(
+    template: Template,
+    physical: Mapping[str, str],
+    kind: str,
+    name_property: str,
+    create: Callable[[str], None],
+    exists: str,
+) -> dict[str, str]:
+    """Each resource of ``kind``, created by its name (the property ``name_property``, resolved); one that
+    is there already (error code ``exists``) is fine. Logical id -> name."""
+    made = {}
+    for logical_id, resource in template.resources(kind).items():
+        name = str(template.resolve(resource["Properties"][name_property], physical))
+        with _already_there(exists):
+            create(name)
+        made[logical_id] = name
+    return made
 
 
 def _attribute(value: Any) -> str:
@@ -161,14 +180,12 @@ def _create_keys_and_buses(
             key = kms.create_key(Description=description)["KeyMetadata"]
             kms.create_alias(AliasName=alias, TargetKeyId=key["KeyId"])
             physical[logical_id] = key["Arn"]
-    buses = template.resources(EVENT_BUS)
-    if buses:
-        events = session.client("events")
-        for logical_id, resource in buses.items():
-            bus = str(template.resolve(resource["Properties"]["Name"], physical))
-            with _already_there("ResourceAlreadyExistsException"):
-                events.create_event_bus(Name=bus)
-            physical[logical_id] = names.get(logical_id, bus)
+
+    def bus(name: str) -> None:
+        session.client("events").create_event_bus(Name=name)
+
+    made = _create_named(template, physical, EVENT_BUS, "Name", bus, "ResourceAlreadyExistsException")
+    physical.update({logical_id: names.get(logical_id, name) for logical_id, name in made.items()})
 
 
 def _create_buckets(
@@ -253,14 +270,13 @@ def create_resources(
     _create_keys_and_buses(template, session, names, physical)
     _create_buckets(template, session, names, physical)
     _create_secrets(template, session, names, physical)
-    identities = template.resources(EMAIL_IDENTITY)
-    if identities:
-        sesv2 = session.client("sesv2")
-        for logical_id, resource in identities.items():
-            identity = str(template.resolve(resource["Properties"]["EmailIdentity"], physical))
-            with _already_there("AlreadyExistsException"):
-                sesv2.create_email_identity(EmailIdentity=identity)
-            physical[logical_id] = identity
+
+    def identity(name: str) -> None:
+        session.client("sesv2").create_email_identity(EmailIdentity=name)
+
+    physical.update(
+        _create_named(template, physical, EMAIL_IDENTITY, "EmailIdentity", identity, "AlreadyExistsException")
+    )
     return physical
 
 

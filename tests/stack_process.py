@@ -16,7 +16,7 @@ from harness.stack import LocalStack as Stack
 from harness.stack import StackDidNotStart, start
 from local.template import ROOT
 
-__all__ = ["Stack", "build", "chromium", "launched_chromium", "serve_stack"]
+__all__ = ["Stack", "build", "chromium", "launched_chromium", "new_page", "serve_stack"]
 
 
 def chromium() -> str:
@@ -64,3 +64,14 @@ def launched_chromium() -> Iterator[Any]:
         launched = playwright.chromium.launch(executable_path=chromium(), headless=True)
         yield launched
         launched.close()
+
+
+def new_page(browser: Any, viewport: dict[str, int], errors: list[str]) -> tuple[Any, Any]:
+    """A page in a context of its own (the caller closes the context), English, 15 s per wait, whose
+    console errors and uncaught script errors are collected in ``errors``."""
+    context = browser.new_context(viewport=viewport, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return context, page

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from harness.programs import program_document
-from tests.stack_process import Stack, build, serve_stack
+from tests.stack_process import Stack, build, new_page, serve_stack
 
 __all__ = ["ADMIN_KEY", "MEMBER_EMAIL", "MEMBER_ID", "Console", "Stack"]
 
@@ -97,12 +97,9 @@ class Console:
 
 @pytest.fixture
 def console(browser: Any, stack: Stack) -> Iterator[Console]:
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-US")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    opened = Console(page, stack)
-    page.on("console", lambda message: message.type == "error" and opened.errors.append(message.text))
-    page.on("pageerror", lambda error: opened.errors.append(str(error)))
+    errors: list[str] = []
+    context, page = new_page(browser, {"width": 1366, "height": 900}, errors)
+    opened = Console(page, stack, errors=errors)
     page.on("request", lambda request: opened.requested.append(request.url))
     page.on("dialog", lambda dialog: dialog.accept())
     yield opened

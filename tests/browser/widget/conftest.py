@@ -19,7 +19,7 @@ import pytest
 
 from harness.programs import program_document
 from local.backend import free_port
-from tests.stack_process import Stack, build, serve_stack
+from tests.stack_process import Stack, build, new_page, serve_stack
 
 ADMIN_KEY = "lk_widget-browser-test-admin-key"
 # Members and the orders (euro cents, books: a winter campaign doubles them) that give them points.
@@ -133,12 +133,9 @@ class Shop:
 
 @pytest.fixture
 def shop(browser: Any, stack: Stack) -> Iterator[Shop]:
-    context = browser.new_context(viewport={"width": 1000, "height": 1000}, locale="en-US")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    opened = Shop(page, stack)
-    page.on("console", lambda message: message.type == "error" and opened.errors.append(message.text))
-    page.on("pageerror", lambda error: opened.errors.append(str(error)))
+    errors: list[str] = []
+    context, page = new_page(browser, {"width": 1000, "height": 1000}, errors)
+    opened = Shop(page, stack, errors=errors)
     page.on("request", lambda request: opened.requests.append((request.method, request.url, request.post_data)))
     page.on("response", lambda response: opened.responses.append((response.status, response.url)))
     yield opened
