@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 import pytest
 
-from harness.api import Api
+from harness.api import Api, member_token
 from harness.counting import DynamoCalls
 from loyalty.adapters import clock
 from loyalty.domain import member_tokens as tokens
@@ -31,11 +31,7 @@ ME_ROUTES = [
 ]
 
 
-def token_for(api: Api, member_id: str, **body: Any) -> str:
-    answer = api.post(f"/v1/members/{member_id}/tokens", body)
-    assert answer.status == 201, answer.body
-    token: str = answer.body["token"]
-    return token
+token_for = member_token
 
 
 @pytest.fixture

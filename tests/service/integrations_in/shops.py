@@ -19,7 +19,7 @@ from local.template import Template
 from loyalty.adapters import clock
 from tests import sqs
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 SECRET = "shpss_0123456789abcdef0123456789abcdef"
 # When Shopify's published order (fixtures/shopify/order.json) was placed: the clock the shop tests run at.
 SAMPLE_PLACED = datetime(2008, 1, 10, 18, 0, tzinfo=UTC)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from harness.api import Answer, Api
+from harness.api import Answer, Api, member_token
 from local.template import ROOT, Route, load
 
 ROUTES = load(str(ROOT / "template.yaml")).http_routes()
@@ -25,6 +25,8 @@ PUBLIC = {
     ("GET", "/v1/health"),
     ("POST", "/v1/unsubscribe/{token}"),
     ("POST", "/v1/integrations/{connection_id}/webhooks"),  # authenticated by the platform's HMAC
+    ("GET", "/v1/integrations/{connection_id}/proxy/{path}"),  # by Shopify's App Proxy signature
+    ("POST", "/v1/integrations/{connection_id}/proxy/redemptions"),
 }
 PROTECTED = [route for route in ROUTES if (route.method, route.path) not in PUBLIC]
 ADMIN = [route for route in PROTECTED if route.path.startswith("/v1/admin/")]
@@ -111,8 +113,14 @@ def test_a_storefront_key_never_reaches_an_admin_route(api: Api, route: Route) -
 @on_moto
 @pytest.mark.parametrize("route", PROTECTED, ids=_ids(PROTECTED))
 def test_the_right_key_gets_past_the_gate(admin_api: Api, api: Api, route: Route) -> None:
-    """The other side of the gate: the routes are not simply closed to everyone."""
+    """The other side of the gate: the routes are not simply closed to everyone. A shopper's ``/v1/me``
+    routes take a member token, and only that (docs/api.md)."""
     keys: list[Any] = [admin_api.key] + ([] if route in ADMIN else [api.key])
+    if route.path == "/v1/me" or route.path.startswith("/v1/me/"):
+        for key in keys:
+            assert_problem(call(api, route, f"Bearer {key}"), 403, "forbidden", "a key on a /v1/me route")
+        assert api.post("/v1/members", {"member_id": "x-1", "email": "x-1@example.com"}).status == 201
+        keys = [member_token(api, "x-1")]
     for key in keys:
         answer = call(api, route, f"Bearer {key}")
         assert answer.status not in (401, 403), f"{route}: {answer.status} {answer.body}"

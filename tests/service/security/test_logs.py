@@ -32,6 +32,7 @@ from loyalty.adapters import clock, jobs_queue
 from loyalty.adapters import email as email_adapter
 from loyalty.services import unsubscribe
 from loyalty.services.jobs import catalog, runner
+from loyalty.store import secrets as secret_store
 from tests import sqs
 from tests.conftest import ADMIN_KEY
 
@@ -146,7 +147,7 @@ def test_logs_hold_no_email_and_no_api_key(
 ) -> None:
     email_adapter.reset()
     jobs_queue.reset()
-    unsubscribe._keys.clear()
+    secret_store.forget()
     clock.set_clock(lambda: NOW)
     # As in Lambda: the service's loggers at the stage's DEBUG, everything else (botocore, Powertools'
     # internals) at the root's WARNING. A caller who turns botocore's DEBUG on sees request bodies.
