@@ -35,7 +35,7 @@ from hypothesis.errors import FlakyStrategyDefinition, Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance, use_after_free
 
-from harness.api import Api
+from harness.api import Api, member_token
 from loyalty.adapters import clock
 from tests.auditing import audit_clean
 from tests.conftest import ADMIN_KEY, ROOT
@@ -117,6 +117,13 @@ class Seeds:
             "redemption_id": self.redemptions,
             "code": self.codes,
         }
+
+
+def credential(path: str, shop: Api, shopper: str) -> str:
+    """What a route takes: the admin key, a shopper's member token on /v1/me, else the storefront key."""
+    if path.startswith("/v1/admin/"):
+        return ADMIN_KEY
+    return shopper if path == "/v1/me" or path.startswith("/v1/me/") else str(shop.key)
 
 
 def seed_shop(admin: Api, shop: Api) -> Seeds:
@@ -297,9 +304,9 @@ def test_the_api_answers_every_request_as_documented(admin_api: Api, api: Api, a
     operations = ordered([result.ok() for result in schema.get_all_operations()])
     assert len(operations) >= 18
     found = Findings()
+    shopper = member_token(api, seeds.members[0], scope=["read", "redeem"], ttl_seconds=86_400)
     for operation in operations:
-        key = ADMIN_KEY if operation.path.startswith("/v1/admin/") else api.key
-        headers = {"Authorization": f"Bearer {key}"}
+        headers = {"Authorization": f"Bearer {credential(operation.path, api, shopper)}"}
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             fuzz_operation(operation, mode, headers, seeds, found)
     assert found.calls >= len(operations) * 2
@@ -419,8 +426,7 @@ def test_the_documents_links_chain_real_workflows(admin_api: Api, api: Api, aws:
     chained: Counter[str] = Counter()
 
     def headers_for(case: Any) -> dict[str, str]:
-        key = ADMIN_KEY if case.path.startswith("/v1/admin/") else api.key
-        return {"Authorization": f"Bearer {key}"}
+        return {"Authorization": f"Bearer {credential(case.path, api, '')}"}
 
     class Workflow(schema.as_state_machine()):  # type: ignore[misc]
         via_link = False

@@ -72,7 +72,7 @@ def test_a_replacement_naming_the_card_it_replaces_is_safe_to_retry(api: Api) ->
     assert first.status == 201
     retried = api.post("/v1/members/ada/card", {"replaces": old})
     assert retried.status == 200 and retried.body == first.body, "the retry answers the card the first one issued"
-    assert_problem(api.post("/v1/members/ada/card", {"replaces": "ZZZZZZZZZZZZ"}), 422, "validation_error")
+    assert_problem(api.post("/v1/members/ada/card", {"replaces": "ZZZZZZZZZZZZ"}), 409, "conflict")
     assert_problem(api.post("/v1/members/ada/card", {"replaces": "no"}), 422, "validation_error")
     assert_problem(api.post("/v1/members/nobody/card"), 404, "member_not_found")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from loyalty.domain.cards import Card
-from loyalty.domain.errors import InvalidInput
+from loyalty.domain.errors import Conflict
 from loyalty.services.cards import plan_first, plan_replacement
 from loyalty.store.write_loop import Done, Prepared
 
@@ -43,5 +43,5 @@ def test_a_retried_replacement_answers_the_card_already_issued() -> None:
 
 
 def test_a_code_that_was_never_the_members_is_refused() -> None:
-    with pytest.raises(InvalidInput, match="not the member's card"):
+    with pytest.raises(Conflict, match="not the member's card"):
         plan_replacement(ADA, "ZZZZZZZZZZZZ", "ada", "NEWNEWNEWNEW", AT)

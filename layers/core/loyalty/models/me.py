@@ -116,7 +116,17 @@ class CardReplace(ApiModel):
     answers the card its first attempt issued (200) instead of issuing another."""
 
     replaces: (
-        Annotated[str, Field(min_length=1, max_length=64, description="The code to replace, as typed.")] | None
+        Annotated[
+            str,
+            Field(
+                max_length=64,
+                # A card code as a cashier may type it: its letters and digits in either case, with spaces
+                # or dashes anywhere (loyalty.domain.cards.normalise takes exactly these).
+                pattern=r"^[ -]*(?:[2-9A-HJKMNP-TV-Za-hjkmnp-tv-z][ -]*){10,16}$",
+                description="The code to replace, as typed.",
+            ),
+        ]
+        | None
     ) = None
 
 

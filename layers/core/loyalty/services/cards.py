@@ -13,7 +13,7 @@ from __future__ import annotations
 from loyalty.adapters import clock, randomness
 from loyalty.domain import cards
 from loyalty.domain.cards import AlreadyReplaced, Card, Issue, NotThisMembers
-from loyalty.domain.errors import InvalidInput, MemberNotFound
+from loyalty.domain.errors import Conflict, InvalidInput, MemberNotFound
 from loyalty.models.common import rfc3339
 from loyalty.models.me import CardReplace, MemberCard
 from loyalty.models.member import Member
@@ -96,5 +96,6 @@ def plan_replacement(
     if isinstance(plan, AlreadyReplaced):
         return Done((view(plan.card), False))
     if isinstance(plan, NotThisMembers):
-        raise InvalidInput("This is not the member's card, nor one it replaced lately.", ["body", "replaces"])
+        # A well-formed code the member's card is not (nor was lately): the state is wrong, not the shape.
+        raise Conflict("This is not the member's card, nor one it replaced lately.")
     return Prepared(card_store.issue_items(plan), (view(plan.card), True), outcome=card_store.outcome)
