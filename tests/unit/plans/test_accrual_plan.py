@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness.plans import NOW, member, order_request, program, state, stored
+from loyalty.domain.budget_shares import preference
 from loyalty.domain.errors import InvalidInput
 from loyalty.services.accrual import plan
 from loyalty.store.write_loop import books_of
@@ -47,21 +48,34 @@ def test_with_pending_days_the_points_wait_and_no_lot_is_touched() -> None:
     assert booked.movement is None and booked.counters["pending_p"] == 70  # pending points are not issued yet
 
 
-def test_a_campaign_with_a_budget_gives_its_bonus_with_a_counter_conditioned_on_the_budget() -> None:
+def test_a_campaign_with_a_budget_gives_its_bonus_from_the_share_its_order_id_picks() -> None:
     planned = plan(order_request(), state(member()), program(campaigns=[SUMMER]), NOW, None)
     assert planned.answer.result.points == 120
     assert [(b.campaign_id, b.points, b.limited) for b in planned.answer.result.bonuses] == [("summer", 50, False)]
-    assert [item.role for item in planned.change.more] == ["budget:summer"]
+    home = preference("o-1", 5)[0]  # 1,000 points for bonuses of 50: five shares of 200
+    assert [item.role for item in planned.change.more] == [f"budget:summer#{home}"]
+    assert stored(planned.change).bonuses[0].shares == {str(home): 50}  # where a refund gives it back
 
 
-def test_what_an_earlier_round_saw_of_a_budget_cuts_the_bonus_to_what_is_left() -> None:
+def test_a_share_seen_short_gives_what_it_holds_and_the_rest_comes_from_the_next_share() -> None:
     read = state(member())
-    nearly = plan(order_request(), read, program(campaigns=[SUMMER]), NOW, None, {"summer": 980})
-    assert [(b.points, b.limited) for b in nearly.answer.result.bonuses] == [(20, True)]
-    assert nearly.answer.result.points == 90
-    spent = plan(order_request(), read, program(campaigns=[SUMMER]), NOW, None, {"summer": 1000})
+    first, second, *rest = preference("o-1", 5)
+    split = plan(order_request(), read, program(campaigns=[SUMMER]), NOW, None, {"summer": {first: 20}})
+    assert [(b.points, b.limited) for b in split.answer.result.bonuses] == [(50, False)]
+    assert [item.role for item in split.change.more] == [f"budget:summer#{first}", f"budget:summer#{second}"]
+    assert stored(split.change).bonuses[0].shares == {str(first): 20, str(second): 30}
+
+
+def test_what_earlier_rounds_saw_of_every_share_cuts_the_bonus_to_what_is_left() -> None:
+    read = state(member())
+    shares = preference("o-1", 5)
+    nearly = {"summer": {share: 0 for share in shares} | {shares[2]: 5, shares[4]: 15}}
+    cut = plan(order_request(), read, program(campaigns=[SUMMER]), NOW, None, nearly)
+    assert [(b.points, b.limited) for b in cut.answer.result.bonuses] == [(20, True)]
+    assert cut.answer.result.points == 90
+    spent = plan(order_request(), read, program(campaigns=[SUMMER]), NOW, None, {"summer": dict.fromkeys(shares, 0)})
     assert [(b.points, b.limited) for b in spent.answer.result.bonuses] == [(0, True)]
-    assert spent.answer.result.points == 70 and spent.change.more == []  # no counter for nothing given
+    assert spent.answer.result.points == 70 and spent.change.more == []  # no share written for nothing given
 
 
 def test_an_order_that_reaches_a_tier_moves_the_member_up_today() -> None:

@@ -4,10 +4,12 @@ Cost: one Query (the member and its first lots: one read unit) and one TransactW
 (the order, which is also its earn entry and its idempotency key; the member; the lot of the expiry
 month its points join), whatever the member's history.
 
-A campaign with ``budget_points`` adds a fourth item, its counter (loyalty.store.campaigns), conditioned
-to stay within the budget. Its value is not read first: the plan assumes the bonus fits, and when the
-condition fails the cancellation returns the counter, so the next attempt gives what is left (and says
-so). Only an order that meets a budget about to run out pays that one more round trip. A campaign's
+A campaign with ``budget_points`` adds a fourth item, one share of its budget (loyalty.services.budgets:
+the share the order's id picks, one of up to 16, so racing orders seldom write the same one),
+conditioned to hold what the order takes. It is not read first: the plan assumes the bonus fits, and
+when the condition fails the cancellation returns the share, so the next attempt takes what is left
+there and the rest from another share (and says so when the budget as a whole falls short). Only an
+order that meets a share about to run out pays that one more round trip. A campaign's
 ``per_member_limit`` is counted on the member item itself (``campaign_uses``), which the Query reads
 and the member's version guards: exact, and no item more.
 """
@@ -29,6 +31,7 @@ from loyalty.models.common import rfc3339
 from loyalty.models.member import Member
 from loyalty.models.order import BonusOut, BreakdownLine, OrderAccrued, OrderRead, OrderRequest, RefundOut
 from loyalty.models.program import MAX_SAFE_INTEGER, Program
+from loyalty.services import budgets
 from loyalty.services import program as programs
 from loyalty.services.member_writes import Recorded, active_state, check_owner, lots_after, with_points
 from loyalty.services.views import member_view
@@ -106,7 +109,7 @@ def accrue(request: OrderRequest, key_id: str | None = None, paid: Paid | None =
     cost, kept on the order item so its refunds by amount count only the goods' share."""
     program = programs.current()
     check_order(request, program, clock.now())
-    spent = campaign_store.known_spent()  # what budget counters were seen to hold: lower bounds
+    known = campaign_store.known()  # what budget shares were seen to hold lately: a guide, never trusted
 
     def replayed(stored: OrderRecord) -> Accrued:
         # The same order id, whatever the body: the first result.
@@ -120,16 +123,18 @@ def accrue(request: OrderRequest, key_id: str | None = None, paid: Paid | None =
         return None if stored is None else replayed(stored)
 
     def retried(outcome: Retry) -> bool:
-        seen = campaign_store.spent_seen(outcome)
-        spent.update(seen)
-        # A budget seen anew needs no pause: the next plan gives what is left.
-        return bool(seen) and all(role.startswith(campaign_store.ROLE_PREFIX) for role in outcome.failed)
+        learned = campaign_store.learn(outcome)
+        for campaign_id, shares in learned.items():
+            known[campaign_id] = {**known.get(campaign_id, {}), **shares}
+        # A share seen anew needs no pause: the next plan takes what is left there, the rest elsewhere.
+        return bool(learned) and all(campaign_store.is_share_role(role) for role in outcome.failed)
 
     return write_loop.write(
         lambda _: active_state(request.member_id),
-        lambda state: plan(request, state, program, clock.now(), key_id, spent, paid),
+        lambda state: plan(request, state, program, clock.now(), key_id, known, paid),
         replayed,
-        budget=write_loop.MEMBER,
+        # Orders of a budgeted campaign race on its shares besides the member: a sale's rounds.
+        budget=write_loop.STOCKED if budgets.budgeted(program) else write_loop.MEMBER,
         contended=f"Order '{request.order_id}' could not be recorded; retry it.",
         retried=retried,
         lost=lost,
@@ -150,27 +155,18 @@ def campaign_uses(
     return uses
 
 
-def budget_left(program: Program, spent: dict[str, int]) -> dict[str, int]:
-    """Bonus points left per campaign with a budget, as far as this accrual knows (nothing spent until a
-    counter's condition says otherwise)."""
-    return {
-        c.campaign_id: c.budget_points - spent.get(c.campaign_id, 0)
-        for c in program.campaigns
-        if c.budget_points is not None
-    }
-
-
 def plan(
     request: OrderRequest,
     state: MemberState,
     program: Program,
     now: datetime,
     key_id: str | None,
-    spent: dict[str, int] | None = None,
+    known: budgets.Known | None = None,
     paid: Paid | None = None,
 ) -> Planned[OrderRecord, Accrued]:
     """Everything the accrual writes, decided from one read of the member (and what earlier attempts saw
-    of campaign budgets: ``spent``). An order that would earn beyond the program's limits is refused."""
+    of campaign budgets' shares: ``known``). An order that would earn beyond the program's limits is
+    refused."""
     member = state.member
     now_text = rfc3339(now)
     zone = program.zone
@@ -190,7 +186,7 @@ def plan(
             tier.name,
             tier.multiplier,
             campaign_uses=dict(member.campaign_uses),
-            budget_left=budget_left(program, spent or {}),
+            budget_left=budgets.left_for(program, request.order_id, known or {}),
         ),
     )
     check_points(earned.points, member.balances.lifetime_earned, program)
@@ -222,12 +218,8 @@ def plan(
         deltas,
         program,
     )
-    budgets = {c.campaign_id: c.budget_points for c in program.campaigns if c.budget_points is not None}
-    counters = [
-        campaign_store.budget_add(bonus.campaign_id, bonus.points, budgets[bonus.campaign_id])
-        for bonus in earned.bonuses
-        if bonus.campaign_id in budgets and bonus.points > 0
-    ]
+    taken = budgets.takes(program, request.order_id, earned.bonuses, known or {})
+    counters = budgets.take_items(taken)
     status = "pending" if pending else "available"
     net_total = earned.net_minor  # after line and order discounts: what a refund by amount is a share of
     order = OrderRecord(
@@ -242,7 +234,10 @@ def plan(
             order_store.OrderLine(r.sku, ln.quantity, r.points, r.rules, str(r.exact))
             for r, ln in zip(earned.lines, lines, strict=True)
         ],
-        bonuses=[order_store.Bonus(b.campaign_id, b.points, b.limited) for b in earned.bonuses],
+        bonuses=[
+            order_store.Bonus(b.campaign_id, b.points, b.limited, budgets.shares_text(taken.get(b.campaign_id)))
+            for b in earned.bonuses
+        ],
         net_total=str(net_total),
         answered_status=status,
         earned_day=earned_day.isoformat(),

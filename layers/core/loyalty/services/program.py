@@ -8,6 +8,7 @@ from loyalty.adapters import clock
 from loyalty.domain.errors import InvalidInput, ProgramNotConfigured
 from loyalty.domain.tiers import TierLevel
 from loyalty.models.program import Program
+from loyalty.services import budgets
 from loyalty.settings import settings
 from loyalty.store import program as program_store
 
@@ -57,6 +58,8 @@ def check_deployment(program: Program) -> None:
 def save(program: Program) -> Program:
     global _cached
     check_deployment(program)
+    # Budgets first: an accrual that already runs on the new program finds its shares split for it.
+    budgets.split(program)
     program_store.write(program.model_dump_json(), clock.isoformat(clock.now()))
     _cached = (time.monotonic(), program)
     return program

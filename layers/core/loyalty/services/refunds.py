@@ -20,6 +20,7 @@ from loyalty.domain.spending import spendable
 from loyalty.models.common import rfc3339
 from loyalty.models.order import RefundRequest, RefundResult
 from loyalty.models.program import Program
+from loyalty.services import budgets
 from loyalty.services import program as programs
 from loyalty.services.member_writes import Recorded, check_owner, lots_after, owner_state
 from loyalty.services.views import member_view, state_view
@@ -29,6 +30,7 @@ from loyalty.store.entries import EntryFields
 from loyalty.store.member_reads import MemberState
 from loyalty.store.member_record import MemberRecord
 from loyalty.store.orders import OrderRecord, RefundRecord
+from loyalty.store.transactions import TxItem
 from loyalty.store.unit_of_work import EntryPut, MemberChange
 from loyalty.store.write_loop import Found, Planned
 
@@ -121,6 +123,13 @@ def _review_sooner(member: MemberRecord, program: Program, today: date) -> date 
     return exact if current is None or exact < current else current
 
 
+def bonuses_back(before: OrderRecord, after: OrderRecord) -> list[TxItem]:
+    """A refund that takes the order's last points back takes its campaign bonuses back (they belong to
+    the whole order, loyalty.domain.refunds): those given from a budget go back to the shares they came
+    from, once, by the refund that reverses the order in full."""
+    return budgets.returns(before) if before.reversed < before.points <= after.reversed else []
+
+
 def plan(
     seen: Refunding | RefundRecord,
     request: RefundRequest,
@@ -194,7 +203,7 @@ def plan(
         ],
         entry=EntryPut(record.to_item(), RefundRecord.from_item),
         lot_deltas=deltas,
-        more=[order_store.refund_state_update(order, order_after)],
+        more=[order_store.refund_state_update(order, order_after), *bonuses_back(order, order_after)],
         booking=Booking(
             "reversed",
             today.isoformat(),

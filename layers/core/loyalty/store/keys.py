@@ -52,10 +52,17 @@ def redeemed_count(member_id: str, reward_id: str) -> dict[str, str]:
     return {"PK": f"MEMBER#{member_id}", "SK": f"REDEEMED#{reward_id}"}
 
 
-def campaign_budget(campaign_id: str) -> dict[str, str]:
-    """The points a campaign with a budget has given so far: one counter per campaign, added to in the
-    accrual's transaction under a condition that keeps it within the budget."""
-    return {"PK": f"CAMPAIGN#{campaign_id}", "SK": "BUDGET"}
+CAMPAIGN_BUDGET_PREFIX = "BUDGET"  # a campaign's budget shares, and the single counter of before them
+
+
+def campaign_partition(campaign_id: str) -> str:
+    return f"CAMPAIGN#{campaign_id}"
+
+
+def campaign_share(campaign_id: str, share: int) -> dict[str, str]:
+    """One share of a campaign's budget (loyalty.domain.budget_shares): what it may still give and what
+    it gave, taken from in the accrual's transaction under a condition that it holds what is taken."""
+    return {"PK": campaign_partition(campaign_id), "SK": f"{CAMPAIGN_BUDGET_PREFIX}#{share:02d}"}
 
 
 def bonus(entry_id: str) -> dict[str, str]:

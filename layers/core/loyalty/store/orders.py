@@ -30,6 +30,9 @@ class Bonus:
     campaign_id: str
     points: int
     limited: bool = False  # cut by the campaign's budget
+    # The budget shares the bonus was taken from (share number as text -> points), so a refund that
+    # takes the bonus back gives it back to them (loyalty.store.campaigns.share_return). Internal.
+    shares: dict[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,9 @@ class OrderRecord:
             "answered": self.answered_status if self.answered_status != self.status else None,
             "lines": [items.attributes(line) for line in self.lines],
             "bonuses": [
-                {"campaign_id": b.campaign_id, "points": b.points, **({"limited": True} if b.limited else {})}
+                items.present(
+                    {"campaign_id": b.campaign_id, "points": b.points, "limited": b.limited or None, "shares": b.shares}
+                )
                 for b in self.bonuses
             ],
             "lot": self.expires_on,
