@@ -59,7 +59,7 @@ def test_a_campaign_with_a_budget_gives_its_bonus_from_the_share_its_order_id_pi
 
 def test_a_share_seen_short_gives_what_it_holds_and_the_rest_comes_from_the_next_share() -> None:
     read = state(member())
-    first, second, *rest = preference("o-1", 5)
+    first, second = preference("o-1", 5)[:2]
     split = plan(order_request(), read, program(campaigns=[SUMMER]), NOW, None, {"summer": {first: 20}})
     assert [(b.points, b.limited) for b in split.answer.result.bonuses] == [(50, False)]
     assert [item.role for item in split.change.more] == [f"budget:summer#{first}", f"budget:summer#{second}"]
