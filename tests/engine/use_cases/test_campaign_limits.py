@@ -172,11 +172,11 @@ def test_a_budgeted_order_still_takes_two_round_trips(admin_api: Api, api: Api, 
     with DynamoCalls() as calls:
         accrual.accrue(request)
     assert calls.operations == ["Query", "TransactWriteItems"]
-    if aws == "dynamodb-local":  # the counter: one more item in the transaction, 2 write units
+    if aws == "dynamodb-local":  # the share: one more item in the transaction, 2 write units
         assert 0 < calls.write_units <= 8
 
 
-def test_once_a_budget_is_spent_later_orders_take_two_round_trips_and_no_counter(admin_api: Api, api: Api) -> None:
+def test_once_a_budget_is_spent_later_orders_take_two_round_trips_and_write_no_share(admin_api: Api, api: Api) -> None:
     configure(admin_api, campaign(bonus_points=100, budget_points=100))
     enroll(api)
     order(api, "o-1")
@@ -198,9 +198,10 @@ def test_once_a_budget_is_spent_later_orders_take_two_round_trips_and_no_counter
             accrued = accrual.accrue(request)
         assert accrued.result.bonuses[0].points == 0 and accrued.result.bonuses[0].limited
         calls_per_order.append(calls.operations)
-    # The first learns from the counter's failed condition; the second already knows.
+    # The first learns from the share's failed condition (one round trip more: the member read stands);
+    # the second already knows.
     assert calls_per_order == [
-        ["Query", "TransactWriteItems", "Query", "TransactWriteItems"],
+        ["Query", "TransactWriteItems", "TransactWriteItems"],
         ["Query", "TransactWriteItems"],
     ]
     assert admin_api.get("/v1/admin/campaigns/launch").body["spent_points"] == 100

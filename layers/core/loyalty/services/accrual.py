@@ -122,15 +122,29 @@ def accrue(request: OrderRequest, key_id: str | None = None, paid: Paid | None =
         stored = order_store.get_order(request.order_id)
         return None if stored is None else replayed(stored)
 
+    # The member as last read, kept for the next round when only a budget's share stood in the way: the
+    # cancelled transaction changed nothing and the member's version still guards it, so the round
+    # after a short share is one round trip (the transaction), not two.
+    kept: list[MemberState] = []
+
+    def read(_: int) -> MemberState:
+        state = kept.pop() if kept else active_state(request.member_id)
+        last[:] = [state]
+        return state
+
+    last: list[MemberState] = []
+
     def retried(outcome: Retry) -> bool:
         learned = campaign_store.learn(outcome)
         for campaign_id, shares in learned.items():
             known[campaign_id] = {**known.get(campaign_id, {}), **shares}
         # A share seen anew needs no pause: the next plan takes what is left there, the rest elsewhere.
-        return bool(learned) and all(campaign_store.is_share_role(role) for role in outcome.failed)
+        only_shares = bool(learned) and all(campaign_store.is_share_role(role) for role in outcome.failed)
+        kept[:] = last if only_shares else []
+        return only_shares
 
     return write_loop.write(
-        lambda _: active_state(request.member_id),
+        read,
         lambda state: plan(request, state, program, clock.now(), key_id, known, paid),
         replayed,
         # Orders of a budgeted campaign race on its shares besides the member: a sale's rounds.
