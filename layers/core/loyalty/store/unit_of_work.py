@@ -87,7 +87,7 @@ class Retry:
     why: str
     failed: frozenset[str] = frozenset()  # the roles whose conditions failed
     # The items whose conditions failed, as they were (by role), for the store's own decoders
-    # (loyalty.store.campaigns.spent_seen): a failed counter tells what it holds without a read.
+    # (loyalty.store.campaigns.learn): a failed budget share tells what it holds without a read.
     seen: Mapping[str, Sequence[Item | None]] = field(default_factory=dict, compare=False)
 
 

@@ -46,7 +46,9 @@ class Budget:
 
 
 MEMBER = Budget(10)  # a member's own write: races only that member's other writes
-STOCKED = Budget(30, pause_step=5)  # a sale of a stocked reward: every buyer races on one counter
+# A sale of a stocked reward (every buyer races on one counter), or an order under a campaign budget (the
+# orders race on its shares, and an order whose share is short tries the next ones).
+STOCKED = Budget(30, pause_step=5)
 JOB = Budget(5)  # a scheduled job's write: a member still busy is due again on the next run
 MAX_PAUSE_S = 0.2
 
