@@ -89,6 +89,25 @@ def test_raising_the_budget_lets_the_campaign_give_again(admin_api: Api, api: Ap
     assert admin_api.get("/v1/admin/campaigns/launch").body["spent_points"] == 150
 
 
+def test_a_whole_refund_gives_the_bonus_back_to_the_budget_and_a_partial_one_does_not(admin_api: Api, api: Api) -> None:
+    configure(admin_api, campaign(bonus_points=100, budget_points=200))
+    for member_id in ("m-1", "m-2", "m-3"):
+        enroll(api, member_id)
+    order(api, "o-1", "m-1")
+    order(api, "o-2", "m-2")
+    half = api.post("/v1/orders/o-1/refunds", {"refund_id": "r-1", "amount_minor": 500})
+    assert half.status == 201 and half.body["points_reversed"] == 5  # the bonus belongs to the whole order
+    assert admin_api.get("/v1/admin/campaigns/launch").body["remaining_points"] == 0
+    rest = api.post("/v1/orders/o-1/refunds", {"refund_id": "r-2", "amount_minor": 500})
+    assert rest.status == 201 and rest.body["points_reversed"] == 105
+    assert api.post("/v1/orders/o-1/refunds", {"refund_id": "r-2", "amount_minor": 500}).status == 200  # once
+    read = admin_api.get("/v1/admin/campaigns/launch").body
+    assert (read["spent_points"], read["remaining_points"]) == (100, 100)
+    assert order(api, "o-3", "m-3")["bonuses"] == [{"campaign_id": "launch", "points": 100, "limited": False}]
+    read = admin_api.get("/v1/admin/campaigns/launch").body
+    assert (read["spent_points"], read["remaining_points"]) == (200, 0)
+
+
 def test_a_campaign_without_a_budget_shows_no_remaining_points(admin_api: Api, api: Api) -> None:
     configure(admin_api, campaign(multiplier=2))
     read = admin_api.get("/v1/admin/campaigns/launch")
