@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import boto3
 import pytest
 
 from harness.api import Api
 from harness.counting import DynamoCalls
 from harness.programs import program_document
+from loyalty.store.client import table_name, to_item
 
 # The engine decides these outcomes (transactions, conditions, index queries): moto and DynamoDB Local.
 pytestmark = pytest.mark.engine
@@ -106,6 +108,23 @@ def test_a_whole_refund_gives_the_bonus_back_to_the_budget_and_a_partial_one_doe
     assert order(api, "o-3", "m-3")["bonuses"] == [{"campaign_id": "launch", "points": 100, "limited": False}]
     read = admin_api.get("/v1/admin/campaigns/launch").body
     assert (read["spent_points"], read["remaining_points"]) == (200, 0)
+
+
+def test_a_budget_counted_before_the_split_is_counted_as_given_once_the_program_is_stored(
+    admin_api: Api, api: Api
+) -> None:
+    # What a table written by the single-counter design holds for a campaign that gave 150 points.
+    legacy = {"PK": "CAMPAIGN#launch", "SK": "BUDGET", "campaign_id": "launch", "spent": 150}
+    boto3.client("dynamodb").put_item(TableName=table_name(), Item=to_item(legacy))
+    configure(admin_api, campaign(bonus_points=100, budget_points=250))
+    read = admin_api.get("/v1/admin/campaigns/launch").body
+    assert (read["spent_points"], read["remaining_points"]) == (150, 100)
+    enroll(api, "m-1")
+    enroll(api, "m-2")
+    assert order(api, "o-1", "m-1")["bonuses"][0]["points"] == 100
+    assert order(api, "o-2", "m-2")["bonuses"][0]["points"] == 0
+    read = admin_api.get("/v1/admin/campaigns/launch").body
+    assert (read["spent_points"], read["remaining_points"]) == (250, 0)
 
 
 def test_a_campaign_without_a_budget_shows_no_remaining_points(admin_api: Api, api: Api) -> None:

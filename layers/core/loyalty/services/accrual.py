@@ -125,14 +125,12 @@ def accrue(request: OrderRequest, key_id: str | None = None, paid: Paid | None =
     # The member as last read, kept for the next round when only a budget's share stood in the way: the
     # cancelled transaction changed nothing and the member's version still guards it, so the round
     # after a short share is one round trip (the transaction), not two.
-    kept: list[MemberState] = []
+    kept: list[MemberState] = []  # the member for the next round, when it may be used again
+    last: list[MemberState] = []  # the member this round read
 
     def read(_: int) -> MemberState:
-        state = kept.pop() if kept else active_state(request.member_id)
-        last[:] = [state]
-        return state
-
-    last: list[MemberState] = []
+        last[:] = [kept.pop() if kept else active_state(request.member_id)]
+        return last[0]
 
     def retried(outcome: Retry) -> bool:
         learned = campaign_store.learn(outcome)
