@@ -24,6 +24,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from loyalty.domain.valuation import Portion
+from loyalty.store import keys, lots
 
 ATTRIBUTE = "ml"
 EPOCH = date(2000, 1, 1)
@@ -53,6 +54,8 @@ def pack(held: Mapping[Portion, int]) -> bytes:
     text), then per portion its expiry day (days since 2000-01-01), its value's index doubled plus 1 for
     a sale, and its points, each a varint. Days and values are few; a year of month lots is ~80 bytes."""
     kept = {portion: points for portion, points in sorted(held.items()) if points > 0}
+    if not kept:
+        return b""  # nothing held: no attribute at all
     values = sorted({str(portion.value) for portion in kept})
     out = bytearray()
     _varint(len(values), out)
@@ -158,3 +161,17 @@ def _minus(whole: Mapping[Portion, int], part: Mapping[Portion, int]) -> dict[Po
     return {
         portion: points - part.get(portion, 0) for portion, points in whole.items() if points - part.get(portion, 0) > 0
     }
+
+
+def as_lot_items(member_id: str, held: Mapping[Portion, int]) -> list[dict[str, object]]:
+    """The member item's lots as the lot items they stand for (one per month, ``dNN`` and ``pNN...``
+    attributes): what a reader of the table's items (the audit) checks like any lot item."""
+    by_month: dict[str, dict[str, object]] = {}
+    for portion, points in sorted(held.items()):
+        if points <= 0:
+            continue
+        item = by_month.setdefault(portion.month, dict(keys.lot(member_id, portion.month)))
+        day = lots.attribute(portion.day)
+        item[day] = int(str(item.get(day, 0))) + points
+        item[lots.portion_attribute(portion)] = points
+    return list(by_month.values())
