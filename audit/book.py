@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from loyalty.store import keys, lots
+from loyalty.store import keys, lots, profile_lots
 from loyalty.store.client import Item
 
 MEMBER_PREFIX = keys.member_partition("")
@@ -80,6 +80,9 @@ class Book:
             member_id = pk.removeprefix(MEMBER_PREFIX)
             if sk == keys.PROFILE:
                 self.profiles[member_id] = item
+                # Lots the member item holds itself are checked like lot items (loyalty.store.profile_lots).
+                held = profile_lots.unpack(item.get(profile_lots.ATTRIBUTE))
+                self.lots[member_id] += profile_lots.as_lot_items(member_id, held)
             elif sk.startswith(LOT_PREFIX):
                 self.lots[member_id].append(item)
             elif sk.startswith(COUNTER_PREFIX):

@@ -135,6 +135,7 @@ SLOW = (
     "tests/engine/jobs/test_scale.py::",  # on DynamoDB Local already: listed so a moto run of it stays out too
     "tests/engine/races/test_exactly_once.py::",
     "tests/engine/use_cases/test_me_balance.py::",  # a year of daily orders, on both engines
+    "tests/service/bench/test_history_units.py::",  # a year of daily orders and one of 1,000, per granularity
 )
 # A name a test or its fixtures reach (through helpers in tests/ and harness/) that says what it needs; also
 # looked for in the code a test hands to another interpreter as a string (bench.stack.seeded_moto runs moto).

@@ -29,11 +29,23 @@ def end_of_day(day: date, zone: ZoneInfo) -> datetime:
     return start_of_day(day + timedelta(days=1), zone) - timedelta(milliseconds=1)
 
 
-def expires_on(earned_at: datetime, zone: ZoneInfo, expiry_months: int | None) -> date:
-    """Points earned on local day D expire at the end of D + expiry_months (NEVER when unset)."""
+def end_of_month(day: date) -> date:
+    return date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
+
+
+def expires_on(
+    earned_at: datetime, zone: ZoneInfo, expiry_months: int | None, month_from: datetime | None = None
+) -> date:
+    """Points earned on local day D expire at the end of D + expiry_months (NEVER when unset). With month
+    granularity (``month_from``: when the program took it on), points earned from then on, in local month
+    M, expire at the end of month M + expiry_months: every point of a month shares one expiry day, so a
+    member's points of a month are one lot (loyalty.store.profile_lots keeps them on the member item)."""
     if expiry_months is None:
         return NEVER
-    return add_months(local_day(earned_at, zone), expiry_months)
+    day = add_months(local_day(earned_at, zone), expiry_months)
+    if month_from is not None and earned_at >= month_from:
+        return end_of_month(day)
+    return day
 
 
 def available_at(earned_at: datetime, zone: ZoneInfo, pending_days: int) -> datetime:

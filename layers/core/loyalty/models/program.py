@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ConfigDict, Field, PlainSerializer, field_validator, model_validator
@@ -282,6 +282,17 @@ class Program(ApiModel):
         | None
     ) = None
     expiry_months: Annotated[Int, Field(ge=1, le=120)] | None
+    expiry_granularity: Literal["day", "month"] = Field(
+        default="day",
+        description="day: points earned on day D expire at the end of D + expiry_months. month: points earned "
+        "in month M expire at the end of month M + expiry_months (in the program's timezone), for points earned "
+        "from the time this was set (expiry_granularity_since) on; points earned before keep their day.",
+    )
+    expiry_granularity_since: Rfc3339 | None = Field(
+        default=None,
+        description="Set by the server when expiry_granularity becomes month (a value sent is ignored): points "
+        "earned from then on expire by month.",
+    )
     tier_window_days: Annotated[Int, Field(ge=1, le=3650)]
     tiers: Annotated[list[TierRule], Field(min_length=1, max_length=20)]
     point_value_minor: Annotated[Decimal, *exact_decimal(VALUE_TEXT, minimum=0, exclusive=False), AsNumber]
@@ -338,6 +349,11 @@ class Program(ApiModel):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def month_expiry_from(self) -> datetime | None:
+        """When points began to expire by month (None: by day)."""
+        return self.expiry_granularity_since if self.expiry_granularity == "month" else None
 
     def event_rule(self, event_type: str) -> EventRule | None:
         return next((rule for rule in self.event_rules if rule.type == event_type), None)

@@ -212,7 +212,9 @@ def plan(
     qualifying = tiers.earn(member.qualifying, earned_day, earned.points, today, window)
     supported = tiers.tier_for(tiers.qualifying_points(qualifying, today, window), levels)
     new_tier = max(tier, supported, key=lambda level: level.threshold)
-    expires_on = calendar.expires_on(request.placed_at, zone, program.expiry_months).isoformat()
+    expires_on = calendar.expires_on(
+        request.placed_at, zone, program.expiry_months, program.month_expiry_from
+    ).isoformat()
     deltas = {expires_on: credit.credited} if credit.credited > 0 and not pending else {}
     after = with_points(
         replace(
@@ -303,6 +305,7 @@ def plan(
             },
         ),
         portions_before=state.portions,
+        hold=program.month_expiry_from is not None,
     )
     answer = OrderAccrued(
         order_id=request.order_id,

@@ -81,7 +81,11 @@ def plan(
             raise InsufficientPoints(f"Only {available} points are available to debit.") from error
         deltas = {day: -points for day, points in takes.items()}
     else:
-        deltas = {calendar.expires_on(now, program.zone, program.expiry_months).isoformat(): request.points}
+        deltas = {
+            calendar.expires_on(
+                now, program.zone, program.expiry_months, program.month_expiry_from
+            ).isoformat(): request.points
+        }
     balances = replace(member.balances, available=member.balances.available + request.points)
     after = with_points(replace(member, balances=balances, last_activity_at=now_text), deltas, program)
     record = AdjustmentRecord(

@@ -169,7 +169,9 @@ def member_of(row: ImportRow, program: Program, now: datetime, referral_code: st
         if lot.earned_on > today:
             raise Rejected(f"lots.{i}.earned_on: is in the future")
         earned_at = calendar.start_of_day(lot.earned_on, zone)
-        expires: date = lot.expires_on or calendar.expires_on(earned_at, zone, program.expiry_months)
+        expires: date = lot.expires_on or calendar.expires_on(
+            earned_at, zone, program.expiry_months, program.month_expiry_from
+        )
         if expires < lot.earned_on:
             raise Rejected(f"lots.{i}.expires_on: is before earned_on")
         if expires < today:

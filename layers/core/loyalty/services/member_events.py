@@ -112,7 +112,11 @@ def plan(
         return Prepared([put.tx()], (view(limited), True), put)
     member = seen.member
     now_text = rfc3339(now)
-    deltas = {calendar.expires_on(now, program.zone, program.expiry_months).isoformat(): rule.points}
+    deltas = {
+        calendar.expires_on(
+            now, program.zone, program.expiry_months, program.month_expiry_from
+        ).isoformat(): rule.points
+    }
     balances = replace(member.balances, available=member.balances.available + rule.points)
     after = with_points(replace(member, balances=balances, last_activity_at=now_text), deltas, program)
     entry = EntryFields(

@@ -138,7 +138,11 @@ def plan_enroll(
     more = [*card_store.enrollment_items(cards.first_card(record.member_id, card_code, now))]
     if program.signup_points > 0:  # credited in the same one transaction: a bonus entry and its lot
         points = program.signup_points
-        lot_days = {calendar.expires_on(moment, program.zone, program.expiry_months).isoformat(): points}
+        lot_days = {
+            calendar.expires_on(
+                moment, program.zone, program.expiry_months, program.month_expiry_from
+            ).isoformat(): points
+        }
         record = with_points(replace(record, balances=Balances(available=points)), lot_days, program)
         entry = EntryFields(record.member_id, "bonus", f"signup:{record.member_id}", points, points, now, key_id)
         more.append(bonuses.signup_put(bonuses.SignupBonus(entry)))

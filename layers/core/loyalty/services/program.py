@@ -58,11 +58,23 @@ def check_deployment(program: Program) -> None:
 def save(program: Program) -> Program:
     global _cached
     check_deployment(program)
+    program = _granularity_stamped(program)
     # Budgets first: an accrual that already runs on the new program finds its shares split for it.
     budgets.split(program)
     program_store.write(program.model_dump_json(), clock.isoformat(clock.now()))
     _cached = (time.monotonic(), program)
     return program
+
+
+def _granularity_stamped(program: Program) -> Program:
+    """Month expiry applies to points earned after it was set: the time it was set is the server's, kept
+    while the program stays on months (a client's copy of it is ignored)."""
+    if program.expiry_granularity != "month":
+        return program.model_copy(update={"expiry_granularity_since": None})
+    document = program_store.read()
+    stored = Program.model_validate_json(document) if document is not None else None
+    since = stored.expiry_granularity_since if stored is not None and stored.month_expiry_from else None
+    return program.model_copy(update={"expiry_granularity_since": since or clock.now()})
 
 
 def forget() -> None:

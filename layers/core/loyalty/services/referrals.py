@@ -286,7 +286,7 @@ def _granted(
     member = state.member
     at = rfc3339(now)
     total = sum(points for _, _, points, _ in grants)
-    expires_on = calendar.expires_on(now, program.zone, program.expiry_months).isoformat()
+    expires_on = calendar.expires_on(now, program.zone, program.expiry_months, program.month_expiry_from).isoformat()
     deltas = {expires_on: total}
     balance = member.balances.available
     entries = []

@@ -71,6 +71,10 @@ def read(member_id: str, lots_wanted: ReadLots = "first") -> MemberState | None:
         request["ExclusiveStartKey"] = start
     if profile is None:
         return None
+    # Lots the member item holds itself (loyalty.store.profile_lots) count with those of the lot items.
+    for portion, points in profile.lots.items():
+        portions[portion] = portions.get(portion, 0) + points
+        held[portion.day] = held.get(portion.day, 0) + points
     return MemberState(profile, held, complete=last_month is None, through_month=last_month, portions=portions)
 
 

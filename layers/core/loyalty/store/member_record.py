@@ -16,7 +16,8 @@ from typing import Literal
 
 from loyalty.domain.balances import Balances
 from loyalty.domain.tiers import Qualifying
-from loyalty.store import keys
+from loyalty.domain.valuation import Portion
+from loyalty.store import keys, profile_lots
 from loyalty.store.client import (
     Item,
 )
@@ -105,6 +106,8 @@ class MemberRecord:
     # (loyalty.store.merges), and then it is "merged" into that member (``merged_into``).
     provisional: bool = False
     merged_into: str | None = None
+    # Lots held on the member item (loyalty.store.profile_lots): a month program's accruals add here.
+    lots: Mapping[Portion, int] = field(default_factory=dict)
 
     def to_item(self) -> Item:
         item: Item = {
@@ -140,6 +143,7 @@ class MemberRecord:
             "referral": self.referral,
             "provisional": self.provisional or None,
             "merged_into": self.merged_into,
+            profile_lots.ATTRIBUTE: profile_lots.pack(self.lots) or None,
         }
         for kind, day in self.due.by_kind().items():
             if day is not None:
@@ -188,6 +192,7 @@ class MemberRecord:
             referral=item.get("referral"),
             provisional=bool(item.get("provisional", False)),
             merged_into=item.get("merged_into"),
+            lots=profile_lots.unpack(item.get(profile_lots.ATTRIBUTE)),
         )
 
 

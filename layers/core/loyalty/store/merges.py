@@ -25,13 +25,13 @@ transaction (DynamoDB takes 100 items); a provisional member holding more is ref
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from loyalty.domain import accounting as books
 from loyalty.domain import referrals
 from loyalty.domain.events import Event
 from loyalty.domain.valuation import Portion
-from loyalty.store import accounting, items, keys, lots, transactions
+from loyalty.store import accounting, items, keys, lots, profile_lots, transactions
 from loyalty.store.client import Item
 from loyalty.store.enrollment import EnrollConflict, enroll_conflict, referrer_add
 from loyalty.store.entries import EntryFields
@@ -104,12 +104,19 @@ def take_over(change: Takeover) -> EnrollConflict | Retry | None:
     writes = [_taker_put(taker, change.taker_events, change.at), _email_move(taker, provisional)]
     writes.append(_code_move(taker, provisional))
     writes.append(consent_put(taker.member_id, change.consent))
-    update = member_update(MemberChange(provisional, change.merged, change.at, change.merged_events))
+    # The points move whole: those the provisional member's item holds go with its update, the rest
+    # from its lot items; the taker receives them all on lot items.
+    merged = replace(change.merged, lots={})
+    update = member_update(MemberChange(provisional, merged, change.at, change.merged_events))
     writes.append(TxItem("provisional", update.request))
-    taken = {portion: -points for portion, points in change.portions.items() if points}
     given = {portion: points for portion, points in change.portions.items() if points}
+    held = profile_lots.split(
+        provisional.lots, change.lots, change.portions, {d: -p for d, p in change.lots.items()}, {}, hold=False
+    )
+    item_portions = {portion: -points for portion, points in held.item_portions_before.items()}
+    item_days = {day: -points for day, points in held.item_days_before.items()}
     writes += lots.writes(
-        provisional.member_id, change.lots, {day: -p for day, p in change.lots.items()}, change.portions, taken
+        provisional.member_id, held.item_days_before, item_days, held.item_portions_before, item_portions
     )
     writes += lots.writes(taker.member_id, {}, change.lots, {}, given)
     writes += [items.put_tx("merge_entry", record.to_item(), items.NEW) for record in change.entries]

@@ -18,7 +18,7 @@ from loyalty.domain.balances import Balances
 from loyalty.domain.bookings import Booking, Books
 from loyalty.domain.events import Event
 from loyalty.domain.valuation import Portion
-from loyalty.store import accounting, items, keys, lots, transactions
+from loyalty.store import accounting, items, keys, lots, profile_lots, transactions
 from loyalty.store.client import (
     Item,
 )
@@ -53,6 +53,9 @@ class MemberChange[T]:
     more: Sequence[TxItem] = ()  # other items of the same transaction (their own roles)
     booking: Booking | None = None  # required when lots or the tier change (or the member is erased)
     portions_before: Mapping[Portion, int] = field(default_factory=dict)
+    # Add the points to the member item itself, not to lot items (loyalty.store.profile_lots): an accrual
+    # on a month-expiry program, so that it writes the order and the member only.
+    hold: bool = False
 
     @classmethod
     def of(
@@ -161,9 +164,19 @@ def commit[T](change: MemberChange[T], booked: Books) -> Outcome[T]:
     items: list[TxItem] = []
     if change.entry is not None:
         items.append(change.entry.tx())
-    items.append(member_update(change))
+    held = profile_lots.split(
+        change.before.lots,
+        change.lots_before,
+        change.portions_before,
+        change.lot_deltas,
+        booked.valued,
+        hold=change.hold,
+    )
+    items.append(member_update(replace(change, after=replace(change.after, lots=held.profile))))
     member_id = change.before.member_id
-    items += lots.writes(member_id, change.lots_before, change.lot_deltas, change.portions_before, booked.valued)
+    items += lots.writes(
+        member_id, held.item_days_before, held.item_day_deltas, held.item_portions_before, held.item_portion_deltas
+    )
     if booked.day is not None and booked.touches_day:
         items.append(accounting.day_update(member_id, booked.day, booked.movement, booked.counters))
     items += change.more

