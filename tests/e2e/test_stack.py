@@ -21,7 +21,7 @@ from local.template import ROOT, Route
 from tests.e2e.conftest import ADMIN_KEY, start_stack, stop_promptly
 from tests.fakes import write_project
 
-REAL_FUNCTIONS = ("health", "authorizer", "admin")
+REAL_FUNCTIONS = ("health", "admin")
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def _invoke(stack: LocalStack, function: str, event: dict[str, Any]) -> subproce
 
 @pytest.mark.skipif(
     not all((ROOT / "functions" / name / "app.py").is_file() for name in REAL_FUNCTIONS),
-    reason="the real health, authorizer and admin functions are not written yet",
+    reason="the real health and admin functions are not written yet",
 )
 @pytest.mark.parametrize("backend", ["moto", "dynamodb-local"])
 def test_real_stack_serves_the_api_with_the_admin_key(tmp_path: Path, backend: str, stacks: list[LocalStack]) -> None:
