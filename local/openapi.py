@@ -139,7 +139,8 @@ def generate(template: template_loader.Template | None = None) -> dict[str, Any]
     runtime.add_layers(template)
     # Which routes need no key is the functions' own rule (there is no authorizer): the layer's.
     access = importlib.import_module("loyalty.entrypoints.access")
-    public = {(route.method, route.path) for route in template.http_routes() if access.required_scope(route.path) is None}
+    routes = template.http_routes()
+    public = {(route.method, route.path) for route in routes if access.required_scope(route.path) is None}
     functions = sorted({route.function for route in template.http_routes()})
     document: dict[str, Any] = {
         "openapi": "3.1.0",

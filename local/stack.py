@@ -67,6 +67,16 @@ def bootstrap_demo_key(template: Template) -> str | None:
     return value
 
 
+def _chosen_key_digests(template: Template) -> list[str]:
+    runtime.add_layers(template)
+    try:
+        api_keys: Any = importlib.import_module("loyalty.services.api_keys")
+    except ModuleNotFoundError:
+        return []
+    digests: list[str] = api_keys.chosen_digests()
+    return digests
+
+
 def _banner(
     template: Template, api: str, endpoints: dict[str, str], physical: dict[str, str], key: AdminKey | None
 ) -> str:
@@ -149,6 +159,8 @@ def run(stop: threading.Event) -> int:
                 "endpoints": endpoints,
                 "physical": physical,
                 "env": env,
+                # The chosen admin key's SHA-256 (never the key): `make invoke` accepts it too (local.state).
+                "chosen_key_digests": _chosen_key_digests(template),
             }
         )
         cleanup.callback(state.remove, os.getpid())

@@ -40,8 +40,8 @@ pytestmark = pytest.mark.engine
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"
-# The admin key `LOYALTY_ADMIN_KEY=<it> make run` creates (events/README.md); the key routes' events send it.
-LOCAL_ADMIN_KEY = "lk_sample-events-admin-key-0123456789abcdefghi"
+# The admin key `LOYALTY_ADMIN_KEY=local-admin-key make run` creates; the key routes' events send it.
+LOCAL_ADMIN_KEY = "local-admin-key"
 STEP = re.compile(r"make invoke FUNCTION=(\w+) EVENT=(events/[\w./-]+\.json)")
 
 # What each HTTP event must answer when run in the documented order (2xx: every step succeeds).

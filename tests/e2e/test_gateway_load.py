@@ -121,9 +121,9 @@ def test_a_burst_of_connections_is_queued_while_the_gateway_is_busy(template: Te
 
 
 def test_60_concurrent_clients_of_a_started_stack_are_all_answered(stack: LocalStack) -> None:
-    """`make run`'s stack: 60 clients at once, each on its own connection, half of them into
-    DynamoDB (GET /v1/admin/program: the admin function checks the key, then reads), half to the public health route. Every one gets
-    its answer: no reset, no timeout."""
+    """`make run`'s stack: 60 clients at once, each on its own connection, half of them into DynamoDB
+    (GET /v1/admin/program: the admin function checks the key, then reads), half to the public health
+    route. Every one gets its answer: no reset, no timeout."""
     port = int(stack.api.rsplit(":", 1)[1])
     barrier = threading.Barrier(CLIENTS)
     answers: Counter[Any] = Counter()

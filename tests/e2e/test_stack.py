@@ -59,6 +59,15 @@ def test_real_stack_serves_the_api_with_the_admin_key(tmp_path: Path, backend: s
     invoked = _invoke(stack, "HealthFunction", health)
     assert invoked.returncode == 0, invoked.stderr
     assert json.loads(json.loads(invoked.stdout)["body"]) == {"status": "ok"}
+    # `make invoke` is another process, and the function checks the key itself: it takes the stack's chosen
+    # admin key (not of an issued key's shape) because the stack told it the key's digest, and no other.
+    for key, status in ((ADMIN_KEY, 409), ("local-admin-key", 401)):
+        request = Request("GET", "/v1/admin/program", headers=[("Authorization", f"Bearer {key}")])
+        event = http_event(Route("GET", "/v1/admin/program", "AdminFunction", True), {}, request, "local")
+        invoked = _invoke(stack, "AdminFunction", event)
+        assert invoked.returncode == 0, invoked.stderr
+        printed = invoked.stdout  # the function's log lines (one JSON each), then its result (indented)
+        assert json.loads(printed[printed.index("{\n") :])["statusCode"] == status, printed
 
     code, out, err = stop_promptly(stack)
     assert code == 0, err

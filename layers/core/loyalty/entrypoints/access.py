@@ -55,7 +55,7 @@ SCOPES_FOR = {"storefront": frozenset({"storefront", "admin"}), "admin": frozens
 KEY_SCOPES = SCOPES_FOR["storefront"]
 # Where check_scope leaves the caller it found, on the request's event.
 CALLER = "loyalty.caller"
-TOKEN_ELSEWHERE = "A member token opens its member's /v1/me routes only; this route needs an API key."
+TOKEN_NOT_HERE = "A member token opens its member's /v1/me routes only; this route needs an API key."  # noqa: S105 - a message
 
 
 def required_scope(path: str) -> str | None:
@@ -90,7 +90,7 @@ def identify(authorization: str | None, need: str) -> dict[str, str]:
         return token if token is not None else key_holder(authorization)
     value = credentials.bearer(authorization)
     if value is not None and tokens.looks_like_token(value):
-        raise Forbidden(TOKEN_ELSEWHERE)
+        raise Forbidden(TOKEN_NOT_HERE)
     return key_holder(authorization)
 
 
@@ -105,7 +105,7 @@ def check_scope(event: MutableMapping[str, Any]) -> None:
     scope = who.get("scope")
     if scope == "member":
         if need != "member":
-            raise Forbidden(TOKEN_ELSEWHERE)
+            raise Forbidden(TOKEN_NOT_HERE)
         return
     if scope not in KEY_SCOPES:
         if who.get("reason") == "token_expired":

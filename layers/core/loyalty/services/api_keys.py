@@ -41,7 +41,8 @@ _seen: OrderedDict[str, tuple[float, KeyRecord | None]] = OrderedDict()
 _MAX_CACHED = 1000
 # Digests of keys whose value an operator chose (bootstrap_key: the local stack's LOYALTY_ADMIN_KEY, the
 # tests' admin key). They need not have the issued shape; only the process that stored them (the local
-# stack runs every function in one process) accepts them. Deployed keys are all issued ones.
+# stack runs every function in one process) accepts them, and ``make invoke``'s, which the stack tells
+# (accept_chosen). Deployed keys are all issued ones.
 _chosen: set[str] = set()
 
 
@@ -66,6 +67,16 @@ def bootstrap_key(value: str, scope: str, label: str) -> None:
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
             raise
+
+
+def chosen_digests() -> list[str]:
+    """The digests of the chosen keys this process accepts (what the local stack tells ``make invoke``)."""
+    return sorted(_chosen)
+
+
+def accept_chosen(digests: list[str]) -> None:
+    """Accept the chosen keys another process of the local stack stored (by their digests, never the keys)."""
+    _chosen.update(digests)
 
 
 def store(value: str, key_id: str, scope: str, label: str) -> None:
