@@ -33,15 +33,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from loyalty.domain import credentials
-from loyalty.domain import member_tokens as tokens
 from loyalty.domain.errors import Forbidden, TokenExpired, Unauthorized
 from loyalty.entrypoints import lazy, media_types
 
 if TYPE_CHECKING:
+    from loyalty.domain import member_tokens as tokens
     from loyalty.services import api_keys, member_tokens
-else:  # imported on a key's or a token's first check: see loyalty.entrypoints.lazy
+else:  # imported on a request's first check, not at init (a cold start): see loyalty.entrypoints.lazy
     api_keys = lazy.module("loyalty.services.api_keys")
     member_tokens = lazy.module("loyalty.services.member_tokens")
+    tokens = lazy.module("loyalty.domain.member_tokens")
 
 # Routes anyone may call; every other route needs a key (or, under /v1/me, a member token).
 PUBLIC_PREFIXES = ("/v1/health", "/v1/unsubscribe/")
