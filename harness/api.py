@@ -1,5 +1,5 @@
 """Drives the API the way a storefront does: through the local API Gateway emulation (route
-matching, the Lambda authorizer, payload 2.0 events) into the real handlers, without a socket."""
+matching, payload 2.0 events) into the real handlers, which check the key themselves, without a socket."""
 
 from __future__ import annotations
 

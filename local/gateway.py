@@ -1,6 +1,7 @@
-"""The local API Gateway: an HTTP server that runs the template's HttpApi routes and their authorizer,
-plus Swagger UI at /docs for the committed docs/openapi.json, the built admin console at /console/ and the
-shoppers' widget at /widget/ (what CloudFront serves when deployed), with the widget's demo shop."""
+"""The local API Gateway: an HTTP server that runs the template's HttpApi routes (and a Lambda authorizer
+when a template names one; template.yaml does not: its functions check their callers' keys), plus Swagger
+UI at /docs for the committed docs/openapi.json, the built admin console at /console/ and the shoppers'
+widget at /widget/ (what CloudFront serves when deployed), with the widget's demo shop."""
 
 from __future__ import annotations
 

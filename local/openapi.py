@@ -7,6 +7,7 @@ document differs from what the code declares (the drift test runs the same compa
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from pathlib import Path
@@ -136,7 +137,10 @@ def _link(document: dict[str, Any]) -> None:
 def generate(template: template_loader.Template | None = None) -> dict[str, Any]:
     template = template or template_loader.load(str(ROOT / "template.yaml"))
     runtime.add_layers(template)
-    public = {(route.method, route.path) for route in template.http_routes() if route.auth_none}
+    # Which routes need no key is the functions' own rule (there is no authorizer): the layer's.
+    access = importlib.import_module("loyalty.entrypoints.access")
+    routes = template.http_routes()
+    public = {(route.method, route.path) for route in routes if access.required_scope(route.path) is None}
     functions = sorted({route.function for route in template.http_routes()})
     document: dict[str, Any] = {
         "openapi": "3.1.0",

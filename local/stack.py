@@ -67,6 +67,17 @@ def bootstrap_demo_key(template: Template) -> str | None:
     return value
 
 
+def _chosen_key_digests(template: Template) -> list[str]:
+    runtime.add_layers(template)
+    try:
+        api_keys: Any = importlib.import_module("loyalty.services.api_keys")
+    except ModuleNotFoundError:
+        return []
+    chosen = getattr(api_keys, "chosen_digests", None)  # a project's layer may not have chosen keys at all
+    digests: list[str] = chosen() if chosen is not None else []
+    return digests
+
+
 def _banner(
     template: Template, api: str, endpoints: dict[str, str], physical: dict[str, str], key: AdminKey | None
 ) -> str:
@@ -149,6 +160,8 @@ def run(stop: threading.Event) -> int:
                 "endpoints": endpoints,
                 "physical": physical,
                 "env": env,
+                # The chosen admin key's SHA-256 (never the key): `make invoke` accepts it too (local.state).
+                "chosen_key_digests": _chosen_key_digests(template),
             }
         )
         cleanup.callback(state.remove, os.getpid())

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 from pathlib import Path
 from typing import Any
 
+from local import runtime
 from local.template import ROOT, Template, load
 
 # Overridable so a test's stack never overwrites the file of a stack a developer is running.
@@ -63,4 +65,9 @@ def attach() -> Template:
     and its template. Raises RuntimeError as ``read`` does."""
     stack = read()
     os.environ.update(stack["env"])
-    return load(stack["template"])
+    template = load(stack["template"])
+    digests = stack.get("chosen_key_digests") or []
+    if digests:  # the admin key LOYALTY_ADMIN_KEY chose, which the functions accept in the stack's process
+        runtime.add_layers(template)
+        importlib.import_module("loyalty.services.api_keys").accept_chosen(digests)
+    return template

@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities.parser.models import (
-    ApiGatewayAuthorizerRequestV2,
     APIGatewayProxyEventV2Model,
     DynamoDBStreamModel,
     S3Model,
@@ -28,6 +27,8 @@ from local.apigw import match_route, route_key
 from local.cloudformation import cloudformation, custom_resource_functions
 from local.events import at_its_time
 from local.template import Template, load
+from loyalty.domain import member_tokens as tokens
+from loyalty.entrypoints import access
 from loyalty.models.custom_resource import CustomResourceRequest
 from loyalty.models.imports import ImportChunk
 from loyalty.models.jobs import JobMessage, ScheduledEvent
@@ -39,7 +40,7 @@ pytestmark = pytest.mark.engine
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"
-# The admin key `LOYALTY_ADMIN_KEY=local-admin-key make run` creates; the authorizer events send it.
+# The admin key `LOYALTY_ADMIN_KEY=local-admin-key make run` creates; the key routes' events send it.
 LOCAL_ADMIN_KEY = "local-admin-key"
 STEP = re.compile(r"make invoke FUNCTION=(\w+) EVENT=(events/[\w./-]+\.json)")
 
@@ -48,6 +49,10 @@ STATUS = {
     # Unsubscribe tokens are signed with each deployment's own key: the committed one is a placeholder.
     "UnsubscribeFunction/unsubscribe.json": 404,
     "HealthFunction/health.json": 200,
+    # The function checks the key itself (no authorizer): unknown or missing → 401, a token elsewhere → 403.
+    "AdminFunction/get-program-unknown-key.json": 401,
+    "AdminFunction/get-program-no-key.json": 401,
+    "MembersFunction/get-member-with-a-token.json": 403,
     "AdminFunction/put-program.json": 200,
     "AdminFunction/get-program.json": 200,
     "AdminFunction/get-campaign.json": 200,
@@ -92,13 +97,14 @@ STATUS = {
     "IntegrationsAdminFunction/retry-platform-event.json": 404,
     "IntegrationsAdminFunction/dismiss-platform-event.json": 404,
     "ShopperFunction/issue-token.json": 201,
-    "ShopperFunction/me.json": 200,
-    "ShopperFunction/my-balance.json": 200,
-    "ShopperFunction/my-rewards.json": 200,
-    "ShopperFunction/my-redeem.json": 201,
-    "ShopperFunction/my-redemptions.json": 200,
-    "ShopperFunction/my-activity.json": 200,
-    "ShopperFunction/my-ways-to-earn.json": 200,
+    # Member tokens are signed with the stack's secret: the committed one is a placeholder (see the test below).
+    "ShopperFunction/me.json": 401,
+    "ShopperFunction/my-balance.json": 401,
+    "ShopperFunction/my-rewards.json": 401,
+    "ShopperFunction/my-redeem.json": 401,
+    "ShopperFunction/my-redemptions.json": 401,
+    "ShopperFunction/my-activity.json": 401,
+    "ShopperFunction/my-ways-to-earn.json": 401,
     "ShopperFunction/replace-card.json": 201,
     # Card codes are random: the committed event holds a placeholder code, as the voucher's does.
     "ShopperFunction/card-member.json": 404,
@@ -106,14 +112,20 @@ STATUS = {
     "ShopperFunction/proxy-view.json": 401,
     "ShopperFunction/proxy-redeem.json": 401,
 }
-SCOPE = {
-    "AuthorizerFunction/admin-key.json": "admin",
-    "AuthorizerFunction/unknown-key.json": "none",
-    "AuthorizerFunction/no-key.json": "none",
+# What the /v1/me events answer with the token step 26a issued in their authorization header.
+WITH_TOKEN = {
+    "ShopperFunction/me.json": 200,
+    "ShopperFunction/my-balance.json": 200,
+    "ShopperFunction/my-rewards.json": 200,
+    "ShopperFunction/my-redeem.json": 201,
+    "ShopperFunction/my-redemptions.json": 200,
+    "ShopperFunction/my-activity.json": 200,
+    "ShopperFunction/my-ways-to-earn.json": 200,
 }
+# The events that show a refusal on purpose send another credential than the admin key (or none).
+REFUSED = {"AdminFunction/get-program-unknown-key.json", "AdminFunction/get-program-no-key.json"}
 
 TEMPLATE = load(ROOT / "template.yaml")
-AUTHORIZER = TEMPLATE.authorizer()
 CONSUMERS = {source.function for source in TEMPLATE.sqs_sources()}
 STREAM_CONSUMERS = {source.function for source in streams.stream_sources(TEMPLATE)}
 # Functions CloudFormation invokes for a custom resource (their ServiceToken).
@@ -148,8 +160,6 @@ def _function(relative: str) -> str:
 
 def _kind(relative: str) -> str:
     function = _function(relative)
-    if function == AUTHORIZER:
-        return "authorizer"
     kinds = (
         ("sqs", CONSUMERS),
         ("stream", STREAM_CONSUMERS),
@@ -162,7 +172,6 @@ def _kind(relative: str) -> str:
 
 MODELS: dict[str, type[BaseModel]] = {
     "http": APIGatewayProxyEventV2Model,
-    "authorizer": ApiGatewayAuthorizerRequestV2,
     "sqs": SqsModel,
     "scheduled": ScheduledEvent,
     "stream": DynamoDBStreamModel,
@@ -200,8 +209,8 @@ def test_the_readme_runs_every_event_once() -> None:
     assert order[0] == "HealthFunction/health.json"
     assert order.index("AdminFunction/put-program.json") < order.index("MembersFunction/enroll.json")
     kinds = ("sqs", "scheduled", "stream", "custom_resource", "s3")
-    expected = set(STATUS) | set(SCOPE) | {f for f in FILES if _kind(f) in kinds}
-    assert expected == set(FILES), "every HTTP event needs its STATUS, every authorizer event its SCOPE"
+    expected = set(STATUS) | {f for f in FILES if _kind(f) in kinds}
+    assert expected == set(FILES), "every HTTP event needs its STATUS"
 
 
 @pytest.mark.parametrize("relative", FILES)
@@ -209,7 +218,7 @@ def test_event_parses_with_its_powertools_model(relative: str) -> None:
     MODELS[_kind(relative)].model_validate(_event(relative))
 
 
-@pytest.mark.parametrize("relative", [f for f in FILES if _kind(f) in ("http", "authorizer")])
+@pytest.mark.parametrize("relative", [f for f in FILES if _kind(f) == "http"])
 def test_api_gateway_event_matches_its_route(relative: str) -> None:
     """routeKey, path, method and pathParameters agree with each other and with a route of the template."""
     event = _event(relative)
@@ -224,27 +233,21 @@ def test_api_gateway_event_matches_its_route(relative: str) -> None:
     assert route_key(route) == event["routeKey"]
     assert event.get("pathParameters", {}) == parameters
     assert all(name == name.lower() for name in event["headers"]), "API Gateway lower-cases header names"
-    if _kind(relative) == "authorizer":
-        assert event["type"] == "REQUEST"
-        assert event["routeArn"].endswith(f"/$default/{context['http']['method']}{event['rawPath']}")
-        assert "body" not in event, "API Gateway does not send the body to an authorizer"
-        return
     assert route.function == _function(relative)
     if "body" in event:
         assert event["headers"]["content-type"] == "application/json"
         assert event["isBase64Encoded"] is False
         json.loads(event["body"])
-    if route.auth_none:
-        assert "authorizer" not in context
-    else:
-        authorizer = context["authorizer"]["lambda"]
-        # A member token's answer (loyalty.services.member_tokens) on the /v1/me routes.
-        if event["rawPath"] == "/v1/me" or event["rawPath"].startswith("/v1/me/"):
-            assert set(authorizer) == {"scope", "member_id", "token_scope", "token_id", "key_id"}
-            assert authorizer["scope"] == "member"
-            return
-        assert set(authorizer) == {"scope", "key_id", "label"}
-        assert authorizer["scope"] == ("admin" if event["rawPath"].startswith("/v1/admin/") else "storefront")
+    # No authorizer runs before the function (template.yaml), so API Gateway attaches no answer of one.
+    assert "authorizer" not in context
+    need = access.required_scope(event["rawPath"])
+    authorization = event["headers"].get("authorization")
+    if need is None or relative in REFUSED:
+        return
+    if need == "member" or relative == "MembersFunction/get-member-with-a-token.json":
+        assert tokens.looks_like_token(authorization.removeprefix("Bearer ")), "a member token's shape"
+        return
+    assert authorization == f"Bearer {LOCAL_ADMIN_KEY}", "the key routes' events send the admin key"
 
 
 def test_sqs_event_holds_a_completed_order_and_a_refund() -> None:
@@ -268,12 +271,9 @@ def test_sqs_event_holds_a_completed_order_and_a_refund() -> None:
 # --- dynamic: the real handlers, on moto and on DynamoDB Local ----------------------------------------
 
 
-def _check(relative: str, result: Any) -> None:
+def _check(relative: str, result: Any, status: int | None = None) -> None:
     kind = _kind(relative)
-    if kind == "authorizer":
-        assert result["isAuthorized"] is True, result
-        assert result["context"]["scope"] == SCOPE[relative], result
-    elif kind == "custom_resource":  # what CloudFormation received (tests/cfn.py's receiver) is returned too
+    if kind == "custom_resource":  # what CloudFormation received (tests/cfn.py's receiver) is returned too
         assert result["Status"] == "SUCCESS", result
     elif kind in ("sqs", "stream"):
         assert result == {"batchItemFailures": []}, result
@@ -283,7 +283,7 @@ def _check(relative: str, result: Any) -> None:
         runs = result.values() if all(isinstance(value, dict) for value in result.values()) else [result]
         assert all(not counts.get("failures") for counts in runs), result
     else:
-        assert result["statusCode"] == STATUS[relative], result
+        assert result["statusCode"] == (status or STATUS[relative]), result
         body = result.get("body") or ""
         content_type = {k.lower(): v for k, v in result["headers"].items()}.get("content-type", "")
         if result["statusCode"] == 204:
@@ -312,10 +312,15 @@ def _with_code(event: dict[str, Any], code: str) -> dict[str, Any]:
     return {**event, "rawPath": path, "pathParameters": {"code": code}, "requestContext": context}
 
 
+def _with_token(event: dict[str, Any], token: str) -> dict[str, Any]:
+    """A /v1/me event with a real member token, edited the way events/README.md tells a developer to."""
+    return {**event, "headers": {**event["headers"], "authorization": f"Bearer {token}"}}
+
+
 def test_events_drive_their_handlers_in_the_documented_order(aws: str, template: Template) -> None:
     """Each event, in the order of events/README.md, through its real handler (on moto and DynamoDB Local)."""
     api_keys.bootstrap_key(LOCAL_ADMIN_KEY, "admin", "local admin")  # what `make run` does with the key
-    code = None
+    code = token = None
     stack = ExitStack()
     cfn = stack.enter_context(cloudformation())  # CloudFormation's receiver and the stack's secret
     for step in documented_order():
@@ -332,6 +337,16 @@ def test_events_drive_their_handlers_in_the_documented_order(aws: str, template:
             raise AssertionError(f"events/{step}: {error}") from None
         if step == "RedemptionsFunction/redeem.json":
             code = json.loads(result["body"])["code"]
+        if step == "ShopperFunction/issue-token.json":
+            token = json.loads(result["body"])["token"]
+        if step in WITH_TOKEN:
+            assert token is not None, f"{step} must come after issue-token.json"
+            real = _with_token(event, token)
+            answer = at_its_time(lambda: runtime.invoke(template, function, real), real)  # noqa: B023 - called at once
+            try:
+                _check(step, answer, WITH_TOKEN[step])
+            except AssertionError as error:
+                raise AssertionError(f"events/{step} with step 26a's token: {error}") from None
         if step == "RedemptionsFunction/get-voucher.json":
             assert code is not None, "get-voucher.json must come after redeem.json"
             voucher_event = _with_code(_event(step), code)

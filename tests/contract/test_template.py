@@ -25,6 +25,7 @@ import pytest
 from cfn_flip import load_yaml
 
 from harness.commands import run
+from loyalty.entrypoints import access
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
@@ -36,8 +37,8 @@ CHECKOV = ROOT / ".tools" / "checkov" / "bin" / "checkov"
 TOOL_TIMEOUT_SECONDS = 600
 
 REGION = "us-east-1"
-DEFAULT_AUTHORIZER = "ApiKeyAuthorizer"
-# Routes reachable without an API key. The unsubscribe link in emails is authorised by its token.
+# Routes reachable without an API key (loyalty.entrypoints.access.required_scope says the same). The
+# unsubscribe link in emails is authorised by its token.
 PUBLIC_ROUTES = {
     ("GET", "/v1/health"),
     ("POST", "/v1/unsubscribe/{token}"),
@@ -372,17 +373,16 @@ def test_every_iam_policy_statement_names_its_resources(source: dict[str, Any], 
     assert _resources(transformed, "AWS::IAM::Role"), "the transform produced no roles to check"
 
 
-def test_http_api_routes_use_the_default_authorizer_except_public_ones(source: dict[str, Any]) -> None:
+def test_http_api_has_no_authorizer_so_a_request_runs_one_function(source: dict[str, Any]) -> None:
+    """Each route's function checks the key itself (loyalty.entrypoints.access): no Lambda authorizer runs
+    before it, and no route names one. Which routes need no key is the layer's rule, checked here against
+    the contract's list; tests/service/security/test_keys_and_scopes.py sends every route a bad key."""
     api = _props(source["Resources"]["HttpApi"])
-    auth = api["Auth"]
-    assert auth["DefaultAuthorizer"] == DEFAULT_AUTHORIZER
-    authorizer = auth["Authorizers"][DEFAULT_AUTHORIZER]
-    assert authorizer["FunctionArn"] == {"Fn::GetAtt": ["AuthorizerFunction", "Arn"]}
-    # Deliberately no identity source (see the comment in template.yaml): keyless requests reach the authorizer.
-    assert not {"Headers", "QueryStrings", "Context", "StageVariables"} & set(authorizer.get("Identity", {}))
+    assert "Auth" not in api, "no authorizer: the route's function checks the key (one function per request)"
     assert "DefinitionBody" not in api and "DefinitionUri" not in api, "declare routes as function events"
+    assert "AuthorizerFunction" not in source["Resources"]
 
-    routes: dict[tuple[str, str], str | None] = {}
+    routes: set[tuple[str, str]] = set()
     problems = []
     for name, function in _resources(source, "AWS::Serverless::Function").items():
         for event_name, event in _props(function).get("Events", {}).items():
@@ -391,33 +391,32 @@ def test_http_api_routes_use_the_default_authorizer_except_public_ones(source: d
             props = event.get("Properties", {})
             where = f"{name}.Events.{event_name}"
             if props.get("ApiId") != {"Ref": "HttpApi"}:
-                problems.append(f"{where}: not attached to HttpApi (ApiId: !Ref HttpApi), so it has no authorizer")
-            route = (str(props.get("Method", "")).upper(), props.get("Path"))
-            routes[route] = props.get("Auth", {}).get("Authorizer")
-            if route in PUBLIC_ROUTES and routes[route] != "NONE":
-                problems.append(f"{where}: public route {route} must say Auth: {{Authorizer: NONE}}")
-            if route not in PUBLIC_ROUTES and routes[route] not in (None, DEFAULT_AUTHORIZER):
-                problems.append(f"{where}: {route} overrides the default authorizer with {routes[route]!r}")
+                problems.append(f"{where}: not attached to HttpApi (ApiId: !Ref HttpApi)")
+            if "Auth" in props:
+                problems.append(f"{where}: names an authorizer; the function checks its caller itself")
+            route = (str(props.get("Method", "")).upper(), str(props.get("Path")))
+            routes.add(route)
+            if (access.required_scope(route[1]) is None) != (route in PUBLIC_ROUTES):
+                problems.append(f"{where}: {route} is public for the functions but not in the contract, or back")
     assert not problems, "\n".join(problems)
-    assert routes.get(("GET", "/v1/health")) == "NONE"
-    assert len(routes) > len(PUBLIC_ROUTES & set(routes)), "no authorised routes found"
+    assert routes >= PUBLIC_ROUTES
+    assert len(routes) > len(PUBLIC_ROUTES), "no routes that need a key found"
 
 
-def test_deployed_api_authorises_every_non_public_route(transformed: dict[str, Any]) -> None:
+def test_deployed_api_has_no_authorizer(transformed: dict[str, Any]) -> None:
     apis = _resources(transformed, "AWS::ApiGatewayV2::Api")
     assert set(apis) == {"HttpApi"}, f"routes must all live on HttpApi, found APIs {sorted(apis)}"
+    assert not _resources(transformed, "AWS::ApiGatewayV2::Authorizer")
     paths = _props(apis["HttpApi"])["Body"]["paths"]
-    security = {
-        (method.upper(), path): operation.get("security")
+    secured = {
+        (method.upper(), path): operation["security"]
         for path, operations in paths.items()
         for method, operation in operations.items()
+        if operation.get("security")
     }
-    wrong = {
-        route: value
-        for route, value in security.items()
-        if value != ([{"NONE": []}] if route in PUBLIC_ROUTES else [{DEFAULT_AUTHORIZER: []}])
-    }
-    assert not wrong, f"routes with unexpected security: {wrong}"
+    assert not secured, f"routes behind an authorizer: {secured}"
+    assert "securitySchemes" not in _props(apis["HttpApi"])["Body"].get("components", {})
+    assert len(paths) > len(PUBLIC_ROUTES)
 
 
 def test_every_checkov_skip_gives_a_reason(source: dict[str, Any]) -> None:

@@ -1,6 +1,6 @@
 """What tests/contract/test_template.py does not already check about secrets and personal data in the
 template. (It runs checkov on the template and on its SAM transform, requires a reason for every skip,
-names the resources of every IAM statement and puts every non-public route behind the authorizer.)"""
+names the resources of every IAM statement, and checks that no authorizer runs before the routes.)"""
 
 from __future__ import annotations
 
@@ -72,37 +72,48 @@ def test_nothing_logs_whole_events() -> None:
 
 def test_api_access_logs_hold_no_caller_data() -> None:
     """Access logs: request id, route, status, latency, integration error. Never headers, query strings,
-    the caller's IP or what the authorizer returned (the key's id and label)."""
+    the caller's IP or who the function found calling (the key's id and label)."""
     settings = TEMPLATE["Resources"]["HttpApi"]["Properties"]["AccessLogSettings"]
     fields = set(re.findall(r"\$context\.([A-Za-z.]+)", settings["Format"]))
     assert fields <= {"requestId", "routeKey", "status", "responseLatency", "integrationErrorMessage"}, fields
 
 
 @pytest.mark.parametrize("aws", ["moto"], indirect=True)
-def test_a_revoked_key_works_at_most_auth_cache_seconds_in_a_warm_authorizer(
+def test_a_revoked_key_works_at_most_auth_cache_seconds_in_another_warm_function(
     admin_api: Api, api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The authorizer caches key lookups for AUTH_CACHE_SECONDS (4 in the template) to spare a GetItem
-    per request. The price: another warm authorizer keeps honouring a revoked key until its entry ages
-    out, which the contract bounds at 5 seconds. Pinned here so the window is a decision, not an accident
+    """Every API function checks the key itself and caches the lookup for AUTH_CACHE_SECONDS (4, in the
+    template's Globals, for every function) to spare a GetItem per request. The price: another warm
+    function keeps honouring a revoked key until its entry ages out, which the contract bounds at 5
+    seconds. Pinned here through a route, so the window is a decision, not an accident
     (tests/e2e/test_key_revocation.py shows it with two real processes)."""
-    ttl = float(
-        TEMPLATE["Resources"]["AuthorizerFunction"]["Properties"]["Environment"]["Variables"]["AUTH_CACHE_SECONDS"]
-    )
+    ttl = float(TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]["AUTH_CACHE_SECONDS"])
     assert 0 < ttl <= 4
+    longer = {
+        name: variables["AUTH_CACHE_SECONDS"]
+        for name, function in _functions().items()
+        if "AUTH_CACHE_SECONDS" in (variables := function["Properties"].get("Environment", {}).get("Variables", {}))
+    }
+    assert not longer, f"a function's own AUTH_CACHE_SECONDS: {longer}"
     monkeypatch.setenv("AUTH_CACHE_SECONDS", str(ttl))
     settings.reset()
     created = admin_api.post("/v1/admin/keys", {"scope": "storefront", "label": "pos"}).body
-    header = f"Bearer {created['key']}"
-    assert api_keys.resolve(header) is not None
-    other_container = dict(api_keys._seen)  # a second warm authorizer that looked the key up just now
+    pos = Api(api.gateway.template, created["key"])
+    assert pos.get("/v1/members/nobody").status == 404  # past the key check
+    other_function = dict(api_keys._seen)  # a second warm function that looked the key up just now
     assert admin_api.delete(f"/v1/admin/keys/{created['key_id']}").status == 204
-    assert api_keys.resolve(header) is None  # this container forgot it at once
-    api_keys._seen.update(other_container)
-    assert api_keys.resolve(header) is not None  # the other one still honours it...
-    later = time.monotonic() + ttl + 0.001
-    monkeypatch.setattr(api_keys, "time", SimpleNamespace(monotonic=lambda: later))
-    assert api_keys.resolve(header) is None  # ...until its entry is older than AUTH_CACHE_SECONDS
+    assert pos.get("/v1/members/nobody").status == 401  # the function that revoked forgot it at once
+    api_keys._seen.update(other_function)
+    revoked_at = time.monotonic()
+
+    def at(seconds_after: float) -> None:
+        monkeypatch.setattr(api_keys, "time", SimpleNamespace(monotonic=lambda: revoked_at + seconds_after))
+
+    at(ttl - 0.5)
+    assert pos.get("/v1/members/nobody").status == 404  # the other one still honours it within its window...
+    at(5.0)
+    refused = pos.get("/v1/members/nobody")  # ...and refuses it 5 s after the DELETE
+    assert (refused.status, refused.body["code"]) == (401, "unauthorized")
 
 
 def test_the_routes_open_without_a_key_are_throttled_below_the_stage() -> None:

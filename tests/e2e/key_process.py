@@ -2,7 +2,7 @@
 
 Run as ``python -m tests.e2e.key_process`` with the stack's environment (endpoint URLs, TABLE_NAME,
 AUTH_CACHE_SECONDS from template.yaml). It serves the API in-process through the local API Gateway
-emulation (the real authorizer and route functions, with their warm caches) and obeys one JSON command a
+emulation (the real route functions, which check keys with their warm caches) and obeys one JSON command a
 line on stdin, answering one JSON line on stdout (the functions' logs go to stderr):
 
 - ``{"op": "admin_key"}``: issue an admin key straight through the service (no key exists yet) -> ``{"key"}``

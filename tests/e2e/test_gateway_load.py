@@ -121,9 +121,9 @@ def test_a_burst_of_connections_is_queued_while_the_gateway_is_busy(template: Te
 
 
 def test_60_concurrent_clients_of_a_started_stack_are_all_answered(stack: LocalStack) -> None:
-    """`make run`'s stack: 60 clients at once, each on its own connection, half of them through the
-    authorizer into DynamoDB (GET /v1/admin/program), half to the public health route. Every one gets
-    its answer: no reset, no timeout."""
+    """`make run`'s stack: 60 clients at once, each on its own connection, half of them into DynamoDB
+    (GET /v1/admin/program: the admin function checks the key, then reads), half to the public health
+    route. Every one gets its answer: no reset, no timeout."""
     port = int(stack.api.rsplit(":", 1)[1])
     barrier = threading.Barrier(CLIENTS)
     answers: Counter[Any] = Counter()
@@ -151,7 +151,7 @@ def test_60_concurrent_clients_of_a_started_stack_are_all_answered(stack: LocalS
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    # No program is stored yet: the admin read answers 409 program_not_configured, through the authorizer.
+    # No program is stored yet: the admin read answers 409 program_not_configured, past the key check.
     assert answers == {("/v1/health", 200): CLIENTS // 2, ("/v1/admin/program", 409): CLIENTS // 2}, answers
     code, _, err = stop_promptly(stack)
     assert code == 0, err

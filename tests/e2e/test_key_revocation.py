@@ -1,10 +1,11 @@
 """Keys as deployed: a revocation holds in every process within 5 seconds, and a header that is not a
 well-formed key costs no DynamoDB read.
 
-The first test runs two separate OS processes (tests/e2e/key_process.py), each with its own warm
-authorizer and route functions, against one table on a moto server (and on DynamoDB Local): the local
-stack runs every function in one process, where the admin function's DELETE also empties the cache the
-authorizer reads, so only separate processes show what separate Lambda execution environments do.
+There is no authorizer: each route's function checks the key itself, with its own warm cache. The first
+test runs two separate OS processes (tests/e2e/key_process.py), each with its own warm route functions,
+against one table on a moto server (and on DynamoDB Local): the local stack runs every function in one
+process, where the admin function's DELETE also empties the cache every other function reads, so only
+separate processes show what separate Lambda execution environments do.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ PAST_THE_GATE = 409  # program_not_configured: what GET /v1/rewards answers a va
 
 
 class Worker:
-    """A separate Python process serving the API through the real authorizer (see key_process.py)."""
+    """A separate Python process serving the API through the real route functions (see key_process.py)."""
 
     def __init__(self, env: dict[str, str]) -> None:
         self.process = subprocess.Popen(
@@ -104,7 +105,7 @@ def test_a_key_revoked_through_one_process_is_refused_by_another_within_5_second
         created = admin_side.call("POST", "/v1/admin/keys", admin_key, {"scope": "storefront", "label": "till 4"})
         assert created["status"] == 201, created
         key, key_id = created["body"]["key"], created["body"]["key_id"]
-        # The shop's process uses the key: its authorizer has now read it and holds it warm. (No program
+        # The shop's process uses the key: its function has now read it and holds it warm. (No program
         # is configured, so the route answers 409 program_not_configured: past the key check.)
         assert shop_side.call("GET", "/v1/rewards", key)["status"] == PAST_THE_GATE
         assert shop_side.call("GET", "/v1/rewards", key)["status"] == PAST_THE_GATE
@@ -169,6 +170,11 @@ def test_a_request_without_a_well_formed_key_costs_no_dynamodb_read(admin_api: A
                 answer = anonymous.call(method, path, {} if method == "POST" else None, headers=headers)
                 assert answer.status == 401 and answer.body["code"] == "unauthorized", (what, answer.body)
         assert calls.operations == [], f"{what}: {calls.operations}"
+    # A member token on a key's route is refused by its shape (403), unverified and with nothing read.
+    token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0." + "s" * 43
+    with DynamoCalls() as calls:
+        answer = anonymous.get("/v1/rewards", headers={"Authorization": f"Bearer {token}"})
+    assert (answer.status, answer.body["code"], calls.operations) == (403, "forbidden", [])
 
 
 @pytest.mark.parametrize("aws", ["moto"], indirect=True)

@@ -1,5 +1,5 @@
 """Schemathesis against docs/openapi.json and the API as the local gateway serves it, in-process (route
-matching, the authorizer and the real handlers; no socket), on moto and on DynamoDB Local.
+matching and the real handlers (which check the key); no socket), on moto and on DynamoDB Local.
 
 Every operation gets valid requests (positive mode: the document calls them valid, so they must not be
 refused as invalid) and invalid ones (negative mode: they must be refused with a documented 4xx). Valid

@@ -1,5 +1,5 @@
 """The local API Gateway (local.gateway.Gateway) as a WSGI app, so schemathesis can call it in-process:
-route matching, the Lambda authorizer and the real handlers, with no socket."""
+route matching and the real handlers (which check the key), with no socket."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Keys and scopes through the authorizer, as API Gateway runs it: all failures are problem+json."""
+"""Keys and scopes as the route functions check them behind API Gateway: all failures are problem+json."""
 
 from __future__ import annotations
 

@@ -223,7 +223,7 @@ def test_the_balance_explains_available_by_expiry_day_and_lists_what_is_pending(
 
 def test_checking_a_token_reads_nothing_from_dynamodb(ada: Api) -> None:
     with DynamoCalls() as calls:
-        context = member_tokens.authorizer_context(f"Bearer {ada.key}")
+        context = member_tokens.token_caller(f"Bearer {ada.key}")
     assert context is not None and context["scope"] == "member" and context["member_id"] == "ada"
     assert calls.operations == []
 

@@ -1,11 +1,12 @@
-"""Every route the template declares, through the local API Gateway and the real authorizer: a missing,
+"""Every route the template declares, through the local API Gateway into the real function, which checks
+the key itself (there is no authorizer, and each request invokes that one function): a missing,
 malformed, unknown or revoked key is refused with 401 problem+json everywhere except the public routes,
 and a storefront key never reaches /v1/admin/. The route list comes from template.yaml
 (local.template.load().http_routes()), so a route added tomorrow is covered without touching this file.
 
 tests/service/handlers/test_auth.py checks the same rules on a hand-written route list with valid bodies; the
-template's own checks (authorizer on every non-public route, IAM resources, checkov and its skip
-reasons) are in tests/contract/test_template.py.
+template's own checks (no authorizer, the public routes, IAM resources, checkov and its skip reasons) are
+in tests/contract/test_template.py.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 
 from harness.api import Answer, Api, member_token
 from local.template import ROOT, Route, load
+from loyalty.entrypoints import access
 
 ROUTES = load(str(ROOT / "template.yaml")).http_routes()
 # Reachable without a key: the health check, and the emails' one-click unsubscribe (its signed token is
@@ -88,11 +90,29 @@ def revoked(admin_api: Api, api: Api) -> dict[str, str]:
     return keys
 
 
-def test_the_routes_without_an_authorizer_are_exactly_the_public_ones() -> None:
-    assert {(route.method, route.path) for route in ROUTES if route.auth_none} == PUBLIC & {
-        (route.method, route.path) for route in ROUTES
-    }
+def test_the_routes_that_need_no_key_are_exactly_the_public_ones() -> None:
+    assert {(route.method, route.path) for route in ROUTES if access.required_scope(route.path) is None} == PUBLIC
     assert len(PROTECTED) >= 17 and ADMIN and STOREFRONT
+
+
+@on_moto
+@pytest.mark.parametrize("route", PROTECTED, ids=_ids(PROTECTED))
+def test_each_request_invokes_one_function_whatever_its_key(admin_api: Api, api: Api, route: Route) -> None:
+    """One Lambda per request (no authorizer before the route): with a good key, a bad one or none, the
+    gateway invokes the route's function once and nothing else."""
+    invoked: list[str] = []
+    caller = Api(api.gateway.template)
+    real_invoke = caller.gateway.invoke
+
+    def counting(logical_id: str, event: dict[str, Any]) -> Any:
+        invoked.append(logical_id)
+        return real_invoke(logical_id, event)
+
+    caller.gateway.invoke = counting
+    for key in (admin_api.key, api.key, UNKNOWN_KEY, None):
+        invoked.clear()
+        caller.call(route.method, concrete(route), {}, headers={"Authorization": f"Bearer {key}"} if key else {})
+        assert invoked == [route.function], (key, invoked)
 
 
 @on_moto

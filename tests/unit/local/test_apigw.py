@@ -175,6 +175,22 @@ def test_auth_none_routes_skip_the_authorizer(template: Template) -> None:
     assert [name for name, _ in fakes.calls] == ["HealthFunction"]
 
 
+def test_without_an_authorizer_every_route_runs_its_function_alone(template: Template) -> None:
+    """template.yaml has no authorizer (its functions check their callers): the gateway then invokes the
+    route's function and nothing else, with the Authorization header as sent and no authorizer context."""
+    del template.raw["Resources"]["Api"]["Properties"]["Auth"]
+    del template.raw["Resources"]["AuthFunction"]
+    fakes = FakeFunctions({"EchoFunction": {}, "HealthFunction": {"statusCode": 200, "body": "ok"}})
+    gateway = Gateway(template, fakes)
+    assert gateway.authorizer is None
+    for headers in ([], [("Authorization", "Bearer anything")]):
+        assert _get(gateway, "/v1/echo/ada", headers).status == 200
+    assert _get(gateway, "/v1/health").body == b"ok"
+    assert [name for name, _ in fakes.calls] == ["EchoFunction", "EchoFunction", "HealthFunction"]
+    assert all("authorizer" not in event["requestContext"] for _, event in fakes.calls)
+    assert fakes.calls[1][1]["headers"]["authorization"] == "Bearer anything"
+
+
 def test_failures_answer_500_and_unknown_routes_404(template: Template, capsys: pytest.CaptureFixture[str]) -> None:
     def boom(event: dict[str, Any]) -> Any:
         raise RuntimeError("boom")

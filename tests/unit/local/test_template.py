@@ -27,25 +27,28 @@ def fake(tmp_path: Path) -> Template:
 
 def test_functions_merge_global_and_own_environment_unresolved(real: Template) -> None:
     functions = real.functions()
-    assert {"AuthorizerFunction", "HealthFunction", "MembersFunction", "AdminFunction"} <= set(functions)
-    authorizer = functions["AuthorizerFunction"]
-    assert authorizer.code_uri == "functions/authorizer"
-    assert authorizer.handler == "app.handler"
-    assert authorizer.environment["AUTH_CACHE_SECONDS"] == "4"
-    assert authorizer.environment["TABLE_NAME"] == {"Ref": "LoyaltyTable"}
-    assert authorizer.memory_size == 256
+    assert {"HealthFunction", "MembersFunction", "AdminFunction", "ShopperFunction"} <= set(functions)
+    health = functions["HealthFunction"]
+    assert health.code_uri == "functions/health"
+    assert health.handler == "app.handler"
+    assert health.environment["TABLE_NAME"] == {"Ref": "LoyaltyTable"}  # from Globals
+    assert health.memory_size == 256  # its own
+    shopper = functions["ShopperFunction"]
+    assert shopper.environment["MEMBER_TOKEN_SECRET_ID"] == {"Ref": "MemberTokenSecret"}  # its own
+    assert shopper.environment["AUTH_CACHE_SECONDS"] == "4"  # from Globals: every function checks keys
+    assert shopper.memory_size == 512
     assert functions["HealthFunction"].events["Health"]["Type"] == "HttpApi"
 
 
-def test_http_routes_and_authorizer_of_the_real_template(real: Template) -> None:
+def test_http_routes_of_the_real_template_have_no_authorizer(real: Template) -> None:
     routes = real.http_routes()
     assert ("GET", "/v1/health", "HealthFunction", True) in routes
-    assert ("GET", "/v1/members/{member_id}", "MembersFunction", False) in routes
-    assert ("GET", "/v1/admin/program", "AdminFunction", False) in routes
+    assert ("GET", "/v1/members/{member_id}", "MembersFunction", True) in routes
+    assert ("GET", "/v1/admin/program", "AdminFunction", True) in routes
     assert all(isinstance(route, Route) for route in routes)
-    assert real.authorizer() == "AuthorizerFunction"
-    spec = real.authorizer_spec()
-    assert spec is not None and spec.simple_responses and spec.identity_headers == ()
+    # The functions check their callers themselves: the gateway runs no authorizer before any route.
+    assert real.authorizer() is None and real.authorizer_spec() is None
+    assert all(route.auth_none for route in routes)
 
 
 def test_sqs_sources(fake: Template, real: Template) -> None:

@@ -1,4 +1,5 @@
-"""Who may call which route: the scope each path needs, checked against what the authorizer attached.
+"""Who may call which route, checked by the route's own function: there is no Lambda authorizer, so a
+request runs one function (docs/architecture.md, "One function per request").
 
 Three kinds of caller. An API key (scope ``storefront`` or ``admin``) calls every route outside
 ``/v1/me``; admin routes need ``admin``. A member token (scope ``member``: loyalty.services.member_tokens)
@@ -9,17 +10,39 @@ the body) and the Shopify App Proxy (Shopify's signature over the query string).
 No key, an unknown, revoked or tampered one: 401 ``unauthorized``; an expired token: 401
 ``token_expired`` (the widget asks for a new one); a key on ``/v1/me``, a token anywhere else, or a
 scope too small: 403 ``forbidden``.
+
+How check_scope finds the caller, before anything else reads the request (loyalty.entrypoints.http):
+
+- on a key's route, a bearer value with a member token's shape is refused (403) as it is, unverified: a
+  token opens no route but ``/v1/me`` whatever its signature, and verifying it would give every function
+  the token keys (Secrets Manager) for nothing. Any other value is resolved as a key
+  (loyalty.services.api_keys): no read at all for a value that is not a key's shape, else one cached
+  GetItem per key per ``AUTH_CACHE_SECONDS`` in a warm function;
+- on ``/v1/me``, the token is verified (its keys from Secrets Manager, cached; no table read); a key
+  there is resolved as above, which tells a valid key (403) from no key (401).
+
+What it found is left on the event (``CALLER``) for the route: the key's id and label, recorded on every
+write, or the token's member. API Gateway never puts that entry in an event, so a request cannot bring it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from loyalty.domain import credentials
 from loyalty.domain.errors import Forbidden, TokenExpired, Unauthorized
-from loyalty.entrypoints import media_types
+from loyalty.entrypoints import lazy, media_types
+
+if TYPE_CHECKING:
+    from loyalty.domain import member_tokens as tokens
+    from loyalty.services import api_keys, member_tokens
+else:  # imported on a request's first check, not at init (a cold start): see loyalty.entrypoints.lazy
+    api_keys = lazy.module("loyalty.services.api_keys")
+    member_tokens = lazy.module("loyalty.services.member_tokens")
+    tokens = lazy.module("loyalty.domain.member_tokens")
 
 # Routes anyone may call; every other route needs a key (or, under /v1/me, a member token).
 PUBLIC_PREFIXES = ("/v1/health", "/v1/unsubscribe/")
@@ -31,6 +54,9 @@ ADMIN_PREFIX = "/v1/admin/"
 MEMBER_PATH = "/v1/me"
 SCOPES_FOR = {"storefront": frozenset({"storefront", "admin"}), "admin": frozenset({"admin"})}
 KEY_SCOPES = SCOPES_FOR["storefront"]
+# Where check_scope leaves the caller it found, on the request's event.
+CALLER = "loyalty.caller"
+TOKEN_NOT_HERE = "A member token opens its member's /v1/me routes only; this route needs an API key."  # noqa: S105 - a message
 
 
 def required_scope(path: str) -> str | None:
@@ -43,21 +69,44 @@ def required_scope(path: str) -> str | None:
 
 
 def caller(event: Mapping[str, Any]) -> dict[str, Any]:
-    """What the authorizer attached to the request (scope, key_id, label...), or {} when absent."""
-    context = (event.get("requestContext") or {}).get("authorizer") or {}
-    lambda_context = context.get("lambda") or {}
-    return dict(lambda_context)
+    """Who check_scope found calling (scope, key_id, label; or a token's member_id, token_scope...), or {}
+    on a public route."""
+    found = event.get(CALLER) or {}
+    return dict(found)
 
 
-def check_scope(event: Mapping[str, Any]) -> None:
+def key_holder(authorization: str | None) -> dict[str, str]:
+    """The scope, id and label of the API key in the header, or ``scope: none`` (no key, another scheme, a
+    value that is not a key's shape, an unknown or revoked key)."""
+    record = api_keys.resolve(authorization)
+    if record is None:
+        return {"scope": "none"}
+    return {"scope": record.scope, "key_id": record.key_id, "label": record.label}
+
+
+def identify(authorization: str | None, need: str) -> dict[str, str]:
+    """Who the Authorization header says is calling a route that needs ``need`` (see the module docstring)."""
+    if need == "member":
+        token = member_tokens.token_caller(authorization)
+        return token if token is not None else key_holder(authorization)
+    value = credentials.bearer(authorization)
+    if value is not None and tokens.looks_like_token(value):
+        raise Forbidden(TOKEN_NOT_HERE)
+    return key_holder(authorization)
+
+
+def check_scope(event: MutableMapping[str, Any]) -> None:
+    """Find the caller (identify), leave it on the event for the route, and refuse it (401, 403) when it
+    may not call this route."""
     need = required_scope(str(event.get("rawPath", "")))
     if need is None:
         return
-    who = caller(event)
+    who = identify((event.get("headers") or {}).get("authorization"), need)
+    event[CALLER] = who
     scope = who.get("scope")
     if scope == "member":
         if need != "member":
-            raise Forbidden("A member token opens its member's /v1/me routes only; this route needs an API key.")
+            raise Forbidden(TOKEN_NOT_HERE)
         return
     if scope not in KEY_SCOPES:
         if who.get("reason") == "token_expired":

@@ -61,7 +61,7 @@ PROBLEM_BASE = "https://loyalty.dev/problems/"
 
 # Who may call which route (keys, member tokens, public routes): loyalty.entrypoints.access.
 PUBLIC_PATHS = access.PUBLIC_PATHS
-caller = access.caller  # the routes read what the authorizer attached through this module
+caller = access.caller  # the routes read who check_scope found calling through this module
 
 # AWS error codes a later attempt can succeed with: throttling, the service's own failures, a
 # transaction holding the item. (A ClientError with an HTTP status of 500 or more is one too.)
@@ -340,8 +340,9 @@ def nesting_exceeds(text: str, limit: int) -> bool:
 
 
 def pre_check(event: dict[str, Any]) -> None:
-    """Enforce the key's scope, then check the Content-Type (accepted_media_types) and the body before
-    anything parses them. A request without a key is refused first."""
+    """Check the key (or member token) and its scope in this function (no authorizer runs before it), then
+    the Content-Type (accepted_media_types) and the body before anything parses them. A request without a
+    key is refused first, having read nothing from DynamoDB."""
     check_scope(event)
     media_types.check(event.get("headers"), accepted_media_types(str(event.get("rawPath", ""))))
     access.require_json(event)

@@ -13,7 +13,7 @@ Scope = Literal["storefront", "admin"]
 
 # What loyalty.adapters.randomness.api_key issues: a prefix secret scanners know, then 32 random bytes in
 # unpadded base64url (always 43 characters). A bearer value of any other shape cannot be an issued key,
-# so the authorizer refuses it without a read (loyalty.services.api_keys.bearer_key).
+# so the route refuses it without a read (loyalty.services.api_keys.bearer_key).
 KEY_PREFIX = "lk_"
 KEY_FORMAT = re.compile(r"lk_[A-Za-z0-9_-]{43}")
 

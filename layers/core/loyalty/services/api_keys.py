@@ -1,12 +1,17 @@
-"""API keys: issue (shown once), resolve to a scope (the authorizer, or any route function), revoke.
+"""API keys: issue (shown once), resolve to a scope (every API function, for the request it serves), revoke.
 
-What a request costs here (docs/security.md):
+There is no Lambda authorizer: the route's own function checks the key before it reads anything else
+(loyalty.entrypoints.access), so a request runs one function. What a request costs here (docs/security.md):
 
 - no ``Authorization`` header, another scheme, or a value that is not the shape of an issued key
   (``lk_`` and 43 base64url characters): nothing but a regular expression, **no DynamoDB read**;
 - a well-formed key: one strongly consistent GetItem (1 read unit: the item is far below 4 KB) the first
   time this warm process sees it, then none for ``AUTH_CACHE_SECONDS`` (at most 4). So a busy key costs at
-  most one read per warm process per 4 s, whatever the request rate.
+  most one read per warm function instance per 4 s, whatever the request rate.
+
+A key is stored only as its SHA-256 and found by it: the key itself is never compared with anything, so
+there is no comparison whose time could leak it (what DynamoDB matches is the digest, which says nothing
+about the key). The chosen keys of bootstrap_key are told apart by their digest too.
 
 Revocation: ``DELETE /v1/admin/keys/{key_id}`` deletes the item in a transaction; every process's next
 lookup after its cached entry ages out reads it strongly consistently, so the key is refused everywhere
@@ -24,6 +29,7 @@ from collections import OrderedDict
 from botocore.exceptions import ClientError
 
 from loyalty.adapters import clock, randomness
+from loyalty.domain import credentials
 from loyalty.models.api_key import KEY_FORMAT, KeyCreated, KeyRequest
 from loyalty.settings import settings
 from loyalty.store import api_keys as key_store
@@ -35,7 +41,8 @@ _seen: OrderedDict[str, tuple[float, KeyRecord | None]] = OrderedDict()
 _MAX_CACHED = 1000
 # Digests of keys whose value an operator chose (bootstrap_key: the local stack's LOYALTY_ADMIN_KEY, the
 # tests' admin key). They need not have the issued shape; only the process that stored them (the local
-# stack runs every function in one process) accepts them. Deployed keys are all issued ones.
+# stack runs every function in one process) accepts them, and ``make invoke``'s, which the stack tells
+# (accept_chosen). Deployed keys are all issued ones.
 _chosen: set[str] = set()
 
 
@@ -62,6 +69,16 @@ def bootstrap_key(value: str, scope: str, label: str) -> None:
             raise
 
 
+def chosen_digests() -> list[str]:
+    """The digests of the chosen keys this process accepts (what the local stack tells ``make invoke``)."""
+    return sorted(_chosen)
+
+
+def accept_chosen(digests: list[str]) -> None:
+    """Accept the chosen keys another process of the local stack stored (by their digests, never the keys)."""
+    _chosen.update(digests)
+
+
 def store(value: str, key_id: str, scope: str, label: str) -> None:
     """Store a key made elsewhere (the stack's admin key) under the public id given; idempotent."""
     if key_store.find(digest(value)) is not None:
@@ -82,11 +99,8 @@ def revoke(key_id: str) -> None:
 def bearer_key(authorization: str | None) -> str | None:
     """The key of an ``Authorization: Bearer <key>`` header when it has the shape of one this platform
     issues (or an operator chose, see bootstrap_key), else None. No I/O: what fails here costs no read."""
-    if not authorization:
-        return None
-    scheme, _, rest = authorization.strip().partition(" ")
-    key = rest.strip()
-    if scheme.lower() != "bearer" or not key:
+    key = credentials.bearer(authorization)
+    if key is None:
         return None
     if KEY_FORMAT.fullmatch(key) or (_chosen and digest(key) in _chosen):
         return key

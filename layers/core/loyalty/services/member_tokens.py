@@ -1,5 +1,5 @@
 """Member tokens: issued to a storefront's server for one member (``POST /v1/members/{id}/tokens``), and
-checked by the authorizer on every ``/v1/me`` request without a DynamoDB read.
+checked by the function that serves ``/v1/me`` (ShopperFunction) on every request, without a DynamoDB read.
 
 The keys live in one Secrets Manager secret the stack generates (``MemberTokenSecret``): its
 ``AWSCURRENT`` version signs, and its ``AWSPREVIOUS`` version still verifies, so a rotation (a new
@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from loyalty.adapters import clock, randomness, secrets_manager
+from loyalty.domain import credentials
 from loyalty.domain import member_tokens as tokens
 from loyalty.domain.member_tokens import Claims
 from loyalty.models.me import TokenCreated, TokenRequest
@@ -104,16 +105,14 @@ def verify(token: str) -> Claims | Literal["expired"] | None:
 
 def bearer_token(authorization: str | None) -> str | None:
     """The token of an ``Authorization: Bearer <token>`` header when it has a token's shape (no I/O)."""
-    if not authorization:
-        return None
-    scheme, _, rest = authorization.strip().partition(" ")
-    value = rest.strip()
-    return value if scheme.lower() == "bearer" and tokens.looks_like_token(value) else None
+    value = credentials.bearer(authorization)
+    return value if value is not None and tokens.looks_like_token(value) else None
 
 
-def authorizer_context(authorization: str | None) -> dict[str, str] | None:
-    """What the authorizer passes on for a member token (scope ``member``, whose, which scopes), or None
-    when the header holds no token (an API key's or nothing: loyalty.services.api_keys decides)."""
+def token_caller(authorization: str | None) -> dict[str, str] | None:
+    """Who a member token says is calling (scope ``member``, whose, which scopes), verified; ``scope:
+    none`` for a bad or expired one; None when the header holds no token's shape (an API key's, or
+    nothing: loyalty.services.api_keys decides). The routes read it through loyalty.entrypoints.access."""
     token = bearer_token(authorization)
     if token is None:
         return None
