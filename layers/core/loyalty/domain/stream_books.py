@@ -117,6 +117,8 @@ def steps(records: Sequence[Booked], checkpoint: int | None, limit: int = MAX_DA
         items = dict(current.items)
         if record.adds:
             items[key] = total([items.get(key, {}), record.adds])
+            if not items[key]:
+                del items[key]  # adds that cancel out: nothing to write there
         current = Step(items, record.sequence, record.created)
     if current.last:
         found.append(current)
