@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import audit
+from harness.books import settle_books
 from harness.programs import program_document
 from loyalty.adapters import clock
 from loyalty.domain.errors import InsufficientPoints

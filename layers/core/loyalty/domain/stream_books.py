@@ -85,6 +85,7 @@ class Booked:
     shard: int
     day: str
     adds: Adds
+    label: str = ""  # the sequence number as the stream writes it (its zero padding kept)
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ class Step:
     items: dict[tuple[int, str], Adds] = field(default_factory=dict)
     last: int = 0
     through: float = 0.0
+    label: str = ""  # ``last`` as the stream writes it
 
 
 def pending(records: Sequence[Booked], checkpoint: int | None) -> list[Booked]:
@@ -119,7 +121,7 @@ def steps(records: Sequence[Booked], checkpoint: int | None, limit: int = MAX_DA
             items[key] = total([items.get(key, {}), record.adds])
             if not items[key]:
                 del items[key]  # adds that cancel out: nothing to write there
-        current = Step(items, record.sequence, record.created)
+        current = Step(items, record.sequence, record.created, record.label or str(record.sequence))
     if current.last:
         found.append(current)
     return found

@@ -62,7 +62,7 @@ def keep(event: Mapping[str, Any]) -> int:
                 time.sleep(min(0.05 * 2**attempt, 1.0))
                 read = stream_books.checkpoint(str(shard))  # where it stands now: plan again from there
                 break
-            read = Checkpoint(str(shard), step.last, step.through)
+            read = Checkpoint(str(shard), step.last, step.through, step.label)
         else:
             return len(pending(booked, first.sequence if first is not None else None))
     raise RuntimeError(f"the books of shard {shard} could not be written in {ATTEMPTS} attempts")
@@ -79,7 +79,7 @@ def settled(month_end: datetime) -> bool:
         known = stream_books.checkpoints()
         for shard in table_stream.shards():
             read = known.get(shard.id)
-            reading = table_stream.Reading(shard.id, str(read.sequence) if read is not None else None)
+            reading = table_stream.Reading(shard.id, read.label if read is not None else None)
             seen = (
                 (float(record["dynamodb"].get("ApproximateCreationDateTime") or 0), _books(record))
                 for record in reading

@@ -107,6 +107,7 @@ def booked_in(record: Mapping[str, Any]) -> Booked | None:
         keys.shard_of(member_id),
         str(books["d"]),
         dict(books.get("a") or {}),
+        str(change.get("SequenceNumber", "")),
     )
 
 
@@ -119,10 +120,11 @@ class Checkpoint:
     shard: str
     sequence: int
     through: float
+    label: str  # the sequence number as the stream writes it (a GetShardIterator takes it so)
 
     @classmethod
     def from_item(cls, item: Item) -> Checkpoint:
-        return cls(str(item["SK"]), int(str(item["seq"])), float(item.get("through", 0)))
+        return cls(str(item["SK"]), int(str(item["seq"])), float(item.get("through", 0)), str(item["seq"]))
 
 
 def checkpoint(stream_shard: str) -> Checkpoint | None:
@@ -144,14 +146,14 @@ def apply(
     item = {
         **keys.books_checkpoint(stream_shard),
         # A string: sequence numbers may pass the 38 digits a DynamoDB number holds.
-        "seq": str(step.last),
+        "seq": step.label or str(step.last),
         "through": Decimal(str(step.through)),
         "ttl": expires_at,
     }
     if read is None:
         writes.append(items.put_tx("checkpoint", item, items.NEW))
     else:
-        writes.append(items.put_tx("checkpoint", item, "seq = :read", {":read": str(read.sequence)}))
+        writes.append(items.put_tx("checkpoint", item, "seq = :read", {":read": read.label}))
     result = transactions.run(writes)
     if result.written:
         return "written"
