@@ -21,6 +21,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from harness import books
 from local import resources
 from local import template as template_loader
 from local.backend import DynamoDBLocal
@@ -39,7 +40,6 @@ from loyalty.services import api_keys, member_tokens, program, rewards, webhooks
 from loyalty.services.integrations import connections
 from loyalty.store import campaigns as campaign_store
 from loyalty.store import client as store_client
-from harness import books
 from tests import TEMPLATE, moto_speed
 from tests.stack_process import launched_chromium
 

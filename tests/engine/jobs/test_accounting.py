@@ -231,7 +231,9 @@ def test_breakage_from_matured_cohorts_or_the_program_and_deferred_revenue(jobs:
     assert report["expected_breakage_rate"] == 0.25
     assert report["deferred_revenue_minor"] == 300
 
-    answer = read_report(admin_api, "/v1/admin/reports/liability", query="as_of=2027-03-01", headers={"Accept": "text/csv"})
+    answer = read_report(
+        admin_api, "/v1/admin/reports/liability", query="as_of=2027-03-01", headers={"Accept": "text/csv"}
+    )
     assert answer.status == 200
     assert answer.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(answer.body)))
@@ -339,7 +341,8 @@ def test_reports_far_in_the_past_or_future_answer_at_once(jobs: str, admin_api: 
     past = read_report(admin_api, "/v1/admin/reports/rollforward", query="month=1000-01").body
     assert past["opening"] == past["closing"] == {"points": 0, "money_minor": 0}
     assert read_report(admin_api, "/v1/admin/reports/kpis", query="from=9999-01-01&to=9999-12-31").status == 200
-    assert read_report(admin_api, "/v1/admin/reports/liability", query="as_of=0001-01-01").body["outstanding_points"] == 0
+    ancient = read_report(admin_api, "/v1/admin/reports/liability", query="as_of=0001-01-01")
+    assert ancient.body["outstanding_points"] == 0
     assert read_report(admin_api, "/v1/admin/reports/kpis", query="from=0001-01-01&to=0001-12-31").status == 200
 
 

@@ -5,7 +5,8 @@ ledger entry put once (its key is the client's id), the member version-checked, 
 given to, and whatever the use case adds (an order's refund state, a reward's stock, a per-member
 limit). What the domain booked (loyalty.domain.bookings: handed in, never computed here) rides on the
 member item to the table's stream, which keeps the accounts' day items (loyalty.store.stream_books), and
-stays on the ledger entry for a rebuild: no item shared by every member is in the transaction. loyalty.store.write_loop runs read -> plan -> commit -> outcome around it.
+stays on the ledger entry for a rebuild: no item shared by every member is in the transaction.
+loyalty.store.write_loop runs read -> plan -> commit -> outcome around it.
 """
 
 from __future__ import annotations
