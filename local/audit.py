@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import sys
 
-from local import runtime, state
+from local import state
 
 
 def main() -> int:
-    try:
-        template = state.attach()
-    except RuntimeError as error:
-        print(error, file=sys.stderr)
+    if state.attach_with_layer() is None:
         return 2
-    runtime.add_layers(template)
     import audit  # after the layer is on sys.path: the audit reads the table through it
 
     report = audit.run()

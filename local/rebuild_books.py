@@ -32,14 +32,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if options.table:
         os.environ["TABLE_NAME"] = options.table
-        template = runtime_template()
-    else:
-        try:
-            template = state.attach()
-        except RuntimeError as error:
-            print(error, file=sys.stderr)
-            return 2
-    runtime.add_layers(template)
+        runtime.add_layers(runtime_template())
+    elif state.attach_with_layer() is None:
+        return 2
     from loyalty.adapters import clock
     from loyalty.domain import calendar
     from loyalty.services import books

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
+from local import runtime
 from local.template import ROOT, Template, load
 
 # Overridable so a test's stack never overwrites the file of a stack a developer is running.
@@ -64,3 +66,15 @@ def attach() -> Template:
     stack = read()
     os.environ.update(stack["env"])
     return load(stack["template"])
+
+
+def attach_with_layer() -> Template | None:
+    """``attach``, with the layer importable (an operator's command on the stack: ``make audit``), or None
+    after saying on stderr why there is no stack to join."""
+    try:
+        template = attach()
+    except RuntimeError as error:
+        print(error, file=sys.stderr)
+        return None
+    runtime.add_layers(template)
+    return template
