@@ -71,7 +71,8 @@ def _day_items(client: Any, table: str) -> list[dict[str, Any]]:
     for shard in range(16):
         values = {":pk": {"S": f"ACCT#{shard:02d}"}, ":day": {"S": "DAY#"}}
         condition = "PK = :pk AND begins_with(SK, :day)"
-        found += client.query(TableName=table, KeyConditionExpression=condition, ExpressionAttributeValues=values)["Items"]
+        answer = client.query(TableName=table, KeyConditionExpression=condition, ExpressionAttributeValues=values)
+        found += answer["Items"]
     return found
 
 
