@@ -37,6 +37,7 @@ from loyalty.adapters import (
     table_stream,
 )
 from loyalty.services import api_keys, member_tokens, program, rewards, webhooks
+from loyalty.services import books as kept_books
 from loyalty.services.integrations import connections
 from loyalty.store import campaigns as campaign_store
 from loyalty.store import client as store_client
@@ -114,6 +115,7 @@ def _reset_process_state() -> None:
     campaign_store.forget()
     table_stream.reset()  # the stream's clients and the table's stream ARN
     books.forget()  # the pollers that settle the books (harness.books)
+    kept_books.forget()  # the checkpoints the publisher last wrote
 
 
 def pytest_configure(config: pytest.Config) -> None:

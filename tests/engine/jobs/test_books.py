@@ -24,7 +24,7 @@ from loyalty.services import books, reports
 from loyalty.store import accounting, keys
 from loyalty.store.client import dynamodb, from_item, table_name
 from tests.auditing import audit_clean
-from tests.service.jobs.conftest import at, earn, enroll, run
+from tests.service.jobs.conftest import at, earn, enroll, profile, run
 
 pytestmark = pytest.mark.engine
 
@@ -123,6 +123,39 @@ def test_a_batch_that_fails_half_way_is_retried_without_adding_twice(
     assert retried[0]["dynamodb"]["SequenceNumber"] == first[3]["dynamodb"]["SequenceNumber"]
     assert orders_booked() == 7
     audit_clean()  # the books equal the members' ledgers, tiers included
+
+
+def test_a_checkpoint_moved_by_another_invocation_is_read_again_and_nothing_added_twice(
+    jobs: str, template: Template
+) -> None:
+    """Two invocations of one shard (one timed out but still running, say): the one that planned from an
+    older checkpoint finds its transaction refused, reads the checkpoint again and adds what is left."""
+    from loyalty.store.stream_books import Checkpoint
+
+    a_month_of_writes()
+    recording = Recording(template)
+    recording.poller.drain()
+    shard = recording.events[0]["shardId"]
+    assert orders_booked() == 7
+    first = recording.events[0]["Records"][0]["dynamodb"]["SequenceNumber"]
+    books._last[shard] = Checkpoint(shard, int(first), 0.0, first)  # what the other invocation had read
+    for event in recording.events:
+        runtime.invoke(template, "EventPublisherFunction", event)
+    assert orders_booked() == 7
+    audit_clean()
+
+
+def test_what_a_write_hands_the_stream_stays_small(jobs: str) -> None:
+    """An accrual's books on the member item, by DynamoDB's item size rules: well under the 200 bytes the
+    member item can take without a write unit more."""
+    enroll("z-1", when="2027-03-02 09:00")
+    earn("z-1", "z-o1", 120, "2027-03-03 12:00")
+    earn("z-1", "z-o2", 120, "2027-03-04 12:00")  # a second order: its gap and second-order counters too
+    books_map = profile("z-1")["books"]
+    size = 5 + 3 + sum(len(name) + 1 + len(str(value)) for name, value in books_map.items() if name != "a")
+    size += 1 + 3 + sum(len(name) + 1 + len(str(value)) // 2 + 2 for name, value in books_map["a"].items())
+    size += len("bv") + 2
+    assert size <= 200, (size, books_map)
 
 
 def test_books_without_the_shard_they_come_from_are_refused(jobs: str, template: Template) -> None:

@@ -84,7 +84,6 @@ def test_schedules_are_daily_in_the_program_timezone_and_carry_their_time() -> N
     targets = set()
     for name, schedule in schedules.items():
         props = schedule["Properties"]
-        target_name = props["Target"]["Arn"]["Fn::GetAtt"][0]
         every = " * * ? *)"  # daily
         assert props["ScheduleExpression"].startswith("cron(") and props["ScheduleExpression"].endswith(every), name
         assert props["ScheduleExpressionTimezone"] == {"Ref": "ProgramTimezone"}, name

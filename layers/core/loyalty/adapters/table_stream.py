@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 # The project pins no type stubs for DynamoDB Streams (four calls here): its client is typed Any.
 type DynamoDBStreamsClient = Any
 
-PAGE = 100  # records per GetRecords of the probe
+PAGE = 1000  # records per GetRecords of the probe (its most; every item's writes are on the stream)
 PAGES = 10  # the most a probe reads of one shard before it says "not known yet"
 
 

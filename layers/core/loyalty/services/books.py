@@ -38,6 +38,9 @@ ATTEMPTS = 8  # transactions a batch tries (another shard's batch held a day ite
 CHECKPOINT_TTL_SECONDS = 2 * 86400  # outlives the stream's 24 hours, so no record is ever taken in twice
 
 
+_last: dict[str, Checkpoint] = {}  # by stream shard: the checkpoint this process last wrote
+
+
 class NoShard(RuntimeError):
     """The batch does not say which stream shard it comes from: the event source mapping must have a
     tumbling window (TumblingWindowInSeconds), with which Lambda names the shard (``shardId``)."""
@@ -52,7 +55,9 @@ def keep(event: Mapping[str, Any]) -> int:
     shard = event.get("shardId")
     if not shard:
         raise NoShard("a stream batch with books but no shardId: see loyalty.services.books.NoShard")
-    first = stream_books.checkpoint(str(shard))
+    # The checkpoint this container last wrote for the shard (Lambda hands a shard's batches to the same
+    # few containers): no read then; the transaction's condition says whether it is still the shard's.
+    first = _last.get(str(shard)) or stream_books.checkpoint(str(shard))
     read = first
     for attempt in range(ATTEMPTS):
         for step in steps(booked, read.sequence if read is not None else None):
@@ -60,12 +65,20 @@ def keep(event: Mapping[str, Any]) -> int:
             if outcome != "written":
                 logger.info("books step not written", extra={"outcome": outcome, "attempt": attempt})
                 time.sleep(min(0.05 * 2**attempt, 1.0))
+                _last.pop(str(shard), None)
                 read = stream_books.checkpoint(str(shard))  # where it stands now: plan again from there
                 break
             read = Checkpoint(str(shard), step.last, step.through, step.label)
         else:
+            if read is not None:
+                _last[str(shard)] = read
             return len(pending(booked, first.sequence if first is not None else None))
     raise RuntimeError(f"the books of shard {shard} could not be written in {ATTEMPTS} attempts")
+
+
+def forget() -> None:
+    """Forget the checkpoints this process wrote (tests: a fresh table)."""
+    _last.clear()
 
 
 def settled(month_end: datetime) -> bool:
