@@ -21,7 +21,7 @@ def _audit(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return run([sys.executable, "-m", "local.audit"], env=env, timeout=60)
 
 
-def test_make_audit_reports_the_running_stack(stack: LocalStack) -> None:
+def _a_member_with_an_order(stack: LocalStack) -> None:
     assert stack.call("PUT", "/v1/admin/program", program_document())[0] == 200
     assert stack.call("POST", "/v1/members", {"member_id": "m-1", "email": "ada@example.com"})[0] == 201
     order = {
@@ -33,6 +33,10 @@ def test_make_audit_reports_the_running_stack(stack: LocalStack) -> None:
         "lines": [{"sku": "A", "category": "shoes", "quantity": 1, "unit_price_minor": 12_300}],
     }
     assert stack.call("POST", "/v1/orders", order)[0] == 201
+
+
+def test_make_audit_reports_the_running_stack(stack: LocalStack) -> None:
+    _a_member_with_an_order(stack)
 
     clean = _audit(stack.env)
     assert clean.returncode == 0, clean.stdout + clean.stderr
@@ -80,16 +84,7 @@ def test_make_rebuild_books_puts_the_day_items_back_on_a_table_named(stack: Loca
     """`python -m local.rebuild_books --table NAME`, as against a deployed table: only the table's name and
     the environment's AWS settings. The stack's stream poller keeps the books; they are deleted, put back
     from the ledger, and the audit finds them equal to the members' ledgers again."""
-    assert stack.call("PUT", "/v1/admin/program", program_document())[0] == 200
-    assert stack.call("POST", "/v1/members", {"member_id": "m-1", "email": "ada@example.com"})[0] == 201
-    order = {
-        "order_id": "o-1",
-        "member_id": "m-1",
-        "currency": "USD",
-        "placed_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
-        "lines": [{"sku": "A", "category": "shoes", "quantity": 1, "unit_price_minor": 12_300}],
-    }
-    assert stack.call("POST", "/v1/orders", order)[0] == 201
+    _a_member_with_an_order(stack)
     assert _audit(stack.env).returncode == 0  # it waits for the books to take in the stream
     state = json.loads(stack.state_file.read_text())
     env = state["env"]
