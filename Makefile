@@ -12,7 +12,7 @@ PORT ?= 3000
 BACKEND ?= moto
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help run check test bench invoke import audit lint format typecheck openapi tools console widget browser clean
+.PHONY: help run check test bench invoke import audit rebuild-books lint format typecheck openapi tools console widget browser clean
 
 help:
 	@echo "make run      start the local stack on http://127.0.0.1:$(PORT) (BACKEND=moto|dynamodb-local)"
@@ -22,6 +22,7 @@ help:
 	@echo "make invoke   FUNCTION=<LogicalId> EVENT=<file> against the running local stack"
 	@echo "make import FILE=<members.jsonl>  bulk-import a JSON lines file into the running local stack (LOYALTY_ADMIN_KEY)"
 	@echo "make audit    check every balance, lot, ledger and stock of the running local stack (exit 1 on problems)"
+	@echo "make rebuild-books  put the accounting day items back from the ledger (ARGS=\"--table NAME\" for a deployed table)"
 	@echo "make lint     ruff + mypy (strict on the layer) + import-linter (the layer's arrows) + Biome (the console's and the widget's JS)"
 	@echo "make format   format the Python (ruff) and the console (Biome) in place"
 	@echo "make openapi  regenerate docs/openapi.json from the resolvers"
@@ -99,6 +100,11 @@ import: $(VENV)/.installed
 # Reads the whole table (the one Scan in the code base): for the local stack, never a deployed one.
 audit: $(VENV)/.installed
 	@$(PY) -m local.audit
+
+# The accounting day items put back from the ledger (the stream keeps 24 hours): on the running local
+# stack, or on a deployed table with ARGS="--table NAME" (python -m local.rebuild_books --help).
+rebuild-books: $(VENV)/.installed
+	@$(PY) -m local.rebuild_books $(ARGS)
 
 # The Python first, then the console's and the widget's JavaScript and CSS (Biome, pinned in package.json: format + lint).
 lint: $(VENV)/.installed node_modules/.installed

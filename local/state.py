@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -70,4 +71,16 @@ def attach() -> Template:
     if digests:  # the admin key LOYALTY_ADMIN_KEY chose, which the functions accept in the stack's process
         runtime.add_layers(template)
         importlib.import_module("loyalty.services.api_keys").accept_chosen(digests)
+    return template
+
+
+def attach_with_layer() -> Template | None:
+    """``attach``, with the layer importable (an operator's command on the stack: ``make audit``), or None
+    after saying on stderr why there is no stack to join."""
+    try:
+        template = attach()
+    except RuntimeError as error:
+        print(error, file=sys.stderr)
+        return None
+    runtime.add_layers(template)
     return template

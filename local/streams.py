@@ -4,7 +4,8 @@ For each ``AWS::Lambda::EventSourceMapping`` of the template whose source is a t
 a poller reads the table's stream (moto and DynamoDB Local both implement DynamoDB Streams:
 describe_stream / get_shard_iterator / get_records), builds the event Lambda would send (records in the
 shape Lambda gives them, ``ApproximateCreationDateTime`` in epoch seconds), drops the records the
-mapping's FilterCriteria do not match (they count as processed, as in Lambda), and applies
+mapping's FilterCriteria do not match (they count as processed, as in Lambda), names the shard as Lambda
+does with a tumbling window (``shardId``, ``window``, ``state``: TumblingWindowInSeconds), and applies
 ReportBatchItemFailures: the batch is retried from the first failed sequence number; after
 MaximumRetryAttempts the failed records' metadata goes to the on-failure destination queue and the
 shard moves on.
@@ -19,7 +20,7 @@ import threading
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -42,6 +43,7 @@ class StreamSource:
     max_retries: int  # -1: until the record expires
     filters: list[dict[str, Any]]
     on_failure: str | None  # logical id of the destination queue
+    tumbling_window: int = 0  # seconds; with one, each event names its shard
 
 
 def stream_sources(template: Template) -> list[StreamSource]:
@@ -71,6 +73,7 @@ def stream_sources(template: Template) -> list[StreamSource]:
                 max_retries=int(props.get("MaximumRetryAttempts", -1)),
                 filters=[json.loads(f["Pattern"]) for f in (props.get("FilterCriteria") or {}).get("Filters", [])],
                 on_failure=on_failure,
+                tumbling_window=int(props.get("TumblingWindowInSeconds", 0)),
             )
         )
     return sources
@@ -216,14 +219,32 @@ class StreamPoller(threading.Thread):
             if not batch:
                 continue
             handed += len(batch)
-            failed = self._invoke(batch)
+            failed = self._invoke(batch, self.window(shard, batch))
             if failed is not None:
                 self._retry_from(shard, failed, batch)
         return handed
 
-    def _invoke(self, batch: list[dict[str, Any]]) -> str | None:
+    def window(self, shard: str, batch: list[dict[str, Any]]) -> dict[str, Any]:
+        """What Lambda adds to a batch's event with a tumbling window: the shard and the window (the
+        batch's first record's, aligned to the window's length), with an empty state."""
+        length = self.source.tumbling_window
+        if not length:
+            return {}
+        created = float(batch[0]["dynamodb"].get("ApproximateCreationDateTime") or 0)
+        start = int(created) // length * length
+        bounds = [datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ") for t in (start, start + length)]
+        return {
+            "shardId": shard,
+            "eventSourceARN": self._stream_arn(),
+            "window": {"start": bounds[0], "end": bounds[1]},
+            "state": {},
+            "isFinalInvokeForWindow": False,
+            "isWindowTerminatedEarly": False,
+        }
+
+    def _invoke(self, batch: list[dict[str, Any]], window: dict[str, Any] | None = None) -> str | None:
         try:
-            result = self.consumer({"Records": batch})
+            result = self.consumer({"Records": batch, **(window or {})})
         except Exception:  # a raising function fails the whole batch, as in Lambda
             traceback.print_exc(file=sys.stderr)
             return str(batch[0]["dynamodb"]["SequenceNumber"])

@@ -21,12 +21,23 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from harness import books
 from local import resources
 from local import template as template_loader
 from local.backend import DynamoDBLocal
 from loyalty import settings
-from loyalty.adapters import accrual_queue, clock, delivery_queue, event_bus, inbound_bodies, kms, secrets_manager
+from loyalty.adapters import (
+    accrual_queue,
+    clock,
+    delivery_queue,
+    event_bus,
+    inbound_bodies,
+    kms,
+    secrets_manager,
+    table_stream,
+)
 from loyalty.services import api_keys, member_tokens, program, rewards, webhooks
+from loyalty.services import books as kept_books
 from loyalty.services.integrations import connections
 from loyalty.store import campaigns as campaign_store
 from loyalty.store import client as store_client
@@ -102,6 +113,9 @@ def _reset_process_state() -> None:
     webhooks.forget()
     connections.forget()
     campaign_store.forget()
+    table_stream.reset()  # the stream's clients and the table's stream ARN
+    books.forget()  # the pollers that settle the books (harness.books)
+    kept_books.forget()  # the checkpoints the publisher last wrote
 
 
 def pytest_configure(config: pytest.Config) -> None:

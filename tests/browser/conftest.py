@@ -8,6 +8,7 @@ cookies and localStorage), so no test inherits another's sign-in.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -49,6 +50,13 @@ def _seed(stack: Stack) -> None:
     stack.ok(
         "POST", f"/v1/members/{MEMBER_ID}/redemptions", {"redemption_id": "console-redemption-1", "reward_id": "coffee"}
     )
+    # The reports read the books the stack's stream poller keeps, a second or so behind the writes.
+    now = datetime.now(UTC)
+    around = f"from={(now - timedelta(days=1)).date()}&to={(now + timedelta(days=1)).date()}"
+    deadline = time.monotonic() + 30
+    while (kpis := stack.ok("GET", f"/v1/admin/reports/kpis?{around}"))["orders"] < 3 or not kpis["points_redeemed"]:
+        assert time.monotonic() < deadline, f"the books did not take in the seeded writes: {kpis}"
+        time.sleep(0.2)
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from harness.books import settle_books
 from loyalty.adapters import clock
 from loyalty.store.client import dynamodb, from_item, table_name
 from tests.service.jobs.conftest import at, configure, earn, enroll, profile, run
@@ -60,6 +61,13 @@ def ledger() -> tuple[int, Decimal, int]:
         elif item["SK"] == "PROFILE":
             available += int(item.get("available", 0))
     return points, money, available
+
+
+def read_report(admin_api: Any, path: str, **request: Any) -> Any:
+    """A report as an admin reads it, once the books have taken in the writes so far (the table's stream
+    handed to its consumer, as Lambda does)."""
+    settle_books()
+    return admin_api.get(path, **request)
 
 
 def month_end(month: str) -> str:
@@ -134,7 +142,7 @@ def test_a_scripted_year_adds_up_every_month_and_the_liability_is_the_ledger_val
     clock.set_clock(lambda: at("2028-01-03 10:00"))
     reports = {}
     for month in months:
-        answer = admin_api.get("/v1/admin/reports/rollforward", query=f"month={month}")
+        answer = read_report(admin_api, "/v1/admin/reports/rollforward", query=f"month={month}")
         assert answer.status == 200, answer.body
         reports[month] = answer.body
         check_adds_up(answer.body)
@@ -149,7 +157,7 @@ def test_a_scripted_year_adds_up_every_month_and_the_liability_is_the_ledger_val
 
     for month in months:
         points, money, available = captured[month]
-        answer = admin_api.get("/v1/admin/reports/liability", query=f"as_of={month_end(month)}")
+        answer = read_report(admin_api, "/v1/admin/reports/liability", query=f"as_of={month_end(month)}")
         assert answer.status == 200, answer.body
         report = answer.body
         assert report["outstanding_points"] == points == available, month
@@ -177,11 +185,11 @@ def test_value_at_issue_survives_a_change_of_the_point_value(jobs: str, admin_ap
     admin_api.put("/v1/admin/rewards/big", {"name": "Big", "kind": "voucher", "cost_points": 150, "stock": None})
     assert redeem_big(admin_api) == 201
 
-    answer = admin_api.get("/v1/admin/reports/liability", query="as_of=2027-03-05")
+    answer = read_report(admin_api, "/v1/admin/reports/liability", query="as_of=2027-03-05")
     assert answer.body["outstanding_points"] == 50
     assert answer.body["liability_minor"] == 25  # 50 x 0.5
     assert answer.body["by_expiry_month"] == [{"month": "2028-03", "points": 50, "liability_minor": 25}]
-    roll = admin_api.get("/v1/admin/reports/rollforward", query="month=2027-03").body
+    roll = read_report(admin_api, "/v1/admin/reports/rollforward", query="month=2027-03").body
     assert roll["issued_sales"] == {"points": 200, "money_minor": 150}
     assert roll["redeemed"] == {"points": 150, "money_minor": 125}
     assert roll["closing"] == {"points": 50, "money_minor": 25}
@@ -189,7 +197,7 @@ def test_value_at_issue_survives_a_change_of_the_point_value(jobs: str, admin_ap
 
     # The value changes again: what was issued keeps its value.
     configure(expiry_months=12, point_value_minor=3)
-    assert admin_api.get("/v1/admin/reports/liability", query="as_of=2027-03-05").body["liability_minor"] == 25
+    assert read_report(admin_api, "/v1/admin/reports/liability", query="as_of=2027-03-05").body["liability_minor"] == 25
 
 
 def redeem_big(admin_api: Any) -> int:
@@ -209,7 +217,7 @@ def test_breakage_from_matured_cohorts_or_the_program_and_deferred_revenue(jobs:
     run("expire", "2027-02-04 01:00")
     earn("b-1", "b-o2", 200, "2027-03-01 10:00")
 
-    report = admin_api.get("/v1/admin/reports/liability", query="as_of=2027-03-01").body
+    report = read_report(admin_api, "/v1/admin/reports/liability", query="as_of=2027-03-01").body
     assert report["outstanding_points"] == 200
     assert report["liability_minor"] == 400
     assert report["breakage_method"] == "cohorts"
@@ -218,12 +226,14 @@ def test_breakage_from_matured_cohorts_or_the_program_and_deferred_revenue(jobs:
     assert report["deferred_revenue_minor"] == 120  # 400 x 0.3
 
     configure(expiry_months=1, point_value_minor=2, accounting={"breakage_rate": "0.25"})
-    report = admin_api.get("/v1/admin/reports/liability", query="as_of=2027-03-01").body
+    report = read_report(admin_api, "/v1/admin/reports/liability", query="as_of=2027-03-01").body
     assert report["breakage_method"] == "program"
     assert report["expected_breakage_rate"] == 0.25
     assert report["deferred_revenue_minor"] == 300
 
-    answer = admin_api.get("/v1/admin/reports/liability", query="as_of=2027-03-01", headers={"Accept": "text/csv"})
+    answer = read_report(
+        admin_api, "/v1/admin/reports/liability", query="as_of=2027-03-01", headers={"Accept": "text/csv"}
+    )
     assert answer.status == 200
     assert answer.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(answer.body)))
@@ -250,7 +260,7 @@ def test_kpis_on_a_known_data_set(jobs: str, admin_api: Any) -> None:
     assert redeem(admin_api, "k-1", "k-x1") == 201
     clock.set_clock(lambda: at("2027-02-02 10:00"))
 
-    answer = admin_api.get("/v1/admin/reports/kpis", query="from=2027-01-01&to=2027-01-31")
+    answer = read_report(admin_api, "/v1/admin/reports/kpis", query="from=2027-01-01&to=2027-01-31")
     assert answer.status == 200, answer.body
     assert answer.body == {
         "currency": "USD",
@@ -275,7 +285,7 @@ def test_kpis_on_a_known_data_set(jobs: str, admin_api: Any) -> None:
         ],
     }
     # A range that starts after k-1's first January order: k-1 is a repeat buyer by its earlier order.
-    later = admin_api.get("/v1/admin/reports/kpis", query="from=2027-01-05&to=2027-01-31").body
+    later = read_report(admin_api, "/v1/admin/reports/kpis", query="from=2027-01-05&to=2027-01-31").body
     assert (later["members_active"], later["orders"], later["repeat_purchase_rate"]) == (3, 3, 0.6667)
     csv_answer = admin_api.get(
         "/v1/admin/reports/kpis", query="from=2027-01-01&to=2027-01-31", headers={"Accept": "text/csv"}
@@ -300,7 +310,7 @@ def test_kpis_on_a_known_data_set(jobs: str, admin_api: Any) -> None:
     ],
 )
 def test_bad_report_parameters_are_422(jobs: str, admin_api: Any, path: str, query: str) -> None:
-    answer = admin_api.get(f"/v1/admin/reports/{path}", query=query)
+    answer = read_report(admin_api, f"/v1/admin/reports/{path}", query=query)
     assert answer.status == 422
     assert answer.body["code"] == "validation_error"
 
@@ -311,14 +321,14 @@ def test_pending_points_are_issued_when_they_mature(jobs: str, admin_api: Any) -
     configure(pending_days=14, point_value_minor=1)
     enroll("p-1", when="2027-04-01 09:00")
     earn("p-1", "p-o1", 80, "2027-04-02 10:00")
-    report = admin_api.get("/v1/admin/reports/liability", query="as_of=2027-04-02").body
+    report = read_report(admin_api, "/v1/admin/reports/liability", query="as_of=2027-04-02").body
     assert (report["outstanding_points"], report["pending_points"], report["liability_minor"]) == (0, 80, 0)
     clock.set_clock(lambda: at("2027-04-10 10:00"))
     configure(pending_days=14, point_value_minor="0.5")
     run("mature", "2027-04-16 00:30")
-    report = admin_api.get("/v1/admin/reports/liability", query="as_of=2027-04-16").body
+    report = read_report(admin_api, "/v1/admin/reports/liability", query="as_of=2027-04-16").body
     assert (report["outstanding_points"], report["pending_points"], report["liability_minor"]) == (80, 0, 40)
-    roll = admin_api.get("/v1/admin/reports/rollforward", query="month=2027-04").body
+    roll = read_report(admin_api, "/v1/admin/reports/rollforward", query="month=2027-04").body
     assert roll["issued_sales"] == {"points": 80, "money_minor": 40}
     check_adds_up(roll)
 
@@ -326,13 +336,14 @@ def test_pending_points_are_issued_when_they_mature(jobs: str, admin_api: Any) -
 def test_reports_far_in_the_past_or_future_answer_at_once(jobs: str, admin_api: Any) -> None:
     enroll("f-1", when="2027-01-02 09:00")
     earn("f-1", "f-o1", 10, "2027-01-03 10:00")
-    future = admin_api.get("/v1/admin/reports/liability", query="as_of=9999-12-31").body
+    future = read_report(admin_api, "/v1/admin/reports/liability", query="as_of=9999-12-31").body
     assert future["outstanding_points"] == 10
-    past = admin_api.get("/v1/admin/reports/rollforward", query="month=1000-01").body
+    past = read_report(admin_api, "/v1/admin/reports/rollforward", query="month=1000-01").body
     assert past["opening"] == past["closing"] == {"points": 0, "money_minor": 0}
-    assert admin_api.get("/v1/admin/reports/kpis", query="from=9999-01-01&to=9999-12-31").status == 200
-    assert admin_api.get("/v1/admin/reports/liability", query="as_of=0001-01-01").body["outstanding_points"] == 0
-    assert admin_api.get("/v1/admin/reports/kpis", query="from=0001-01-01&to=0001-12-31").status == 200
+    assert read_report(admin_api, "/v1/admin/reports/kpis", query="from=9999-01-01&to=9999-12-31").status == 200
+    ancient = read_report(admin_api, "/v1/admin/reports/liability", query="as_of=0001-01-01")
+    assert ancient.body["outstanding_points"] == 0
+    assert read_report(admin_api, "/v1/admin/reports/kpis", query="from=0001-01-01&to=0001-12-31").status == 200
 
 
 def test_reports_read_the_same_whatever_the_number_of_members(jobs: str, admin_api: Any) -> None:
@@ -356,10 +367,10 @@ def test_reports_read_the_same_whatever_the_number_of_members(jobs: str, admin_a
         )
     ]
     for _, path, query in requests:  # the first reports freeze the closed months they need
-        assert admin_api.get(f"/v1/admin/reports/{path}", query=query).status == 200
+        assert read_report(admin_api, f"/v1/admin/reports/{path}", query=query).status == 200
     for month, path, query in requests:
         with DynamoCalls() as calls:
-            assert admin_api.get(f"/v1/admin/reports/{path}", query=query).status == 200
+            assert read_report(admin_api, f"/v1/admin/reports/{path}", query=query).status == 200
         # Queries (the program's GetItem depends on its cache's age, not on the members).
         seen[(month, path)] = calls.operations.count("Query")
         assert calls.items_returned <= 31 * 16 + 2, (month, path, calls.items_returned)
@@ -385,6 +396,7 @@ def test_the_month_end_job_freezes_the_month_that_ended_and_later_corrections_mo
     clock.set_clock(lambda: at("2027-12-01 00:15"))
     assert accounting.closed("2027-11") is None  # nothing read November yet: the job is the first
 
+    settle_books()  # the stream's consumer has taken in November's writes
     closed = runtime.invoke(template, "MonthCloseFunction", sample)
     assert closed == {"month": "2027-11", "closing_points": 200, "closing_money_minor": 200, "newly_frozen": True}
     frozen = accounting.closed("2027-11")
@@ -393,8 +405,8 @@ def test_the_month_end_job_freezes_the_month_that_ended_and_later_corrections_mo
 
     clock.set_clock(lambda: at("2027-12-02 10:00"))
     assert adjust(admin_api, "c-1", "c-fix", -30, "correction of November") == 201
-    november = admin_api.get("/v1/admin/reports/rollforward", query="month=2027-11").body
-    december = admin_api.get("/v1/admin/reports/rollforward", query="month=2027-12").body
+    november = read_report(admin_api, "/v1/admin/reports/rollforward", query="month=2027-11").body
+    december = read_report(admin_api, "/v1/admin/reports/rollforward", query="month=2027-12").body
     assert (november["closing"]["points"], november["frozen"]) == (200, True)
     assert december["opening"] == november["closing"] and december["closing"]["points"] == 170
     check_adds_up(december)
@@ -406,7 +418,7 @@ def by_tier(bronze: int, silver: int, gold: int, **gone: int) -> list[dict[str, 
 
 
 def tiers_on(admin_api: Any, first: str, last: str) -> list[dict[str, Any]]:
-    answer = admin_api.get("/v1/admin/reports/kpis", query=f"from={first}&to={last}")
+    answer = read_report(admin_api, "/v1/admin/reports/kpis", query=f"from={first}&to={last}")
     assert answer.status == 200, answer.body
     return list(answer.body["members_by_tier"])
 

@@ -110,8 +110,9 @@ def test_enrollment_and_activity_keep_a_dormancy_check_on_the_member(jobs: str) 
 def test_the_tier_counts_ride_in_the_transactions_that_change_a_tier(
     jobs: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An upgrading accrual writes the same items as any accrual (its day item carries the tier moves);
-    the review's move down is the member and its day item, in one transaction."""
+    """An upgrading accrual writes the same items as any accrual (its member item carries the tier moves
+    to the stream, which keeps the day items); the review's move down is the member and the record of
+    what it booked (it has no ledger entry to keep it on), in one transaction."""
     from loyalty.store import transactions
 
     written: list[list[str]] = []
@@ -126,8 +127,11 @@ def test_the_tier_counts_ride_in_the_transactions_that_change_a_tier(
     earn("m-1", "o-1", 600, "2026-01-10 10:00")  # Bronze still
     earn("m-1", "o-2", 500, "2026-03-01 10:00")  # Silver
     assert tier("m-1") == "Silver"
-    assert written[1] == written[2] == ["entry", "member", "lot", "accounting"]
+    assert written[1] == written[2] == ["entry", "member", "lot"]
+    assert profile("m-1")["books"]["a"]["t#Silver"] == 1 and profile("m-1")["books"]["a"]["t#Bronze"] == -1
     written.clear()
     run("tier_review", "2027-03-01 00:30")  # the move down found on its day (the grace is over)
     assert tier("m-1") == "Bronze"
-    assert written == [["member", "accounting"]]
+    assert written == [["books_record", "member"]]
+    assert profile("m-1")["books"] == {"d": "2027-03-01", "a": {"t#Silver": -1, "t#Bronze": 1}}
+    assert profile("m-1")["bv"] == profile("m-1")["version"]

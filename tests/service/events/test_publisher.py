@@ -117,7 +117,7 @@ def test_a_replayed_batch_publishes_the_same_ids_and_delivers_nothing_twice(
         poller.consumer = remember
         poller.drain()
         for event in events:  # the redelivery, as the stream would make it after the crash
-            assert original(event) == {"batchItemFailures": []}
+            assert original(event) == {"batchItemFailures": [], "state": {}}  # a tumbling window's answer
         helpers.drain_deliveries(template)
     seen = [d["id"] for d in _details(helpers.tapped(tap))]
     assert len(seen) == 2 * len(ids) and set(seen) == set(ids), "the bus got copies with the very same ids"

@@ -23,10 +23,13 @@ ADA = EnrollRequest(member_id="m-9", email="ada@example.com", name="Ada", market
 def test_a_new_member_starts_in_the_base_tier_with_its_email_referral_code_and_card_claimed() -> None:
     step = plan_enroll(ADA, "key-1", False, program(), NOW, "CODE-1", CARD)
     items = by_role(list(step.items))
-    assert {"member", "email", "referral_code", "consent", "accounting"} <= set(items)
+    assert {"member", "email", "referral_code", "consent"} <= set(items) and "accounting" not in items
     stored = put(items["member"])
     assert (stored["tier"], stored["referral_code"], stored["email"]) == ("Bronze", "CODE-1", "ada@example.com")
     assert [event["type"] for event in stored["outbox"]] == ["member.enrolled"]
+    # What it books rides to the stream on the member, stamped with its version, and stays on its code.
+    assert stored["books"]["a"] == {"members_new": 1, "t#Bronze": 1} and stored["bv"] == stored["version"]
+    assert put(items["referral_code"])["booked"]["a"] == stored["books"]["a"]
     assert put(items["email"])["member_id"] == "m-9"
     assert put(items["consent"])["marketing_opt_in"] is True
     assert put(items["guard"])["member_id"] == "m-9" and put(items["pointer"])["card_code"] == CARD  # its card

@@ -2,8 +2,10 @@
 members or their ledgers: each report reads a bounded number of items whatever the number of members.
 
 A report needs the balance at the end of the month before its own (the opening). A closed month's
-balance is frozen the first time it is needed (one item); until then it is rolled forward from the last
-frozen one, so only the first report after an idle stretch reads more than its own month.
+balance is frozen the first time it is needed once the books (kept from the table's stream:
+loyalty.services.books) have taken in every write made before the month's end; until then it is rolled
+forward from the last frozen one, so only the first report after an idle stretch reads more than its
+own month.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from loyalty.models.reports import (
     Line,
     RollForward,
 )
+from loyalty.services import books as stream_books
 from loyalty.services import program as programs
 from loyalty.store import accounting as store
 
@@ -62,9 +65,28 @@ def _today(program: Program) -> date:
     return calendar.local_day(clock.now(), program.zone)
 
 
-def closing(month: str, today: date) -> books.Balance:
+class _Settled:
+    """Whether the books hold every write of a month (asked once per month and report: it reads the
+    stream's shards); a month is settled when a later one is."""
+
+    def __init__(self) -> None:
+        self.known: dict[str, bool] = {}
+
+    def __call__(self, month: str) -> bool:
+        if any(done and later >= month for later, done in self.known.items()):
+            return True
+        if any(not done and earlier <= month for earlier, done in self.known.items()):
+            return False
+        self.known[month] = stream_books.settled(stream_books.month_end(month, programs.current().zone))
+        return self.known[month]
+
+
+def closing(month: str, today: date, frozen_now: list[str] | None = None) -> books.Balance:
     """The balance at the end of ``month``: frozen, or rolled forward from the last frozen month (and
-    frozen on the way once a month has ended: no write books on a past day)."""
+    frozen on the way once a month has ended and the books hold every write made in it: no write books
+    on a past day); ``frozen_now`` collects the months this call froze."""
+    settled = _Settled()
+    frozen_now = frozen_now if frozen_now is not None else []
     month = min(month, today.isoformat()[:7])  # nothing is booked ahead of today: the balance is today's
     frozen = store.closed(month)
     if frozen is not None:
@@ -80,8 +102,10 @@ def closing(month: str, today: date) -> books.Balance:
     else:
         first = store.first_day()
         if first is None or first[:7] > month:
-            if month >= "0001-01" and _month_days(month)[1] < today:  # nothing booked then, nor ever will be
+            ended = month >= "0001-01" and _month_days(month)[1] < today
+            if ended and settled(month):  # nothing booked then, nor ever will be
                 store.freeze(store.MonthClose(month, books.Balance()))
+                frozen_now.append(month)
             return books.Balance()
         balance, start = books.Balance(), first[:7]
     current = start
@@ -89,8 +113,9 @@ def closing(month: str, today: date) -> books.Balance:
         first_day, last_day = _month_days(current)
         days = store.days(first_day.isoformat(), last_day.isoformat())
         balance = books.roll(balance, (_day(days[d]) for d in sorted(days)), current)
-        if last_day < today:
+        if last_day < today and settled(current):
             store.freeze(store.MonthClose(current, balance))
+            frozen_now.append(current)
         current = _next(current)
     return balance
 
@@ -153,8 +178,11 @@ def close_month(moment: datetime) -> MonthClosed:
     frozen = store.closed(month)
     if frozen is not None:  # a report or an earlier run froze it: one read, nothing written
         return MonthClosed(month, frozen.balance.points, books.minor(frozen.balance.money), False)
-    balance = closing(month, today)
-    return MonthClosed(month, balance.points, books.minor(balance.money), True)
+    froze: list[str] = []
+    balance = closing(month, today, froze)
+    # The books may not hold every write of the month yet (the stream lags, or is stuck): nothing is
+    # frozen then, and the next daily run tries again.
+    return MonthClosed(month, balance.points, books.minor(balance.money), month in froze)
 
 
 def rollforward(month: str) -> RollForward:

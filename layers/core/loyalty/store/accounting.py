@@ -1,9 +1,11 @@
 """Accounting aggregates: what the ledger moved each day, per shard, and the frozen balances of closed
 months.
 
-A day item (``ACCT#<shard>`` / ``DAY#<day>``) is updated with ``ADD`` in the same transaction as the
-ledger write it counts, so it is exact (a retried write that finds its entry changes nothing, and so
-adds nothing) and always agrees with the lots. Attributes:
+A day item (``ACCT#<shard>`` / ``DAY#<day>``) is updated with ``ADD`` by the table stream's consumer,
+never by a member's transaction: each write that books carries its adds to the stream on the member
+item, and the consumer takes each in exactly once (loyalty.services.books: a batch's adds and its place
+in the stream are committed together), so the day items agree with the lots once the stream is read.
+Attributes:
 
 - ``<kind>_p``, ``<kind>_m``: points and money (exact decimals, minor units) of each movement kind;
 - ``x<YYYY-MM>_p``, ``x<YYYY-MM>_m``: the signed change of the outstanding points (and their issue
@@ -15,7 +17,8 @@ adds nothing) and always agrees with the lots. Attributes:
   expired), ``t#<tier>`` (the signed change of that tier's members: loyalty.domain.accounting.tier_moves,
   booked by every write that enrolls a member, changes its tier or erases it).
 
-Sixteen shards (the member's, ``keys.shard_of``) spread a busy day's writes; a month's report reads at
+Sixteen shards (the member's, ``keys.shard_of``, so a rebuild from the ledger puts back each item as it
+was); a month's report reads at
 most 31 x 16 day items with 16 Queries, whatever the number of members. A month item
 (``ACCT#MONTH`` / ``<YYYY-MM>``) freezes a closed month's closing balances and members by tier the first
 time a report needs them, so a report never reads further back than its own month.
@@ -28,7 +31,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from loyalty.domain.accounting import Balance, tier_counter, tier_of
-from loyalty.domain.valuation import KINDS, Movement
+from loyalty.domain.valuation import KINDS
 from loyalty.store import items, keys
 from loyalty.store.client import Item
 from loyalty.store.transactions import TxItem
@@ -64,30 +67,20 @@ class DayTotals:
                 self.counters[name] = self.counters.get(name, Decimal(0)) + value
 
 
-def day_update(
-    member_id: str,
-    day: str,
-    movement: Movement | None = None,
-    counters: Mapping[str, int | Decimal] | None = None,
-) -> TxItem:
-    """The transaction item that adds one write's movement (and KPI counters) to its day."""
-    adds: dict[str, int | Decimal] = {}
-    if movement is not None:
-        adds[f"{movement.kind}_p"] = movement.points
-        adds[f"{movement.kind}_m"] = movement.money
-        for month, (points, money) in movement.months.items():
-            adds[f"x{month}_p"] = points
-            adds[f"x{month}_m"] = money
-            # Each issue cohort's (expiry month's) redeemed and expired points, for the breakage estimate.
-            if movement.kind in ("redeemed", "redemptions_cancelled"):
-                adds[f"r{month}_c"] = -points
-            elif movement.kind == "expired":
-                adds[f"e{month}_c"] = -points
-    for name, value in (counters or {}).items():
-        adds[name] = adds.get(name, 0) + value
+def day_add(shard: int, day: str, adds: Mapping[str, int | Decimal]) -> TxItem:
+    """The transaction item that adds a batch's summed adds (loyalty.domain.stream_books.adds) to one
+    shard's day item."""
     expression, marks = items.each("ADD", adds)
-    key = keys.accounting_day(member_id, day)
-    return items.update_tx("accounting", key, expression, None, marks)
+    return items.update_tx("accounting", keys.accounting_shard_day(shard, day), expression, None, marks)
+
+
+def put_day(shard: int, day: str, adds: Mapping[str, int | Decimal]) -> None:
+    """A day item as a rebuild computed it, whole (loyalty.services.books.rebuild)."""
+    items.put({**keys.accounting_shard_day(shard, day), **adds})
+
+
+def delete_day(shard: int, day: str) -> None:
+    items.delete(keys.accounting_shard_day(shard, day))
 
 
 def days(first: str, last: str) -> dict[str, DayTotals]:

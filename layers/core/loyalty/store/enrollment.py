@@ -12,7 +12,7 @@ from typing import Any
 from loyalty.domain import bookings, referrals
 from loyalty.domain.bookings import Booking
 from loyalty.domain.events import Event
-from loyalty.store import accounting, items, keys, lots, transactions
+from loyalty.store import items, keys, lots, stream_books, transactions
 from loyalty.store.client import (
     Item,
 )
@@ -51,7 +51,17 @@ def transaction(
 
     The old member and email items come back with a cancellation (ReturnValuesOnConditionCheckFailure),
     so telling an idempotent replay from a conflict costs no extra read."""
-    profile = {**record.to_item(), "outbox": outbox(events, record.balances), "outbox_at": at}
+    # Signup points are issued "other" (not a sale) at the program's point value now; the new member
+    # enters its tier (the base one, or an imported one): booked on the member item for the stream, and
+    # kept on the referral code (put once with the member, never deleted) for a rebuild.
+    booking = Booking("issued_other", day or at[:10], value=value, source="other", counters={"members_new": 1})
+    booked = bookings.books(booking, lot_days or {}, {}, None, record.tier)
+    profile = {
+        **record.to_item(),
+        "outbox": outbox(events, record.balances),
+        "outbox_at": at,
+        **stream_books.member_books(booked, record.version),
+    }
     code = {
         **keys.referral(record.referral_code),
         "member_id": record.member_id,
@@ -60,16 +70,13 @@ def transaction(
     writes = [
         items.put_tx("member", profile, items.NEW, old=True),
         items.put_tx("email", {**keys.email(str(record.email)), "member_id": record.member_id}, items.NEW, old=True),
-        items.put_tx("referral_code", code, items.NEW),
+        stream_books.keeping(
+            items.put_tx("referral_code", code, items.NEW), stream_books.durable(record.member_id, booked)
+        ),
         consent_put(record.member_id, consent),
     ]
-    # Signup points are issued "other" (not a sale) at the program's point value now; the new member
-    # enters its tier (the base one, or an imported one) in the same transaction.
-    booking = Booking("issued_other", day or at[:10], value=value, source="other", counters={"members_new": 1})
-    booked = bookings.books(booking, lot_days or {}, {}, None, record.tier)
     writes += lots.writes(record.member_id, {}, lot_days or {}, {}, booked.valued)
     writes += more
-    writes.append(accounting.day_update(record.member_id, booking.day, booked.movement, booked.counters))
     if record.referred_by is not None:
         writes.append(referrer_add(record, record.referred_by))
     return writes

@@ -307,7 +307,7 @@ def platform_events(connection_id: str, status: str) -> str:
 
 # --- accounting aggregates (loyalty.store.accounting) ------------------------------------------------
 # Partition ACCT#<shard> (the member's shard), sort key DAY#<booking day>: what the ledger moved that
-# day, maintained in the ledger's own transactions. A month is one Query per shard.
+# day, added up from the table's stream (loyalty.services.books). A month is one Query per shard.
 ACCOUNTING_PREFIX = "ACCT#"
 ACCOUNTING_DAY_PREFIX = "DAY#"
 
@@ -317,7 +317,26 @@ def accounting_partition(shard: int) -> str:
 
 
 def accounting_day(member_id: str, day: str) -> dict[str, str]:
-    return {"PK": accounting_partition(shard_of(member_id)), "SK": f"{ACCOUNTING_DAY_PREFIX}{day}"}
+    return accounting_shard_day(shard_of(member_id), day)
+
+
+def accounting_shard_day(shard: int, day: str) -> dict[str, str]:
+    return {"PK": accounting_partition(shard), "SK": f"{ACCOUNTING_DAY_PREFIX}{day}"}
+
+
+# Partition BOOKS#STREAM, sort key the stream shard's id: the last stream record whose books the day
+# items took in (loyalty.store.stream_books), moved in the same transaction as the adds.
+BOOKS_CHECKPOINTS = "BOOKS#STREAM"
+
+
+def books_checkpoint(stream_shard: str) -> dict[str, str]:
+    return {"PK": BOOKS_CHECKPOINTS, "SK": stream_shard}
+
+
+def books_record(member_id: str, version: int) -> dict[str, str]:
+    """What a write of the member booked, kept for a rebuild of the books when the write has no ledger
+    entry of its own (a tier review, an expiry): outside the ``PROFILE`` prefix, never read by a request."""
+    return {"PK": f"MEMBER#{member_id}", "SK": f"BOOKED#{version:010d}"}
 
 
 def accounting_month(month: str) -> dict[str, str]:

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from loyalty.domain import bookings, referrals
 from loyalty.domain.bookings import Booking
 from loyalty.domain.events import Event
-from loyalty.store import accounting, items, keys, lots
+from loyalty.store import items, keys, lots, stream_books
 from loyalty.store.member_record import ConsentRecord, MemberRecord
 from loyalty.store.transactions import TxItem
 from loyalty.store.unit_of_work import MemberChange, member_update, outbox
@@ -71,13 +71,17 @@ def mature_transaction(
         del marks["#pk"], marks["#sk"], marks[":day"]
     if points <= 0:
         return [order]
-    member = items.update_tx("member", keys.member(member_id), expression, condition, marks)
     # Points are issued (enter the balance, and the accounts) when they mature, at the value then.
     booking = Booking("issued_sales", book_day or at[:10], value, "sale", counters={"pending_p": -points})
     booked = bookings.books(booking, {expires_on: points}, {}, None, None)
-    writes = [order, member, *lots.writes(member_id, {}, {expires_on: points}, {}, booked.valued)]
-    writes.append(accounting.day_update(member_id, booking.day, booked.movement, booked.counters))
-    return writes
+    # The member is not read: its books are stamped with the version this write makes (version + 1,
+    # computed by DynamoDB from the version it finds), and kept on the order for a rebuild.
+    carried = stream_books.member_books(booked, 0)
+    expression += ", #books = :books, #bv = version + :one"
+    marks.update({"#books": stream_books.BOOKS, "#bv": stream_books.STAMP, ":books": carried[stream_books.BOOKS]})
+    member = items.update_tx("member", keys.member(member_id), expression, condition, marks)
+    kept = stream_books.keeping(order, stream_books.durable(member_id, booked), f"{stream_books.DURABLE}_m")
+    return [kept, member, *lots.writes(member_id, {}, {expires_on: points}, {}, booked.valued)]
 
 
 def move_due(member_id: str, kind: str, seen: date, day: date | None) -> bool:

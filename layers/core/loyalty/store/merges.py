@@ -14,11 +14,12 @@ new member exists: a replay) or does it all:
   with the same days and valued portions;
 - the provisional member's referral code becomes the taker's (its referrals go on counting for it);
 - the two ``merge`` entries are put once (keys of the provisional member: it is taken over once);
-- the accounting day items move the tier counters (one member leaves its tier, one enters it). No
-  movement is booked: the same points at the same issue value stay outstanding on the same expiry days,
-  so the liability and the roll-forward do not change.
+- the tier counters move (one member leaves its tier, one enters it): each member item carries its own
+  move to the table's stream, which keeps the accounting day items, and each merge entry keeps it for a
+  rebuild (loyalty.store.stream_books). No movement is booked: the same points at the same issue value
+  stay outstanding on the same expiry days, so the liability and the roll-forward do not change.
 
-Bounded: 10 items plus two per lot month, so at most ``MAX_LOT_MONTHS`` lot months move in one
+Bounded: 8 items plus two per lot month, so at most ``MAX_LOT_MONTHS`` lot months move in one
 transaction (DynamoDB takes 100 items); a provisional member holding more is refused (``TooManyLots``).
 """
 
@@ -29,9 +30,10 @@ from dataclasses import dataclass, replace
 
 from loyalty.domain import accounting as books
 from loyalty.domain import referrals
+from loyalty.domain.bookings import Books
 from loyalty.domain.events import Event
 from loyalty.domain.valuation import Portion
-from loyalty.store import accounting, items, keys, lots, profile_lots, transactions
+from loyalty.store import items, keys, lots, profile_lots, stream_books, transactions
 from loyalty.store.client import Item
 from loyalty.store.enrollment import EnrollConflict, enroll_conflict, referrer_add
 from loyalty.store.entries import EntryFields
@@ -40,7 +42,7 @@ from loyalty.store.member_updates import consent_put
 from loyalty.store.transactions import TxItem
 from loyalty.store.unit_of_work import MemberChange, Retry, member_update, outbox
 
-MAX_LOT_MONTHS = 45  # 10 + 2 x 45 = 100 transaction items
+MAX_LOT_MONTHS = 45  # 8 + 2 x 45 = 98 transaction items (10 when the day items were in it)
 
 
 class TooManyLots(Exception):
@@ -101,13 +103,15 @@ def take_over(change: Takeover) -> EnrollConflict | Retry | None:
     if len(months) > MAX_LOT_MONTHS:
         raise TooManyLots(f"{len(months)} lot months to move; one transaction moves {MAX_LOT_MONTHS}")
     taker, provisional = change.taker, change.provisional
-    writes = [_taker_put(taker, change.taker_events, change.at), _email_move(taker, provisional)]
+    left = Books({}, change.day, counters=books.tier_moves(provisional.tier, None))
+    entered = Books({}, change.day, counters=books.tier_moves(None, taker.tier))
+    writes = [_taker_put(taker, change.taker_events, change.at, entered), _email_move(taker, provisional)]
     writes.append(_code_move(taker, provisional))
     writes.append(consent_put(taker.member_id, change.consent))
     # The points move whole: those the provisional member's item holds go with its update, the rest
     # from its lot items; the taker receives them all on lot items.
     merged = replace(change.merged, lots={})
-    update = member_update(MemberChange(provisional, merged, change.at, change.merged_events))
+    update = member_update(MemberChange(provisional, merged, change.at, change.merged_events), left)
     writes.append(TxItem("provisional", update.request))
     given = {portion: points for portion, points in change.portions.items() if points}
     held = profile_lots.split(
@@ -119,8 +123,11 @@ def take_over(change: Takeover) -> EnrollConflict | Retry | None:
         provisional.member_id, held.item_days_before, item_days, held.item_portions_before, item_portions
     )
     writes += lots.writes(taker.member_id, {}, change.lots, {}, given)
-    writes += [items.put_tx("merge_entry", record.to_item(), items.NEW) for record in change.entries]
-    writes += _tier_books(provisional, taker, change.day)
+    for record, (member_id, booked) in zip(
+        change.entries, ((provisional.member_id, left), (taker.member_id, entered)), strict=True
+    ):
+        entry = items.put_tx("merge_entry", record.to_item(), items.NEW)
+        writes.append(stream_books.keeping(entry, stream_books.durable(member_id, booked)))
     if taker.referred_by is not None:
         writes.append(referrer_add(taker, taker.referred_by))
     result = transactions.run(writes)
@@ -132,8 +139,13 @@ def take_over(change: Takeover) -> EnrollConflict | Retry | None:
     return enroll_conflict(result)
 
 
-def _taker_put(taker: MemberRecord, events: Sequence[Event], at: str) -> TxItem:
-    item = {**taker.to_item(), "outbox": outbox(events, taker.balances), "outbox_at": at}
+def _taker_put(taker: MemberRecord, events: Sequence[Event], at: str, booked: Books) -> TxItem:
+    item = {
+        **taker.to_item(),
+        "outbox": outbox(events, taker.balances),
+        "outbox_at": at,
+        **stream_books.member_books(booked, taker.version),
+    }
     return items.put_tx("member", item, items.NEW, old=True)
 
 
@@ -153,21 +165,6 @@ def _code_move(taker: MemberRecord, provisional: MemberRecord) -> TxItem:
         expression += ", email_key = :mailbox"
     key = keys.referral(provisional.referral_code)
     return items.update_tx("code_move", key, expression, "member_id = :provisional", values)
-
-
-def _tier_books(provisional: MemberRecord, taker: MemberRecord, day: str) -> list[TxItem]:
-    """The provisional member leaves its tier, the taker enters its own: on each one's day item, or on
-    one item when both members fall in the same shard (a transaction may not touch an item twice)."""
-    left = books.tier_moves(provisional.tier, None)
-    entered = books.tier_moves(None, taker.tier)
-    if keys.accounting_day(provisional.member_id, day) == keys.accounting_day(taker.member_id, day):
-        both = {name: left.get(name, 0) + entered.get(name, 0) for name in {*left, *entered}}
-        both = {name: n for name, n in both.items() if n}
-        return [accounting.day_update(taker.member_id, day, counters=both)] if both else []
-    return [
-        accounting.day_update(provisional.member_id, day, counters=left),
-        accounting.day_update(taker.member_id, day, counters=entered),
-    ]
 
 
 def merged_erasure(member: MemberRecord, events: Sequence[Event], at: str) -> TxItem:

@@ -2,9 +2,11 @@
 
 ``commit`` writes what a change decided, in one TransactWriteItems that answers a named outcome: the
 ledger entry put once (its key is the client's id), the member version-checked, the lots taken from or
-given to, the accounts' day item with what the domain booked for it (loyalty.domain.bookings: handed
-in, never computed here), and whatever the use case adds (an order's refund state, a reward's stock, a
-per-member limit). loyalty.store.write_loop runs read -> plan -> commit -> outcome around it.
+given to, and whatever the use case adds (an order's refund state, a reward's stock, a per-member
+limit). What the domain booked (loyalty.domain.bookings: handed in, never computed here) rides on the
+member item to the table's stream, which keeps the accounts' day items (loyalty.store.stream_books), and
+stays on the ledger entry for a rebuild: no item shared by every member is in the transaction.
+loyalty.store.write_loop runs read -> plan -> commit -> outcome around it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from loyalty.domain.balances import Balances
 from loyalty.domain.bookings import Booking, Books
 from loyalty.domain.events import Event
 from loyalty.domain.valuation import Portion
-from loyalty.store import accounting, items, keys, lots, profile_lots, transactions
+from loyalty.store import items, keys, lots, profile_lots, stream_books, transactions
 from loyalty.store.client import (
     Item,
 )
@@ -37,6 +39,10 @@ class EntryPut[T]:
 
     def tx(self) -> TxItem:
         return items.put_tx("entry", self.item, items.NEW, old=True)
+
+    def booking(self, member_id: str, booked: Books) -> TxItem:
+        """The entry's put, keeping what the change booked (loyalty.store.stream_books.durable)."""
+        return stream_books.keeping(self.tx(), stream_books.durable(member_id, booked))
 
 
 @dataclass(frozen=True)
@@ -123,14 +129,17 @@ def outbox(events: Sequence[Event], balances: Balances | None = None) -> list[di
     return entries
 
 
-def member_update(change: MemberChange[Any]) -> TxItem:
+def member_update(change: MemberChange[Any], booked: Books | None = None) -> TxItem:
     """The member's versioned update: only the attributes that changed, the version bumped, the outbox
-    replaced. GSI keys change only when a due day changes, so the write costs an index write then only."""
+    replaced, and what the change booked (``books``, stamped ``bv`` with the new version) for the
+    stream. GSI keys change only when a due day changes, so the write costs an index write then only."""
     old = change.before.to_item()
+    version = change.before.version + 1
     new = {
-        **replace(change.after, version=change.before.version + 1).to_item(),
+        **replace(change.after, version=version).to_item(),
         "outbox": outbox(change.events, change.after.balances),
         "outbox_at": change.at,
+        **(stream_books.member_books(booked, version) if booked is not None else {}),
     }
     sets = {name: value for name, value in new.items() if name not in _NAMES and old.get(name) != value}
     removes = [name for name in old if name not in new and name not in _NAMES]
@@ -162,8 +171,11 @@ def decide[T](result: transactions.TxResult, entry: EntryPut[T] | None) -> Outco
 def commit[T](change: MemberChange[T], booked: Books) -> Outcome[T]:
     """Write the change with what it books (loyalty.domain.bookings.books, asked by the write loop)."""
     items: list[TxItem] = []
+    member_id = change.before.member_id
     if change.entry is not None:
-        items.append(change.entry.tx())
+        items.append(change.entry.booking(member_id, booked))
+    elif (kept := stream_books.record_put(member_id, change.before.version + 1, booked)) is not None:
+        items.append(kept)  # no entry of its own (a tier review, an expiry): the books keep an item
     held = profile_lots.split(
         change.before.lots,
         change.lots_before,
@@ -172,13 +184,10 @@ def commit[T](change: MemberChange[T], booked: Books) -> Outcome[T]:
         booked.valued,
         hold=change.hold,
     )
-    items.append(member_update(replace(change, after=replace(change.after, lots=held.profile))))
-    member_id = change.before.member_id
+    items.append(member_update(replace(change, after=replace(change.after, lots=held.profile)), booked))
     items += lots.writes(
         member_id, held.item_days_before, held.item_day_deltas, held.item_portions_before, held.item_portion_deltas
     )
-    if booked.day is not None and booked.touches_day:
-        items.append(accounting.day_update(member_id, booked.day, booked.movement, booked.counters))
     items += change.more
     return decide(transactions.run(items), change.entry)
 

@@ -1,9 +1,12 @@
-"""The table stream's records: each member write's outbox -> EventBridge and webhook deliveries, and
-each referral the stream shows completed -> credited (services.events says how).
+"""The table stream's records: first the books each member write carries -> the accounting day items,
+exactly once (services.books), then each write's outbox -> EventBridge and webhook deliveries, and each
+referral the stream shows completed -> credited (services.events says how).
 
-Lambda's DynamoDB event source (FilterCriteria: member profile records only) hands a batch in stream
-order; the answer names the first record that failed, so Lambda retries from it and later events of
-the same member never overtake it.
+Lambda's DynamoDB event source (FilterCriteria: member profile records only) hands a batch of one shard
+in stream order, naming the shard (``shardId``: the mapping's tumbling window gives it, and expects a
+``state`` back); the answer names the first record that failed, so Lambda retries from it and later
+events of the same member never overtake it. The books of a retried batch are not taken in again: they
+are at or below the shard's checkpoint.
 """
 
 from __future__ import annotations
@@ -17,12 +20,16 @@ from loyalty.entrypoints import lazy
 from loyalty.entrypoints.observability import Handler, logger, metrics, observed
 
 if TYPE_CHECKING:
-    from loyalty.services import events
+    from loyalty.services import books, events
 else:  # imported on first use: see loyalty.entrypoints.lazy
+    books = lazy.module("loyalty.services.books")
     events = lazy.module("loyalty.services.events")
 
 
 def publish(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    booked = books.keep(event)
+    if booked:
+        metrics.add_metric(name="BooksTakenIn", unit=MetricUnit.Count, value=booked)
     published = events.publish(event.get("Records") or [])
     metrics.add_metric(name="EventsPublished", unit=MetricUnit.Count, value=len(published.events))
     metrics.add_metric(name="WebhookDeliveriesQueued", unit=MetricUnit.Count, value=published.deliveries)
@@ -33,7 +40,10 @@ def publish(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         metrics.add_metric(name="PublishFailures", unit=MetricUnit.Count, value=1)
     for envelope in published.events:
         logger.debug("event published", extra={"event_id": envelope.id, "type": envelope.type})
-    return published.response()
+    answer = published.response()
+    if "window" in event:  # a tumbling window's invocation must answer a state (none is kept here)
+        answer["state"] = {}
+    return answer
 
 
 def handler() -> Handler[dict[str, Any]]:
