@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from loyalty.domain import credentials
 from loyalty.domain.errors import Forbidden, TokenExpired, Unauthorized
 from loyalty.entrypoints import lazy, media_types
+from loyalty.entrypoints.observability import logger
 
 if TYPE_CHECKING:
     from loyalty.domain import member_tokens as tokens
@@ -81,6 +82,8 @@ def key_holder(authorization: str | None) -> dict[str, str]:
     record = api_keys.resolve(authorization)
     if record is None:
         return {"scope": "none"}
+    # Which key called, for the audit trail (its id and scope; never the key, which is not kept).
+    logger.debug("key resolved", extra={"key_id": record.key_id, "scope": record.scope})
     return {"scope": record.scope, "key_id": record.key_id, "label": record.label}
 
 
