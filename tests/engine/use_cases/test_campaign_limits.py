@@ -12,6 +12,7 @@ import pytest
 from harness.api import Api
 from harness.counting import DynamoCalls
 from harness.programs import program_document
+from loyalty.store import campaigns as campaign_store
 from loyalty.store.client import table_name, to_item
 
 # The engine decides these outcomes (transactions, conditions, index queries): moto and DynamoDB Local.
@@ -122,6 +123,30 @@ def test_a_budget_counted_before_the_split_is_counted_as_given_once_the_program_
     enroll(api, "m-1")
     enroll(api, "m-2")
     assert order(api, "o-1", "m-1")["bonuses"][0]["points"] == 100
+    assert order(api, "o-2", "m-2")["bonuses"][0]["points"] == 0
+    read = admin_api.get("/v1/admin/campaigns/launch").body
+    assert (read["spent_points"], read["remaining_points"]) == (250, 0)
+
+
+def test_a_budget_still_on_the_single_counter_is_split_by_the_first_order_that_meets_it(
+    admin_api: Api, api: Api
+) -> None:
+    # A table as the single-counter design left it: the program stored then (no shares), the counter
+    # at 150 of 250. The upgrade stores nothing; the first order that needs a share splits the budget.
+    configure(admin_api, campaign(bonus_points=100, budget_points=250))
+    dynamodb = boto3.client("dynamodb")
+    for share in dynamodb.query(
+        TableName=table_name(),
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :budget)",
+        ExpressionAttributeValues={":pk": {"S": "CAMPAIGN#launch"}, ":budget": {"S": "BUDGET#"}},
+    )["Items"]:
+        dynamodb.delete_item(TableName=table_name(), Key={"PK": share["PK"], "SK": share["SK"]})
+    legacy = {"PK": "CAMPAIGN#launch", "SK": "BUDGET", "campaign_id": "launch", "spent": 150}
+    dynamodb.put_item(TableName=table_name(), Item=to_item(legacy))
+    campaign_store.forget()
+    enroll(api, "m-1")
+    enroll(api, "m-2")
+    assert order(api, "o-1", "m-1")["bonuses"] == [{"campaign_id": "launch", "points": 100, "limited": False}]
     assert order(api, "o-2", "m-2")["bonuses"][0]["points"] == 0
     read = admin_api.get("/v1/admin/campaigns/launch").body
     assert (read["spent_points"], read["remaining_points"]) == (250, 0)

@@ -133,6 +133,14 @@ def accrue(request: OrderRequest, key_id: str | None = None, paid: Paid | None =
         return last[0]
 
     def retried(outcome: Retry) -> bool:
+        if unsplit := campaign_store.unsplit(outcome):
+            # Upgraded from the single counter with the program not stored since: split its budgets now
+            # (the old counter counts as given), once; the order then takes its bonus from a share.
+            budgets.split(program)
+            for campaign_id in unsplit:
+                known.pop(campaign_id, None)
+            kept[:] = last
+            return True
         learned = campaign_store.learn(outcome)
         for campaign_id, shares in learned.items():
             known[campaign_id] = {**known.get(campaign_id, {}), **shares}

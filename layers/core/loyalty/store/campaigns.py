@@ -95,6 +95,16 @@ def learn(retry: Retry) -> dict[str, dict[int, int]]:
     return learned
 
 
+def unsplit(retry: Retry) -> set[str]:
+    """The campaigns whose share's failed condition found no share at all: a budget never split (the
+    program was stored by the single-counter design and not since), not one that ran out."""
+    found: set[str] = set()
+    for role, olds in retry.seen.items():
+        if role.startswith(ROLE_PREFIX) and any(old is None for old in olds):
+            found.add(role.removeprefix(ROLE_PREFIX).rsplit("#", 1)[0])
+    return found
+
+
 def is_share_role(role: str) -> bool:
     return role.startswith(ROLE_PREFIX)
 
