@@ -52,15 +52,14 @@ def transaction(
     The old member and email items come back with a cancellation (ReturnValuesOnConditionCheckFailure),
     so telling an idempotent replay from a conflict costs no extra read."""
     # Signup points are issued "other" (not a sale) at the program's point value now; the new member
-    # enters its tier (the base one, or an imported one): booked on the member item for the stream, and
-    # kept on the referral code (put once with the member, never deleted) for a rebuild.
+    # enters its tier (the base one, or an imported one): kept on the referral code (put once with the
+    # member, never deleted), whose stream record carries it to the books and which a rebuild reads.
     booking = Booking("issued_other", day or at[:10], value=value, source="other", counters={"members_new": 1})
     booked = bookings.books(booking, lot_days or {}, {}, None, record.tier)
     profile = {
         **record.to_item(),
         "outbox": outbox(events, record.balances),
         "outbox_at": at,
-        **stream_books.member_books(booked, record.version),
     }
     code = {
         **keys.referral(record.referral_code),
