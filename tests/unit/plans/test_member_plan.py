@@ -22,7 +22,7 @@ ADA = EnrollRequest(member_id="m-9", email="ada@example.com", name="Ada", market
 def test_a_new_member_starts_in_the_base_tier_with_its_email_and_referral_code_claimed() -> None:
     step = plan_enroll(ADA, "key-1", False, program(), NOW, "CODE-1")
     items = by_role(list(step.items))
-    assert {"member", "email", "referral_code", "consent"} <= set(items) and "accounting" not in items
+    assert {"member", "email", "referral_code"} <= set(items) and "accounting" not in items
     stored = put(items["member"])
     assert (stored["tier"], stored["referral_code"], stored["email"]) == ("Bronze", "CODE-1", "ada@example.com")
     assert [event["type"] for event in stored["outbox"]] == ["member.enrolled"]
@@ -31,7 +31,9 @@ def test_a_new_member_starts_in_the_base_tier_with_its_email_and_referral_code_c
     assert put(items["referral_code"])["booked"]["a"] == {"members_new": 1, "t#Bronze": 1}
     assert "books" not in stored and "bv" not in stored
     assert put(items["email"])["member_id"] == "m-9"
-    assert put(items["consent"])["marketing_opt_in"] is True
+    # Its first consent record rides on the code (no item of its own), naming the member.
+    first = put(items["referral_code"])["consent"]
+    assert "consent" not in items and (first["marketing_opt_in"], first["member_id"], first["seq"]) == (True, "m-9", 0)
     assert "guard" not in items and "pointer" not in items  # its card is issued on first need
     shown, created = step.answer
     assert created and shown.tier.name == "Bronze" and shown.points.available == 0
