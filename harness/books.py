@@ -4,7 +4,8 @@ in (loyalty.services.books) and publishes its events.
 
 ``settle_books()`` reads what the stream holds since the last call for the same table and returns the
 records it handed over; a test calls it after its writes and before it reads reports, the accounting day
-items or the audit (tests/auditing.audit_clean does). Only member profile records are handed over: the
+items or the audit (tests/auditing.audit_clean does). Only member profile records and the records of
+items keeping books (loyalty.store.stream_books) are handed over: the
 stream's referral records (a completed referral credited from the stream) are the referral suites' own
 to drive (tests/engine/jobs/test_referrals.py), so settling the books never credits one behind a test.
 """
@@ -30,8 +31,8 @@ def _template() -> Template:
     return template_loader.load(ROOT / "template.yaml")
 
 
-def _member_records_only(source: streams.StreamSource) -> streams.StreamSource:
-    kept = [pattern for pattern in source.filters if "MEMBER#" in str(pattern)]
+def _without_referrals(source: streams.StreamSource) -> streams.StreamSource:
+    kept = [pattern for pattern in source.filters if "REFEREE#" not in str(pattern)]
     return replace(source, filters=kept)
 
 
@@ -46,7 +47,7 @@ def poller(template: Template | None = None) -> streams.StreamPoller:
         def invoke(event: dict[str, Any]) -> Any:
             return runtime.invoke(template, FUNCTION, event)
 
-        found = streams.StreamPoller(_member_records_only(source), table, invoke, threading.Event())
+        found = streams.StreamPoller(_without_referrals(source), table, invoke, threading.Event())
         _pollers[table] = found
     return found
 

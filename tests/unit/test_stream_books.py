@@ -5,10 +5,12 @@ a month's books are complete."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from loyalty.domain import stream_books as rules
 from loyalty.domain.stream_books import Booked
 from loyalty.domain.valuation import Movement
+from loyalty.store.stream_books import booked_in
 
 
 def booked(sequence: int, shard: int = 3, day: str = "2027-01-05", created: float = 1000.0, **adds: int) -> Booked:
@@ -29,16 +31,39 @@ def test_a_write_hands_the_stream_only_what_it_adds() -> None:
     }  # the zero counter is left out: the map stays small
     redeemed = rules.adds(Movement("redeemed", 30, Decimal(30), {"2027-02": (-30, Decimal(-30))}))
     assert redeemed["r2027-02_c"] == 30
-    assert rules.compact("2027-01-05", {"orders": 1}) == {"d": "2027-01-05", "a": {"orders": 1}}
 
 
-def test_only_a_write_that_booked_at_its_own_version_is_taken_in() -> None:
-    assert rules.applies("INSERT", None, 1, 1)  # an enrollment
-    assert rules.applies("MODIFY", 4, 5, 5)  # an accrual
-    assert not rules.applies("MODIFY", 5, 6, 5)  # a voucher used: the books left behind are v5's
-    assert not rules.applies("MODIFY", 5, 5, 5)  # a due day moved: no new version, not a change
-    assert not rules.applies("REMOVE", 5, None, 5)
-    assert not rules.applies("MODIFY", 4, 5, None)  # a member that never booked
+def kept(day: str, shard: int, **adds: int) -> dict[str, Any]:
+    """A durable books map as the stream shows it (DynamoDB's wire form)."""
+    found = {name: {"N": str(value)} for name, value in adds.items()}
+    return {"M": {"d": {"S": day}, "s": {"N": str(shard)}, "a": {"M": found}}}
+
+
+def record(event: str, sequence: str, new: dict[str, Any] | None, old: dict[str, Any] | None = None) -> dict[str, Any]:
+    change: dict[str, Any] = {"Keys": {"PK": {"S": "ORDER#o-1"}, "SK": {"S": "ORDER"}}, "SequenceNumber": sequence}
+    change["ApproximateCreationDateTime"] = 1000.0
+    if new is not None:
+        change["NewImage"] = {"PK": {"S": "ORDER#o-1"}, **new}
+    if old is not None:
+        change["OldImage"] = {"PK": {"S": "ORDER#o-1"}, **old}
+    return {"eventName": event, "dynamodb": change}
+
+
+def test_a_durable_books_map_is_taken_in_by_the_write_that_set_it_and_never_again() -> None:
+    accrued = kept("2027-01-05", 7, orders=1, issued_sales_p=120)
+    matured = kept("2027-01-19", 7, pending_p=-120)
+    # The accrual puts the order with its books: taken in, to the shard and day the map names.
+    (put,) = booked_in(record("INSERT", "0010", {"booked": accrued}))
+    assert (put.sequence, put.shard, put.day, put.label) == (10, 7, "2027-01-05", "0010")
+    assert put.adds == {"orders": 1, "issued_sales_p": 120}
+    # Maturing first sets booked_m on the order: only that map is new.
+    (later,) = booked_in(record("MODIFY", "11", {"booked": accrued, "booked_m": matured}, {"booked": accrued}))
+    assert (later.day, later.adds) == ("2027-01-19", {"pending_p": -120})
+    # A refund updates the order again: both maps were there already, nothing is taken in twice.
+    same = {"booked": accrued, "booked_m": matured}
+    assert booked_in(record("MODIFY", "12", {**same, "refunded": {"N": "1"}}, same)) == []
+    assert booked_in(record("REMOVE", "13", None, same)) == []
+    assert booked_in(record("MODIFY", "14", {"version": {"N": "5"}}, {"version": {"N": "4"}})) == []  # a member
 
 
 def test_a_batch_sums_its_adds_by_day_item_and_moves_the_checkpoint_to_its_last_record() -> None:
@@ -86,6 +111,14 @@ def test_a_batch_over_the_transaction_limit_is_split_in_record_order() -> None:
     assert [step.last for step in split] == [16, 32, 40]  # each transaction moves the checkpoint on
     summed = rules.total(a for step in split for a in step.items.values())
     assert summed == {"orders": 40}
+
+
+def test_the_books_of_one_record_are_never_split_between_transactions() -> None:
+    """A record with two maps on two days (the checkpoint moves past whole records): one step."""
+    records = [booked(1, day="2027-01-01"), booked(2, day="2027-01-02"), booked(2, day="2027-01-03")]
+    split = rules.steps(records, None, limit=2)
+    assert [sorted(day for _, day in step.items) for step in split] == [["2027-01-01", "2027-01-02", "2027-01-03"]]
+    assert [step.last for step in split] == [2]
 
 
 def test_a_shard_is_settled_once_its_checkpoint_passed_the_cutoff_or_nothing_before_it_waits() -> None:

@@ -4,6 +4,8 @@ leave behind. Qualifying points count by week (365-day window: 53 weeks, Monday 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from harness.counting import DynamoCalls
@@ -11,6 +13,7 @@ from loyalty.adapters import clock
 from loyalty.models.order import RefundRequest
 from loyalty.services import members, refunds
 from loyalty.store import keys
+from loyalty.store.client import dynamodb, from_item, table_name, to_item
 from tests.service.jobs.conftest import at, earn, enroll, profile, run
 
 # The engine decides these outcomes (transactions, conditions, index queries): moto and DynamoDB Local.
@@ -99,6 +102,12 @@ def test_accrual_leaves_the_review_day_alone_and_costs_the_same(jobs: str, aws: 
     assert profile("m-1")["GSI4SK"] == stored
 
 
+def kept(key: dict[str, str]) -> dict[str, Any]:
+    """The books map an item keeps (``booked``)."""
+    found = dynamodb().get_item(TableName=table_name(), Key=to_item(key), ConsistentRead=True)["Item"]
+    return dict(from_item(found)["booked"])
+
+
 def test_enrollment_and_activity_keep_a_dormancy_check_on_the_member(jobs: str) -> None:
     enroll("m-1", when="2026-11-22 10:00")
     assert profile("m-1")["GSI3PK"] == keys.due_partition("DORMANT", keys.shard_of("m-1"))
@@ -110,8 +119,8 @@ def test_enrollment_and_activity_keep_a_dormancy_check_on_the_member(jobs: str) 
 def test_the_tier_counts_ride_in_the_transactions_that_change_a_tier(
     jobs: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An upgrading accrual writes the same items as any accrual (its member item carries the tier moves
-    to the stream, which keeps the day items); the review's move down is the member and the record of
+    """An upgrading accrual writes the same items as any accrual (its order keeps the tier moves, which
+    its stream record carries to the day items); the review's move down is the member and the record of
     what it booked (it has no ledger entry to keep it on), in one transaction."""
     from loyalty.store import transactions
 
@@ -128,10 +137,12 @@ def test_the_tier_counts_ride_in_the_transactions_that_change_a_tier(
     earn("m-1", "o-2", 500, "2026-03-01 10:00")  # Silver
     assert tier("m-1") == "Silver"
     assert written[1] == written[2] == ["entry", "member", "lot"]
-    assert profile("m-1")["books"]["a"]["t#Silver"] == 1 and profile("m-1")["books"]["a"]["t#Bronze"] == -1
+    upgrade = kept(keys.order("o-2"))  # the order keeps what it booked; its stream record carries it
+    assert upgrade["a"]["t#Silver"] == 1 and upgrade["a"]["t#Bronze"] == -1
     written.clear()
     run("tier_review", "2027-03-01 00:30")  # the move down found on its day (the grace is over)
     assert tier("m-1") == "Bronze"
     assert written == [["books_record", "member"]]
-    assert profile("m-1")["books"] == {"d": "2027-03-01", "a": {"t#Silver": -1, "t#Bronze": 1}}
-    assert profile("m-1")["bv"] == profile("m-1")["version"]
+    record = kept(keys.books_record("m-1", int(profile("m-1")["version"])))  # BOOKED#<version>: no entry
+    assert (record["d"], record["a"]) == ("2027-03-01", {"t#Silver": -1, "t#Bronze": 1})
+    assert "books" not in profile("m-1")

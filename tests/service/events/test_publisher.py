@@ -71,6 +71,35 @@ def test_writes_without_events_of_their_own_publish_nothing(events_env: str, tem
     assert helpers.tapped(tap) == []
 
 
+def test_an_item_keeping_books_reaches_the_consumer_its_books_are_taken_in_once_and_it_publishes_nothing(
+    events_env: str, template: Template
+) -> None:
+    """The mapping's filter lets through the record of an item that keeps a write's books (an order put
+    with ``booked``), the consumer adds them to the day item, and the bus hears nothing of it; the order
+    updated later (a refund) and a lot item are not handed over again or at all."""
+    tap = helpers.create_tap()
+    table = os.environ["TABLE_NAME"]
+    client = boto3.client("dynamodb")
+    booked = {"M": {"d": {"S": "2027-01-05"}, "s": {"N": "3"}, "a": {"M": {"orders": {"N": "1"}}}}}
+    order = {"PK": {"S": "ORDER#o-1"}, "SK": {"S": "ORDER"}, "booked": booked, "outbox": {"L": []}}
+    client.put_item(TableName=table, Item=order)
+    client.put_item(TableName=table, Item={"PK": {"S": "MEMBER#ada"}, "SK": {"S": "PROFILE#LOT#2028-01"}})
+    poller = helpers.publisher_poller(template)
+    assert poller.drain() == 1, "the order's record only"
+    client.update_item(
+        TableName=table,
+        Key={"PK": {"S": "ORDER#o-1"}, "SK": {"S": "ORDER"}},
+        UpdateExpression="SET refunded = :one",
+        ExpressionAttributeValues={":one": {"N": "1"}},
+    )
+    assert poller.drain() == 1, "its later update passes the filter (it still has the map)..."
+    day = client.get_item(
+        TableName=table, Key={"PK": {"S": "ACCT#03"}, "SK": {"S": "DAY#2027-01-05"}}, ConsistentRead=True
+    )
+    assert day["Item"]["orders"] == {"N": "1"}, "...and adds nothing again"
+    assert helpers.tapped(tap) == []
+
+
 def test_a_subscriber_gets_each_event_once_signed_in_order(events_env: str, admin_api: Api, template: Template) -> None:
     with helpers.receiver() as subscriber:
         secret = _subscribe(admin_api, subscriber.url)

@@ -14,7 +14,6 @@ from harness.orders import order_document
 from harness.programs import program_document
 from loyalty.adapters import clock
 from loyalty.services import unsubscribe
-from loyalty.store import keys
 from tests.conftest import table_items
 
 NOW = datetime(2026, 11, 22, 15, 30, tzinfo=UTC)
@@ -204,21 +203,13 @@ def test_cancelling_a_redemption_returns_its_stock_to_a_limited_reward(admin_api
     assert shop.get("/v1/rewards/coffee").body["stock_remaining"] == 2
 
 
-def consent_records(ddb: Any, member_id: str) -> list[dict[str, Any]]:
-    records = [item for item in table_items(ddb) if item["PK"]["S"] == keys.consent(member_id, 0)["PK"]]
-    kept = [item for item in records if item["SK"]["S"].startswith("CONSENT#")]
-    return sorted(
-        (
-            {
-                "marketing_opt_in": item["marketing_opt_in"]["BOOL"],
-                "source": item["source"]["S"],
-                "key_id": item.get("key_id", {}).get("S"),
-                "at": item["at"]["S"],
-            }
-            for item in kept
-        ),
-        key=lambda record: record["at"],
-    )
+def consent_records(admin_api: Api, member_id: str) -> list[dict[str, Any]]:
+    """The member's consent history as its export shows it (the first record rides on its referral code,
+    the later ones are items of their own)."""
+    exported = admin_api.get(f"/v1/admin/members/{member_id}/export")
+    assert exported.status == 200
+    records: list[dict[str, Any]] = exported.body["consents"]
+    return records
 
 
 def test_every_change_of_consent_is_recorded_with_its_source_and_key(admin_api: Api, shop: Api, ddb: Any) -> None:
@@ -227,7 +218,7 @@ def test_every_change_of_consent_is_recorded_with_its_source_and_key(admin_api: 
     assert (
         shop.post("/v1/members", {"member_id": "cy", "email": "cy@example.com", "marketing_opt_in": True}).status == 201
     )
-    first = consent_records(ddb, "cy")
+    first = consent_records(admin_api, "cy")
     assert [(r["marketing_opt_in"], r["source"]) for r in first] == [(True, "api")]
     assert first[0]["key_id"] is not None and first[0]["key_id"] != storefront_key, "a key's id, never the key"
 
@@ -235,12 +226,12 @@ def test_every_change_of_consent_is_recorded_with_its_source_and_key(admin_api: 
     assert unsubscribe.unsubscribe(unsubscribe.token_for("cy")) == "cy"
     clock.set_clock(lambda: datetime(2026, 11, 22, 17, 0, tzinfo=UTC))
     assert shop.patch("/v1/members/cy", {"name": "Cy"}).status == 200, "a change without consent records none"
-    records = consent_records(ddb, "cy")
+    records = consent_records(admin_api, "cy")
     assert [(r["marketing_opt_in"], r["source"]) for r in records] == [(True, "api"), (False, "unsubscribe_link")]
     assert records[1]["key_id"] is None
 
 
-def test_after_the_unsubscribe_link_only_an_explicit_consent_opts_in_again(shop: Api, ddb: Any) -> None:
+def test_after_the_unsubscribe_link_only_an_explicit_consent_opts_in_again(admin_api: Api, shop: Api) -> None:
     shop.post("/v1/members", {"member_id": "cy", "email": "cy@example.com", "marketing_opt_in": True})
     unsubscribe.unsubscribe(unsubscribe.token_for("cy"))
     stale = shop.patch("/v1/members/cy", {"name": "Cy", "marketing_opt_in": True})  # a form showing old data
@@ -248,18 +239,23 @@ def test_after_the_unsubscribe_link_only_an_explicit_consent_opts_in_again(shop:
     clock.set_clock(lambda: datetime(2026, 11, 22, 18, 0, tzinfo=UTC))
     again = shop.patch("/v1/members/cy", {"marketing_opt_in": True, "consent_source": "api"})
     assert again.body["marketing_opt_in"] is True
-    assert [r["source"] for r in consent_records(ddb, "cy")][-1] == "api"
+    assert [r["source"] for r in consent_records(admin_api, "cy")][-1] == "api"
     assert shop.patch("/v1/members/cy", {"consent_source": "email"}).status == 422
 
 
-def test_consent_history_stays_bounded(shop: Api, ddb: Any) -> None:
+def test_consent_history_stays_bounded(admin_api: Api, shop: Api, ddb: Any) -> None:
     shop.post("/v1/members", {"member_id": "cy", "email": "cy@example.com"})
     for minute in range(30):
         clock.set_clock(lambda m=minute: datetime(2026, 11, 22, 16, m, tzinfo=UTC))
         shop.patch("/v1/members/cy", {"marketing_opt_in": minute % 2 == 0})
-    records = consent_records(ddb, "cy")
+    records = consent_records(admin_api, "cy")
     assert len(records) == 20, "the last 20 changes are kept"
     assert records[-1]["at"].startswith("2026-11-22T16:29") and records[-1]["marketing_opt_in"] is False
+    assert records[0]["at"].startswith("2026-11-22T16:10"), "the enrollment's record (on the code) dropped out"
+    kept = [
+        item for item in table_items(ddb) if item["PK"]["S"] == "MEMBER#cy" and item["SK"]["S"].startswith("CONSENT#")
+    ]
+    assert len(kept) == 20, "a ring of 20 items, no more"
 
 
 def test_every_entry_names_the_key_that_made_it(admin_api: Api, shop: Api) -> None:

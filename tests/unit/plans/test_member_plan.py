@@ -16,29 +16,31 @@ from loyalty.store.transactions import TxResult
 from loyalty.store.unit_of_work import Replay, Retry, Written
 from loyalty.store.write_loop import Done, Prepared
 
-CARD = "CARD23456789"
 ADA = EnrollRequest(member_id="m-9", email="ada@example.com", name="Ada", marketing_opt_in=True)
 
 
-def test_a_new_member_starts_in_the_base_tier_with_its_email_referral_code_and_card_claimed() -> None:
-    step = plan_enroll(ADA, "key-1", False, program(), NOW, "CODE-1", CARD)
+def test_a_new_member_starts_in_the_base_tier_with_its_email_and_referral_code_claimed() -> None:
+    step = plan_enroll(ADA, "key-1", False, program(), NOW, "CODE-1")
     items = by_role(list(step.items))
-    assert {"member", "email", "referral_code", "consent"} <= set(items) and "accounting" not in items
+    assert {"member", "email", "referral_code"} <= set(items) and "accounting" not in items
     stored = put(items["member"])
     assert (stored["tier"], stored["referral_code"], stored["email"]) == ("Bronze", "CODE-1", "ada@example.com")
     assert [event["type"] for event in stored["outbox"]] == ["member.enrolled"]
-    # What it books rides to the stream on the member, stamped with its version, and stays on its code.
-    assert stored["books"]["a"] == {"members_new": 1, "t#Bronze": 1} and stored["bv"] == stored["version"]
-    assert put(items["referral_code"])["booked"]["a"] == stored["books"]["a"]
+    # What it books stays on its referral code (put once), whose stream record carries it to the books;
+    # the member item carries none.
+    assert put(items["referral_code"])["booked"]["a"] == {"members_new": 1, "t#Bronze": 1}
+    assert "books" not in stored and "bv" not in stored
     assert put(items["email"])["member_id"] == "m-9"
-    assert put(items["consent"])["marketing_opt_in"] is True
-    assert put(items["guard"])["member_id"] == "m-9" and put(items["pointer"])["card_code"] == CARD  # its card
+    # Its first consent record rides on the code (no item of its own), naming the member.
+    first = put(items["referral_code"])["consent"]
+    assert "consent" not in items and (first["marketing_opt_in"], first["member_id"], first["seq"]) == (True, "m-9", 0)
+    assert "guard" not in items and "pointer" not in items  # its card is issued on first need
     shown, created = step.answer
     assert created and shown.tier.name == "Bronze" and shown.points.available == 0
 
 
 def test_the_signup_points_come_in_the_same_transaction_on_the_day_they_expire() -> None:
-    step = plan_enroll(ADA, None, False, program(signup_points=50), NOW, "CODE-1", CARD)
+    step = plan_enroll(ADA, None, False, program(signup_points=50), NOW, "CODE-1")
     items = by_role(list(step.items))
     assert put(items["signup_bonus"])["entry_points"] == 50
     assert [event["type"] for event in put(items["member"])["outbox"]] == ["member.enrolled", "points.bonus"]
@@ -48,12 +50,12 @@ def test_the_signup_points_come_in_the_same_transaction_on_the_day_they_expire()
 
 
 def test_a_checkout_enrolls_a_provisional_member() -> None:
-    step = plan_enroll(ADA, None, True, program(), NOW, "CODE-1", CARD)
+    step = plan_enroll(ADA, None, True, program(), NOW, "CODE-1")
     assert put(by_role(list(step.items))["member"])["provisional"] is True
 
 
 def test_what_stood_in_an_enrollments_way_comes_back_with_the_member_it_tried() -> None:
-    step = plan_enroll(ADA, None, False, program(), NOW, "CODE-1", CARD)
+    step = plan_enroll(ADA, None, False, program(), NOW, "CODE-1")
     assert step.outcome is not None
     assert step.outcome(TxResult(True)) == Written()
     assert isinstance(step.outcome(TxResult(False, contended=True)), Retry)

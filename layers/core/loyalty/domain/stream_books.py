@@ -1,9 +1,10 @@
 """The books kept from the table's stream: what a member's write hands the stream, which stream records
 the books take in, how one batch becomes a few transactions, and when a month's books are complete.
 
-Pure. A member's transaction writes no shared item: its member item carries ``books`` (the booking day
-and the adds, by the accounting day item's attribute names) stamped with the member's version (``bv``),
-and the stream's consumer (loyalty.services.books) adds them up, exactly once per stream shard: each
+Pure. A member's transaction writes no shared item: a durable item it writes anyway (its ledger entry, or
+a ``BOOKED#<version>`` item: loyalty.store.stream_books) keeps what it booked (the booking day and the
+adds, by the accounting day item's attribute names), and the stream's consumer (loyalty.services.books)
+adds up each such map the stream shows being set, exactly once per stream shard: each
 transaction of adds moves that shard's checkpoint in the same TransactWriteItems, on the condition that
 the checkpoint is still where it was read, and records at or below the checkpoint are skipped.
 """
@@ -58,23 +59,6 @@ def total(parts: Iterable[Mapping[str, int | Decimal]]) -> Adds:
     return {name: value for name, value in summed.items() if value}
 
 
-def compact(day: str, booked: Adds) -> dict[str, object]:
-    """The ``books`` map a member item carries to the stream: the day and the adds, short names."""
-    return {"d": day, "a": dict(booked)}
-
-
-def applies(event: str, old_version: int | None, new_version: int | None, stamp: int | None) -> bool:
-    """Whether a stream record's ``books`` are this write's own: a new member (INSERT) or a versioned
-    change (MODIFY to a new version) whose books are stamped with the version it wrote. A write that
-    bumps the version without booking (a voucher used, a profile change) leaves older books behind with
-    an older stamp; a write that does not bump the version (a due day moved) is not a change at all."""
-    if new_version is None or stamp is None or stamp != new_version:
-        return False
-    if event == "INSERT":
-        return True
-    return event == "MODIFY" and old_version != new_version
-
-
 @dataclass(frozen=True)
 class Booked:
     """One stream record's books: its position in the shard, when DynamoDB wrote it (epoch seconds), the
@@ -108,12 +92,14 @@ def pending(records: Sequence[Booked], checkpoint: int | None) -> list[Booked]:
 def steps(records: Sequence[Booked], checkpoint: int | None, limit: int = MAX_DAY_ITEMS) -> list[Step]:
     """The transactions that take in ``records`` (one shard's, in stream order) after ``checkpoint``:
     their adds summed by day item, split in record order wherever one more day item would pass
-    ``limit``. A record with nothing to add still moves the checkpoint."""
+    ``limit``. A record with nothing to add still moves the checkpoint. The books one record brings
+    (several durable maps set in one write) stay in one step: the checkpoint moves past whole records."""
     found: list[Step] = []
     current = Step()
     for record in pending(records, checkpoint):
         key = (record.shard, record.day)
-        if record.adds and key not in current.items and len(current.items) >= limit:
+        same_record = current.last == record.sequence
+        if record.adds and key not in current.items and len(current.items) >= limit and not same_record:
             found.append(current)
             current = Step()
         items = dict(current.items)

@@ -49,7 +49,7 @@ class NoShard(RuntimeError):
 def keep(event: Mapping[str, Any]) -> int:
     """Take in the books of one batch (a Lambda DynamoDB stream event); returns the records taken in."""
     records: Sequence[dict[str, Any]] = event.get("Records") or []
-    booked = [found for record in records if (found := stream_books.booked_in(record)) is not None]
+    booked = [found for record in records for found in stream_books.booked_in(record)]
     if not booked:
         return 0
     shard = event.get("shardId")
@@ -121,7 +121,7 @@ def _complete(reading: table_stream.Reading) -> Callable[[], bool]:
 
 
 def _books(record: dict[str, Any]) -> bool:
-    return stream_books.booked_in(record) is not None
+    return bool(stream_books.booked_in(record))
 
 
 def month_end(month: str, zone: ZoneInfo) -> datetime:

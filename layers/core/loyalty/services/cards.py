@@ -1,11 +1,11 @@
 """Member cards: the code a point-of-sale scans or a cashier types (``GET /v1/cards/{card_code}``), and its
 replacement when lost or leaked (``POST /v1/members/{member_id}/card``).
 
-Every member enrolled through the API gets its card in the enrollment's own transaction
-(loyalty.services.members). Members that came another way (a platform's checkout taking over a
-provisional member, a bulk import, every member enrolled before cards existed) get theirs on first need,
-the first time their ``/v1/me`` view is read (``code_for``): no backfill job to run, and a member nobody
-looks at costs nothing. Erasure deletes the card (loyalty.services.privacy).
+Every member gets its card on first need, the first time its ``/v1/me`` view is read (``code_for``), or
+when one is asked for (``replace``), however it came (enrolled through the API, a platform's checkout
+taking over a provisional member, a bulk import): the enrollment's transaction stays at the items it
+must write (docs/performance.md, floors), no backfill job is needed, and a member nobody looks at costs
+nothing. Erasure deletes the card (loyalty.services.privacy).
 """
 
 from __future__ import annotations

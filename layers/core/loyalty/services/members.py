@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from loyalty.adapters import clock, randomness
-from loyalty.domain import calendar, cards, due_dates, tiers
+from loyalty.domain import calendar, due_dates, tiers
 from loyalty.domain.balances import Balances
 from loyalty.domain.errors import (
     Contended,
@@ -29,13 +29,12 @@ from loyalty.services import program as programs
 from loyalty.services.member_writes import with_points
 from loyalty.services.views import member_view, state_view
 from loyalty.store import bonuses, enrollment, member_reads, member_updates, write_loop
-from loyalty.store import cards as card_store
 from loyalty.store.enrollment import EnrollConflict
 from loyalty.store.entries import EntryFields
 from loyalty.store.member_reads import MemberState
 from loyalty.store.member_record import ConsentRecord, DueDays, MemberRecord
 from loyalty.store.merges import TooManyLots
-from loyalty.store.transactions import TxResult
+from loyalty.store.transactions import TxItem, TxResult
 from loyalty.store.unit_of_work import Outcome, Refused, Replay, Retry
 from loyalty.store.write_loop import Again, Done, Prepared
 
@@ -87,9 +86,9 @@ def enroll(request: EnrollRequest, key_id: str | None = None, *, provisional: bo
         return Again(pause=False) if replayed is None else (replayed, False)
 
     return write_loop.write(
-        # Nothing to read: each round draws the new member's referral code and card code.
-        lambda _: (randomness.code(), randomness.code(cards.CARD_LENGTH)),
-        lambda codes: plan_enroll(request, key_id, provisional, program, moment, *codes),
+        # Nothing to read: each round draws the new member's referral code.
+        lambda _: randomness.code(),
+        lambda code: plan_enroll(request, key_id, provisional, program, moment, code),
         collided,
         budget=write_loop.MEMBER,
         contended=f"Member '{request.member_id}' could not be enrolled; retry it.",
@@ -103,11 +102,12 @@ def plan_enroll(
     program: Program,
     moment: datetime,
     referral_code: str,
-    card_code: str,
 ) -> Prepared[Collision, tuple[Member, bool]]:
-    """The new member in the program's base tier with its first due days, its consent, its email,
-    referral code and member card claimed, and the program's signup points credited in the same one
-    transaction."""
+    """The new member in the program's base tier with its first due days, its consent, its email and
+    referral code claimed, and the program's signup points credited in the same one transaction. Its
+    member card is issued on first need (loyalty.services.cards.code_for: the first ``/v1/me`` read),
+    not here: the guard and the pointer would be 4 of an enrollment's write units, for every member,
+    whether or not it ever looks at its card."""
     now = rfc3339(moment)
     today = calendar.local_day(moment, program.zone)
     record = MemberRecord(
@@ -134,8 +134,7 @@ def plan_enroll(
     consent = ConsentRecord(request.marketing_opt_in, "api", key_id, now, seq=0)
     events = [Event("member.enrolled", {"tier": record.tier})]
     lot_days: dict[str, int] = {}
-    # Its member card, in the same transaction (a clash of random codes is retried like a referral code's).
-    more = [*card_store.enrollment_items(cards.first_card(record.member_id, card_code, now))]
+    more: list[TxItem] = []
     if program.signup_points > 0:  # credited in the same one transaction: a bonus entry and its lot
         points = program.signup_points
         lot_days = {

@@ -35,7 +35,8 @@ from loyalty.store.write_loop import Done, Planned, Prepared, Step
 
 def export(member_id: str) -> MemberExport:
     """The member, its consent history and its whole activity with every order and redemption: one
-    read of the profile, one Query of the consents, the activity index read to its end."""
+    read of the profile, one Query of the consents and the first one on the referral code, the activity
+    index read to its end."""
     program = programs.current()
     state = member_reads.read(member_id)
     if state is None:
@@ -48,7 +49,7 @@ def export(member_id: str) -> MemberExport:
             ConsentChange.model_validate(
                 {"marketing_opt_in": c.marketing_opt_in, "source": c.source, "key_id": c.key_id, "at": c.at}
             )
-            for c in member_reads.consents(member_id)
+            for c in member_reads.consents(member_id, state.member.referral_code)
         ],
         activity=[activity_view(item) for item in history.entries],
         redemptions=[redemptions.with_member(record, member) for record in history.redemptions],

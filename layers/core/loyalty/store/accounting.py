@@ -2,9 +2,10 @@
 months.
 
 A day item (``ACCT#<shard>`` / ``DAY#<day>``) is updated with ``ADD`` by the table stream's consumer,
-never by a member's transaction: each write that books carries its adds to the stream on the member
-item, and the consumer takes each in exactly once (loyalty.services.books: a batch's adds and its place
-in the stream are committed together), so the day items agree with the lots once the stream is read.
+never by a member's transaction: each write that books keeps its adds on a durable item it writes (its
+ledger entry: loyalty.store.stream_books), whose stream record carries them, and the consumer takes
+each in exactly once (loyalty.services.books: a batch's adds and its place in the stream are committed
+together), so the day items agree with the lots once the stream is read.
 Attributes:
 
 - ``<kind>_p``, ``<kind>_m``: points and money (exact decimals, minor units) of each movement kind;

@@ -9,7 +9,6 @@ erasure that deleted the member's card is never followed by a new one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from loyalty.domain.cards import Card, Issue
@@ -61,13 +60,6 @@ def _pointer_put(card: Card, replaced: str | None) -> TxItem:
 def _member_active(member_id: str) -> TxItem:
     marks: dict[str, Any] = {"#status": "status", ":active": "active"}
     return items.check_tx("member", keys.member(member_id), "#status = :active", marks)
-
-
-def enrollment_items(card: Card) -> Sequence[TxItem]:
-    """The first card of a member being enrolled, for the enrollment's own transaction (which creates
-    the profile, so it cannot also check it). A clash of codes cancels the enrollment like a clash of
-    referral codes: the use case tries again with new random codes."""
-    return [_guard_put(card), _pointer_put(card, None)]
 
 
 def issue_items(plan: Issue) -> list[TxItem]:

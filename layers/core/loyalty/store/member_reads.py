@@ -11,16 +11,24 @@ from loyalty.store.client import (
     dynamodb,
     from_item,
 )
-from loyalty.store.member_record import ConsentRecord, MemberRecord
+from loyalty.store.member_record import CONSENT_ON_CODE, CONSENT_SLOTS, ConsentRecord, MemberRecord
 
 FIRST_LOT_MONTHS = 4  # enough for the next three expiry days even with a month of ended days first
 
 
-def consents(member_id: str) -> list[ConsentRecord]:
-    """The member's kept consent changes, oldest first."""
+def consents(member_id: str, referral_code: str | None = None) -> list[ConsentRecord]:
+    """The member's kept consent changes, oldest first: the ring's items, and the first record, which an
+    enrollment keeps on the member's referral code (loyalty.store.enrollment), while it is among the last
+    ``CONSENT_SLOTS``."""
     request = items.query(keys.member_partition(member_id), prefix=keys.CONSENT_PREFIX, consistent=True)
     found = [ConsentRecord.from_item(item) for item in items.every(request)]
-    return sorted(found, key=lambda record: record.seq)
+    if referral_code is not None:
+        code = items.get(keys.referral(referral_code), lambda item: item.get(CONSENT_ON_CODE))
+        if isinstance(code, dict) and code.get("member_id") == member_id:
+            first = ConsentRecord.from_item(code)
+            if all(record.seq != first.seq for record in found):
+                found.append(first)
+    return sorted(found, key=lambda record: record.seq)[-CONSENT_SLOTS:]
 
 
 @dataclass(frozen=True)

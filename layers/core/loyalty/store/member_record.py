@@ -219,6 +219,12 @@ class ConsentRecord:
         }
         return {name: value for name, value in item.items() if value is not None}
 
+    def on_code(self, member_id: str) -> Item:
+        """The record as a member's referral code keeps it (the first one: loyalty.store.enrollment),
+        naming its member: a takeover moves the code to another member, whose records are its own."""
+        kept = {name: value for name, value in self.to_item(member_id).items() if name not in ("PK", "SK")}
+        return {**kept, "member_id": member_id}
+
     @classmethod
     def from_item(cls, item: Item) -> ConsentRecord:
         return cls(
@@ -227,3 +233,4 @@ class ConsentRecord:
 
 
 CONSENT_SLOTS = 20
+CONSENT_ON_CODE = "consent"  # the referral code item's attribute that keeps its member's first consent

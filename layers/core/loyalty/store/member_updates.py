@@ -74,11 +74,8 @@ def mature_transaction(
     # Points are issued (enter the balance, and the accounts) when they mature, at the value then.
     booking = Booking("issued_sales", book_day or at[:10], value, "sale", counters={"pending_p": -points})
     booked = bookings.books(booking, {expires_on: points}, {}, None, None)
-    # The member is not read: its books are stamped with the version this write makes (version + 1,
-    # computed by DynamoDB from the version it finds), and kept on the order for a rebuild.
-    carried = stream_books.member_books(booked, 0)
-    expression += ", #books = :books, #bv = version + :one"
-    marks.update({"#books": stream_books.BOOKS, "#bv": stream_books.STAMP, ":books": carried[stream_books.BOOKS]})
+    # Kept on the order (``booked_m``, set once: the points mature once): its stream record carries the
+    # books to the consumer, and a rebuild reads them there.
     member = items.update_tx("member", keys.member(member_id), expression, condition, marks)
     kept = stream_books.keeping(order, stream_books.durable(member_id, booked), f"{stream_books.DURABLE}_m")
     return [kept, member, *lots.writes(member_id, {}, {expires_on: points}, {}, booked.valued)]

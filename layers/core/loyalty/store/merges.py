@@ -14,9 +14,9 @@ new member exists: a replay) or does it all:
   with the same days and valued portions;
 - the provisional member's referral code becomes the taker's (its referrals go on counting for it);
 - the two ``merge`` entries are put once (keys of the provisional member: it is taken over once);
-- the tier counters move (one member leaves its tier, one enters it): each member item carries its own
-  move to the table's stream, which keeps the accounting day items, and each merge entry keeps it for a
-  rebuild (loyalty.store.stream_books). No movement is booked: the same points at the same issue value
+- the tier counters move (one member leaves its tier, one enters it): each merge entry keeps its
+  member's move, which its stream record carries to the accounting day items and a rebuild reads there
+  (loyalty.store.stream_books). No movement is booked: the same points at the same issue value
   stay outstanding on the same expiry days, so the liability and the roll-forward do not change.
 
 Bounded: 8 items plus two per lot month, so at most ``MAX_LOT_MONTHS`` lot months move in one
@@ -105,13 +105,13 @@ def take_over(change: Takeover) -> EnrollConflict | Retry | None:
     taker, provisional = change.taker, change.provisional
     left = Books({}, change.day, counters=books.tier_moves(provisional.tier, None))
     entered = Books({}, change.day, counters=books.tier_moves(None, taker.tier))
-    writes = [_taker_put(taker, change.taker_events, change.at, entered), _email_move(taker, provisional)]
+    writes = [_taker_put(taker, change.taker_events, change.at), _email_move(taker, provisional)]
     writes.append(_code_move(taker, provisional))
     writes.append(consent_put(taker.member_id, change.consent))
     # The points move whole: those the provisional member's item holds go with its update, the rest
     # from its lot items; the taker receives them all on lot items.
     merged = replace(change.merged, lots={})
-    update = member_update(MemberChange(provisional, merged, change.at, change.merged_events), left)
+    update = member_update(MemberChange(provisional, merged, change.at, change.merged_events))
     writes.append(TxItem("provisional", update.request))
     given = {portion: points for portion, points in change.portions.items() if points}
     held = profile_lots.split(
@@ -139,12 +139,11 @@ def take_over(change: Takeover) -> EnrollConflict | Retry | None:
     return enroll_conflict(result)
 
 
-def _taker_put(taker: MemberRecord, events: Sequence[Event], at: str, booked: Books) -> TxItem:
+def _taker_put(taker: MemberRecord, events: Sequence[Event], at: str) -> TxItem:
     item = {
         **taker.to_item(),
         "outbox": outbox(events, taker.balances),
         "outbox_at": at,
-        **stream_books.member_books(booked, taker.version),
     }
     return items.put_tx("member", item, items.NEW, old=True)
 

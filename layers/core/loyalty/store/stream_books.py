@@ -1,11 +1,12 @@
 """What the books are built from, as the table holds it (loyalty.domain.stream_books says the rules).
 
-- A member's write that books puts ``books`` (day and adds) and ``bv`` (the version it wrote) on the
-  member item: the stream carries them to the consumer, which takes them in once.
-- The same adds stay on a durable item the transaction writes anyway (``booked``: its ledger entry, an
-  order that matures, a new member's referral code, a takeover's merge entries), or, for the writes that
-  have none (a tier review, an expiry), on a ``BOOKED#<version>`` item of the member: the stream keeps 24
-  hours, these are what ``rebuild`` reads.
+- A member's write that books keeps its day, accounting shard and adds on a durable item the transaction
+  writes anyway (``booked``: its ledger entry, put once; a new member's referral code; a takeover's merge
+  entries; ``booked_m`` on an order whose points mature), or, for the writes that have none (a tier
+  review, an expiry), on a ``BOOKED#<version>`` item of the member. The stream carries that item's
+  record to the consumer, which takes the map in once: when the record's new image has it and its old
+  image does not (the write that set it). The member item carries no books (its size prices every write
+  of the member), and the stream keeps 24 hours: these same items are what ``rebuild`` reads.
 - Per stream shard a checkpoint (``BOOKS#STREAM`` / shard id) holds the last record taken in (``seq``,
   compared as an integer), its creation time (``through``) and a ``ttl``; it moves in the transaction
   that adds the batch's books to the day items.
@@ -19,13 +20,11 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from loyalty.domain.bookings import Books
-from loyalty.domain.stream_books import Adds, Booked, Step, adds, applies, compact
-from loyalty.store import accounting, items, keys, outbox, transactions
+from loyalty.domain.stream_books import Adds, Booked, Step, adds
+from loyalty.store import accounting, items, keys, transactions
 from loyalty.store.client import Item, dynamodb, from_item, table_name, to_value
 from loyalty.store.transactions import TxItem
 
-BOOKS = "books"
-STAMP = "bv"
 DURABLE = "booked"  # on a durable item; "booked_<what>" when the item already carries one (an order)
 
 
@@ -34,14 +33,6 @@ def booked_adds(booked: Books) -> Adds:
     if booked.day is None or not booked.touches_day:
         return {}
     return adds(booked.movement, booked.counters)
-
-
-def member_books(booked: Books, version: int) -> Item:
-    """The member item's ``books`` and ``bv`` for a write at ``version`` (nothing when it books nothing)."""
-    found = booked_adds(booked)
-    if booked.day is None or not found:
-        return {}
-    return {BOOKS: compact(booked.day, found), STAMP: version}
 
 
 def durable(member_id: str, booked: Books) -> dict[str, Any] | None:
@@ -85,30 +76,36 @@ def record_put(member_id: str, version: int, booked: Books) -> TxItem | None:
 # --- the stream side ---------------------------------------------------------------------------------
 
 
-def booked_in(record: Mapping[str, Any]) -> Booked | None:
-    """The books one stream record (as Lambda hands it) brings, or None when it brings none of its own."""
+def is_kept(name: str) -> bool:
+    """Whether an attribute of an item is a durable record of a write's books."""
+    return name == DURABLE or name.startswith(DURABLE + "_")
+
+
+def booked_in(record: Mapping[str, Any]) -> list[Booked]:
+    """The books one stream record (as Lambda hands it) brings: each durable books map its new image has
+    and its old image had not (the write that set it: a put of a new item, or an update that first sets
+    the attribute). A later write of the same item (a refund of the order) brings none again."""
     change = record.get("dynamodb") or {}
     new_image = change.get("NewImage")
-    if not new_image or not outbox.is_member_profile(change.get("Keys") or {}):
-        return None
-    if BOOKS not in new_image or STAMP not in new_image:
-        return None
-    new = from_item(new_image)
-    old = from_item(change["OldImage"]) if change.get("OldImage") else None
-    old_version = int(old["version"]) if old and "version" in old else None
-    new_version = int(new["version"]) if "version" in new else None
-    if not applies(str(record.get("eventName")), old_version, new_version, int(new[STAMP])):
-        return None
-    books = new[BOOKS]
-    member_id = keys.member_id_of(str(new["PK"]))
-    return Booked(
-        sequence(record),
-        float(change.get("ApproximateCreationDateTime") or 0),
-        keys.shard_of(member_id),
-        str(books["d"]),
-        dict(books.get("a") or {}),
-        str(change.get("SequenceNumber", "")),
-    )
+    if not new_image:
+        return []
+    old_image = change.get("OldImage") or {}
+    found = []
+    for name in sorted(new_image):
+        if not is_kept(name) or name in old_image or "M" not in new_image[name]:
+            continue
+        kept = from_item({name: new_image[name]})[name]
+        found.append(
+            Booked(
+                sequence(record),
+                float(change.get("ApproximateCreationDateTime") or 0),
+                int(kept["s"]),
+                str(kept["d"]),
+                dict(kept.get("a") or {}),
+                str(change.get("SequenceNumber", "")),
+            )
+        )
+    return found
 
 
 def sequence(record: Mapping[str, Any]) -> int:
@@ -168,7 +165,7 @@ def apply(
 def kept_books(item: Item) -> Iterator[tuple[int, str, Adds]]:
     """The books a durable item keeps (accounting shard, day, adds), one per write it records."""
     for name, value in item.items():
-        if (name == DURABLE or name.startswith(DURABLE + "_")) and isinstance(value, dict):
+        if is_kept(name) and isinstance(value, dict):
             yield int(value["s"]), str(value["d"]), dict(value.get("a") or {})
 
 

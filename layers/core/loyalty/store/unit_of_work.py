@@ -3,9 +3,10 @@
 ``commit`` writes what a change decided, in one TransactWriteItems that answers a named outcome: the
 ledger entry put once (its key is the client's id), the member version-checked, the lots taken from or
 given to, and whatever the use case adds (an order's refund state, a reward's stock, a per-member
-limit). What the domain booked (loyalty.domain.bookings: handed in, never computed here) rides on the
-member item to the table's stream, which keeps the accounts' day items (loyalty.store.stream_books), and
-stays on the ledger entry for a rebuild: no item shared by every member is in the transaction.
+limit). What the domain booked (loyalty.domain.bookings: handed in, never computed here) is kept on the
+ledger entry (or a ``BOOKED#<version>`` item): its stream record carries it to the consumer that keeps
+the accounts' day items, and a rebuild reads it there (loyalty.store.stream_books). No item shared by
+every member is in the transaction, and the member item carries no books (its size prices every write).
 loyalty.store.write_loop runs read -> plan -> commit -> outcome around it.
 """
 
@@ -129,17 +130,15 @@ def outbox(events: Sequence[Event], balances: Balances | None = None) -> list[di
     return entries
 
 
-def member_update(change: MemberChange[Any], booked: Books | None = None) -> TxItem:
+def member_update(change: MemberChange[Any]) -> TxItem:
     """The member's versioned update: only the attributes that changed, the version bumped, the outbox
-    replaced, and what the change booked (``books``, stamped ``bv`` with the new version) for the
-    stream. GSI keys change only when a due day changes, so the write costs an index write then only."""
+    replaced. GSI keys change only when a due day changes, so the write costs an index write then only."""
     old = change.before.to_item()
     version = change.before.version + 1
     new = {
         **replace(change.after, version=version).to_item(),
         "outbox": outbox(change.events, change.after.balances),
         "outbox_at": change.at,
-        **(stream_books.member_books(booked, version) if booked is not None else {}),
     }
     sets = {name: value for name, value in new.items() if name not in _NAMES and old.get(name) != value}
     removes = [name for name in old if name not in new and name not in _NAMES]
@@ -184,7 +183,7 @@ def commit[T](change: MemberChange[T], booked: Books) -> Outcome[T]:
         booked.valued,
         hold=change.hold,
     )
-    items.append(member_update(replace(change, after=replace(change.after, lots=held.profile)), booked))
+    items.append(member_update(replace(change, after=replace(change.after, lots=held.profile))))
     items += lots.writes(
         member_id, held.item_days_before, held.item_day_deltas, held.item_portions_before, held.item_portion_deltas
     )

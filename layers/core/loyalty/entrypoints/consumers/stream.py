@@ -1,12 +1,12 @@
-"""The table stream's records: first the books each member write carries -> the accounting day items,
-exactly once (services.books), then each write's outbox -> EventBridge and webhook deliveries, and each
-referral the stream shows completed -> credited (services.events says how).
+"""The table stream's records: first the books each write keeps on a durable item -> the accounting day
+items, exactly once (services.books), then each member write's outbox -> EventBridge and webhook
+deliveries, and each referral the stream shows completed -> credited (services.events says how).
 
-Lambda's DynamoDB event source (FilterCriteria: member profile records only) hands a batch of one shard
-in stream order, naming the shard (``shardId``: the mapping's tumbling window gives it, and expects a
-``state`` back); the answer names the first record that failed, so Lambda retries from it and later
-events of the same member never overtake it. The books of a retried batch are not taken in again: they
-are at or below the shard's checkpoint.
+Lambda's DynamoDB event source (FilterCriteria: member profile records, records of an item keeping
+books, completed referrals) hands a batch of one shard in stream order, naming the shard (``shardId``:
+the mapping's tumbling window gives it, and expects a ``state`` back); the answer names the first
+record that failed, so Lambda retries from it and later events of the same member never overtake it.
+The books of a retried batch are not taken in again: they are at or below the shard's checkpoint.
 """
 
 from __future__ import annotations
