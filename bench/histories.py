@@ -38,6 +38,7 @@ import boto3
 from bench import aws_units, jobs
 from bench.aws_meter import AwsMeter, schema_of
 from bench.aws_units import Schema
+from bench.books import main_pump
 from bench.scenario import LIMITED_REWARD_ID, BenchError, Storefront
 from bench.stack import Stack, progress, quiet_stdout
 
@@ -241,8 +242,11 @@ Event = tuple[day_time, Callable[[datetime], None]]
 
 
 def _live_day(history: History, day: int, events: list[Event]) -> None:
-    """One simulated day: its events in time order, each at its moment. Day DAYS stops at MEASURE_HOUR."""
+    """One simulated day: its events in time order, each at its moment. Day DAYS stops at MEASURE_HOUR.
+    The table's stream is drained first: whatever keeps books from it has taken in the days before, as
+    it has in a day's time on AWS (the month-end close waits for that)."""
     with quiet_stdout():
+        main_pump(history.stack).drain()
         for at, action in sorted(events, key=lambda event: event[0]):
             if day == DAYS and at >= day_time(MEASURE_HOUR):
                 continue  # the rest of the last day comes after the measurements
@@ -309,6 +313,8 @@ def run(stack: Stack, shop: Storefront) -> dict[str, Any]:
             progress(f"histories: day {day} of {DAYS} ({history.orders} orders, {history.jobs_run} job runs)")
 
     measure_at = history.moment(DAYS, day_time(MEASURE_HOUR))
+    with quiet_stdout():
+        main_pump(stack).drain()  # never during a measured request: it would meter the consumer's calls
     for offset, name in enumerate((DAILY, BUSY)):
         member_id = members[name]
         results[name].update(member_item_figures(history.side, history.table, member_id))

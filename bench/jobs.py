@@ -15,26 +15,19 @@ import copy
 import os
 import re
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from typing import Any
 
 import boto3
-from botocore.config import Config
 
+from bench import seeding
 from bench.counting import Capacity
 from bench.stack import Stack, progress, quiet_stdout
 
 SIZES = (5_000, 50_000)
 DUE = 500
 DUE_DAY = date(2027, 12, 1)
-SEED_THREADS = 3
-BATCH = 25
-
-
-def _seed_client() -> Any:
-    return boto3.client("dynamodb", config=Config(max_pool_connections=SEED_THREADS * 2))
 
 
 def _templates(stack: Stack, member_id: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
@@ -42,7 +35,7 @@ def _templates(stack: Stack, member_id: str) -> tuple[dict[str, Any], dict[str, 
     stored (DynamoDB JSON)."""
     from loyalty.store import keys
 
-    client = _seed_client()
+    client = seeding.client()
     table = stack.physical["LoyaltyTable"]
     items = client.query(
         TableName=table,
@@ -86,21 +79,9 @@ def seed(table: str, members: int, profile: dict[str, Any], lot: dict[str, Any],
             return DUE_DAY.isoformat()
         return (DUE_DAY + timedelta(days=1 + index % 364)).isoformat()
 
-    def write(start: int) -> None:
-        client = _seed_client()
-        items: list[dict[str, Any]] = []
-        for index in range(start, min(start + 1000, members)):
-            items += _member_items(profile, lot, f"bench-{index:06d}", day_of(index))
-        for offset in range(0, len(items), BATCH):
-            pending = [{"PutRequest": {"Item": item}} for item in items[offset : offset + BATCH]]
-            while pending:
-                answer = client.batch_write_item(RequestItems={table: pending})
-                pending = answer.get("UnprocessedItems", {}).get(table, [])
-
-    with ThreadPoolExecutor(SEED_THREADS) as pool:
-        list(pool.map(write, range(0, members, 1000)))
+    seeding.put_all(table, members, lambda index: _member_items(profile, lot, f"bench-{index:06d}", day_of(index)))
     if program is not None:
-        _seed_client().put_item(TableName=table, Item=program)
+        seeding.client().put_item(TableName=table, Item=program)
     return sum(1 for index in range(members) if day_of(index) == DUE_DAY.isoformat())
 
 

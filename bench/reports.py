@@ -16,8 +16,10 @@ import time as timer
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from bench.books import Pump, wait_for_orders
 from bench.counting import Capacity
 from bench.jobs import _templates, seed
+from bench.scenario import BenchError
 from bench.stack import Stack, progress, quiet_stdout
 
 SIZES = (1_000, 50_000)
@@ -67,7 +69,7 @@ def _report(name: str) -> Any:
     return call(*argument) if isinstance(argument, tuple) else call(argument)
 
 
-def _measure(table: str) -> dict[str, dict[str, Any]]:
+def _measure(table: str, pump: Pump) -> dict[str, dict[str, Any]]:
     from loyalty import settings
     from loyalty.adapters import clock
     from loyalty.services import program
@@ -79,7 +81,13 @@ def _measure(table: str) -> dict[str, dict[str, Any]]:
     measured: dict[str, dict[str, Any]] = {}
     try:
         with quiet_stdout():
+            since = timer.monotonic()
             _activity()
+            # The reports read the accounting day items: once they count the month's orders, whoever
+            # writes them (the stream's consumer, drained here, or the orders' own transactions).
+            lag = wait_for_orders(table, (f"{MONTH}-01", f"{MONTH}-30"), ORDERS, since, pump)
+            if lag is None:
+                raise BenchError(f"the books of {MONTH} did not count its {ORDERS} orders")
             clock.set_clock(lambda: datetime(2027, 12, 2, 15, tzinfo=UTC))
             for name in REPORTS:  # freezes November on the way, as the month-end job would have
                 _report(name)
@@ -116,7 +124,9 @@ def run(stack: Stack, template_member: str) -> dict[str, Any]:
         table = stack.new_table("bench-reports")
         progress(f"reports: seeding {members:,} members, {ORDERS} orders, measuring the month's reports")
         seed(table, members, profile, lot, program_item)
-        results["sizes"].append({"members": members, "reports": _measure(table)})
+        pump = Pump(stack, table)
+        pump.skip()  # the seeded members are the program's past, already in whatever books it keeps
+        results["sizes"].append({"members": members, "reports": _measure(table, pump)})
         stack.drop_table(table)
     return results
 

