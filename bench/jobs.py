@@ -170,7 +170,9 @@ def _measure(stack: Stack, table: str, job: tuple[str, str | None]) -> tuple[Cap
     return counted, counts
 
 
-def run(stack: Stack, template_member: str) -> dict[str, Any]:
+def run(stack: Stack, template_member: str, keep: int | None = None) -> dict[str, Any]:
+    """The expiry job at each size; the table of size ``keep`` is kept (its name in ``kept_table``) for
+    the reports bench to reuse: seeding 50,000 members is the bench's longest wait."""
     profile, lot, program = _templates(stack, template_member)
     job = expiry_function(stack)
     if job is None:
@@ -208,5 +210,8 @@ def run(stack: Stack, template_member: str) -> dict[str, Any]:
                 "job_counts": counts,
             }
         )
-        stack.drop_table(table)
+        if members == keep:
+            results["kept_table"] = table
+        else:
+            stack.drop_table(table)
     return results
