@@ -1,12 +1,15 @@
-"""``python -m bench`` (``make bench``); ``python -m bench histories [days] [orders]`` runs only the
-history scenarios (bench/histories.py) on a fresh local stack and prints them as JSON; ``python -m bench
-reports [members...]`` the reports at those sizes (bench/reports.py); ``python -m bench load [accruals]``
-the load test (bench/load.py); ``python -m bench baseline`` keeps the last run's figures in
-bench/previous.json (bench/previous.py); ``python -m bench docs`` writes the last run (bench/results.json)
-into docs/performance.md and the README's Performance table (bench/docs.py).
+"""``python -m bench`` (``make bench``), or one part of it:
 
-The body runs only as ``__main__``: the load test's environments are spawned processes, which import the
-parent's main module under another name.
+- ``python -m bench histories [days] [orders]``: the history scenarios (bench/histories.py) as JSON;
+- ``python -m bench reports [members...]``: the reports at those sizes (bench/reports.py);
+- ``python -m bench load [accruals]``: the load test (bench/load.py);
+- ``python -m bench baseline [load]``: the last run's figures (or only its load test and all-in cost)
+  kept in bench/previous.json (bench/previous.py);
+- ``python -m bench docs``: the last run (bench/results.json) written into docs/performance.md and the
+  README's Performance table (bench/docs.py).
+
+Each part runs on a fresh local stack. The body runs only as ``__main__``: the load test's environments
+are spawned processes, which import the parent's main module under another name.
 """
 
 import sys
@@ -32,7 +35,7 @@ def main() -> int:
     if command == ["baseline"]:
         from bench.previous import main as baseline
 
-        return baseline()
+        return baseline(sys.argv[2:])
     if command == ["docs"]:
         from bench.docs import main as docs
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import http.client
 import io
 import json
+import math
 import statistics
 import sys
 import threading
@@ -61,7 +62,7 @@ def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     if not ordered:
         return 0.0
-    rank = max(1, min(len(ordered), round(share * len(ordered) + 0.5)))
+    rank = max(1, min(len(ordered), math.ceil(share * len(ordered))))
     return ordered[rank - 1]
 
 

