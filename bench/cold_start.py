@@ -249,9 +249,10 @@ def run(
 
     Each function's init is measured in pairs: in every round, each function (in a shuffled order) runs
     right beside a baseline run, at the same time on a machine of two cores or more (started just before
-    it in one round and just after it in the next), and its ratio is the median of its per-pair ratios. On a shared machine the speed drifts within seconds; a pair shares
-    the same moment, so the drift cancels out of the ratio (unpaired, one baseline median against each
-    function's median, the same code came out anywhere from 0.4 to 0.8 x here between runs).
+    it in one round and just after it in the next), and its ratio is the median of its per-pair ratios.
+    On a shared machine the speed drifts within seconds; a pair shares the same moment, so the drift
+    cancels out of the ratio (unpaired, one baseline median against each function's median, the same
+    code came out anywhere from 0.4 to 0.8 x here between runs).
     """
     found = targets(template, physical, backend)
     functions = [name for name in found if name != BASELINE]

@@ -30,7 +30,8 @@ def notes(results: dict[str, Any]) -> list[str]:
     calls = ", ".join(f"{count} {call}" for call, count in largest["calls"].items())
     other_reads = largest["items_read"] - largest["index_items_read"]
     found = [
-        "Round trips: DynamoDB Local, through the real handlers (API emulation, authorizer, handler), warm "
+        "Round trips: DynamoDB Local, through the real handlers (API emulation, any authorizer the template "
+        "declares, handler), warm "
         "(caches filled by a first pass).",
         "Units by AWS's rules (bench/aws_units.py, rules and sources in its docstring): every item a request "
         "touched is read before and after it (consistent reads through a client of the meter's own) and sized "
@@ -46,6 +47,7 @@ def notes(results: dict[str, Any]) -> list[str]:
         f"{largest['index_items_read']} items from the due index and {other_reads} other reads "
         "(the program, and a member read again when its index item lagged behind a write).",
         f"Reports: {results['reports']['method']}.",
+        f"Load: {results['load']['method']}.",
         f"Cold start: {cold['runs']} fresh processes per function, each right beside one of the baseline "
         "(interleaved, the order alternating), the ratio being the median of the per-pair ratios; Lambda's "
         "environment (tracing on); interpreter start-up excluded; bytecode cached on both sides. The verdict "
@@ -70,8 +72,9 @@ def notes(results: dict[str, Any]) -> list[str]:
         "other work on the machine slows both sides of each ratio, not always alike) "
         "against DynamoDB Local, not Lambda on Graviton against DynamoDB; the cost's Lambda lines use them.",
         results["cost"]["prices_checked"] + ".",
-        "Cost per history: the accrual's units by AWS's rules in each history; the Lambda lines are the same for "
-        "all (durations measured on members without history, where the member Query is smallest).",
+        "Cost per history: the accrual's units by AWS's rules in each history; the Lambda, stream and events "
+        "lines are the same for all (durations measured on members without history, where the member Query "
+        "is smallest; invocations, stream batches and events counted in the load test without a campaign).",
         f"Cost leaves out: {results['cost']['not_included']}.",
     ]
     return found
