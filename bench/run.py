@@ -112,7 +112,7 @@ def main() -> int:
     load_at_start = os.getloadavg()[0]
     # Routes that add no metric still flush the cold-start metric: Powertools warns about it.
     warnings.filterwarnings("ignore", message="No application metrics to publish")
-    from bench.stack import local_stack, progress, seeded_moto, template
+    from bench.stack import large_tables, local_stack, progress, seeded_moto, template
 
     loaded = template()  # puts the layer on sys.path: the imports below need it
     from bench import (
@@ -152,12 +152,18 @@ def main() -> int:
         with phases("throughput"):
             progress(f"throughput: {throughput.ROUNDS * throughput.PER_ROUND} accruals each way")
             rates = throughput.run(shop)
-        with phases("jobs"):
-            largest = max(jobs.SIZES)
-            due_work = jobs.run(stack, throughput.FIRST_MEMBER, keep=largest if largest in reports.SIZES else None)
-        with phases("reports"):
-            kept = due_work.pop("kept_table", None)
-            report_sizes = reports.run(stack, throughput.FIRST_MEMBER, {largest: kept} if kept else None)
+        # The large tables in a DynamoDB Local of their own (bench.stack.large_tables), the 50,000-member
+        # one seeded once for both benches.
+        templates = jobs._templates(stack, throughput.FIRST_MEMBER)
+        with large_tables():
+            with phases("jobs"):
+                largest = max(jobs.SIZES)
+                keep = largest if largest in reports.SIZES else None
+                due_work = jobs.run(stack, throughput.FIRST_MEMBER, keep, templates)
+            with phases("reports"):
+                kept = due_work.pop("kept_table", None)
+                seeded = {largest: kept} if kept else None
+                report_sizes = reports.run(stack, throughput.FIRST_MEMBER, seeded, templates)
         with phases("histories"):
             lived = histories.run(stack, shop)
         with phases("load"):
