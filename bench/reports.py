@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import time as timer
+from contextlib import nullcontext
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -20,7 +21,7 @@ from bench.books import Pump, wait_for_orders
 from bench.counting import Capacity
 from bench.jobs import _templates, seed
 from bench.scenario import BenchError
-from bench.stack import Stack, progress, quiet_stdout
+from bench.stack import Stack, large_tables, progress, quiet_stdout
 
 SIZES = (1_000, 50_000)
 MONTH = "2027-11"
@@ -115,11 +116,14 @@ def run(
     template_member: str,
     seeded: dict[int, str] | None = None,
     templates: tuple[Any, Any, Any] | None = None,
+    sizes: tuple[int, ...] | None = None,
+    fresh: bool = True,
 ) -> dict[str, Any]:
     """Each size in a table of its own, in the DynamoDB Local the caller points boto3 at
     (bench.stack.large_tables); ``seeded`` names tables already seeded by bench.jobs.seed (after the expiry
     job ran there, on 2 December: the reports read November only), reused here; ``templates``: the
-    template member's items, read before (from the stack's table)."""
+    template member's items, read before (from the stack's table). With ``fresh``, each size gets a
+    DynamoDB Local of its own (bench.stack.large_tables), else the caller's."""
     profile, lot, program_item = templates or _templates(stack, template_member)
     results: dict[str, Any] = {
         "method": (
@@ -129,15 +133,16 @@ def run(
         ),
         "sizes": [],
     }
-    for members in SIZES:
-        table = (seeded or {}).get(members) or stack.new_table("bench-reports")
-        if table not in (seeded or {}).values():
-            progress(f"reports: seeding {members:,} members")
-            seed(table, members, profile, lot, program_item)
-        progress(f"reports: {members:,} members, {ORDERS} orders, measuring the month's reports")
-        pump = Pump(stack, table)
-        pump.skip()  # the seeded members are the program's past, already in whatever books it keeps
-        results["sizes"].append({"members": members, "reports": _measure(table, pump)})
+    for members in sizes or SIZES:
+        with large_tables() if fresh else nullcontext():
+            table = (seeded or {}).get(members) or stack.new_table("bench-reports")
+            if table not in (seeded or {}).values():
+                progress(f"reports: seeding {members:,} members")
+                seed(table, members, profile, lot, program_item)
+            progress(f"reports: {members:,} members, {ORDERS} orders, measuring the month's reports")
+            pump = Pump(stack, table)
+            pump.skip()  # the seeded members are the program's past, already in whatever books it keeps
+            results["sizes"].append({"members": members, "reports": _measure(table, pump)})
     return results
 
 
@@ -148,7 +153,7 @@ def main(arguments: list[str]) -> int:
     import json
 
     from bench.scenario import Storefront, expect
-    from bench.stack import large_tables, local_stack, template
+    from bench.stack import local_stack, template
 
     if arguments:
         SIZES = tuple(int(size) for size in arguments)
@@ -158,8 +163,6 @@ def main(arguments: list[str]) -> int:
         with quiet_stdout():  # the handlers log to stdout, as Lambda's do; the JSON below is the output
             expect(shop.enroll("reports-template"), 201)
             expect(shop.accrue("reports-template-o1", "reports-template"), 201)
-        templates = _templates(stack, "reports-template")
-        with large_tables():
-            measured = run(stack, "reports-template", templates=templates)
+        measured = run(stack, "reports-template", templates=_templates(stack, "reports-template"))
     print(json.dumps(measured, indent=2))
     return 0

@@ -101,6 +101,33 @@ class Phases:
         return ", ".join(f"{name} {seconds:.0f} s" for name, seconds in self.seconds.items())
 
 
+def jobs_and_reports(stack: Any, phases: Phases) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The expiry job and the reports at their sizes, each size's table in a DynamoDB Local of its own
+    (bench.stack.large_tables), the largest seeded once for both benches."""
+    from bench import jobs, reports, throughput
+    from bench.stack import large_tables
+
+    templates = jobs._templates(stack, throughput.FIRST_MEMBER)
+    member = throughput.FIRST_MEMBER
+    largest = max(jobs.SIZES)
+    shared = largest in reports.SIZES
+    with phases("jobs"):
+        due_work = jobs.run(stack, member, templates=templates, sizes=tuple(s for s in jobs.SIZES if s != largest))
+    with phases("reports"):
+        smaller = tuple(s for s in reports.SIZES if not shared or s != largest)
+        report_sizes = reports.run(stack, member, templates=templates, sizes=smaller)
+    if not shared:
+        with phases("jobs_largest"):
+            due_work["sizes"] += jobs.run(stack, member, templates=templates, sizes=(largest,))["sizes"]
+        return due_work, report_sizes
+    with phases("jobs_and_reports_largest"), large_tables():
+        big = jobs.run(stack, member, largest, templates, sizes=(largest,), fresh=False)
+        due_work["sizes"] += big["sizes"]
+        seeded = {largest: big["kept_table"]}
+        report_sizes["sizes"] += reports.run(stack, member, seeded, templates, (largest,), fresh=False)["sizes"]
+    return due_work, report_sizes
+
+
 def write(results: dict[str, Any]) -> None:
     partial = RESULTS.with_suffix(".json.tmp")
     partial.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
@@ -112,7 +139,7 @@ def main() -> int:
     load_at_start = os.getloadavg()[0]
     # Routes that add no metric still flush the cold-start metric: Powertools warns about it.
     warnings.filterwarnings("ignore", message="No application metrics to publish")
-    from bench.stack import large_tables, local_stack, progress, seeded_moto, template
+    from bench.stack import local_stack, progress, seeded_moto, template
 
     loaded = template()  # puts the layer on sys.path: the imports below need it
     from bench import (
@@ -121,11 +148,9 @@ def main() -> int:
         deployment,
         events,
         histories,
-        jobs,
         load,
         operations,
         previous,
-        reports,
         throughput,
     )
     from bench.scenario import Storefront
@@ -152,18 +177,7 @@ def main() -> int:
         with phases("throughput"):
             progress(f"throughput: {throughput.ROUNDS * throughput.PER_ROUND} accruals each way")
             rates = throughput.run(shop)
-        # The large tables in a DynamoDB Local of their own (bench.stack.large_tables), the 50,000-member
-        # one seeded once for both benches.
-        templates = jobs._templates(stack, throughput.FIRST_MEMBER)
-        with large_tables():
-            with phases("jobs"):
-                largest = max(jobs.SIZES)
-                keep = largest if largest in reports.SIZES else None
-                due_work = jobs.run(stack, throughput.FIRST_MEMBER, keep, templates)
-            with phases("reports"):
-                kept = due_work.pop("kept_table", None)
-                seeded = {largest: kept} if kept else None
-                report_sizes = reports.run(stack, throughput.FIRST_MEMBER, seeded, templates)
+        due_work, report_sizes = jobs_and_reports(stack, phases)
         with phases("histories"):
             lived = histories.run(stack, shop)
         with phases("load"):
