@@ -35,7 +35,7 @@ from typing import Any
 
 import boto3
 
-from bench import aws_units, jobs
+from bench import aws_units, jobs, seeding
 from bench.aws_meter import AwsMeter, schema_of
 from bench.aws_units import Schema
 from bench.books import main_pump
@@ -68,19 +68,7 @@ def labels() -> dict[str, str]:
 
 def member_partition(client: Any, table: str, member_id: str) -> list[dict[str, Any]]:
     """Every item of the member's partition (today PK = MEMBER#<id>), consistently, all pages."""
-    items: list[dict[str, Any]] = []
-    request: dict[str, Any] = {
-        "TableName": table,
-        "KeyConditionExpression": "PK = :pk",
-        "ExpressionAttributeValues": {":pk": {"S": f"MEMBER#{member_id}"}},
-        "ConsistentRead": True,
-    }
-    while True:
-        answer = client.query(**request)
-        items += answer.get("Items", [])
-        if "LastEvaluatedKey" not in answer:
-            return items
-        request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+    return seeding.partition(table, f"MEMBER#{member_id}", client)
 
 
 def member_profile(partition: list[dict[str, Any]]) -> dict[str, Any] | None:

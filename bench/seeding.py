@@ -36,7 +36,7 @@ def client() -> Any:
     return boto3.client("dynamodb", config=Config(max_pool_connections=SEED_THREADS * 2))
 
 
-def partition(table: str, pk: str) -> list[Item]:
+def partition(table: str, pk: str, dynamodb: Any = None) -> list[Item]:
     """Every item of one partition, consistently, all pages (DynamoDB JSON)."""
     found: list[Item] = []
     request: dict[str, Any] = {
@@ -45,7 +45,7 @@ def partition(table: str, pk: str) -> list[Item]:
         "ExpressionAttributeValues": {":pk": {"S": pk}},
         "ConsistentRead": True,
     }
-    dynamodb = client()
+    dynamodb = dynamodb or client()
     while True:
         answer = dynamodb.query(**request)
         found += answer.get("Items", [])
