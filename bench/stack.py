@@ -56,11 +56,14 @@ class Stack:
 
 
 def reset_process_state() -> None:
-    """What a new Lambda execution environment starts without: cached clients, program, rewards, keys."""
+    """What a new Lambda execution environment starts without: cached clients (the bus's too: bench.events
+    made one on moto in-process, which would send the stack's events to AWS), program, rewards, keys."""
+    from loyalty.adapters import event_bus
     from loyalty.services import api_keys, program, rewards
     from loyalty.store import client
 
     client.reset()
+    event_bus.reset()
     program.forget()
     rewards.forget()
     api_keys._seen.clear()
