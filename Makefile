@@ -18,7 +18,7 @@ help:
 	@echo "make run      start the local stack on http://127.0.0.1:$(PORT) (BACKEND=moto|dynamodb-local)"
 	@echo "make check    the inner loop (under 3 minutes): make lint + every test needing no DynamoDB Local, browser, stack or SAM"
 	@echo "make test     run every test suite (moto, DynamoDB Local, template checks)"
-	@echo "make bench    measure the design's numbers on DynamoDB Local; writes bench/results.json"
+	@echo "make bench    measure the design's numbers on DynamoDB Local (<= 15 min); writes bench/results.json and the docs' run"
 	@echo "make invoke   FUNCTION=<LogicalId> EVENT=<file> against the running local stack"
 	@echo "make import FILE=<members.jsonl>  bulk-import a JSON lines file into the running local stack (LOYALTY_ADMIN_KEY)"
 	@echo "make audit    check every balance, lot, ledger and stock of the running local stack (exit 1 on problems)"
@@ -83,7 +83,8 @@ check: lint
 test: $(VENV)/.installed node_modules/.installed tools console browser
 	$(PY) -m pytest -n auto --maxprocesses 4
 
-# The benchmark suite: prints the table and writes bench/results.json (a few minutes on 2 cores).
+# The benchmark suite: prints the table (each phase's time as it ends), writes bench/results.json and the
+# run into docs/performance.md and the README (at most 15 minutes on 2 cores: see docs/performance.md).
 # It builds the layer with the SAM CLI (sam build CoreLayer) to measure it as deployed.
 bench: $(VENV)/.installed node_modules/.installed $(TOOLS)/sam/.installed
 	$(PY) -m bench

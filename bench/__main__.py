@@ -1,31 +1,49 @@
-"""``python -m bench`` (``make bench``); ``python -m bench histories [days] [orders]`` runs only the
-history scenarios (bench/histories.py) on a fresh local stack and prints them as JSON; ``python -m bench
-reports [members...]`` the reports at those sizes (bench/reports.py);
-``python -m bench baseline`` keeps the last run's figures in bench/previous.json (bench/previous.py)."""
+"""``python -m bench`` (``make bench``), or one part of it:
+
+- ``python -m bench histories [days] [orders]``: the history scenarios (bench/histories.py) as JSON;
+- ``python -m bench reports [members...]``: the reports at those sizes (bench/reports.py);
+- ``python -m bench load [accruals]``: the load test (bench/load.py);
+- ``python -m bench baseline [load]``: the last run's figures (or only its load test and all-in cost)
+  kept in bench/previous.json (bench/previous.py);
+- ``python -m bench docs``: the last run (bench/results.json) written into docs/performance.md and the
+  README's Performance table (bench/docs.py).
+
+Each part runs on a fresh local stack. The body runs only as ``__main__``: the load test's environments
+are spawned processes, which import the parent's main module under another name.
+"""
 
 import sys
 
-if sys.argv[1:2] == ["histories"]:
-    from bench.stack import template
 
-    template()  # puts the layer on sys.path, as bench.run does, before anything imports it
-    from bench.histories import main as histories
+def main() -> int:
+    command = sys.argv[1:2]
+    if command in (["histories"], ["reports"], ["load"]):
+        from bench.stack import template
 
-    raise SystemExit(histories(sys.argv[2:]))
+        template()  # puts the layer on sys.path, as bench.run does, before anything imports it
+        if command == ["histories"]:
+            from bench.histories import main as histories
 
-if sys.argv[1:2] == ["reports"]:
-    from bench.stack import template
+            return histories(sys.argv[2:])
+        if command == ["reports"]:
+            from bench.reports import main as reports
 
-    template()
-    from bench.reports import main as reports
+            return reports(sys.argv[2:])
+        from bench.load import main as load
 
-    raise SystemExit(reports(sys.argv[2:]))
+        return load(sys.argv[2:])
+    if command == ["baseline"]:
+        from bench.previous import main as baseline
 
-if sys.argv[1:2] == ["baseline"]:
-    from bench.previous import main as baseline
+        return baseline(sys.argv[2:])
+    if command == ["docs"]:
+        from bench.docs import main as docs
 
-    raise SystemExit(baseline())
+        return docs()
+    from bench.run import main as run
 
-from bench.run import main
+    return run()
 
-raise SystemExit(main())
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -35,9 +35,10 @@ from typing import Any
 
 import boto3
 
-from bench import aws_units, jobs
+from bench import aws_units, jobs, seeding
 from bench.aws_meter import AwsMeter, schema_of
 from bench.aws_units import Schema
+from bench.books import main_pump
 from bench.scenario import LIMITED_REWARD_ID, BenchError, Storefront
 from bench.stack import Stack, progress, quiet_stdout
 
@@ -67,19 +68,7 @@ def labels() -> dict[str, str]:
 
 def member_partition(client: Any, table: str, member_id: str) -> list[dict[str, Any]]:
     """Every item of the member's partition (today PK = MEMBER#<id>), consistently, all pages."""
-    items: list[dict[str, Any]] = []
-    request: dict[str, Any] = {
-        "TableName": table,
-        "KeyConditionExpression": "PK = :pk",
-        "ExpressionAttributeValues": {":pk": {"S": f"MEMBER#{member_id}"}},
-        "ConsistentRead": True,
-    }
-    while True:
-        answer = client.query(**request)
-        items += answer.get("Items", [])
-        if "LastEvaluatedKey" not in answer:
-            return items
-        request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+    return seeding.partition(table, f"MEMBER#{member_id}", client)
 
 
 def member_profile(partition: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -106,13 +95,18 @@ class DailyJob:
     function: str
     at: day_time  # local time of day in the program's timezone
     input: str  # the schedule's Input, with EventBridge Scheduler's placeholder
+    day_of_month: int | None = None  # a monthly schedule's day (the month-end close); None: every day
+
+    def runs_on(self, day: date) -> bool:
+        return self.day_of_month is None or day.day == self.day_of_month
 
 
-_CRON = re.compile(r"cron\((\d+) (\d+) \* \* \? \*\)")
+_CRON = re.compile(r"cron\((\d+) (\d+) (\*|\d+) \* \? \*\)")
 
 
 def daily_jobs(stack: Stack) -> list[DailyJob]:
-    """Every schedule of the template that runs a function once a day, in time-of-day order."""
+    """Every schedule of the template that runs a function once a day or once a month on a given day,
+    in time-of-day order."""
     found = []
     for logical_id, resource in stack.template.resources("AWS::Scheduler::Schedule").items():
         props = resource.get("Properties", {})
@@ -124,7 +118,9 @@ def daily_jobs(stack: Stack) -> list[DailyJob]:
         target = props["Target"]["Arn"]
         function = target["Fn::GetAtt"][0] if isinstance(target["Fn::GetAtt"], list) else target["Fn::GetAtt"]
         function = str(function).split(".")[0]
-        found.append(DailyJob(function, day_time(int(cron[2]), int(cron[1])), str(props["Target"].get("Input", "{}"))))
+        monthly = None if cron[3] == "*" else int(cron[3])
+        at = day_time(int(cron[2]), int(cron[1]))
+        found.append(DailyJob(function, at, str(props["Target"].get("Input", "{}")), monthly))
     return sorted(found, key=lambda job: job.at)
 
 
@@ -241,8 +237,11 @@ Event = tuple[day_time, Callable[[datetime], None]]
 
 
 def _live_day(history: History, day: int, events: list[Event]) -> None:
-    """One simulated day: its events in time order, each at its moment. Day DAYS stops at MEASURE_HOUR."""
+    """One simulated day: its events in time order, each at its moment. Day DAYS stops at MEASURE_HOUR.
+    The table's stream is drained first: whatever keeps books from it has taken in the days before, as
+    it has in a day's time on AWS (the month-end close waits for that)."""
     with quiet_stdout():
+        main_pump(history.stack).drain()
         for at, action in sorted(events, key=lambda event: event[0]):
             if day == DAYS and at >= day_time(MEASURE_HOUR):
                 continue  # the rest of the last day comes after the measurements
@@ -298,7 +297,8 @@ def run(stack: Stack, shop: Storefront) -> dict[str, Any]:
         busy_on[day] = busy_on.get(day, 0) + 1
     progress(f"histories: a new member on {START}, then {DAYS} days of orders and {len(scheduled)} daily jobs")
     for day in range(DAYS + 1):
-        events: list[Event] = [(job.at, partial(history.run_job, job)) for job in scheduled]
+        today = START + timedelta(days=day)
+        events: list[Event] = [(job.at, partial(history.run_job, job)) for job in scheduled if job.runs_on(today)]
         if day == 0:
             events += [(day_time(8), set_up), (day_time(9), measure_new)]
         if day < DAYS:
@@ -309,6 +309,8 @@ def run(stack: Stack, shop: Storefront) -> dict[str, Any]:
             progress(f"histories: day {day} of {DAYS} ({history.orders} orders, {history.jobs_run} job runs)")
 
     measure_at = history.moment(DAYS, day_time(MEASURE_HOUR))
+    with quiet_stdout():
+        main_pump(stack).drain()  # never during a measured request: it would meter the consumer's calls
     for offset, name in enumerate((DAILY, BUSY)):
         member_id = members[name]
         results[name].update(member_item_figures(history.side, history.table, member_id))
@@ -318,8 +320,9 @@ def run(stack: Stack, shop: Storefront) -> dict[str, Any]:
         results[name]["member_item_bytes_after_measured"] = after["member_item_bytes"]
     return {
         "method": (
-            f"through the API, the layer's clock moved day by day from {START}; every daily schedule of the "
-            f"template run each day at its time through its handler ({', '.join(job.function for job in scheduled)}"
+            f"through the API, the layer's clock moved day by day from {START}; every daily (or monthly) "
+            "schedule of the template run on its days at its time through its handler "
+            f"({', '.join(job.function for job in scheduled)}"
             ", each reading everything due up to its day); each request metered by AWS's rules "
             "(bench/aws_units.py) beside DynamoDB Local's INDEXES count"
         ),

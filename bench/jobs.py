@@ -15,26 +15,20 @@ import copy
 import os
 import re
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from typing import Any
 
 import boto3
-from botocore.config import Config
 
+from bench import seeding
 from bench.counting import Capacity
-from bench.stack import Stack, progress, quiet_stdout
+from bench.stack import Stack, large_tables, progress, quiet_stdout
 
 SIZES = (5_000, 50_000)
 DUE = 500
 DUE_DAY = date(2027, 12, 1)
-SEED_THREADS = 3
-BATCH = 25
-
-
-def _seed_client() -> Any:
-    return boto3.client("dynamodb", config=Config(max_pool_connections=SEED_THREADS * 2))
 
 
 def _templates(stack: Stack, member_id: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
@@ -42,7 +36,7 @@ def _templates(stack: Stack, member_id: str) -> tuple[dict[str, Any], dict[str, 
     stored (DynamoDB JSON)."""
     from loyalty.store import keys
 
-    client = _seed_client()
+    client = seeding.client()
     table = stack.physical["LoyaltyTable"]
     items = client.query(
         TableName=table,
@@ -86,21 +80,9 @@ def seed(table: str, members: int, profile: dict[str, Any], lot: dict[str, Any],
             return DUE_DAY.isoformat()
         return (DUE_DAY + timedelta(days=1 + index % 364)).isoformat()
 
-    def write(start: int) -> None:
-        client = _seed_client()
-        items: list[dict[str, Any]] = []
-        for index in range(start, min(start + 1000, members)):
-            items += _member_items(profile, lot, f"bench-{index:06d}", day_of(index))
-        for offset in range(0, len(items), BATCH):
-            pending = [{"PutRequest": {"Item": item}} for item in items[offset : offset + BATCH]]
-            while pending:
-                answer = client.batch_write_item(RequestItems={table: pending})
-                pending = answer.get("UnprocessedItems", {}).get(table, [])
-
-    with ThreadPoolExecutor(SEED_THREADS) as pool:
-        list(pool.map(write, range(0, members, 1000)))
+    seeding.put_all(table, members, lambda index: _member_items(profile, lot, f"bench-{index:06d}", day_of(index)))
     if program is not None:
-        _seed_client().put_item(TableName=table, Item=program)
+        seeding.client().put_item(TableName=table, Item=program)
     return sum(1 for index in range(members) if day_of(index) == DUE_DAY.isoformat())
 
 
@@ -189,8 +171,20 @@ def _measure(stack: Stack, table: str, job: tuple[str, str | None]) -> tuple[Cap
     return counted, counts
 
 
-def run(stack: Stack, template_member: str) -> dict[str, Any]:
-    profile, lot, program = _templates(stack, template_member)
+def run(
+    stack: Stack,
+    template_member: str,
+    keep: int | None = None,
+    templates: tuple[Any, Any, Any] | None = None,
+    sizes: tuple[int, ...] = SIZES,
+    fresh: bool = True,
+) -> dict[str, Any]:
+    """The expiry job at each size, each in a table of its own, in the DynamoDB Local the caller points
+    boto3 at (bench.stack.large_tables: no table is dropped, the JVM is); the table of size ``keep`` is
+    named in ``kept_table`` for the reports bench to reuse: seeding 50,000 members is the bench's longest
+    wait. ``templates``: the template member's items, read before (from the stack's table). With
+    ``fresh``, each size gets a DynamoDB Local of its own (bench.stack.large_tables), else the caller's."""
+    profile, lot, program = templates or _templates(stack, template_member)
     job = expiry_function(stack)
     if job is None:
         raise RuntimeError("the template has no expiry job function")
@@ -199,33 +193,47 @@ def run(stack: Stack, template_member: str) -> dict[str, Any]:
         f"(and {job[1] or 'no worker'} on any shard it queued)"
     )
     results: dict[str, Any] = {"method": method, "job_found": True, "sizes": []}
-    for members in SIZES:
-        table = stack.new_table("bench-jobs")
-        progress(f"jobs: seeding {members:,} members ({DUE} with points due on {DUE_DAY}), running expiry")
-        due = seed(table, members, profile, lot, program)
-        counted, counts = _measure(stack, table, job)
-        table_items = counted.items_read - counted.index_items_read
-        # What the job changes for each member due: its profile and the lot that holds the day; and the
-        # program, read once per run.
-        settles = 2 * due + 1
-        results["sizes"].append(
-            {
-                "members": members,
-                "due": due,
-                "items_read": counted.items_read,
-                "index_items_read": counted.index_items_read,
-                "table_items_read": table_items,
-                "settled_items": settles,
-                "ratio": round(counted.items_read / due, 3) if due else None,
-                "index_ratio": round(counted.index_items_read / due, 3) if due else None,
-                "table_ratio": round(table_items / settles, 3) if due else None,
-                "round_trips": counted.round_trips,
-                "calls": dict(Counter(counted.operations)),
-                "rcu": counted.read_units,
-                "rcu_per_due": round(counted.read_units / due, 3) if due else None,
-                "wcu": counted.write_units,
-                "job_counts": counts,
-            }
-        )
-        stack.drop_table(table)
+    for members in sizes:
+        with large_tables() if fresh else nullcontext():
+            results["sizes"].append(_size(stack, members, profile, lot, program, job))
+            table = results["sizes"][-1].pop("table")
+            if members == keep:
+                results["kept_table"] = table
     return results
+
+
+def _size(
+    stack: Stack,
+    members: int,
+    profile: dict[str, Any],
+    lot: dict[str, Any],
+    program: dict[str, Any] | None,
+    job: tuple[str, str | None],
+) -> dict[str, Any]:
+    """One size: a table seeded, the expiry job run and counted (the table's name under ``table``)."""
+    table = stack.new_table("bench-jobs")
+    progress(f"jobs: seeding {members:,} members ({DUE} with points due on {DUE_DAY}), running expiry")
+    due = seed(table, members, profile, lot, program)
+    counted, counts = _measure(stack, table, job)
+    table_items = counted.items_read - counted.index_items_read
+    # What the job changes for each member due: its profile and the lot that holds the day; and the
+    # program, read once per run.
+    settles = 2 * due + 1
+    return {
+        "members": members,
+        "due": due,
+        "items_read": counted.items_read,
+        "index_items_read": counted.index_items_read,
+        "table_items_read": table_items,
+        "settled_items": settles,
+        "ratio": round(counted.items_read / due, 3) if due else None,
+        "index_ratio": round(counted.index_items_read / due, 3) if due else None,
+        "table_ratio": round(table_items / settles, 3) if due else None,
+        "round_trips": counted.round_trips,
+        "calls": dict(Counter(counted.operations)),
+        "rcu": counted.read_units,
+        "rcu_per_due": round(counted.read_units / due, 3) if due else None,
+        "wcu": counted.write_units,
+        "job_counts": counts,
+        "table": table,
+    }

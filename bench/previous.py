@@ -3,7 +3,10 @@ beside the old one.
 
 ``python -m bench baseline`` writes previous.json from the last run's bench/results.json, with the
 commit the run measured (HEAD, and the last commit that changed the layer or the template) and its date.
-Take a new baseline only on purpose: it is what the next design is compared with.
+``python -m bench baseline load`` keeps only the last run's load test and all-in cost (``load``,
+``cost_all_in``) beside what previous.json holds already: the design before issue 21 was measured so,
+its histories being kept from before issue 10. Take a new baseline only on purpose: it is what the next
+design is compared with.
 """
 
 from __future__ import annotations
@@ -61,8 +64,50 @@ def snapshot(results: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def main() -> int:
+def _measured(results: dict[str, Any], what: str) -> dict[str, Any]:
+    return {
+        "what": what,
+        "commit": _git("rev-parse", "--short", "HEAD"),
+        "design_commit": _git("log", "-1", "--format=%h of %cs", "--", "layers", "template.yaml"),
+        "measured_at": results["run"]["finished_at"],
+        "machine": results["run"]["machine"],
+        "load_average": results["run"].get("load_average"),
+    }
+
+
+def load_snapshot(results: dict[str, Any], what: str) -> dict[str, Any]:
+    """The load test and the all-in cost of a run, each with where and when it was measured."""
+    load = results["load"]
+    kept = {name: load[name] for name in ("members", "clients", "accruals", "lambdas_per_request", "method")}
+    for name in ("without_campaign", "with_campaign"):
+        kept[name] = {key: value for key, value in load[name].items() if key != "stream"}
+        kept[name]["stream_per_accrual"] = load[name]["stream"]["per_accrual"]
+    cost = results["cost"]
+    return {
+        "load": {**_measured(results, what), **kept},
+        "cost_all_in": {
+            **_measured(results, what),
+            "usd_per_million_accruals": cost["usd_per_million_accruals"],
+            "lines_usd": cost["lines_usd"],
+            "units_per_accrual": cost["units_per_accrual"],
+        },
+    }
+
+
+WHAT_BEFORE_21 = (
+    "the design before issue 21: the accounting day item and the campaign budget counter in each "
+    "accrual's transaction, a Lambda authorizer on every request"
+)
+
+
+def main(arguments: list[str] | None = None) -> int:
     results = json.loads(RESULTS.read_text(encoding="utf-8"))
+    if arguments == ["load"]:
+        kept = load() or {}
+        kept.update(load_snapshot(results, WHAT_BEFORE_21))
+        PREVIOUS.write_text(json.dumps(kept, indent=2) + "\n", encoding="utf-8")
+        print(f"Written the load test and the all-in cost into {PREVIOUS}")
+        return 0
     PREVIOUS.write_text(json.dumps(snapshot(results), indent=2) + "\n", encoding="utf-8")
     print(f"Written to {PREVIOUS}")
     return 0

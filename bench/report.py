@@ -232,6 +232,134 @@ def _report_rows(measured: dict[str, Any]) -> list[Row]:
     return found
 
 
+LOAD_RUNS = {"without_campaign": "without a campaign", "with_campaign": "with a budgeted campaign"}
+LAMBDAS_PER_REQUEST = 1  # issue 21: an authenticated request invokes one function
+
+
+def _was(figure: Any, unit: str = "") -> str:
+    return "" if figure is None else f"{figure:g}{unit}" if isinstance(figure, float | int) else str(figure)
+
+
+def _load_rows(load: dict[str, Any], before: dict[str, Any] | None) -> list[Row]:
+    """The load test (bench/load.py) beside the same run of the design before (previous.json's ``load``)."""
+    before = before or {}
+    per_request = load["lambdas_per_request"]
+    found = [
+        Row(
+            "Load",
+            "Lambda invocations per API request (counted at the gateway)",
+            f"{per_request:g}",
+            f"<= {LAMBDAS_PER_REQUEST}",
+            _verdict(per_request <= LAMBDAS_PER_REQUEST),
+            _was(before.get("lambdas_per_request")),
+        )
+    ]
+    for name, label in LOAD_RUNS.items():
+        run, old = load[name], before.get(name) or {}
+        items, old_items = run.get("items", {}), old.get("items", {})
+        quiet = name == "without_campaign"
+        found += [
+            Row(
+                "Load",
+                f"{label}: accruals/s ({load['clients']} clients, {run['accruals']:,} accruals, "
+                f"{load['members']:,} members)",
+                f"{run['accruals_per_s']:g}",
+                "",
+                INFO,
+                _was(old.get("accruals_per_s")),
+            ),
+            Row(
+                "Load",
+                "  latency p50 / p95 / p99",
+                f"{run['p50_ms']:g} / {run['p95_ms']:g} / {run['p99_ms']:g} ms",
+                "",
+                INFO,
+                f"{old['p50_ms']:g} / {old['p95_ms']:g} / {old['p99_ms']:g} ms" if old else "",
+            ),
+            Row(
+                "Load",
+                "  transaction conflicts / write-loop retries (DynamoDB Local)",
+                f"{run['conflicts']} / {run['retries']}",
+                "0" if quiet else "",
+                _verdict(run["conflicts"] == 0) if quiet else INFO,
+                f"{old['conflicts']} / {old['retries']}" if old else "",
+            ),
+            Row(
+                "Load",
+                "  items shared by members' transactions, per transaction; hottest item, writes/s",
+                f"{items.get('shared_items_per_transaction', 0):g}; {items.get('hottest_item_writes_per_s', 0):g}",
+                "",
+                INFO,
+                f"{old_items['shared_items_per_transaction']:g}; {old_items['hottest_item_writes_per_s']:g}"
+                if old_items
+                else "",
+            ),
+            Row(
+                "Load",
+                "  books behind the last answer (accounting day items count every accrual)",
+                "timed out" if run["books_lag_ms"] is None else f"{run['books_lag_ms']:g} ms",
+                "",
+                INFO,
+                _was(old.get("books_lag_ms"), " ms"),
+            ),
+        ]
+        if run.get("campaign_points_expected") is not None:
+            given, expected = run.get("campaign_points_given"), run["campaign_points_expected"]
+            found.append(
+                Row(
+                    "Load",
+                    "  campaign budget: points given / bonus of every order",
+                    f"{given} / {expected}",
+                    "equal",
+                    _verdict(given == expected),
+                )
+            )
+    return found
+
+
+def _cost_rows(results: dict[str, Any], previous: dict[str, Any] | None) -> list[Row]:
+    cost = results["cost"]
+    old_costs = (previous or {}).get("cost_usd_per_million_accruals", {})
+    found = []
+    for name, bill in results.get("cost_by_history", {}).items():
+        found.append(
+            Row(
+                "Cost",
+                f"USD per million accruals, all-in, AWS's rules: {bill['label']}",
+                f"${bill['usd_per_million_accruals']:.2f} ({bill['write_request_units']:g} WRU, "
+                f"{bill['read_request_units']:g} RRU)",
+                "",
+                INFO,
+                f"${old_costs[name]:.2f}" if name in old_costs else "",
+            )
+        )
+    before = (previous or {}).get("cost_all_in") or {}
+    old_lines = before.get("lines_usd", {})
+    found.append(
+        Row(
+            "Cost",
+            "  the new member's, all-in (API Gateway, Lambda, DynamoDB, stream, events out)",
+            f"${cost['usd_per_million_accruals']:.4f}",
+            "",
+            INFO,
+            f"${before['usd_per_million_accruals']:.4f}" if before else "",
+        )
+    )
+    for line in [*cost["lines_usd"], *(name for name in old_lines if name not in cost["lines_usd"])]:
+        usd = cost["lines_usd"].get(line)
+        found.append(
+            Row(
+                "Cost",
+                f"    {line}",
+                "-" if usd is None else f"${usd:.4f}",
+                "",
+                INFO,
+                f"${old_lines[line]:.4f}" if line in old_lines else "",
+            )
+        )
+    return found
+
+
 def rows(results: dict[str, Any]) -> list[Row]:
     found: list[Row] = []
     operations = results["operations"]
@@ -315,23 +443,9 @@ def rows(results: dict[str, Any]) -> list[Row]:
     if layer is not None:
         found += _layer_rows(layer)
 
-    cost = results["cost"]
-    old_costs = (previous or {}).get("cost_usd_per_million_accruals", {})
-    for name, bill in results.get("cost_by_history", {}).items():
-        found.append(
-            Row(
-                "Cost",
-                f"USD per million accruals, all-in, AWS's rules: {bill['label']}",
-                f"${bill['usd_per_million_accruals']:.2f} ({bill['write_request_units']:g} WRU, "
-                f"{bill['read_request_units']:g} RRU)",
-                "",
-                INFO,
-                f"${old_costs[name]:.2f}" if name in old_costs else "",
-            )
-        )
-    found.append(Row("Cost", "  the new member's, line by line:", "", "", INFO))
-    for line, usd in cost["lines_usd"].items():
-        found.append(Row("Cost", f"  {line}", f"${usd:.4f}", "", INFO))
+    found += _cost_rows(results, previous)
+    if "load" in results:
+        found += _load_rows(results["load"], (previous or {}).get("load"))
 
     throughput = results["throughput"]
     found.append(

