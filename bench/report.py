@@ -8,12 +8,16 @@ from typing import Any
 
 ROUND_TRIP_TARGETS = {"enroll": 1, "accrue": 2, "redeem": 2, "member_read": 1, "activity_page": 1}
 # Units by AWS's rules, at any history (DESIGN.md): (write units, read units) at most; None: no target.
-UNIT_TARGETS: dict[str, tuple[float | None, float | None]] = {"accrue": (7.0, 1.0), "redeem": (9.0, None)}
+UNIT_TARGETS: dict[str, tuple[float | None, float | None]] = {
+    "enroll": (10.0, None),
+    "accrue": (7.0, 1.0),
+    "redeem": (9.0, None),
+}
 MEMBER_ITEM_LIMIT = 2 * 1024  # bytes, by AWS's rules
 WRITE_OPERATIONS = ("enroll", "accrue", "redeem", "redeem_limited")
 JOB_READ_FACTOR = 1.1
 # The old design was measured redeeming a reward with a stock and a per-member limit: that figure is the
-# one to set beside today's redeem_limited; today's plain redeem (stock only) has none to compare with.
+# one to set beside today's redeem_limited; today's plain redeem (an unlimited reward) has none to compare with.
 BEFORE_AS = {"redeem_limited": "redeem", "redeem": None}
 COLD_START_RATIO = 1.2
 PASS, FAIL, INFO = "PASS", "FAIL", "-"

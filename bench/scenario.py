@@ -14,18 +14,18 @@ from harness.api import Answer, Api
 from harness.programs import program_document
 
 REWARD_ID = "coffee-voucher"
-# A reward as shops usually have them: a limited stock (the bench redeems it many times, hence its size).
+# An unlimited reward (no stock, no per-member limit): the redemption the design's target is set for.
 REWARD = {
     "name": "Free coffee",
     "kind": "free_product",
     "sku": "SKU-COFFEE",
     "cost_points": 150,
     "active": True,
-    "stock": 1_000_000,
 }
-# The same with a per-member limit too: its redemption also counts the member's redemptions of it.
+# The same with a stock and a per-member limit (the bench redeems it many times, hence their size): its
+# redemption also takes from the stock and counts the member's redemptions of it.
 LIMITED_REWARD_ID = "coffee-once-a-day"
-LIMITED_REWARD = {**REWARD, "name": "Coffee, limited per member", "per_member_limit": 1_000_000}
+LIMITED_REWARD = {**REWARD, "name": "Coffee, limited per member", "stock": 1_000_000, "per_member_limit": 1_000_000}
 
 
 class BenchError(RuntimeError):

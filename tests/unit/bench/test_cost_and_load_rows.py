@@ -61,10 +61,12 @@ def test_the_bill_counts_every_function_a_request_invoked_and_the_stream(templat
 
 
 def test_two_functions_a_request_are_two_lines_each(template: Template) -> None:
-    loaded = {"without_campaign": run({"AuthorizerFunction": 500, "OrdersFunction": 500}, accruals=500)}
+    # As the design before had it (an authorizer, then the route): any two functions of the template.
+    loaded = {"without_campaign": run({"MembersFunction": 500, "OrdersFunction": 500}, accruals=500)}
     bill = cost.per_million_accruals(template, {"wcu": 9.0, "rcu": 1.0}, {}, loaded)
     assert bill["units_per_accrual"]["lambda_invocations"] == 2
-    assert bill["lines_usd"]["lambda_AuthorizerFunction_requests"] == 0.2
+    assert bill["lines_usd"]["lambda_MembersFunction_requests"] == 0.2
+    assert bill["lines_usd"]["lambda_OrdersFunction_requests"] == 0.2
 
 
 def test_load_rows_put_the_design_before_beside_and_judge_the_targets() -> None:
