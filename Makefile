@@ -79,7 +79,7 @@ check: lint
 	$(PY) -m pytest -n 2 -q -m "$(CHECK_TESTS)"
 
 # Two workers or more (pytest-xdist; one DynamoDB Local JVM each): most tests wait on DynamoDB Local or
-# a subprocess, so 2 cores serve two workers well (about 9 minutes here on 2 idle cores, 7 December 2026).
+# a subprocess, so 2 cores serve two workers well (about 13 minutes here on 2 idle cores, 7 December 2026).
 test: $(VENV)/.installed node_modules/.installed tools console browser
 	$(PY) -m pytest -n auto --maxprocesses 4
 
