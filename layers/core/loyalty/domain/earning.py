@@ -11,8 +11,8 @@ step is a small class with ``apply``; ``Discounts`` sees the whole order, since 
 every line.
 
 Which campaigns take part is decided first, for the whole order, by one class per condition
-(``CAMPAIGN_CONDITIONS``): the campaign window, the minimum order, the member's tier, the SKUs it asks
-for and the member's own limit of orders. A campaign's ``bonus_points`` are then capped by what is left
+(``CAMPAIGN_CONDITIONS``): the member's group (a holdout may exclude campaigns), the campaign window, the
+minimum order, the member's tier, the SKUs it asks for and the member's own limit of orders. A campaign's ``bonus_points`` are then capped by what is left
 of its budget (``BudgetCap``): what is left is known to the caller (see loyalty.services.accrual), and the
 bonus says when it was cut (``limited``).
 """
@@ -100,6 +100,9 @@ class Context:
     tier_multiplier: Decimal
     campaign_uses: Mapping[str, int] = field(default_factory=dict)  # orders of this member each campaign benefited
     budget_left: Mapping[str, int] = field(default_factory=dict)  # bonus points left, per campaign with a budget
+    # A holdout member whose program excludes campaigns (loyalty.domain.holdout): no campaign takes part, so
+    # none adds points, takes budget or counts against its per_member_limit.
+    campaigns_withheld: bool = False
 
 
 @dataclass(frozen=True)
@@ -150,7 +153,15 @@ class MemberLimit:
         return limit is None or context.campaign_uses.get(campaign.campaign_id, 0) < limit
 
 
+class NotHeldOut:
+    """The program's holdout: a member held out of campaigns takes part in none."""
+
+    def allows(self, campaign: CampaignRule, order: OrderFacts, context: Context) -> bool:
+        return not context.campaigns_withheld
+
+
 CAMPAIGN_CONDITIONS: tuple[CampaignCondition, ...] = (
+    NotHeldOut(),
     CampaignWindow(),
     MinimumOrder(),
     TierCondition(),

@@ -7,6 +7,7 @@
   once per expiry day (``reminded_until`` remembers the latest day an email spoke of; see
   loyalty.domain.due_dates for when a member is next looked at).
 - Cooldown: never more than one email per member per ``cooldown_days`` (0: no cooldown), across both kinds.
+- Holdout: a holdout member gets neither kind the program's holdout ``excludes`` (loyalty.domain.holdout).
 """
 
 from __future__ import annotations
@@ -65,12 +66,15 @@ def dormant_step(
     min_points: int,
     last_email_on: date | None,
     cooldown_days: int,
+    held_out: bool = False,
 ) -> DormantStep:
-    """What to do with a member whose dormancy check is due today."""
+    """What to do with a member whose dormancy check is due today. A member held out of re-engagement
+    emails (loyalty.domain.holdout) is dropped as one who did not opt in is: looked at again a dormancy
+    period later, so that it is emailed again if the program stops holding it out."""
     dormant_from = dormant_on(last_activity_day, dormant_after_days)
     if dormant_from > today:
         return DormantStep("wait", dormant_from)  # active since the check was scheduled
-    if not opted_in or available < min_points:
+    if held_out or not opted_in or available < min_points:
         return DormantStep("drop")  # nothing to send this spell; new activity schedules a new check
     if not cooled_down(last_email_on, today, cooldown_days):
         return DormantStep("wait", next_email_day(last_email_on, cooldown_days))

@@ -98,6 +98,12 @@ class Member(Model):
     next_tier: NextTier | None
     points: Points
     expiring: list[Expiring]
+    group: Literal["treatment", "holdout"] = Field(
+        default="treatment",
+        description="The member's group in the program's holdout, drawn at enrollment and kept for life (a member "
+        "enrolled without a holdout: treatment). For the shop and its admins: the member's own views (/v1/me) "
+        "never show it.",
+    )
 
 
 class NextMilestone(Model):

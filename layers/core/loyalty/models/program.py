@@ -22,6 +22,7 @@ from loyalty.models.common import (
     one_of,
 )
 from loyalty.models.currencies import ISO_4217
+from loyalty.models.holdout import HoldoutSettings
 from loyalty.models.timezones import IANA_TIMEZONES, TIMEZONE_CONSTANTS
 
 Name = Annotated[str, Field(min_length=1, max_length=64)]
@@ -306,6 +307,7 @@ class Program(ApiModel):
     )
     referrals: Referrals | None = Field(default=None, description="Referral rewards (absent: none).")
     accounting: AccountingSettings | None = None
+    holdout: HoldoutSettings | None = Field(default=None, description="A holdout of new members (absent: none).")
 
     @field_validator("currency")
     @classmethod

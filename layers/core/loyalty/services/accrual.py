@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from loyalty.adapters import clock
-from loyalty.domain import balances, calendar, earning, kpis, tiers
+from loyalty.domain import balances, calendar, earning, holdout, kpis, tiers
 from loyalty.domain import referrals as referral_rules
 from loyalty.domain.bookings import Booking
 from loyalty.domain.errors import InvalidInput, LoyaltyError, MemberNotFound, OrderNotFound
@@ -207,6 +207,7 @@ def plan(
             tier.multiplier,
             campaign_uses=dict(member.campaign_uses),
             budget_left=budgets.left_for(program, request.order_id, known or {}),
+            campaigns_withheld=holdout.withholds(program.holdout, member.holdout, "campaigns"),
         ),
     )
     check_points(earned.points, member.balances.lifetime_earned, program)

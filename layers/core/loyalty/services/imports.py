@@ -27,7 +27,7 @@ from urllib.parse import unquote_plus
 from pydantic import ValidationError
 
 from loyalty.adapters import clock, randomness, uploads
-from loyalty.domain import calendar, tiers
+from loyalty.domain import calendar, holdout, tiers
 from loyalty.domain.balances import Balances
 from loyalty.domain.errors import Conflict, NotFound
 from loyalty.domain.events import Event
@@ -205,6 +205,7 @@ def member_of(row: ImportRow, program: Program, now: datetime, referral_code: st
         version=1,
         consent_source="import",
         consent_seq=1,
+        holdout=holdout.drawn(row.member_id, program.holdout),
     )
     return Plan(with_points(record, lot_days, program), lot_days, lots, total)
 

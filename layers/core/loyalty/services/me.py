@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 
 from loyalty.adapters import clock
-from loyalty.domain import calendar, spending, tiers
+from loyalty.domain import calendar, holdout, spending, tiers
 from loyalty.domain.errors import RateLimited, Unauthorized
 from loyalty.models.common import Page
 from loyalty.models.entry import Entry
@@ -107,7 +107,7 @@ def balance(member_id: str) -> Balance:
 
 def ways_to_earn(member_id: str) -> WaysToEarn:
     """What earns this member points today: the product and category rates, the campaigns running now
-    that it qualifies for (its tier, its uses of a per-member limit), member events and referrals."""
+    that it qualifies for (its group, its tier, its uses of a per-member limit), member events and referrals."""
     program = programs.current()
     member = member_state(member_id, "none").member
     now = clock.now()
@@ -121,7 +121,9 @@ def ways_to_earn(member_id: str) -> WaysToEarn:
         for sku, rate in sorted(program.sku_multipliers.items())
         if rate > 0 and rate != 1
     ]
-    for campaign in program.campaigns:
+    # A holdout member held out of campaigns is shown none: it would get none (loyalty.domain.holdout).
+    withheld = holdout.withholds(program.holdout, member.holdout, "campaigns")
+    for campaign in [] if withheld else program.campaigns:
         if not _qualifies(campaign, member.tier, member.campaign_uses.get(campaign.campaign_id, 0), now):
             continue
         rules.append(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from loyalty.adapters import clock, randomness
-from loyalty.domain import calendar, due_dates, tiers
+from loyalty.domain import calendar, due_dates, holdout, tiers
 from loyalty.domain.balances import Balances
 from loyalty.domain.errors import (
     Contended,
@@ -130,6 +130,7 @@ def plan_enroll(
         consent_source="api",
         consent_seq=1,
         provisional=provisional,
+        holdout=holdout.drawn(request.member_id, program.holdout),
     )
     consent = ConsentRecord(request.marketing_opt_in, "api", key_id, now, seq=0)
     events = [Event("member.enrolled", {"tier": record.tier})]

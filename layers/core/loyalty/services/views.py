@@ -52,6 +52,7 @@ def member_view(
             qualifying=qualifying,
         ),
         expiring=[Expiring(points=lots[day], expires_on=day) for day in shown[:EXPIRING_SHOWN]],
+        group="holdout" if member.holdout else "treatment",
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from loyalty.domain import calendar, due_dates, reengagement
+from loyalty.domain import calendar, due_dates, holdout, reengagement
 from loyalty.services.jobs import emails
 from loyalty.services.jobs.runner import EachDue, Run, by_member
 from loyalty.store import member_reads, member_updates
@@ -31,6 +31,7 @@ def check(member_id: str, seen: date, run: Run) -> None:
         member_updates.move_due(member_id, "DORMANT", seen, recheck)  # this spell's email went out already
         return
     last_activity_day = calendar.local_day(datetime.fromisoformat(member.last_activity_at), run.program.zone)
+    held_out = holdout.withholds(run.program.holdout, member.holdout, "reengagement_emails")
     step = reengagement.dormant_step(
         run.today,
         last_activity_day,
@@ -40,6 +41,7 @@ def check(member_id: str, seen: date, run: Run) -> None:
         min_points=settings.dormant_min_points,
         last_email_on=emails.last_email_on(member),
         cooldown_days=settings.cooldown_days,
+        held_out=held_out,
     )
     if step.action == "wait" and step.on is not None:
         member_updates.move_due(member_id, "DORMANT", seen, step.on)
@@ -47,7 +49,7 @@ def check(member_id: str, seen: date, run: Run) -> None:
         return
     if step.action == "drop":
         member_updates.move_due(member_id, "DORMANT", seen, recheck)  # nothing to send this spell
-        run.counts["emails_not_due"] += 1
+        run.counts["emails_held_out" if held_out else "emails_not_due"] += 1
         return
     values = {**emails.common_values(member, run), "last_activity": reengagement.format_day(last_activity_day)}
     taken = emails.claim(

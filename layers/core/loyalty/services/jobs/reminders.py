@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 from datetime import date, timedelta
 
-from loyalty.domain import calendar, due_dates, reengagement
+from loyalty.domain import calendar, due_dates, holdout, reengagement
 from loyalty.services.jobs import emails
 from loyalty.services.jobs.runner import EachDue, Run, by_member
 from loyalty.store import member_reads, member_updates
@@ -48,12 +48,19 @@ def remind(member_id: str, seen: date, run: Run) -> None:
         )
         member_updates.move_due(member_id, "REMIND", seen, later)
         return
+    until = max(expiring)
+    if holdout.withholds(run.program.holdout, member.holdout, "expiry_reminders"):
+        # Held out of reminders: looked at again for the next expiry day, as if reminded of these ones, with
+        # nothing recorded (reminded_until stays), so a program that stops holding it out reminds it again.
+        run.counts["emails_held_out"] += 1
+        later = due_dates.next_reminder(state.lots, until, run.today, notice, cooldown_ends=None, fallback=fallback)
+        member_updates.move_due(member_id, "REMIND", seen, later)
+        return
     allowed = reengagement.next_email_day(emails.last_email_on(member), settings.cooldown_days)
     if allowed is not None and allowed > run.today:
         run.counts["emails_not_due"] += 1  # another email went out lately: look again when the cooldown ends
         member_updates.move_due(member_id, "REMIND", seen, allowed)
         return
-    until = max(expiring)
     cooldown_ends = run.today + timedelta(days=settings.cooldown_days) if settings.cooldown_days else None
     later = due_dates.next_reminder(
         state.lots, until, run.today, notice, cooldown_ends=cooldown_ends, fallback=fallback
