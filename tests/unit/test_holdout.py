@@ -95,7 +95,9 @@ def test_a_holdout_member_is_kept_from_what_the_program_excludes_only() -> None:
 
 def test_a_holdout_member_earns_base_and_tier_points_and_no_campaign() -> None:
     lines = [OrderLine("A", "shoes", 2, 2_500), OrderLine("B", "electronics", 1, 1_000)]
-    rules = EarningRules(points_per_unit=Decimal(1), category_multipliers={"electronics": Decimal(2)}, campaigns=CAMPAIGNS)
+    rules = EarningRules(
+        points_per_unit=Decimal(1), category_multipliers={"electronics": Decimal(2)}, campaigns=CAMPAIGNS
+    )
     gold = Context(PLACED, "Gold", Decimal("1.5"))
     treated = earn(lines, 0, rules, gold)
     held = earn(lines, 0, rules, Context(PLACED, "Gold", Decimal("1.5"), campaigns_withheld=True))

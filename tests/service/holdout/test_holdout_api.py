@@ -68,7 +68,11 @@ def test_the_program_takes_the_holdout_and_refuses_what_the_contract_does_not_al
     configure(admin_api)
     stored = admin_api.get("/v1/admin/program").body["holdout"]
     assert stored == {"percent": 50, "excludes": ["campaigns", "reengagement_emails"]}
-    for bad in ({"percent": 60}, {"percent": 10, "excludes": ["coupons"]}, {"percent": 10, "excludes": ["campaigns"] * 2}):
+    for bad in (
+        {"percent": 60},
+        {"percent": 10, "excludes": ["coupons"]},
+        {"percent": 10, "excludes": ["campaigns"] * 2},
+    ):
         answer = admin_api.put("/v1/admin/program", program_document(holdout=bad))
         assert answer.status == 422 and answer.body["code"] == "validation_error", bad
         assert answer.headers["content-type"].startswith("application/problem+json")

@@ -15,7 +15,12 @@ from local.template import Template
 from tests.service.holdout.ids import first
 from tests.service.integrations_in import shops
 
-ALWAYS = {"campaign_id": "always", "bonus_points": 100, "starts_at": "2000-01-01T00:00:00Z", "ends_at": "2030-01-01T00:00:00Z"}
+ALWAYS = {
+    "campaign_id": "always",
+    "bonus_points": 100,
+    "starts_at": "2000-01-01T00:00:00Z",
+    "ends_at": "2030-01-01T00:00:00Z",
+}
 
 
 def configure(admin_api: Api) -> None:

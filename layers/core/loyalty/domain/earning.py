@@ -12,9 +12,9 @@ every line.
 
 Which campaigns take part is decided first, for the whole order, by one class per condition
 (``CAMPAIGN_CONDITIONS``): the member's group (a holdout may exclude campaigns), the campaign window, the
-minimum order, the member's tier, the SKUs it asks for and the member's own limit of orders. A campaign's ``bonus_points`` are then capped by what is left
-of its budget (``BudgetCap``): what is left is known to the caller (see loyalty.services.accrual), and the
-bonus says when it was cut (``limited``).
+minimum order, the member's tier, the SKUs it asks for and the member's own limit of orders. A campaign's
+``bonus_points`` are then capped by what is left of its budget (``BudgetCap``): what is left is known to
+the caller (see loyalty.services.accrual), and the bonus says when it was cut (``limited``).
 """
 
 from __future__ import annotations

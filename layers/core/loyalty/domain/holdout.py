@@ -3,9 +3,9 @@
 A member's group is drawn once, at enrollment, and stored on its item (``grp``): a later change of the
 percent moves no one. The draw is a hash of the member id, not a random number, so every retry of one
 enrollment (the API's idempotent replay, a redelivered checkout, a retried import chunk) draws the same:
-SHA-256 of the id, its first 8 bytes as an integer, modulo 10,000 (the bias of the modulo is below
-10^-15), is below ``percent`` × 100. The member id is the merchant's, and the merchant cannot choose ids
-to steer the draw without computing SHA-256 first: no one picks the group by hand.
+SHA-256 of the id, its first 8 bytes as an integer, modulo 10,000 (the modulo's bias is below 10^-15),
+below ``percent`` x 100. SHA-256 spreads any ids evenly, sequential ones as shops number customers too,
+and nobody at the shop chooses a member's group.
 """
 
 from __future__ import annotations
