@@ -72,6 +72,7 @@ function summary(member, f) {
         ["Name", member.name || "—"],
         ["Email", member.email || "—"],
         ["Status", member.status],
+        ["Group", member.group === "holdout" ? "Holdout" : "Treatment"],
         ["Available points", f.points(points.available)],
         ["Pending points", f.points(points.pending)],
         ["Lifetime earned", f.points(points.lifetime_earned)],

@@ -15,6 +15,7 @@ import {
   sending,
   showFieldErrors,
 } from "../ui.js";
+import { holdoutFields, holdoutValue } from "./holdout.js";
 
 const SCALARS = [
   ["Currency", "currency", "ISO 4217 code, e.g. USD. Every amount in the console is shown in it."],
@@ -198,6 +199,7 @@ export async function render(main, context) {
         ),
       ),
     ),
+    holdoutFields(current.holdout),
     advancedField,
     h("div", { class: "actions" }, h("button", { type: "submit" }, "Save program")),
     result,
@@ -241,6 +243,8 @@ export async function render(main, context) {
       // Optional settings left empty take the API's default (or "none" for expiry and the order cap).
       if (value !== null || name === "expiry_months") body[name] = value;
     }
+    const holdout = holdoutValue(e);
+    if (holdout) body.holdout = holdout;
     await sending(form, result, "Not saved", async () => {
       context.program = await put("/v1/admin/program", body);
       await context.refreshProgram();
