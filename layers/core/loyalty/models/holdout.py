@@ -31,7 +31,7 @@ class HoldoutSettings(ApiModel):
             max_length=3,
             description="What a holdout member does not get; everything else (earning rates, tier multipliers, "
             "signup, referral, event and challenge rewards) it gets as every member does. Names are unique.",
-            json_schema_extra={"uniqueItems": True},
+            json_schema_extra={"uniqueItems": True, "default": list(DEFAULT_EXCLUDES)},
         ),
     ] = Field(default_factory=lambda: list(DEFAULT_EXCLUDES))
 
