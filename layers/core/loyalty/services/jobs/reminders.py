@@ -50,8 +50,8 @@ def remind(member_id: str, seen: date, run: Run) -> None:
         return
     until = max(expiring)
     if holdout.withholds(run.program.holdout, member.holdout, "expiry_reminders"):
-        # Held out of reminders: looked at again for the next expiry day, as if reminded of these ones, with
-        # nothing recorded (reminded_until stays), so a program that stops holding it out reminds it again.
+        # Held out of reminders: looked at again for its next expiry day, as if reminded of these ones, with
+        # nothing recorded (reminded_until stays): a program that stops holding it out reminds it of the rest.
         run.counts["emails_held_out"] += 1
         later = due_dates.next_reminder(state.lots, until, run.today, notice, cooldown_ends=None, fallback=fallback)
         member_updates.move_due(member_id, "REMIND", seen, later)
