@@ -5,9 +5,7 @@ from __future__ import annotations
 from tests.browser.conftest import MEMBER_ID, Console, Stack
 
 
-def test_the_program_form_sets_the_holdout_and_the_member_page_shows_the_group(
-    console: Console, stack: Stack
-) -> None:
+def test_the_program_form_sets_the_holdout_and_the_member_page_shows_the_group(console: Console, stack: Stack) -> None:
     before = stack.ok("GET", "/v1/admin/program")
     console.sign_in(route="/program", heading="Program")
     page = console.page
