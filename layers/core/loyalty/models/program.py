@@ -22,6 +22,7 @@ from loyalty.models.common import (
     one_of,
 )
 from loyalty.models.currencies import ISO_4217
+from loyalty.models.experiments import GrossMarginRate
 from loyalty.models.timezones import IANA_TIMEZONES, TIMEZONE_CONSTANTS
 
 Name = Annotated[str, Field(min_length=1, max_length=64)]
@@ -306,6 +307,7 @@ class Program(ApiModel):
     )
     referrals: Referrals | None = Field(default=None, description="Referral rewards (absent: none).")
     accounting: AccountingSettings | None = None
+    gross_margin_rate: GrossMarginRate | None = None  # the experiments report's incremental margin
 
     @field_validator("currency")
     @classmethod

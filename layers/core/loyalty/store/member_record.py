@@ -108,6 +108,7 @@ class MemberRecord:
     merged_into: str | None = None
     # Lots held on the member item (loyalty.store.profile_lots): a month program's accruals add here.
     lots: Mapping[Portion, int] = field(default_factory=dict)
+    holdout: bool = False  # drawn at enrollment (program holdout), kept for life: item attribute grp = "h"
 
     def to_item(self) -> Item:
         item: Item = {
@@ -144,6 +145,7 @@ class MemberRecord:
             "provisional": self.provisional or None,
             "merged_into": self.merged_into,
             profile_lots.ATTRIBUTE: profile_lots.pack(self.lots) or None,
+            "grp": "h" if self.holdout else None,
         }
         for kind, day in self.due.by_kind().items():
             if day is not None:
@@ -193,6 +195,7 @@ class MemberRecord:
             provisional=bool(item.get("provisional", False)),
             merged_into=item.get("merged_into"),
             lots=profile_lots.unpack(item.get(profile_lots.ATTRIBUTE)),
+            holdout=item.get("grp") == "h",
         )
 
 
