@@ -97,10 +97,16 @@ def _member_counts(new: Item, old: Item | None) -> dict[str, Counts]:
             return {}
         holdout = {"nh": 1} if new.get("grp") == "h" else {}
         return {cohort_id(cohort): {"n": 1, **holdout}, LAST_ID: {f"m{cohort}": 1}}
+    counts: dict[str, Counts] = {}
+    cohort = _month(new.get("enrolled_at"))
+    # Drawn at enrollment, so normally on the insert; a later write of it moves the cohort's count.
+    moved = (new.get("grp") == "h") - (old.get("grp") == "h")
+    if moved and cohort is not None:
+        counts[cohort_id(cohort)] = {"nh": moved}
     before, after = _last_month(old), _last_month(new)
-    if before == after or before is None or after is None:
-        return {}
-    return {LAST_ID: {f"m{before}": -1, f"m{after}": 1}}
+    if before != after and before is not None and after is not None:
+        counts[LAST_ID] = {f"m{before}": -1, f"m{after}": 1}
+    return counts
 
 
 def _order_facts(new: Item, old: Item | None) -> tuple[Fact, ...]:
@@ -185,9 +191,13 @@ def checkpoint(stream_shard: str) -> str | None:
 # --- the reports' side -------------------------------------------------------------------------------
 
 
-def aggregates(first: str = "", last: str = "\uffff") -> dict[str, dict[str, int]]:
-    """Every aggregate whose id sorts from ``first`` to ``last`` (one Query; more pages only past 1 MB)."""
-    request = items.query(AGGREGATES, sort="SK BETWEEN :first AND :last", values={":first": first, ":last": last})
+def aggregates(first: str | None = None, last: str = "\uffff") -> dict[str, dict[str, int]]:
+    """Every aggregate whose id sorts from ``first`` to ``last`` (all without ``first``): one Query,
+    more pages only past 1 MB."""
+    if first is None:
+        request = items.query(AGGREGATES)
+    else:
+        request = items.query(AGGREGATES, sort="SK BETWEEN :first AND :last", values={":first": first, ":last": last})
     return {
         str(item["SK"]): {name: int(value) for name, value in item.items() if name not in ("PK", "SK")}
         for item in items.every(request)
