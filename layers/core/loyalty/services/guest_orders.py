@@ -13,14 +13,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from loyalty.adapters import clock
 from loyalty.domain import calendar
 from loyalty.domain.errors import Conflict, InvalidInput
+from loyalty.domain.refunds import Paid
 from loyalty.models.common import rfc3339
 from loyalty.models.experiments import GuestOrder, GuestOrderRequest
 from loyalty.services import program as programs
+from loyalty.services.integrations.mapping import Customer
 from loyalty.store import impact as store
 from loyalty.store import secrets
 
@@ -75,3 +77,28 @@ def put(order_id: str, hashed: str, currency: str, placed_at: datetime, total_mi
     if any(existing.get(name) != item[name] for name in ("h", "total", "currency", "placed_at")):
         raise GuestOrderConflict(f"order {order_id} was already recorded with another body")
     return Recorded(order, False)
+
+
+def record_platform_order(
+    order_id: str, connection_id: str, customer: Customer, placed: str | None, paid: Paid | None
+) -> bool:
+    """A platform's order of a customer who is no member (and not enrolled), recorded as a non-member's:
+    its goods as the platform priced them (what a member's order counts), the customer by email (the
+    same hash as a storefront's email) or else by the platform's id. Left out (False) when it names no
+    customer, no total or no date, or is in another currency than the program's."""
+    program = programs.current()
+    if paid is None or placed is None or paid.currency != program.currency:
+        return False
+    if customer.email:
+        hashed = customer_hash(customer.email)
+    elif customer.customer_id:
+        hashed = customer_hash(f"{connection_id}\n{customer.customer_id}")
+    else:
+        return False
+    moment = datetime.fromisoformat(placed)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    try:
+        put(order_id, hashed, paid.currency, moment, max(paid.goods, 0))
+    except GuestOrderConflict:
+        return False  # the platform sent the order again, changed: the first one counts
+    return True
