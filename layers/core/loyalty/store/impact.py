@@ -72,8 +72,8 @@ def record_of(record: Mapping[str, Any]) -> Record:
     raw_new, raw_old = change.get("NewImage"), change.get("OldImage")
     if not raw_new:
         return Record(sequence, created, label)
-    new = from_item(raw_new)
-    old = from_item(raw_old) if raw_old else None
+    new = _read(raw_new)
+    old = _read(raw_old) if raw_old else None
     facts: tuple[Fact, ...] = ()
     counts: dict[str, Counts] = {}
     pk, sk = str(new.get("PK", "")), str(new.get("SK", ""))
@@ -84,6 +84,32 @@ def record_of(record: Mapping[str, Any]) -> Record:
     elif pk.startswith(GUEST_PREFIX) and old is None:
         facts = (Fact(f"n:{new['h']}", "n", str(new["m"]), int(new["total"]), 1),)
     return Record(sequence, created, label, facts, counts)
+
+
+# The attributes read from an image (only these: a stream image may hold values, such as binary ones,
+# in a shape the boto3 deserializer refuses, and the rest is not needed).
+READ = frozenset(
+    {
+        "PK",
+        "SK",
+        "enrolled_at",
+        "last_order_on",
+        "grp",
+        "member_id",
+        "earned_day",
+        "net_total",
+        "points",
+        "ec",
+        "refunded_share",
+        "h",
+        "m",
+        "total",
+    }
+)
+
+
+def _read(image: Mapping[str, Any]) -> Item:
+    return from_item({name: value for name, value in image.items() if name in READ})
 
 
 def _last_month(member: Item) -> str | None:
