@@ -7,7 +7,7 @@ its members) and, for the program's cost, from the books' day items of the perio
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from loyalty.adapters import clock
 from loyalty.domain import accounting as books
@@ -98,10 +98,10 @@ def _figures(sums: Sums) -> GroupFigures:
 
 def _program_cost(period: list[str]) -> int:
     """The issued value of the points issued in the period (sales and others: signup, events...)."""
-    first = f"{period[0]}-01"
-    last = month_of(month_index(period[-1]) + 1) + "-01"
-    days = accounting.days(first, last)
-    moved = books.movements(books.Day(t.kinds, t.months, t.counters) for d, t in days.items() if d < last)
+    last = month_of(month_index(period[-1]) + 1)
+    final_day = (date.fromisoformat(f"{last}-01") - timedelta(days=1)).isoformat()
+    days = accounting.days(f"{period[0]}-01", final_day)
+    moved = books.movements(books.Day(t.kinds, t.months, t.counters) for t in days.values())
     return books.minor(moved["issued_sales"][1] + moved["issued_other"][1])
 
 
