@@ -26,7 +26,7 @@ from fractions import Fraction
 from typing import Any, Literal
 
 from loyalty.domain.impact import LAST_ID, Counts, Fact, Record, Step, cohort_id
-from loyalty.store import items, transactions
+from loyalty.store import items, stream_books
 from loyalty.store.client import Item, dynamodb, from_item, table_name, to_item
 
 AGGREGATES = "IMPACT#AGG"
@@ -197,16 +197,7 @@ def apply(stream_shard: str, step: Step, read: str | None, expires_at: int) -> L
         writes.append(items.update_tx("aggregate", aggregate_key(aggregate), expression, None, marks))
     checkpoint = {**checkpoint_key(stream_shard), "seq": step.label or str(step.last), "ttl": expires_at}
     checkpoint["through"] = Decimal(str(step.through))
-    if read is None:
-        writes.append(items.put_tx("checkpoint", checkpoint, items.NEW))
-    else:
-        writes.append(items.put_tx("checkpoint", checkpoint, "seq = :read", {":read": read}))
-    result = transactions.run(writes)
-    if result.written:
-        return "written"
-    if result.failed_role("checkpoint"):
-        return "moved"
-    return "contended"
+    return stream_books.with_checkpoint(writes, checkpoint, read)
 
 
 def checkpoint(stream_shard: str) -> str | None:
