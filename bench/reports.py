@@ -1,12 +1,12 @@
 """Reports at two program sizes, fifty times apart, with the same activity: the items they read.
 
-Each size gets a table of its own (the template's schema, on DynamoDB Local) holding that many
-members, cloned from a member the real services enrolled and credited during this run (bench.jobs.seed),
-and the same month of activity through the real services: ``ORDERS`` orders spread over November 2027,
-``ADJUSTMENTS`` adjustments. Then, on 2 December, the month's three reports (roll-forward, liability at
-the month's end, KPIs over the month) run once to freeze what they need (the month-end job's work) and
-once measured. A report reads the accounting aggregates (at most 31 days x 16 shards + 1 frozen month),
-never members, so both sizes must read the same items.
+Each size gets a table of its own (the template's schema, on DynamoDB Local) holding that many members, cloned
+from a member the real services enrolled and credited during this run (bench.jobs.seed), and the same month of
+activity through the real services: ``ORDERS`` orders spread over November 2027, ``ADJUSTMENTS`` adjustments.
+Then, on 2 December, the month's reports (roll-forward, liability at the month's end, KPIs over the month, the
+experiments report of the month, retention since June) run once to freeze what they need (the month-end job's
+work) and once measured. A report reads the accounting aggregates (at most 31 days x 16 shards + 1 frozen
+month) and the impact aggregates (a few items a month), never members, so both sizes must read the same items.
 """
 
 from __future__ import annotations
@@ -31,6 +31,9 @@ REPORTS = {
     "rollforward": ("rollforward", MONTH),
     "liability": ("liability", date(2027, 11, 30)),
     "kpis": ("kpi_report", (date(2027, 11, 1), date(2027, 11, 30))),
+    # Does the program pay? (loyalty.services.impact_reports): the impact aggregates and the books' days.
+    "experiments": ("impact_reports.experiments", (MONTH, MONTH)),
+    "retention": ("impact_reports.retention", ("2027-06", MONTH)),
 }
 
 
@@ -63,10 +66,11 @@ def _activity() -> None:
 
 
 def _report(name: str) -> Any:
-    from loyalty.services import reports
+    from loyalty.services import impact_reports, reports
 
     function, argument = REPORTS[name]
-    call = getattr(reports, function)
+    module, _, function = function.rpartition(".")
+    call = getattr(impact_reports if module else reports, function)
     return call(*argument) if isinstance(argument, tuple) else call(argument)
 
 

@@ -1,5 +1,6 @@
-"""Accounting and program reports (scope admin): liability, the month roll-forward, KPIs; JSON, or CSV
-when the caller asks for ``text/csv``. Parsing and shaping only; the figures come from the layer."""
+"""Accounting and program reports (scope admin): liability, the month roll-forward, KPIs (JSON, or CSV
+when the caller asks for ``text/csv``), experiments and retention (JSON). Parsing and shaping only; the
+figures come from the layer."""
 
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
@@ -10,16 +11,20 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from loyalty.entrypoints import lazy
 from loyalty.entrypoints.handlers import api, http_handler
 from loyalty.entrypoints.routes import report_answer, report_doc
+from loyalty.models.experiments import ExperimentsReport, RetentionReport
 from loyalty.models.reports import Kpis, LiabilityReport, RollForward
 
 if TYPE_CHECKING:
-    from loyalty.services import reports
+    from loyalty.services import impact_reports, reports
 else:  # imported on first use: see loyalty.entrypoints.lazy
     reports = lazy.module("loyalty.services.reports")
+    impact_reports = lazy.module("loyalty.services.impact_reports")
 
 app = api(tags=["reports"])
 
-Month = Annotated[str, Query(pattern=r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$", description="YYYY-MM (years 1000 to 9999)")]
+MONTH = r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"
+Month = Annotated[str, Query(pattern=MONTH, description="YYYY-MM (years 1000 to 9999)")]
+FromMonth = Annotated[str, Query(alias="from", pattern=MONTH, description="YYYY-MM, the first whole month")]
 
 
 @app.get(
@@ -52,6 +57,25 @@ def kpis(
     to: Annotated[date, Query(description="YYYY-MM-DD, included")],
 ) -> Response[Any]:
     return report_answer(app, reports.kpi_report(from_, to), reports.kpis_csv)
+
+
+@app.get(
+    "/v1/admin/reports/experiments",
+    summary="Does the program pay? Members against non-members, treatment against holdout, whole months",
+    description="Lifts with 95% intervals from Welch's t on per-customer monthly values; `to` on or after "
+    "`from`, at most 36 months (422 otherwise). Definitions: docs/experiments.md.",
+)
+def experiments(from_: FromMonth, to: Month) -> ExperimentsReport:
+    return impact_reports.experiments(from_, to)
+
+
+@app.get(
+    "/v1/admin/reports/retention",
+    summary="Monthly enrollment cohorts' share active by month since, and the churn rate",
+    description="Cohorts enrolled from `from` to `to` (at most 36 months). Definitions: docs/experiments.md.",
+)
+def retention(from_: FromMonth, to: Month) -> RetentionReport:
+    return impact_reports.retention(from_, to)
 
 
 handler = http_handler(app)

@@ -3,6 +3,7 @@
 import { ApiError, call, configure, get, session } from "./api.js";
 import { Formats } from "./format.js";
 import * as dashboard from "./pages/dashboard.js";
+import * as impact from "./pages/impact.js";
 import * as imports from "./pages/imports.js";
 import * as keys from "./pages/keys.js";
 import * as members from "./pages/members.js";
@@ -17,6 +18,7 @@ const signOutButton = document.getElementById("sign-out");
 
 const routes = [
   [/^\/dashboard$/, dashboard.render, "Dashboard"],
+  [/^\/impact$/, impact.render, "Impact"],
   [/^\/members$/, members.renderSearch, "Members"],
   [/^\/members\/([A-Za-z0-9_.:-]{1,128})$/, members.renderMember, "Member"],
   [/^\/rewards$/, rewards.render, "Rewards"],

@@ -23,6 +23,7 @@ from loyalty.models.common import (
 )
 from loyalty.models.currencies import ISO_4217
 from loyalty.models.holdout import HoldoutSettings
+from loyalty.models.experiments import GrossMarginRate
 from loyalty.models.timezones import IANA_TIMEZONES, TIMEZONE_CONSTANTS
 
 Name = Annotated[str, Field(min_length=1, max_length=64)]
@@ -308,6 +309,7 @@ class Program(ApiModel):
     referrals: Referrals | None = Field(default=None, description="Referral rewards (absent: none).")
     accounting: AccountingSettings | None = None
     holdout: HoldoutSettings | None = Field(default=None, description="A holdout of new members (absent: none).")
+    gross_margin_rate: GrossMarginRate | None = None  # the experiments report's incremental margin
 
     @field_validator("currency")
     @classmethod

@@ -268,6 +268,8 @@ def plan(
         pending_left=credit.credited if pending else 0,
         matures_on=calendar.local_day(available_at, zone).isoformat() if pending and credit.credited > 0 else None,
         paid=paid,
+        grp="h" if member.holdout else None,
+        ec=member.enrolled_at[:7] or None,
         entry=EntryFields(
             member.member_id,
             "earn",

@@ -71,6 +71,10 @@ class OrderRecord:
     # Internal: no API view shows them.
     paid: Paid | None = None
     refunded_paid: str = "0"  # exact, as a fraction or decimal string
+    # For the impact aggregates (loyalty.store.impact), read from this item's stream record: "h" for a
+    # holdout member (absent for treatment), and the member's enrollment month (YYYY-MM) for cohorts.
+    grp: str | None = None
+    ec: str | None = None
 
     def to_item(self) -> Item:
         item: Item = {

@@ -147,10 +147,19 @@ def apply(
         "through": Decimal(str(step.through)),
         "ttl": expires_at,
     }
+    return with_checkpoint(writes, item, read.label if read is not None else None)
+
+
+def with_checkpoint(
+    writes: list[TxItem], checkpoint: Item, read: str | None
+) -> Literal["written", "moved", "contended"]:
+    """``writes`` and a stream shard's new ``checkpoint`` item in one transaction, only while the stored
+    checkpoint's ``seq`` is still ``read`` (None: there is none yet). Also the impact aggregates'
+    (loyalty.store.impact)."""
     if read is None:
-        writes.append(items.put_tx("checkpoint", item, items.NEW))
+        writes.append(items.put_tx("checkpoint", checkpoint, items.NEW))
     else:
-        writes.append(items.put_tx("checkpoint", item, "seq = :read", {":read": read.label}))
+        writes.append(items.put_tx("checkpoint", checkpoint, "seq = :read", {":read": read}))
     result = transactions.run(writes)
     if result.written:
         return "written"

@@ -6,7 +6,8 @@ Lambda's DynamoDB event source (FilterCriteria: member profile records, records 
 books, completed referrals) hands a batch of one shard in stream order, naming the shard (``shardId``:
 the mapping's tumbling window gives it, and expects a ``state`` back); the answer names the first
 record that failed, so Lambda retries from it and later events of the same member never overtake it.
-The books of a retried batch are not taken in again: they are at or below the shard's checkpoint.
+The books of a retried batch are not taken in again: they are at or below the shard's checkpoint; the
+impact aggregates (services.impact: orders, refunds, guest orders, members) the same, with their own.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from loyalty.entrypoints import lazy
 from loyalty.entrypoints.observability import Handler, logger, metrics, observed
 
 if TYPE_CHECKING:
-    from loyalty.services import books, events
+    from loyalty.services import books, events, impact
 else:  # imported on first use: see loyalty.entrypoints.lazy
     books = lazy.module("loyalty.services.books")
+    impact = lazy.module("loyalty.services.impact")
     events = lazy.module("loyalty.services.events")
 
 
@@ -30,6 +32,8 @@ def publish(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     booked = books.keep(event)
     if booked:
         metrics.add_metric(name="BooksTakenIn", unit=MetricUnit.Count, value=booked)
+    # The experiments and retention reports' aggregates, the same way (exactly once per shard).
+    impact.keep(event)
     published = events.publish(event.get("Records") or [])
     metrics.add_metric(name="EventsPublished", unit=MetricUnit.Count, value=len(published.events))
     metrics.add_metric(name="WebhookDeliveriesQueued", unit=MetricUnit.Count, value=published.deliveries)

@@ -20,7 +20,7 @@ from loyalty.domain.errors import MemberErased, MemberMerged
 from loyalty.domain.refunds import Paid, PlatformRefund
 from loyalty.models.integrations import IntegrationWebhook, ShopifyOrder, ShopifyRefund, WooOrder
 from loyalty.models.order import OrderRequest, RefundRequest
-from loyalty.services import accrual, refunds
+from loyalty.services import accrual, guest_orders, refunds
 from loyalty.services.integrations import connections, held, members, shopify, woocommerce
 
 logger = Logger(child=True)
@@ -58,6 +58,12 @@ def process(message: IntegrationWebhook) -> Processed:
         order = ShopifyOrder.model_validate(document)
         member_id = members.member_for(connection, shopify.customer(order))
         request = shopify.order_request(order, member_id, connection.category_by_sku) if member_id else None
+        if member_id is None:  # a non-member's order: the experiments report's other group
+            placed = order.processed_at or order.created_at
+            customer = shopify.customer(order)
+            guest_orders.record_platform_order(
+                shopify.PREFIX + order.id, connection.connection_id, customer, placed, shopify.paid(order)
+            )
         _accrue(result, shopify.PREFIX + order.id, member_id, request, shopify.paid(order))
     elif message.platform == "shopify" and message.topic == "refunds/create":
         mapped = shopify.refund_request(ShopifyRefund.model_validate(document))
@@ -70,6 +76,15 @@ def process(message: IntegrationWebhook) -> Processed:
         if woocommerce.earns(woo):
             member_id = members.member_for(connection, woocommerce.customer(woo))
             request = woocommerce.order_request(woo, member_id, connection.category_by_sku) if member_id else None
+            if member_id is None:
+                placed = woo.date_paid_gmt or woo.date_completed_gmt or woo.date_created_gmt
+                guest_orders.record_platform_order(
+                    woocommerce.PREFIX + woo.id,
+                    connection.connection_id,
+                    woocommerce.customer(woo),
+                    placed,
+                    woocommerce.paid(woo),
+                )
             _accrue(result, woocommerce.PREFIX + woo.id, member_id, request, woocommerce.paid(woo))
         order_id, requests = woocommerce.refund_requests(woo)
         # Only an order that was never paid (a pending order cancelled) has no accrual to wait for.
