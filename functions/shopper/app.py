@@ -13,6 +13,7 @@ from loyalty.entrypoints.http import JSON
 from loyalty.entrypoints.observability import logger, metrics
 from loyalty.entrypoints.params import ClientIdPath, Cursor, Limit
 from loyalty.entrypoints.routes import acting_key, answered, created_doc
+from loyalty.models.challenges import ChallengeProgress
 from loyalty.models.common import CLIENT_ID_PATTERN, Page
 from loyalty.models.entry import Entry
 from loyalty.models.me import Balance, CardReplace, Me, MemberCard, MeReward, TokenCreated, TokenRequest, WaysToEarn
@@ -21,9 +22,10 @@ from loyalty.models.problem import Problem
 from loyalty.models.reward import Redemption, RedemptionRequest
 
 if TYPE_CHECKING:
-    from loyalty.services import app_proxy, cards, me, member_tokens
+    from loyalty.services import app_proxy, cards, challenges, me, member_tokens
 else:  # imported on first use: see loyalty.entrypoints.lazy
     app_proxy = lazy.module("loyalty.services.app_proxy")
+    challenges = lazy.module("loyalty.services.challenges")
     cards = lazy.module("loyalty.services.cards")
     me = lazy.module("loyalty.services.me")
     member_tokens = lazy.module("loyalty.services.member_tokens")
@@ -130,6 +132,11 @@ def my_ways_to_earn() -> WaysToEarn:
 @app.get("/v1/me/balance", summary="The available points by expiry day, and what is pending", tags=["me"])
 def my_balance() -> Balance:
     return me.balance(access.member(_event()).member_id)
+
+
+@app.get("/v1/me/challenges", summary="The member's progress in the program's challenges", tags=["me"])
+def my_challenges() -> Page[ChallengeProgress]:
+    return challenges.page(access.member(_event()).member_id)
 
 
 # --- the Shopify App Proxy (no key: Shopify's signature over the query string) ------------------------

@@ -7,6 +7,7 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from loyalty.models.challenges import Badge
 from loyalty.models.common import ApiModel, Bool, ClientId, Email, Model, Timestamp
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
@@ -98,6 +99,7 @@ class Member(Model):
     next_tier: NextTier | None
     points: Points
     expiring: list[Expiring]
+    badges: list[Badge] = Field(default_factory=list, description="Badges of completed challenges, one per badge.")
 
 
 class NextMilestone(Model):

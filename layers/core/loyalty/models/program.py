@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ConfigDict, Field, PlainSerializer, field_validator, model_validator
 
+from loyalty.models.challenges import Challenges
 from loyalty.models.common import (
     ApiModel,
     ClientId,
@@ -306,6 +307,7 @@ class Program(ApiModel):
     )
     referrals: Referrals | None = Field(default=None, description="Referral rewards (absent: none).")
     accounting: AccountingSettings | None = None
+    challenges: Challenges = Field(default_factory=list, description="Challenges and badges (at most 10).")
 
     @field_validator("currency")
     @classmethod

@@ -15,6 +15,7 @@ from datetime import date
 from typing import Literal
 
 from loyalty.domain.balances import Balances
+from loyalty.domain.challenges import Progress
 from loyalty.domain.tiers import Qualifying
 from loyalty.domain.valuation import Portion
 from loyalty.store import keys, profile_lots
@@ -73,6 +74,11 @@ def unpacked(data: object) -> tuple[int, ...]:
     return tuple(counts)
 
 
+def _pair(numbers: Sequence[int]) -> tuple[int, int]:
+    at, count = [*numbers, 0, 0][:2]
+    return at, count
+
+
 @dataclass(frozen=True)
 class MemberRecord:
     member_id: str
@@ -108,6 +114,10 @@ class MemberRecord:
     merged_into: str | None = None
     # Lots held on the member item (loyalty.store.profile_lots): a month program's accruals add here.
     lots: Mapping[Portion, int] = field(default_factory=dict)
+    # Progress of the program's challenges (loyalty.domain.challenges: a few varints each, at most 10) and
+    # the badges awarded {badge: (awarded_at epoch seconds, count)}: attributes ``ch`` and ``bd``.
+    challenges: Mapping[str, Progress] = field(default_factory=dict)
+    badges: Mapping[str, tuple[int, int]] = field(default_factory=dict)
 
     def to_item(self) -> Item:
         item: Item = {
@@ -144,6 +154,8 @@ class MemberRecord:
             "provisional": self.provisional or None,
             "merged_into": self.merged_into,
             profile_lots.ATTRIBUTE: profile_lots.pack(self.lots) or None,
+            "ch": {cid: packed(p.numbers()) for cid, p in self.challenges.items()} or None,
+            "bd": {badge: packed(pair) for badge, pair in self.badges.items()} or None,
         }
         for kind, day in self.due.by_kind().items():
             if day is not None:
@@ -193,6 +205,8 @@ class MemberRecord:
             provisional=bool(item.get("provisional", False)),
             merged_into=item.get("merged_into"),
             lots=profile_lots.unpack(item.get(profile_lots.ATTRIBUTE)),
+            challenges={str(k): Progress.of(unpacked(v)) for k, v in (item.get("ch") or {}).items()},
+            badges={str(k): _pair(unpacked(v)) for k, v in (item.get("bd") or {}).items()},
         )
 
 

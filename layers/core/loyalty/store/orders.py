@@ -8,11 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from loyalty.domain.challenges import Counted
 from loyalty.domain.refunds import Paid
 from loyalty.store import items, keys
 from loyalty.store.client import Item
 from loyalty.store.due_index import DueItem
 from loyalty.store.entries import EntryFields, with_entry
+from loyalty.store.member_record import packed, unpacked
 from loyalty.store.transactions import TxItem
 
 
@@ -71,6 +73,9 @@ class OrderRecord:
     # Internal: no API view shows them.
     paid: Paid | None = None
     refunded_paid: str = "0"  # exact, as a fraction or decimal string
+    # What the order added to each challenge (loyalty.domain.challenges.Counted), so its refunds take
+    # exactly that back: attribute ``ch``, absent when no challenge counted it.
+    challenges: dict[str, Counted] = field(default_factory=dict)
 
     def to_item(self) -> Item:
         item: Item = {
@@ -88,6 +93,7 @@ class OrderRecord:
             "refunds": [items.attributes(refund) for refund in self.refunds] or None,
             "paid": _paid_item(self.paid) if self.paid else None,
             "refunded_paid": self.refunded_paid if self.refunded_paid != "0" else None,
+            "ch": {cid: packed(c.numbers()) for cid, c in self.challenges.items()} or None,
             **self.entry.to_item(),
         }
         if self.status == "pending" and self.matures_on is not None:
@@ -111,6 +117,7 @@ class OrderRecord:
             refunds=[items.build(RefundSummary, refund) for refund in item.get("refunds") or []],
             answered_status=str(item.get("answered") or item["status"]),
             paid=_paid(item.get("paid")),
+            challenges={str(cid): Counted.of(unpacked(v)) for cid, v in (item.get("ch") or {}).items()},
         )
 
 
@@ -125,6 +132,7 @@ _STORED_OTHERWISE = (
     "refunded_paid",
     "entry",
     "matures_on",
+    "challenges",
 )
 
 
