@@ -9,8 +9,8 @@ as varints) per challenge, at most ``MAX_CHALLENGES`` of them.
   count up to ``bucket_days - 1`` days longer than ``window_days`` (at most 45 days for a 366-day window,
   none for windows of 8 days or less). That is the one approximation: exact per-order days would grow with
   the orders.
-- ``categories`` keeps each distinct category (a 16-bit hash of its name: two categories of a program
-  collide with odds of about 1 in 65,536) with the last day it was bought, within the window.
+- ``categories`` keeps each distinct category (a 14-bit hash of its name: two categories of a program
+  collide with odds of about 1 in 16,384) with the last day it was bought, within the window.
 - ``weekly_streak`` keeps the orders of each week (Monday to Sunday, local days) of the current streak:
   the streak is the run of consecutive weeks with an order that ends this week or last week (a week in
   progress does not break it).
@@ -52,7 +52,7 @@ def bucket_days(window_days: int) -> int:
 
 
 def category_hash(category: str) -> int:
-    return zlib.crc32(category.encode()) & 0xFFFF
+    return zlib.crc32(category.encode()) & 0x3FFF  # 14 bits: two bytes as a varint
 
 
 @dataclass(frozen=True)
@@ -66,13 +66,26 @@ class Progress:
     marks: tuple[tuple[int, int], ...] = ()
 
     def numbers(self) -> list[int]:
-        return [self.done, self.at, self.paid, *(n for mark in self.marks for n in mark)]
+        """As stored: each mark's key as its distance from the one before (marks are kept sorted), so a
+        year of weeks or days takes one byte a key instead of two."""
+        keys = [key for key, _ in self.marks]
+        gaps = [b - a for a, b in zip([0, *keys], keys, strict=False)]
+        return [
+            self.done,
+            self.at,
+            self.paid,
+            *(n for gap, (_, v) in zip(gaps, self.marks, strict=True) for n in (gap, v)),
+        ]
 
     @classmethod
     def of(cls, numbers: Sequence[int]) -> Progress:
         head = [*numbers[:3], 0, 0, 0][:3]
         rest = list(numbers[3:])
-        return cls(head[0], head[1], head[2], tuple(zip(rest[::2], rest[1::2], strict=False)))
+        marks, key = [], 0
+        for gap, value in zip(rest[::2], rest[1::2], strict=False):
+            key += gap
+            marks.append((key, value))
+        return cls(head[0], head[1], head[2], tuple(marks))
 
     @property
     def empty(self) -> bool:
@@ -162,7 +175,7 @@ def add(challenge: Challenge, progress: Progress, order: Order, today: date) -> 
     day = day_number(order.day)
     marks: list[tuple[int, int]]
     values: tuple[int, ...]
-    if challenge.kind == "orders" or challenge.kind == "spend_minor":
+    if challenge.kind in {"orders", "spend_minor"}:
         value = 1 if challenge.kind == "orders" else order.spend_minor
         key = day - day % bucket_days(challenge.window_days)
         if value <= 0:

@@ -13,8 +13,8 @@ from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 
 from loyalty.adapters import clock
-from loyalty.domain.challenges import Progress
 from loyalty.domain import calendar, spending, tiers
+from loyalty.domain.challenges import Progress
 from loyalty.domain.errors import RateLimited, Unauthorized
 from loyalty.models.common import Page
 from loyalty.models.entry import Entry
