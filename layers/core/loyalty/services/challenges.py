@@ -189,7 +189,7 @@ def page(member_id: str, now: datetime | None = None) -> Page[ChallengeProgress]
     """GET /v1/members/{member_id}/challenges and /v1/me/challenges: one read of the member item. At
     most 10 challenges: one page."""
     state = member_reads.read(member_id, "none")
-    if state is None or state.member.status == "erased":
+    if state is None:
         raise MemberNotFound(f"No member '{member_id}'.")
     program = programs.current()
     today = calendar.local_day(now or clock.now(), program.zone)
