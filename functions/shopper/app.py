@@ -35,7 +35,7 @@ app = api()
 CardCode = Annotated[str, Path(min_length=1, max_length=64)]
 ConnectionId = Annotated[str, Path(pattern=CLIENT_ID_PATTERN, max_length=128)]
 ProxyView = Annotated[
-    Literal["me", "rewards", "redemptions", "activity", "ways-to-earn", "balance"],
+    Literal["me", "rewards", "redemptions", "activity", "ways-to-earn", "balance", "challenges"],
     Path(description="me: the /v1/me view; the others: /v1/me/<path>."),
 ]
 TOO_MANY = {
@@ -150,9 +150,9 @@ def my_challenges() -> Page[ChallengeProgress]:
 )
 def proxy_view(
     connection_id: ConnectionId, path: ProxyView, limit: Limit = 25, cursor: Cursor = None
-) -> Me | Page[MeReward] | Page[Redemption] | Page[Entry] | WaysToEarn | Balance:
-    result: Me | Page[MeReward] | Page[Redemption] | Page[Entry] | WaysToEarn | Balance = app_proxy.view(
-        connection_id, path, app.current_event.raw_event.get("rawQueryString", ""), limit, cursor
+) -> Me | Page[MeReward] | Page[Redemption] | Page[Entry] | WaysToEarn | Balance | Page[ChallengeProgress]:
+    result: Me | Page[MeReward] | Page[Redemption] | Page[Entry] | WaysToEarn | Balance | Page[ChallengeProgress] = (
+        app_proxy.view(connection_id, path, app.current_event.raw_event.get("rawQueryString", ""), limit, cursor)
     )
     return result
 

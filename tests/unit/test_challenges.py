@@ -141,3 +141,16 @@ def test_the_member_item_stays_under_2_kb_with_ten_active_challenges_badges_and_
     item["outbox"] = [{"type": "points.earned", "data": {"order_id": "o-" + "x" * 60, "points": 1000}}]
     size = item_size(to_item(item))  # type: ignore[arg-type]
     assert size < 2048, (size, item_size(to_item({"ch": item["ch"], "bd": item["bd"]})))  # type: ignore[arg-type]
+
+
+def test_a_reward_credited_with_its_order_is_booked_as_issued_other_beside_the_sale() -> None:
+    from decimal import Decimal
+
+    from loyalty.domain import bookings
+
+    booking = bookings.Booking("issued_sales", "2026-11-26", value=Decimal(1), source="sale", other={"2027-11-30": 500})
+    books = bookings.books(booking, {"2027-11-30": 530}, {}, "Bronze", "Bronze")
+    assert books.movement is not None and (books.movement.kind, books.movement.points) == ("issued_sales", 30)
+    assert books.counters["issued_other_p"] == 500 and books.counters["x2027-11_p"] == 500
+    assert sum(books.valued.values()) == 530  # the lot holds both, each portion with its source
+    assert {portion.source for portion in books.valued} == {"sale", "other"}

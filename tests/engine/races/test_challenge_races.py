@@ -9,27 +9,17 @@ import pytest
 
 from harness.programs import program_document
 from loyalty.adapters import clock
-from loyalty.domain.errors import Contended
 from loyalty.models.member import EnrollRequest
 from loyalty.models.order import OrderRequest
 from loyalty.models.program import Program
 from loyalty.services import accrual, activity, challenges, members, program
 from tests.auditing import audit_clean
+from tests.engine.races.test_campaign_races import until_recorded
 from tests.engine.races.test_concurrency import race
 
 pytestmark = pytest.mark.parametrize("aws", ["dynamodb-local"], indirect=True)
 
 ORDERS = 20
-
-
-def until_recorded(request: OrderRequest) -> accrual.Accrued:
-    """As a client does with a 503: send the same order again until it is recorded."""
-    for _ in range(40):
-        try:
-            return accrual.accrue(request)
-        except Contended:
-            continue
-    raise AssertionError(f"{request.order_id} was never recorded")
 
 
 def test_twenty_concurrent_orders_that_each_complete_the_challenge_credit_its_reward_once(aws: str) -> None:

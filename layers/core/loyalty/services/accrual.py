@@ -240,7 +240,7 @@ def plan(
         deltas,
         program,
     )
-    won = challenges.on_order(after, request, int(earned.net_minor), state.lots, program, now, key_id)
+    won = challenges.on_order(after, request, int(earned.net_minor), program, now, key_id)
     after, deltas = won.member, {d: deltas.get(d, 0) + won.deltas.get(d, 0) for d in {*deltas, *won.deltas}}
     taken = budgets.takes(program, request.order_id, earned.bonuses, known or {})
     counters = budgets.take_items(taken)

@@ -62,7 +62,6 @@ def on_order(
     member: MemberRecord,
     request: OrderRequest,
     spend_minor: int,
-    lots: Mapping[str, int],
     program: Program,
     now: datetime,
     key_id: str | None,
