@@ -44,7 +44,11 @@ export function challenges(page, me, fmt) {
           { "data-challenge": item.challenge_id },
           el("span", { id }, item.label),
           el("progress", { max: item.goal, value: Math.min(item.progress, item.goal), "aria-labelledby": id }),
-          el("span", { class: "muted" }, item.ends_at && !done ? `${status} · ${t("until", { date: fmt.date(item.ends_at) })}` : status),
+          el(
+            "span",
+            { class: "muted" },
+            item.ends_at && !done ? `${status} · ${t("until", { date: fmt.date(item.ends_at) })}` : status,
+          ),
         );
       }),
     ),

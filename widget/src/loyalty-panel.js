@@ -390,8 +390,8 @@ class LoyaltyPanel extends HTMLElement {
       const answer = await this.#api.get(paths[name], query);
       if (view !== this.#view) return;
       view[name] = whole
-          ? { data: answer, loading: false }
-          : { items: [...current.items, ...(answer.items ?? [])], next: answer.next_cursor ?? null, loading: false };
+        ? { data: answer, loading: false }
+        : { items: [...current.items, ...(answer.items ?? [])], next: answer.next_cursor ?? null, loading: false };
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       view[name] = { ...current, loading: false, error };
