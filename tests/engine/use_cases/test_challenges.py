@@ -172,3 +172,13 @@ def test_orders_outside_the_challenge_dates_do_not_count(setup: Any) -> None:
     place("o-2")
     assert progress() == (1, None)
     assert challenges.page("m-1").items[0].ends_at == NOW + timedelta(days=5)
+
+
+def test_on_a_month_expiry_program_the_reward_joins_the_member_items_lots_and_leaves_them(setup: Any) -> None:
+    setup(challenge(), expiry_granularity="month")
+    for i in range(3):
+        place(f"o-{i}")
+    assert members.get("m-1").points.available == 530
+    refund("o-2", "r-1", amount_minor=1_000)
+    assert members.get("m-1").points.available == 20
+    audit_clean()
