@@ -154,3 +154,15 @@ def test_a_reward_credited_with_its_order_is_booked_as_issued_other_beside_the_s
     assert books.counters["issued_other_p"] == 500 and books.counters["x2027-11_p"] == 500
     assert sum(books.valued.values()) == 530  # the lot holds both, each portion with its source
     assert {portion.source for portion in books.valued} == {"sale", "other"}
+
+
+def test_refunds_of_a_completed_rounds_orders_undo_its_completion_and_leave_the_open_round() -> None:
+    c = challenge(goal=2, repeatable=True)
+    p, counted, done = run(c, order(), order(), order())  # a round completed, the third order opens the next
+    assert done == 1 and rules.count(c, p, TODAY) == 1
+    first = rules.undo(c, p, counted[0], 1, TODAY, full=True)
+    assert first.reversed_points == 100 and first.progress.done == 0
+    second = rules.undo(c, first.progress, counted[1], 1, TODAY, full=True)
+    assert second.reversed_points == 0 and rules.count(c, second.progress, TODAY) == 1  # the open round's order
+    stored = rules.Progress.of(second.progress.numbers())
+    assert stored == second.progress

@@ -57,13 +57,16 @@ def category_hash(category: str) -> int:
 
 @dataclass(frozen=True)
 class Progress:
-    """One challenge's state on a member: completions, the last one's time (epoch seconds, 0 when none
-    holds) and reward, and the marks of the open round: ``(bucket or day or week, value)``."""
+    """One challenge's state on a member: completions that hold, the last one's time (epoch seconds, 0
+    when none holds) and reward, the marks of the open round: ``(bucket or day or week, value)``, and
+    (repeatables) the open round's number, which only grows: an order's round tells whether it counted in
+    the open round or in one that completed."""
 
     done: int = 0
     at: int = 0
     paid: int = 0
     marks: tuple[tuple[int, int], ...] = ()
+    round: int = 0
 
     def numbers(self) -> list[int]:
         """As stored: each mark's key as its distance from the one before (marks are kept sorted), so a
@@ -74,22 +77,23 @@ class Progress:
             self.done,
             self.at,
             self.paid,
+            self.round,
             *(n for gap, (_, v) in zip(gaps, self.marks, strict=True) for n in (gap, v)),
         ]
 
     @classmethod
     def of(cls, numbers: Sequence[int]) -> Progress:
-        head = [*numbers[:3], 0, 0, 0][:3]
-        rest = list(numbers[3:])
+        head = [*numbers[:4], 0, 0, 0, 0][:4]
+        rest = list(numbers[4:])
         marks, key = [], 0
         for gap, value in zip(rest[::2], rest[1::2], strict=False):
             key += gap
             marks.append((key, value))
-        return cls(head[0], head[1], head[2], tuple(marks))
+        return cls(head[0], head[1], head[2], tuple(marks), head[3])
 
     @property
     def empty(self) -> bool:
-        return not self.done and not self.marks
+        return not self.done and not self.marks and not self.round
 
 
 @dataclass(frozen=True)
@@ -191,7 +195,7 @@ def add(challenge: Challenge, progress: Progress, order: Order, today: date) -> 
         key, values = week_number(order.day), (1,)
         marks = _merged(progress.marks, key, 1)
     kept = _kept(challenge, marks, today)
-    return replace(progress, marks=kept), Counted(progress.done, key, values)
+    return replace(progress, marks=kept), Counted(progress.round, key, values)
 
 
 def on_order(
@@ -216,9 +220,9 @@ def on_order(
             if added is not None:
                 counted[cid] = added
             if (challenge.repeatable or not state.done) and count(challenge, state, today) >= challenge.goal:
-                state = Progress(state.done + 1, now_seconds, challenge.reward_points, state.marks)
+                state = replace(state, done=state.done + 1, at=now_seconds, paid=challenge.reward_points)
                 if challenge.repeatable:
-                    state = replace(state, marks=())
+                    state = replace(state, marks=(), round=state.round + 1)
                 completed.append(Completion(challenge, challenge.reward_points))
         if not state.empty:
             progress[cid] = state
@@ -235,11 +239,13 @@ def undo(challenge: Challenge, progress: Progress, counted: Counted, value: int,
     """Take an order's ``value`` (its count, or the refunded part of its spend; categories: all of it)
     back from a challenge (``full``: the order is now refunded in full). A completed round it counted in
     that falls below the goal is undone."""
-    if challenge.repeatable and counted.round < progress.done:
-        if not full:
+    if challenge.repeatable and counted.round < progress.round:
+        if not full or not progress.done:
             return Undone(progress, 0)
-        # Its round completed and restarted: the completion itself is what the order no longer supports
-        # (approximation: the round's other orders are not carried into the open one).
+        # Its round completed and restarted: the completion itself is what the order no longer supports.
+        # Approximations: the round's other orders are not carried into the open one, and a second refund
+        # of the same round undoes one more completion while any holds (the reward of a round is not
+        # kept per round: the member item stays small).
         done = progress.done - 1
         return Undone(replace(progress, done=done, at=progress.at if done else 0), progress.paid)
     if value <= 0:
