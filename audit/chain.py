@@ -43,7 +43,8 @@ def _change_to_available(book: Book, entry: Item) -> int | None:
     """What an entry did to available, when its item tells; None when it may have been pending."""
     kind = entry.get("kind")
     if kind in AVAILABLE_ONLY_KINDS:
-        return int_of(entry, "entry_points")
+        # A challenge's reward reversed beyond what was available owes the rest (to_debt), as a refund does.
+        return int_of(entry, "entry_points") + int_of(entry, "to_debt")
     if kind == "merge":  # moved pending points mature later without an entry of their own
         return None if int_of(entry, "moved_pending") else int_of(entry, "moved_available")
     if kind == "earn":

@@ -1,4 +1,4 @@
-"""Member routes: enroll, read, update, activity, events, referrals. Parsing and shaping only."""
+"""Member routes: enroll, read, update, activity, events, referrals, challenges. Parsing and shaping only."""
 
 from typing import TYPE_CHECKING, Annotated
 
@@ -11,15 +11,17 @@ from loyalty.entrypoints.handlers import api, http_handler
 from loyalty.entrypoints.observability import metrics
 from loyalty.entrypoints.params import ClientIdPath, Cursor, Limit
 from loyalty.entrypoints.routes import acting_key, answered, body_doc, created_doc
+from loyalty.models.challenges import ChallengeProgress
 from loyalty.models.common import Page
 from loyalty.models.entry import Entry
 from loyalty.models.member import EnrollRequest, Member, MemberPatch, MemberReferrals
 from loyalty.models.member_event import MemberEventRequest, MemberEventResult
 
 if TYPE_CHECKING:
-    from loyalty.services import activity, member_events, members, referrals
+    from loyalty.services import activity, challenges, member_events, members, referrals
 else:  # imported on first use: see loyalty.entrypoints.lazy
     activity = lazy.module("loyalty.services.activity")
+    challenges = lazy.module("loyalty.services.challenges")
     member_events = lazy.module("loyalty.services.member_events")
     members = lazy.module("loyalty.services.members")
     referrals = lazy.module("loyalty.services.referrals")
@@ -47,6 +49,11 @@ def patch_member(member_id: ClientIdPath, body: Annotated[MemberPatch, Body()]) 
 @app.get("/v1/members/<member_id>/activity", summary="A member's ledger, newest first")
 def get_activity(member_id: ClientIdPath, limit: Limit = 25, cursor: Cursor = None) -> Page[Entry]:
     return activity.page(member_id, limit, cursor)
+
+
+@app.get("/v1/members/<member_id>/challenges", summary="A member's progress in the program's challenges")
+def get_challenges(member_id: ClientIdPath) -> Page[ChallengeProgress]:
+    return challenges.page(member_id)
 
 
 @app.get(

@@ -13,6 +13,7 @@ from loyalty.entrypoints.http import JSON
 from loyalty.entrypoints.observability import logger, metrics
 from loyalty.entrypoints.params import ClientIdPath, Cursor, Limit
 from loyalty.entrypoints.routes import acting_key, answered, created_doc
+from loyalty.models.challenges import ChallengeProgress
 from loyalty.models.common import CLIENT_ID_PATTERN, Page
 from loyalty.models.entry import Entry
 from loyalty.models.me import Balance, CardReplace, Me, MemberCard, MeReward, TokenCreated, TokenRequest, WaysToEarn
@@ -21,9 +22,10 @@ from loyalty.models.problem import Problem
 from loyalty.models.reward import Redemption, RedemptionRequest
 
 if TYPE_CHECKING:
-    from loyalty.services import app_proxy, cards, me, member_tokens
+    from loyalty.services import app_proxy, cards, challenges, me, member_tokens
 else:  # imported on first use: see loyalty.entrypoints.lazy
     app_proxy = lazy.module("loyalty.services.app_proxy")
+    challenges = lazy.module("loyalty.services.challenges")
     cards = lazy.module("loyalty.services.cards")
     me = lazy.module("loyalty.services.me")
     member_tokens = lazy.module("loyalty.services.member_tokens")
@@ -33,7 +35,7 @@ app = api()
 CardCode = Annotated[str, Path(min_length=1, max_length=64)]
 ConnectionId = Annotated[str, Path(pattern=CLIENT_ID_PATTERN, max_length=128)]
 ProxyView = Annotated[
-    Literal["me", "rewards", "redemptions", "activity", "ways-to-earn", "balance"],
+    Literal["me", "rewards", "redemptions", "activity", "ways-to-earn", "balance", "challenges"],
     Path(description="me: the /v1/me view; the others: /v1/me/<path>."),
 ]
 TOO_MANY = {
@@ -132,6 +134,11 @@ def my_balance() -> Balance:
     return me.balance(access.member(_event()).member_id)
 
 
+@app.get("/v1/me/challenges", summary="The member's progress in the program's challenges", tags=["me"])
+def my_challenges() -> Page[ChallengeProgress]:
+    return challenges.page(access.member(_event()).member_id)
+
+
 # --- the Shopify App Proxy (no key: Shopify's signature over the query string) ------------------------
 
 
@@ -143,9 +150,9 @@ def my_balance() -> Balance:
 )
 def proxy_view(
     connection_id: ConnectionId, path: ProxyView, limit: Limit = 25, cursor: Cursor = None
-) -> Me | Page[MeReward] | Page[Redemption] | Page[Entry] | WaysToEarn | Balance:
-    result: Me | Page[MeReward] | Page[Redemption] | Page[Entry] | WaysToEarn | Balance = app_proxy.view(
-        connection_id, path, app.current_event.raw_event.get("rawQueryString", ""), limit, cursor
+) -> Me | Page[MeReward] | Page[Redemption] | Page[Entry] | WaysToEarn | Balance | Page[ChallengeProgress]:
+    result: Me | Page[MeReward] | Page[Redemption] | Page[Entry] | WaysToEarn | Balance | Page[ChallengeProgress] = (
+        app_proxy.view(connection_id, path, app.current_event.raw_event.get("rawQueryString", ""), limit, cursor)
     )
     return result
 

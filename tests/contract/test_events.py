@@ -74,6 +74,7 @@ STATUS = {
     "MembersFunction/activity.json": 200,
     "MembersFunction/post-event.json": 201,
     "MembersFunction/get-referrals.json": 200,
+    "MembersFunction/get-challenges.json": 200,
     "AdminFunction/delete-key.json": 204,
     "OrdersFunction/get-order.json": 200,
     "GuestOrdersFunction/post-guest-order.json": 201,
@@ -108,6 +109,7 @@ STATUS = {
     "ShopperFunction/my-redemptions.json": 401,
     "ShopperFunction/my-activity.json": 401,
     "ShopperFunction/my-ways-to-earn.json": 401,
+    "ShopperFunction/my-challenges.json": 401,
     "ShopperFunction/replace-card.json": 201,
     # Card codes are random: the committed event holds a placeholder code, as the voucher's does.
     "ShopperFunction/card-member.json": 404,
@@ -124,6 +126,7 @@ WITH_TOKEN = {
     "ShopperFunction/my-redemptions.json": 200,
     "ShopperFunction/my-activity.json": 200,
     "ShopperFunction/my-ways-to-earn.json": 200,
+    "ShopperFunction/my-challenges.json": 200,
 }
 # The events that show a refusal on purpose send another credential than the admin key (or none).
 REFUSED = {"AdminFunction/get-program-unknown-key.json", "AdminFunction/get-program-no-key.json"}

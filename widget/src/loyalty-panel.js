@@ -1,5 +1,6 @@
-// <loyalty-panel>: a shopper's points, tier, rewards, activity, ways to earn, referral code and member
-// card, from the loyalty API's /v1/me routes. One <script> and one element; see docs/shop.md.
+// <loyalty-panel>: a shopper's points, tier, rewards, activity, ways to earn, challenges and badges,
+// referral code and member card, from the loyalty API's /v1/me routes. One <script> and one element;
+// see docs/shop.md.
 //
 //   <loyalty-panel api="https://loyalty.example.com" token="..." lang="de"></loyalty-panel>
 //   panel.tokenProvider = () => fetch("/loyalty-token").then((r) => r.json()).then((b) => b.token);
@@ -7,12 +8,13 @@
 // Events (bubbling, composed): loyalty:ready {member}, loyalty:redeemed {redemption, reward},
 // loyalty:error {code, status, message}, loyalty:token-expired {} (no tokenProvider: set a new `token`).
 import { ApiError, MemberApi } from "./api.js";
+import { challenges } from "./challenges.js";
 import { clientId, copy, el, swap } from "./dom.js";
 import { resolveLocale, translator } from "./i18n.js";
 import css from "./style.css";
 import * as views from "./views.js";
 
-const SECTIONS = ["vouchers", "activity", "earn", "referral", "card"];
+const SECTIONS = ["vouchers", "activity", "earn", "challenges", "referral", "card"];
 const PAGE = 10;
 
 let sheet = null;
@@ -377,19 +379,19 @@ class LoyaltyPanel extends HTMLElement {
   async #loadSection(name, more = false) {
     const view = this.#view;
     if (view.phase !== "ready" || !this.#boxes[name]) return;
-    const paths = { activity: "/activity", vouchers: "/redemptions", earn: "/ways-to-earn" };
+    const paths = { activity: "/activity", vouchers: "/redemptions", earn: "/ways-to-earn", challenges: "/challenges" };
+    const whole = name === "earn" || name === "challenges"; // one answer, no pages
     if (!(name in paths) || (view[name] && !more) || view[name]?.loading) return;
     const current = view[name] ?? { items: [], next: null };
     view[name] = { ...current, loading: true, error: null };
     this.#renderSection(name);
     try {
-      const query = name === "earn" ? {} : { limit: PAGE, cursor: more ? current.next : null };
+      const query = whole ? {} : { limit: PAGE, cursor: more ? current.next : null };
       const answer = await this.#api.get(paths[name], query);
       if (view !== this.#view) return;
-      view[name] =
-        name === "earn"
-          ? { data: answer, loading: false }
-          : { items: [...current.items, ...(answer.items ?? [])], next: answer.next_cursor ?? null, loading: false };
+      view[name] = whole
+        ? { data: answer, loading: false }
+        : { items: [...current.items, ...(answer.items ?? [])], next: answer.next_cursor ?? null, loading: false };
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       view[name] = { ...current, loading: false, error };
@@ -418,7 +420,9 @@ class LoyaltyPanel extends HTMLElement {
     }
     const state = this.#view[name];
     const parts = [];
-    if (state?.items?.length) {
+    if (name === "challenges" && state?.data) {
+      parts.push(challenges(state.data, me, this.#fmt));
+    } else if (state?.items?.length) {
       const names = new Map(rewards.map((reward) => [reward.reward_id, reward.name]));
       parts.push(
         name === "activity" ? views.entries(state.items, this.#fmt) : views.vouchers(state.items, names, this.#fmt),

@@ -58,6 +58,27 @@ def _seed(stack: Stack) -> None:
         ],
         signup_points=50,
         referrals={"referrer_points": 200, "referee_points": 100, "min_order_minor": 20_00},
+        # Badges only (no points), so the members' balances are what their orders earned.
+        challenges=[
+            {
+                "challenge_id": "three-books",
+                "label": "Buy three books this month",
+                "kind": "orders",
+                "goal": 3,
+                "window_days": 30,
+                "reward_points": 0,
+                "badge": "bookworm",
+                "ends_at": _now(timedelta(days=30)),
+            },
+            {
+                "challenge_id": "big-spender",
+                "label": "Spend 1,000 euros",
+                "kind": "spend_minor",
+                "goal": 1000_00,
+                "window_days": 90,
+                "reward_points": 0,
+            },
+        ],
     )
     stack.ok("PUT", "/v1/admin/program", program)
     for reward_id, reward in REWARDS.items():

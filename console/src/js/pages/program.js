@@ -1,5 +1,5 @@
 // The program editor: the settings most often changed as fields, the rest (multipliers, campaigns, event
-// rules, accounting) as JSON. PUT validates the program as a whole; each 422 error is shown next to the
+// rules, challenges, accounting) as JSON. PUT validates the program as a whole; each 422 error is shown next to the
 // field its `loc` names.
 import { ApiError, put } from "../api.js";
 import {
@@ -44,6 +44,7 @@ const ADVANCED = [
   "excluded_categories",
   "campaigns",
   "event_rules",
+  "challenges",
   "accounting",
 ];
 const STARTER = {

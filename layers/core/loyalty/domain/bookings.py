@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from loyalty.domain import accounting, valuation
+from loyalty.domain import accounting, stream_books, valuation
 from loyalty.domain.valuation import Kind, Movement, Portion, Source
 
 
@@ -31,6 +31,9 @@ class Booking:
     source: Source = "other"
     portions: Mapping[Portion, int] | None = None
     counters: Mapping[str, int | Decimal] = field(default_factory=dict)
+    # Points among ``lot_deltas`` (expiry day -> points) issued as ``issued_other`` beside the change's
+    # own kind: a challenge's reward credited with the order that completed it (the same transaction).
+    other: Mapping[str, int] = field(default_factory=dict)
 
 
 def issued_other(day: str, value: Decimal) -> Booking:
@@ -86,11 +89,19 @@ def books(
 ) -> Books:
     """Everything a change books: its valued portions, the day's movement and counters (its KPI counters
     and the tier counters ``tier_before`` -> ``tier_after``, as ``counted_tier`` gives them)."""
-    valued = valued_deltas(booking, lot_deltas, portions_before)
+    other = dict(booking.other) if booking is not None else {}
+    own = {day: delta - other.get(day, 0) for day, delta in lot_deltas.items()}
+    valued = valued_deltas(booking, own, portions_before)
     moves = accounting.tier_moves(tier_before, tier_after)
     if moves and booking is None:
         raise ValueError("a change of tier (or an erasure) needs its booking: the tier counts move with it")
     if booking is None:
         return Books(valued)
     movement = valuation.movement(booking.kind, valued) if valued and booking.kind is not None else None
-    return Books(valued, booking.day, movement, {**booking.counters, **moves})
+    counters: dict[str, int | Decimal] = {**booking.counters, **moves}
+    if other_valued := valuation.credit(other, "other", booking.value):
+        # The other kind's adds go with the counters (the day item adds them up attribute by attribute).
+        also = stream_books.adds(valuation.movement("issued_other", other_valued))
+        counters = stream_books.total([counters, also])
+        valued = valuation.merge([valued, other_valued])
+    return Books(valued, booking.day, movement, counters)

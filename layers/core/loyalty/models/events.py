@@ -73,6 +73,9 @@ class PointsRefunded(EventData):
     order_id: Id
     refund_id: Id
     points: Points = Field(description="Points taken back (positive).")
+    challenge_points: Points | None = Field(
+        default=None, description="Challenge rewards the refund reversed besides (their completions undone)."
+    )
     balance: Balance | None = None
 
 
@@ -111,8 +114,10 @@ class PointsAdjusted(EventData):
 
 class PointsBonus(EventData):
     points: Points
-    reason: Literal["signup", "event", "referral", "referral_milestone", "campaign"]
+    reason: Literal["signup", "event", "referral", "referral_milestone", "campaign", "challenge"]
     event_id: Id | None = Field(default=None, description="The member event that earned it (reason 'event').")
+    challenge_id: Id | None = Field(default=None, description="The challenge completed (reason 'challenge').")
+    badge: str | None = Field(default=None, description="The badge the completion awarded, if any.")
     balance: Balance | None = None
 
 

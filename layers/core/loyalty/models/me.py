@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
+from loyalty.models.challenges import Badge
 from loyalty.models.common import ApiModel, Int, Model, Timestamp
 from loyalty.models.member import Expiring, NextTier
 from loyalty.models.reward import Reward
@@ -71,6 +72,7 @@ class Me(Model):
     expiring: list[Expiring]
     referral_code: str
     card_code: str | None = Field(description="The member card's code (the widget shows it as a QR code).")
+    badges: list[Badge] = Field(default_factory=list, description="Badges of completed challenges, one per badge.")
 
 
 class MeReward(Reward):

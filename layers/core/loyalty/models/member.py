@@ -7,6 +7,7 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from loyalty.models.challenges import Badge
 from loyalty.models.common import ApiModel, Bool, ClientId, Email, Model, Timestamp
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
@@ -104,6 +105,7 @@ class Member(Model):
         "enrolled without a holdout: treatment). For the shop and its admins: the member's own views (/v1/me) "
         "never show it.",
     )
+    badges: list[Badge] = Field(default_factory=list, description="Badges of completed challenges, one per badge.")
 
 
 class NextMilestone(Model):

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ConfigDict, Field, PlainSerializer, field_validator, model_validator
 
+from loyalty.models.challenges import Challenges
 from loyalty.models.common import (
     ApiModel,
     ClientId,
@@ -310,6 +311,7 @@ class Program(ApiModel):
     accounting: AccountingSettings | None = None
     holdout: HoldoutSettings | None = Field(default=None, description="A holdout of new members (absent: none).")
     gross_margin_rate: GrossMarginRate | None = None  # the experiments report's incremental margin
+    challenges: Challenges = Field(default_factory=list, description="Challenges and badges (at most 10).")
 
     @field_validator("currency")
     @classmethod

@@ -31,7 +31,7 @@ from loyalty.models.common import rfc3339
 from loyalty.models.member import Member
 from loyalty.models.order import BonusOut, BreakdownLine, OrderAccrued, OrderRead, OrderRequest, RefundOut
 from loyalty.models.program import MAX_SAFE_INTEGER, Program
-from loyalty.services import budgets
+from loyalty.services import budgets, challenges
 from loyalty.services import program as programs
 from loyalty.services.member_writes import Recorded, active_state, check_owner, lots_after, with_points
 from loyalty.services.views import member_view
@@ -241,6 +241,8 @@ def plan(
         deltas,
         program,
     )
+    won = challenges.on_order(after, request, int(earned.net_minor), program, now, key_id)
+    after, deltas = won.member, {d: deltas.get(d, 0) + won.deltas.get(d, 0) for d in {*deltas, *won.deltas}}
     taken = budgets.takes(program, request.order_id, earned.bonuses, known or {})
     counters = budgets.take_items(taken)
     status = "pending" if pending else "available"
@@ -270,6 +272,7 @@ def plan(
         paid=paid,
         grp="h" if member.holdout else None,
         ec=member.enrolled_at[:7] or None,
+        challenges=won.counted,
         entry=EntryFields(
             member.member_id,
             "earn",
@@ -291,6 +294,7 @@ def plan(
             },
         ),
         *tier_changed(tier.name, new_tier.name),
+        *won.events,
     ]
     started = referral_started(member, program, order, pending, today.isoformat(), now_text)
     if started is not None:
@@ -304,7 +308,7 @@ def plan(
         entry=EntryPut(order.to_item(), OrderRecord.from_item),
         lots_before=state.lots,
         lot_deltas=deltas,
-        more=counters,
+        more=[*counters, *won.entries],
         booking=Booking(
             "issued_sales",
             today.isoformat(),
@@ -314,6 +318,7 @@ def plan(
                 **kpis.order_counters(member.last_order_on, member.orders_count, today, net_total),
                 **({"pending_p": Decimal(credit.credited)} if pending and credit.credited else {}),
             },
+            other=won.deltas,  # challenges' rewards: issued_other
         ),
         portions_before=state.portions,
         hold=program.month_expiry_from is not None,
@@ -355,7 +360,7 @@ def referral_started(
 
 def replay(order: OrderRecord, program: Program) -> OrderAccrued:
     """The first result of an order, with the member as it is now."""
-    return _read(order, program)
+    return _accrued(order, _member_now(order, program))
 
 
 def read(order_id: str) -> OrderRead:
@@ -381,10 +386,6 @@ def _member_now(order: OrderRecord, program: Program) -> Member:
     if state is None:
         raise MemberNotFound(f"No member '{order.member_id}'.")
     return member_view(state.member, state.lots, program, clock.now(), through_month=state.through_month)
-
-
-def _read(order: OrderRecord, program: Program) -> OrderAccrued:
-    return _accrued(order, _member_now(order, program))
 
 
 def _accrued(order: OrderRecord, member: Member) -> OrderAccrued:

@@ -18,7 +18,7 @@ from typing import Any
 from loyalty.adapters import clock
 from loyalty.domain import app_proxy
 from loyalty.domain.errors import MemberNotFound, NotFound, Unauthorized
-from loyalty.services import me
+from loyalty.services import challenges, me
 from loyalty.services.integrations import connections
 from loyalty.store import integrations as integrations_store
 from loyalty.store import member_reads
@@ -32,6 +32,7 @@ VIEWS: dict[str, Callable[[str, int, str | None], Any]] = {
     "activity": me.activity_page,
     "ways-to-earn": lambda member_id, limit, cursor: me.ways_to_earn(member_id),
     "balance": lambda member_id, limit, cursor: me.balance(member_id),
+    "challenges": lambda member_id, limit, cursor: challenges.page(member_id),
 }
 
 

@@ -14,6 +14,7 @@ from decimal import ROUND_FLOOR, Decimal
 
 from loyalty.adapters import clock
 from loyalty.domain import calendar, holdout, spending, tiers
+from loyalty.domain.challenges import Progress
 from loyalty.domain.errors import RateLimited, Unauthorized
 from loyalty.models.common import Page
 from loyalty.models.entry import Entry
@@ -60,6 +61,7 @@ def me(member_id: str) -> Me:
         expiring=member.expiring,
         referral_code=member.referral_code,
         card_code=cards.code_for(member_id),
+        badges=member.badges,
     )
 
 
@@ -138,6 +140,13 @@ def ways_to_earn(member_id: str) -> WaysToEarn:
             )
         )
     rules += [EarnRule(kind="event", label=rule.type, points=rule.points) for rule in program.event_rules]
+    rules += [
+        EarnRule.model_validate(
+            {"kind": "challenge", "label": c.label, "points": c.reward_points or None, "ends_at": c.ends_at}
+        )
+        for c in program.challenges
+        if c.open_at(now) and (c.repeatable or not member.challenges.get(c.challenge_id, Progress()).done)
+    ]
     referral = _referral_points(program, member.referral_code)
     if referral:
         rules.append(EarnRule(kind="referral", label="referral", points=referral))

@@ -20,7 +20,7 @@ from loyalty.domain.spending import spendable
 from loyalty.models.common import rfc3339
 from loyalty.models.order import RefundRequest, RefundResult
 from loyalty.models.program import Program
-from loyalty.services import budgets
+from loyalty.services import budgets, challenges
 from loyalty.services import program as programs
 from loyalty.services.member_writes import Recorded, check_owner, lots_after, owner_state
 from loyalty.services.views import member_view, state_view
@@ -164,6 +164,10 @@ def plan(
     )
     after = replace(member, balances=reversal.balances, qualifying=qualifying, last_activity_at=now_text)
     after = replace(after, due=replace(after.due, tier_review=_review_sooner(after, program, today)))
+    shares = (Fraction(order.refunded_share), planned.refunded_share)
+    lots = lots_after(state.lots, deltas)
+    won = challenges.on_refund(after, order, shares, lots, program, now, request.refund_id, key_id)
+    after, deltas = won.member, {d: deltas.get(d, 0) + won.deltas.get(d, 0) for d in {*deltas, *won.deltas}}
     record = RefundRecord(
         refund_id=request.refund_id,
         order_id=order.order_id,
@@ -198,12 +202,18 @@ def plan(
         [
             Event(
                 "points.refunded",
-                {"order_id": order.order_id, "refund_id": request.refund_id, "points": planned.points_reversed},
-            )
+                {
+                    "order_id": order.order_id,
+                    "refund_id": request.refund_id,
+                    "points": planned.points_reversed,
+                    **({"challenge_points": won.reversed_points} if won.reversed_points else {}),
+                },
+            ),
+            *won.events,
         ],
         entry=EntryPut(record.to_item(), RefundRecord.from_item),
         lot_deltas=deltas,
-        more=[order_store.refund_state_update(order, order_after), *bonuses_back(order, order_after)],
+        more=[order_store.refund_state_update(order, order_after), *bonuses_back(order, order_after), *won.entries],
         booking=Booking(
             "reversed",
             today.isoformat(),

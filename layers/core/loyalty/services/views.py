@@ -4,9 +4,10 @@ and an activity entry."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 
 from loyalty.domain import calendar, tiers
+from loyalty.models.challenges import Badge
 from loyalty.models.common import from_record
 from loyalty.models.entry import Entry
 from loyalty.models.member import Expiring, Member, NextTier, Points, Tier
@@ -53,7 +54,15 @@ def member_view(
         ),
         expiring=[Expiring(points=lots[day], expires_on=day) for day in shown[:EXPIRING_SHOWN]],
         group="holdout" if member.holdout else "treatment",
+        badges=badges_view(member),
     )
+
+
+def badges_view(member: MemberRecord) -> list[Badge]:
+    return [
+        Badge(badge=badge, awarded_at=datetime.fromtimestamp(at, UTC), count=count)
+        for badge, (at, count) in sorted(member.badges.items())
+    ]
 
 
 def state_view(state: MemberState, program: Program, now: datetime) -> Member:

@@ -15,6 +15,7 @@ from datetime import date
 from typing import Literal
 
 from loyalty.domain.balances import Balances
+from loyalty.domain.challenges import Progress
 from loyalty.domain.tiers import Qualifying
 from loyalty.domain.valuation import Portion
 from loyalty.store import keys, profile_lots
@@ -73,6 +74,11 @@ def unpacked(data: object) -> tuple[int, ...]:
     return tuple(counts)
 
 
+def _pair(numbers: Sequence[int]) -> tuple[int, int]:
+    at, count = [*numbers, 0, 0][:2]
+    return at, count
+
+
 @dataclass(frozen=True)
 class MemberRecord:
     member_id: str
@@ -109,6 +115,10 @@ class MemberRecord:
     # Lots held on the member item (loyalty.store.profile_lots): a month program's accruals add here.
     lots: Mapping[Portion, int] = field(default_factory=dict)
     holdout: bool = False  # drawn at enrollment (program holdout), kept for life: item attribute grp = "h"
+    # Progress of the program's challenges (loyalty.domain.challenges: a few varints each, at most 10) and
+    # the badges awarded {badge: (awarded_at epoch seconds, count)}: attributes ``ch`` and ``bd``.
+    challenges: Mapping[str, Progress] = field(default_factory=dict)
+    badges: Mapping[str, tuple[int, int]] = field(default_factory=dict)
 
     def to_item(self) -> Item:
         item: Item = {
@@ -146,6 +156,8 @@ class MemberRecord:
             "merged_into": self.merged_into,
             profile_lots.ATTRIBUTE: profile_lots.pack(self.lots) or None,
             "grp": "h" if self.holdout else None,
+            "ch": {cid: packed(p.numbers()) for cid, p in self.challenges.items()} or None,
+            "bd": {badge: packed(pair) for badge, pair in self.badges.items()} or None,
         }
         for kind, day in self.due.by_kind().items():
             if day is not None:
@@ -196,6 +208,8 @@ class MemberRecord:
             merged_into=item.get("merged_into"),
             lots=profile_lots.unpack(item.get(profile_lots.ATTRIBUTE)),
             holdout=item.get("grp") == "h",
+            challenges={str(k): Progress.of(unpacked(v)) for k, v in (item.get("ch") or {}).items()},
+            badges={str(k): _pair(unpacked(v)) for k, v in (item.get("bd") or {}).items()},
         )
 
 

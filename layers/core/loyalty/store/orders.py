@@ -8,11 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from loyalty.domain.challenges import Counted
 from loyalty.domain.refunds import Paid
 from loyalty.store import items, keys
 from loyalty.store.client import Item
 from loyalty.store.due_index import DueItem
 from loyalty.store.entries import EntryFields, with_entry
+from loyalty.store.member_record import packed, unpacked
 from loyalty.store.transactions import TxItem
 
 
@@ -75,6 +77,9 @@ class OrderRecord:
     # holdout member (absent for treatment), and the member's enrollment month (YYYY-MM) for cohorts.
     grp: str | None = None
     ec: str | None = None
+    # What the order added to each challenge (loyalty.domain.challenges.Counted), so its refunds take
+    # exactly that back: attribute ``ch``, absent when no challenge counted it.
+    challenges: dict[str, Counted] = field(default_factory=dict)
 
     def to_item(self) -> Item:
         item: Item = {
@@ -92,6 +97,7 @@ class OrderRecord:
             "refunds": [items.attributes(refund) for refund in self.refunds] or None,
             "paid": _paid_item(self.paid) if self.paid else None,
             "refunded_paid": self.refunded_paid if self.refunded_paid != "0" else None,
+            "ch": {cid: packed(c.numbers()) for cid, c in self.challenges.items()} or None,
             **self.entry.to_item(),
         }
         if self.status == "pending" and self.matures_on is not None:
@@ -115,6 +121,7 @@ class OrderRecord:
             refunds=[items.build(RefundSummary, refund) for refund in item.get("refunds") or []],
             answered_status=str(item.get("answered") or item["status"]),
             paid=_paid(item.get("paid")),
+            challenges={str(cid): Counted.of(unpacked(v)) for cid, v in (item.get("ch") or {}).items()},
         )
 
 
@@ -129,6 +136,7 @@ _STORED_OTHERWISE = (
     "refunded_paid",
     "entry",
     "matures_on",
+    "challenges",
 )
 
 
