@@ -3,6 +3,7 @@
 - ``python -m bench histories [days] [orders]``: the history scenarios (bench/histories.py) as JSON;
 - ``python -m bench reports [members...]``: the reports at those sizes (bench/reports.py);
 - ``python -m bench load [accruals]``: the load test (bench/load.py);
+- ``python -m bench simulation [orders]``: the what-if simulator's replay speed (bench/simulation.py; no stack);
 - ``python -m bench baseline [load]``: the last run's figures (or only its load test and all-in cost)
   kept in bench/previous.json (bench/previous.py);
 - ``python -m bench docs``: the last run (bench/results.json) written into docs/performance.md and the
@@ -32,6 +33,13 @@ def main() -> int:
         from bench.load import main as load
 
         return load(sys.argv[2:])
+    if command == ["simulation"]:
+        from bench.stack import template
+
+        template()
+        from bench.simulation import main as simulation
+
+        return simulation(sys.argv[2:])
     if command == ["baseline"]:
         from bench.previous import main as baseline
 

@@ -88,7 +88,7 @@ def run(count: int = ORDERS) -> dict[str, Any]:
     started = time.process_time()
     answer = simulation.compare(current, proposed, history)
     seconds = time.process_time() - started
-    per_s = 2 * count / seconds  # orders replayed: each order once under each program
+    per_s = 2 * count / seconds  # orders replayed: each order once under each program (CPU time: one core)
     million_s = seconds * MILLION / count
     return {
         "orders": count,
