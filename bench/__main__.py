@@ -15,31 +15,25 @@ are spawned processes, which import the parent's main module under another name.
 
 import sys
 
+# The parts that need the layer on sys.path (bench.stack.template puts it there, as bench.run does).
+WITH_LAYER = {
+    "histories": "bench.histories",
+    "reports": "bench.reports",
+    "load": "bench.load",
+    "simulation": "bench.simulation",
+}
+
 
 def main() -> int:
     command = sys.argv[1:2]
-    if command in (["histories"], ["reports"], ["load"]):
+    if command and command[0] in WITH_LAYER:
+        import importlib
+
         from bench.stack import template
 
         template()  # puts the layer on sys.path, as bench.run does, before anything imports it
-        if command == ["histories"]:
-            from bench.histories import main as histories
-
-            return histories(sys.argv[2:])
-        if command == ["reports"]:
-            from bench.reports import main as reports
-
-            return reports(sys.argv[2:])
-        from bench.load import main as load
-
-        return load(sys.argv[2:])
-    if command == ["simulation"]:
-        from bench.stack import template
-
-        template()
-        from bench.simulation import main as simulation
-
-        return simulation(sys.argv[2:])
+        part: int = importlib.import_module(WITH_LAYER[command[0]]).main(sys.argv[2:])
+        return part
     if command == ["baseline"]:
         from bench.previous import main as baseline
 

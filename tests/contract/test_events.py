@@ -304,7 +304,9 @@ def _upload_sample(event: dict[str, Any]) -> None:
 
     for record in event["Records"]:
         simulated = record["s3"]["object"]["key"].startswith("simulations/")
-        sample = ("SimulationWorkerFunction", "orders.jsonl") if simulated else ("ImportTriggerFunction", "members.jsonl")
+        sample = (
+            ("SimulationWorkerFunction", "orders.jsonl") if simulated else ("ImportTriggerFunction", "members.jsonl")
+        )
         body = (EVENTS / sample[0] / sample[1]).read_bytes()
         boto3.client("s3").put_object(
             Bucket=record["s3"]["bucket"]["name"], Key=record["s3"]["object"]["key"], Body=body

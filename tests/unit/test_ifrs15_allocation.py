@@ -47,7 +47,9 @@ def test_kpmg_example_10a_and_10b() -> None:
     assert _rounded(books.recognised(allocated, D(8_500), D(9_200))) - _rounded(year_2) == 4_140
 
 
-def _day(revenue: int = 0, issued: int = 0, redeemed: int = 0, months: dict[str, tuple[int, Decimal]] | None = None) -> books.Day:
+def _day(
+    revenue: int = 0, issued: int = 0, redeemed: int = 0, months: dict[str, tuple[int, Decimal]] | None = None
+) -> books.Day:
     kinds = {"issued_sales": (issued, D(issued)), "redeemed": (redeemed, D(redeemed))}
     return books.Day(kinds, months or {}, {"revenue_m": D(revenue)} if revenue else {})
 
@@ -56,10 +58,14 @@ def test_the_books_give_example_52s_deferred_revenue() -> None:
     """Example 52 as the books see it: the year's sales and points booked, the program's breakage the
     share of the outstanding points never expected to be redeemed (5% of the points when issued; 500 of
     the 5,500 outstanding after year 1; 300 of the 1,500 after year 2)."""
-    issued = books.roll(books.Balance(), [_day(100_000, 10_000, months={"9999-12": (10_000, D(10_000))})], "2026-12", D("0.05"))
+    issued = books.roll(
+        books.Balance(), [_day(100_000, 10_000, months={"9999-12": (10_000, D(10_000))})], "2026-12", D("0.05")
+    )
     assert _rounded(issued.allocated) == 8_676
     assert _rounded(books.deferred_by_ssp(issued, D("0.05"))) == 8_676  # nothing redeemed yet
-    year_1 = books.roll(issued, [_day(redeemed=4_500, months={"9999-12": (-4_500, D(-4_500))})], "2027-12", D(500) / D(5_500))
+    year_1 = books.roll(
+        issued, [_day(redeemed=4_500, months={"9999-12": (-4_500, D(-4_500))})], "2027-12", D(500) / D(5_500)
+    )
     assert _rounded(year_1.allocated) == 8_676  # the allocation stays as made when the points were issued
     assert _rounded(books.deferred_by_ssp(year_1, D(500) / D(5_500))) == 8_676 - 4_110
     year_2 = books.roll(year_1, [_day(redeemed=4_000, months={"9999-12": (-4_000, D(-4_000))})], "2028-12", D("0.2"))

@@ -21,7 +21,12 @@ from loyalty.services import simulation, simulation_files
 pytestmark = pytest.mark.engine
 
 MEMBERS = [f"m-{n}" for n in range(6)]
-CATALOGUE = [("SHOE", "shoes", 4_999), ("TV", "electronics", 29_900), ("CIG", "tobacco", 1_200), ("GIFT", "gifts", 2_500)]
+CATALOGUE = [
+    ("SHOE", "shoes", 4_999),
+    ("TV", "electronics", 29_900),
+    ("CIG", "tobacco", 1_200),
+    ("GIFT", "gifts", 2_500),
+]
 
 
 def history_program() -> dict[str, Any]:

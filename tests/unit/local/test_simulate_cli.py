@@ -13,7 +13,9 @@ from local import simulate
 EXPORT = Path(__file__).parents[2] / "fixtures" / "shopify" / "orders_export.csv"
 
 
-def test_make_simulate_prints_the_table_and_writes_the_answer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_make_simulate_prints_the_table_and_writes_the_answer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     current, proposed, out = tmp_path / "current.json", tmp_path / "proposed.json", tmp_path / "out.json"
     current.write_text(json.dumps(program_document(currency="EUR")))
     proposed.write_text(json.dumps(program_document(currency="EUR", points_per_unit="2")))

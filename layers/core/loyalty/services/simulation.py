@@ -260,4 +260,3 @@ def compare(current: Program, proposed: Program, orders: Sequence[SimOrder], top
             "top_losers": listed([g for g in gains if g[1] < 0][:top]),
         },
     }
-

@@ -71,7 +71,11 @@ def json_order(body: Any, where: str) -> SimOrder:
     lines = []
     for index, line in enumerate(body["lines"]):
         at = f"{where}, line {index + 1}"
-        if not isinstance(line, dict) or not isinstance(line.get("sku"), str) or not isinstance(line.get("category"), str):
+        if (
+            not isinstance(line, dict)
+            or not isinstance(line.get("sku"), str)
+            or not isinstance(line.get("category"), str)
+        ):
             raise InvalidInput(f"{at}: a line has sku, category, quantity and unit_price_minor.", [where])
         lines.append(
             earning.OrderLine(
@@ -86,7 +90,11 @@ def json_order(body: Any, where: str) -> SimOrder:
     if not isinstance(order_id, str) or not isinstance(member_id, str) or not order_id or not member_id:
         raise InvalidInput(f"{where}: order_id and member_id are strings.", [where])
     return SimOrder(
-        order_id, member_id, _when(body.get("placed_at"), where), tuple(lines), _count(body.get("discount_minor", 0), where)
+        order_id,
+        member_id,
+        _when(body.get("placed_at"), where),
+        tuple(lines),
+        _count(body.get("discount_minor", 0), where),
     )
 
 
@@ -130,7 +138,9 @@ def shopify_orders(text: str) -> Orders:
         try:
             lines = tuple(
                 earning.OrderLine(
-                    label((row.get("Lineitem sku") or "").strip() or (row.get("Lineitem name") or "").strip() or "unknown"),
+                    label(
+                        (row.get("Lineitem sku") or "").strip() or (row.get("Lineitem name") or "").strip() or "unknown"
+                    ),
                     label((row.get("Vendor") or "").strip() or DEFAULT_CATEGORY),
                     int(row["Lineitem quantity"]),
                     money.to_minor(row["Lineitem price"].strip(), currency),

@@ -51,7 +51,9 @@ def start(simulation_id: str, at: str) -> bool:
     ).written
 
 
-def finish(simulation_id: str, status: Status, at: str, *, result: str | None = None, reason: str | None = None) -> None:
+def finish(
+    simulation_id: str, status: Status, at: str, *, result: str | None = None, reason: str | None = None
+) -> None:
     """running -> done (with the answer) or failed (with the reason)."""
     marks = {"#status": "status", ":status": status, ":at": at, ":running": "running"}
     expression = "SET #status = :status, finished_at = :at"
