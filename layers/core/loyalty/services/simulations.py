@@ -112,7 +112,7 @@ def file_arrived(bucket: str, key: str, etag: str, size: int | None) -> Arrival:
         if size is not None and size > MAX_FILE_BYTES:
             raise InvalidInput(f"The file is {size} bytes; a simulation takes at most {MAX_FILE_BYTES}.", ["file"])
         try:
-            raw = b"\n".join(uploads.lines(bucket, key, etag))
+            raw = b"\n".join(uploads.lines(bucket, unquote_plus(key), etag))
         except uploads.Unavailable as error:
             raise InvalidInput(f"The file is {error}.", ["file"]) from None
         try:
