@@ -29,9 +29,9 @@ ORDERS = [
 
 
 def _put(url: str, body: bytes) -> None:
-    request = urllib.request.Request(url, data=body, method="PUT")  # noqa: S310 - moto's S3 on loopback
+    request = urllib.request.Request(url, data=body, method="PUT")
     request.add_header("Content-Type", "application/octet-stream")
-    with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
+    with urllib.request.urlopen(request, timeout=30) as answer:
         assert answer.status == 200
 
 
@@ -49,7 +49,9 @@ def test_the_simulator_shows_both_programs_side_by_side(console: Console) -> Non
     _put(url, "".join(json.dumps(order) + "\n" for order in ORDERS).encode())
 
     page.get_by_role("heading", name=re.compile("Simulation console-sim-1: (done|failed)")).wait_for(timeout=30_000)
-    assert page.get_by_role("heading", name="Simulation console-sim-1: done").is_visible(), page.locator("main").inner_text()
+    assert page.get_by_role("heading", name="Simulation console-sim-1: done").is_visible(), page.locator(
+        "main"
+    ).inner_text()
     side = page.locator("table").filter(has_text="The two programs side by side")
     # 100.00 of shoes and 25.00 of electronics (x2): 150 points now, 300 at 2 points per dollar.
     issued = side.get_by_role("row").filter(has_text="Points issued").locator("td")
