@@ -24,6 +24,7 @@ from loyalty.models.program import Program
 from loyalty.models.simulations import SimulationCreated, SimulationReport
 from loyalty.services import program as programs
 from loyalty.services import simulation, simulation_files
+from loyalty.services.imports import id_in_key
 from loyalty.store import simulations as store
 
 KEY_PREFIX = "simulations/"
@@ -38,10 +39,7 @@ def object_key(simulation_id: str) -> str:
 
 
 def simulation_id_of(key: str) -> str | None:
-    key = unquote_plus(key)
-    if not (key.startswith(KEY_PREFIX) and key.endswith(KEY_SUFFIX)):
-        return None
-    return key[len(KEY_PREFIX) : -len(KEY_SUFFIX)] or None
+    return id_in_key(key, KEY_PREFIX, KEY_SUFFIX)
 
 
 def answer_for(current: Program, proposed: Program, read: simulation_files.Orders) -> dict[str, Any]:
