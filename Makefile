@@ -12,7 +12,7 @@ PORT ?= 3000
 BACKEND ?= moto
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help run check test bench invoke import audit rebuild-books lint format typecheck openapi tools console widget browser clean
+.PHONY: help run check test bench invoke import simulate audit rebuild-books lint format typecheck openapi tools console widget browser clean
 
 help:
 	@echo "make run      start the local stack on http://127.0.0.1:$(PORT) (BACKEND=moto|dynamodb-local)"
@@ -21,6 +21,7 @@ help:
 	@echo "make bench    measure the design's numbers on DynamoDB Local (<= 15 min); writes bench/results.json and the docs' run"
 	@echo "make invoke   FUNCTION=<LogicalId> EVENT=<file> against the running local stack"
 	@echo "make import FILE=<members.jsonl>  bulk-import a JSON lines file into the running local stack (LOYALTY_ADMIN_KEY)"
+	@echo "make simulate PROGRAM=<program.json> ORDERS=<orders.jsonl|shopify.csv> [CURRENT=<program.json>] [OUT=<file>]  what-if: the orders replayed under the stack's (or CURRENT's) program and the proposed one"
 	@echo "make audit    check every balance, lot, ledger and stock of the running local stack (exit 1 on problems)"
 	@echo "make rebuild-books  put the accounting day items back from the ledger (ARGS=\"--table NAME\" for a deployed table)"
 	@echo "make lint     ruff + mypy (strict on the layer) + import-linter (the layer's arrows) + Biome (the console's and the widget's JS)"
@@ -99,6 +100,12 @@ import: $(VENV)/.installed
 	@$(PY) -m local.importer $(FILE)
 
 # Reads the whole table (the one Scan in the code base): for the local stack, never a deployed one.
+# The what-if simulator: pure replay in this process (loyalty.services.simulation); the current program is
+# CURRENT, else the running local stack's (LOYALTY_ADMIN_KEY). Writes OUT (default simulation.json).
+simulate: $(VENV)/.installed
+	@test -n "$(PROGRAM)" -a -n "$(ORDERS)" || (echo "usage: make simulate PROGRAM=program.json ORDERS=orders.jsonl|shopify.csv [CURRENT=program.json] [OUT=file]" && exit 2)
+	@PYTHONPATH=layers/core:. $(PY) -m local.simulate $(PROGRAM) $(ORDERS) $(if $(CURRENT),--current $(CURRENT)) $(if $(OUT),--out $(OUT))
+
 audit: $(VENV)/.installed
 	@$(PY) -m local.audit
 

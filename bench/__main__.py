@@ -3,6 +3,7 @@
 - ``python -m bench histories [days] [orders]``: the history scenarios (bench/histories.py) as JSON;
 - ``python -m bench reports [members...]``: the reports at those sizes (bench/reports.py);
 - ``python -m bench load [accruals]``: the load test (bench/load.py);
+- ``python -m bench simulation [orders]``: the what-if simulator's replay speed (bench/simulation.py; no stack);
 - ``python -m bench baseline [load]``: the last run's figures (or only its load test and all-in cost)
   kept in bench/previous.json (bench/previous.py);
 - ``python -m bench docs``: the last run (bench/results.json) written into docs/performance.md and the
@@ -14,24 +15,25 @@ are spawned processes, which import the parent's main module under another name.
 
 import sys
 
+# The parts that need the layer on sys.path (bench.stack.template puts it there, as bench.run does).
+WITH_LAYER = {
+    "histories": "bench.histories",
+    "reports": "bench.reports",
+    "load": "bench.load",
+    "simulation": "bench.simulation",
+}
+
 
 def main() -> int:
     command = sys.argv[1:2]
-    if command in (["histories"], ["reports"], ["load"]):
+    if command and command[0] in WITH_LAYER:
+        import importlib
+
         from bench.stack import template
 
         template()  # puts the layer on sys.path, as bench.run does, before anything imports it
-        if command == ["histories"]:
-            from bench.histories import main as histories
-
-            return histories(sys.argv[2:])
-        if command == ["reports"]:
-            from bench.reports import main as reports
-
-            return reports(sys.argv[2:])
-        from bench.load import main as load
-
-        return load(sys.argv[2:])
+        part: int = importlib.import_module(WITH_LAYER[command[0]]).main(sys.argv[2:])
+        return part
     if command == ["baseline"]:
         from bench.previous import main as baseline
 

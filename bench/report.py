@@ -364,6 +364,21 @@ def _cost_rows(results: dict[str, Any], previous: dict[str, Any] | None) -> list
     return found
 
 
+def _simulation_rows(simulated: dict[str, Any]) -> list[Row]:
+    """The what-if simulator's replay (bench/simulation.py): CPU seconds for a million orders under two
+    programs, extrapolated from the orders measured when fewer."""
+    measured = f"{simulated['orders']:,} orders" + (", extrapolated" if simulated["extrapolated"] else "")
+    return [
+        Row(
+            "Simulator",
+            f"a million orders replayed under two programs, one core ({measured})",
+            f"{simulated['million_orders_s']:g} s ({simulated['replays_per_s']:,} orders/s per program)",
+            f"< {simulated['target_s']:g} s",
+            _verdict(simulated["million_orders_s"] < simulated["target_s"]),
+        )
+    ]
+
+
 def rows(results: dict[str, Any]) -> list[Row]:
     found: list[Row] = []
     operations = results["operations"]
@@ -447,6 +462,8 @@ def rows(results: dict[str, Any]) -> list[Row]:
     if layer is not None:
         found += _layer_rows(layer)
 
+    if "simulation" in results:
+        found += _simulation_rows(results["simulation"])
     found += _cost_rows(results, previous)
     if "load" in results:
         found += _load_rows(results["load"], (previous or {}).get("load"))

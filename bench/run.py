@@ -151,6 +151,7 @@ def main() -> int:
         load,
         operations,
         previous,
+        simulation,
         throughput,
     )
     from bench.scenario import Storefront
@@ -182,6 +183,9 @@ def main() -> int:
             lived = histories.run(stack, shop)
         with phases("load"):
             loaded_run = load.run(stack, shop)
+    with phases("simulation"):
+        progress(f"simulation: {simulation.ORDERS:,} orders replayed under two programs (pure, one core)")
+        simulated = simulation.run()
     new_member = lived["scenarios"][histories.NEW]["operations"]["accrue"]["aws"]
     bill = cost.per_million_accruals(loaded, new_member, rates["invocation_ms"], loaded_run)
     largest = due_work["sizes"][-1]
@@ -205,6 +209,7 @@ def main() -> int:
         "lambdas_per_request": loaded_run["lambdas_per_request"],
         "load": loaded_run,
         "events": events_out,
+        "simulation": simulated,
         "deployment": deployed,
     }
     results["notes"] = notes(results)

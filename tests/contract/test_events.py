@@ -97,6 +97,8 @@ STATUS = {
     "ReportsFunction/retention.json": 200,
     "ImportsFunction/create-import.json": 201,
     "ImportsFunction/get-import.json": 200,
+    "SimulationsFunction/create-simulation.json": 201,
+    "SimulationsFunction/get-simulation.json": 200,
     "IntegrationsAdminFunction/list-platform-events.json": 200,
     "IntegrationsAdminFunction/retry-platform-event.json": 404,
     "IntegrationsAdminFunction/dismiss-platform-event.json": 404,
@@ -283,6 +285,8 @@ def _check(relative: str, result: Any, status: int | None = None) -> None:
         assert result["Status"] == "SUCCESS", result
     elif kind in ("sqs", "stream"):
         assert result == {"batchItemFailures": []}, result
+    elif kind == "s3" and relative.startswith("SimulationWorkerFunction/"):
+        assert [arrival["outcome"] for arrival in result["simulations"]] == ["done"], result
     elif kind == "s3":
         assert [arrival["outcome"] for arrival in result["imports"]] == ["queued"], result
     elif kind == "scheduled":  # what the run did, by name (per job for the email function)
@@ -305,7 +309,11 @@ def _upload_sample(event: dict[str, Any]) -> None:
     import boto3
 
     for record in event["Records"]:
-        body = (EVENTS / "ImportTriggerFunction" / "members.jsonl").read_bytes()
+        simulated = record["s3"]["object"]["key"].startswith("simulations/")
+        sample = (
+            ("SimulationWorkerFunction", "orders.jsonl") if simulated else ("ImportTriggerFunction", "members.jsonl")
+        )
+        body = (EVENTS / sample[0] / sample[1]).read_bytes()
         boto3.client("s3").put_object(
             Bucket=record["s3"]["bucket"]["name"], Key=record["s3"]["object"]["key"], Body=body
         )

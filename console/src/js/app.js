@@ -9,6 +9,7 @@ import * as keys from "./pages/keys.js";
 import * as members from "./pages/members.js";
 import * as program from "./pages/program.js";
 import * as rewards from "./pages/rewards.js";
+import * as simulator from "./pages/simulator.js";
 import * as webhooks from "./pages/webhooks.js";
 import { busy, errorBox, field, h, loading, pageTitle, replace } from "./ui.js";
 
@@ -26,6 +27,7 @@ const routes = [
   [/^\/keys$/, keys.render, "API keys"],
   [/^\/webhooks$/, webhooks.render, "Webhooks"],
   [/^\/imports$/, imports.render, "Imports"],
+  [/^\/simulator$/, simulator.render, "Simulator"],
 ];
 
 // What every page gets: the program (null until one is stored) and its formats.

@@ -494,3 +494,28 @@ def test_members_by_tier_follow_enrollment_upgrades_a_review_a_refund_an_erasure
         {"tier": "Gold", "members": 2},
         {"tier": "Silver", "members": 1},
     ]
+
+
+def test_relative_ssp_defers_the_revenue_ifrs_15_allocates_to_the_points(jobs: str, admin_api: Any) -> None:
+    """IFRS 15 Example 52's first year through the API (tests/unit/test_ifrs15_allocation.py has the
+    whole example): a sale of 100,000 cents earns 1,000 points worth 10 cents each, 5% breakage. Face value
+    defers 10,000 x 0.95 = 9,500; relative_ssp allocates 100,000 x 9,500 / 109,500 = 8,676 to the points.
+    450 points redeemed: 8,676 x (5,500 x 0.95) / (4,500 + 5,500 x 0.95) = 4,661 stays deferred."""
+    configure(point_value_minor=10, accounting={"breakage_rate": "0.05"})
+    enroll("s-1", when="2027-01-02 09:00")
+    earn("s-1", "s-o1", 1_000, "2027-01-03 10:00")
+    report = read_report(admin_api, "/v1/admin/reports/liability", query="as_of=2027-01-03").body
+    assert (report["liability_minor"], report["deferred_revenue_minor"]) == (10_000, 9_500)
+
+    configure(point_value_minor=10, accounting={"breakage_rate": "0.05", "revenue_allocation": "relative_ssp"})
+    report = read_report(admin_api, "/v1/admin/reports/liability", query="as_of=2027-01-03").body
+    assert report["deferred_revenue_minor"] == 8_676
+
+    clock.set_clock(lambda: at("2027-01-04 10:00"))
+    body = {"name": "Big coffee", "kind": "voucher", "cost_points": 450, "stock": None}
+    assert admin_api.put("/v1/admin/rewards/big-coffee", body).status in (200, 201)
+    answer = admin_api.post("/v1/members/s-1/redemptions", {"redemption_id": "s-x1", "reward_id": "big-coffee"})
+    assert answer.status == 201
+    report = read_report(admin_api, "/v1/admin/reports/liability", query="as_of=2027-01-04").body
+    assert report["liability_minor"] == 5_500
+    assert report["deferred_revenue_minor"] == 4_661

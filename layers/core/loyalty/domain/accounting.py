@@ -73,6 +73,11 @@ class Balance:
     redeemed: dict[str, int] = field(default_factory=dict)
     expired: dict[str, int] = field(default_factory=dict)
     tiers: dict[str, int] = field(default_factory=dict)
+    # For IFRS 15's relative stand-alone selling prices (``deferred_by_ssp``), cumulative since the books
+    # began: the revenue allocated to points when they were issued with sales, and the issue value of the
+    # points redeemed (net of cancelled redemptions).
+    allocated: Decimal = Decimal(0)
+    redeemed_money: Decimal = Decimal(0)
 
     @property
     def points(self) -> int:
@@ -92,14 +97,23 @@ class Day:
     counters: Mapping[str, Decimal]
 
 
-def roll(balance: Balance, days: Iterable[Day], through_month: str | None = None) -> Balance:
+def roll(
+    balance: Balance, days: Iterable[Day], through_month: str | None = None, override: Decimal | None = None
+) -> Balance:
     """The balance after ``days``; cohorts older than COHORTS_KEPT months before ``through_month`` are
-    forgotten (the estimate never looks that far back)."""
+    forgotten (the estimate never looks that far back). The revenue of the sales in ``days`` is allocated
+    to their points at the breakage expected at the end of them (``override``: the program's rate), and
+    stays so allocated (IFRS 15 fixes the allocation when the points are issued)."""
     outstanding = dict(balance.outstanding)
     pending, members = balance.pending, balance.members_total
     redeemed, expired = dict(balance.redeemed), dict(balance.expired)
     in_tiers = dict(balance.tiers)
+    revenue, issued, redeemed_money = Decimal(0), Decimal(0), balance.redeemed_money
     for day in days:
+        revenue += Decimal(day.counters.get("revenue_m", 0))
+        issued += day.kinds.get("issued_sales", (0, Decimal(0)))[1]
+        redeemed_money += day.kinds.get("redeemed", (0, Decimal(0)))[1]
+        redeemed_money -= day.kinds.get("redemptions_cancelled", (0, Decimal(0)))[1]
         for month, (points, money) in day.months.items():
             held_points, held_money = outstanding.get(month, (0, Decimal(0)))
             outstanding[month] = (held_points + points, held_money + money)
@@ -118,7 +132,11 @@ def roll(balance: Balance, days: Iterable[Day], through_month: str | None = None
         redeemed = {month: n for month, n in redeemed.items() if month >= oldest}
         expired = {month: n for month, n in expired.items() if month >= oldest}
     in_tiers = {tier: n for tier, n in in_tiers.items() if n != 0}
-    return Balance(outstanding, pending, members, redeemed, expired, in_tiers)
+    rolled = Balance(outstanding, pending, members, redeemed, expired, in_tiers, balance.allocated, redeemed_money)
+    if issued > 0:
+        rate = breakage(rolled, through_month or "9999-12", override).rate
+        rolled.allocated += allocated_to_points(revenue, issued * (1 - rate))
+    return rolled
 
 
 def _months_back(month: str, count: int) -> str:
@@ -182,3 +200,31 @@ def breakage(balance: Balance, as_of_month: str, override: Decimal | None) -> Br
     expired = sum(cohort.expired for cohort in cohorts)
     rate = (Decimal(expired) / Decimal(settled)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN)
     return Breakage(rate, "cohorts", cohorts)
+
+
+# --- IFRS 15: revenue allocated to points by relative stand-alone selling prices ----------------------
+
+
+def allocated_to_points(sales: Decimal, points_ssp: Decimal) -> Decimal:
+    """The part of ``sales`` allocated to the points they earned (IFRS 15.74, 76-80, B42): by relative
+    stand-alone selling prices, the goods' being the sales and the points' their value weighted by the
+    likelihood of redemption. Exact (decimals): reports round once."""
+    if points_ssp <= 0 or sales <= 0:
+        return Decimal(0)
+    return sales * points_ssp / (sales + points_ssp)
+
+
+def recognised(allocated: Decimal, redeemed: Decimal, expected_total: Decimal) -> Decimal:
+    """Revenue recognised so far of ``allocated``: in proportion to the points redeemed of those expected
+    to be redeemed in all (IFRS 15.B46; a revised expectation is a cumulative catch-up)."""
+    if expected_total <= 0:
+        return allocated
+    return allocated * min(redeemed / expected_total, Decimal(1))
+
+
+def deferred_by_ssp(balance: Balance, rate: Decimal) -> Decimal:
+    """The revenue still deferred for the points: what was allocated to them less what their redemptions
+    recognised, the points still expected to be redeemed being the outstanding ones but the share
+    ``rate`` expects never to be (expired points were never redeemed: their revenue is recognised)."""
+    remaining = balance.money * (1 - rate)
+    return balance.allocated - recognised(balance.allocated, balance.redeemed_money, balance.redeemed_money + remaining)

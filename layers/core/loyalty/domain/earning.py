@@ -19,6 +19,7 @@ the caller (see loyalty.services.accrual), and the bonus says when it was cut (`
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -191,8 +192,22 @@ class Calculator(Protocol):
     def apply(self, earning: LineEarning, context: Context) -> None: ...
 
 
+# Rates and multipliers are few (the program's): their exact fractions and their text in the rules are
+# computed once each, not for every line of every order.
+@functools.cache
 def _number(value: Decimal) -> str:
     return format(value.normalize(), "f")
+
+
+@functools.cache
+def _fraction(value: Decimal) -> Fraction:
+    return Fraction(value)
+
+
+@functools.cache
+def _per_minor(points_per_unit: Decimal) -> Fraction:
+    """Points per minor unit (exactly points_per_unit / 100: one multiplication per line, not two)."""
+    return _fraction(points_per_unit) / HUNDRED
 
 
 class Discounts:
@@ -210,7 +225,9 @@ class Discounts:
         share = self.shares.get(index, ZERO)
         if share:
             earning.rules.append("discount")
-        earning.net_minor = Fraction(line.after_line_discount) - share
+            earning.net_minor = Fraction(line.after_line_discount) - share
+        else:
+            earning.net_minor = Fraction(line.after_line_discount)
 
 
 class BaseRate:
@@ -220,7 +237,7 @@ class BaseRate:
         self.points_per_unit = points_per_unit
 
     def apply(self, earning: LineEarning, context: Context) -> None:
-        earning.exact = earning.net_minor / HUNDRED * Fraction(self.points_per_unit)
+        earning.exact = earning.net_minor * _per_minor(self.points_per_unit)
         earning.rules.append(f"base:{_number(self.points_per_unit)}/unit")
 
 
@@ -255,7 +272,7 @@ class ProductMultiplier:
             earning.rules.append(f"category:{earning.line.category}x{_number(factor)}")
         else:
             return
-        earning.exact *= Fraction(factor)
+        earning.exact *= _fraction(factor)
 
 
 class CampaignMultipliers:
@@ -270,7 +287,7 @@ class CampaignMultipliers:
         for campaign in self.campaigns:
             if campaign.covers(earning.line.category, earning.line.sku):
                 assert campaign.multiplier is not None
-                earning.exact *= Fraction(campaign.multiplier)
+                earning.exact *= _fraction(campaign.multiplier)
                 earning.campaigns.add(campaign.campaign_id)
                 earning.rules.append(f"campaign:{campaign.campaign_id}x{_number(campaign.multiplier)}")
 
@@ -279,7 +296,7 @@ class TierMultiplier:
     def apply(self, earning: LineEarning, context: Context) -> None:
         if earning.excluded or context.tier_multiplier == 1:
             return
-        earning.exact *= Fraction(context.tier_multiplier)
+        earning.exact *= _fraction(context.tier_multiplier)
         earning.rules.append(f"tier:{context.tier_name}x{_number(context.tier_multiplier)}")
 
 
@@ -315,7 +332,7 @@ def discount_shares(lines: Sequence[OrderLine], discount_minor: int) -> list[Fra
     """The order discount spread over lines in proportion to what is left of their amounts after their
     own discounts: exact fractions, never above what is left."""
     total = sum(line.after_line_discount for line in lines)
-    if total == 0:
+    if total == 0 or discount_minor == 0:
         return [ZERO for _ in lines]
     discount = Fraction(min(discount_minor, total))
     return [discount * line.after_line_discount / total for line in lines]
@@ -340,7 +357,7 @@ def earn(lines: Sequence[OrderLine], discount_minor: int, rules: EarningRules, c
     discounts = Discounts(lines, discount_minor)
     earnings = []
     for index, line in enumerate(lines):
-        earning = LineEarning(line=line, net_minor=Fraction(line.amount_minor))
+        earning = LineEarning(line=line, net_minor=ZERO)  # Discounts.apply_at sets it
         discounts.apply_at(index, earning)
         earnings.append(earning)
     facts = OrderFacts(

@@ -226,6 +226,7 @@ class EmailSettings(ApiModel):
 
 
 BREAKAGE_TEXT = r"^(0(\.[0-9]+)?|1(\.0+)?)$"
+ALLOCATION = "deferred_revenue_minor: face value x (1 - breakage), or IFRS 15 relative stand-alone selling prices"
 BREAKAGE_MEANING = "Expected share of outstanding points never redeemed (0 to 1); absent: estimated, docs/accounting.md"
 
 
@@ -238,6 +239,7 @@ class AccountingSettings(ApiModel):
         ]
         | None
     ) = None
+    revenue_allocation: Literal["face_value", "relative_ssp"] = Field(default="face_value", description=ALLOCATION)
 
 
 class Program(ApiModel):

@@ -36,7 +36,11 @@ class LiabilityReport(Model):
     liability_minor: int = Field(description="The issued value of the outstanding points.")
     expected_breakage_rate: float
     breakage_method: Literal["program", "cohorts", "none"]
-    deferred_revenue_minor: int = Field(description="liability_minor x (1 - expected_breakage_rate), rounded.")
+    deferred_revenue_minor: int = Field(
+        description="liability_minor x (1 - expected_breakage_rate), rounded; with accounting.revenue_allocation "
+        "relative_ssp, the revenue IFRS 15 allocates to the points by relative stand-alone selling prices, not yet "
+        "recognised (docs/accounting.md)."
+    )
     by_expiry_month: list[ExpiryMonth]
     breakage_inputs: BreakageInputs
 

@@ -66,12 +66,18 @@ def object_key(import_id: str) -> str:
     return f"{KEY_PREFIX}{import_id}{KEY_SUFFIX}"
 
 
-def import_id_of(key: str) -> str | None:
-    """The import an uploaded object belongs to (S3 event keys are URL-encoded), or None."""
+def id_in_key(key: str, prefix: str, suffix: str) -> str | None:
+    """The id an uploaded object's key names between ``prefix`` and ``suffix`` (S3 event keys are
+    URL-encoded), or None."""
     key = unquote_plus(key)
-    if not (key.startswith(KEY_PREFIX) and key.endswith(KEY_SUFFIX)):
+    if not (key.startswith(prefix) and key.endswith(suffix)):
         return None
-    return key[len(KEY_PREFIX) : -len(KEY_SUFFIX)] or None
+    return key[len(prefix) : -len(suffix)] or None
+
+
+def import_id_of(key: str) -> str | None:
+    """The import an uploaded object belongs to, or None."""
+    return id_in_key(key, KEY_PREFIX, KEY_SUFFIX)
 
 
 # --- the API -----------------------------------------------------------------------------------------

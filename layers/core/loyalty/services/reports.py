@@ -61,6 +61,12 @@ def _next(month: str) -> str:
     return _shift(month, 1)
 
 
+def _override() -> Decimal | None:
+    """The program's breakage rate, when it sets one (else the books estimate it)."""
+    accounting = programs.current().accounting
+    return accounting.breakage_rate if accounting is not None else None
+
+
 def _today(program: Program) -> date:
     return calendar.local_day(clock.now(), program.zone)
 
@@ -112,7 +118,7 @@ def closing(month: str, today: date, frozen_now: list[str] | None = None) -> boo
     while current <= month:
         first_day, last_day = _month_days(current)
         days = store.days(first_day.isoformat(), last_day.isoformat())
-        balance = books.roll(balance, (_day(days[d]) for d in sorted(days)), current)
+        balance = books.roll(balance, (_day(days[d]) for d in sorted(days)), current, _override())
         if last_day < today and settled(current):
             store.freeze(store.MonthClose(current, balance))
             frozen_now.append(current)
@@ -124,7 +130,7 @@ def _balance_on(as_of: date, today: date) -> books.Balance:
     month = as_of.isoformat()[:7]
     opening = closing(_previous(month), today)
     days = store.days(f"{month}-01", as_of.isoformat())
-    return books.roll(opening, (_day(days[d]) for d in sorted(days)), month)
+    return books.roll(opening, (_day(days[d]) for d in sorted(days)), month, _override())
 
 
 def liability(as_of: date) -> LiabilityReport:
@@ -133,7 +139,8 @@ def liability(as_of: date) -> LiabilityReport:
     override = program.accounting.breakage_rate if program.accounting is not None else None
     estimate = books.breakage(balance, as_of.isoformat()[:7], override)
     liability_exact = balance.money
-    deferred = liability_exact * (1 - estimate.rate)
+    relative = program.accounting is not None and program.accounting.revenue_allocation == "relative_ssp"
+    deferred = books.deferred_by_ssp(balance, estimate.rate) if relative else liability_exact * (1 - estimate.rate)
     return LiabilityReport(
         currency=program.currency,
         as_of=as_of,
@@ -192,7 +199,7 @@ def rollforward(month: str) -> RollForward:
     first_day, last_day = _month_days(month)
     days = store.days(first_day.isoformat(), last_day.isoformat())
     moved = books.movements(_day(days[d]) for d in sorted(days))
-    closed = books.roll(opening, (_day(days[d]) for d in sorted(days)), month)
+    closed = books.roll(opening, (_day(days[d]) for d in sorted(days)), month, _override())
     first, money, last = books.allocate(
         opening.money, {kind: value for kind, (_, value) in moved.items()}, closed.money
     )

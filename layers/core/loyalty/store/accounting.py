@@ -119,6 +119,8 @@ class MonthClose:
             **keys.accounting_month(self.month),
             "members_total": balance.members_total,
             "pending": balance.pending,
+            "alloc": balance.allocated,
+            "redm": balance.redeemed_money,
         }
         for month, (points, money) in balance.outstanding.items():
             item[f"x{month}_p"] = points
@@ -143,6 +145,9 @@ class MonthClose:
                 },
                 expired={name[1:8]: int(v) for name, v in item.items() if name.startswith("e") and name.endswith("_c")},
                 tiers={tier: int(v) for name, v in item.items() if (tier := tier_of(name)) is not None},
+                # Months frozen before these were kept count from zero (docs/accounting.md).
+                allocated=Decimal(item.get("alloc", 0)),
+                redeemed_money=Decimal(item.get("redm", 0)),
             ),
         )
 

@@ -375,3 +375,8 @@ def import_entry(import_id: str, member_id: str) -> dict[str, str]:
     """A member's ``import`` ledger entry, written once per import and member: the import's
     idempotency key for that member and the entry that explains the lots it brought."""
     return {"PK": f"IMPORTED#{import_id}#{member_id}", "SK": "IMPORTED"}
+
+
+def simulation(simulation_id: str) -> dict[str, str]:
+    """A what-if simulation: its proposed program, its state and, once run, its answer."""
+    return {"PK": f"SIMULATION#{simulation_id}", "SK": "SIMULATION"}
