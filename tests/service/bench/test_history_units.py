@@ -30,6 +30,7 @@ import pytest
 
 from bench import aws_units
 from bench.aws_meter import AwsMeter, schema_of
+from bench.scenario import REWARD, REWARD_ID
 from local.template import Template
 from loyalty.adapters import clock
 from loyalty.models.member import EnrollRequest
@@ -101,16 +102,24 @@ def metered(template: Template, call: Any) -> dict[str, float]:
     return {"wcu": meter.aws_write.total - accounting, "acct": accounting, "rcu": meter.aws_read}
 
 
+def bench_member(name: str) -> str:
+    """The bench's member ids (bench.histories.History.member), with a fixed run id: ids ride in the
+    member item (its key, its email, its outbox's events), so its size is the bench's."""
+    return f"hist-00000-{name}"
+
+
 def measure(template: Template, member_id: str, day: int) -> dict[str, Any]:
-    """An accrual, a redemption, the accrual after it (as the bench measures them, in that order), and
-    the member item's size before each and after the last."""
+    """An accrual, a redemption, the accrual after it (as the bench measures them, in that order, with
+    its ids), and the member item's size before each and after each."""
+    tag = f"{at(day, 13):%Y%m%d%H%M}"
     figures: dict[str, Any] = {"bytes_before": member_bytes(member_id)}
-    figures["accrue"] = metered(template, lambda: order(member_id, f"{member_id}-measured", at(day, 13)))
+    figures["accrue"] = metered(template, lambda: order(member_id, f"{member_id}-{tag}", at(day, 13)))
     figures["bytes_after_accrue"] = member_bytes(member_id)
     clock.set_clock(lambda: at(day, 13, 2))
-    figures["redeem"] = metered(template, lambda: redeem(member_id, f"{member_id}-redeemed", "coffee"))
+    redemption_id = f"{member_id}-{tag}-redemption"
+    figures["redeem"] = metered(template, lambda: redeem(member_id, redemption_id, REWARD_ID))
     figures["bytes_after_redeem"] = member_bytes(member_id)
-    figures["accrue_next"] = metered(template, lambda: order(member_id, f"{member_id}-next", at(day, 13, 4)))
+    figures["accrue_next"] = metered(template, lambda: order(member_id, f"{member_id}-{tag}-next", at(day, 13, 4)))
     figures["bytes_after_accrue_next"] = member_bytes(member_id)
     return figures
 
@@ -123,28 +132,31 @@ def test_units_at_every_history(aws: str, template: Template, granularity: str) 
     clock.set_clock(lambda: at(0, 8))
     boto3.client("sesv2", region_name="us-east-1").create_email_identity(EmailIdentity=SENDER)
     configure(max_order_age_days=365, expiry_granularity=granularity)
-    reward("coffee", 150)  # unlimited: no stock, no per-member limit
-    redeem_warm = "scratch"
+    # The bench's unlimited reward (no stock, no per-member limit), under its id.
+    reward(REWARD_ID, 150, **{name: value for name, value in REWARD.items() if name != "cost_points"})
+    redeem_warm = bench_member("scratch")
     enroll(redeem_warm, at(0, 8))
     order(redeem_warm, "scratch-seed", at(0, 8, 1))
     clock.set_clock(lambda: at(0, 8, 2))
-    redeem(redeem_warm, "scratch-r", "coffee")  # the voucher-code secret exists, as on any table in use
+    redeem(redeem_warm, "scratch-r", REWARD_ID)  # the voucher-code secret exists, as on any table in use
 
-    enrollment = metered(template, lambda: enroll("new", at(0, 9)))
-    found = {"new": measure(template, "new", 0)}
-    enroll("daily", at(0, 8))
-    enroll("busy", at(0, 8))
+    new, daily, busy = bench_member("new-member"), bench_member("daily-365"), bench_member("orders-1000")
+    enrollment = metered(template, lambda: enroll(new, at(0, 9)))
+    found = {"new": measure(template, new, 0)}
+    enroll(daily, at(0, 8))
+    enroll(busy, at(0, 8))
     busy_on = Counter(index * DAYS // BUSY_ORDERS for index in range(BUSY_ORDERS))
-    placed = 0
+    placed = orders = 0
     for day in range(DAYS):
         run_jobs(day)
-        order("daily", f"daily-{day}", at(day, 12))
-        for hour in (11, 14, 17)[: busy_on[day]]:
-            placed += 1
-            order("busy", f"busy-{placed}", at(day, hour))
+        for hour in sorted((12, *(11, 14, 17)[: busy_on[day]])):
+            member_id = daily if hour == 12 else busy
+            placed += member_id == busy
+            orders += 1
+            order(member_id, f"{member_id}-order-{orders}", at(day, hour))
     run_jobs(DAYS)
-    found["daily"] = measure(template, "daily", DAYS)
-    found["busy"] = measure(template, "busy", DAYS)
+    found["daily"] = measure(template, daily, DAYS)
+    found["busy"] = measure(template, busy, DAYS)
 
     print(f"\n{granularity}: enrollment {enrollment}")
     for name, figures in found.items():
