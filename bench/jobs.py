@@ -53,13 +53,17 @@ def _templates(stack: Stack, member_id: str) -> tuple[dict[str, Any], dict[str, 
 def _member_items(profile: dict[str, Any], lot: dict[str, Any], member_id: str, day: str) -> list[dict[str, Any]]:
     """A clone of the real member whose points all expire on ``day``, waiting on that day in the expiry
     index (GSI5), in its own shard of every member index."""
-    from loyalty.store import keys, lots
+    from loyalty.store import keys, lots, member_record
 
     partition = {"S": keys.member_partition(member_id)}
     new_profile = copy.deepcopy(profile)
     new_profile.update(PK=partition, member_id={"S": member_id}, email={"S": f"{member_id}@example.com"})
-    if "referral_code" in new_profile:
-        new_profile["referral_code"] = {"S": f"R{member_id.upper()}"}
+    code = f"R{member_id.upper()}"
+    if member_record.COLD in new_profile:  # the referral code rides in the packed cold fields
+        fields = member_record.cold_fields({member_record.COLD: new_profile[member_record.COLD]["S"]})
+        new_profile[member_record.COLD] = {"S": member_record.cold({**fields, "referral_code": code})}
+    elif "referral_code" in new_profile:
+        new_profile["referral_code"] = {"S": code}
     for name, value in profile.items():
         text = value.get("S", "")
         if re.fullmatch(r"GSI\d+PK", name) and text.startswith("DUE#"):

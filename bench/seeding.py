@@ -58,12 +58,15 @@ def clone(item: Item, old_id: str, new_id: str, shard_of: Callable[[str], int]) 
     """``item`` of member ``old_id`` as the store would have written it for ``new_id``: the id replaced
     wherever it appears, the member's due-work shard moved to the new id's."""
     old_shard, new_shard = f"{shard_of(old_id):02d}", f"{shard_of(new_id):02d}"
-    text = json.dumps(item).replace(old_id, new_id)
+    # Binary attributes (the member item's packed outbox, ``q``, ``ml``) are copied as they are: no JSON
+    # text to replace in (the outbox's events keep the first member's ids in their data).
+    binary = {name: value for name, value in item.items() if "B" in value}
+    text = json.dumps({name: value for name, value in item.items() if name not in binary}).replace(old_id, new_id)
 
     def move(found: re.Match[str]) -> str:
         return found[1] + (new_shard if found[2] == old_shard else found[2])
 
-    cloned: Item = json.loads(_DUE.sub(move, text))
+    cloned: Item = {**json.loads(_DUE.sub(move, text)), **binary}
     return cloned
 
 

@@ -14,6 +14,7 @@ from loyalty.models.order import RefundRequest
 from loyalty.services import members, refunds
 from loyalty.store import keys
 from loyalty.store.client import dynamodb, from_item, table_name, to_item
+from loyalty.store.member_record import MemberRecord
 from tests.service.jobs.conftest import at, earn, enroll, profile, run
 
 # The engine decides these outcomes (transactions, conditions, index queries): moto and DynamoDB Local.
@@ -37,7 +38,7 @@ def test_reaching_a_tier_starts_a_grace_of_one_window_then_the_review_moves_the_
     earn("m-1", "o-1", 600, "2026-01-10 10:00")
     earn("m-1", "o-2", 500, "2026-03-01 10:00")  # 1100 qualifying: Silver, from today
     assert tier("m-1") == "Silver"
-    assert profile("m-1")["tier_since"] == "2026-03-01"
+    assert MemberRecord.from_item(profile("m-1")).tier_since == "2026-03-01"
     assert review_day("m-1") == "2027-01-01"  # accrual never moves it
 
     first = run("tier_review", "2027-01-01 00:30")  # found early: the grace lasts until 2027-03-01

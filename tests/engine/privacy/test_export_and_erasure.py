@@ -14,6 +14,7 @@ from harness.counting import DynamoCalls
 from harness.orders import line, order_document
 from loyalty.store import keys
 from loyalty.store.client import dynamodb, from_item, table_name, to_item
+from loyalty.store.outbox import entries_of
 from tests.auditing import audit_clean
 from tests.conftest import table_items
 
@@ -134,7 +135,7 @@ def test_erasure_leaves_no_personal_data_and_forfeits_the_balance_once(admin_api
     assert [item for item in table_items(ddb) if _mentions(item, EMAIL, NAME)] == []
     audit_clean()
     # The outbox says member.erased (after the forfeit) and nothing about the person.
-    outbox = _profile("m-1")["outbox"]
+    outbox = entries_of(_profile("m-1"))
     assert [event["type"] for event in outbox] == ["points.adjusted", "member.erased"]
     assert "data" not in outbox[1]  # no data at all (the publisher sends {})
     assert outbox[0]["data"] == {
@@ -195,4 +196,4 @@ def test_erasing_an_unknown_member_or_without_the_admin_scope(admin_api: Api, ap
     assert admin_api.delete("/v1/admin/members/m-1").status == 204
     [entry] = api.get("/v1/members/m-1/activity").body["items"]
     assert (entry["kind"], entry["reason"], entry["points"], entry["balance_after"]) == ("adjust", "erasure", 0, 0)
-    assert [event["type"] for event in _profile("m-1")["outbox"]] == ["member.erased"]
+    assert [event["type"] for event in entries_of(_profile("m-1"))] == ["member.erased"]

@@ -12,6 +12,8 @@ from loyalty.models.imports import ImportRow
 from loyalty.services.imports import Rejected, collided, plan
 from loyalty.store.enrollment import EnrollConflict
 from loyalty.store.imports import IMPORT_ENTRY_ROLE
+from loyalty.store.member_record import MemberRecord
+from loyalty.store.outbox import entries_of
 from loyalty.store.write_loop import Again
 
 
@@ -35,9 +37,10 @@ def test_a_line_enrolls_its_member_with_its_lots_its_tier_and_an_import_entry() 
     assert lots_added(list(items)) == {"2027-01-10": 500, "2026-12-31": 300}  # 12 months, or the line's day
     roles = by_role([item for item in items if item.role != "lot"])
     member = put(roles["member"])
-    assert (member["tier"], member["tier_since"], member["available"]) == ("Silver", "2026-06-15", 800)
+    record = MemberRecord.from_item(member)
+    assert (record.tier, record.tier_since, record.balances.available) == ("Silver", "2026-06-15", 800)
     assert member["GSI5SK"] <= "2026-12-31"  # its expiry day: a lower bound of its soonest points
-    assert [event["type"] for event in member["outbox"]] == ["member.enrolled", "points.adjusted"]
+    assert [event["type"] for event in entries_of(member)] == ["member.enrolled", "points.adjusted"]
     entry = put(roles[IMPORT_ENTRY_ROLE])
     assert (entry["entry_id"], entry["line"], entry["entry_points"]) == ("import:import-1:imp-1", 7, 800)
 

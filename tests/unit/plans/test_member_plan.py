@@ -12,6 +12,8 @@ from loyalty.domain.errors import MemberErased, MemberMerged, MemberNotFound
 from loyalty.models.member import EnrollRequest, MemberPatch
 from loyalty.services import unsubscribe
 from loyalty.services.members import Collision, plan_enroll, plan_update
+from loyalty.store.member_record import MemberRecord
+from loyalty.store.outbox import entries_of
 from loyalty.store.transactions import TxResult
 from loyalty.store.unit_of_work import Replay, Retry, Written
 from loyalty.store.write_loop import Done, Prepared
@@ -24,8 +26,9 @@ def test_a_new_member_starts_in_the_base_tier_with_its_email_and_referral_code_c
     items = by_role(list(step.items))
     assert {"member", "email", "referral_code"} <= set(items) and "accounting" not in items
     stored = put(items["member"])
-    assert (stored["tier"], stored["referral_code"], stored["email"]) == ("Bronze", "CODE-1", "ada@example.com")
-    assert [event["type"] for event in stored["outbox"]] == ["member.enrolled"]
+    record = MemberRecord.from_item(stored)
+    assert (record.tier, record.referral_code, record.email) == ("Bronze", "CODE-1", "ada@example.com")
+    assert [event["type"] for event in entries_of(stored)] == ["member.enrolled"]
     # What it books stays on its referral code (put once), whose stream record carries it to the books;
     # the member item carries none.
     assert put(items["referral_code"])["booked"]["a"] == {"members_new": 1, "t#Bronze": 1}
@@ -43,7 +46,7 @@ def test_the_signup_points_come_in_the_same_transaction_on_the_day_they_expire()
     step = plan_enroll(ADA, None, False, program(signup_points=50), NOW, "CODE-1")
     items = by_role(list(step.items))
     assert put(items["signup_bonus"])["entry_points"] == 50
-    assert [event["type"] for event in put(items["member"])["outbox"]] == ["member.enrolled", "points.bonus"]
+    assert [event["type"] for event in entries_of(put(items["member"]))] == ["member.enrolled", "points.bonus"]
     shown, _ = step.answer
     assert shown.points.available == 50
     assert [(soon.points, soon.expires_on) for soon in shown.expiring] == [(50, "2027-06-15")]

@@ -58,8 +58,7 @@ def transaction(
     booked = bookings.books(booking, lot_days or {}, {}, None, record.tier)
     profile = {
         **record.to_item(),
-        "outbox": outbox(events, record.balances),
-        "outbox_at": at,
+        "outbox": outbox(events, record.balances, at=at),
     }
     code = {
         **keys.referral(record.referral_code),

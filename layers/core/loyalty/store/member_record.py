@@ -5,14 +5,24 @@ daily jobs are next due for the member (as keys of their indexes), the email boo
 outbox of the member's last write. Everything on it is bounded: no attribute grows with the member's
 history, so the item stays well under 1 KB for a typical member and its writes cost the same on day 1
 and on day 1,000.
+
+Every byte of the item prices every write of the member (1 write unit per KB, twice in a transaction),
+so what is cold (written at enrollment or seldom, read only with the whole member, never in a condition
+or an update expression of another writer) rides packed in one attribute, ``c`` (``cold``): compact JSON
+under short keys, RFC 3339 times and days as numbers when they come back exactly. The attributes that
+other writers name (balances, status, consent, email bookkeeping, due-index keys) keep their own. Items
+written before ``c`` existed hold the same fields under their long names: read as they are, and moved into
+``c`` by the member's next versioned write (``LEGACY``). To add a cold field: a key in ``_COLD``.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Literal
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
 
 from loyalty.domain.balances import Balances
 from loyalty.domain.challenges import Progress
@@ -79,6 +89,70 @@ def _pair(numbers: Sequence[int]) -> tuple[int, int]:
     return at, count
 
 
+COLD = "c"
+# Cold field -> its key in ``c``. The field's name is also the attribute it had before ``c`` (``LEGACY``).
+_COLD = {
+    "enrolled_at": "e",
+    "referral_code": "rc",
+    "referred_by": "rb",
+    "tier_since": "ts",
+    "consent_source": "cs",
+    "consent_seq": "cn",
+    "q_size": "qs",
+    "q_first": "qf",
+    "last_order_on": "lo",
+    "orders_count": "oc",
+}
+LEGACY = tuple(_COLD)  # removed by a versioned write (``unit_of_work.member_update``), which sets ``c``
+_TIMES = ("enrolled_at", "tier_since", "last_order_on")  # a time or a day: kept as a number (``_compact``)
+_ZERO_IS_ABSENT = ("consent_seq", "orders_count", "q_first")  # read back as 0 when left out
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _compact(value: Any) -> Any:
+    """A time (``2027-01-04T14:00:00.000Z``) as milliseconds since 2000 (a number: 8 bytes less than the
+    text), a day as days since 2000, negated (-10227); anything else, or one that would not come back
+    exactly, as it is."""
+    if isinstance(value, str) and _STAMP.fullmatch(value):
+        millis = (datetime.fromisoformat(value) - _EPOCH) // timedelta(milliseconds=1)
+        return millis if _expanded(millis) == value else value
+    if isinstance(value, str) and _DAY.fullmatch(value):
+        days = -(date.fromisoformat(value) - _EPOCH.date()).days
+        return days if days < 0 and _expanded(days) == value else value
+    return value
+
+
+def _expanded(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool) and value < 0:
+        return (_EPOCH.date() - timedelta(days=value)).isoformat()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (_EPOCH + timedelta(milliseconds=value)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return value
+
+
+def cold(fields: Mapping[str, Any]) -> str:
+    """The cold fields (name -> value; None, 0 and "" left out) as ``c`` holds them."""
+    kept = {
+        _COLD[name]: _compact(value) if name in _TIMES else value
+        for name, value in fields.items()
+        if value is not None and not (name in _ZERO_IS_ABSENT and value == 0)
+    }
+    return json.dumps(kept, separators=(",", ":"), ensure_ascii=False)
+
+
+def cold_fields(item: Mapping[str, Any]) -> dict[str, Any]:
+    """The cold fields of an item (name -> value, absent ones left out), from ``c`` or, on an item
+    written before it, from their own attributes."""
+    if COLD not in item:
+        return {name: item[name] for name in _COLD if item.get(name) is not None}
+    packed = json.loads(str(item[COLD]))
+    return {
+        name: _expanded(packed[key]) if name in _TIMES else packed[key] for name, key in _COLD.items() if key in packed
+    }
+
+
 @dataclass(frozen=True)
 class MemberRecord:
     member_id: str
@@ -127,30 +201,34 @@ class MemberRecord:
             "name": self.name,
             "locale": self.locale,
             "status": self.status,
-            "enrolled_at": self.enrolled_at,
             "last_activity_at": self.last_activity_at,
             "marketing_opt_in": self.marketing_opt_in,
-            "referral_code": self.referral_code,
-            "referred_by": self.referred_by,
             "tier": self.tier,
-            "tier_since": self.tier_since,
             "available": self.balances.available,
             "pending": self.balances.pending,
             "lifetime_earned": self.balances.lifetime_earned,
             "debt": self.balances.debt,
-            "q_size": self.qualifying.size,
-            "q_first": self.qualifying.first,
+            COLD: cold(
+                {
+                    "enrolled_at": self.enrolled_at,
+                    "referral_code": self.referral_code,
+                    "referred_by": self.referred_by,
+                    "tier_since": self.tier_since,
+                    "consent_source": self.consent_source,
+                    "consent_seq": self.consent_seq,
+                    "q_size": self.qualifying.size,
+                    "q_first": self.qualifying.first,
+                    "last_order_on": self.last_order_on,
+                    "orders_count": self.orders_count,
+                }
+            ),
             "q": packed(self.qualifying.counts) or None,
             "last_email_on": self.emails.last_email_on,
             "last_email_kind": self.emails.last_email_kind,
             "reminded_until": self.emails.reminded_until,
             "dormant_notified_for": self.emails.dormant_notified_for,
             "version": self.version,
-            "consent_source": self.consent_source,
-            "consent_seq": self.consent_seq or None,
             "campaign_uses": dict(self.campaign_uses) or None,
-            "last_order_on": self.last_order_on,
-            "orders_count": self.orders_count or None,
             "referral": self.referral,
             "provisional": self.provisional or None,
             "merged_into": self.merged_into,
@@ -170,26 +248,28 @@ class MemberRecord:
             value = item.get(f"{keys.DUE_INDEX[kind]}SK")
             return date.fromisoformat(str(value)) if value else None
 
+        kept = cold_fields(item)
+
         return cls(
             member_id=keys.member_id_of(str(item["PK"])),
             email=item.get("email"),
             name=item.get("name"),
             locale=item.get("locale"),
             status=item.get("status", "active"),
-            enrolled_at=str(item["enrolled_at"]),
+            enrolled_at=str(kept["enrolled_at"]),
             last_activity_at=str(item["last_activity_at"]),
             marketing_opt_in=bool(item.get("marketing_opt_in", False)),
-            referral_code=str(item["referral_code"]),
-            referred_by=item.get("referred_by"),
+            referral_code=str(kept["referral_code"]),
+            referred_by=kept.get("referred_by"),
             tier=str(item["tier"]),
-            tier_since=item.get("tier_since"),
+            tier_since=kept.get("tier_since"),
             balances=Balances(
                 available=int(item.get("available", 0)),
                 pending=int(item.get("pending", 0)),
                 lifetime_earned=int(item.get("lifetime_earned", 0)),
                 debt=int(item.get("debt", 0)),
             ),
-            qualifying=Qualifying(int(item.get("q_size", 1)), int(item.get("q_first", 0)), unpacked(item.get("q"))),
+            qualifying=Qualifying(int(kept.get("q_size", 1)), int(kept.get("q_first", 0)), unpacked(item.get("q"))),
             due=DueDays(day("DORMANT"), day("TIER"), day("EXPIRY"), day("REMIND")),
             emails=EmailState(
                 last_email_on=item.get("last_email_on"),
@@ -198,11 +278,11 @@ class MemberRecord:
                 dormant_notified_for=item.get("dormant_notified_for"),
             ),
             version=int(item.get("version", 0)),
-            consent_source=item.get("consent_source"),
-            consent_seq=int(item.get("consent_seq", 0)),
+            consent_source=kept.get("consent_source"),
+            consent_seq=int(kept.get("consent_seq", 0)),
             campaign_uses={str(k): int(v) for k, v in (item.get("campaign_uses") or {}).items()},
-            last_order_on=item.get("last_order_on"),
-            orders_count=int(item.get("orders_count", 0)),
+            last_order_on=kept.get("last_order_on"),
+            orders_count=int(kept.get("orders_count", 0)),
             referral=item.get("referral"),
             provisional=bool(item.get("provisional", False)),
             merged_into=item.get("merged_into"),

@@ -54,11 +54,10 @@ def mature_transaction(
         ":minus": -points,
         ":one": 1,
         ":active": "active",
-        ":outbox": outbox(events),
-        ":at": at,
+        ":outbox": outbox(events, at=at),
         ":day": expires_on,
     }
-    expression = "ADD available :points, pending :minus, version :one SET outbox = :outbox, outbox_at = :at"
+    expression = "ADD available :points, pending :minus, version :one SET outbox = :outbox"
     condition = "pending >= :points AND #status = :active"
     if expiry == "sooner":
         expression += ", #pk = :pk, #sk = :day"
@@ -76,6 +75,7 @@ def mature_transaction(
     booked = bookings.books(booking, {expires_on: points}, {}, None, None)
     # Kept on the order (``booked_m``, set once: the points mature once): its stream record carries the
     # books to the consumer, and a rebuild reads them there.
+    expression += " REMOVE outbox_at"  # an item written before the outbox was packed (loyalty.store.outbox)
     member = items.update_tx("member", keys.member(member_id), expression, condition, marks)
     kept = stream_books.keeping(order, stream_books.durable(member_id, booked), f"{stream_books.DURABLE}_m")
     return [kept, member, *lots.writes(member_id, {}, {expires_on: points}, {}, booked.valued)]

@@ -34,6 +34,7 @@ from loyalty.domain.bookings import Books
 from loyalty.domain.events import Event
 from loyalty.domain.valuation import Portion
 from loyalty.store import items, keys, lots, profile_lots, stream_books, transactions
+from loyalty.store import outbox as outbox_codec
 from loyalty.store.client import Item
 from loyalty.store.enrollment import EnrollConflict, enroll_conflict, referrer_add
 from loyalty.store.entries import EntryFields
@@ -142,8 +143,7 @@ def take_over(change: Takeover) -> EnrollConflict | Retry | None:
 def _taker_put(taker: MemberRecord, events: Sequence[Event], at: str) -> TxItem:
     item = {
         **taker.to_item(),
-        "outbox": outbox(events, taker.balances),
-        "outbox_at": at,
+        "outbox": outbox(events, taker.balances, at=at),
     }
     return items.put_tx("member", item, items.NEW, old=True)
 
@@ -180,12 +180,11 @@ def merged_erasure(member: MemberRecord, events: Sequence[Event], at: str) -> Tx
         ":erased": "erased",
         ":read": member.version,
         ":one": 1,
-        ":outbox": outbox(events),
-        ":at": at,
+        ":outbox": outbox(events, at=at),
     }
     expression = (
-        "SET #status = :erased, outbox = :outbox, outbox_at = :at ADD #version :one "
-        "REMOVE #name, #locale, #email, marketing_opt_in"
+        "SET #status = :erased, outbox = :outbox ADD #version :one "
+        f"REMOVE #name, #locale, #email, marketing_opt_in, {', '.join(outbox_codec.LEGACY)}"
     )
     condition = "#status = :merged AND #version = :read"
     return items.update_tx("member", keys.member(member.member_id), expression, condition, marks)

@@ -21,7 +21,8 @@ from loyalty.domain.balances import Balances
 from loyalty.domain.bookings import Booking, Books
 from loyalty.domain.events import Event
 from loyalty.domain.valuation import Portion
-from loyalty.store import items, keys, lots, profile_lots, stream_books, transactions
+from loyalty.store import items, keys, lots, member_record, profile_lots, stream_books, transactions
+from loyalty.store import outbox as outbox_codec
 from loyalty.store.client import (
     Item,
 )
@@ -111,10 +112,10 @@ type Outcome[T] = Written | Replay[T] | Retry | Refused
 _NAMES = ("PK", "SK")
 
 
-def outbox(events: Sequence[Event], balances: Balances | None = None) -> list[dict[str, Any]]:
-    """The outbox of one write. Given the balances the write leaves, every ``points.*`` event carries
-    them as ``balance`` (a consumer then never has to ask for it); writes that ADD points without reading
-    the member (maturing) do not know it and leave it out."""
+def outbox(events: Sequence[Event], balances: Balances | None = None, *, at: str) -> bytes:
+    """The outbox of one write at ``at``, packed (loyalty.store.outbox). Given the balances the write
+    leaves, every ``points.*`` event carries them as ``balance`` (a consumer then never has to ask for
+    it); writes that ADD points without reading the member (maturing) do not know it and leave it out."""
     balance = None if balances is None else {"available": balances.available, "pending": balances.pending}
     entries = []
     for event in events:
@@ -127,7 +128,7 @@ def outbox(events: Sequence[Event], balances: Balances | None = None) -> list[di
         if data:
             entry["data"] = json.loads(json.dumps(data, default=str))
         entries.append(entry)
-    return entries
+    return outbox_codec.pack(entries, at)
 
 
 def member_update(change: MemberChange[Any]) -> TxItem:
@@ -137,11 +138,16 @@ def member_update(change: MemberChange[Any]) -> TxItem:
     version = change.before.version + 1
     new = {
         **replace(change.after, version=version).to_item(),
-        "outbox": outbox(change.events, change.after.balances),
-        "outbox_at": change.at,
+        "outbox": outbox(change.events, change.after.balances, at=change.at),
     }
-    sets = {name: value for name, value in new.items() if name not in _NAMES and old.get(name) != value}
-    removes = [name for name in old if name not in new and name not in _NAMES]
+    # ``c`` is always set: on an item written before it (its fields under their own names, removed here
+    # with the outbox's old ``outbox_at``; removing what is absent is a no-op) it must replace them.
+    packed = {member_record.COLD}
+    sets = {
+        name: value for name, value in new.items() if name not in _NAMES and (old.get(name) != value or name in packed)
+    }
+    legacy = [*member_record.LEGACY, *outbox_codec.LEGACY]
+    removes = [name for name in old if name not in new and name not in _NAMES] + legacy
     expression, marks = items.each("SET", sets)
     if removes:
         marks.update({f"#r{i}": name for i, name in enumerate(removes)})
@@ -200,8 +206,8 @@ def entry_put(item: Item, role: str = "entry") -> TxItem:
 def touch(member_id: str, events: Sequence[Event], at: str) -> TxItem:
     """Publish events of a write that changes no balance (a voucher used): the version bumps and the
     outbox carries them, so they come out in order with the member's other events."""
-    marks = {"#status": "status", ":active": "active", ":one": 1, ":outbox": outbox(events), ":at": at}
-    expression = "ADD version :one SET outbox = :outbox, outbox_at = :at"
+    marks = {"#status": "status", ":active": "active", ":one": 1, ":outbox": outbox(events, at=at)}
+    expression = f"ADD version :one SET outbox = :outbox REMOVE {', '.join(outbox_codec.LEGACY)}"
     # An erased member takes no writes (its vouchers included).
     return items.update_tx(
         "member", keys.member(member_id), expression, "attribute_exists(PK) AND #status = :active", marks
