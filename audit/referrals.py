@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from audit.book import Book, int_of, member_subject
 from audit.report import Problem
+from loyalty.store import member_record
 
 
 def referral_problems(book: Book) -> Iterator[Problem]:
@@ -32,7 +33,11 @@ def referral_problems(book: Book) -> Iterator[Problem]:
     owner_codes = {str(item.get("member_id")): code for code, item in book.codes.items()}
     # A merged member's code went with its takeover: its earlier referral entries still name it.
     owner_codes.update(
-        {mid: str(p.get("referral_code")) for mid, p in book.profiles.items() if p.get("status") == "merged"}
+        {
+            mid: str(member_record.cold_fields(p).get("referral_code"))
+            for mid, p in book.profiles.items()
+            if p.get("status") == "merged"
+        }
     )
     for entry in book.referral_entries:
         member_id, entry_id = str(entry.get("member_id")), str(entry.get("entry_id"))

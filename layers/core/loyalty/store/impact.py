@@ -26,7 +26,7 @@ from fractions import Fraction
 from typing import Any, Literal
 
 from loyalty.domain.impact import LAST_ID, Counts, Fact, Record, Step, cohort_id
-from loyalty.store import items, stream_books
+from loyalty.store import items, member_record, stream_books
 from loyalty.store.client import Item, dynamodb, from_item, table_name, to_item
 
 AGGREGATES = "IMPACT#AGG"
@@ -94,6 +94,7 @@ READ = frozenset(
         "SK",
         "enrolled_at",
         "last_order_on",
+        member_record.COLD,
         "grp",
         "member_id",
         "earned_day",
@@ -109,7 +110,11 @@ READ = frozenset(
 
 
 def _read(image: Mapping[str, Any]) -> Item:
-    return from_item({name: value for name, value in image.items() if name in READ})
+    item = from_item({name: value for name, value in image.items() if name in READ})
+    if member_record.COLD in item:  # a member profile keeps these two among its packed cold fields
+        cold = member_record.cold_fields(item)
+        item.update({name: cold.get(name) for name in ("enrolled_at", "last_order_on")})
+    return item
 
 
 def _last_month(member: Item) -> str | None:
