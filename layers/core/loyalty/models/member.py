@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from loyalty.models.common import ApiModel, Bool, ClientId, Email, Model, Timestamp
+from loyalty.models.perks import HeldMembership, Perk
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 # BCP 47 language tag, e.g. "en", "fr-CA".
@@ -54,6 +55,9 @@ class MemberPatch(ApiModel):
 class Tier(Model):
     name: str
     multiplier: float
+    perks: list[Perk] = Field(
+        default_factory=list, description="What the member gets besides points: its tier's perks and its memberships'."
+    )
 
 
 class NextTier(Model):
@@ -98,6 +102,9 @@ class Member(Model):
     next_tier: NextTier | None
     points: Points
     expiring: list[Expiring]
+    memberships: list[HeldMembership] = Field(
+        default_factory=list, description="Paid memberships that last now (a tier floor and perks while they do)."
+    )
 
 
 class NextMilestone(Model):

@@ -22,6 +22,7 @@ from loyalty.models.common import (
     one_of,
 )
 from loyalty.models.currencies import ISO_4217
+from loyalty.models.perks import Membership, Perks, check_program
 from loyalty.models.timezones import IANA_TIMEZONES, TIMEZONE_CONSTANTS
 
 Name = Annotated[str, Field(min_length=1, max_length=64)]
@@ -212,6 +213,7 @@ class TierRule(ApiModel):
     name: Name
     threshold: Count
     multiplier: Multiplier
+    perks: Perks = Field(default_factory=list, description="What a member of this tier gets besides points.")
 
 
 class EmailSettings(ApiModel):
@@ -306,6 +308,7 @@ class Program(ApiModel):
     )
     referrals: Referrals | None = Field(default=None, description="Referral rewards (absent: none).")
     accounting: AccountingSettings | None = None
+    memberships: Annotated[list[Membership], Field(max_length=20)] = Field(default_factory=list)
 
     @field_validator("currency")
     @classmethod
@@ -344,6 +347,7 @@ class Program(ApiModel):
         for campaign in self.campaigns:
             if campaign.tiers is not None and not set(campaign.tiers) <= set(names):
                 raise ValueError("campaign tiers must be names of the program's tiers")
+        check_program(self)
         return self
 
     @property

@@ -25,13 +25,13 @@ from loyalty.domain import balances, calendar, earning, kpis, tiers
 from loyalty.domain import referrals as referral_rules
 from loyalty.domain.bookings import Booking
 from loyalty.domain.errors import InvalidInput, LoyaltyError, MemberNotFound, OrderNotFound
-from loyalty.domain.events import Event, tier_changed
+from loyalty.domain.events import Event
 from loyalty.domain.refunds import Paid
 from loyalty.models.common import rfc3339
 from loyalty.models.member import Member
 from loyalty.models.order import BonusOut, BreakdownLine, OrderAccrued, OrderRead, OrderRequest, RefundOut
 from loyalty.models.program import MAX_SAFE_INTEGER, Program
-from loyalty.services import budgets
+from loyalty.services import budgets, memberships
 from loyalty.services import program as programs
 from loyalty.services.member_writes import Recorded, active_state, check_owner, lots_after, with_points
 from loyalty.services.views import member_view
@@ -193,6 +193,7 @@ def plan(
     today = calendar.local_day(now, zone)
     levels = programs.tier_levels(program)
     tier = tiers.by_name(member.tier, levels)
+    held = memberships.standing(member, program, now).tier  # a paid membership's tier floor earns at its rate
     lines = [
         earning.OrderLine(ln.sku, ln.category, ln.quantity, ln.unit_price_minor, ln.discount_minor)
         for ln in request.lines
@@ -203,8 +204,8 @@ def plan(
         earning_rules(program),
         earning.Context(
             request.placed_at,
-            tier.name,
-            tier.multiplier,
+            held.name,
+            held.multiplier,
             campaign_uses=dict(member.campaign_uses),
             budget_left=budgets.left_for(program, request.order_id, known or {}),
         ),
@@ -240,6 +241,7 @@ def plan(
         deltas,
         program,
     )
+    after, held_events = memberships.after_order(member, after, request, program, now)  # memberships bought
     taken = budgets.takes(program, request.order_id, earned.bonuses, known or {})
     counters = budgets.take_items(taken)
     status = "pending" if pending else "available"
@@ -287,7 +289,7 @@ def plan(
                 "available_at": order.available_at,
             },
         ),
-        *tier_changed(tier.name, new_tier.name),
+        *held_events,
     ]
     started = referral_started(member, program, order, pending, today.isoformat(), now_text)
     if started is not None:

@@ -20,7 +20,7 @@ from loyalty.models.entry import Entry
 from loyalty.models.me import Balance, BalanceLot, EarnRule, Me, MePoints, MeReward, MeTier, PendingPoints, WaysToEarn
 from loyalty.models.program import MAX_SAFE_INTEGER, Campaign, Program
 from loyalty.models.reward import Redemption, RedemptionRequest
-from loyalty.services import activity, cards, redemptions, rewards
+from loyalty.services import activity, cards, memberships, redemptions, rewards
 from loyalty.services import program as programs
 from loyalty.services.redemptions import Redeemed
 from loyalty.services.views import state_view
@@ -49,7 +49,7 @@ def me(member_id: str) -> Me:
     return Me(
         member_id=member.member_id,
         name=member.name,
-        tier=MeTier(name=member.tier.name, multiplier=member.tier.multiplier),
+        tier=MeTier(name=member.tier.name, multiplier=member.tier.multiplier, perks=member.tier.perks),
         next_tier=member.next_tier,
         points=MePoints(
             available=member.points.available,
@@ -60,6 +60,7 @@ def me(member_id: str) -> Me:
         expiring=member.expiring,
         referral_code=member.referral_code,
         card_code=cards.code_for(member_id),
+        memberships=member.memberships,
     )
 
 
@@ -71,15 +72,22 @@ def rewards_for(member_id: str, limit: int, cursor: str | None) -> Page[MeReward
     today = calendar.local_day(clock.now(), program.zone).isoformat()
     spendable = sum(spending.spendable(state.lots, today).values())
     levels = programs.tier_levels(program)
-    tier = tiers.by_name(state.member.tier, levels)
+    now = clock.now()
+    tier = memberships.standing(state.member, program, now).tier
     page = rewards.redeemable(limit, cursor)
     items = []
     for reward in page.items:
         missing = max(reward.cost_points - spendable, 0)
         tier_ok = reward.min_tier is None or tier.threshold >= tiers.by_name(reward.min_tier, levels).threshold
+        availability = rewards.availability_of(reward)
         items.append(
             MeReward.model_validate(
-                {**reward.model_dump(), "affordable": missing == 0 and tier_ok, "points_missing": missing}
+                {
+                    **reward.model_dump(),
+                    "affordable": missing == 0 and tier_ok and availability.open_for(now, tier, levels),
+                    "points_missing": missing,
+                    "redeemable_from": availability.opens_for(tier, levels),
+                }
             )
         )
     return Page[MeReward](items=items, next_cursor=page.next_cursor)

@@ -20,7 +20,7 @@ from loyalty.domain.spending import spendable
 from loyalty.models.common import rfc3339
 from loyalty.models.order import RefundRequest, RefundResult
 from loyalty.models.program import Program
-from loyalty.services import budgets
+from loyalty.services import budgets, memberships
 from loyalty.services import program as programs
 from loyalty.services.member_writes import Recorded, check_owner, lots_after, owner_state
 from loyalty.services.views import member_view, state_view
@@ -164,6 +164,8 @@ def plan(
     )
     after = replace(member, balances=reversal.balances, qualifying=qualifying, last_activity_at=now_text)
     after = replace(after, due=replace(after.due, tier_review=_review_sooner(after, program, today)))
+    # A refund of a paid membership's line (or of the whole order) takes back what it granted.
+    after, held_events = memberships.after_refund(member, after, order, planned, program, now)
     record = RefundRecord(
         refund_id=request.refund_id,
         order_id=order.order_id,
@@ -199,7 +201,8 @@ def plan(
             Event(
                 "points.refunded",
                 {"order_id": order.order_id, "refund_id": request.refund_id, "points": planned.points_reversed},
-            )
+            ),
+            *held_events,
         ],
         entry=EntryPut(record.to_item(), RefundRecord.from_item),
         lot_deltas=deltas,

@@ -108,6 +108,8 @@ class MemberRecord:
     merged_into: str | None = None
     # Lots held on the member item (loyalty.store.profile_lots): a month program's accruals add here.
     lots: Mapping[Portion, int] = field(default_factory=dict)
+    # Paid memberships held, {membership_id: until} (loyalty.domain.memberships); absent when none.
+    memberships: Mapping[str, str] = field(default_factory=dict)
 
     def to_item(self) -> Item:
         item: Item = {
@@ -144,6 +146,7 @@ class MemberRecord:
             "provisional": self.provisional or None,
             "merged_into": self.merged_into,
             profile_lots.ATTRIBUTE: profile_lots.pack(self.lots) or None,
+            "ms": dict(self.memberships) or None,
         }
         for kind, day in self.due.by_kind().items():
             if day is not None:
@@ -193,6 +196,7 @@ class MemberRecord:
             provisional=bool(item.get("provisional", False)),
             merged_into=item.get("merged_into"),
             lots=profile_lots.unpack(item.get(profile_lots.ATTRIBUTE)),
+            memberships={str(k): str(v) for k, v in (item.get("ms") or {}).items()},
         )
 
 
