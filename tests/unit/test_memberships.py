@@ -31,12 +31,17 @@ def test_a_renewal_extends_from_the_current_end_and_a_lapsed_one_starts_again_fr
     assert memberships.granted(lapsed, 2, now, PARIS).isoformat() == "2026-05-10T00:00:00+02:00"
 
 
-def test_a_refund_shortens_by_its_months_and_ends_what_it_takes_back_to_the_past() -> None:
-    now = datetime(2026, 3, 10, tzinfo=UTC)
-    after, changes = memberships.apply({"plus": "2026-06-10T00:00:00+02:00"}, {"plus": -2}, now, PARIS)
-    assert after == {"plus": "2026-04-10T00:00:00+02:00"} and changes[0].until is not None
-    after, changes = memberships.apply(after, {"plus": -1}, now, PARIS)
-    assert after == {} and changes[0].until is None
+def test_a_refund_takes_back_the_days_its_order_granted_and_ends_what_it_takes_back_to_the_past() -> None:
+    now = datetime(2026, 1, 10, tzinfo=UTC)
+    held, first = memberships.grant({}, {"plus": 1}, now, PARIS)  # 10 January to 10 February: 31 days
+    held, renewal = memberships.grant(held, {"plus": 2}, now, PARIS)  # to 10 April: 59 days more
+    assert held == {"plus": "2026-04-10T00:00:00+02:00"} and (first[0].days, renewal[0].days) == (31, 59)
+    back, _ = memberships.take_back(held, {"plus": renewal[0].days}, now, PARIS)
+    assert back == {"plus": "2026-02-10T00:00:00+01:00"}  # where it ended before the renewal
+    gone, changes = memberships.take_back(back, {"plus": first[0].days}, now, PARIS)
+    assert gone == {} and changes[0].until is None
+    # Two units refunded one at a time take back 29 then 30 of 59 days: together, exactly the grant.
+    assert [memberships.days_back(59, 2, 0, 1), memberships.days_back(59, 2, 1, 2)] == [29, 30]
 
 
 def test_the_daily_job_ends_memberships_whose_end_has_come_only() -> None:

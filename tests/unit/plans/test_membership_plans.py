@@ -61,9 +61,7 @@ def test_a_membership_bought_holds_its_tier_and_perks_until_the_same_day_next_mo
     shown = planned.answer.result.member
     assert shown.tier.name == "Gold" and shown.tier.multiplier == 1.5
     assert [perk.perk_id for perk in shown.tier.perks] == ["gold-10", "ship"]
-    assert [(m.membership_id, m.until) for m in shown.memberships] == [
-        ("plus", datetime(2026, 7, 15, 4, tzinfo=UTC))
-    ]
+    assert [(m.membership_id, m.until) for m in shown.memberships] == [("plus", datetime(2026, 7, 15, 4, tzinfo=UTC))]
     # The line earns like any other, at the tier held when the order came (Bronze); the next ones at Gold.
     assert planned.answer.result.points == 10
     later = accrual.plan(order_request("o-2"), state(after), engaged(), NOW + timedelta(hours=1), None)
@@ -177,3 +175,19 @@ def test_a_member_of_the_early_access_tier_or_a_higher_one_redeems_from_its_entr
 def test_a_paid_membership_s_tier_floor_opens_early_access() -> None:
     held = buy(member(), "o-1", NOW).change.after
     assert redeem(held, NOW + timedelta(hours=1)).answer.created
+
+
+def test_refunding_one_of_two_units_takes_back_its_share_of_the_days_and_the_other_the_rest() -> None:
+    bought = buy(member(), "o-1", NOW, quantity=2)  # 15 June to 15 August: 61 days
+    order, holder = stored(bought.change), bought.change.after
+    assert order.granted == {"plus": [61, 2]} and holder.memberships == {"plus": "2026-08-15T00:00:00-04:00"}
+    one = RefundRequest.model_validate({"refund_id": "r-1", "lines": [{"sku": "PLUS-1M", "quantity": 1}]})
+    first = refunds.plan(refunds.Refunding(order, refunds.refunds_planned(order, one), state(holder)), one, engaged(),
+                         NOW, None)  # fmt: skip
+    assert isinstance(first, Planned)
+    assert first.change.after.memberships == {"plus": "2026-07-16T00:00:00-04:00"}  # 30 of the 61 days back
+    order = replace(order, refunded_qty={"PLUS-1M": 1}, refunded_share="1/2")
+    other = RefundRequest.model_validate({"refund_id": "r-2", "lines": [{"sku": "PLUS-1M", "quantity": 1}]})
+    read = refunds.Refunding(order, refunds.refunds_planned(order, other), state(first.change.after))
+    second = refunds.plan(read, other, engaged(), NOW, None)
+    assert isinstance(second, Planned) and second.change.after.memberships == {}

@@ -241,7 +241,7 @@ def plan(
         deltas,
         program,
     )
-    after, held_events = memberships.after_order(member, after, request, program, now)  # memberships bought
+    after, held_events, granted = memberships.after_order(member, after, request, program, now)  # memberships
     taken = budgets.takes(program, request.order_id, earned.bonuses, known or {})
     counters = budgets.take_items(taken)
     status = "pending" if pending else "available"
@@ -269,6 +269,7 @@ def plan(
         pending_left=credit.credited if pending else 0,
         matures_on=calendar.local_day(available_at, zone).isoformat() if pending and credit.credited > 0 else None,
         paid=paid,
+        granted=granted,
         entry=EntryFields(
             member.member_id,
             "earn",

@@ -71,84 +71,69 @@ def tier_events(
 
 def after_order(
     before: MemberRecord, after: MemberRecord, order: OrderRequest, program: Program, now: datetime
-) -> tuple[MemberRecord, list[Event]]:
-    """An accrual's member with the memberships its order buys, and the events of both: memberships
-    started and the tier held, if that changed (by points or by a membership's floor)."""
-    lines = [(line.sku, line.quantity) for line in order.lines]
-    after, events = changed(after, bought(lines, program), program, now, order.order_id)
-    return after, [*events, *tier_events(before, after, program, now)]
-
-
-def bought(lines: Iterable[tuple[str, int]], program: Program) -> dict[str, int]:
-    """Months of each membership an order's lines (sku, quantity) buy."""
-    by_sku = {m.sku: m for m in program.memberships}
-    months: dict[str, int] = {}
-    for sku, quantity in lines:
-        if sku in by_sku and quantity > 0:
-            sold = by_sku[sku]
-            months[sold.membership_id] = months.get(sold.membership_id, 0) + sold.months * quantity
-    return months
+) -> tuple[MemberRecord, list[Event], dict[str, list[int]]]:
+    """An accrual's member with the memberships its order buys, the events (memberships started, and
+    the tier held if it changed, by points or by a membership's floor), and what the order granted,
+    ``{membership_id: [days, units]}``, kept on the order for its refunds."""
+    units = bought([(line.sku, line.quantity) for line in order.lines], program)
+    months = {
+        m.membership_id: m.months * units[m.membership_id] for m in program.memberships if m.membership_id in units
+    }
+    held, changes = memberships.grant(after.memberships, months, now, program.zone)
+    after = with_due(replace(after, memberships=held), program, now) if changes else after
+    events = []
+    for change in changes:
+        assert change.until is not None  # a grant always has an end
+        renewed = change.before is not None and change.before > now
+        data = {"membership_id": change.membership_id, "until": rfc3339(change.until), "order_id": order.order_id}
+        events.append(Event("membership.started", {**data, "renewed": renewed}))
+    granted = {change.membership_id: [change.days, units[change.membership_id]] for change in changes}
+    return after, [*events, *tier_events(before, after, program, now)], granted
 
 
 def after_refund(
     before: MemberRecord, after: MemberRecord, order: OrderRecord, plan: RefundPlan, program: Program, now: datetime
 ) -> tuple[MemberRecord, list[Event]]:
-    """A refund's member with what the refunded membership units granted taken back, and the events."""
+    """A refund's member with the days the refunded membership units granted taken back, and the events.
+    By line, the units it refunds; a refund that makes the whole order refunded (an amount refund of all
+    of it), every unit not refunded yet; a partial amount refund names no unit and takes back nothing."""
+    if not order.granted:
+        return after, []
     lines = [(line.sku, line.quantity) for line in order.lines]
     whole_before, whole_after = Fraction(order.refunded_share) >= 1, plan.refunded_share >= 1
-    units = refunded_units(lines, order.refunded_qty or {}, plan.refunded_qty, whole_before, whole_after)
-    months = {mid: -count for mid, count in bought(units, program).items()}
-    after, events = changed(after, months, program, now, order.order_id)
+    was = bought(refunded_units(lines, order.refunded_qty or {}, whole_before), program)
+    now_refunded = bought(refunded_units(lines, plan.refunded_qty, whole_after), program)
+    days = {
+        mid: memberships.days_back(granted_days, units, was.get(mid, 0), now_refunded.get(mid, 0))
+        for mid, (granted_days, units) in order.granted.items()
+    }
+    held, changes = memberships.take_back(after.memberships, days, now, program.zone)
+    after = replace(after, memberships=held)
+    events = [
+        Event(
+            "membership.ended", {"membership_id": change.membership_id, "reason": "refund", "order_id": order.order_id}
+        )
+        for change in changes
+        if change.until is None
+    ]
     return after, [*events, *tier_events(before, after, program, now)]
 
 
-def refunded_units(
-    lines: Iterable[tuple[str, int]],
-    qty_before: Mapping[str, int],
-    qty_after: Mapping[str, int],
-    whole_before: bool,
-    whole_after: bool,
-) -> list[tuple[str, int]]:
-    """The units of each line a refund gives back: by line, the quantities it refunds; a refund that
-    makes the whole order refunded (an amount refund of all of it), every unit not refunded yet. A
-    partial amount refund gives back no unit (it names none)."""
-    units = []
+def bought(lines: Iterable[tuple[str, int]], program: Program) -> dict[str, int]:
+    """Units of each membership that lines (sku, quantity) hold."""
+    by_sku = {m.sku: m.membership_id for m in program.memberships}
+    units: dict[str, int] = {}
     for sku, quantity in lines:
-        before = quantity if whole_before else min(qty_before.get(sku, 0), quantity)
-        after = quantity if whole_after else min(qty_after.get(sku, 0), quantity)
-        if after > before:
-            units.append((sku, after - before))
+        if sku in by_sku and quantity > 0:
+            units[by_sku[sku]] = units.get(by_sku[sku], 0) + quantity
     return units
 
 
-def changed(
-    member: MemberRecord, months: Mapping[str, int], program: Program, now: datetime, order_id: str
-) -> tuple[MemberRecord, list[Event]]:
-    """The member after memberships granted (positive months) or taken back by a refund (negative), its
-    tier review day brought to a membership's end when sooner, and the membership events."""
-    if not months:
-        return member, []
-    after_ms, changes = memberships.apply(member.memberships, months, now, program.zone)
-    after = with_due(replace(member, memberships=after_ms), program, now)
-    events = []
-    for change in changes:
-        if change.until is None:
-            events.append(
-                Event(
-                    "membership.ended",
-                    {"membership_id": change.membership_id, "reason": "refund", "order_id": order_id},
-                )
-            )
-        elif change.before is None or change.until > change.before:
-            renewed = change.before is not None and change.before > now
-            data = {
-                "membership_id": change.membership_id,
-                "until": rfc3339(change.until),
-                "order_id": order_id,
-                "renewed": renewed,
-            }
-            events.append(Event("membership.started", data))
-    return after, events
+def refunded_units(
+    lines: Iterable[tuple[str, int]], refunded_qty: Mapping[str, int], whole: bool
+) -> list[tuple[str, int]]:
+    """The units of each line refunded so far: every one once the whole order is."""
+    return [(sku, quantity if whole else min(refunded_qty.get(sku, 0), quantity)) for sku, quantity in lines]
 
 
 def with_due(member: MemberRecord, program: Program, now: datetime) -> MemberRecord:

@@ -71,6 +71,8 @@ class OrderRecord:
     # Internal: no API view shows them.
     paid: Paid | None = None
     refunded_paid: str = "0"  # exact, as a fraction or decimal string
+    # Paid memberships the order bought, {membership_id: [days granted, units]}: what its refunds take back.
+    granted: dict[str, list[int]] = field(default_factory=dict)
 
     def to_item(self) -> Item:
         item: Item = {
@@ -88,6 +90,7 @@ class OrderRecord:
             "refunds": [items.attributes(refund) for refund in self.refunds] or None,
             "paid": _paid_item(self.paid) if self.paid else None,
             "refunded_paid": self.refunded_paid if self.refunded_paid != "0" else None,
+            "granted": self.granted or None,
             **self.entry.to_item(),
         }
         if self.status == "pending" and self.matures_on is not None:
@@ -111,6 +114,7 @@ class OrderRecord:
             refunds=[items.build(RefundSummary, refund) for refund in item.get("refunds") or []],
             answered_status=str(item.get("answered") or item["status"]),
             paid=_paid(item.get("paid")),
+            granted={str(mid): [int(n) for n in kept] for mid, kept in (item.get("granted") or {}).items()},
         )
 
 
@@ -125,6 +129,7 @@ _STORED_OTHERWISE = (
     "refunded_paid",
     "entry",
     "matures_on",
+    "granted",
 )
 
 
