@@ -38,6 +38,16 @@ REWARDS = {
     "tote": {"name": "Canvas tote", "kind": "free_product", "cost_points": 5000, "sku": "TOTE", "stock": 10},
 }
 
+GOLD_PERK = {"perk_id": "gold-10", "kind": "discount_percent", "label": "10% off every order", "value": 10}
+PLUS = {
+    "membership_id": "plus",
+    "label": "Plus",
+    "sku": "PLUS-1M",
+    "months": 1,
+    "tier": "Gold",
+    "perks": [{"perk_id": "ship", "kind": "free_shipping", "label": "Free shipping"}],
+}
+
 
 def _now(offset: timedelta = timedelta()) -> str:
     return (datetime.now(UTC) + offset).isoformat(timespec="seconds").replace("+00:00", "Z")
@@ -58,6 +68,13 @@ def _seed(stack: Stack) -> None:
         ],
         signup_points=50,
         referrals={"referrer_points": 200, "referee_points": 100, "min_order_minor": 20_00},
+        # Gold's perks and a paid membership that holds Gold (tests/browser/widget/test_widget_perks.py).
+        tiers=[
+            {"name": "Bronze", "threshold": 0, "multiplier": 1},
+            {"name": "Silver", "threshold": 1000, "multiplier": 1.25},
+            {"name": "Gold", "threshold": 5000, "multiplier": 1.5, "perks": [GOLD_PERK]},
+        ],
+        memberships=[PLUS],
     )
     stack.ok("PUT", "/v1/admin/program", program)
     for reward_id, reward in REWARDS.items():
