@@ -11,7 +11,7 @@ import pytest
 from loyalty.adapters import clock
 from loyalty.models.order import OrderRequest, RefundRequest
 from loyalty.services import accrual, members, refunds
-from tests.service.jobs.conftest import at, configure, enroll, profile, run
+from tests.service.jobs.conftest import at, configure, enroll, profile, run, sent_emails
 
 # The engine decides these outcomes (transactions, conditions, index queries): moto and DynamoDB Local.
 pytestmark = pytest.mark.engine
@@ -45,10 +45,16 @@ def test_bought_renewed_and_the_renewal_refunded_it_ends_on_its_day_and_the_tier
     assert held() == ("Gold", [("plus", "2026-12-02T00:00:00-05:00")])  # a New York midnight
     # The reminder day (14 days' notice) and the day before the end find it held.
     assert profile("m-1")["GSI4SK"] == "2026-11-18"
-    run("tier_review", "2026-11-18 00:30")
+    counts = run("tier_review", "2026-11-18 00:30")
     assert profile("m-1")["GSI4SK"] == "2026-12-02"
+    # The reminder went out on its day, once (consent and cooldown as the other emails).
+    assert counts["emails_sent_membership_ending"] == 1
+    assert [(sent.to, sent.subject) for sent in sent_emails()] == [
+        ("m-1@example.com", "Your Plus membership ends on 2 December 2026")
+    ]
+    assert "Renew it before then" in sent_emails()[0].text
     run("tier_review", "2026-12-01 00:30")
-    assert held()[0] == "Gold"
+    assert held()[0] == "Gold" and len(sent_emails()) == 1
     counts = run("tier_review", "2026-12-02 00:30")
     assert counts["tier_reviews"] == 1 and counts["failures"] == 0
     assert held() == ("Bronze", []) and "ms" not in profile("m-1")
@@ -67,3 +73,11 @@ def test_after_an_outage_the_next_run_ends_a_membership_whose_day_was_missed(job
     assert held()[0] == "Gold"
     run("tier_review", "2026-12-05 00:30")  # the runs of 2 to 4 December never happened
     assert held() == ("Bronze", [])
+
+
+def test_a_member_who_opted_out_gets_no_reminder(jobs: str) -> None:
+    configure(memberships=[PLUS])
+    enroll("m-1", opt_in=False, when="2026-11-02 10:00")
+    buy("o-1", "2026-11-02 10:00")
+    counts = run("tier_review", "2026-11-18 00:30")
+    assert counts["tier_reviews"] == 1 and sent_emails() == []

@@ -14,6 +14,7 @@ from loyalty.domain.bookings import Booking
 from loyalty.domain.tiers import by_name
 from loyalty.models.common import rfc3339
 from loyalty.services import memberships
+from loyalty.services.jobs import membership_reminders
 from loyalty.services.jobs.runner import EachDue, Run, by_member
 from loyalty.services.program import tier_levels
 from loyalty.store import member_reads, member_updates, write_loop
@@ -52,8 +53,14 @@ type Settled = Reviewed | Skipped | Busy
 
 
 def review(member_id: str, seen: date, run: Run) -> None:
+    read: list[MemberState | None] = []
+
+    def load(_: int) -> MemberState | None:
+        read[:] = [member_reads.read(member_id, "none")]
+        return read[0]
+
     answer = write_loop.write(
-        lambda _: member_reads.read(member_id, "none"),
+        load,
         lambda state: plan(state, seen, run),
         budget=write_loop.JOB,
         contended=f"Member '{member_id}' tier could not be reviewed.",
@@ -73,6 +80,8 @@ def review(member_id: str, seen: date, run: Run) -> None:
             if before != after:
                 run.counts["tier_changes"] += 1
                 logger.info("tier changed", extra={"member_id": member_id, "from": before, "to": after})
+    if isinstance(answer, Reviewed) and read and read[0] is not None and read[0].member.memberships:
+        membership_reminders.remind(read[0].member, seen, answer.next_review, run)
 
 
 def plan(state: MemberState | None, seen: date, run: Run) -> Done[Settled] | Planned[None, Settled]:
