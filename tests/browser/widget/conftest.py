@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from harness.programs import program_document
+from harness.programs import PLUS, engaged_document, program_document
 from local.backend import free_port
 from tests.stack_process import Stack, build, new_page, serve_stack
 
@@ -36,16 +36,6 @@ REWARDS = {
     "coffee": {"name": "Free coffee", "kind": "free_product", "cost_points": 100, "sku": "COFFEE", "stock": 1000},
     "five-off": {"name": "Five euros off", "kind": "discount_fixed", "value_minor": 500, "cost_points": 400},
     "tote": {"name": "Canvas tote", "kind": "free_product", "cost_points": 5000, "sku": "TOTE", "stock": 10},
-}
-
-GOLD_PERK = {"perk_id": "gold-10", "kind": "discount_percent", "label": "10% off every order", "value": 10}
-PLUS = {
-    "membership_id": "plus",
-    "label": "Plus",
-    "sku": "PLUS-1M",
-    "months": 1,
-    "tier": "Gold",
-    "perks": [{"perk_id": "ship", "kind": "free_shipping", "label": "Free shipping"}],
 }
 
 
@@ -68,14 +58,9 @@ def _seed(stack: Stack) -> None:
         ],
         signup_points=50,
         referrals={"referrer_points": 200, "referee_points": 100, "min_order_minor": 20_00},
-        # Gold's perks and a paid membership that holds Gold (tests/browser/widget/test_widget_perks.py).
-        tiers=[
-            {"name": "Bronze", "threshold": 0, "multiplier": 1},
-            {"name": "Silver", "threshold": 1000, "multiplier": 1.25},
-            {"name": "Gold", "threshold": 5000, "multiplier": 1.5, "perks": [GOLD_PERK]},
-        ],
-        memberships=[PLUS],
     )
+    # Gold's perks and a paid membership that holds Gold (tests/browser/widget/test_widget_perks.py).
+    program = {**program, "tiers": engaged_document()["tiers"], "memberships": [PLUS]}
     stack.ok("PUT", "/v1/admin/program", program)
     for reward_id, reward in REWARDS.items():
         stack.ok("PUT", f"/v1/admin/rewards/{reward_id}", reward)

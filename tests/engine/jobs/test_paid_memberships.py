@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from harness.programs import PLUS
 from loyalty.adapters import clock
 from loyalty.models.order import OrderRequest, RefundRequest
 from loyalty.services import accrual, members, refunds
@@ -15,8 +16,6 @@ from tests.service.jobs.conftest import at, configure, enroll, profile, run, sen
 
 # The engine decides these outcomes (transactions, conditions, index queries): moto and DynamoDB Local.
 pytestmark = pytest.mark.engine
-
-PLUS = {"membership_id": "plus", "label": "Plus", "sku": "PLUS-1M", "months": 1, "tier": "Gold", "perks": []}
 
 
 def buy(order_id: str, when: str, quantity: int = 1) -> Any:

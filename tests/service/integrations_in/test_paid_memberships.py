@@ -9,7 +9,7 @@ from typing import Any
 
 from harness.api import Api, member_token
 from harness.orders import line, order_document
-from harness.programs import program_document
+from harness.programs import FREE_SHIPPING, GOLD_DISCOUNT, engaged_document
 from local import runtime
 from local.template import Template
 from loyalty.adapters import clock
@@ -19,21 +19,13 @@ from tests.conftest import TEST_NOW
 from tests.service.handlers.test_auth import assert_problem
 from tests.service.integrations_in import shops
 
-SHIPPING = {"perk_id": "ship", "kind": "free_shipping", "label": "Free shipping"}
-SHOWN = {**SHIPPING, "value": None}  # the API shows an optional field as null
-GOLD_OFF = {"perk_id": "gold-10", "kind": "discount_percent", "label": "10% off", "value": 10}
-PLUS = {"membership_id": "plus", "label": "Plus", "sku": "PLUS-1M", "months": 1, "tier": "Gold", "perks": [SHIPPING]}
-TIERS = [
-    {"name": "Bronze", "threshold": 0, "multiplier": 1},
-    {"name": "Silver", "threshold": 1000, "multiplier": 1.25},
-    {"name": "Gold", "threshold": 5000, "multiplier": 1.5, "perks": [GOLD_OFF]},
-]
+SHOWN = {**FREE_SHIPPING, "value": None}  # the API shows an optional field as null
 # Bought at TEST_NOW (30 November 2026, New York): until the start of 30 December there.
 UNTIL = "2026-12-30T05:00:00.000Z"
 
 
 def with_memberships(admin_api: Api) -> None:
-    assert admin_api.put("/v1/admin/program", program_document(tiers=TIERS, memberships=[PLUS])).status == 200
+    assert admin_api.put("/v1/admin/program", engaged_document()).status == 200
 
 
 def enroll(api: Api, member_id: str) -> None:
@@ -56,9 +48,9 @@ def test_an_order_line_buys_the_membership_its_tier_and_perks_show_on_the_member
     assert bought.status == 201 and bought.body["points"] == 10  # the line earns like any other
     member = api.get("/v1/members/ada").body
     assert member["memberships"] == [{"membership_id": "plus", "until": UNTIL}]
-    assert member["tier"] == {"name": "Gold", "multiplier": 1.5, "perks": [GOLD_OFF, SHOWN]}
+    assert member["tier"] == {"name": "Gold", "multiplier": 1.5, "perks": [GOLD_DISCOUNT, SHOWN]}
     me = Api(api.gateway.template, member_token(api, "ada")).get("/v1/me").body
-    assert me["tier"]["perks"] == [GOLD_OFF, SHOWN] and me["memberships"] == member["memberships"]
+    assert me["tier"]["perks"] == [GOLD_DISCOUNT, SHOWN] and me["memberships"] == member["memberships"]
     # Renewed with two more: two months from the current end (30 February is the 28th).
     assert api.post("/v1/orders", plus_order("o-2", "ada", quantity=2)).status == 201
     assert api.get("/v1/members/ada").body["memberships"] == [
@@ -155,4 +147,4 @@ def test_a_woocommerce_order_line_buys_it(api: Api, admin_api: Api, template: Te
     member = api.get(f"/v1/members/{member_id}").body
     # Placed 22 March 2017 (New York, summer time): until the start of 22 April there.
     assert member["memberships"] == [{"membership_id": "plus", "until": "2017-04-22T04:00:00.000Z"}]
-    assert member["tier"]["perks"] == [GOLD_OFF, SHOWN]
+    assert member["tier"]["perks"] == [GOLD_DISCOUNT, SHOWN]

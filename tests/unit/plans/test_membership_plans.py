@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from harness.plans import NOW, job_run, member, order_request, program, reward, state, stored
+from harness.plans import NOW, job_run, member, order_request, reward, state, stored
+from harness.programs import FREE_SHIPPING, GOLD_DISCOUNT, engaged_document
 from loyalty.domain.errors import RewardUnavailable
 from loyalty.models.order import RefundRequest
 from loyalty.models.program import Program
@@ -21,26 +22,10 @@ from loyalty.services.redemptions import plan as redeem_plan
 from loyalty.store.member_record import MemberRecord
 from loyalty.store.write_loop import Done, Planned
 
-FREE_SHIPPING = {"perk_id": "ship", "kind": "free_shipping", "label": "Free shipping"}
-GOLD_DISCOUNT = {"perk_id": "gold-10", "kind": "discount_percent", "label": "10% off", "value": 10}
-PLUS = {
-    "membership_id": "plus",
-    "label": "Plus",
-    "sku": "PLUS-1M",
-    "months": 1,
-    "tier": "Gold",
-    "perks": [FREE_SHIPPING],
-}
-
 
 def engaged(**overrides: Any) -> Program:
     """The harness program (New York) with perks on Gold and a one-month membership holding Gold."""
-    tiers = [
-        {"name": "Bronze", "threshold": 0, "multiplier": 1},
-        {"name": "Silver", "threshold": 1000, "multiplier": 1.25},
-        {"name": "Gold", "threshold": 5000, "multiplier": 1.5, "perks": [GOLD_DISCOUNT]},
-    ]
-    return program(tiers=tiers, memberships=[PLUS], **overrides)
+    return Program.model_validate(engaged_document(**overrides))
 
 
 def plus_line(quantity: int = 1) -> dict[str, Any]:
