@@ -129,8 +129,9 @@ def ways_to_earn(member_id: str) -> WaysToEarn:
         for sku, rate in sorted(program.sku_multipliers.items())
         if rate > 0 and rate != 1
     ]
+    tier = memberships.standing(member, program, now).tier.name  # a paid membership's floor counts, as at accrual
     for campaign in program.campaigns:
-        if not _qualifies(campaign, member.tier, member.campaign_uses.get(campaign.campaign_id, 0), now):
+        if not _qualifies(campaign, tier, member.campaign_uses.get(campaign.campaign_id, 0), now):
             continue
         rules.append(
             EarnRule.model_validate(
