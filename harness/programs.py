@@ -36,3 +36,27 @@ def program_document(**overrides: Any) -> dict[str, Any]:
     }
     document.update(overrides)
     return document
+
+
+# Engagement beyond points (docs/engagement.md): a perk of Gold's, and a one-month paid membership
+# sold as PLUS-1M that holds Gold and ships free.
+FREE_SHIPPING = {"perk_id": "ship", "kind": "free_shipping", "label": "Free shipping"}
+GOLD_DISCOUNT = {"perk_id": "gold-10", "kind": "discount_percent", "label": "10% off", "value": 10}
+PLUS = {
+    "membership_id": "plus",
+    "label": "Plus",
+    "sku": "PLUS-1M",
+    "months": 1,
+    "tier": "Gold",
+    "perks": [FREE_SHIPPING],
+}
+
+
+def engaged_document(**overrides: Any) -> dict[str, Any]:
+    """The program with GOLD_DISCOUNT on Gold and the PLUS membership."""
+    tiers = [
+        {"name": "Bronze", "threshold": 0, "multiplier": 1},
+        {"name": "Silver", "threshold": 1000, "multiplier": 1.25},
+        {"name": "Gold", "threshold": 5000, "multiplier": 1.5, "perks": [GOLD_DISCOUNT]},
+    ]
+    return program_document(**{"tiers": tiers, "memberships": [PLUS], **overrides})

@@ -13,11 +13,12 @@ from loyalty.entrypoints.params import ClientIdPath
 from loyalty.entrypoints.routes import acting, answered, body_doc, created_doc
 from loyalty.models.adjustment import AdjustmentRequest
 from loyalty.models.api_key import KeyCreated, KeyRequest
+from loyalty.models.campaigns import CampaignRead
 from loyalty.models.common import Page
 from loyalty.models.entry import Entry
 from loyalty.models.member import Member
 from loyalty.models.privacy import MemberExport
-from loyalty.models.program import CampaignRead, Program
+from loyalty.models.program import Program
 
 if TYPE_CHECKING:
     from loyalty.services import adjustments, api_keys, campaigns, members, privacy, program

@@ -257,3 +257,30 @@ def test_keyboard_only_use_and_a_tablet_layout(console: Console) -> None:
     # Nothing wider than a tablet held upright: no sideways scrolling of the page.
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
     console.screenshot("member-tablet")
+
+
+def test_tier_perks_and_a_reward_s_early_access_are_edited_and_kept(console: Console, stack: Stack) -> None:
+    console.sign_in(route="/program", heading="Program")
+    page = console.page
+    tiers = stack.ok("GET", "/v1/admin/program")["tiers"]
+    perk = '[{"perk_id": "ship", "kind": "free_shipping", "label": "Free shipping"}]'
+    page.get_by_label("Tier 2 perks (JSON)").fill(perk)
+    page.get_by_role("button", name="Save program").click()
+    page.get_by_text("Program saved.").wait_for()
+    saved = stack.ok("GET", "/v1/admin/program")["tiers"]
+    assert saved[1]["perks"] == [{"perk_id": "ship", "kind": "free_shipping", "label": "Free shipping", "value": None}]
+    assert [tier["name"] for tier in saved] == [tier["name"] for tier in tiers]
+    console.go("/rewards", "Rewards")
+    page.get_by_label("Reward id").fill("preview")
+    page.get_by_label("Name").fill("Preview")
+    page.get_by_label("Kind").select_option("voucher")
+    page.get_by_label("Cost (points)").fill("10")
+    page.get_by_label(re.compile(r"^Value")).fill("500")
+    page.get_by_label("Available from").fill("2030-01-10T09:00")
+    page.get_by_label("Early access tier").select_option(saved[1]["name"])
+    page.get_by_label("Early access from").fill("2030-01-05T09:00")
+    page.get_by_role("button", name="Create reward").click()
+    page.get_by_text("Saved reward preview").wait_for()
+    reward = stack.ok("GET", "/v1/rewards/preview")
+    assert [entry["tier"] for entry in reward["early_access"]] == [saved[1]["name"]]
+    assert reward["early_access"][0]["from"] < reward["available_from"]

@@ -19,5 +19,6 @@ def test_every_contract_type_has_a_schema() -> None:
         "member.enrolled", "member.updated", "member.erased", "points.earned", "points.matured", "points.refunded",
         "points.redeemed", "points.expired", "points.adjusted", "points.bonus", "tier.changed",
         "redemption.issued", "redemption.used", "redemption.cancelled", "referral.completed",
+        "membership.started", "membership.ended",
     }  # fmt: skip
     assert set(EVENT_TYPES) == contract

@@ -71,6 +71,14 @@ function tierCard(me, fmt) {
     );
   }
   const perks = me.tier?.perks ?? [];
+  // Paid memberships: what holds the member at its tier and gives it perks, and until when.
+  const memberships = (me.memberships ?? []).map((held) =>
+    el(
+      "p",
+      { class: "muted", part: "membership" },
+      t("membership", { name: held.membership_id, date: fmt.date(held.until) }),
+    ),
+  );
   return el(
     "section",
     { class: "card", "aria-labelledby": "h-tier", part: "tier-card" },
@@ -78,6 +86,7 @@ function tierCard(me, fmt) {
     el("p", { class: "tier-name", part: "tier" }, me.tier?.name ?? ""),
     bar,
     el("p", { class: "muted" }, toNext),
+    memberships,
     perks.length
       ? [
           el("p", { id: "h-perks" }, t("perks")),
@@ -100,6 +109,16 @@ function rewardDetail(reward, currency, fmt) {
     return t("off", { amount: fmt.percent(reward.percent) });
   }
   return reward.kind === "free_product" ? t("free_product") : t("voucherKind");
+}
+
+// Open to this member before it opens to all: its tier's early access.
+function earlyNow(reward) {
+  const now = Date.now();
+  return (
+    Boolean(reward.available_from && reward.redeemable_from) &&
+    Date.parse(reward.available_from) > now &&
+    Date.parse(reward.redeemable_from) <= now
+  );
 }
 
 export function affordable(reward, me) {
@@ -160,6 +179,9 @@ export function rewardItem(reward, view, fmt, actions) {
         ),
       ),
     );
+  } else if (reward.redeemable_from && Date.parse(reward.redeemable_from) > Date.now()) {
+    // Early access for other tiers: this member may redeem from then (the API refuses it before).
+    action = el("span", { class: "muted", part: "opens" }, t("opensOn", { date: fmt.date(reward.redeemable_from) }));
   } else if (affordable(reward, me)) {
     action = el(
       "button",
@@ -189,6 +211,7 @@ export function rewardItem(reward, view, fmt, actions) {
       { class: "reward-main" },
       el("div", { class: "reward-name" }, reward.name),
       el("div", { class: "muted" }, rewardDetail(reward, me.points?.currency, fmt)),
+      earlyNow(reward) ? el("div", { class: "early", part: "early" }, t("early")) : null,
     ),
     el("span", { class: "cost" }, cost),
     action,

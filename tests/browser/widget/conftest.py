@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from harness.programs import program_document
+from harness.programs import PLUS, engaged_document, program_document
 from local.backend import free_port
 from tests.stack_process import Stack, build, new_page, serve_stack
 
@@ -80,6 +80,8 @@ def _seed(stack: Stack) -> None:
             },
         ],
     )
+    # Gold's perks and a paid membership that holds Gold (tests/browser/widget/test_widget_perks.py).
+    program = {**program, "tiers": engaged_document()["tiers"], "memberships": [PLUS]}
     stack.ok("PUT", "/v1/admin/program", program)
     for reward_id, reward in REWARDS.items():
         stack.ok("PUT", f"/v1/admin/rewards/{reward_id}", reward)

@@ -121,6 +121,38 @@ def day_of_writes(member_id: str) -> list[tuple[list[dict[str, Any]], str]]:
             ],
             "2027-11-23T06:00:00.000Z",
         ),
+        (
+            [
+                {
+                    "type": "membership.started",
+                    "data": {
+                        "membership_id": "plus",
+                        "until": "2027-12-23T05:00:00.000Z",
+                        "order_id": "o-9",
+                        "renewed": False,
+                    },
+                },
+                {
+                    "type": "tier.changed",
+                    "data": {
+                        "from": "Silver",
+                        "to": "Gold",
+                        "perks": [
+                            {"perk_id": "ship", "kind": "free_shipping", "label": "Free shipping"},
+                            {"perk_id": "gold-10", "kind": "discount_percent", "label": "10% off", "value": 10},
+                        ],
+                    },
+                },
+            ],
+            "2027-11-23T07:00:00.000Z",
+        ),
+        (
+            [
+                {"type": "membership.ended", "data": {"membership_id": "plus", "reason": "refund", "order_id": "o-9"}},
+                {"type": "tier.changed", "data": {"from": "Gold", "to": "Silver"}},
+            ],
+            "2027-11-24T07:00:00.000Z",
+        ),
     ]
 
 

@@ -11,7 +11,7 @@ def test_enroll_then_replay_then_conflicts(api: Api) -> None:
     created = api.post("/v1/members", body)
     assert created.status == 201
     member = created.body
-    assert member["email"] == "ada@example.com" and member["tier"] == {"name": "Bronze", "multiplier": 1.0}
+    assert member["email"] == "ada@example.com" and member["tier"] == {"name": "Bronze", "multiplier": 1.0, "perks": []}
     assert member["points"] == {"available": 0, "pending": 0, "lifetime_earned": 0, "qualifying": 0}
     assert member["enrolled_at"].endswith("Z") and member["expiring"] == []
     replay = api.post("/v1/members", body)

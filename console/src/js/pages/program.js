@@ -46,6 +46,7 @@ const ADVANCED = [
   "event_rules",
   "challenges",
   "accounting",
+  "memberships",
 ];
 const STARTER = {
   currency: "USD",
@@ -85,6 +86,12 @@ function tierRow(tier, index, remove) {
       type: "number",
       value: tier.multiplier,
       attrs: { step: "any" },
+    }),
+    field(`Tier ${index + 1} perks (JSON)`, `tiers.${index}.perks`, {
+      type: "textarea",
+      // As typed after a redraw (a string), else the stored list.
+      value: typeof tier.perks === "string" ? tier.perks : JSON.stringify(tier.perks || []),
+      hint: 'e.g. [{"perk_id": "ship", "kind": "free_shipping", "label": "Free shipping"}]',
     }),
     h(
       "div",
@@ -141,6 +148,7 @@ export async function render(main, context) {
       name: form.elements[`tiers.${index}.name`].value,
       threshold: form.elements[`tiers.${index}.threshold`].value,
       multiplier: form.elements[`tiers.${index}.multiplier`].value,
+      perks: form.elements[`tiers.${index}.perks`].value,
     }));
   }
   function drawTiers() {
@@ -213,6 +221,16 @@ export async function render(main, context) {
     replace(result);
     readTiers();
     const e = form.elements;
+    const perks = [];
+    for (const [index, tier] of tiers.entries()) {
+      try {
+        perks.push(JSON.parse(tier.perks || "[]"));
+      } catch {
+        const errors = [{ loc: ["tiers", index, "perks"], msg: "Not a JSON list." }];
+        showFieldErrors(form, new ApiError(422, { errors }));
+        return;
+      }
+    }
     let extra;
     try {
       extra = JSON.parse(e.advanced.value || "{}");
@@ -227,10 +245,11 @@ export async function render(main, context) {
       timezone: e.timezone.value.trim(),
       points_per_unit: numberOrText(e.points_per_unit.value),
       point_value_minor: numberOrText(e.point_value_minor.value),
-      tiers: tiers.map((tier) => ({
+      tiers: tiers.map((tier, index) => ({
         name: tier.name,
         threshold: intOrNull(tier.threshold),
         multiplier: intOrNull(tier.multiplier),
+        perks: perks[index],
       })),
       emails: Object.fromEntries(
         EMAILS.map(([, name, type]) => [

@@ -107,6 +107,17 @@ export async function render(main, context) {
           value: toLocalInput(r.available_until),
           hint: "Your local time.",
         }),
+        field("Early access tier", "early_access.0.tier", {
+          type: "select",
+          value: r.early_access?.[0]?.tier || "",
+          options: [["", "No early access"], ...tiers],
+          hint: "This tier and higher ones may redeem before Available from.",
+        }),
+        field("Early access from", "early_access.0.from", {
+          type: "datetime-local",
+          value: toLocalInput(r.early_access?.[0]?.from),
+          hint: "Your local time; before Available from.",
+        }),
       ),
       field("Active", "active", { type: "checkbox", value: r.active !== false }),
       h(
@@ -133,6 +144,12 @@ export async function render(main, context) {
         available_from: fromLocalInput(e.available_from.value),
         available_until: fromLocalInput(e.available_until.value),
       };
+      // One early-access entry is edited here; further ones (set through the API) are kept.
+      const earlyTier = e["early_access.0.tier"].value;
+      const earlyFrom = fromLocalInput(e["early_access.0.from"].value);
+      const more = (r.early_access || []).slice(1);
+      if (earlyTier) body.early_access = [{ tier: earlyTier, from: earlyFrom }, ...more];
+      else if (more.length) body.early_access = more;
       // Only the fields the kind uses: the API refuses, say, a percent on a fixed discount.
       if (body.kind === "discount_fixed" || body.kind === "voucher") body.value_minor = intOrNull(e.value_minor.value);
       if (body.kind === "discount_percent") body.percent = intOrNull(e.percent.value);

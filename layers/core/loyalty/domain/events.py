@@ -16,7 +16,3 @@ from loyalty.models.events import EventType  # the contract's event types, one l
 class Event:
     type: EventType
     data: Mapping[str, object] = field(default_factory=dict)
-
-
-def tier_changed(old: str, new: str) -> list[Event]:
-    return [Event("tier.changed", {"from": old, "to": new})] if old != new else []

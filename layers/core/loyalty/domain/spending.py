@@ -36,6 +36,8 @@ class Availability:
     available_from: datetime | None
     available_until: datetime | None
     stock_remaining: int | None
+    # (tier, from): before available_from, members of that tier or a higher one may redeem from ``from``.
+    early_access: tuple[tuple[str, datetime], ...] = ()
 
     def open_at(self, moment: datetime) -> bool:
         """Active and inside its window (from included, until excluded)."""
@@ -47,6 +49,27 @@ class Availability:
 
     def redeemable_at(self, moment: datetime) -> bool:
         return self.open_at(moment) and (self.stock_remaining is None or self.stock_remaining > 0)
+
+    def opens_for(self, member_tier: TierLevel, levels: Sequence[TierLevel]) -> datetime | None:
+        """When a member of ``member_tier`` may redeem: the earliest ``from`` of the early-access entries
+        its tier reaches, else available_from (None: no start)."""
+        ranks = {level.name: level.threshold for level in levels}
+        early = [start for tier, start in self.early_access if tier in ranks and member_tier.threshold >= ranks[tier]]
+        return min([*early, *([self.available_from] if self.available_from else [])], default=None)
+
+    def open_for(self, moment: datetime, member_tier: TierLevel, levels: Sequence[TierLevel]) -> bool:
+        """``open_at`` for this member: its early access may open the window sooner."""
+        opens = self.opens_for(member_tier, levels)
+        if not self.active or (opens is not None and moment < opens):
+            return False
+        return self.available_until is None or moment < self.available_until
+
+    def listed_at(self, moment: datetime) -> bool:
+        """On the storefront's list: redeemable now, or in early access (not ended, in stock) before it
+        opens to all, so the storefront can say who may redeem when."""
+        if not self.early_access or not self.active or (self.stock_remaining is not None and self.stock_remaining <= 0):
+            return self.redeemable_at(moment)
+        return self.available_until is None or moment < self.available_until
 
 
 @dataclass(frozen=True)
@@ -68,9 +91,12 @@ def may_redeem(
     levels: Sequence[TierLevel],
 ) -> Refusal | None:
     """The redemption rule, in the order a member would want to hear the reasons: the reward must be
-    open now, the member's tier high enough, the stock not exhausted (as far as known: the write checks
-    it again), and the points enough."""
-    if not availability.open_at(now):
+    open now (for this member's tier: its early access may open it sooner), the member's tier high
+    enough, the stock not exhausted (as far as known: the write checks it again), and the points enough."""
+    if not availability.open_for(now, member_tier, levels):
+        opens = availability.opens_for(member_tier, levels)
+        if availability.active and opens is not None and now < opens and availability.early_access:
+            return Refusal("reward_unavailable", f"This reward opens to this member's tier at {opens.isoformat()}.")
         return Refusal("reward_unavailable", "This reward is inactive or outside its availability window.")
     if min_tier is not None:
         required = next((level for level in levels if level.name == min_tier), None)

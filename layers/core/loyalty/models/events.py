@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, model_validator
 
 from loyalty.models.common import Model, Timestamp
+from loyalty.models.perks import Perk
 
 Points = Annotated[int, Field(ge=0, le=2**53 - 1, description="A positive number of points.")]
 SignedPoints = Annotated[int, Field(ge=-(2**53 - 1), le=2**53 - 1, description="Points, signed.")]
@@ -127,6 +128,22 @@ class TierChanged(EventData):
     from_tier: str = Field(alias="from", description="The tier before.")
     to_tier: str = Field(alias="to", description="The tier now.")
     direction: Literal["up", "down"] | None = None
+    perks: list[Perk] | None = Field(
+        default=None, description="The perks the member holds now (its tier's and its paid memberships'); absent: none."
+    )
+
+
+class MembershipStarted(EventData):
+    membership_id: Id
+    until: Timestamp = Field(description="When it ends (exclusive).")
+    order_id: Id = Field(description="The order that bought it.")
+    renewed: bool = Field(description="It extends a membership that still lasted.")
+
+
+class MembershipEnded(EventData):
+    membership_id: Id
+    reason: Literal["time", "refund"]
+    order_id: Id | None = Field(default=None, description="The refunded order (reason refund).")
 
 
 class RedemptionIssued(EventData):
@@ -169,6 +186,8 @@ DATA_MODELS: dict[str, type[EventData]] = {
     "redemption.used": RedemptionUsed,
     "redemption.cancelled": RedemptionCancelled,
     "referral.completed": ReferralCompleted,
+    "membership.started": MembershipStarted,
+    "membership.ended": MembershipEnded,
 }
 EVENT_TYPES = tuple(DATA_MODELS)
 EventType = Literal[
@@ -187,6 +206,8 @@ EventType = Literal[
     "redemption.used",
     "redemption.cancelled",
     "referral.completed",
+    "membership.started",
+    "membership.ended",
 ]
 
 

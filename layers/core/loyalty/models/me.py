@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 from loyalty.models.challenges import Badge
 from loyalty.models.common import ApiModel, Int, Model, Timestamp
 from loyalty.models.member import Expiring, NextTier
+from loyalty.models.perks import HeldMembership, Perk
 from loyalty.models.reward import Reward
 
 TokenScope = Literal["read", "redeem"]
@@ -41,17 +42,12 @@ class TokenCreated(Model):
     expires_at: Timestamp
 
 
-class Perk(Model):
-    perk_id: str
-    kind: Literal["free_shipping", "early_access", "discount_percent", "custom"]
-    label: str
-    value: int | None = None
-
-
 class MeTier(Model):
     name: str
     multiplier: float
-    perks: list[Perk] = Field(default_factory=list, description="The tier's perks (none until a program names some).")
+    perks: list[Perk] = Field(
+        default_factory=list, description="What the member gets besides points: its tier's perks and its memberships'."
+    )
 
 
 class MePoints(Model):
@@ -73,11 +69,15 @@ class Me(Model):
     referral_code: str
     card_code: str | None = Field(description="The member card's code (the widget shows it as a QR code).")
     badges: list[Badge] = Field(default_factory=list, description="Badges of completed challenges, one per badge.")
+    memberships: list[HeldMembership] = Field(default_factory=list, description="Paid memberships that last now.")
 
 
 class MeReward(Reward):
     affordable: bool = Field(description="The member holds enough points that are still valid, and its tier is enough.")
     points_missing: int = Field(description="Points the member still needs for it (0 when it has enough).")
+    redeemable_from: Timestamp | None = Field(
+        default=None, description="When this member may redeem it (its early access, else available_from)."
+    )
 
 
 class EarnRule(Model):

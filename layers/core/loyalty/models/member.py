@@ -9,6 +9,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from loyalty.models.challenges import Badge
 from loyalty.models.common import ApiModel, Bool, ClientId, Email, Model, Timestamp
+from loyalty.models.perks import HeldMembership, Perk
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 # BCP 47 language tag, e.g. "en", "fr-CA".
@@ -55,6 +56,9 @@ class MemberPatch(ApiModel):
 class Tier(Model):
     name: str
     multiplier: float
+    perks: list[Perk] = Field(
+        default_factory=list, description="What the member gets besides points: its tier's perks and its memberships'."
+    )
 
 
 class NextTier(Model):
@@ -106,6 +110,9 @@ class Member(Model):
         "never show it.",
     )
     badges: list[Badge] = Field(default_factory=list, description="Badges of completed challenges, one per badge.")
+    memberships: list[HeldMembership] = Field(
+        default_factory=list, description="Paid memberships that last now (a tier floor and perks while they do)."
+    )
 
 
 class NextMilestone(Model):

@@ -16,7 +16,6 @@ from loyalty.models.common import (
     ClientId,
     Email,
     Int,
-    Model,
     Rfc3339,
     exact_decimal,
     not_null,
@@ -25,6 +24,7 @@ from loyalty.models.common import (
 from loyalty.models.currencies import ISO_4217
 from loyalty.models.experiments import GrossMarginRate
 from loyalty.models.holdout import HoldoutSettings
+from loyalty.models.perks import Membership, Perks, check_program
 from loyalty.models.timezones import IANA_TIMEZONES, TIMEZONE_CONSTANTS
 
 Name = Annotated[str, Field(min_length=1, max_length=64)]
@@ -215,6 +215,7 @@ class TierRule(ApiModel):
     name: Name
     threshold: Count
     multiplier: Multiplier
+    perks: Perks = Field(default_factory=list, description="What a member of this tier gets besides points.")
 
 
 class EmailSettings(ApiModel):
@@ -314,6 +315,7 @@ class Program(ApiModel):
     holdout: HoldoutSettings | None = Field(default=None, description="A holdout of new members (absent: none).")
     gross_margin_rate: GrossMarginRate | None = None  # the experiments report's incremental margin
     challenges: Challenges = Field(default_factory=list, description="Challenges and badges (at most 10).")
+    memberships: Annotated[list[Membership], Field(max_length=20)] = Field(default_factory=list)
 
     @field_validator("currency")
     @classmethod
@@ -352,6 +354,7 @@ class Program(ApiModel):
         for campaign in self.campaigns:
             if campaign.tiers is not None and not set(campaign.tiers) <= set(names):
                 raise ValueError("campaign tiers must be names of the program's tiers")
+        check_program(self)
         return self
 
     @property
@@ -392,11 +395,3 @@ class Program(ApiModel):
                 )
             )
         return found
-
-
-class CampaignRead(Model):
-    """GET /v1/admin/campaigns/{campaign_id}: a campaign of the program and what its budget has given."""
-
-    campaign: Campaign
-    spent_points: int = Field(description="Bonus points the campaign has given so far (counted exactly).")
-    remaining_points: int | None = Field(description="What is left of budget_points; null without a budget.")

@@ -8,6 +8,7 @@ from pydantic import ConfigDict, Field, model_validator
 
 from loyalty.models.common import ApiModel, Bool, ClientId, Int, Model, Rfc3339, Timestamp, not_null
 from loyalty.models.member import Member
+from loyalty.models.perks import EarlyAccess, EarlyAccessOut
 
 RewardKind = Literal["discount_fixed", "discount_percent", "free_product", "voucher"]
 Count = Annotated[Int, Field(ge=0, le=10**9)]
@@ -31,6 +32,11 @@ class RewardFields(Model):
         ]
         | None
     ) = None
+    early_access: Annotated[list[EarlyAccess], Field(max_length=20)] | None = Field(
+        default=None,
+        description="Before available_from (which it needs), members of an entry's tier or a higher one may "
+        "redeem from its 'from' (before available_from); others wait for available_from.",
+    )
 
 
 # The field each kind needs (a discount's value, a free product's sku), in the model and in the document.
@@ -46,7 +52,8 @@ class RewardPut(ApiModel, RewardFields):
                 {"if": {"properties": {"kind": {"const": kind}}}, "then": not_null(field_name)}
                 for kind, field_name in KIND_NEEDS.items()
             ],
-            "description": "available_until, when both are given, must be after available_from.",
+            "description": "available_until, when both are given, must be after available_from; early_access "
+            "needs available_from and each entry's from before it.",
         }
     )
 
@@ -59,6 +66,10 @@ class RewardPut(ApiModel, RewardFields):
             raise ValueError(f"a {self.kind} reward needs {field_name}")
         if self.available_from and self.available_until and self.available_until <= self.available_from:
             raise ValueError("available_until must be after available_from")
+        if self.early_access and (
+            self.available_from is None or any(entry.from_ >= self.available_from for entry in self.early_access)
+        ):
+            raise ValueError("early_access needs available_from, and each entry's from before it")
         return self
 
 
@@ -66,6 +77,7 @@ class Reward(RewardFields):
     reward_id: str
     available_from: Timestamp | None = None
     available_until: Timestamp | None = None
+    early_access: list[EarlyAccessOut] | None = None  # type: ignore[assignment]
     stock_remaining: int | None = Field(description="null: unlimited")
 
 

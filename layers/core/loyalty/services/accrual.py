@@ -25,13 +25,13 @@ from loyalty.domain import balances, calendar, earning, holdout, kpis, tiers
 from loyalty.domain import referrals as referral_rules
 from loyalty.domain.bookings import Booking
 from loyalty.domain.errors import InvalidInput, LoyaltyError, MemberNotFound, OrderNotFound
-from loyalty.domain.events import Event, tier_changed
+from loyalty.domain.events import Event
 from loyalty.domain.refunds import Paid
 from loyalty.models.common import rfc3339
 from loyalty.models.member import Member
 from loyalty.models.order import BonusOut, BreakdownLine, OrderAccrued, OrderRead, OrderRequest, RefundOut
 from loyalty.models.program import MAX_SAFE_INTEGER, Program
-from loyalty.services import budgets, challenges
+from loyalty.services import budgets, challenges, memberships
 from loyalty.services import program as programs
 from loyalty.services.member_writes import Recorded, active_state, check_owner, lots_after, with_points
 from loyalty.services.views import member_view
@@ -48,31 +48,6 @@ from loyalty.store.unit_of_work import EntryPut, MemberChange, Retry
 from loyalty.store.write_loop import Planned
 
 Accrued = Recorded[OrderAccrued]  # what the route answers: 201 when created now, else 200
-
-
-def earning_rules(program: Program) -> earning.EarningRules:
-    return earning.EarningRules(
-        points_per_unit=program.points_per_unit,
-        sku_multipliers=dict(program.sku_multipliers),
-        category_multipliers=dict(program.category_multipliers),
-        excluded_categories=frozenset(program.excluded_categories),
-        campaigns=[
-            earning.CampaignRule(
-                campaign_id=c.campaign_id,
-                starts_at=c.starts_at,
-                ends_at=c.ends_at,
-                multiplier=c.multiplier,
-                bonus_points=c.bonus_points,
-                categories=frozenset(c.categories) if c.categories is not None else None,
-                skus=frozenset(c.skus) if c.skus is not None else None,
-                tiers=frozenset(c.tiers) if c.tiers is not None else None,
-                min_order_minor=c.min_order_minor,
-                per_member_limit=c.per_member_limit,
-                budget_points=c.budget_points,
-            )
-            for c in program.campaigns
-        ],
-    )
 
 
 # How far ahead of our clock a storefront's placed_at may be (clocks drift; a day ahead is a bug).
@@ -193,6 +168,7 @@ def plan(
     today = calendar.local_day(now, zone)
     levels = programs.tier_levels(program)
     tier = tiers.by_name(member.tier, levels)
+    held = memberships.standing(member, program, now).tier  # a paid membership's tier floor earns at its rate
     lines = [
         earning.OrderLine(ln.sku, ln.category, ln.quantity, ln.unit_price_minor, ln.discount_minor)
         for ln in request.lines
@@ -200,11 +176,11 @@ def plan(
     earned = earning.earn(
         lines,
         request.discount_minor,
-        earning_rules(program),
+        programs.earning_rules(program),
         earning.Context(
             request.placed_at,
-            tier.name,
-            tier.multiplier,
+            held.name,
+            held.multiplier,
             campaign_uses=dict(member.campaign_uses),
             budget_left=budgets.left_for(program, request.order_id, known or {}),
             campaigns_withheld=holdout.withholds(program.holdout, member.holdout, "campaigns"),
@@ -243,6 +219,7 @@ def plan(
     )
     won = challenges.on_order(after, request, int(earned.net_minor), program, now, key_id)
     after, deltas = won.member, {d: deltas.get(d, 0) + won.deltas.get(d, 0) for d in {*deltas, *won.deltas}}
+    after, held_events, granted = memberships.after_order(member, after, request, program, now)  # memberships
     taken = budgets.takes(program, request.order_id, earned.bonuses, known or {})
     counters = budgets.take_items(taken)
     status = "pending" if pending else "available"
@@ -273,6 +250,7 @@ def plan(
         grp="h" if member.holdout else None,
         ec=member.enrolled_at[:7] or None,
         challenges=won.counted,
+        granted=granted,
         entry=EntryFields(
             member.member_id,
             "earn",
@@ -293,7 +271,7 @@ def plan(
                 "available_at": order.available_at,
             },
         ),
-        *tier_changed(tier.name, new_tier.name),
+        *held_events,
         *won.events,
     ]
     started = referral_started(member, program, order, pending, today.isoformat(), now_text)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from loyalty.domain.errors import NotFound
-from loyalty.models.program import CampaignRead
+from loyalty.models.campaigns import CampaignRead
 from loyalty.services import program as programs
 from loyalty.store import campaigns as campaign_store
 

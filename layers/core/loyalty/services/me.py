@@ -21,7 +21,7 @@ from loyalty.models.entry import Entry
 from loyalty.models.me import Balance, BalanceLot, EarnRule, Me, MePoints, MeReward, MeTier, PendingPoints, WaysToEarn
 from loyalty.models.program import MAX_SAFE_INTEGER, Campaign, Program
 from loyalty.models.reward import Redemption, RedemptionRequest
-from loyalty.services import activity, cards, redemptions, rewards
+from loyalty.services import activity, cards, memberships, redemptions, rewards
 from loyalty.services import program as programs
 from loyalty.services.redemptions import Redeemed
 from loyalty.services.views import state_view
@@ -50,7 +50,7 @@ def me(member_id: str) -> Me:
     return Me(
         member_id=member.member_id,
         name=member.name,
-        tier=MeTier(name=member.tier.name, multiplier=member.tier.multiplier),
+        tier=MeTier(name=member.tier.name, multiplier=member.tier.multiplier, perks=member.tier.perks),
         next_tier=member.next_tier,
         points=MePoints(
             available=member.points.available,
@@ -62,6 +62,7 @@ def me(member_id: str) -> Me:
         referral_code=member.referral_code,
         card_code=cards.code_for(member_id),
         badges=member.badges,
+        memberships=member.memberships,
     )
 
 
@@ -73,15 +74,22 @@ def rewards_for(member_id: str, limit: int, cursor: str | None) -> Page[MeReward
     today = calendar.local_day(clock.now(), program.zone).isoformat()
     spendable = sum(spending.spendable(state.lots, today).values())
     levels = programs.tier_levels(program)
-    tier = tiers.by_name(state.member.tier, levels)
+    now = clock.now()
+    tier = memberships.standing(state.member, program, now).tier
     page = rewards.redeemable(limit, cursor)
     items = []
     for reward in page.items:
         missing = max(reward.cost_points - spendable, 0)
         tier_ok = reward.min_tier is None or tier.threshold >= tiers.by_name(reward.min_tier, levels).threshold
+        availability = rewards.availability_of(reward)
         items.append(
             MeReward.model_validate(
-                {**reward.model_dump(), "affordable": missing == 0 and tier_ok, "points_missing": missing}
+                {
+                    **reward.model_dump(),
+                    "affordable": missing == 0 and tier_ok and availability.open_for(now, tier, levels),
+                    "points_missing": missing,
+                    "redeemable_from": availability.opens_for(tier, levels),
+                }
             )
         )
     return Page[MeReward](items=items, next_cursor=page.next_cursor)
@@ -125,8 +133,9 @@ def ways_to_earn(member_id: str) -> WaysToEarn:
     ]
     # A holdout member held out of campaigns is shown none: it would get none (loyalty.domain.holdout).
     withheld = holdout.withholds(program.holdout, member.holdout, "campaigns")
+    tier = memberships.standing(member, program, now).tier.name  # a paid membership's floor counts, as at accrual
     for campaign in [] if withheld else program.campaigns:
-        if not _qualifies(campaign, member.tier, member.campaign_uses.get(campaign.campaign_id, 0), now):
+        if not _qualifies(campaign, tier, member.campaign_uses.get(campaign.campaign_id, 0), now):
             continue
         rules.append(
             EarnRule.model_validate(

@@ -67,6 +67,7 @@ def take_over(
         campaign_uses=provisional.campaign_uses,  # per-member limits count the orders it already made
         last_order_on=provisional.last_order_on,
         orders_count=provisional.orders_count,
+        memberships=provisional.memberships,  # paid for at the checkout that enrolled it: the taker's now
         due=due,
     )
     taker = with_points(taker, plan.lots, program)  # its expiry and reminder days come as soon as its lots
@@ -77,6 +78,7 @@ def take_over(
         email=None,  # the address is the taker's: the merged member holds nothing of it
         marketing_opt_in=False,
         balances=plan.left,
+        memberships={},
         due=DueDays(),
         emails=EmailState(),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from loyalty.adapters import clock
+from loyalty.domain import earning
 from loyalty.domain.errors import InvalidInput, ProgramNotConfigured
 from loyalty.domain.tiers import TierLevel
 from loyalty.models.program import Program
@@ -85,3 +86,28 @@ def forget() -> None:
 
 def tier_levels(program: Program) -> list[TierLevel]:
     return [TierLevel(tier.name, tier.threshold, tier.multiplier) for tier in program.tiers]
+
+
+def earning_rules(program: Program) -> earning.EarningRules:
+    return earning.EarningRules(
+        points_per_unit=program.points_per_unit,
+        sku_multipliers=dict(program.sku_multipliers),
+        category_multipliers=dict(program.category_multipliers),
+        excluded_categories=frozenset(program.excluded_categories),
+        campaigns=[
+            earning.CampaignRule(
+                campaign_id=c.campaign_id,
+                starts_at=c.starts_at,
+                ends_at=c.ends_at,
+                multiplier=c.multiplier,
+                bonus_points=c.bonus_points,
+                categories=frozenset(c.categories) if c.categories is not None else None,
+                skus=frozenset(c.skus) if c.skus is not None else None,
+                tiers=frozenset(c.tiers) if c.tiers is not None else None,
+                min_order_minor=c.min_order_minor,
+                per_member_limit=c.per_member_limit,
+                budget_points=c.budget_points,
+            )
+            for c in program.campaigns
+        ],
+    )

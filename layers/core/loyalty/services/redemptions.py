@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from loyalty.adapters import clock
-from loyalty.domain import calendar, tiers, valuation
+from loyalty.domain import calendar, valuation
 from loyalty.domain.bookings import Booking
 from loyalty.domain.errors import (
     InsufficientPoints,
@@ -32,8 +32,8 @@ from loyalty.domain.spending import NotEnoughPoints, may_redeem, take_soonest_fi
 from loyalty.models.common import rfc3339
 from loyalty.models.program import Program
 from loyalty.models.reward import Redemption, RedemptionRequest
+from loyalty.services import memberships, rewards
 from loyalty.services import program as programs
-from loyalty.services import rewards
 from loyalty.services.member_writes import Recorded, active_state, check_owner, lots_after
 from loyalty.services.redemption_views import by_code, for_member, redemption_view, view, with_member
 from loyalty.services.views import member_view
@@ -159,7 +159,7 @@ def plan(
         now,
         cost=reward.cost_points,
         available=member.balances.available,
-        member_tier=tiers.by_name(member.tier, levels),
+        member_tier=memberships.standing(member, program, now).tier,  # a paid membership's floor counts
         min_tier=reward.min_tier,
         levels=levels,
     )

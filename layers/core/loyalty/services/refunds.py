@@ -20,7 +20,7 @@ from loyalty.domain.spending import spendable
 from loyalty.models.common import rfc3339
 from loyalty.models.order import RefundRequest, RefundResult
 from loyalty.models.program import Program
-from loyalty.services import budgets, challenges
+from loyalty.services import budgets, challenges, memberships
 from loyalty.services import program as programs
 from loyalty.services.member_writes import Recorded, check_owner, lots_after, owner_state
 from loyalty.services.views import member_view, state_view
@@ -168,6 +168,8 @@ def plan(
     lots = lots_after(state.lots, deltas)
     won = challenges.on_refund(after, order, shares, lots, program, now, request.refund_id, key_id)
     after, deltas = won.member, {d: deltas.get(d, 0) + won.deltas.get(d, 0) for d in {*deltas, *won.deltas}}
+    # A refund of a paid membership's line (or of the whole order) takes back what it granted.
+    after, held_events = memberships.after_refund(member, after, order, planned, program, now)
     record = RefundRecord(
         refund_id=request.refund_id,
         order_id=order.order_id,
@@ -210,6 +212,7 @@ def plan(
                 },
             ),
             *won.events,
+            *held_events,
         ],
         entry=EntryPut(record.to_item(), RefundRecord.from_item),
         lot_deltas=deltas,

@@ -8,6 +8,7 @@ import time
 
 from loyalty.adapters import clock
 from loyalty.domain.errors import InvalidInput, RewardNotFound
+from loyalty.domain.spending import Availability
 from loyalty.models.common import Page, rfc3339
 from loyalty.models.reward import Reward, RewardPut
 from loyalty.services import program as programs
@@ -22,10 +23,15 @@ def put(reward_id: str, body: RewardPut) -> tuple[Reward, bool]:
     program = programs.current()
     if body.min_tier is not None and body.min_tier not in {tier.name for tier in program.tiers}:
         raise InvalidInput(f"min_tier must be one of the program's tiers, not {body.min_tier!r}.", ["body", "min_tier"])
+    for index, entry in enumerate(body.early_access or []):
+        if entry.tier not in {tier.name for tier in program.tiers}:
+            raise InvalidInput(f"{entry.tier!r} is not one of the program's tiers.", ["body", "early_access", index])
     fields = body.model_dump(exclude={"stock"}, exclude_none=True)
     for moment in ("available_from", "available_until"):
         if moment in fields:
             fields[moment] = rfc3339(fields[moment])
+    if body.early_access:
+        fields["early_access"] = [{"tier": entry.tier, "from": rfc3339(entry.from_)} for entry in body.early_access]
     record = RewardRecord(
         reward_id=reward_id,
         fields=fields,
@@ -67,6 +73,12 @@ def reward_view(record: RewardRecord) -> Reward:
     )
 
 
+def availability_of(reward: Reward) -> Availability:
+    """A listed reward's window, stock and early access, as the redemption rule reads them."""
+    early = tuple((entry.tier, entry.from_) for entry in reward.early_access or ())
+    return Availability(reward.active, reward.available_from, reward.available_until, reward.stock_remaining, early)
+
+
 def one(reward_id: str) -> Reward:
     """GET /v1/rewards/{reward_id}: a reward as the catalog holds it (inactive ones too)."""
     programs.current()
@@ -100,5 +112,6 @@ def redeemable(limit: int, cursor: str | None) -> Page[Reward]:
     programs.current()
     now = clock.now()
     records, last = reward_store.catalog_page(_after(cursor), limit)
-    shown = [reward_view(record) for record in records if record.availability().redeemable_at(now)]
+    # A reward in early access is listed before it opens to all, so a storefront can say who may redeem when.
+    shown = [reward_view(record) for record in records if record.availability().listed_at(now)]
     return Page[Reward](items=shown, next_cursor=_cursor(last))

@@ -29,7 +29,7 @@ from loyalty.domain import calendar, earning, tiers
 from loyalty.domain.accounting import minor
 from loyalty.models.program import MAX_SAFE_INTEGER, Program
 from loyalty.services import program as programs
-from loyalty.services.accrual import earning_rules
+from loyalty.services.program import earning_rules
 
 MEMORY = 200_000  # orders' earnings remembered at most (then forgotten at once: bounded memory)
 TOP = 10  # the members who gain (and lose) most, listed

@@ -12,6 +12,7 @@ from loyalty.models.common import from_record
 from loyalty.models.entry import Entry
 from loyalty.models.member import Expiring, Member, NextTier, Points, Tier
 from loyalty.models.program import Program
+from loyalty.services import memberships
 from loyalty.services.program import tier_levels
 from loyalty.store.entries import ActivityItem, EntryFields
 from loyalty.store.member_reads import MemberState
@@ -29,7 +30,8 @@ def member_view(
     today = calendar.local_day(now, program.zone)
     levels = tier_levels(program)
     qualifying = tiers.qualifying_points(member.qualifying, today, program.tier_window_days)
-    tier = tiers.by_name(member.tier, levels)
+    held = memberships.standing(member, program, now)
+    tier = held.tier  # the tier its points give, or the higher one a paid membership holds it at
     upcoming = tiers.next_tier(tier, qualifying, levels)
     never = calendar.NEVER.isoformat()
     shown = sorted(
@@ -40,7 +42,8 @@ def member_view(
     return from_record(
         Member,
         member,
-        tier=Tier(name=tier.name, multiplier=float(tier.multiplier)),
+        tier=Tier(name=tier.name, multiplier=float(tier.multiplier), perks=held.perks),
+        memberships=held.memberships,
         next_tier=(
             NextTier(name=upcoming[0].name, points_needed=upcoming[1], threshold=upcoming[0].threshold)
             if upcoming

@@ -193,6 +193,8 @@ class MemberRecord:
     # the badges awarded {badge: (awarded_at epoch seconds, count)}: attributes ``ch`` and ``bd``.
     challenges: Mapping[str, Progress] = field(default_factory=dict)
     badges: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    # Paid memberships held, {membership_id: until} (loyalty.domain.memberships); absent when none.
+    memberships: Mapping[str, str] = field(default_factory=dict)
 
     def to_item(self) -> Item:
         item: Item = {
@@ -236,6 +238,7 @@ class MemberRecord:
             "grp": "h" if self.holdout else None,
             "ch": {cid: packed(p.numbers()) for cid, p in self.challenges.items()} or None,
             "bd": {badge: packed(pair) for badge, pair in self.badges.items()} or None,
+            "ms": dict(self.memberships) or None,
         }
         for kind, day in self.due.by_kind().items():
             if day is not None:
@@ -290,6 +293,7 @@ class MemberRecord:
             holdout=item.get("grp") == "h",
             challenges={str(k): Progress.of(unpacked(v)) for k, v in (item.get("ch") or {}).items()},
             badges={str(k): _pair(unpacked(v)) for k, v in (item.get("bd") or {}).items()},
+            memberships={str(k): str(v) for k, v in (item.get("ms") or {}).items()},
         )
 
 

@@ -80,6 +80,8 @@ class OrderRecord:
     # What the order added to each challenge (loyalty.domain.challenges.Counted), so its refunds take
     # exactly that back: attribute ``ch``, absent when no challenge counted it.
     challenges: dict[str, Counted] = field(default_factory=dict)
+    # Paid memberships the order bought, {membership_id: [days granted, units]}: what its refunds take back.
+    granted: dict[str, list[int]] = field(default_factory=dict)
 
     def to_item(self) -> Item:
         item: Item = {
@@ -98,6 +100,7 @@ class OrderRecord:
             "paid": _paid_item(self.paid) if self.paid else None,
             "refunded_paid": self.refunded_paid if self.refunded_paid != "0" else None,
             "ch": {cid: packed(c.numbers()) for cid, c in self.challenges.items()} or None,
+            "granted": self.granted or None,
             **self.entry.to_item(),
         }
         if self.status == "pending" and self.matures_on is not None:
@@ -122,6 +125,7 @@ class OrderRecord:
             answered_status=str(item.get("answered") or item["status"]),
             paid=_paid(item.get("paid")),
             challenges={str(cid): Counted.of(unpacked(v)) for cid, v in (item.get("ch") or {}).items()},
+            granted={str(mid): [int(n) for n in kept] for mid, kept in (item.get("granted") or {}).items()},
         )
 
 
@@ -137,6 +141,7 @@ _STORED_OTHERWISE = (
     "entry",
     "matures_on",
     "challenges",
+    "granted",
 )
 
 

@@ -23,6 +23,7 @@ FIELDS = (
     "available_until",
     "per_member_limit",
     "min_tier",
+    "early_access",
 )
 
 
@@ -58,6 +59,10 @@ class RewardRecord:
             available_from=moment(self.fields.get("available_from")),
             available_until=moment(self.fields.get("available_until")),
             stock_remaining=self.stock_remaining,
+            early_access=tuple(
+                (str(entry["tier"]), datetime.fromisoformat(str(entry["from"])))
+                for entry in self.fields.get("early_access") or ()
+            ),
         )
 
     def to_item(self) -> Item:

@@ -11,9 +11,10 @@ from aws_lambda_powertools import Logger
 
 from loyalty.domain import tier_review
 from loyalty.domain.bookings import Booking
-from loyalty.domain.events import tier_changed
 from loyalty.domain.tiers import by_name
 from loyalty.models.common import rfc3339
+from loyalty.services import memberships
+from loyalty.services.jobs import membership_reminders
 from loyalty.services.jobs.runner import EachDue, Run, by_member
 from loyalty.services.program import tier_levels
 from loyalty.store import member_reads, member_updates, write_loop
@@ -52,8 +53,14 @@ type Settled = Reviewed | Skipped | Busy
 
 
 def review(member_id: str, seen: date, run: Run) -> None:
+    read: list[MemberState | None] = []
+
+    def load(_: int) -> MemberState | None:
+        read[:] = [member_reads.read(member_id, "none")]
+        return read[0]
+
     answer = write_loop.write(
-        lambda _: member_reads.read(member_id, "none"),
+        load,
         lambda state: plan(state, seen, run),
         budget=write_loop.JOB,
         contended=f"Member '{member_id}' tier could not be reviewed.",
@@ -73,6 +80,8 @@ def review(member_id: str, seen: date, run: Run) -> None:
             if before != after:
                 run.counts["tier_changes"] += 1
                 logger.info("tier changed", extra={"member_id": member_id, "from": before, "to": after})
+    if isinstance(answer, Reviewed) and read and read[0] is not None and read[0].member.memberships:
+        membership_reminders.remind(read[0].member, seen, answer.next_review, run)
 
 
 def plan(state: MemberState | None, seen: date, run: Run) -> Done[Settled] | Planned[None, Settled]:
@@ -90,22 +99,26 @@ def plan(state: MemberState | None, seen: date, run: Run) -> Done[Settled] | Pla
     outcome = tier_review.review(
         current, member.qualifying, run.today, run.program.tier_window_days, levels, member.tier_since
     )
-    if not outcome.changed and outcome.tier_since == member.tier_since:
-        return Done(Reviewed(current.name, current.name, outcome.next_review, moved_only=True))
+    # Paid memberships end here too (the TIER day is also their end's): the tier held may drop with one.
+    kept, ended = memberships.ended_by_time(member, run.now)
+    next_day = memberships.soonest(outcome.next_review, kept.memberships, run.program, run.today)
+    assert next_day is not None  # a review always gives a day
+    if not outcome.changed and outcome.tier_since == member.tier_since and not ended:
+        return Done(Reviewed(current.name, current.name, next_day, moved_only=True))
     after = replace(
-        member,
+        kept,
         tier=outcome.tier.name,
         tier_since=outcome.tier_since,
-        due=replace(member.due, tier_review=outcome.next_review),
+        due=replace(member.due, tier_review=next_day),
     )
     change: MemberChange[None] = MemberChange(
         member,
         after,
         rfc3339(run.now),
-        tier_changed(current.name, outcome.tier.name),
+        [*ended, *memberships.tier_events(member, after, run.program, run.now, ending=True)],
         booking=Booking(None, run.today.isoformat()),
     )
-    return Planned(change, Reviewed(current.name, outcome.tier.name, outcome.next_review))
+    return Planned(change, Reviewed(current.name, outcome.tier.name, next_day))
 
 
 JOBS = {"tier_review": EachDue("tier_review", "TIER", by_member(review), "review a tier")}
