@@ -23,8 +23,8 @@ from loyalty.models.common import (
     one_of,
 )
 from loyalty.models.currencies import ISO_4217
-from loyalty.models.holdout import HoldoutSettings
 from loyalty.models.experiments import GrossMarginRate
+from loyalty.models.holdout import HoldoutSettings
 from loyalty.models.timezones import IANA_TIMEZONES, TIMEZONE_CONSTANTS
 
 Name = Annotated[str, Field(min_length=1, max_length=64)]
