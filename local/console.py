@@ -124,7 +124,8 @@ def upload_cors(template: Template, physical: Mapping[str, str], console_origin:
         if not rules or logical_id not in physical:
             continue
         local_rules = [
-            {S3_CORS_NAMES.get(name, name): value for name, value in rule.items()} | {"AllowedOrigins": [console_origin]}
+            {S3_CORS_NAMES.get(name, name): value for name, value in rule.items()}
+            | {"AllowedOrigins": [console_origin]}
             for rule in rules
         ]
         s3.put_bucket_cors(Bucket=physical[logical_id], CORSConfiguration={"CORSRules": local_rules})

@@ -184,8 +184,16 @@ def test_webhook_and_import_pages_talk_to_the_api(console: Console, stack: Stack
     console.go("/imports", "Imports")
     members = tmp_path / "members.jsonl"
     lines = [
-        {"member_id": "m-imported-1", "email": "imported.one@example.com", "lots": [{"points": 120, "earned_on": earned}]},
-        {"member_id": "m-imported-2", "email": "imported.two@example.com", "lots": [{"points": 30, "earned_on": earned}]},
+        {
+            "member_id": "m-imported-1",
+            "email": "imported.one@example.com",
+            "lots": [{"points": 120, "earned_on": earned}],
+        },
+        {
+            "member_id": "m-imported-2",
+            "email": "imported.two@example.com",
+            "lots": [{"points": 30, "earned_on": earned}],
+        },
         {"member_id": MEMBER_ID, "email": "someone.else@example.com", "lots": []},  # exists: rejected
     ]
     members.write_text("".join(json.dumps(line) + "\n" for line in lines))
@@ -195,7 +203,9 @@ def test_webhook_and_import_pages_talk_to_the_api(console: Console, stack: Stack
     # The page uploads the file itself, to the local S3 endpoint, and follows the import to its end.
     page.get_by_role("status").filter(has_text="Uploaded members.jsonl").wait_for(timeout=30_000)
     page.get_by_role("heading", name=re.compile("Import console-import-1: (done|failed)")).wait_for(timeout=60_000)
-    assert page.get_by_role("heading", name="Import console-import-1: done").is_visible(), page.locator("main").inner_text()
+    assert page.get_by_role("heading", name="Import console-import-1: done").is_visible(), page.locator(
+        "main"
+    ).inner_text()
     assert page.get_by_text("3 of 3 lines (2 imported, 1 rejected)").is_visible()
     assert page.locator("table").filter(has_text="Rejected lines").get_by_role("row").count() == 2
     assert stack.ok("GET", "/v1/members/m-imported-1")["points"]["available"] == 120

@@ -24,7 +24,12 @@ function put(url, file, bar) {
     });
     request.addEventListener("load", () => {
       if (request.status >= 200 && request.status < 300) resolve();
-      else reject(new Error(`the bucket answered ${request.status}${request.status === 403 ? " (the URL may have expired: start again)" : ""}`));
+      else
+        reject(
+          new Error(
+            `the bucket answered ${request.status}${request.status === 403 ? " (the URL may have expired: start again)" : ""}`,
+          ),
+        );
     });
     // The browser tells a script nothing more about a network failure or a refused preflight.
     request.addEventListener("error", () => reject(new Error("the file did not reach the bucket")));
@@ -40,21 +45,23 @@ function put(url, file, bar) {
 export async function upload(status, url, file, what) {
   const id = `upload-${++uploads}`;
   const bar = h("progress", { id, max: Math.max(file.size, 1), value: 0 });
-  replace(
-    status,
-    h("label", { for: id }, `Uploading ${file.name} (${size(file.size)}) for ${what}…`),
-    bar,
-  );
+  replace(status, h("label", { for: id }, `Uploading ${file.name} (${size(file.size)}) for ${what}…`), bar);
   try {
     await put(url, file, bar);
   } catch (error) {
     replace(
       status,
       h("p", { class: "status error", role: "alert" }, `Could not upload ${file.name}: ${error.message}.`),
-      shownOnce(`The ${what} waits for its file: PUT it to this URL (it expires soon), e.g. with curl -T ${file.name} '<url>':`, url),
+      shownOnce(
+        `The ${what} waits for its file: PUT it to this URL (it expires soon), e.g. with curl -T ${file.name} '<url>':`,
+        url,
+      ),
     );
     return false;
   }
-  replace(status, h("p", { class: "status ok", role: "status" }, `Uploaded ${file.name} (${size(file.size)}) for ${what}.`));
+  replace(
+    status,
+    h("p", { class: "status ok", role: "status" }, `Uploaded ${file.name} (${size(file.size)}) for ${what}.`),
+  );
   return true;
 }
