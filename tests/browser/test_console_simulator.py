@@ -9,6 +9,8 @@ import json
 import re
 from pathlib import Path
 
+import boto3
+
 from tests.browser.conftest import Console
 
 ORDERS = [
@@ -81,3 +83,34 @@ def test_a_shopify_export_is_uploaded_as_it_is(console: Console) -> None:
     reason = page.get_by_role("alert").filter(has_text="Failed:").inner_text()
     assert "The orders are in EUR; the current program's currency is USD" in reason
     assert not [e for e in console.errors if not e.startswith("Failed to load resource")], console.errors
+
+
+def test_an_upload_the_bucket_refuses_is_shown_with_the_url_to_upload_by_hand(console: Console, tmp_path: Path) -> None:
+    """The bucket without its CORS rule (as a stack whose rule names another origin): the browser refuses
+    the PUT at the preflight, and the page says so in an alert and shows the URL for curl."""
+    state = json.loads(console.stack.state_file.read_text())
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=state["endpoints"]["AWS_ENDPOINT_URL"],
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",  # moto's dummy credentials
+    )
+    bucket = state["physical"]["ImportsBucket"]
+    rules = s3.get_bucket_cors(Bucket=bucket)["CORSRules"]
+    orders = tmp_path / "orders.jsonl"
+    orders.write_text(json.dumps(ORDERS[0]) + "\n")
+    s3.delete_bucket_cors(Bucket=bucket)
+    try:
+        console.sign_in(route="/simulator", heading="Simulator")
+        page = console.page
+        page.get_by_label("Simulation id").fill("console-sim-refused")
+        page.get_by_label("Orders file").set_input_files(orders)
+        page.get_by_role("button", name="Start simulation").click()
+        alert = page.get_by_role("alert").filter(has_text="Could not upload orders.jsonl")
+        alert.wait_for(timeout=30_000)
+        assert "did not reach the bucket" in alert.inner_text()
+        assert "X-Amz-Signature" in page.locator("code.secret").inner_text()
+        assert page.get_by_role("heading", name="Simulation console-sim-refused: waiting").is_visible()
+    finally:
+        s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": rules})
