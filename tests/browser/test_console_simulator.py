@@ -111,6 +111,6 @@ def test_an_upload_the_bucket_refuses_is_shown_with_the_url_to_upload_by_hand(co
         alert.wait_for(timeout=30_000)
         assert "did not reach the bucket" in alert.inner_text()
         assert "X-Amz-Signature" in page.locator("code.secret").inner_text()
-        assert page.get_by_role("heading", name="Simulation console-sim-refused: waiting").is_visible()
+        page.get_by_role("heading", name="Simulation console-sim-refused: waiting").wait_for()  # its file awaited
     finally:
         s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": rules})
