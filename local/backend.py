@@ -13,6 +13,7 @@ from typing import Self
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from moto.moto_server import werkzeug_app
 from moto.server import ThreadedMotoServer
 
 from local.intrinsics import REGION
@@ -59,6 +60,9 @@ class MotoServer:
     def start(self) -> Self:
         # werkzeug logs every request moto serves to stderr; the stack's own output is what matters.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        # moto's server answers CORS for every origin unless told not to (MOTO_DISABLE_GLOBAL_CORS, read
+        # once at import): off, S3 answers a browser only as a bucket's own CORS rules say, as AWS does.
+        werkzeug_app.DISABLE_GLOBAL_CORS = True
         self._server.start()
         self._running = True
         return self

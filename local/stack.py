@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
-from local import bus_tap, cors, gateway, poller, redact, resources, runtime, s3_events, state, streams
+from local import bus_tap, console, cors, gateway, poller, redact, resources, runtime, s3_events, state, streams
 from local.backend import HOST, DynamoDBLocal, MotoServer, local_aws_env
 from local.template import Template, load
 
@@ -150,6 +150,10 @@ def run(stop: threading.Event) -> int:
         key = bootstrap_admin_key(template)
         server.gateway.widget.demo_key = bootstrap_demo_key(template)
         api = f"http://{HOST}:{server.server_port}"
+        # The console (served on the API's origin) PUTs files to the presigned URLs, on moto's endpoint:
+        # its CSP names that endpoint and the buckets answer the console's origin as the template says.
+        server.gateway.console.allow_uploads(moto.endpoint)
+        console.upload_cors(template, physical, api)
         endpoints = {name: value for name, value in aws_env.items() if name.startswith("AWS_ENDPOINT_URL")}
         state.write(
             {

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -166,7 +169,8 @@ def test_every_page_loads_under_the_security_policy(console: Console, route: str
     assert not _problems(console), console.errors
 
 
-def test_webhook_and_import_pages_talk_to_the_api(console: Console) -> None:
+def test_webhook_and_import_pages_talk_to_the_api(console: Console, stack: Stack, tmp_path: Path) -> None:
+    earned = (datetime.now(UTC) - timedelta(days=3)).date().isoformat()
     console.sign_in(route="/webhooks", heading="Webhooks")
     page = console.page
     page.get_by_label("Webhook id", exact=True).first.fill("crm")
@@ -178,10 +182,37 @@ def test_webhook_and_import_pages_talk_to_the_api(console: Console) -> None:
     page.get_by_role("heading", name="Deliveries of crm").wait_for()
 
     console.go("/imports", "Imports")
+    members = tmp_path / "members.jsonl"
+    lines = [
+        {
+            "member_id": "m-imported-1",
+            "email": "imported.one@example.com",
+            "lots": [{"points": 120, "earned_on": earned}],
+        },
+        {
+            "member_id": "m-imported-2",
+            "email": "imported.two@example.com",
+            "lots": [{"points": 30, "earned_on": earned}],
+        },
+        {"member_id": MEMBER_ID, "email": "someone.else@example.com", "lots": []},  # exists: rejected
+    ]
+    members.write_text("".join(json.dumps(line) + "\n" for line in lines))
     page.get_by_label("Import id").first.fill("console-import-1")
+    page.get_by_label("Members file").set_input_files(members)
     page.get_by_role("button", name="Start import").click()
-    page.get_by_role("heading", name=re.compile("Import console-import-1: waiting")).wait_for()
-    assert page.locator("code.secret").inner_text().startswith("http")
+    # The page uploads the file itself, to the local S3 endpoint, and follows the import to its end.
+    page.get_by_role("status").filter(has_text="Uploaded members.jsonl").wait_for(timeout=30_000)
+    page.get_by_role("heading", name=re.compile("Import console-import-1: (done|failed)")).wait_for(timeout=60_000)
+    assert page.get_by_role("heading", name="Import console-import-1: done").is_visible(), page.locator(
+        "main"
+    ).inner_text()
+    assert page.get_by_text("3 of 3 lines (2 imported, 1 rejected)").is_visible()
+    assert page.locator("table").filter(has_text="Rejected lines").get_by_role("row").count() == 2
+    assert stack.ok("GET", "/v1/members/m-imported-1")["points"]["available"] == 120
+    [upload] = [url for url in console.requested if "/imports/console-import-1" in url and "X-Amz-Signature" in url]
+    assert not upload.startswith(stack.api)
+    assert page.locator("code.secret").count() == 0
+    assert not _problems(console), console.errors
 
 
 def test_the_key_stays_out_of_local_storage_cookies_and_urls(console: Console) -> None:

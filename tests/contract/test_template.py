@@ -642,14 +642,20 @@ def _connect_src(csp: str) -> list[str]:
 
 
 @pytest.mark.parametrize("public_api_url", ["", "https://loyalty.example.com"])
-def test_the_console_may_connect_to_its_own_api_only(public_api_url: str) -> None:
+def test_the_console_may_connect_to_its_own_api_and_uploads_bucket_only(
+    public_api_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The console's CSP, as deployed: the headers policy with ConsoleConnectSrc's connect-src, which
-    names this stack's API (and PublicApiUrl when set) besides the console itself, and no host pattern."""
+    names this stack's API (and PublicApiUrl when set) and the imports bucket's origin, exactly the one its
+    presigned upload URLs use, besides the console itself, and no host pattern."""
     from local.template import load
+    from loyalty.adapters import uploads
     from loyalty.services.console_csp_resource import with_connect_src
+    from loyalty.settings import settings
 
     template = load(TEMPLATE, {"PublicApiUrl": public_api_url})
-    physical = {"HttpApi": "a1b2c3d4e5"}
+    bucket = "loyalty-imports-123456789012-us-east-1"
+    physical = {"HttpApi": "a1b2c3d4e5", "ImportsBucket": bucket}
     resources = template.resources()
     policy = template.resolve(resources["ConsoleHeadersPolicy"]["Properties"], physical)
     placeholder = policy["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]["ContentSecurityPolicy"]
@@ -664,10 +670,44 @@ def test_the_console_may_connect_to_its_own_api_only(public_api_url: str) -> Non
     deployed = with_connect_src(placeholder["ContentSecurityPolicy"], template.resolve(rewrite["ConnectSrc"], physical))
     api_origin = template.resolve(template.raw["Outputs"]["ApiUrl"]["Value"], physical)
     assert api_origin == "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com"
-    assert _connect_src(deployed) == ["'self'", api_origin] + ([public_api_url] if public_api_url else [])
+    bucket_origin = f"https://{bucket}.s3.us-east-1.amazonaws.com"
+    assert _connect_src(deployed) == ["'self'", api_origin, bucket_origin] + (
+        [public_api_url] if public_api_url else []
+    )
     assert "*" not in deployed
+    # The URL the API hands out for an upload is on that origin (presigning is offline: no AWS is reached;
+    # us-east-1 is where botocore would otherwise presign the global endpoint).
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("IMPORTS_BUCKET", bucket)
+    settings.cache_clear()
+    uploads.reset()
+    try:
+        url = uploads.upload_url("imports/i-1.jsonl")
+    finally:
+        settings.cache_clear()
+        uploads.reset()
+    assert url.startswith(bucket_origin + "/imports/i-1.jsonl?")
     distribution = resources["ConsoleDistribution"]["Properties"]["DistributionConfig"]
     assert distribution["DefaultCacheBehavior"]["ResponseHeadersPolicyId"] == {"Ref": "ConsoleHeadersPolicy"}
+
+
+def test_the_uploads_bucket_lets_the_console_put_files_and_nothing_else(source: dict[str, Any]) -> None:
+    """The console PUTs import and simulation files to presigned URLs from the browser: the imports
+    bucket's CORS allows that one method from the console's own origin, no request header (the page sends
+    none of its own: the URL signs none) and exposes nothing."""
+    cors = _props(source["Resources"]["ImportsBucket"])["CorsConfiguration"]
+    [rule] = cors["CorsRules"]
+    assert rule["AllowedMethods"] == ["PUT"]
+    assert rule["AllowedOrigins"] == [{"Fn::Sub": "https://${ConsoleDistribution.DomainName}"}]
+    assert "AllowedHeaders" not in rule and "ExposedHeaders" not in rule
+    assert set(rule) <= {"Id", "AllowedMethods", "AllowedOrigins", "MaxAge"}
+    # No other bucket answers a browser.
+    others = [name for name, resource in _resources(source, "AWS::S3::Bucket").items() if name != "ImportsBucket"]
+    assert others and not [name for name in others if "CorsConfiguration" in _props(source["Resources"][name])]
 
 
 def test_the_csp_function_may_rewrite_the_consoles_policy_only(source: dict[str, Any]) -> None:

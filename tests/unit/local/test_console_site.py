@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from local.console import ConsoleSite
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from local.console import ConsoleSite, upload_cors
 from local.template import Template
 
 
@@ -47,3 +52,44 @@ def test_only_files_of_the_build_are_served(template: Template, tmp_path: Path) 
 def test_an_unbuilt_console_says_how_to_build_it(template: Template, tmp_path: Path) -> None:
     answer = ConsoleSite(template, tmp_path / "missing").answer("GET", "/console/")
     assert answer is not None and answer.status == 404 and b"make console" in answer.body
+
+
+def _connect_src(site: ConsoleSite) -> list[str]:
+    csp = dict(site.headers)["Content-Security-Policy"]
+    [directive] = [part.split() for part in csp.split(";") if part.split()[:1] == ["connect-src"]]
+    return directive[1:]
+
+
+def test_the_local_s3_endpoint_is_the_one_origin_added_to_connect_src(template: Template, tmp_path: Path) -> None:
+    site = _site(template, tmp_path)
+    before = dict(site.headers)["Content-Security-Policy"]
+    assert _connect_src(site) == ["'self'"]
+    site.allow_uploads("http://127.0.0.1:45678")
+    site.allow_uploads("http://127.0.0.1:45678")  # once is enough
+    assert _connect_src(site) == ["'self'", "http://127.0.0.1:45678"]
+    after = dict(site.headers)["Content-Security-Policy"]
+    assert after.replace(" http://127.0.0.1:45678", "") == before  # every other directive as the template's
+    answer = site.answer("GET", "/console/")
+    assert answer is not None and dict(answer.headers)["Content-Security-Policy"] == after
+
+
+def test_the_buckets_answer_the_local_console_as_the_template_answers_the_deployed_one(
+    template: Template, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket="local-imports")
+        s3.create_bucket(Bucket="local-console")
+        allowed = upload_cors(
+            template, {"ImportsBucket": "local-imports", "ConsoleBucket": "local-console"}, "http://127.0.0.1:3000"
+        )
+        assert allowed == {"local-imports": ["PUT"]}
+        [rule] = s3.get_bucket_cors(Bucket="local-imports")["CORSRules"]
+        assert rule["AllowedOrigins"] == ["http://127.0.0.1:3000"]
+        assert rule["AllowedMethods"] == ["PUT"]
+        assert "AllowedHeaders" not in rule and "ExposeHeaders" not in rule
+        with pytest.raises(ClientError, match="NoSuchCORSConfiguration"):
+            s3.get_bucket_cors(Bucket="local-console")

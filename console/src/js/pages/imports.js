@@ -1,6 +1,6 @@
-// Bulk imports: start one (the API answers a presigned upload URL for the JSON lines file) and follow its
-// progress. The file is uploaded with any HTTP client (curl, make import): the console's security policy
-// lets it talk to the API only, not to the bucket.
+// Bulk imports: start one with its JSON lines file (the API answers a presigned upload URL, and this page
+// uploads the chosen file to it: ../upload.js) and follow its progress. `make import` or any HTTP client
+// can upload to the same URL.
 import { ApiError, enc, get, post } from "../api.js";
 import {
   announce,
@@ -13,9 +13,9 @@ import {
   replace,
   section,
   sending,
-  shownOnce,
   table,
 } from "../ui.js";
+import { upload } from "../upload.js";
 
 const STARTED = "loyalty.console.imports";
 const POLL_MS = 2000;
@@ -27,6 +27,12 @@ export async function render(main, context) {
     "form",
     { class: "inline", method: "post", "aria-label": "Start an import" },
     field("Import id", "import_id", { required: true, hint: "Starting the same id again answers the same upload." }),
+    field("Members file", "members", {
+      type: "file",
+      required: true,
+      hint: "JSON lines: one member per line.",
+      attrs: { accept: ".jsonl,.ndjson,.json,.txt" },
+    }),
     h("button", { type: "submit" }, "Start import"),
   );
   const follow = h(
@@ -103,13 +109,13 @@ export async function render(main, context) {
   start.addEventListener("submit", async (event) => {
     event.preventDefault();
     const importId = start.elements.import_id.value.trim();
+    const [file] = start.elements.members.files;
     await sending(start, created, "Not started", async () => {
       const answer = await post("/v1/admin/imports", { import_id: importId });
       remember(STARTED, { import_id: answer.import_id }, "import_id");
-      const started = `Import ${answer.import_id} started. PUT the JSON lines file to this URL (it expires soon), e.g. with curl -T members.jsonl '<url>':`;
-      replace(created, shownOnce(started, answer.upload_url));
       drawStarted();
       watch(answer.import_id);
+      await upload(created, answer.upload_url, file, `import ${answer.import_id}`);
     });
   });
   follow.addEventListener("submit", (event) => {

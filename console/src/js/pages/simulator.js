@@ -1,9 +1,10 @@
 // The what-if simulator: a proposed program (the current one prefilled, edited as JSON) and a file of past
 // orders, replayed under both programs; the answer shows them side by side. The API hands out a presigned
-// URL for the orders file, as for imports: the console's security policy lets it talk to the API only, so
-// the file is PUT with any HTTP client (curl -T orders.jsonl '<url>'), and this page follows the run.
+// URL for the orders file, as for imports: this page uploads the chosen file to it (../upload.js) and
+// follows the run.
 import { ApiError, enc, get, post } from "../api.js";
-import { announce, errorBox, field, h, pageTitle, replace, section, sending, shownOnce, table } from "../ui.js";
+import { announce, errorBox, field, h, pageTitle, replace, section, sending, table } from "../ui.js";
+import { upload } from "../upload.js";
 
 const POLL_MS = 2000;
 
@@ -86,6 +87,12 @@ export async function render(main, context) {
       hint: "The current program, prefilled: change what you would try.",
       attrs: { rows: 16, spellcheck: false },
     }),
+    field("Orders file", "orders", {
+      type: "file",
+      required: true,
+      hint: "Past orders: JSON lines, or a Shopify orders export (CSV).",
+      attrs: { accept: ".jsonl,.ndjson,.json,.csv,.txt" },
+    }),
     h("button", { type: "submit" }, "Start simulation"),
   );
   let timer = null;
@@ -114,6 +121,7 @@ export async function render(main, context) {
   start.addEventListener("submit", async (event) => {
     event.preventDefault();
     const simulationId = start.elements.simulation_id.value.trim();
+    const [file] = start.elements.orders.files;
     let program;
     try {
       program = JSON.parse(start.elements.program.value);
@@ -123,9 +131,8 @@ export async function render(main, context) {
     }
     await sending(start, created, "Not started", async () => {
       const answer = await post("/v1/admin/simulations", { simulation_id: simulationId, program });
-      const told = `Simulation ${answer.simulation_id} started. PUT the orders file (JSON lines or a Shopify orders export) to this URL (it expires soon), e.g. with curl -T orders.jsonl '<url>':`;
-      replace(created, shownOnce(told, answer.upload_url));
       watch(answer.simulation_id);
+      await upload(created, answer.upload_url, file, `simulation ${answer.simulation_id}`);
     });
   });
   main.append(

@@ -17,8 +17,14 @@ if TYPE_CHECKING:
 UPLOAD_URL_SECONDS = 3600
 
 
-# SigV4 and the regional endpoint: what a presigned PUT from any client needs.
-_client: aws.Client[S3Client] = aws.Client(lambda: boto3.client("s3", config=aws.config(signature_version="s3v4")))
+# SigV4 and the regional endpoint, virtual-hosted (https://<bucket>.s3.<region>.amazonaws.com, in
+# us-east-1 too, where botocore would otherwise presign the global endpoint): what a presigned PUT from any
+# client needs, and the one origin the console's Content-Security-Policy lets it PUT to (template.yaml,
+# ConsoleConnectSrc). A local endpoint (AWS_ENDPOINT_URL) is addressed by path, as botocore does for an IP.
+_S3_ADDRESSING = {"addressing_style": "virtual", "us_east_1_regional_endpoint": "regional"}
+_client: aws.Client[S3Client] = aws.Client(
+    lambda: boto3.client("s3", config=aws.config(signature_version="s3v4", s3=_S3_ADDRESSING))
+)
 reset = _client.reset
 
 

@@ -4,7 +4,8 @@ The template cannot say it directly: the API's CORS names the console's distribu
 origin), the distribution names its response headers policy, so a policy naming the API would close a
 dependency cycle. The policy is therefore created with ``connect-src 'self'`` (the console may read its
 own config.json and reach nothing else: fail closed), and this resource, created once the API and the
-distribution both exist, rewrites that one directive to the sources it is given, the API's own origin.
+distribution both exist, rewrites that one directive to the sources it is given: the API's own origin
+and the imports bucket's (the console PUTs import and simulation files to its presigned URLs).
 Its properties carry the policy's LastModifiedTime, so whenever CloudFormation rewrites the policy (and
 with it the placeholder), this resource is updated after it and writes the directive again.
 """
