@@ -525,7 +525,12 @@ def test_a_500_internal_error_counts_with_the_functions_errors(source: dict[str,
     }
     counted = {
         dimension["Value"]["Ref"]
-        for alarm in ("FunctionErrorsAlarm", "JobFunctionErrorsAlarm", "IntegrationFunctionErrorsAlarm")
+        for alarm in (
+            "FunctionErrorsAlarm",
+            "JobFunctionErrorsAlarm",
+            "IntegrationFunctionErrorsAlarm",
+            "UploadFunctionErrorsAlarm",
+        )
         for query in _props(source["Resources"][alarm])["Metrics"]
         if query.get("MetricStat", {}).get("Metric", {}).get("MetricName") == "Errors"
         for dimension in query["MetricStat"]["Metric"]["Dimensions"]

@@ -12,6 +12,7 @@ from harness.programs import PLUS
 from loyalty.adapters import clock
 from loyalty.models.order import OrderRequest, RefundRequest
 from loyalty.services import accrual, members, refunds
+from loyalty.store import outbox
 from tests.service.jobs.conftest import at, configure, enroll, profile, run, sent_emails
 
 # The engine decides these outcomes (transactions, conditions, index queries): moto and DynamoDB Local.
@@ -57,8 +58,8 @@ def test_bought_renewed_and_the_renewal_refunded_it_ends_on_its_day_and_the_tier
     counts = run("tier_review", "2026-12-02 00:30")
     assert counts["tier_reviews"] == 1 and counts["failures"] == 0
     assert held() == ("Bronze", []) and "ms" not in profile("m-1")
-    outbox = [(event["type"], event["data"]) for event in profile("m-1")["outbox"]]
-    assert outbox == [
+    published = [(event["type"], event["data"]) for event in outbox.entries_of(profile("m-1"))]
+    assert published == [
         ("membership.ended", {"membership_id": "plus", "reason": "time"}),
         ("tier.changed", {"from": "Gold", "to": "Bronze"}),
     ]
