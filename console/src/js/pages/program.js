@@ -38,16 +38,26 @@ const EMAILS = [
   ["Dormant minimum points", "dormant_min_points", "number"],
   ["Cooldown (days)", "cooldown_days", "number"],
 ];
+// The settings the JSON box offers; besides these it keeps whatever else the stored program holds and no
+// field of the form owns, so saving the form never drops a setting it does not show.
 const ADVANCED = [
   "category_multipliers",
   "sku_multipliers",
   "excluded_categories",
   "campaigns",
   "event_rules",
+  "referrals",
   "challenges",
-  "accounting",
   "memberships",
+  "expiry_granularity",
+  "accounting",
+  "gross_margin_rate",
 ];
+// Owned by the form's fields, or by the server (the time month expiry was set is its own).
+const OWNED = new Set([
+  ...["currency", "timezone", "points_per_unit", "point_value_minor", "tiers", "emails", "holdout"],
+  "expiry_granularity_since",
+]);
 const STARTER = {
   currency: "USD",
   timezone: "America/New_York",
@@ -165,15 +175,18 @@ export async function render(main, context) {
   }
 
   const advanced = {};
-  for (const name of ADVANCED)
-    if (current[name] !== undefined && current[name] !== null) advanced[name] = current[name];
+  const owned = new Set([...OWNED, ...INTEGERS.map(([, name]) => name)]);
+  for (const [name, value] of Object.entries(current))
+    if (!owned.has(name) && value !== undefined && value !== null) advanced[name] = value;
   const advancedField = field("Other settings (JSON)", "advanced", {
     type: "textarea",
     value: JSON.stringify(advanced, null, 2),
     hint: `An object with any of: ${ADVANCED.join(", ")}.`,
     attrs: { rows: "12" },
   });
-  advancedField.querySelector("textarea").dataset.owns = ADVANCED.join(" ");
+  advancedField.querySelector("textarea").dataset.owns = [...new Set([...ADVANCED, ...Object.keys(advanced)])].join(
+    " ",
+  );
 
   const form = h(
     "form",
