@@ -90,6 +90,17 @@ WORDED_RULES = [
     WordedRule("period_days needs per_member_limit", "period_days needs per_member_limit"),
     WordedRule("to must not be before from", "`to` on or after `from`"),
     WordedRule("a KPI range covers at most 366 days", "a range of at most 366 days"),
+    WordedRule("a report covers at most 36 months", "at most 36 months (422 otherwise)"),
+    WordedRule("challenge's goal is at most", "At most 1000 for orders, 52 for weekly_streak, 20 for categories"),
+    WordedRule("window_days must hold its goal in weeks", "holds at least its goal in weeks"),
+    WordedRule("challenge_id values must be unique", "challenge ids unique"),
+    WordedRule("a discount_percent perk needs value from 1 to 100", "A discount_percent perk needs value (1 to 100)"),
+    WordedRule("membership_id and sku values of memberships must be unique", "membership ids and skus are unique"),
+    WordedRule("a membership's tier must be one of the program's tiers", "a membership's tier is one of the program's"),
+    WordedRule("perk_id values must be unique", "perk ids are unique within a tier or a membership"),
+    WordedRule("early_access needs available_from", "early_access needs available_from and each entry's from before"),
+    WordedRule("is not one of the program's tiers", "Each entry's tier is one of the program's tiers"),
+    WordedRule("The two programs have different currencies", "in the stored program's currency (422 otherwise"),
 ]
 
 

@@ -27,7 +27,9 @@ class Challenge(ApiModel):
         description="orders: orders placed; spend_minor: their net amount; weekly_streak: consecutive weeks "
         "(Monday to Sunday in the program's timezone) with an order; categories: distinct categories bought."
     )
-    goal: Annotated[Int, Field(ge=1, le=10**12, description="orders ≤ 1000, weekly_streak ≤ 52, categories ≤ 20.")]
+    goal: Annotated[
+        Int, Field(ge=1, le=10**12, description="At most 1000 for orders, 52 for weekly_streak, 20 for categories.")
+    ]
     window_days: Annotated[
         Int,
         Field(

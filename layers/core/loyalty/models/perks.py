@@ -37,11 +37,21 @@ class Perk(ApiModel):
         return self
 
 
-Perks = Annotated[list[Perk], Field(max_length=20)]
+Perks = Annotated[
+    list[Perk], Field(max_length=20, description="At most 20; perk ids are unique within a tier or a membership.")
+]
 
 
 class Membership(ApiModel):
     """A paid membership sold as ``sku``: each unit on an order grants ``months`` calendar months."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "description": "Each unit of sku on an order grants months calendar months. Across the program, "
+            "membership ids and skus are unique, and a membership's tier is one of the program's tiers."
+        },
+    )
 
     membership_id: ClientId
     label: Label

@@ -314,7 +314,9 @@ class Program(ApiModel):
     accounting: AccountingSettings | None = None
     holdout: HoldoutSettings | None = Field(default=None, description="A holdout of new members (absent: none).")
     gross_margin_rate: GrossMarginRate | None = None  # the experiments report's incremental margin
-    challenges: Challenges = Field(default_factory=list, description="Challenges and badges (at most 10).")
+    challenges: Challenges = Field(
+        default_factory=list, description="Challenges and badges (at most 10; challenge ids unique)."
+    )
     memberships: Annotated[list[Membership], Field(max_length=20)] = Field(default_factory=list)
 
     @field_validator("currency")

@@ -35,7 +35,8 @@ class RewardFields(Model):
     early_access: Annotated[list[EarlyAccess], Field(max_length=20)] | None = Field(
         default=None,
         description="Before available_from (which it needs), members of an entry's tier or a higher one may "
-        "redeem from its 'from' (before available_from); others wait for available_from.",
+        "redeem from its 'from' (before available_from); others wait for available_from. Each entry's tier "
+        "is one of the program's tiers (422 otherwise).",
     )
 
 

@@ -12,7 +12,10 @@ from loyalty.models.program import Program
 
 class SimulationRequest(ApiModel):
     simulation_id: ClientId
-    program: Program = Field(description="The proposed program, as PUT /v1/admin/program takes it.")
+    program: Program = Field(
+        description="The proposed program, as PUT /v1/admin/program takes it, in the stored program's currency "
+        "(422 otherwise; the orders file too)."
+    )
 
 
 class SimulationCreated(Model):
