@@ -11,10 +11,13 @@ item over 1 KB either). The member item, as written (it carries no books: they r
 the stream), stays under 1 KB at every history, before and after each measured write. Enrollment (the
 bench's: marketing opt-in, no signup bonus) <= 10 write units.
 
-The histories are built in the test process, on moto, through the services, with the clock moved order by
-order. Every daily job runs every day at its schedule's time, as bench/histories.py runs them, with the
-program's sender verified in SES: the reminder jobs' emails go out, so the member items carry the email
-bookkeeping a year of nightly runs leaves on them (the largest the item gets).
+The histories are built in the test process, through the services, with the clock moved order by order.
+The daily jobs run at their schedules' times with the program's sender verified in SES: the reminder
+jobs' emails go out, so the member items carry the email bookkeeping a year of nightly runs leaves on them
+(the largest the item gets; the test checks it is there). bench/histories.py runs them every day; here
+they run every week for most of the year and every day in the last fortnight: each run takes in all
+that fell due since the one before (as after an outage), so the items end the same, in a third of the
+index Queries (the test's time is mostly theirs).
 """
 
 from __future__ import annotations
@@ -55,6 +58,9 @@ JOBS = (
     ("remind_dormant", 10, 0),
 )
 SENDER = "loyalty@example.com"  # the program's (harness.programs)
+DAILY_FROM = DAYS - 14  # the jobs run weekly before this day, daily from it
+# What a year of reminder runs leaves on a shopper's item (the expiry reminder's bookkeeping).
+EMAIL_BOOKKEEPING = ("last_email_on", "last_email_kind", "reminded_until")
 TARGETS = {"day": {"accrue": 7, "redeem": 9}, "month": {"accrue": 5, "redeem": 9}}
 
 
@@ -86,9 +92,14 @@ def run_jobs(day: int) -> None:
         catalog.run_day(job, moment, runner.Budget(100_000), lambda *_, **__: None)
 
 
-def member_bytes(member_id: str) -> int:
+def member_item(member_id: str) -> dict[str, Any]:
     key = {"PK": {"S": f"MEMBER#{member_id}"}, "SK": {"S": "PROFILE"}}
-    return aws_units.item_size(dynamodb().get_item(TableName=table_name(), Key=key, ConsistentRead=True)["Item"])
+    item: dict[str, Any] = dynamodb().get_item(TableName=table_name(), Key=key, ConsistentRead=True)["Item"]
+    return item
+
+
+def member_bytes(member_id: str) -> int:
+    return aws_units.item_size(member_item(member_id))
 
 
 def metered(template: Template, call: Any) -> dict[str, float]:
@@ -148,13 +159,19 @@ def test_units_at_every_history(aws: str, template: Template, granularity: str) 
     busy_on = Counter(index * DAYS // BUSY_ORDERS for index in range(BUSY_ORDERS))
     placed = orders = 0
     for day in range(DAYS):
-        run_jobs(day)
+        if day >= DAILY_FROM or day % 7 == 0:
+            run_jobs(day)
         for hour in sorted((12, *(11, 14, 17)[: busy_on[day]])):
             member_id = daily if hour == 12 else busy
             placed += member_id == busy
             orders += 1
             order(member_id, f"{member_id}-order-{orders}", at(day, hour))
     run_jobs(DAYS)
+    # By day, the first points expire within the year and their reminder has gone out; by month they
+    # expire at the end of January of the next year, after the day measured, so nothing was sent yet.
+    for member_id in (daily, busy) if granularity == "day" else ():
+        missing = set(EMAIL_BOOKKEEPING) - set(member_item(member_id))
+        assert not missing, (granularity, member_id, missing)
     found["daily"] = measure(template, daily, DAYS)
     found["busy"] = measure(template, busy, DAYS)
 
