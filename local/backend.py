@@ -16,6 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from moto.moto_server import werkzeug_app
 from moto.server import ThreadedMotoServer
 
+from local import moto_transactions
 from local.intrinsics import REGION
 from local.template import ROOT
 
@@ -63,6 +64,8 @@ class MotoServer:
         # moto's server answers CORS for every origin unless told not to (MOTO_DISABLE_GLOBAL_CORS, read
         # once at import): off, S3 answers a browser only as a bucket's own CORS rules say, as AWS does.
         werkzeug_app.DISABLE_GLOBAL_CORS = True
+        # Without it, the stack's stream pollers stop seeing new records after a cancelled transaction.
+        moto_transactions.install()
         self._server.start()
         self._running = True
         return self

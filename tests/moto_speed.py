@@ -8,11 +8,9 @@ test. Four costs are cut here, none of which changes an answer a test sees:
   serves every session of the process; the files are botocore's own, read only, and a loader already hands
   the same parsed objects to every client of its session.
 - moto's DynamoDB, before each TransactWriteItems, deep-copies the whole table once per item of the
-  transaction, to put it back if the transaction is cancelled: a test that writes a few hundred items paid
-  more for those copies than for everything else (half the CPU of the handler and use-case tests). Here the items the
-  transaction names are copied instead, and put back (with the stream's records) on a cancellation: the
-  items a transaction may change are exactly those it names, so what a cancelled transaction leaves is
-  the same, and a committed one the same. tests/service/test_moto_speed.py holds both to what moto does.
+  transaction, to put it back if the transaction is cancelled: half the CPU of the handler and use-case
+  tests. local/moto_transactions.py copies the items the transaction names instead (the local stack runs
+  it too, for the stream readers it keeps alive).
 - the clients ``create_resources`` makes the template's resources with: on moto, one set serves every
   test of the process (``moto_clients``), as moto's mock answers whichever client sends.
 - moto's KMS makes an RSA-2048 key pair for every key it creates, whatever its spec, and uses it only to sign
@@ -23,20 +21,15 @@ test. Four costs are cut here, none of which changes an answer a test sees:
 
 from __future__ import annotations
 
-import copy
 import functools
-import types
-from collections.abc import Callable
 from typing import Any
 
 import boto3
 import botocore.loaders
 import botocore.session
-import moto.dynamodb.models
 import moto.kms.models
-from moto.dynamodb.models import DynamoDBBackend
-from moto.dynamodb.models.dynamo_type import DynamoType
-from moto.dynamodb.models.table import Table
+
+from local import moto_transactions
 
 _SYMMETRIC = "SYMMETRIC_DEFAULT"
 
@@ -54,78 +47,6 @@ def _shared_loader(search_path_string: str | None = None) -> botocore.loaders.Lo
     loader = botocore.loaders.create_loader(search_path_string)
     loader._search_paths = _SearchPaths(loader.search_paths)
     return loader
-
-
-class _Saved:
-    """A table's items named by a transaction, and its stream, as they were before it: ``restore`` puts
-    them back. Keys it cannot read (a malformed request, which moto cancels) make it copy the whole table,
-    as moto does."""
-
-    def __init__(self, backend: DynamoDBBackend, table: Table, operations: list[dict[str, Any]]) -> None:
-        self.table = table
-        self.whole: Table | None = None
-        self.items: list[tuple[DynamoType, DynamoType | None, Any]] = []
-        shard = table.stream_shard
-        self.stream = None if shard is None else (shard, shard.items, len(shard.items))
-        try:
-            for operation in operations:
-                keys = operation["Item"] if "Item" in operation else operation["Key"]
-                hash_key, range_key = backend.get_keys_value(table, keys)
-                self.items.append((hash_key, range_key, copy.deepcopy(self._get(hash_key, range_key))))
-        except Exception:
-            self.whole = copy.deepcopy(table)
-
-    def _get(self, hash_key: DynamoType, range_key: DynamoType | None) -> Any:
-        if range_key is None:
-            return self.table.items.get(hash_key)
-        return self.table.items.get(hash_key, {}).get(range_key)
-
-    def restore(self, backend: DynamoDBBackend, name: str) -> None:
-        if self.whole is not None:
-            backend.tables[name] = self.whole
-            return
-        for hash_key, range_key, item in reversed(self.items):
-            if range_key is None:
-                if item is None:
-                    self.table.items.pop(hash_key, None)
-                else:
-                    self.table.items[hash_key] = item
-            elif item is None:
-                self.table.items.get(hash_key, {}).pop(range_key, None)
-            else:
-                self.table.items[hash_key][range_key] = item
-        if self.stream is not None:
-            shard, records, count = self.stream
-            del records[count:]
-            shard.items = records
-            self.table.stream_shard = shard
-
-
-def _deepcopy_but_tables(value: Any, memo: dict[int, Any] | None = None) -> Any:
-    """moto's own ``copy.deepcopy``, except that a Table is not copied (``_Saved`` keeps what it needs)."""
-    return value if isinstance(value, Table) else copy.deepcopy(value, memo)
-
-
-def _transact_write_items(original: Callable[[DynamoDBBackend, list[dict[str, Any]]], None]) -> Any:
-    @functools.wraps(original)
-    def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
-        named: dict[str, list[dict[str, Any]]] = {}
-        for entry in transact_items[:100]:  # moto refuses more, before writing anything
-            operation = next(iter(entry.values()), None)
-            name = operation.get("TableName") if isinstance(operation, dict) else None
-            if name in self.tables:
-                named.setdefault(name, []).append(operation)
-        saved = {name: _Saved(self, self.tables[name], operations) for name, operations in named.items()}
-        try:
-            original(self, transact_items)
-        except BaseException:
-            # moto cancelled it: it has put back the same table objects (their copies were not made);
-            # the items and stream records it wrote go here.
-            for name, before in saved.items():
-                before.restore(self, name)
-            raise
-
-    return transact_write_items
 
 
 class _Clients:
@@ -159,6 +80,4 @@ def install() -> None:
             return unused() if key_spec == _SYMMETRIC else made(key_spec)
 
         moto.kms.models.generate_private_key = generate_private_key
-    if not isinstance(moto.dynamodb.models.copy, types.SimpleNamespace):
-        moto.dynamodb.models.copy = types.SimpleNamespace(deepcopy=_deepcopy_but_tables)  # type: ignore[assignment]
-        DynamoDBBackend.transact_write_items = _transact_write_items(DynamoDBBackend.transact_write_items)  # type: ignore[method-assign]
+    moto_transactions.install()

@@ -1,4 +1,4 @@
-"""tests/moto_speed.py changes how moto keeps a table to put back when a transaction is cancelled: each
+"""local/moto_transactions.py changes how moto keeps a table to put back when a transaction is cancelled: each
 scenario here runs on moto as it is and on moto as the tests run it, and both must leave the same items
 and the same stream records, committed or cancelled, on a table with a sort key and on one without."""
 
@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.dynamodb.models import DynamoDBBackend
 
-from tests import moto_speed
+from local import moto_transactions
 
 Scenario = Callable[[Any], None]
 
@@ -125,7 +125,7 @@ SCENARIOS: dict[str, Scenario] = {
 
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_a_transaction_leaves_what_moto_itself_leaves(name: str) -> None:
-    moto_speed.install()
+    moto_transactions.install()
     scenario = SCENARIOS[name]
     ours = _run(scenario)
     with moto_as_released():
@@ -136,3 +136,25 @@ def test_a_transaction_leaves_what_moto_itself_leaves(name: str) -> None:
         assert ours == untouched
     else:
         assert ours["ranged"] != untouched["ranged"] and ours["stream"] != untouched["stream"]
+
+
+@pytest.mark.parametrize("fail", ["condition", "malformed"])
+def test_a_stream_reader_hears_what_is_written_after_a_cancelled_transaction(fail: str) -> None:
+    """The local stack's stream pollers hold one iterator per shard for the stack's life (as Lambda's
+    pollers do): the records written after a cancelled transaction must reach it."""
+    moto_transactions.install()
+    heard: list[str] = []
+
+    def scenario(client: Any) -> None:
+        streams = boto3.client("dynamodbstreams", endpoint_url="https://streams.dynamodb.us-east-1.amazonaws.com")
+        arn = client.describe_table(TableName="ranged")["Table"]["LatestStreamArn"]
+        shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="LATEST")
+        answer = streams.get_records(ShardIterator=iterator["ShardIterator"])
+        _write(client, "ranged", fail=fail)
+        client.put_item(TableName="ranged", Item=_key("ranged", "after", "a"))
+        answer = streams.get_records(ShardIterator=answer["NextShardIterator"])
+        heard.extend(r["dynamodb"]["Keys"]["pk"]["S"] for r in answer["Records"])
+
+    _run(scenario)
+    assert heard == ["after"]
