@@ -80,9 +80,10 @@ check: lint
 	$(PY) -m pytest -n 2 -q -m "$(CHECK_TESTS)"
 
 # Two workers or more (pytest-xdist; one DynamoDB Local JVM each): most tests wait on DynamoDB Local or
-# a subprocess, so 2 cores serve two workers well (about 13 minutes here on 2 idle cores, 7 December 2026).
+# a subprocess, so 2 cores serve two workers well. Worksteal: a worker out of tests takes half of the
+# other's queue, and tests/conftest.py starts the longest first, so both end together.
 test: $(VENV)/.installed node_modules/.installed tools console browser
-	$(PY) -m pytest -n auto --maxprocesses 4
+	$(PY) -m pytest -n auto --maxprocesses 4 --dist worksteal
 
 # The benchmark suite: prints the table (each phase's time as it ends), writes bench/results.json and the
 # run into docs/performance.md and the README (at most 15 minutes on 2 cores: see docs/performance.md).

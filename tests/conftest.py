@@ -151,6 +151,42 @@ SLOW = (
     "tests/engine/use_cases/test_me_balance.py::",  # a year of daily orders, on both engines
     "tests/service/bench/test_history_units.py::",  # a year of daily orders and one of 1,000, per granularity
 )
+# The longest tests of `make test` (30 s or more each in a full run on 2 cores, from --durations), longest
+# first. pytest-xdist's worksteal hands each worker an equal run of the collection, in order, and a worker out
+# of tests takes half of what another has not started: so each run starts with its share of these (dealt in
+# turn), and the workers end together instead of one running them all, or one alone at the end.
+LONG_FIRST = (
+    "tests/engine/use_cases/test_me_balance.py::",
+    "tests/engine/jobs/test_scale.py::",
+    "tests/engine/imports/test_bulk_import.py::test_an_import_brings",
+    "tests/engine/races/test_campaign_races.py::",
+    "tests/service/bench/test_history_units.py::",
+    "tests/engine/races/test_redemption_races.py::",
+    "tests/browser/widget/test_widget.py::test_an_expired_token",
+    "tests/engine/races/test_exactly_once.py::",
+    "tests/engine/races/test_long_history.py::",
+    "tests/service/fuzz/test_openapi_fuzz.py::",
+)
+
+
+def _long_first(items: list[pytest.Item]) -> list[pytest.Item]:
+    """``items`` with each worker's equal run (as worksteal cuts them) starting with its turn of LONG_FIRST."""
+    rank = {prefix: place for place, prefix in enumerate(LONG_FIRST)}
+
+    def place(item: pytest.Item) -> int | None:
+        return next((rank[p] for p in LONG_FIRST if item.nodeid.startswith(p)), None)
+
+    long = sorted((item for item in items if place(item) is not None), key=lambda item: place(item) or 0)
+    rest = iter([item for item in items if place(item) is None])
+    workers = max(1, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1))
+    ordered: list[pytest.Item] = []
+    for worker in range(workers):
+        size = (len(items) - len(ordered)) // (workers - worker)  # worksteal's cut: what is left, shared out
+        dealt = long[worker::workers]
+        ordered += dealt + [item for _, item in zip(range(size - len(dealt)), rest, strict=False)]
+    return ordered + list(rest)
+
+
 # A name a test or its fixtures reach (through helpers in tests/ and harness/) that says what it needs; also
 # looked for in the code a test hands to another interpreter as a string (bench.stack.seeded_moto runs moto).
 HELPERS = ("tests.", "harness.")
@@ -211,6 +247,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             needs.add("slow")
         for need in sorted(needs):
             item.add_marker(need)
+    items[:] = _long_first(items)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
