@@ -168,3 +168,34 @@ def test_refunds_of_a_completed_rounds_orders_undo_its_completion_and_leave_the_
     assert second.reversed_points == 0 and rules.count(c, second.progress, TODAY) == 1  # the open round's order
     stored = rules.Progress.of(second.progress.numbers())
     assert stored == second.progress
+
+
+def test_refunds_of_every_order_of_a_closed_round_take_its_reward_back_once_and_leave_the_next_round() -> None:
+    c = challenge(goal=2, repeatable=True)
+    p, counted, done = run(c, *(order() for _ in range(5)))  # rounds 0 and 1 completed, round 2 open
+    assert done == 2 and p.done == 2 and p.round == 2
+    first = rules.undo(c, p, counted[0], 1, TODAY, full=True)
+    second = rules.undo(c, first.progress, counted[1], 1, TODAY, full=True)  # the same round's other order
+    assert (first.reversed_points, second.reversed_points) == (100, 0)
+    assert second.progress.done == 1  # round 1's completion stands: its orders were not refunded
+    third = rules.undo(c, second.progress, counted[2], 1, TODAY, full=True)  # an order of round 1
+    assert third.reversed_points == 100 and third.progress.done == 0
+    assert rules.Progress.of(third.progress.numbers()) == third.progress
+
+
+def test_an_undone_round_is_still_known_after_later_rounds_complete() -> None:
+    c = challenge(goal=1, repeatable=True)
+    p, counted, _ = run(c, order(), order())  # rounds 0 and 1
+    p = rules.undo(c, p, counted[0], 1, TODAY, full=True).progress
+    more = rules.on_order([c], {"c": p}, order(), {"c": True}, TODAY, 2)  # round 2 completes: bits move back
+    again = rules.undo(c, more.progress["c"], counted[0], 1, TODAY, full=True)
+    assert again.reversed_points == 0 and again.progress.done == 2
+    assert rules.undo(c, again.progress, counted[1], 1, TODAY, full=True).reversed_points == 100
+
+
+def test_progress_stored_before_undone_rounds_were_kept_reads_as_none_undone() -> None:
+    marks = ((3, 1), (10, 2))
+    older = [1, 1_700_000_000, 100, 4, 3, 1, 7, 2]  # done, at, paid, round, then gap/value pairs
+    assert rules.Progress.of(older) == rules.Progress(1, 1_700_000_000, 100, marks, 4, 0)
+    kept = rules.Progress(1, 1_700_000_000, 100, marks, 4, 0b101)
+    assert rules.Progress.of(kept.numbers()) == kept and len(kept.numbers()) == len(older) + 1

@@ -163,6 +163,12 @@ def test_a_repeatable_challenge_restarts_and_counts_its_badge(setup: Any) -> Non
     member = members.get("m-1")
     assert member.points.available == 40 + 500
     assert [(b.badge, b.count) for b in member.badges] == [("regular", 1)]
+    # The same round's other order: its completion is undone already; the second round's stands.
+    refund("o-1", "r-2", amount_minor=1_000)
+    member = members.get("m-1")
+    assert member.points.available == 30 + 500
+    assert [(b.badge, b.count) for b in member.badges] == [("regular", 1)]
+    assert bonus_entries().count((-500, "challenge_reversed")) == 1
     audit_clean()
 
 

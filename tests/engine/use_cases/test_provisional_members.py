@@ -14,9 +14,9 @@ from harness.programs import program_document
 from loyalty.adapters import clock
 from loyalty.domain.errors import EmailTaken
 from loyalty.models.member import EnrollRequest
-from loyalty.models.order import OrderRequest
+from loyalty.models.order import OrderRequest, RefundRequest
 from loyalty.models.program import Program
-from loyalty.services import accrual, activity, members, program, redemptions, referrals
+from loyalty.services import accrual, activity, challenges, members, program, redemptions, referrals, refunds
 from loyalty.store import client as store_client
 from loyalty.store import keys
 from tests import rewarding
@@ -149,4 +149,26 @@ def test_a_taker_in_the_provisional_members_accounting_shard_books_its_tier_on_o
     taker = next(f"ada-{i}" for i in range(1000) if keys.shard_of(f"ada-{i}") == keys.shard_of("guest:1"))
     member, created = members.enroll(EnrollRequest(member_id=taker, email=EMAIL))
     assert created and member.tier.name == "Silver" and member.points.available == 1200
+    audit_clean()
+
+
+def test_the_taker_goes_on_with_the_provisional_members_challenges_and_badges(aws: str) -> None:
+    """Two orders at checkout toward a three-order challenge: the taker's first order completes it, and a
+    refund of a checkout order (the taker's now) takes the completion back from the taker."""
+    three = {"challenge_id": "c-3", "label": "Three orders", "kind": "orders", "goal": 3, "window_days": 30,
+             "reward_points": 500, "badge": "regular"}  # fmt: skip
+    guest_with_points(challenges=[three])
+    order = {"member_id": "guest:1", "currency": "USD", "placed_at": "2026-11-22T14:00:00Z",
+             "lines": [{"sku": "S", "category": "shoes", "quantity": 1, "unit_price_minor": 1_000}]}  # fmt: skip
+    accrual.accrue(OrderRequest.model_validate({**order, "order_id": "o-2"}))
+    taker, _ = members.enroll(EnrollRequest(member_id="m-1", email=EMAIL))
+    assert [(c.challenge_id, c.progress) for c in challenges.page("m-1").items] == [("c-3", 2)]
+    assert [(c.challenge_id, c.progress) for c in challenges.page("guest:1").items] == [("c-3", 0)]  # moved
+    done = accrual.accrue(OrderRequest.model_validate({**order, "order_id": "o-3", "member_id": "m-1"}))
+    assert done.result.member.points.available == taker.points.available + 10 + 500
+    assert [(b.badge, b.count) for b in done.result.member.badges] == [("regular", 1)]
+    refunds.refund("o-2", RefundRequest.model_validate({"refund_id": "r-1", "amount_minor": 1_000}))
+    after = members.get("m-1")
+    assert after.points.available == taker.points.available  # the refunded order's 10 and the reward
+    assert after.badges == []
     audit_clean()

@@ -37,6 +37,10 @@ from loyalty.models.challenges import MAX_GOAL, Challenge
 
 EPOCH = date(2024, 1, 1).toordinal()  # a Monday: day and week numbers count from it (small varints)
 BUCKETS = 8
+# The closed rounds of a repeatable challenge whose completion a refund undid, the last UNDONE_ROUNDS of
+# them (a bit each: two bytes at most as a varint). A refund of an order of an older round leaves its
+# completion standing: it never takes a second reward for one round.
+UNDONE_ROUNDS = 14
 
 
 def day_number(day: date) -> int:
@@ -60,17 +64,20 @@ class Progress:
     """One challenge's state on a member: completions that hold, the last one's time (epoch seconds, 0
     when none holds) and reward, the marks of the open round: ``(bucket or day or week, value)``, and
     (repeatables) the open round's number, which only grows: an order's round tells whether it counted in
-    the open round or in one that completed."""
+    the open round or in one that completed; ``undone``: the closed rounds whose completion was undone,
+    bit ``i`` for round ``round - 1 - i``."""
 
     done: int = 0
     at: int = 0
     paid: int = 0
     marks: tuple[tuple[int, int], ...] = ()
     round: int = 0
+    undone: int = 0
 
     def numbers(self) -> list[int]:
         """As stored: each mark's key as its distance from the one before (marks are kept sorted), so a
-        year of weeks or days takes one byte a key instead of two."""
+        year of weeks or days takes one byte a key instead of two; ``undone``, when any, last (an odd
+        count after the four first numbers: items written before it read as none undone)."""
         keys = [key for key, _ in self.marks]
         gaps = [b - a for a, b in zip([0, *keys], keys, strict=False)]
         return [
@@ -79,17 +86,19 @@ class Progress:
             self.paid,
             self.round,
             *(n for gap, (_, v) in zip(gaps, self.marks, strict=True) for n in (gap, v)),
+            *([self.undone] if self.undone else []),
         ]
 
     @classmethod
     def of(cls, numbers: Sequence[int]) -> Progress:
         head = [*numbers[:4], 0, 0, 0, 0][:4]
         rest = list(numbers[4:])
+        undone = rest.pop() if len(rest) % 2 else 0
         marks, key = [], 0
-        for gap, value in zip(rest[::2], rest[1::2], strict=False):
+        for gap, value in zip(rest[::2], rest[1::2], strict=True):
             key += gap
             marks.append((key, value))
-        return cls(head[0], head[1], head[2], tuple(marks), head[3])
+        return cls(head[0], head[1], head[2], tuple(marks), head[3], undone)
 
     @property
     def empty(self) -> bool:
@@ -221,8 +230,9 @@ def on_order(
                 counted[cid] = added
             if (challenge.repeatable or not state.done) and count(challenge, state, today) >= challenge.goal:
                 state = replace(state, done=state.done + 1, at=now_seconds, paid=challenge.reward_points)
-                if challenge.repeatable:
-                    state = replace(state, marks=(), round=state.round + 1)
+                if challenge.repeatable:  # the closed rounds move one bit further back
+                    undone = (state.undone << 1) & ((1 << UNDONE_ROUNDS) - 1)
+                    state = replace(state, marks=(), round=state.round + 1, undone=undone)
                 completed.append(Completion(challenge, challenge.reward_points))
         if not state.empty:
             progress[cid] = state
@@ -242,12 +252,16 @@ def undo(challenge: Challenge, progress: Progress, counted: Counted, value: int,
     if challenge.repeatable and counted.round < progress.round:
         if not full or not progress.done:
             return Undone(progress, 0)
-        # Its round completed and restarted: the completion itself is what the order no longer supports.
-        # Approximations: the round's other orders are not carried into the open one, and a second refund
-        # of the same round undoes one more completion while any holds (the reward of a round is not
-        # kept per round: the member item stays small).
+        # Its round completed and restarted: the completion itself is what the order no longer supports,
+        # once (the round's other orders refunded after it find it undone already). Approximations: the
+        # round's other orders are not carried into the open one, and the reward taken back is the last
+        # completion's (a program that changed a repeatable challenge's reward between rounds).
+        back = progress.round - 1 - counted.round
+        if back >= UNDONE_ROUNDS or progress.undone >> back & 1:
+            return Undone(progress, 0)
         done = progress.done - 1
-        return Undone(replace(progress, done=done, at=progress.at if done else 0), progress.paid)
+        undone = progress.undone | 1 << back
+        return Undone(replace(progress, done=done, at=progress.at if done else 0, undone=undone), progress.paid)
     if value <= 0:
         return Undone(progress, 0)
     if challenge.kind == "categories":

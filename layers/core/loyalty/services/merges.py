@@ -68,6 +68,10 @@ def take_over(
         last_order_on=provisional.last_order_on,
         orders_count=provisional.orders_count,
         memberships=provisional.memberships,  # paid for at the checkout that enrolled it: the taker's now
+        # Its orders' challenge progress and badges: a refund of one of its orders (the taker's now) takes
+        # back from this progress what the order added.
+        challenges=provisional.challenges,
+        badges=provisional.badges,
         due=due,
     )
     taker = with_points(taker, plan.lots, program)  # its expiry and reminder days come as soon as its lots
@@ -79,6 +83,8 @@ def take_over(
         marketing_opt_in=False,
         balances=plan.left,
         memberships={},
+        challenges={},
+        badges={},
         due=DueDays(),
         emails=EmailState(),
     )
