@@ -12,7 +12,7 @@ PORT ?= 3000
 BACKEND ?= moto
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help run check test bench invoke import simulate audit rebuild-books lint format typecheck openapi tools console widget browser clean
+.PHONY: help run check test bench invoke import simulate audit rebuild-books rebuild-impact lint format typecheck openapi tools console widget browser clean
 
 help:
 	@echo "make run      start the local stack on http://127.0.0.1:$(PORT) (BACKEND=moto|dynamodb-local)"
@@ -24,6 +24,7 @@ help:
 	@echo "make simulate PROGRAM=<program.json> ORDERS=<orders.jsonl|shopify.csv> [CURRENT=<program.json>] [OUT=<file>]  what-if: the orders replayed under the stack's (or CURRENT's) program and the proposed one"
 	@echo "make audit    check every balance, lot, ledger and stock of the running local stack (exit 1 on problems)"
 	@echo "make rebuild-books  put the accounting day items back from the ledger (ARGS=\"--table NAME\" for a deployed table)"
+	@echo "make rebuild-impact put the impact aggregates back from the members and orders (ARGS=\"--table NAME\" for a deployed table)"
 	@echo "make lint     ruff + mypy (strict on the layer) + import-linter (the layer's arrows) + Biome (the console's and the widget's JS)"
 	@echo "make format   format the Python (ruff) and the console (Biome) in place"
 	@echo "make openapi  regenerate docs/openapi.json from the resolvers"
@@ -114,6 +115,9 @@ audit: $(VENV)/.installed
 # stack, or on a deployed table with ARGS="--table NAME" (python -m local.rebuild_books --help).
 rebuild-books: $(VENV)/.installed
 	@$(PY) -m local.rebuild_books $(ARGS)
+
+rebuild-impact: $(VENV)/.installed
+	@$(PY) -m local.rebuild_impact $(ARGS)
 
 # The Python first, then the console's and the widget's JavaScript and CSS (Biome, pinned in package.json: format + lint).
 lint: $(VENV)/.installed node_modules/.installed

@@ -11,7 +11,7 @@ from statistics import mean, variance
 import pytest
 
 from loyalty.domain.experiments import Sums, estimate, lift, t_quantile
-from loyalty.domain.impact import Fact, Record, cohort_id, group_id, steps
+from loyalty.domain.impact import Fact, Record, cohort_id, group_id, steps, totals
 
 # Student's t, 97.5% points (any statistics table: e.g. NIST/SEMATECH e-Handbook, table 1.3.6.7.2).
 TABLE = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 10: 2.228, 20: 2.086, 30: 2.042, 60: 2.000, 120: 1.980}
@@ -158,3 +158,20 @@ def test_a_batch_too_big_for_one_transaction_is_split_between_records() -> None:
     assert sum(len(step.customers) for step in found) == 150
     assert sum(step.adds[group_id("2027-03", "t")]["c"] for step in found) == 150
     assert [step.last for step in found][-1] == 150
+
+
+def test_a_rebuilds_totals_are_what_the_stream_steps_would_write_from_nothing() -> None:
+    rng = random.Random(11)
+    records = []
+    for n in range(1, 400):
+        customer, month = f"m-{rng.randrange(40)}", f"2027-0{rng.randrange(1, 4)}"
+        refund = rng.random() < 0.2
+        revenue = -rng.randrange(1, 500) if refund else rng.randrange(100, 9000)
+        points = 0 if refund else rng.randrange(1, 90)
+        fact = Fact(customer, "t" if n % 5 else "h", month, revenue, 0 if refund else 1, points, "2027-01")
+        counts = {cohort_id("2027-01"): {"n": 1}} if n % 7 == 0 else {}
+        records.append(Record(n, 0.0, str(n), (fact,), counts))
+    customers, aggregates = totals(records)
+    (step,) = steps(records, None, {}, limit=10_000)
+    assert customers == {key: now for key, (_, now) in step.customers.items() if now != (0, 0)}
+    assert aggregates == step.adds

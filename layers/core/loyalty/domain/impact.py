@@ -146,3 +146,26 @@ def steps(
     if current.last:
         found.append(current)
     return found
+
+
+def totals(records: Sequence[Record]) -> tuple[dict[tuple[str, str], Value], dict[str, Counts]]:
+    """The customers' months and the aggregates ``records`` make from nothing: what ``steps`` would
+    write, in one pass whatever their number (a rebuild's; ``steps`` copies its step record by record)."""
+    values: dict[tuple[str, str], Value] = {}
+    adds: dict[str, Counts] = {}
+    for record in records:
+        for fact in record.facts:
+            key = (fact.customer, fact.month)
+            before = values.get(key, (0, 0))
+            values[key] = (before[0] + fact.revenue, before[1] + fact.orders)
+            _add(adds, fact_adds(fact, before))
+        _add(adds, record.counts)
+    kept = {name: nonzero for name, counts in adds.items() if (nonzero := {a: v for a, v in counts.items() if v})}
+    return {key: value for key, value in values.items() if value != (0, 0)}, kept
+
+
+def _add(into: dict[str, Counts], adds: Mapping[str, Counts]) -> None:
+    for name, counts in adds.items():
+        target = into.setdefault(name, {})
+        for attribute, value in counts.items():
+            target[attribute] = target.get(attribute, 0) + value

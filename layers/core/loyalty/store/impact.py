@@ -111,7 +111,8 @@ READ = frozenset(
 
 def _read(image: Mapping[str, Any]) -> Item:
     item = from_item({name: value for name, value in image.items() if name in READ})
-    if member_record.COLD in item:  # a member profile keeps these two among its packed cold fields
+    # A member profile keeps these two among its packed cold fields (an aggregate's ``c`` is a count).
+    if member_record.COLD in item and item.get("SK") == "PROFILE":
         cold = member_record.cold_fields(item)
         item.update({name: cold.get(name) for name in ("enrolled_at", "last_order_on")})
     return item
@@ -156,6 +157,27 @@ def _order_facts(new: Item, old: Item | None) -> tuple[Fact, ...]:
     return (Fact(member, group, month, -back, 0),) if back else ()
 
 
+def record_of_item(raw: Mapping[str, Any], sequence: int) -> Record:
+    """What an item as it stands (a Scan's, in DynamoDB's JSON) brought through the stream from its insert
+    and every change since: a profile its cohort and its last month, an order its revenue less what
+    was refunded of it, a non-member's order itself (loyalty.services.impact_rebuild)."""
+    item = _read(raw)
+    pk, sk = str(item.get("PK", "")), str(item.get("SK", ""))
+    label = str(sequence)
+    if pk.startswith("MEMBER#") and sk == "PROFILE":
+        counts = _member_counts(item, None)
+        last = _last_month(item)
+        if counts and last is not None:
+            counts[LAST_ID] = {f"m{last}": 1}
+        return Record(sequence, 0.0, label, (), counts)
+    if pk.startswith("ORDER#") and sk == "ORDER":
+        placed = {name: value for name, value in item.items() if name != "refunded_share"}
+        return Record(sequence, 0.0, label, _order_facts(placed, None) + _order_facts(item, placed))
+    if pk.startswith(GUEST_PREFIX):
+        return Record(sequence, 0.0, label, (Fact(f"n:{item['h']}", "n", str(item["m"]), int(item["total"]), 1),))
+    return Record(sequence, 0.0, label)
+
+
 def records(event: Mapping[str, Any]) -> list[Record]:
     return [record_of(record) for record in event.get("Records") or []]
 
@@ -181,7 +203,7 @@ def values(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, 
     return found
 
 
-def _expires(month: str) -> int:
+def expires(month: str) -> int:
     index = int(month[:4]) * 12 + int(month[5:7]) - 1 + CUSTOMER_TTL_MONTHS
     return int(datetime(index // 12, index % 12 + 1, 1, tzinfo=UTC).timestamp())
 
@@ -191,7 +213,7 @@ def apply(stream_shard: str, step: Step, read: str | None, expires_at: int) -> L
     and the shard's checkpoint (only while still ``read``, the label of the one read)."""
     writes = []
     for (customer, month), ((was_r, was_o), (now_r, now_o)) in sorted(step.customers.items()):
-        item = {**customer_key(customer, month), "r": now_r, "o": now_o, "ttl": _expires(month)}
+        item = {**customer_key(customer, month), "r": now_r, "o": now_o, "ttl": expires(month)}
         if was_r == 0 and was_o == 0:
             condition, marks = "attribute_not_exists(PK) OR (r = :r AND o = :o)", {":r": 0, ":o": 0}
         else:
@@ -208,6 +230,12 @@ def apply(stream_shard: str, step: Step, read: str | None, expires_at: int) -> L
 def checkpoint(stream_shard: str) -> str | None:
     """The label of the last record the shard's checkpoint took in (None: none yet)."""
     return items.get(checkpoint_key(stream_shard), lambda item: str(item["seq"]))
+
+
+def checkpoints() -> dict[str, str]:
+    """Every shard's checkpoint label (one Query, strongly consistent)."""
+    request = items.query(CHECKPOINTS, consistent=True)
+    return {str(item["SK"]): str(item["seq"]) for item in items.every(request)}
 
 
 # --- the reports' side -------------------------------------------------------------------------------
