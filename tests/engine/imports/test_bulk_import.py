@@ -2,10 +2,9 @@
 presigned URL (moto's S3), the bucket's event (its AWS shape) to ImportTriggerFunction, the imports
 queue delivered to ImportWorkerFunction, GET /v1/admin/imports/{import_id}.
 
-On DynamoDB Local the big test imports 500 members with 3 lots each (five chunks, so the fan-out runs;
+On DynamoDB Local the big test imports 300 members with 3 lots each (three chunks, so the fan-out runs;
 2,000 took 35 s and 10,000 about 3 minutes on this shared 2-core machine, over the suite's budget:
-IMPORT_TEST_MEMBERS=10000 runs the issue's size); on moto 20, as moto copies the whole table on every
-transaction.
+IMPORT_TEST_MEMBERS=10000 runs the issue's size); on moto 20 (one chunk).
 """
 
 from __future__ import annotations
@@ -118,11 +117,11 @@ def snapshot(ddb: Any) -> list[Any]:
     )
 
 
-@pytest.mark.engine  # 500 members on DynamoDB Local: five chunks, transactions of the real engine
+@pytest.mark.engine  # 300 members on DynamoDB Local: three chunks, transactions of the real engine
 def test_an_import_brings_balances_expiry_days_and_tiers_and_the_same_file_again_changes_nothing(
     aws: str, template: Template, admin_api: Api, api: Api, ddb: Any, patient_audit: None
 ) -> None:
-    count = int(os.environ.get("IMPORT_TEST_MEMBERS") or (500 if aws == "dynamodb-local" else 20))
+    count = int(os.environ.get("IMPORT_TEST_MEMBERS") or (300 if aws == "dynamodb-local" else 20))
     rows = [member_row(n) for n in range(count)]
     body = lines_of(rows)
 
