@@ -74,7 +74,7 @@ def local_stack(loaded: Template) -> Iterator[Stack]:
     """Start DynamoDB Local and moto, create the template's resources, and set every function's
     environment in os.environ, as the Lambda service would; stop both on exit."""
     saved = dict(os.environ)
-    with MotoServer() as moto, DynamoDBLocal() as dynamodb:
+    with MotoServer() as moto, DynamoDBLocal(lean_jvm=False) as dynamodb:  # the JVM as a server runs it
         for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
             os.environ.pop(name, None)
         os.environ.update(local_aws_env(moto.endpoint, dynamodb.endpoint))
@@ -109,7 +109,7 @@ def large_tables() -> Iterator[None]:
     from loyalty.store import client
 
     saved = os.environ["AWS_ENDPOINT_URL_DYNAMODB"]
-    with DynamoDBLocal() as other:
+    with DynamoDBLocal(lean_jvm=False) as other:
         os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = other.endpoint
         client.reset()
         try:

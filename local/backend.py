@@ -92,9 +92,10 @@ def dynamodb_local_jar(root: Path = ROOT) -> Path:
 class DynamoDBLocal:
     """DynamoDB Local (Java) as a child process, in memory, on a free loopback port."""
 
-    def __init__(self, port: int | None = None, startup_timeout: float = 60.0) -> None:
+    def __init__(self, port: int | None = None, startup_timeout: float = 60.0, *, lean_jvm: bool = True) -> None:
         self.port = port or free_port()
         self.startup_timeout = startup_timeout
+        self.lean_jvm = lean_jvm
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -107,9 +108,9 @@ class DynamoDBLocal:
             "java",
             # One core's worth of JIT and GC, not a server's: C1 only and the serial collector cut the JVM's
             # CPU by half for the same answers and about the same latency (a race test: 32 s of CPU down to
-            # 15 s), which is what a 2-core machine running tests or the bench beside it runs short of.
-            "-XX:TieredStopAtLevel=1",
-            "-XX:+UseSerialGC",
+            # 15 s), which is what a 2-core machine running the tests runs short of. The bench keeps the
+            # JVM's own defaults (lean_jvm=False): its throughput under load is what it measures.
+            *(["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"] if self.lean_jvm else []),
             f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
             "-jar",
             str(jar),

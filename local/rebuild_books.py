@@ -28,12 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--before", type=date.fromisoformat, help="rebuild the days before this one (YYYY-MM-DD)")
     parser.add_argument("--unchecked", action="store_true", help="do not wait for the stream to settle")
     options = parser.parse_args(argv)
-    from local import runtime, state
-
-    if options.table:
-        os.environ["TABLE_NAME"] = options.table
-        runtime.add_layers(runtime_template())
-    elif state.attach_with_layer() is None:
+    if not attach(options.table):
         return 2
     from loyalty.adapters import clock
     from loyalty.domain import calendar
@@ -49,6 +44,18 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"days before {before}: {done.days_put} day items put, {done.days_deleted} deleted, {done.writes_read} read")
     return 0
+
+
+def attach(table: str | None) -> bool:
+    """The layer on the path and the table named: ``table`` with the environment's AWS settings, or the
+    running local stack's (False: none runs)."""
+    from local import runtime, state
+
+    if table:
+        os.environ["TABLE_NAME"] = table
+        runtime.add_layers(runtime_template())
+        return True
+    return state.attach_with_layer() is not None
 
 
 def runtime_template() -> Template:

@@ -17,10 +17,9 @@ Exit status: 0 rebuilt, 1 refused or to run again, 2 no stack.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
-from local.rebuild_books import runtime_template
+from local.rebuild_books import attach
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,12 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--table", help="a deployed table by name (default: the running local stack's)")
     parser.add_argument("--unchecked", action="store_true", help="do not check that no write is in flight")
     options = parser.parse_args(argv)
-    from local import runtime, state
-
-    if options.table:
-        os.environ["TABLE_NAME"] = options.table
-        runtime.add_layers(runtime_template())
-    elif state.attach_with_layer() is None:
+    if not attach(options.table):
         return 2
     from loyalty.services import impact_rebuild
 

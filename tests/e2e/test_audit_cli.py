@@ -43,16 +43,9 @@ def test_make_audit_reports_the_running_stack(stack: LocalStack) -> None:
     assert "1 members" in clean.stdout and clean.stdout.rstrip().endswith("clean")
 
     # Points out of thin air: the member's balance moves, its ledger and lots do not.
-    state = json.loads(stack.state_file.read_text())
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=state["env"].get("AWS_ENDPOINT_URL_DYNAMODB") or state["env"]["AWS_ENDPOINT_URL"],
-        region_name=state["env"]["AWS_DEFAULT_REGION"],
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    client.update_item(
-        TableName=state["env"]["TABLE_NAME"],
+    env = json.loads(stack.state_file.read_text())["env"]
+    _table_client(env).update_item(
+        TableName=env["TABLE_NAME"],
         Key={"PK": {"S": "MEMBER#m-1"}, "SK": {"S": "PROFILE"}},
         UpdateExpression="ADD available :n",
         ExpressionAttributeValues={":n": {"N": "1000"}},
@@ -67,6 +60,17 @@ def test_make_audit_without_a_stack_says_so(tmp_path: Path) -> None:
     result = _audit({**os.environ, "LOCAL_STACK_FILE": str(tmp_path / "none.json")})
     assert result.returncode == 2
     assert "not running" in result.stderr
+
+
+def _table_client(env: dict[str, str]) -> Any:
+    """A DynamoDB client on the stack's table, from the stack file's environment."""
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=env.get("AWS_ENDPOINT_URL_DYNAMODB") or env["AWS_ENDPOINT_URL"],
+        region_name=env["AWS_DEFAULT_REGION"],
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
 
 
 def _day_items(client: Any, table: str) -> list[dict[str, Any]]:
@@ -86,15 +90,8 @@ def test_make_rebuild_books_puts_the_day_items_back_on_a_table_named(stack: Loca
     from the ledger, and the audit finds them equal to the members' ledgers again."""
     _a_member_with_an_order(stack)
     assert _audit(stack.env).returncode == 0  # it waits for the books to take in the stream
-    state = json.loads(stack.state_file.read_text())
-    env = state["env"]
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=env.get("AWS_ENDPOINT_URL_DYNAMODB") or env["AWS_ENDPOINT_URL"],
-        region_name=env["AWS_DEFAULT_REGION"],
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    env = json.loads(stack.state_file.read_text())["env"]
+    client = _table_client(env)
     days = _day_items(client, env["TABLE_NAME"])
     assert days
     for item in days:
@@ -129,13 +126,7 @@ def test_make_rebuild_impact_puts_the_aggregates_back_on_the_running_stack(stack
     _a_member_with_an_order(stack)
     assert _audit(stack.env).returncode == 0
     env = json.loads(stack.state_file.read_text())["env"]
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=env.get("AWS_ENDPOINT_URL_DYNAMODB") or env["AWS_ENDPOINT_URL"],
-        region_name=env["AWS_DEFAULT_REGION"],
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    client = _table_client(env)
 
     def impact_items() -> dict[tuple[str, str], dict[str, Any]]:
         found = client.scan(TableName=env["TABLE_NAME"])["Items"]  # a handful of items

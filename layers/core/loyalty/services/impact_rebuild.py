@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from aws_lambda_powertools import Logger
 from botocore.exceptions import BotoCoreError, ClientError
 
-from loyalty.adapters import table_stream
+from loyalty.adapters import clock, table_stream
 from loyalty.domain.impact import totals
 from loyalty.store import impact, impact_rebuild
 
@@ -66,6 +66,8 @@ def rebuild(*, check_quiet: bool = True) -> Rebuilt:
     before = impact.checkpoints()
     records = list(impact_rebuild.sources())
     customers, aggregates = totals(records)
+    now = clock.now().timestamp()  # a customer's month past its ttl is one the stream side no longer holds
+    customers = {(c, m): value for (c, m), value in customers.items() if impact.expires(m) > now}
     wanted = {(str(k["PK"]), str(k["SK"])) for k in map(impact.aggregate_key, aggregates)}
     wanted |= {(str(k["PK"]), str(k["SK"])) for k in (impact.customer_key(c, m) for c, m in customers)}
     gone = impact_rebuild.existing() - wanted
