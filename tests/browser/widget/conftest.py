@@ -100,6 +100,15 @@ def _seed(stack: Stack) -> None:
     stack.ok("POST", "/v1/members/demo-gus/redemptions", {"redemption_id": "gus-coffee", "reward_id": "coffee"})
 
 
+# A section is shown once it is open and its box holds something other than "Loading…" (a list, a note
+# that it is empty, or an error).
+SECTION_SHOWN = """(name) => {
+  const details = document.querySelector("loyalty-panel").shadowRoot.querySelector(`details[data-section="${name}"]`);
+  const box = details?.querySelector(":scope > div");
+  return Boolean(details?.open && box?.childElementCount && !box.querySelector(".loading"));
+}"""
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     # Built from the sources every session, so the tests never see a stale build/widget.
@@ -135,16 +144,19 @@ class Shop:
         self.panel.locator(".balance").wait_for()
 
     def open_sections(self) -> None:
-        """Opens every closed part of the panel (vouchers, activity, ways to earn, referral, card) and waits
-        for what each loads."""
+        """Opens every closed part of the panel (vouchers, activity, ways to earn, challenges, referral,
+        card) as a reader does, one after the other, each once what the last one loads is shown.
+
+        One at a time because a list arriving above a summary moves it: Playwright checks the target at the
+        mouse-down only, so a mouse-up that lands after the move clicks nothing (a lost click, seen once in
+        CI on a loaded machine)."""
         for section in self.panel.locator("details[data-section]").all():
+            name = section.get_attribute("data-section")
             if section.get_attribute("open") is None:
                 section.locator("summary").click()
+            self.page.wait_for_function(SECTION_SHOWN, arg=name)
         self.panel.locator("details[data-section=activity] li").first.wait_for()
         self.panel.locator("details[data-section=earn] li").first.wait_for()
-        self.page.wait_for_function(
-            "() => !document.querySelector('loyalty-panel').shadowRoot.querySelector('.loading')"
-        )
 
     def api_calls(self, path: str, method: str = "GET") -> list[tuple[str, str, str | None]]:
         return [call for call in self.requests if call[0] == method and call[1].split("?")[0].endswith(path)]
