@@ -167,3 +167,62 @@ def test_a_voucher_is_found_as_a_shopper_types_it_and_a_malformed_code_is_not_fo
     for wrong in ("", "0" * 14, code[:-1], code + "X", "not a code at all"):
         with pytest.raises(errors.RedemptionNotFound):
             redemptions.by_code(wrong)
+
+
+def _seven_months(member_id: str, cost: int) -> None:
+    """100 points earned on the 10th of each month from January to July 2026: lots that expire on the
+    10th of January to July 2027, one lot item per month. And a reward of ``cost`` that another member
+    redeemed first, so that a warm function has it cached (and the voucher codes' secret exists)."""
+    member_with_points(member_id, 0)
+    for month in range(1, 8):
+        earn(member_id, f"{member_id}-{month}", 100, f"2026-{month:02d}-10T15:00:00Z")
+    reward("prize", cost)
+    member_with_points("warm", cost)
+    redeem("warm", "warm", "prize")
+
+
+def test_a_redemption_the_soonest_months_pay_for_reads_only_those(shop: None) -> None:
+    from loyalty.store import member_reads
+
+    _seven_months("m-1", 350)
+    with DynamoCalls() as calls:
+        redeem("m-1", "r-1", "prize")
+    # One page of the member's partition: the profile and its first four months, not the seven.
+    assert calls.operations == ["Query", "TransactWriteItems"]
+    assert calls.items_returned == 1 + member_reads.FIRST_LOT_MONTHS
+    after = member_reads.read("m-1", "all")
+    assert after is not None and after.complete
+    assert after.lots == {"2027-04-10": 50, "2027-05-10": 100, "2027-06-10": 100, "2027-07-10": 100}
+    assert after.member.balances.available == 350
+
+
+def test_a_redemption_the_first_months_cannot_pay_for_reads_the_rest_and_still_takes_the_soonest(shop: None) -> None:
+    from loyalty.store import member_reads
+
+    _seven_months("m-1", 550)
+    with DynamoCalls() as calls:
+        redeem("m-1", "r-1", "prize")
+    assert calls.operations == ["Query", "Query", "TransactWriteItems"]
+    assert calls.items_returned == 1 + 7
+    after = member_reads.read("m-1", "all")
+    assert after is not None and after.lots == {"2027-06-10": 50, "2027-07-10": 100}
+    assert after.member.balances.available == 150
+
+
+def test_points_of_ended_days_the_expiry_run_has_not_settled_do_not_pay_and_are_read_past(shop: None) -> None:
+    from loyalty.store import member_reads
+
+    _seven_months("m-1", 350)
+    # Three months of points ended before the expiry job ran: the balance still counts them (700), but
+    # only the four later months may pay, so the read goes past the first four months.
+    clock.set_clock(lambda: datetime(2027, 3, 20, 12, 0, tzinfo=UTC))
+    assert members.get("m-1").points.available == 700
+    with DynamoCalls() as calls:
+        redeem("m-1", "r-1", "prize")
+    assert calls.items_returned == 1 + 7  # the first page, then the rest: each month read once
+    after = member_reads.read("m-1", "all")
+    assert after is not None
+    assert after.lots == {"2027-01-10": 100, "2027-02-10": 100, "2027-03-10": 100, "2027-07-10": 50}
+    reward("more", 100)
+    with pytest.raises(errors.InsufficientPoints):
+        redeem("m-1", "r-2", "more")

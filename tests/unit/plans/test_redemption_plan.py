@@ -97,6 +97,14 @@ def test_points_whose_day_has_ended_do_not_pay_even_if_the_balance_still_counts_
         plan("m-1", REQUEST, None, program(), NOW, read)
 
 
+def test_months_read_that_no_longer_pay_ask_for_every_month_before_refusing() -> None:
+    """A read stops at the first months when they hold the points (loyalty.store.member_reads.Spending);
+    if their day ended before the plan, the months beyond may still pay: read them, do not refuse."""
+    first_months = replace(state(member(), {"2026-06-14": 100, "2026-12-31": 100}), complete=False)
+    read = RedeemRead(reward(cost=150), True, first_months, CODE)
+    assert plan("m-1", REQUEST, None, program(), NOW, read) == Again(pause=False)
+
+
 def test_only_a_fresh_read_of_the_reward_may_refuse_it_for_its_stock() -> None:
     stale = RedeemRead(reward(stock=0), False, state(member(), LOTS), CODE)
     assert isinstance(plan("m-1", REQUEST, None, program(), NOW, stale), Again)

@@ -21,6 +21,13 @@ def spendable(lots: Mapping[str, int], today: str) -> dict[str, int]:
     return {day: points for day, points in lots.items() if day >= today and points > 0}
 
 
+def covered(lots: Mapping[str, int], points: int, today: str, through_month: str) -> bool:
+    """Whether the days up to the end of ``through_month`` hold ``points`` that may be spent today. The
+    days are then what spending soonest-first takes, whatever later months hold: a read that stops
+    there takes exactly what a read of every month would."""
+    return sum(held for day, held in spendable(lots, today).items() if day[:7] <= through_month) >= points
+
+
 def take_soonest_first(lots: Mapping[str, int], points: int, today: str) -> dict[str, int]:
     """Available points from the days that expire soonest (never-expiring ones last)."""
     usable = spendable(lots, today)

@@ -41,7 +41,7 @@ from loyalty.services.vouchers import cancel, use
 from loyalty.store import redemptions as redemption_store
 from loyalty.store import write_loop
 from loyalty.store.entries import EntryFields
-from loyalty.store.member_reads import MemberState
+from loyalty.store.member_reads import MemberState, ReadLots, Spending
 from loyalty.store.redemptions import RedemptionRecord
 from loyalty.store.rewards import RewardRecord
 from loyalty.store.unit_of_work import EntryPut, MemberChange, Refused
@@ -64,7 +64,8 @@ Redeemed = Recorded[Redemption]  # what the route answers: 201 when created now,
 @dataclass(frozen=True)
 class RedeemRead:
     """What one round of a redemption read: the reward (from the short cache unless ``fresh``), the
-    member with all its lots, and the voucher code the round derives (the next one after a collision)."""
+    member with the lots that pay for it (the months that expire soonest, or all of them), and the
+    voucher code the round derives (the next one after a collision)."""
 
     reward: RewardRecord
     fresh: bool
@@ -79,6 +80,7 @@ class _Rounds:
 
     fresh: bool = False
     code_attempt: int = 0
+    every_month: bool = False  # the months read did not hold the points after all: read them all
     reward: RewardRecord | None = None  # as the last round read it
 
 
@@ -92,11 +94,15 @@ def redeem(member_id: str, request: RedemptionRequest, key_id: str | None = None
             raise RewardNotFound(f"No reward '{request.reward_id}'.")
         fresh, rounds.fresh, rounds.reward = rounds.fresh, False, reward
         code = redemption_store.code_for(request.redemption_id, rounds.code_attempt)
-        return RedeemRead(reward, fresh, active_state(member_id, "all"), code)
+        today = calendar.local_day(clock.now(), program.zone).isoformat()
+        lots: ReadLots = "all" if rounds.every_month else Spending(reward.cost_points, today)
+        return RedeemRead(reward, fresh, active_state(member_id, lots), code)
 
     def planned(redeem_read: RedeemRead) -> Step[RedemptionRecord, Redeemed]:
         step = plan(member_id, request, key_id, program, clock.now(), redeem_read)
-        rounds.fresh = isinstance(step, Again)  # a cached stock said none left: read it fresh
+        again = isinstance(step, Again)
+        rounds.fresh = again  # a cached stock said none left: read it fresh
+        rounds.every_month = rounds.every_month or (again and not redeem_read.state.complete)
         return step
 
     def replayed(existing: RedemptionRecord) -> Redeemed:
@@ -171,6 +177,8 @@ def plan(
     try:
         takes = take_soonest_first(state.lots, reward.cost_points, today)
     except NotEnoughPoints as error:
+        if not state.complete:
+            return Again(pause=False)  # the day ended between the read and now: read every month
         # The balance counts points whose day has ended but that the expiry run has not settled yet.
         raise InsufficientPoints(f"Not enough points that are still valid: {error}.") from error
     now_text = rfc3339(now)

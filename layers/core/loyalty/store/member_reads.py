@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from loyalty.domain.spending import covered
 from loyalty.domain.valuation import Portion
 from loyalty.store import items, keys, lots
 from loyalty.store.client import (
@@ -44,17 +45,28 @@ class MemberState:
     portions: dict[Portion, int] = field(default_factory=dict)  # the lots' points valued at issue
 
 
-ReadLots = Literal["none", "first", "all"]
+@dataclass(frozen=True)
+class Spending:
+    """Lots wanted to spend ``points`` on ``today`` (an ISO day): the first months, and the others only
+    when the first do not hold them (loyalty.domain.spending.covered)."""
+
+    points: int
+    today: str
+
+
+ReadLots = Literal["none", "first", "all"] | Spending
 
 
 def read(member_id: str, lots_wanted: ReadLots = "first") -> MemberState | None:
     """The profile and its lots in one strongly consistent Query: the first few months (a member's
-    view, an accrual: one read unit) or all of them (spending: bounded by the expiry horizon)."""
+    view, an accrual: one read unit), all of them (bounded by the expiry horizon), or the first few and
+    the rest only if they do not hold what is to be spent (a redemption: one read unit at any history,
+    as a member's points mostly sit in the months that expire soonest)."""
     if lots_wanted == "none":
         alone = items.get(keys.member(member_id), MemberRecord.from_item)
         # No lot was read: every month is "beyond what was read".
         return None if alone is None else MemberState(alone, {}, complete=False, through_month="0000-00")
-    limit = 1 + FIRST_LOT_MONTHS if lots_wanted == "first" else None
+    limit = None if lots_wanted == "all" else 1 + FIRST_LOT_MONTHS
     request = items.query(keys.member_partition(member_id), prefix=keys.PROFILE, limit=limit, consistent=True)
     profile: MemberRecord | None = None
     held: dict[str, int] = {}
@@ -74,16 +86,30 @@ def read(member_id: str, lots_wanted: ReadLots = "first") -> MemberState | None:
         if start is None:
             last_month = None
             break
-        if lots_wanted == "first":
+        if lots_wanted == "first" or (
+            isinstance(lots_wanted, Spending)
+            and profile is not None
+            and last_month is not None
+            and covered(_with_profile(held, profile), lots_wanted.points, lots_wanted.today, last_month)
+        ):
             break
+        request.pop("Limit", None)  # the rest in one go (the Query still pages at 1 MB)
         request["ExclusiveStartKey"] = start
     if profile is None:
         return None
     # Lots the member item holds itself (loyalty.store.profile_lots) count with those of the lot items.
     for portion, points in profile.lots.items():
         portions[portion] = portions.get(portion, 0) + points
-        held[portion.day] = held.get(portion.day, 0) + points
+    held = _with_profile(held, profile)
     return MemberState(profile, held, complete=last_month is None, through_month=last_month, portions=portions)
+
+
+def _with_profile(held: dict[str, int], profile: MemberRecord) -> dict[str, int]:
+    """The points by day of the lot items read and of the member item's own lots, added."""
+    days = dict(held)
+    for portion, points in profile.lots.items():
+        days[portion.day] = days.get(portion.day, 0) + points
+    return days
 
 
 def email_owner(address: str) -> str | None:
