@@ -184,16 +184,34 @@ def _seven_months(member_id: str, cost: int) -> None:
 def test_a_redemption_the_soonest_months_pay_for_reads_only_those(shop: None) -> None:
     from loyalty.store import member_reads
 
-    _seven_months("m-1", 350)
+    _seven_months("m-1", 150)
     with DynamoCalls() as calls:
-        redeem("m-1", "r-1", "prize")
+        issued = redeem("m-1", "r-1", "prize").result
     # One page of the member's partition: the profile and its first four months, not the seven.
     assert calls.operations == ["Query", "TransactWriteItems"]
     assert calls.items_returned == 1 + member_reads.FIRST_LOT_MONTHS
     after = member_reads.read("m-1", "all")
     assert after is not None and after.complete
-    assert after.lots == {"2027-04-10": 50, "2027-05-10": 100, "2027-06-10": 100, "2027-07-10": 100}
-    assert after.member.balances.available == 350
+    assert after.lots == {"2027-02-10": 50, **{f"2027-{month:02d}-10": 100 for month in range(3, 8)}}
+    assert after.member.balances.available == 550
+    # The answer lists the next three expiry days, as a read of every month would.
+    assert [e.model_dump() for e in issued.member.expiring] == [
+        {"points": 50, "expires_on": "2027-02-10"},
+        {"points": 100, "expires_on": "2027-03-10"},
+        {"points": 100, "expires_on": "2027-04-10"},
+    ]
+
+
+def test_a_redemption_that_would_leave_too_few_expiry_days_read_to_show_reads_on(shop: None) -> None:
+    _seven_months("m-1", 350)
+    with DynamoCalls() as calls:
+        issued = redeem("m-1", "r-1", "prize").result
+    assert calls.items_returned == 1 + 7  # the four months paid, but only April would be left to show
+    assert [e.model_dump() for e in issued.member.expiring] == [
+        {"points": 50, "expires_on": "2027-04-10"},
+        {"points": 100, "expires_on": "2027-05-10"},
+        {"points": 100, "expires_on": "2027-06-10"},
+    ]
 
 
 def test_a_redemption_the_first_months_cannot_pay_for_reads_the_rest_and_still_takes_the_soonest(shop: None) -> None:

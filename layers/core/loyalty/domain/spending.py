@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from loyalty.domain.balances import take_in_order
+from loyalty.domain.calendar import NEVER
 from loyalty.domain.tiers import TierLevel
+
+NEVER_DAY = NEVER.isoformat()  # points that never expire: no expiry day to show
 
 
 class NotEnoughPoints(ValueError):
@@ -21,11 +24,19 @@ def spendable(lots: Mapping[str, int], today: str) -> dict[str, int]:
     return {day: points for day, points in lots.items() if day >= today and points > 0}
 
 
-def covered(lots: Mapping[str, int], points: int, today: str, through_month: str) -> bool:
-    """Whether the days up to the end of ``through_month`` hold ``points`` that may be spent today. The
-    days are then what spending soonest-first takes, whatever later months hold: a read that stops
-    there takes exactly what a read of every month would."""
-    return sum(held for day, held in spendable(lots, today).items() if day[:7] <= through_month) >= points
+def covered(lots: Mapping[str, int], points: int, today: str, through_month: str, *, shown: int = 0) -> bool:
+    """Whether the days up to the end of ``through_month`` hold ``points`` that may be spent today, and
+    still ``shown`` days with points once they are spent (the expiry days an answer lists). The days
+    spent are then what spending soonest-first takes, whatever later months hold: a read that stops
+    there takes, and shows, exactly what a read of every month would."""
+    read = {day: held for day, held in spendable(lots, today).items() if day[:7] <= through_month}
+    if sum(read.values()) < points:
+        return False
+    if not shown:
+        return True
+    taken = take_soonest_first(read, points, today)
+    left = [day for day, held in read.items() if held > taken.get(day, 0) and day != NEVER_DAY]
+    return len(left) >= shown
 
 
 def take_soonest_first(lots: Mapping[str, int], points: int, today: str) -> dict[str, int]:

@@ -36,7 +36,7 @@ from loyalty.services import memberships, rewards
 from loyalty.services import program as programs
 from loyalty.services.member_writes import Recorded, active_state, check_owner, lots_after
 from loyalty.services.redemption_views import by_code, for_member, redemption_view, view, with_member
-from loyalty.services.views import member_view
+from loyalty.services.views import EXPIRING_SHOWN, member_view
 from loyalty.services.vouchers import cancel, use
 from loyalty.store import redemptions as redemption_store
 from loyalty.store import write_loop
@@ -95,7 +95,8 @@ def redeem(member_id: str, request: RedemptionRequest, key_id: str | None = None
         fresh, rounds.fresh, rounds.reward = rounds.fresh, False, reward
         code = redemption_store.code_for(request.redemption_id, rounds.code_attempt)
         today = calendar.local_day(clock.now(), program.zone).isoformat()
-        lots: ReadLots = "all" if rounds.every_month else Spending(reward.cost_points, today)
+        # The months that pay, and show the answer's next expiry days; all of them if that was not enough.
+        lots: ReadLots = "all" if rounds.every_month else Spending(reward.cost_points, today, EXPIRING_SHOWN)
         return RedeemRead(reward, fresh, active_state(member_id, lots), code)
 
     def planned(redeem_read: RedeemRead) -> Step[RedemptionRecord, Redeemed]:
@@ -236,7 +237,7 @@ def plan(
         more=more,
         booking=Booking("redeemed", today, portions={p: -n for p, n in record.valued.items()}),
     )
-    shown = member_view(after, lots_after(state.lots, deltas), program, now)
+    shown = member_view(after, lots_after(state.lots, deltas), program, now, through_month=state.through_month)
     return Planned(change, Redeemed(redemption_view(record, shown), created=True))
 
 

@@ -48,10 +48,12 @@ class MemberState:
 @dataclass(frozen=True)
 class Spending:
     """Lots wanted to spend ``points`` on ``today`` (an ISO day): the first months, and the others only
-    when the first do not hold them (loyalty.domain.spending.covered)."""
+    when the first do not hold them, or would not show ``shown`` expiry days once they are spent
+    (loyalty.domain.spending.covered)."""
 
     points: int
     today: str
+    shown: int = 0
 
 
 ReadLots = Literal["none", "first", "all"] | Spending
@@ -90,7 +92,13 @@ def read(member_id: str, lots_wanted: ReadLots = "first") -> MemberState | None:
             isinstance(lots_wanted, Spending)
             and profile is not None
             and last_month is not None
-            and covered(_with_profile(held, profile), lots_wanted.points, lots_wanted.today, last_month)
+            and covered(
+                _with_profile(held, profile),
+                lots_wanted.points,
+                lots_wanted.today,
+                last_month,
+                shown=lots_wanted.shown,
+            )
         ):
             break
         request.pop("Limit", None)  # the rest in one go (the Query still pages at 1 MB)
