@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from loyalty.domain.money import NotMinorUnits, to_minor
-from loyalty.models.integrations import ShopifyOrder, ShopifyRefund, WooOrder
+from loyalty.models.platform_payloads import ShopifyOrder, ShopifyRefund, WooOrder
 from loyalty.services.integrations import shopify, woocommerce
 from loyalty.services.integrations.mapping import label, split_amount
 from loyalty.services.integrations.process import parse

@@ -19,7 +19,7 @@ from loyalty.domain.refunds import (
     RefundState,
     by_platform,
 )
-from loyalty.models.integrations import ShopifyOrder, ShopifyRefund, WooOrder
+from loyalty.models.platform_payloads import ShopifyOrder, ShopifyRefund, WooOrder
 from loyalty.services.integrations import shopify, woocommerce
 from loyalty.services.integrations.process import parse
 from tests.unit.refund_states import after

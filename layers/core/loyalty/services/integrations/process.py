@@ -18,8 +18,9 @@ from aws_lambda_powertools import Logger
 
 from loyalty.domain.errors import MemberErased, MemberMerged
 from loyalty.domain.refunds import Paid, PlatformRefund
-from loyalty.models.integrations import IntegrationWebhook, ShopifyOrder, ShopifyRefund, WooOrder
+from loyalty.models.integrations import IntegrationWebhook
 from loyalty.models.order import OrderRequest, RefundRequest
+from loyalty.models.platform_payloads import ShopifyOrder, ShopifyRefund, WooOrder
 from loyalty.services import accrual, guest_orders, refunds
 from loyalty.services.integrations import connections, held, members, shopify, woocommerce
 

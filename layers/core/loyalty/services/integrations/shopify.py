@@ -24,8 +24,8 @@ from datetime import datetime
 
 from loyalty.domain.money import to_minor
 from loyalty.domain.refunds import Paid, PlatformRefund
-from loyalty.models.integrations import ShopifyLineItem, ShopifyOrder, ShopifyRefund
 from loyalty.models.order import OrderLineIn, OrderRequest, RefundLineIn, RefundRequest
+from loyalty.models.platform_payloads import ShopifyLineItem, ShopifyOrder, ShopifyRefund
 from loyalty.services.integrations.mapping import Customer, category_of, full_name, merged, sku_of
 
 PREFIX = "shopify:"

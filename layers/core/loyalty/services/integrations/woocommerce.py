@@ -24,8 +24,8 @@ from decimal import Decimal
 
 from loyalty.domain.money import to_minor
 from loyalty.domain.refunds import Paid, PlatformRefund
-from loyalty.models.integrations import WooOrder, WooRefund
 from loyalty.models.order import OrderLineIn, OrderRequest, RefundLineIn, RefundRequest
+from loyalty.models.platform_payloads import WooOrder, WooRefund
 from loyalty.services.integrations.mapping import Customer, category_of, full_name, merged, sku_of, split_amount
 
 PREFIX = "woocommerce:"
