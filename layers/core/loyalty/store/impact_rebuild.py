@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from loyalty.domain.impact import Record, Value
-from loyalty.store import impact
+from loyalty.store import impact, items
 from loyalty.store.client import Item, dynamodb, from_item, table_name, to_item
 
 # The attribute names the Scan returns (every other attribute stays on the server): the stream side's.
@@ -38,7 +38,7 @@ def sources() -> Iterator[Record]:
         ),
     }
     sequence = 0
-    for page in _scan(request):
+    for page in items.scanned(request):
         for raw in page:
             sequence += 1
             record = impact.record_of_item(raw, sequence)
@@ -55,7 +55,7 @@ def existing() -> set[tuple[str, str]]:
         "ExpressionAttributeNames": {"#pk": "PK", "#sk": "SK"},
         "ExpressionAttributeValues": to_item({":agg": impact.AGGREGATES, ":customer": impact.CUSTOMER_PREFIX}),
     }
-    return {(str(item["PK"]), str(item["SK"])) for page in _scan(request) for item in map(from_item, page)}
+    return {(str(item["PK"]), str(item["SK"])) for page in items.scanned(request) for item in map(from_item, page)}
 
 
 def put_all(aggregates: Mapping[str, Mapping[str, int]], customers: Mapping[tuple[str, str], Value]) -> int:
@@ -71,15 +71,6 @@ def put_all(aggregates: Mapping[str, Mapping[str, int]], customers: Mapping[tupl
 def delete_all(found: set[tuple[str, str]]) -> int:
     _batch([{"DeleteRequest": {"Key": to_item({"PK": pk, "SK": sk})}} for pk, sk in sorted(found)])
     return len(found)
-
-
-def _scan(request: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
-    while True:
-        page = dynamodb().scan(**request)
-        yield page.get("Items", [])
-        if "LastEvaluatedKey" not in page:
-            return
-        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def _batch(requests: list[dict[str, Any]]) -> None:

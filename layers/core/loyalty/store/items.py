@@ -182,10 +182,21 @@ def query(
 
 def pages(request: Mapping[str, Any]) -> Iterator[list[Item]]:
     """The pages of a Query, their items made plain, to the last (a caller that has enough stops)."""
+    for raw_page in _raw_pages("query", request):
+        yield [from_item(raw) for raw in raw_page]
+
+
+def scanned(request: Mapping[str, Any]) -> Iterator[list[dict[str, Any]]]:
+    """The pages of a Scan, as DynamoDB answers them (its typed values), to the last: for an operator's
+    command (a rebuild, the audit), never a request or a job, which read what is due or bounded."""
+    return _raw_pages("scan", request)
+
+
+def _raw_pages(operation: str, request: Mapping[str, Any]) -> Iterator[list[dict[str, Any]]]:
     going = dict(request)
     while True:
-        answer = dynamodb().query(**going)
-        yield [from_item(raw) for raw in answer.get("Items", [])]
+        answer = getattr(dynamodb(), operation)(**going)
+        yield answer.get("Items", [])
         if "LastEvaluatedKey" not in answer:
             return
         going["ExclusiveStartKey"] = answer["LastEvaluatedKey"]

@@ -22,7 +22,7 @@ from typing import Any, Literal
 from loyalty.domain.bookings import Books
 from loyalty.domain.stream_books import Adds, Booked, Step, adds
 from loyalty.store import accounting, items, keys, transactions
-from loyalty.store.client import Item, dynamodb, from_item, table_name, to_value
+from loyalty.store.client import Item, from_item, table_name, to_value
 from loyalty.store.transactions import TxItem
 
 DURABLE = "booked"  # on a durable item; "booked_<what>" when the item already carries one (an order)
@@ -187,13 +187,9 @@ def every_kept() -> Iterator[tuple[int, str, Adds]]:
         "FilterExpression": "attribute_exists(#b) OR attribute_exists(#m)",
         "ExpressionAttributeNames": names,
     }
-    while True:
-        page = dynamodb().scan(**request)
-        for raw in page.get("Items", []):
+    for page in items.scanned(request):
+        for raw in page:
             yield from kept_books(from_item(raw))
-        if "LastEvaluatedKey" not in page:
-            return
-        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def day_keys(before: str) -> set[tuple[int, str]]:
