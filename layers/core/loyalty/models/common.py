@@ -26,6 +26,8 @@ from pydantic.config import JsonDict, JsonValue
 # Client-chosen ids (member_id, order_id, ...): 1-128 characters of [A-Za-z0-9._:-]. Real platforms' ids
 # run past 64 (a Stripe checkout session id has 66 characters, a Square refund id 73).
 CLIENT_ID_MAX = 128
+# The largest integer a JavaScript client reads exactly: no figure of the API goes beyond it.
+MAX_SAFE_INTEGER = 2**53 - 1
 CLIENT_ID_PATTERN = rf"^[A-Za-z0-9._:-]{{1,{CLIENT_ID_MAX}}}$"
 ClientId = Annotated[str, Field(pattern=CLIENT_ID_PATTERN, min_length=1, max_length=CLIENT_ID_MAX)]
 

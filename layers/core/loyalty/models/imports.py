@@ -8,9 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from loyalty.models.common import ApiModel, Bool, ClientId, Email, Model, Timestamp
+from loyalty.models.common import MAX_SAFE_INTEGER, ApiModel, Bool, ClientId, Email, Model, Timestamp
 from loyalty.models.member import Name
-from loyalty.models.program import MAX_SAFE_INTEGER
 
 MAX_LOTS = 40  # a line's lots: with the member's own items, one transaction stays well under 100 items
 MAX_ERRORS_SHOWN = 100  # GET shows the first errors by line; `rejected` counts them all

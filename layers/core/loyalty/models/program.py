@@ -12,6 +12,7 @@ from pydantic import ConfigDict, Field, PlainSerializer, field_validator, model_
 
 from loyalty.models.challenges import Challenges
 from loyalty.models.common import (
+    MAX_SAFE_INTEGER,
     ApiModel,
     ClientId,
     Email,
@@ -39,8 +40,6 @@ ProductMultiplier = Annotated[
 ]
 RATE_TEXT = r"^(0\.[0-9]*[1-9][0-9]*|[1-9][0-9]{0,4}(\.[0-9]+)?|100000(\.0+)?)$"
 VALUE_TEXT = r"^[0-9]{1,12}(\.[0-9]+)?$"
-# The largest integer a JavaScript client reads exactly: no figure of the API goes beyond it.
-MAX_SAFE_INTEGER = 2**53 - 1
 Count = Annotated[Int, Field(ge=0)]
 
 

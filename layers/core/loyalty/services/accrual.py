@@ -27,10 +27,10 @@ from loyalty.domain.bookings import Booking
 from loyalty.domain.errors import InvalidInput, LoyaltyError, MemberNotFound, OrderNotFound
 from loyalty.domain.events import Event
 from loyalty.domain.refunds import Paid
-from loyalty.models.common import rfc3339
+from loyalty.models.common import MAX_SAFE_INTEGER, rfc3339
 from loyalty.models.member import Member
 from loyalty.models.order import BonusOut, BreakdownLine, OrderAccrued, OrderRead, OrderRequest, RefundOut
-from loyalty.models.program import MAX_SAFE_INTEGER, Program
+from loyalty.models.program import Program
 from loyalty.services import budgets, challenges, memberships
 from loyalty.services import program as programs
 from loyalty.services.member_writes import Recorded, active_state, check_owner, lots_after, with_points

@@ -32,7 +32,7 @@ from loyalty.domain.balances import Balances
 from loyalty.domain.errors import Conflict, NotFound
 from loyalty.domain.events import Event
 from loyalty.domain.tiers import Qualifying
-from loyalty.models.common import rfc3339
+from loyalty.models.common import MAX_SAFE_INTEGER, rfc3339
 from loyalty.models.imports import (
     MAX_ERRORS_SHOWN,
     ImportChunk,
@@ -41,7 +41,7 @@ from loyalty.models.imports import (
     ImportReport,
     ImportRow,
 )
-from loyalty.models.program import MAX_SAFE_INTEGER, Program
+from loyalty.models.program import Program
 from loyalty.services import program as programs
 from loyalty.services.member_writes import with_points
 from loyalty.services.members import first_due_days

@@ -16,10 +16,10 @@ from loyalty.adapters import clock
 from loyalty.domain import calendar, holdout, spending, tiers
 from loyalty.domain.challenges import Progress
 from loyalty.domain.errors import RateLimited, Unauthorized
-from loyalty.models.common import Page
+from loyalty.models.common import MAX_SAFE_INTEGER, Page
 from loyalty.models.entry import Entry
 from loyalty.models.me import Balance, BalanceLot, EarnRule, Me, MePoints, MeReward, MeTier, PendingPoints, WaysToEarn
-from loyalty.models.program import MAX_SAFE_INTEGER, Campaign, Program
+from loyalty.models.program import Campaign, Program
 from loyalty.models.reward import Redemption, RedemptionRequest
 from loyalty.services import activity, cards, memberships, redemptions, rewards
 from loyalty.services import program as programs

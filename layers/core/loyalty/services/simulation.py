@@ -27,7 +27,8 @@ from typing import Any
 
 from loyalty.domain import calendar, earning, tiers
 from loyalty.domain.accounting import minor
-from loyalty.models.program import MAX_SAFE_INTEGER, Program
+from loyalty.models.common import MAX_SAFE_INTEGER
+from loyalty.models.program import Program
 from loyalty.services import program as programs
 from loyalty.services.program import earning_rules
 
