@@ -22,9 +22,9 @@ from loyalty.entrypoints.observability import Handler
 def batch_handler(
     processor: BasePartialBatchProcessor, record_handler: Callable[..., Any]
 ) -> Handler[PartialItemFailureResponse]:
-    """The handler giving each record of the event to ``record_handler`` (a subsegment each) through
-    ``processor``."""
-    traced = observability.tracer.capture_method(record_handler)
+    """The handler giving each record of the event to ``record_handler`` (a subsegment each, without what it
+    returned: see loyalty.entrypoints.observability.observed) through ``processor``."""
+    traced = observability.tracer.capture_method(capture_response=False)(record_handler)
 
     def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
         return process_partial_response(event=event, record_handler=traced, processor=processor, context=context)

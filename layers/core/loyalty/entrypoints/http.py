@@ -177,15 +177,11 @@ class PreCheckedValidation(OpenAPIRequestValidationMiddleware):
 
 
 class Resolver(APIGatewayHttpResolver):
-    """Powertools' HTTP API resolver, with each route's function passed through ``around`` (when given)
-    before it is registered: the API functions trace every route that way (loyalty.entrypoints.handlers).
-    A route that names no OpenAPI tags takes ``tags``: a function's routes mostly share theirs."""
+    """Powertools' HTTP API resolver where a route that names no OpenAPI tags takes ``tags``: a function's
+    routes mostly share theirs."""
 
-    def __init__(
-        self, around: Callable[[RouteFunction], RouteFunction] | None = None, tags: list[str] | None = None
-    ) -> None:
+    def __init__(self, tags: list[str] | None = None) -> None:
         super().__init__(enable_validation=True, json_body_deserializer=read_json)
-        self._around = around
         self._tags = tags
 
     def route(self, *args: Any, **kwargs: Any) -> Callable[[RouteFunction], RouteFunction]:  # type: ignore[override]
@@ -193,20 +189,15 @@ class Resolver(APIGatewayHttpResolver):
             bound = _ROUTE.bind(self, *args, **kwargs)
             bound.arguments["tags"] = bound.arguments.get("tags") or self._tags
             args, kwargs = bound.args[1:], bound.kwargs
-        register = super().route(*args, **kwargs)
-        around = self._around
-        if around is None:
-            return register
-        return lambda function: register(around(function))
+        register: Callable[[RouteFunction], RouteFunction] = super().route(*args, **kwargs)
+        return register
 
 
-def resolver(
-    around: Callable[[RouteFunction], RouteFunction] | None = None, tags: list[str] | None = None
-) -> APIGatewayHttpResolver:
+def resolver(tags: list[str] | None = None) -> APIGatewayHttpResolver:
     """An HTTP API resolver that checks the key, the Content-Type and the body first (PreCheckedValidation),
-    validates requests with pydantic and answers errors as problem+json; ``around`` wraps each route, and
-    ``tags`` are the OpenAPI tags of a route that names none."""
-    app = Resolver(around, tags)
+    validates requests with pydantic and answers errors as problem+json; ``tags`` are the OpenAPI tags of a
+    route that names none."""
+    app = Resolver(tags)
     app._request_validation_middleware = PreCheckedValidation()  # private in Powertools: see PreCheckedValidation
 
     @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]

@@ -57,11 +57,15 @@ def observed[T](
 ) -> Handler[T]:
     """``handler`` with the invocation's context on every log line (and the correlation id found at
     ``correlation_id_path`` in the event), traced (``traced``), and its metrics published when it
-    returns (``measured``)."""
+    returns (``measured``).
+
+    The trace does not keep what the handler returned (Powertools' default would put it in the
+    subsegment's metadata): an answer holds members' emails and names, and X-Ray keeps a trace for 30
+    days, where erasure cannot reach it (tests/service/security/test_traces.py)."""
     wrapped = handler
     if measured:
         wrapped = _metrics().log_metrics(wrapped)
     if traced:
-        wrapped = _tracer().capture_lambda_handler(wrapped)
+        wrapped = _tracer().capture_lambda_handler(wrapped, capture_response=False)
     injected: Handler[T] = logger.inject_lambda_context(wrapped, correlation_id_path=correlation_id_path)
     return injected
