@@ -178,3 +178,13 @@ def test_init_builds_no_validator_reads_no_settings_and_loads_no_service(inits: 
         store = [module for module in init["executed"] if module.startswith("loyalty.store")]
         assert store == [], f"{name}: its services (and the store) load on first use: loyalty.entrypoints.lazy"
         assert "email_validator" not in init["executed"], name
+
+
+def test_admin_init_leaves_the_program_and_export_models_to_their_routes(inits: dict[str, dict[str, Any]]) -> None:
+    """AdminFunction's routes declare the most models of any function; loading them at init took its cold
+    start past 1.2 x a bare handler's. They load on a route's first request (functions/admin/app.py)."""
+    executed = inits["AdminFunction"]["executed"]
+    assert "loyalty.entrypoints.handlers" in executed, "nothing was measured"
+    models = sorted(module for module in executed if module.startswith("loyalty.models."))
+    for heavy in ("loyalty.models.program", "loyalty.models.privacy", "loyalty.models.member"):
+        assert heavy not in models, f"AdminFunction's init loads {heavy}: {models}"
