@@ -15,7 +15,8 @@ Some work waits for the first request on purpose (pydantic validators are built 
 the settings are read on first use, Powertools builds a route's validation on its first call), so the
 first request is measured too: the handler is called with an event of events/<Function>/ (REQUESTS)
 against moto's server, after events/README.md's sequence ran once there (so each request finds its
-data: writes answer as idempotent replays), then called again with the same event: the second call is
+data: writes answer as idempotent replays), with the admin key that server holds
+(bench.stack.PROBE_ADMIN_KEY) in place of the event's, then called again with the same event: the second call is
 what a warm function pays, and first minus second is what the first request pays once. Both include the
 round trips to moto's server on loopback and, for the first, creating the boto3 client, as on Lambda.
 """
@@ -33,6 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.stack import PROBE_ADMIN_KEY
 from harness import commands
 from local.intrinsics import REGION
 from local.template import Template
@@ -86,6 +88,10 @@ if len(sys.argv) > 4 and sys.argv[4]:
 if len(sys.argv) > 3 and sys.argv[3]:
     with open(sys.argv[3], encoding="utf-8") as source:
         event = json.load(source)
+    headers = event.get("headers") or {}
+    if len(sys.argv) > 5 and sys.argv[5] and "authorization" in headers:
+        # The key the seeded stack holds (bench.stack.PROBE_ADMIN_KEY), in place of the event's own.
+        headers["authorization"] = "Bearer " + sys.argv[5]
 
     class Context:
         function_name = module.__name__
@@ -153,14 +159,20 @@ def request_event(logical_id: str) -> Path | None:
 
 
 def targets(
-    template: Template, physical: dict[str, str] | None = None, backend: dict[str, str] | None = None
+    template: Template,
+    physical: dict[str, str] | None = None,
+    backend: dict[str, str] | None = None,
+    layer: Path | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Every function of the template, plus the baseline; each with its module, handler, env and the
     event of its first request. ``physical`` names the created resources and ``backend`` points boto3
-    at them (without them, names are the logical ids and no request is made)."""
+    at them (without them, names are the logical ids and no request is made). ``layer``: a built layer's
+    python/ folder (bench.deployment.runnable_layer), on every path, the baseline's too (a bare handler
+    on Lambda gets Powertools and pydantic from a layer as well); without it, the layer's source folders
+    and this interpreter's packages."""
     backend = backend or {}
     physical = physical or {logical_id: logical_id for logical_id in template.types()}
-    layers = [str(folder) for folder in template.layer_dirs()]
+    layers = [str(layer)] if layer is not None else [str(folder) for folder in template.layer_dirs()]
     found: dict[str, dict[str, Any]] = {}
     for logical_id, spec in template.functions().items():
         code_dir = (template.root / spec.code_uri).resolve()
@@ -174,7 +186,7 @@ def targets(
     defaults = template.raw.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
     variables = {key: str(value) for key, value in template.resolve(defaults, physical).items()}
     env = {**_lambda_env("Baseline", BASELINE_DIR, "app.handler", 512, variables), **backend}
-    env["PYTHONPATH"] = str(BASELINE_DIR)
+    env["PYTHONPATH"] = os.pathsep.join([str(BASELINE_DIR), *([str(layer)] if layer is not None else [])])
     event = request_event("HealthFunction") if backend else None  # the baseline answers any event alike
     found[BASELINE] = {"module": "app", "attribute": "handler", "cwd": BASELINE_DIR, "env": env, "event": event}
     return found
@@ -198,7 +210,7 @@ def _python(target: dict[str, Any], *args: str) -> subprocess.CompletedProcess[s
 def _probe(target: dict[str, Any]) -> dict[str, Any]:
     event = str(target["event"]) if target.get("event") else ""
     moment = _future_moment(event) if event and target["cwd"] != BASELINE_DIR else ""
-    done = _python(target, "-c", PROBE, target["module"], target["attribute"], event, moment)
+    done = _python(target, "-c", PROBE, target["module"], target["attribute"], event, moment, PROBE_ADMIN_KEY)
     if done.returncode != 0:
         raise RuntimeError(f"init of {target['cwd']} failed:\n{done.stderr[-2000:]}")
     answer: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -246,9 +258,11 @@ def run(
     rounds: int = ROUNDS,
     physical: dict[str, str] | None = None,
     backend: dict[str, str] | None = None,
+    layer: Path | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Init of every function against the baseline's, and, given a ``backend`` (boto3's endpoint
-    variables) holding the ``physical`` resources, their first and second requests.
+    variables) holding the ``physical`` resources, their first and second requests; on the built
+    ``layer`` when given (see ``targets``).
 
     Each function's init is measured in pairs: in every round, each function (in a shuffled order) runs
     right beside a baseline run, at the same time on a machine of two cores or more (started just before
@@ -257,7 +271,7 @@ def run(
     cancels out of the ratio (unpaired, one baseline median against each function's median, the same
     code came out anywhere from 0.4 to 0.8 x here between runs).
     """
-    found = targets(template, physical, backend)
+    found = targets(template, physical, backend, layer)
     functions = [name for name in found if name != BASELINE]
     # The -X importtime run of each target comes first: besides telling where the time goes, it
     # writes every __pycache__, so no measured run pays for compiling.

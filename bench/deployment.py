@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import os
+import platform
 import shutil
 import subprocess
 import tempfile
@@ -108,6 +109,34 @@ def sam_build_layer(template_file: Path, logical_id: str, build_dir: Path) -> Pa
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(command[1:])} failed:\n{(done.stdout + done.stderr)[-2000:]}")
     return build_dir / logical_id
+
+
+def runnable_layer(build_dir: Path) -> Path:
+    """The layer as layers/core/Makefile builds it for ``sam build``, with the wheels of this machine's
+    platform instead of the template's arm64 (whose compiled extensions this machine may not load): the
+    folder to put on a function's path in place of Lambda's /opt/python. The cold-start probes load it, so
+    every function's init and first request run on the layer's own form: third-party packages as bytecode
+    alone, our own with sources and bytecode. Raises RuntimeError when python3.13 is missing or the build
+    fails (no package index)."""
+    python = _python313()
+    if python is None:
+        raise RuntimeError("python3.13 not found (on PATH or through pyenv): the layer's Makefile needs it")
+    wheels = f"--platform manylinux2014_{platform.machine()} --implementation cp --python-version 3.13"
+    wheels += " --only-binary=:all:"
+    command = [
+        "make",
+        "-s",
+        "-C",
+        str(ROOT / "layers" / "core"),
+        "build-CoreLayer",
+        f"ARTIFACTS_DIR={build_dir}",
+        f"PYTHON={python}",
+        f"WHEELS={wheels}",
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=BUILD_TIMEOUT_SECONDS, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"make build-CoreLayer failed:\n{(done.stdout + done.stderr)[-2000:]}")
+    return build_dir / "python"
 
 
 def _distribution_sizes(target: Path) -> dict[str, int]:

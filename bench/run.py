@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import os
 import platform
+import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from collections.abc import Iterator
@@ -50,11 +52,13 @@ def notes(results: dict[str, Any]) -> list[str]:
         f"Load: {results['load']['method']}.",
         f"Cold start: {cold['runs']} fresh processes per function, each right beside one of the baseline "
         "(interleaved, the order alternating), the ratio being the median of the per-pair ratios; Lambda's "
-        "environment (tracing on); interpreter start-up excluded; bytecode cached on both sides. The verdict "
+        f"environment (tracing on); code loaded from {results.get('cold_start_loaded_from', 'the source tree')}; "
+        "interpreter start-up excluded; bytecode cached on both sides. The verdict "
         "is on wall time, as Lambda's Init Duration; the CPU-time ratio of the same runs is shown beside it, "
         "as a check that a verdict did not come from other work on the machine. Each process then serves its "
         "first request and a second one (an event of events/<Function>/, against moto's server holding the "
-        "data of events/README.md's sequence, so writes answer as replays): the first pays what init leaves "
+        "data of events/README.md's sequence, so writes answer as replays, with an admin key that server "
+        "holds): the first pays what init leaves "
         "to it (services, validators and settings loaded on first use, the boto3 client), the second is the "
         "warm cost.",
     ]
@@ -160,12 +164,21 @@ def main() -> int:
     with phases("deployment"):
         progress("deployment: zipping functions, building the layer with sam build")
         deployed = deployment.run(loaded)
-    with phases("cold_start"):
+    with phases("cold_start"), tempfile.TemporaryDirectory(prefix="bench-runnable-layer-") as folder:
+        try:
+            runnable: Path | None = deployment.runnable_layer(Path(folder))
+            loaded_from = (
+                f"the layer as layers/core/Makefile builds it ({platform.machine()} wheels: this machine's), "
+                "on every path, the baseline's too"
+            )
+        except (RuntimeError, subprocess.TimeoutExpired) as error:  # no python3.13 or no registry: say so
+            runnable = None
+            loaded_from = f"the layer's sources and the development packages (the layer was not built: {error})"
         progress(
             f"cold start: {len(loaded.functions())} functions x {cold_start.ROUNDS} pairs with the baseline, on moto"
         )
         with seeded_moto(loaded) as seeded:
-            cold = cold_start.run(loaded, physical=seeded.physical, backend=seeded.backend)
+            cold = cold_start.run(loaded, physical=seeded.physical, backend=seeded.backend, layer=runnable)
     with phases("events"):
         progress("events: member writes -> stream -> publisher -> EventBridge, on moto in-process")
         events_out = events.run(loaded)
@@ -192,6 +205,7 @@ def main() -> int:
     results: dict[str, Any] = {
         "operations": ops,
         "cold_start": {name: figures for name, figures in cold.items() if name != cold_start.BASELINE},
+        "cold_start_loaded_from": loaded_from,
         "jobs": {
             "expiry": {
                 "members": largest["members"],

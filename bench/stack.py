@@ -125,8 +125,13 @@ class Seeded:
     backend: dict[str, str]
 
 
-# The admin key the authorizer's sample events send (events/README.md: LOYALTY_ADMIN_KEY=local-admin-key).
+# The admin key the sample events send (events/README.md: LOYALTY_ADMIN_KEY=local-admin-key).
 EVENTS_ADMIN_KEY = "local-admin-key"
+# The same, in the shape of an issued key, for the cold-start probes' first requests (bench/cold_start.py):
+# a chosen key such as EVENTS_ADMIN_KEY is accepted only by the process that stored it (or one it told,
+# loyalty.services.api_keys.accept_chosen), and a probe is a fresh interpreter. Sent as the events' key,
+# the first request of every API function answered 401 having read nothing, and measured nothing.
+PROBE_ADMIN_KEY = "lk_" + "bench-cold-start-probe-".ljust(43, "0")
 _STEP = re.compile(r"make invoke FUNCTION=\w+ EVENT=events/([\w./-]+\.json)")
 
 
@@ -156,6 +161,7 @@ def seeded_moto(loaded: Template) -> Iterator[Seeded]:
             from loyalty.services import api_keys
 
             api_keys.bootstrap_key(EVENTS_ADMIN_KEY, "admin", "local admin")
+            api_keys.bootstrap_key(PROBE_ADMIN_KEY, "admin", "cold-start probe")
             events = loaded.root / "events"
             custom = custom_resource_functions(loaded.resources())
             with quiet_stdout(), cloudformation() as stack:  # custom resources answer a local receiver
