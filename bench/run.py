@@ -143,7 +143,7 @@ def main() -> int:
     load_at_start = os.getloadavg()[0]
     # Routes that add no metric still flush the cold-start metric: Powertools warns about it.
     warnings.filterwarnings("ignore", message="No application metrics to publish")
-    from bench.stack import local_stack, progress, seeded_moto, template
+    from bench.stack import local_stack, progress, quiet_stdout, seeded_moto, template
 
     loaded = template()  # puts the layer on sys.path: the imports below need it
     from bench import (
@@ -181,7 +181,8 @@ def main() -> int:
             cold = cold_start.run(loaded, physical=seeded.physical, backend=seeded.backend, layer=runnable)
     with phases("events"):
         progress("events: member writes -> stream -> publisher -> EventBridge, on moto in-process")
-        events_out = events.run(loaded)
+        with quiet_stdout():  # the publisher's log lines, 800 of them, buried the table
+            events_out = events.run(loaded)
     progress("starting DynamoDB Local and moto")
     with local_stack(loaded) as stack:
         with phases("operations"):
