@@ -17,7 +17,8 @@ FOLDER = ROOT / "docs" / "events"
 
 def documents() -> dict[str, str]:
     sys.path.insert(0, str(ROOT / "layers" / "core"))
-    from loyalty.models.events import EVENT_TYPES, envelope_schema
+    from loyalty.models.event_types import EVENT_TYPES
+    from loyalty.models.events import envelope_schema
 
     return {f"{t}.json": json.dumps(envelope_schema(t), indent=2, sort_keys=True) + "\n" for t in EVENT_TYPES}
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from local import event_schemas
-from loyalty.models.events import EVENT_TYPES
+from loyalty.models.event_types import EVENT_TYPES
+from loyalty.models.events import DATA_MODELS
 
 
 def test_committed_schemas_match_the_models() -> None:
@@ -22,3 +23,4 @@ def test_every_contract_type_has_a_schema() -> None:
         "membership.started", "membership.ended",
     }  # fmt: skip
     assert set(EVENT_TYPES) == contract
+    assert set(DATA_MODELS) == contract, "every event type has its data model"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from loyalty.models.events import EventType  # the contract's event types, one list
+from loyalty.models.event_types import EventType  # the contract's event types, one list
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, model_validator
 
 from loyalty.models.common import Model, Timestamp
+from loyalty.models.event_types import EventType
 from loyalty.models.perks import Perk
 
 Points = Annotated[int, Field(ge=0, le=2**53 - 1, description="A positive number of points.")]
@@ -189,26 +190,6 @@ DATA_MODELS: dict[str, type[EventData]] = {
     "membership.started": MembershipStarted,
     "membership.ended": MembershipEnded,
 }
-EVENT_TYPES = tuple(DATA_MODELS)
-EventType = Literal[
-    "member.enrolled",
-    "member.updated",
-    "member.erased",
-    "points.earned",
-    "points.matured",
-    "points.refunded",
-    "points.redeemed",
-    "points.expired",
-    "points.adjusted",
-    "points.bonus",
-    "tier.changed",
-    "redemption.issued",
-    "redemption.used",
-    "redemption.cancelled",
-    "referral.completed",
-    "membership.started",
-    "membership.ended",
-]
 
 
 class Envelope(Model):

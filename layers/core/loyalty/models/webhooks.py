@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field
 
 from loyalty.models.common import ApiModel, Bool, Model, Timestamp
-from loyalty.models.events import EVENT_TYPES
+from loyalty.models.event_types import EVENT_TYPES
 
 
 def _known_types(events: list[str]) -> list[str]:
