@@ -88,18 +88,7 @@ def read(member_id: str, lots_wanted: ReadLots = "first") -> MemberState | None:
         if start is None:
             last_month = None
             break
-        if lots_wanted == "first" or (
-            isinstance(lots_wanted, Spending)
-            and profile is not None
-            and last_month is not None
-            and covered(
-                _with_profile(held, profile),
-                lots_wanted.points,
-                lots_wanted.today,
-                last_month,
-                shown=lots_wanted.shown,
-            )
-        ):
+        if _read_enough(lots_wanted, held, profile, last_month):
             break
         request.pop("Limit", None)  # the rest in one go (the Query still pages at 1 MB)
         request["ExclusiveStartKey"] = start
@@ -110,6 +99,16 @@ def read(member_id: str, lots_wanted: ReadLots = "first") -> MemberState | None:
         portions[portion] = portions.get(portion, 0) + points
     held = _with_profile(held, profile)
     return MemberState(profile, held, complete=last_month is None, through_month=last_month, portions=portions)
+
+
+def _read_enough(wanted: ReadLots, held: dict[str, int], profile: MemberRecord | None, last_month: str | None) -> bool:
+    """Whether the pages read so far (through ``last_month``, more pages following) are all ``wanted``
+    asks for: the first months, or those that pay for a Spending."""
+    if wanted == "first":
+        return True
+    if not isinstance(wanted, Spending) or profile is None or last_month is None:
+        return False
+    return covered(_with_profile(held, profile), wanted.points, wanted.today, last_month, shown=wanted.shown)
 
 
 def _with_profile(held: dict[str, int], profile: MemberRecord) -> dict[str, int]:
